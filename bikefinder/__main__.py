@@ -1,0 +1,5 @@
+"""Allow ``python -m bikefinder``."""
+
+from bikefinder.cli import main
+
+raise SystemExit(main())

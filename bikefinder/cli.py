@@ -1,0 +1,156 @@
+"""The command line: parse flags, load a system, then print (``--once``) or open the TUI.
+
+Exit status: 0 success, 1 a feed or system problem, 2 a usage error. Every error is
+one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bikefinder import __version__
+from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.output import FORMATS
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The validated command line."""
+
+    near: tuple[float, float] | None
+    system: str | None
+    limit: int
+    language: str | None
+    client_id: str | None
+    once: bool
+    output_format: str
+    refresh_s: float | None
+    demo: bool
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and raises instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """``"48.85,2.35"`` -> (48.85, 2.35), checking both ranges."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) != 2:
+        raise UsageError(f"--near expects LAT,LON (e.g. 48.85,2.35), got {text!r}")
+    try:
+        lat, lon = (float(part.strip()) for part in parts)
+    except ValueError:
+        raise UsageError(f"--near expects two numbers LAT,LON, got {text!r}") from None
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        raise UsageError(f"--near latitude must be between -90 and 90, got {parts[0].strip()}")
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        raise UsageError(f"--near longitude must be between -180 and 180, got {parts[1].strip()}")
+    return lat, lon
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="bikefinder",
+        description="The nearest bike or free dock in any GBFS bike-share system.",
+    )
+    parser.add_argument("--near", metavar="LAT,LON", help="where you are, e.g. 48.85,2.35")
+    parser.add_argument("--system", metavar="URL", help="the system's gbfs.json URL")
+    parser.add_argument(
+        "--limit",
+        metavar="N",
+        type=str,
+        default=str(DEFAULT_LIMIT),
+        help=f"how many stations to list (default {DEFAULT_LIMIT})",
+    )
+    parser.add_argument("--lang", metavar="L", help="feed language to prefer, e.g. en, fr, nb")
+    parser.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="Client-Identifier header to send (default identifies bikefinder)",
+    )
+    parser.add_argument("--once", action="store_true", help="print the list and exit")
+    parser.add_argument(
+        "--format",
+        dest="output_format",
+        choices=FORMATS,
+        default="table",
+        help="output format with --once (default table)",
+    )
+    parser.add_argument(
+        "--refresh",
+        metavar="SECONDS",
+        type=str,
+        help="refresh interval in the app (default: the feed's ttl, within 5..60 s)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="use the bundled Vélib' snapshot instead of the network",
+    )
+    parser.add_argument("--version", action="version", version=f"bikefinder {__version__}")
+    return parser
+
+
+def _positive_int(flag: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{flag} expects a whole number, got {text!r}") from None
+    if value < 1:
+        raise UsageError(f"{flag} must be at least 1, got {value}")
+    return value
+
+
+def parse_options(argv: Sequence[str] | None) -> Options:
+    args = build_parser().parse_args(argv)
+    refresh_s: float | None = None
+    if args.refresh is not None:
+        try:
+            refresh_s = float(args.refresh)
+        except ValueError:
+            raise UsageError(f"--refresh expects seconds, got {args.refresh!r}") from None
+        if not (math.isfinite(refresh_s) and 1 <= refresh_s <= 3600):
+            raise UsageError(f"--refresh must be between 1 and 3600 seconds, got {args.refresh}")
+    return Options(
+        near=parse_point(args.near) if args.near is not None else None,
+        system=args.system,
+        limit=_positive_int("--limit", args.limit),
+        language=args.lang,
+        client_id=args.client_id,
+        once=args.once,
+        output_format=args.output_format,
+        refresh_s=refresh_s,
+        demo=args.demo,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bikefinder`` console script."""
+    try:
+        options = parse_options(argv)
+        if options.once:
+            from bikefinder.once import run_once
+
+            return asyncio.run(run_once(options))
+        from bikefinder.ui.app import run_app
+
+        return run_app(options)
+    except UsageError as exc:
+        print(f"bikefinder: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BikefinderError as exc:
+        print(f"bikefinder: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130

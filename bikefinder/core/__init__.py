@@ -1,0 +1,1 @@
+"""The data core: feeds, models, ranking, favourites. Nothing here imports Textual."""

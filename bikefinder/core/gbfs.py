@@ -1,0 +1,387 @@
+"""Pure GBFS parsing: JSON documents in, typed models out. No I/O here.
+
+Every GBFS version a rider meets is accepted: 1.0/1.1 (language-keyed discovery,
+often no ``version``), 2.x and 3.0 (flat discovery, localized strings, ISO
+timestamps, ``num_vehicles_available``), plus real feeds' quirks (Vélib' integer
+ids, ``lastUpdatedOther`` and ``num_bikes_available_types``; 0/1 booleans).
+Problems in a single record reject that record and are counted; problems with a
+whole document raise :class:`FeedFormatError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from bikefinder.core.errors import FeedFormatError
+from bikefinder.core.models import (
+    Discovery,
+    FeedMeta,
+    InfoFeed,
+    JoinReport,
+    Station,
+    StationInfo,
+    StationStatus,
+    StatusFeed,
+    SystemInfo,
+    VehicleKind,
+)
+from bikefinder.core.values import (
+    as_bool,
+    as_count,
+    as_id,
+    as_latitude,
+    as_longitude,
+    as_text,
+    as_timestamp,
+    as_ttl,
+)
+
+FEED_URL_SCHEMES = ("http", "https")
+_BICYCLE_FORM_FACTORS = frozenset({"bicycle", "cargo_bicycle"})
+_ELECTRIC_PROPULSION = frozenset({"electric_assist", "electric"})
+_VELIB_MECHANICAL_KEYS = frozenset({"mechanical"})
+_VELIB_ELECTRIC_KEYS = frozenset({"ebike", "electric"})
+
+
+def _document(doc: Any, feed: str) -> Mapping[str, Any]:
+    if not isinstance(doc, Mapping):
+        raise FeedFormatError(feed, f"expected a JSON object, got {_kind(doc)}")
+    data = doc.get("data")
+    if not isinstance(data, Mapping):
+        raise FeedFormatError(feed, "no 'data' object")
+    return data
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)
+
+
+def parse_meta(doc: Any, feed: str, url: str) -> FeedMeta:
+    """The common header; Vélib' writes ``lastUpdatedOther`` where ``last_updated`` belongs."""
+    _document(doc, feed)
+    last_updated = doc.get("last_updated", doc.get("lastUpdatedOther"))
+    version = doc.get("version")
+    return FeedMeta(
+        name=feed,
+        url=url,
+        version=version if isinstance(version, str) else None,
+        last_updated=as_timestamp(last_updated),
+        ttl=as_ttl(doc.get("ttl")),
+    )
+
+
+def parse_discovery(doc: Any, url: str, language: str | None = None) -> Discovery:
+    """``gbfs.json``: v3 flat ``data.feeds`` or v1/v2 ``data.<language>.feeds``.
+
+    The language is ``language`` if the feed offers it, else the first one listed
+    (the loader may switch to the system's own language afterwards).
+    """
+    data = _document(doc, "gbfs.json")
+    meta = parse_meta(doc, "gbfs.json", url)
+    if isinstance(data.get("feeds"), list):
+        languages: tuple[str, ...] = ()
+        chosen = language
+        feed_list = data["feeds"]
+    else:
+        languages = tuple(
+            key
+            for key, value in data.items()
+            if isinstance(value, Mapping) and isinstance(value.get("feeds"), list)
+        )
+        if not languages:
+            raise FeedFormatError("gbfs.json", "no feeds listed in 'data'")
+        chosen = _pick_language(languages, language)
+        feed_list = data[chosen]["feeds"]
+    feeds: dict[str, str] = {}
+    for entry in feed_list:
+        if not isinstance(entry, Mapping):
+            continue
+        name, feed_url = entry.get("name"), entry.get("url")
+        if isinstance(name, str) and isinstance(feed_url, str) and feed_url.strip():
+            feeds.setdefault(name.strip(), urljoin(url, feed_url.strip()))
+    return Discovery(
+        url=url,
+        version=meta.version,
+        language=chosen,
+        languages=languages,
+        feeds=feeds,
+        ttl=meta.ttl,
+    )
+
+
+def _pick_language(languages: tuple[str, ...], wanted: str | None) -> str:
+    if wanted:
+        for code in languages:
+            if code.lower() == wanted.lower():
+                return code
+        for code in languages:
+            if code.lower().split("-")[0] == wanted.lower().split("-")[0]:
+                return code
+    return languages[0]
+
+
+def require_feed_url(discovery: Discovery, feed: str) -> str:
+    """The URL of a feed the app cannot work without; only http(s) is ever read."""
+    feed_url = discovery.feeds.get(feed)
+    if feed_url is None:
+        raise FeedFormatError("gbfs.json", f"lists no {feed} feed")
+    check_feed_url(feed, feed_url)
+    return feed_url
+
+
+def check_feed_url(feed: str, feed_url: str) -> None:
+    """Refuse ``file://`` and other non-HTTP URLs a hostile discovery file may list."""
+    if urlsplit(feed_url).scheme.lower() not in FEED_URL_SCHEMES:
+        raise FeedFormatError(feed, f"refusing a non-HTTP feed URL: {feed_url[:80]!r}")
+
+
+def parse_system_information(doc: Any, url: str, language: str | None = None) -> SystemInfo:
+    """``system_information``: v3 names are localized, v1/v2 names are plain strings."""
+    data = _document(doc, "system_information")
+    languages = data.get("languages")
+    system_language = data.get("language")
+    if not isinstance(system_language, str) and isinstance(languages, list) and languages:
+        system_language = languages[0] if isinstance(languages[0], str) else None
+    wanted = language or (system_language if isinstance(system_language, str) else None)
+    system_id = as_id(data.get("system_id"))
+    name = as_text(data.get("name"), wanted)
+    if system_id is None and not name:
+        raise FeedFormatError("system_information", "no system_id or name")
+    operator = as_text(data.get("operator"), wanted)
+    timezone = data.get("timezone")
+    system_url = data.get("url")
+    return SystemInfo(
+        system_id=system_id or (name or "").strip(),
+        name=(name or system_id or "").strip(),
+        language=system_language if isinstance(system_language, str) else None,
+        timezone=timezone if isinstance(timezone, str) else None,
+        operator=operator.strip() if operator else None,
+        url=system_url if isinstance(system_url, str) and system_url else None,
+    )
+
+
+def parse_vehicle_types(doc: Any) -> dict[str, VehicleKind]:
+    """``vehicle_types``: which type ids are mechanical bikes, which electric, which other."""
+    data = _document(doc, "vehicle_types")
+    types = data.get("vehicle_types")
+    if not isinstance(types, list):
+        raise FeedFormatError("vehicle_types", "'vehicle_types' is not a list")
+    kinds: dict[str, VehicleKind] = {}
+    for record in types:
+        if not isinstance(record, Mapping):
+            continue
+        type_id = as_id(record.get("vehicle_type_id"))
+        if type_id is None:
+            continue
+        form_factor = str(record.get("form_factor", "")).lower()
+        propulsion = str(record.get("propulsion_type", "")).lower()
+        if form_factor in _BICYCLE_FORM_FACTORS and propulsion == "human":
+            kind = VehicleKind.MECHANICAL
+        elif form_factor in _BICYCLE_FORM_FACTORS and propulsion in _ELECTRIC_PROPULSION:
+            kind = VehicleKind.ELECTRIC
+        else:
+            kind = VehicleKind.OTHER
+        kinds.setdefault(type_id, kind)
+    return kinds
+
+
+def _station_records(doc: Any, feed: str) -> list[Any]:
+    data = _document(doc, feed)
+    stations = data.get("stations")
+    if not isinstance(stations, list):
+        raise FeedFormatError(feed, "'data.stations' is not a list")
+    return stations
+
+
+def parse_station_information(doc: Any, url: str, language: str | None = None) -> InfoFeed:
+    """``station_information``: records without an id or valid coordinates are rejected."""
+    meta = parse_meta(doc, "station_information", url)
+    stations: list[StationInfo] = []
+    rejected = 0
+    for record in _station_records(doc, "station_information"):
+        station = _station_info(record, language)
+        if station is None:
+            rejected += 1
+        else:
+            stations.append(station)
+    return InfoFeed(meta=meta, stations=tuple(stations), rejected=rejected)
+
+
+def _station_info(record: Any, language: str | None) -> StationInfo | None:
+    if not isinstance(record, Mapping):
+        return None
+    station_id = as_id(record.get("station_id"))
+    lat = as_latitude(record.get("lat"))
+    lon = as_longitude(record.get("lon"))
+    if station_id is None or lat is None or lon is None:
+        return None
+    name = as_text(record.get("name"), language) or as_text(record.get("short_name"), language)
+    address = as_text(record.get("address"), language)
+    return StationInfo(
+        station_id=station_id,
+        name=(name or "").strip(),
+        lat=lat,
+        lon=lon,
+        address=address.strip() or None if address else None,
+        capacity=as_count(record.get("capacity")),
+        is_virtual=as_bool(record.get("is_virtual_station")) is True,
+        rental_urls=_rental_urls(record),
+    )
+
+
+def _rental_urls(record: Mapping[str, Any]) -> tuple[str, ...]:
+    urls: list[str] = []
+    uris = record.get("rental_uris")
+    if isinstance(uris, Mapping):
+        for platform in ("web", "android", "ios"):
+            uri = uris.get(platform)
+            if isinstance(uri, str) and uri.strip() and uri.strip() not in urls:
+                urls.append(uri.strip())
+    single = record.get("rental_url")
+    if isinstance(single, str) and single.strip() and single.strip() not in urls:
+        urls.append(single.strip())
+    return tuple(urls)
+
+
+def parse_station_status(
+    doc: Any, url: str, vehicle_kinds: Mapping[str, VehicleKind] | None = None
+) -> StatusFeed:
+    """``station_status``: counts, flags and the mechanical / electric split.
+
+    ``vehicle_kinds`` (from ``vehicle_types``) turns ``vehicle_types_available``
+    into the split; without it that split stays unknown rather than guessed.
+    """
+    meta = parse_meta(doc, "station_status", url)
+    kinds = vehicle_kinds or {}
+    statuses: list[StationStatus] = []
+    rejected = 0
+    for record in _station_records(doc, "station_status"):
+        status = _station_status(record, kinds)
+        if status is None:
+            rejected += 1
+        else:
+            statuses.append(status)
+    return StatusFeed(meta=meta, statuses=tuple(statuses), rejected=rejected)
+
+
+def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationStatus | None:
+    if not isinstance(record, Mapping):
+        return None
+    station_id = as_id(record.get("station_id"))
+    if station_id is None:
+        return None
+    if "num_bikes_available" in record:
+        bikes = as_count(record.get("num_bikes_available"))
+    else:
+        bikes = as_count(record.get("num_vehicles_available"))
+    if "num_bikes_disabled" in record:
+        bikes_disabled = as_count(record.get("num_bikes_disabled"))
+    else:
+        bikes_disabled = as_count(record.get("num_vehicles_disabled"))
+    mechanical, electric = _bike_split(record, bikes, kinds)
+    return StationStatus(
+        station_id=station_id,
+        bikes=bikes,
+        mechanical=mechanical,
+        electric=electric,
+        docks=as_count(record.get("num_docks_available")),
+        bikes_disabled=bikes_disabled,
+        docks_disabled=as_count(record.get("num_docks_disabled")),
+        is_installed=as_bool(record.get("is_installed")),
+        is_renting=as_bool(record.get("is_renting")),
+        is_returning=as_bool(record.get("is_returning")),
+        last_reported=as_timestamp(record.get("last_reported")),
+    )
+
+
+def _bike_split(
+    record: Mapping[str, Any], bikes: int | None, kinds: Mapping[str, VehicleKind]
+) -> tuple[int | None, int | None]:
+    """(mechanical, electric), from whichever of the three conventions the feed uses."""
+    velib_types = record.get("num_bikes_available_types")
+    if isinstance(velib_types, list | Mapping):
+        return _velib_split(velib_types)
+    by_type = record.get("vehicle_types_available")
+    if isinstance(by_type, list) and kinds:
+        return _typed_split(by_type, kinds)
+    if "num_ebikes_available" in record:
+        electric = as_count(record.get("num_ebikes_available"))
+        if electric is None or bikes is None or electric > bikes:
+            return None, electric
+        return bikes - electric, electric
+    return None, None
+
+
+def _velib_split(velib_types: Any) -> tuple[int | None, int | None]:
+    """Vélib's ``[{"mechanical": 1}, {"ebike": 4}]`` (or one merged object)."""
+    parts = [velib_types] if isinstance(velib_types, Mapping) else velib_types
+    mechanical = electric = 0
+    seen_mechanical = seen_electric = False
+    for part in parts:
+        if not isinstance(part, Mapping):
+            return None, None
+        for key, value in part.items():
+            count = as_count(value)
+            if count is None:
+                return None, None
+            if key in _VELIB_MECHANICAL_KEYS:
+                mechanical, seen_mechanical = mechanical + count, True
+            elif key in _VELIB_ELECTRIC_KEYS:
+                electric, seen_electric = electric + count, True
+    return (mechanical if seen_mechanical else None, electric if seen_electric else None)
+
+
+def _typed_split(
+    by_type: list[Any], kinds: Mapping[str, VehicleKind]
+) -> tuple[int | None, int | None]:
+    """``vehicle_types_available`` joined with ``vehicle_types`` propulsion.
+
+    If any type with vehicles present is not described, the split is unknown.
+    """
+    mechanical = electric = 0
+    for item in by_type:
+        if not isinstance(item, Mapping):
+            return None, None
+        count = as_count(item.get("count"))
+        kind = kinds.get(as_id(item.get("vehicle_type_id")) or "")
+        if count is None or (kind is None and count > 0):
+            return None, None
+        if kind is VehicleKind.MECHANICAL:
+            mechanical += count
+        elif kind is VehicleKind.ELECTRIC:
+            electric += count
+    return mechanical, electric
+
+
+def join_stations(info: InfoFeed, status: StatusFeed) -> tuple[tuple[Station, ...], JoinReport]:
+    """Join status to information by id. The first record of a duplicated id wins."""
+    status_by_id: dict[str, StationStatus] = {}
+    duplicate_ids = 0
+    for record in status.statuses:
+        if record.station_id in status_by_id:
+            duplicate_ids += 1
+        else:
+            status_by_id[record.station_id] = record
+    stations: list[Station] = []
+    seen: set[str] = set()
+    info_only = 0
+    for station_info in info.stations:
+        if station_info.station_id in seen:
+            duplicate_ids += 1
+            continue
+        seen.add(station_info.station_id)
+        station_status = status_by_id.get(station_info.station_id)
+        if station_status is None:
+            info_only += 1
+        stations.append(Station(info=station_info, status=station_status))
+    status_only = sum(1 for station_id in status_by_id if station_id not in seen)
+    report = JoinReport(
+        info_only=info_only,
+        status_only=status_only,
+        duplicate_ids=duplicate_ids,
+        rejected=info.rejected + status.rejected,
+    )
+    return tuple(stations), report

@@ -1,0 +1,197 @@
+"""The thin I/O layer: fetch one feed document over a shared ``httpx.AsyncClient``.
+
+Everything that can go wrong on the wire becomes a one-line :class:`FeedError`.
+Parsing lives in :mod:`bikefinder.core.gbfs`; this module only moves bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bikefinder import __version__
+from bikefinder.core.errors import FeedError
+
+#: Default ``Client-Identifier``: urbansharing (Oslo, Bergen) refuse requests without one.
+DEFAULT_CLIENT_ID = f"bikefinder-{__version__}"
+USER_AGENT = f"bikefinder/{__version__} (GBFS terminal client)"
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+MAX_REDIRECTS = 5
+#: Citi Bike's station_information is 1.2 MB; anything beyond this is not a feed.
+MAX_FEED_BYTES = 16 * 1024 * 1024
+#: Wait for a 429's ``Retry-After`` only if it is this short; otherwise report it.
+MAX_RETRY_AFTER_S = 10.0
+RATE_LIMIT_RETRIES = 2
+
+
+def make_http_client(
+    client_id: str | None = None,
+    headers: dict[str, str] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The one client a process shares for every feed of every system."""
+    all_headers = {
+        "Client-Identifier": client_id or DEFAULT_CLIENT_ID,
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        **(headers or {}),
+    }
+    return httpx.AsyncClient(
+        headers=all_headers,
+        timeout=TIMEOUT,
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        transport=transport,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedDocument:
+    """A decoded feed document and the response headers that matter for caching."""
+
+    url: str
+    document: Any
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FeedFetcher:
+    """Fetches GBFS documents for one system, naming that system in every error."""
+
+    def __init__(self, http: httpx.AsyncClient, system_label: str) -> None:
+        self.http = http
+        self.system_label = system_label
+
+    def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
+        return FeedError(self.system_label, feed, cause, url)
+
+    async def fetch(self, feed: str, url: str, *, optional: bool = False) -> FetchedDocument | None:
+        """GET ``url`` and decode its JSON; ``None`` for an optional feed that is missing."""
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise self.error(feed, "refusing a non-HTTP URL", url)
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            status, body, headers = await self._get(feed, url)
+            if status == 429 and attempt < RATE_LIMIT_RETRIES:
+                delay = retry_after_s(headers.get("retry-after"))
+                if delay is not None and delay <= MAX_RETRY_AFTER_S:
+                    await asyncio.sleep(delay)
+                    continue
+            break
+        if optional and status in (404, 410):
+            return None
+        if status >= 400:
+            raise self.error(feed, http_cause(status, headers), url)
+        return FetchedDocument(
+            url=url,
+            document=decode_json(body, lambda cause: self.error(feed, cause, url)),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+        )
+
+    async def _get(self, feed: str, url: str) -> tuple[int, bytes, httpx.Headers]:
+        try:
+            async with self.http.stream("GET", url) as response:
+                if response.status_code >= 400:
+                    return response.status_code, b"", response.headers
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+                    raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
+                chunks: list[bytes] = []
+                received = 0
+                async for chunk in response.aiter_bytes():
+                    received += len(chunk)
+                    if received > MAX_FEED_BYTES:
+                        raise self.error(
+                            feed, f"response larger than {MAX_FEED_BYTES // 2**20} MB", url
+                        )
+                    chunks.append(chunk)
+                return response.status_code, b"".join(chunks), response.headers
+        except httpx.TooManyRedirects:
+            raise self.error(feed, "too many redirects", url) from None
+        except httpx.TimeoutException:
+            raise self.error(feed, "timed out", url) from None
+        except httpx.ConnectError as exc:
+            raise self.error(feed, connect_cause(exc), url) from None
+        except httpx.DecodingError:
+            raise self.error(feed, "response body is corrupt (bad compression)", url) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise self.error(feed, f"connection broken ({_first_line(exc)})", url) from None
+        except httpx.HTTPError as exc:
+            raise self.error(feed, f"network error ({_first_line(exc)})", url) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else type(exc).__name__
+
+
+def connect_cause(exc: httpx.ConnectError) -> str:
+    text = str(exc).lower()
+    if (
+        "name or service not known" in text
+        or "nodename nor servname" in text
+        or ("temporary failure in name resolution" in text)
+        or "no address associated" in text
+    ):
+        return "cannot resolve host (offline or wrong URL?)"
+    if "refused" in text or "all connection attempts failed" in text:
+        return "connection refused"
+    return f"cannot connect ({_first_line(exc)})"
+
+
+def http_cause(status: int, headers: httpx.Headers) -> str:
+    """A rider-readable cause for an HTTP error status."""
+    try:
+        phrase = httpx.codes(status).phrase
+    except ValueError:
+        phrase = ""
+    cause = f"HTTP {status} {phrase}".strip()
+    if status in (401, 403):
+        cause += " (the system may require a Client-Identifier or key: try --client-id)"
+    elif status == 429:
+        delay = retry_after_s(headers.get("retry-after"))
+        cause += f" (rate limited; retry after {delay:.0f} s)" if delay else " (rate limited)"
+    return cause
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def decode_json(body: bytes, error: Any) -> Any:
+    """Decode a feed body, turning every kind of garbage into a precise cause."""
+    stripped = body.lstrip()
+    if not stripped:
+        raise error("empty response")
+    if stripped[:1] == b"<":
+        raise error("got HTML/XML instead of JSON")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise error("response is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        reason = "truncated JSON" if exc.pos >= len(body.rstrip()) else "invalid JSON"
+        raise error(f"{reason} ({exc.msg} at byte {exc.pos})") from None
+    except RecursionError:
+        raise error("invalid JSON (nested too deeply)") from None

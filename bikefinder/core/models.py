@@ -1,0 +1,148 @@
+"""Typed, version-independent models that every GBFS version is normalised into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class VehicleKind(Enum):
+    """What a vehicle type means to a rider looking for a bike."""
+
+    MECHANICAL = "mechanical"
+    ELECTRIC = "electric"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """Header fields common to every GBFS feed document."""
+
+    name: str
+    url: str
+    version: str | None
+    last_updated: datetime | None
+    ttl: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What ``gbfs.json`` says: the version, chosen language and the feed URLs by name."""
+
+    url: str
+    version: str | None
+    language: str | None
+    languages: tuple[str, ...]
+    feeds: dict[str, str]
+    ttl: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SystemInfo:
+    """``system_information``: who runs the system and where."""
+
+    system_id: str
+    name: str
+    language: str | None = None
+    timezone: str | None = None
+    operator: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StationInfo:
+    """One station from ``station_information``: where it is and what it is."""
+
+    station_id: str
+    name: str
+    lat: float
+    lon: float
+    address: str | None = None
+    capacity: int | None = None
+    is_virtual: bool = False
+    rental_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StationStatus:
+    """One station from ``station_status``; ``None`` means the feed did not say."""
+
+    station_id: str
+    bikes: int | None
+    mechanical: int | None
+    electric: int | None
+    docks: int | None
+    bikes_disabled: int | None = None
+    docks_disabled: int | None = None
+    is_installed: bool | None = None
+    is_renting: bool | None = None
+    is_returning: bool | None = None
+    last_reported: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A station joined with its live status (``None`` when the status feed omits it)."""
+
+    info: StationInfo
+    status: StationStatus | None
+
+    @property
+    def station_id(self) -> str:
+        return self.info.station_id
+
+
+@dataclass(frozen=True, slots=True)
+class InfoFeed:
+    """A parsed ``station_information``: valid stations plus how many records were rejected."""
+
+    meta: FeedMeta
+    stations: tuple[StationInfo, ...]
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFeed:
+    """A parsed ``station_status``: valid records plus how many were rejected."""
+
+    meta: FeedMeta
+    statuses: tuple[StationStatus, ...]
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class JoinReport:
+    """What did not line up when joining status to information; shown, never fatal."""
+
+    info_only: int = 0
+    status_only: int = 0
+    duplicate_ids: int = 0
+    rejected: int = 0
+
+    @property
+    def problems(self) -> int:
+        return self.info_only + self.status_only + self.duplicate_ids + self.rejected
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything known about one system at one moment: what the UI and outputs render."""
+
+    gbfs_url: str
+    system: SystemInfo
+    stations: tuple[Station, ...]
+    info_meta: FeedMeta
+    status_meta: FeedMeta
+    report: JoinReport = field(default_factory=JoinReport)
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RankedStation:
+    """A station with its distance and compass direction from the query point."""
+
+    station: Station
+    distance_m: float
+    bearing_deg: float
+    bearing: str

@@ -1,0 +1,173 @@
+"""Render a ranked list as an aligned table, JSON or CSV (the scriptable contract)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bikefinder.core.models import RankedStation, Snapshot
+from bikefinder.core.text import clean
+
+FORMATS = ("table", "json", "csv")
+STATION_FIELDS = (
+    "station_id",
+    "name",
+    "lat",
+    "lon",
+    "distance_m",
+    "bearing",
+    "bikes",
+    "mechanical",
+    "electric",
+    "docks",
+    "capacity",
+    "is_installed",
+    "is_renting",
+    "is_returning",
+    "last_reported",
+)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def station_record(ranked: RankedStation) -> dict[str, Any]:
+    """One station as the JSON/CSV contract spells it (``None`` where unknown)."""
+    info, status = ranked.station.info, ranked.station.status
+    return {
+        "station_id": info.station_id,
+        "name": info.name,
+        "lat": info.lat,
+        "lon": info.lon,
+        "distance_m": round(ranked.distance_m, 1),
+        "bearing": ranked.bearing,
+        "bikes": status.bikes if status else None,
+        "mechanical": status.mechanical if status else None,
+        "electric": status.electric if status else None,
+        "docks": status.docks if status else None,
+        "capacity": info.capacity,
+        "is_installed": status.is_installed if status else None,
+        "is_renting": status.is_renting if status else None,
+        "is_returning": status.is_returning if status else None,
+        "last_reported": iso(status.last_reported) if status else None,
+    }
+
+
+def to_json(
+    snapshot: Snapshot,
+    ranked: Sequence[RankedStation],
+    near: tuple[float, float],
+    extra: dict[str, Any] | None = None,
+) -> str:
+    report = snapshot.report
+    document: dict[str, Any] = {
+        "system": {
+            "id": snapshot.system.system_id,
+            "name": snapshot.system.name,
+            "gbfs_url": snapshot.gbfs_url,
+        },
+        "near": {"lat": near[0], "lon": near[1]},
+        "generated_at": iso(datetime.now(UTC)),
+        "data_updated_at": iso(snapshot.status_meta.last_updated),
+        "skipped": {
+            "info_only": report.info_only,
+            "status_only": report.status_only,
+            "duplicate_ids": report.duplicate_ids,
+            "rejected": report.rejected,
+        },
+        **(extra or {}),
+        "stations": [station_record(item) for item in ranked],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def to_csv(ranked: Sequence[RankedStation]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=STATION_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for item in ranked:
+        row = station_record(item)
+        row["name"] = clean(row["name"], 500)
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def format_distance(metres: float) -> str:
+    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+
+
+def format_count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def bikes_cell(ranked: RankedStation) -> str:
+    status = ranked.station.status
+    if status is None:
+        return "?"
+    split = ""
+    if status.mechanical is not None or status.electric is not None:
+        split = f" ({format_count(status.mechanical)}m/{format_count(status.electric)}e)"
+    return format_count(status.bikes) + split
+
+
+def state_label(ranked: RankedStation) -> str:
+    """A short word for anything that makes a station unusable, '' when it is fine."""
+    status = ranked.station.status
+    if status is None:
+        return "no status"
+    if status.is_installed is False:
+        return "not installed"
+    if status.is_renting is False and status.is_returning is False:
+        return "closed"
+    if status.is_renting is False:
+        return "no rentals"
+    if status.is_returning is False:
+        return "no returns"
+    return ""
+
+
+def to_table(snapshot: Snapshot, ranked: Sequence[RankedStation], header: str) -> str:
+    """A readable, aligned plain-text table."""
+    columns = ("#", "Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
+    rows = [
+        (
+            str(rank),
+            clean(item.station.info.name, 40) or "(unnamed)",
+            format_distance(item.distance_m),
+            item.bearing,
+            bikes_cell(item),
+            format_count(item.station.status.docks if item.station.status else None),
+            state_label(item),
+        )
+        for rank, item in enumerate(ranked, start=1)
+    ]
+    widths = [
+        max(len(col), *(len(row[i]) for row in rows)) if rows else len(col)
+        for i, col in enumerate(columns)
+    ]
+    right_aligned = {0, 2, 5}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
+        ).rstrip()
+
+    lines = [header, "", line(columns), line(["-" * width for width in widths])]
+    lines += [line(row) for row in rows]
+    if not rows:
+        lines.append("(no stations)")
+    return "\n".join(lines)

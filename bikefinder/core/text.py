@@ -1,0 +1,22 @@
+"""Make feed-supplied strings safe to show: no control, escape or bidi characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# C0/C1 controls (ESC included, so no ANSI/OSC sequence survives), DEL, and
+# bidi embedding, override and isolate marks.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_SPACES = re.compile(r"\s+")
+ELLIPSIS = "…"
+
+
+def clean(text: str | None, max_chars: int = 200) -> str:
+    """Printable text: unsafe characters dropped, whitespace folded, long text truncated."""
+    if not text:
+        return ""
+    cleaned = _SPACES.sub(" ", _UNSAFE.sub(" ", unicodedata.normalize("NFC", text))).strip()
+    if len(cleaned) > max_chars:
+        return cleaned[: max_chars - 1].rstrip() + ELLIPSIS
+    return cleaned

@@ -1,0 +1,145 @@
+"""Lenient, exact coercion of the values real GBFS feeds send.
+
+Each function returns ``None`` for a value it cannot interpret honestly, so that
+"unknown" never turns into a plausible-looking wrong number.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+#: Timestamps before this are placeholders (1970-01-01, 86400, 18001), not real dates.
+EARLIEST_REAL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_EARLIEST_POSIX = EARLIEST_REAL_TIME.timestamp()
+#: Later than this is nonsense (or milliseconds); treat as unknown.
+_LATEST_POSIX = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
+
+_TRUE_STRINGS = frozenset({"true", "1", "yes", "y", "t"})
+_FALSE_STRINGS = frozenset({"false", "0", "no", "n", "f"})
+
+
+def as_id(value: Any) -> str | None:
+    """A station or vehicle id as an exact string (ints keep every digit)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    """``true``/``false``, ``0``/``1`` or their string spellings."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE_STRINGS:
+            return True
+        if lowered in _FALSE_STRINGS:
+            return False
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """A non-negative whole count; negatives, fractions and junk are unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return int(value)
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    """A finite float from a number or a numeric string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+def as_latitude(value: Any) -> float | None:
+    latitude = as_float(value)
+    return latitude if latitude is not None and -90.0 <= latitude <= 90.0 else None
+
+
+def as_longitude(value: Any) -> float | None:
+    longitude = as_float(value)
+    return longitude if longitude is not None and -180.0 <= longitude <= 180.0 else None
+
+
+def as_timestamp(value: Any) -> datetime | None:
+    """POSIX seconds (v1/v2) or ISO-8601 (v3, Citybikes; no offset means UTC).
+
+    Placeholders such as 0, 86400 or 18001 (all in 1970) are unknown, not dates.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            seconds = float(text)
+        except ValueError:
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed if parsed >= EARLIEST_REAL_TIME else None
+        value = seconds
+    if isinstance(value, int | float) and _EARLIEST_POSIX <= value < _LATEST_POSIX:
+        return datetime.fromtimestamp(value, tz=UTC)
+    return None
+
+
+def as_ttl(value: Any) -> int | None:
+    """A feed ttl in seconds."""
+    return as_count(value)
+
+
+def as_text(value: Any, language: str | None = None) -> str | None:
+    """A plain string, or a v3 localized string list resolved to ``language``.
+
+    Falls back to the first translation when the wanted language is absent.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        translations = [
+            item for item in value if isinstance(item, dict) and isinstance(item.get("text"), str)
+        ]
+        if not translations:
+            return None
+        if language:
+            wanted = language.lower()
+            for item in translations:
+                code = str(item.get("language", "")).lower()
+                if code == wanted or code.split("-")[0] == wanted.split("-")[0]:
+                    return item["text"]
+        return translations[0]["text"]
+    return None

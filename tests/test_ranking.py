@@ -1,0 +1,81 @@
+"""Haversine ranking agrees with geopy and is deterministic."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from geopy.distance import great_circle
+
+from bikefinder.core.models import Station, StationInfo
+from bikefinder.core.ranking import StationIndex, compass_point, haversine_m
+
+
+def make_stations(points: list[tuple[float, float]]) -> list[Station]:
+    return [
+        Station(StationInfo(station_id=str(i), name=f"S{i}", lat=lat, lon=lon), None)
+        for i, (lat, lon) in enumerate(points)
+    ]
+
+
+def test_distances_agree_with_geopy_great_circle_within_0_1_percent() -> None:
+    rng = random.Random(7)
+    points = [(rng.uniform(-89, 89), rng.uniform(-180, 180)) for _ in range(2000)]
+    index = StationIndex(make_stations(points))
+    origin = (48.85, 2.35)
+    for ranked in index.nearest(*origin):
+        expected = great_circle(origin, (ranked.station.info.lat, ranked.station.info.lon)).m
+        assert ranked.distance_m == pytest.approx(expected, rel=1e-3, abs=0.01)
+        assert haversine_m(*origin, ranked.station.info.lat, ranked.station.info.lon) == (
+            pytest.approx(ranked.distance_m, rel=1e-9, abs=1e-6)
+        )
+
+
+def test_top_n_is_the_n_nearest_in_order() -> None:
+    rng = random.Random(1)
+    points = [(48.85 + rng.uniform(-0.1, 0.1), 2.35 + rng.uniform(-0.1, 0.1)) for _ in range(5000)]
+    index = StationIndex(make_stations(points))
+    full = index.nearest(48.85, 2.35)
+    top = index.nearest(48.85, 2.35, 20)
+    assert [r.station.station_id for r in top] == [r.station.station_id for r in full[:20]]
+    assert [r.distance_m for r in full] == sorted(r.distance_m for r in full)
+
+
+def test_ties_are_broken_by_feed_order() -> None:
+    points = [(0.0, 1.0), (1.0, 0.0), (0.0, -1.0), (-1.0, 0.0), (0.0, 2.0)]
+    index = StationIndex(make_stations(points))
+    assert [r.station.station_id for r in index.nearest(0.0, 0.0, 2)] == ["0", "1"]
+    assert [r.station.station_id for r in index.nearest(0.0, 0.0, 3)] == ["0", "1", "2"]
+
+
+def test_keep_mask_and_limits() -> None:
+    index = StationIndex(make_stations([(0, 0.001 * i) for i in range(10)]))
+    keep = [i % 2 == 1 for i in range(10)]
+    assert [r.station.station_id for r in index.nearest(0, 0, 3, keep)] == ["1", "3", "5"]
+    assert len(index.nearest(0, 0, 100)) == 10
+    assert StationIndex([]).nearest(0, 0, 5) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ((49.0, 2.35), "N"),
+        ((49.0, 2.6), "NE"),
+        ((48.85, 2.6), "E"),
+        ((48.7, 2.6), "SE"),
+        ((48.7, 2.35), "S"),
+        ((48.7, 2.1), "SW"),
+        ((48.85, 2.1), "W"),
+        ((49.0, 2.1), "NW"),
+    ],
+)
+def test_bearings(target: tuple[float, float], expected: str) -> None:
+    (ranked,) = StationIndex(make_stations([target])).nearest(48.85, 2.35)
+    assert ranked.bearing == expected
+
+
+def test_compass_point_wraps() -> None:
+    assert (
+        compass_point(359.0) == "N" and compass_point(22.4) == "N" and compass_point(22.6) == "NE"
+    )
+    assert compass_point(-90) == "W"

@@ -50,9 +50,9 @@ class StationIndex:
 
     def __init__(self, stations: Sequence[Station]) -> None:
         self.stations: tuple[Station, ...] = tuple(stations)
-        count = len(self.stations)
-        self._lat = np.radians(np.fromiter((s.info.lat for s in self.stations), float, count))
-        self._lon = np.radians(np.fromiter((s.info.lon for s in self.stations), float, count))
+        infos = [station.info for station in self.stations]
+        self._lat = np.radians(np.array([info.lat for info in infos], dtype=float))
+        self._lon = np.radians(np.array([info.lon for info in infos], dtype=float))
         self._cos_lat = np.cos(self._lat)
 
     def __len__(self) -> int:

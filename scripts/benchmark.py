@@ -79,22 +79,23 @@ def bench_ranking() -> None:
     report("same top 20 as geopy", str(ours == theirs))
 
 
+def parse_join_rank(info_doc: object, status_doc: object) -> None:
+    """The whole pipeline from decoded JSON to a top-20 list."""
+    info = gbfs.parse_station_information(info_doc, "u")
+    status = gbfs.parse_station_status(status_doc, "u")
+    stations, _ = gbfs.join_stations(info, status)
+    StationIndex(stations).nearest(48.85, 2.35, 20)
+
+
 def bench_parsing() -> None:
     print("parse + join + rank (recorded feeds, warm interpreter)")
     for folder in ("velib_v1_2025", "citibike_v1.1_2024"):
         info_doc = json.loads((FIXTURES / folder / "station_information.json").read_bytes())
         status_doc = json.loads((FIXTURES / folder / "station_status.json").read_bytes())
 
-        def work() -> None:
-            info = gbfs.parse_station_information(info_doc, "u")
-            status = gbfs.parse_station_status(status_doc, "u")
-            stations, _ = gbfs.join_stations(info, status)
-            StationIndex(stations).nearest(48.85, 2.35, 20)
-
-        report(
-            f"{folder} ({len(info_doc['data']['stations'])} stations)",
-            f"{best_of(10, work):.1f} ms",
-        )
+        count = len(info_doc["data"]["stations"])
+        elapsed = best_of(10, lambda i=info_doc, s=status_doc: parse_join_rank(i, s))
+        report(f"{folder} ({count} stations)", f"{elapsed:.1f} ms")
     big = synthetic_stations(100_000)
     info_doc = {
         "data": {
@@ -126,13 +127,8 @@ def bench_parsing() -> None:
         }
     }
 
-    def work_big() -> None:
-        info = gbfs.parse_station_information(info_doc, "u")
-        status = gbfs.parse_station_status(status_doc, "u")
-        stations, _ = gbfs.join_stations(info, status)
-        StationIndex(stations).nearest(48.85, 2.35, 20)
-
-    report("synthetic (100,000 stations)", f"{best_of(3, work_big):.0f} ms")
+    elapsed = best_of(3, lambda: parse_join_rank(info_doc, status_doc))
+    report("synthetic (100,000 stations)", f"{elapsed:.0f} ms")
 
 
 SECTIONS: dict[str, Callable[[], None]] = {

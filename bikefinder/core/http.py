@@ -54,12 +54,28 @@ def make_http_client(
 
 @dataclass(frozen=True, slots=True)
 class FetchedDocument:
-    """A decoded feed document and the response headers that matter for caching."""
+    """A decoded feed document, its raw body, and the headers that matter for caching.
+
+    ``not_modified`` means the server answered 304 to a conditional request: there is
+    no body and nothing to parse.
+    """
 
     url: str
     document: Any
+    body: bytes = b""
     etag: str | None = None
     last_modified: str | None = None
+    not_modified: bool = False
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """``If-None-Match`` / ``If-Modified-Since`` for a feed fetched before."""
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
 
 
 class FeedFetcher:
@@ -72,12 +88,25 @@ class FeedFetcher:
     def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
         return FeedError(self.system_label, feed, cause, url)
 
-    async def fetch(self, feed: str, url: str, *, optional: bool = False) -> FetchedDocument | None:
-        """GET ``url`` and decode its JSON; ``None`` for an optional feed that is missing."""
+    async def fetch(
+        self,
+        feed: str,
+        url: str,
+        *,
+        optional: bool = False,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchedDocument | None:
+        """GET ``url`` and decode its JSON; ``None`` for an optional feed that is missing.
+
+        With ``etag`` / ``last_modified`` from an earlier fetch the request is
+        conditional, and a 304 comes back as ``not_modified`` without a body.
+        """
+        request_headers = conditional_headers(etag, last_modified)
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise self.error(feed, "refusing a non-HTTP URL", url)
         for attempt in range(RATE_LIMIT_RETRIES + 1):
-            status, body, headers = await self._get(feed, url)
+            status, body, headers = await self._get(feed, url, request_headers)
             if status == 429 and attempt < RATE_LIMIT_RETRIES:
                 delay = retry_after_s(headers.get("retry-after"))
                 if delay is not None and delay <= MAX_RETRY_AFTER_S:
@@ -86,18 +115,29 @@ class FeedFetcher:
             break
         if optional and status in (404, 410):
             return None
+        if status == 304 and request_headers:
+            return FetchedDocument(
+                url=url,
+                document=None,
+                etag=headers.get("etag", etag),
+                last_modified=headers.get("last-modified", last_modified),
+                not_modified=True,
+            )
         if status >= 400:
             raise self.error(feed, http_cause(status, headers), url)
         return FetchedDocument(
             url=url,
             document=decode_json(body, lambda cause: self.error(feed, cause, url)),
+            body=body,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
         )
 
-    async def _get(self, feed: str, url: str) -> tuple[int, bytes, httpx.Headers]:
+    async def _get(
+        self, feed: str, url: str, request_headers: dict[str, str]
+    ) -> tuple[int, bytes, httpx.Headers]:
         try:
-            async with self.http.stream("GET", url) as response:
+            async with self.http.stream("GET", url, headers=request_headers) as response:
                 if response.status_code >= 400:
                     return response.status_code, b"", response.headers
                 declared = response.headers.get("content-length", "")

@@ -1,20 +1,66 @@
-"""``--once``: load a system, rank its stations and print them, then exit."""
+"""``--once``: load a system, rank its stations and print them, then exit.
+
+Live data when the network answers; otherwise the last cached data, clearly
+marked stale with its age (on stderr, and ``"stale": true`` in JSON).
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
+from bikefinder.core.errors import FeedError, UsageError
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
+from bikefinder.core.models import Snapshot
 from bikefinder.core.output import format_distance, to_csv, to_json, to_table
 from bikefinder.core.ranking import StationIndex
-from bikefinder.core.source import resolve_source
+from bikefinder.core.source import SystemSource, resolve_source
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
     from bikefinder.cli import Options
+
+
+def format_age(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``3 h``, ``2 days``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def data_age_s(snapshot: Snapshot) -> float | None:
+    moment = snapshot.data_time
+    return max(0.0, (datetime.now(UTC) - moment).total_seconds()) if moment else None
+
+
+async def load_snapshot(source: SystemSource, options: Options) -> Snapshot:
+    """Live data, or the cached copy (marked ``from_cache``) when live loading fails."""
+    cache = None if source.is_demo else FeedCache(source.gbfs_url)
+    async with make_http_client(options.client_id, source.headers, source.transport) as http:
+        feeds = SystemFeeds(
+            http, source.gbfs_url, language=options.language, label=source.label, cache=cache
+        )
+        try:
+            return await feeds.load()
+        except FeedError as error:
+            cached = feeds.load_cached()
+            if cached is None:
+                raise
+            age = data_age_s(cached)
+            age_text = f"{format_age(age)} old" if age is not None else "of unknown age"
+            print(
+                f"bikefinder: {error}; showing cached data {age_text}",
+                file=sys.stderr,
+            )
+            return cached
 
 
 async def run_once(options: Options) -> int:
@@ -22,15 +68,15 @@ async def run_once(options: Options) -> int:
     source = resolve_source(options.system, options.near, demo=options.demo)
     near = options.near or (DEMO_NEAR if source.is_demo else None)
     if near is None:
-        from bikefinder.core.errors import UsageError
-
         raise UsageError("--near LAT,LON is required")
-    async with make_http_client(options.client_id, source.headers, source.transport) as http:
-        feeds = SystemFeeds(http, source.gbfs_url, language=options.language, label=source.label)
-        snapshot = await feeds.load()
+    snapshot = await load_snapshot(source, options)
     ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
     if options.output_format == "json":
-        extra = {"demo": source.demo_label} if source.is_demo else None
+        extra: dict[str, Any] = {"stale": snapshot.from_cache}
+        if snapshot.from_cache:
+            extra["data_age_s"] = round(data_age_s(snapshot) or 0.0, 1)
+        if source.is_demo:
+            extra["demo"] = source.demo_label
         text = to_json(snapshot, ranked, near, extra)
     elif options.output_format == "csv":
         text = to_csv(ranked)
@@ -38,6 +84,9 @@ async def run_once(options: Options) -> int:
         header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"
         if source.is_demo:
             header += f" ({source.demo_label})"
+        elif snapshot.from_cache:
+            age = data_age_s(snapshot)
+            header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
         header += f"; nearest to {near[0]:.5f},{near[1]:.5f}"
         if ranked:
             header += f" is {format_distance(ranked[0].distance_m)} away"

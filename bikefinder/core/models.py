@@ -135,7 +135,15 @@ class Snapshot:
     info_meta: FeedMeta
     status_meta: FeedMeta
     report: JoinReport = field(default_factory=JoinReport)
+    #: When station_status was fetched (from the network, or originally, if cached).
     fetched_at: datetime | None = None
+    #: True when this is the last known data from the cache, not a live answer.
+    from_cache: bool = False
+
+    @property
+    def data_time(self) -> datetime | None:
+        """How recent the availability numbers are: the feed's own time, else fetch time."""
+        return self.status_meta.last_updated or self.fetched_at
 
 
 @dataclass(frozen=True, slots=True)

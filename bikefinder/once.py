@@ -24,6 +24,9 @@ from bikefinder.core.text import clean
 if TYPE_CHECKING:
     from bikefinder.cli import Options
 
+#: Beyond this, the rider has probably picked the wrong system for where they are.
+FAR_AWAY_M = 50_000
+
 
 def format_age(seconds: float) -> str:
     """``45 s``, ``12 min``, ``3 h``, ``2 days``."""
@@ -71,6 +74,12 @@ async def run_once(options: Options) -> int:
         raise UsageError("--near LAT,LON is required")
     snapshot = await load_snapshot(source, options)
     ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
+    if ranked and ranked[0].distance_m > FAR_AWAY_M:
+        print(
+            f"bikefinder: note: the nearest {clean(snapshot.system.name, 60)} station is "
+            f"{format_distance(ranked[0].distance_m)} away; is this the right system?",
+            file=sys.stderr,
+        )
     if options.output_format == "json":
         extra: dict[str, Any] = {"stale": snapshot.from_cache}
         if snapshot.from_cache:

@@ -44,8 +44,12 @@ DISCOVERY = "gbfs.json"
 
 
 def system_label_for(url: str) -> str:
-    """A name for a system before its ``system_information`` is known."""
-    return urlsplit(url).hostname or url
+    """A name for a system before (or without) its ``system_information``: the host and
+    folder of its ``gbfs.json``, e.g. ``gbfs.example.com/bikes``."""
+    parts = urlsplit(url)
+    folder = parts.path.rsplit("/", 1)[0].strip("/")
+    label = f"{parts.hostname}/{folder}" if folder else parts.hostname
+    return label or url
 
 
 def clamp_ttl(ttl: int | None, low: int, high: int) -> int:

@@ -9,11 +9,16 @@ output into the README's performance section.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from geopy.distance import great_circle
@@ -131,9 +136,106 @@ def bench_parsing() -> None:
     report("synthetic (100,000 stations)", f"{elapsed:.0f} ms")
 
 
+@contextmanager
+def fixture_server(*flags: str) -> Iterator[str]:
+    """scripts/serve_fixtures.py in another process (its CPU is not ours); yields its URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "serve_fixtures.py"), "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_url = process.stdout.readline().strip()
+        yield first_url.rsplit("/", 2)[0]
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit status) of one whole child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def bench_once() -> None:
+    print("--once, whole process (interpreter start + imports + fetch + parse + print)")
+    with fixture_server() as base, tempfile.TemporaryDirectory() as home:
+        for folder, near in (
+            ("citibike_v1.1_2024", "40.75,-73.98"),
+            ("velib_v1_2025", "48.85,2.35"),
+        ):
+            argv = [
+                sys.executable,
+                "-m",
+                "bikefinder",
+                "--once",
+                "--near",
+                near,
+                "--system",
+                f"{base}/{folder}/gbfs.json",
+            ]
+            cold, warm, rss = [], [], []
+            for run in range(5):
+                env = {**os.environ, "XDG_CACHE_HOME": f"{home}/{folder}-{run}"}
+                wall, peak, code = run_measured(argv, env)
+                assert code == 0, f"bikefinder exited {code}"
+                cold.append(wall)
+                rss.append(peak)
+                wall, peak, code = run_measured(argv, env)  # same cache: conditional, 304s
+                warm.append(wall)
+                rss.append(peak)
+            target = "target < 0.8 s" if folder.startswith("citibike") else ""
+            report(
+                f"{folder} cold cache, local server (median of 5)",
+                f"{sorted(cold)[2]:.2f} s",
+                target,
+            )
+            report(f"{folder} warm cache (304s)", f"{sorted(warm)[2]:.2f} s")
+            rss_target = "target < 120 MB" if folder.startswith("citibike") else ""
+            report(f"{folder} peak RSS", f"{max(rss):.0f} MB", rss_target)
+
+
+def bench_refresh() -> None:
+    print("refresh CPU time in-process (time.process_time; server in another process)")
+    from bikefinder.core.http import make_http_client
+    from bikefinder.core.loader import SystemFeeds
+
+    async def measure(base: str, folder: str, rounds: int) -> tuple[float, int]:
+        async with make_http_client() as http:
+            feeds = SystemFeeds(http, f"{base}/{folder}/gbfs.json")
+            snapshot = await feeds.load()
+            changed = 0
+            start = time.process_time()
+            for _ in range(rounds):
+                fresh = await feeds.refresh()
+                if fresh is not snapshot:
+                    changed += 1
+                    StationIndex(fresh.stations).nearest(48.85, 2.35, 20)
+                snapshot = fresh
+            return (time.process_time() - start) * 1000 / rounds, changed
+
+    with fixture_server() as base:
+        cpu, changed = asyncio.run(measure(base, "velib_v1_2025", 50))
+        report(f"Vélib' unchanged (304, {changed} of 50 changed)", f"{cpu:.2f} ms", "target < 2 ms")
+    with fixture_server("--churn") as base:
+        cpu, changed = asyncio.run(measure(base, "velib_v1_2025", 20))
+        report(
+            f"Vélib' changed (200 + parse + join + rank, {changed} of 20)",
+            f"{cpu:.1f} ms",
+            "target < 25 ms",
+        )
+
+
 SECTIONS: dict[str, Callable[[], None]] = {
     "ranking": bench_ranking,
     "parsing": bench_parsing,
+    "once": bench_once,
+    "refresh": bench_refresh,
 }
 
 

@@ -1,0 +1,253 @@
+"""What the rider is looking for (any bike, an e-bike, a free dock) and what follows from it.
+
+Pure logic, no UI: whether a station is an option in a mode, how to rank per mode,
+name filtering, refresh cadence, staleness thresholds and what changed between two
+refreshes. The Textual app only renders what these functions return.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from functools import lru_cache
+
+from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
+from bikefinder.core.ranking import StationIndex
+
+#: The app refreshes station status on its ttl, but never faster or slower than this.
+MIN_REFRESH_S = 5.0
+MAX_REFRESH_S = 60.0
+#: Data whose feed timestamp is older than this (or 3 refresh periods) is shown as stale.
+DATA_STALE_AFTER_S = 300.0
+#: A station that has not reported for this long is flagged (Vélib' reports every ~30 min).
+STATION_REPORT_STALE_AFTER_S = 3600.0
+#: Retries after a failed refresh wait 5, 10, 20 ... seconds, up to this.
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 120.0
+
+
+class Mode(Enum):
+    """What the rider needs right now."""
+
+    ANY_BIKE = "any bike"
+    EBIKE = "e-bike"
+    DOCK = "free dock"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def wanted(self) -> str:
+        """What a useful station has, as a plural noun: "bikes", "e-bikes", "free docks"."""
+        return {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "e-bikes", Mode.DOCK: "free docks"}[self]
+
+    def next(self) -> Mode:
+        """The mode after this one, cycling: any bike -> e-bike -> free dock -> any bike."""
+        members = list(Mode)
+        return members[(members.index(self) + 1) % len(members)]
+
+
+class StationState(Enum):
+    """A station's operating state from its status flags, worst first."""
+
+    NO_STATUS = "no status"
+    NOT_INSTALLED = "not installed"
+    CLOSED = "closed"
+    NOT_RENTING = "not renting"
+    NOT_RETURNING = "not returning"
+    OK = "ok"
+
+
+def station_state(status: StationStatus | None) -> StationState:
+    """The state the flags describe; an unknown flag counts as normal operation."""
+    if status is None:
+        return StationState.NO_STATUS
+    if status.is_installed is False:
+        return StationState.NOT_INSTALLED
+    if status.is_renting is False and status.is_returning is False:
+        return StationState.CLOSED
+    if status.is_renting is False:
+        return StationState.NOT_RENTING
+    if status.is_returning is False:
+        return StationState.NOT_RETURNING
+    return StationState.OK
+
+
+def wanted_count(status: StationStatus | None, mode: Mode) -> int | None:
+    """How many of what the rider wants the station has (``None`` when the feed does not say)."""
+    if status is None:
+        return None
+    if mode is Mode.DOCK:
+        return status.docks
+    if mode is Mode.EBIKE:
+        return status.electric
+    return status.bikes
+
+
+def useless_reason(station: Station, mode: Mode) -> str | None:
+    """Why ``station`` is no option in ``mode``, or ``None`` when it is one."""
+    status = station.status
+    state = station_state(status)
+    if state in (StationState.NO_STATUS, StationState.NOT_INSTALLED, StationState.CLOSED):
+        return state.value
+    if mode is Mode.DOCK and state is StationState.NOT_RETURNING:
+        return state.value
+    if mode is not Mode.DOCK and state is StationState.NOT_RENTING:
+        return state.value
+    count = wanted_count(status, mode)
+    if count is None:
+        return {Mode.ANY_BIKE: "bikes unknown", Mode.EBIKE: "e-bikes unknown"}.get(
+            mode, "docks unknown"
+        )
+    if count == 0:
+        return {Mode.ANY_BIKE: "no bikes", Mode.EBIKE: "no e-bikes"}.get(mode, "full")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ModeRow:
+    """One station to list: ``rank`` counts only useful stations; ``useless`` says why not."""
+
+    ranked: RankedStation
+    rank: int | None
+    useless: str | None
+
+    @property
+    def station(self) -> Station:
+        return self.ranked.station
+
+
+def rank_for_mode(
+    index: StationIndex,
+    near: tuple[float, float],
+    mode: Mode,
+    limit: int,
+    keep: Sequence[bool] | None = None,
+) -> list[ModeRow]:
+    """The ``limit`` nearest useful stations, ranked 1..n, in distance order.
+
+    Useless stations among the ``limit`` nearest overall are listed too (unranked,
+    with their reason), so a rider sees that the station across the street is full
+    instead of wondering why it is missing. ``keep`` restricts which stations count
+    at all (a name filter, the favourites). At most ``2 * limit`` rows.
+    """
+    if limit < 1 or not len(index):
+        return []
+    lat, lon = near
+    reasons = [useless_reason(station, mode) for station in index.stations]
+    kept = list(keep) if keep is not None else [True] * len(index)
+    useful_mask = [k and reason is None for k, reason in zip(kept, reasons, strict=True)]
+    useful = index.nearest(lat, lon, limit, keep=useful_mask)
+    nearby = index.nearest(lat, lon, limit, keep=kept)
+    position = {station.station_id: i for i, station in enumerate(index.stations)}
+    by_id = {item.station.station_id: item for item in (*nearby, *useful)}
+    ordered = sorted(
+        by_id.values(), key=lambda item: (item.distance_m, position[item.station.station_id])
+    )
+    rows: list[ModeRow] = []
+    rank = 0
+    for item in ordered:
+        reason = reasons[position[item.station.station_id]]
+        if reason is None:
+            rank += 1
+        rows.append(ModeRow(ranked=item, rank=rank if reason is None else None, useless=reason))
+    return rows
+
+
+@lru_cache(maxsize=262_144)
+def fold(text: str) -> str:
+    """Text for matching: case-folded, accents removed ("Hôtel" matches "hotel")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def name_mask(stations: Iterable[Station], query: str) -> list[bool]:
+    """Which stations' names contain every word of ``query`` (accent and case blind)."""
+    words = fold(query).split()
+    return [all(word in fold(station.info.name) for word in words) for station in stations]
+
+
+def id_mask(stations: Iterable[Station], station_ids: Iterable[str]) -> list[bool]:
+    """Which stations have one of ``station_ids``."""
+    wanted = set(station_ids)
+    return [station.station_id in wanted for station in stations]
+
+
+def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) -> float:
+    """Seconds between status refreshes: ``--refresh`` if given, else the ttl within 5..60."""
+    if override_s is not None:
+        return override_s
+    ttl = float(status_ttl) if status_ttl else MAX_REFRESH_S
+    return min(MAX_REFRESH_S, max(MIN_REFRESH_S, ttl))
+
+
+def retry_delay_s(failures: int) -> float:
+    """Back-off before retry number ``failures`` (1-based): 5, 10, 20, ... up to 120 s."""
+    return min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, failures - 1))
+
+
+def data_time(snapshot: Snapshot) -> datetime | None:
+    """When the shown availability was true: the feed's timestamp, else when it was fetched."""
+    return snapshot.status_meta.last_updated or snapshot.fetched_at
+
+
+def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:
+    """How old the shown availability is, in seconds (never negative)."""
+    moment = data_time(snapshot)
+    return None if moment is None else max(0.0, (now - moment).total_seconds())
+
+
+def stale_after_s(refresh_s: float) -> float:
+    """Data older than this is stale: 5 minutes, or 3 refresh periods if those are longer."""
+    return max(DATA_STALE_AFTER_S, 3 * refresh_s)
+
+
+def report_age_s(station: Station, snapshot: Snapshot) -> float | None:
+    """How long before the snapshot's own time the station last reported.
+
+    Measured against the feed time, not the clock, so an old snapshot (the demo)
+    does not flag every station; the data's own age is shown separately.
+    """
+    status = station.status
+    reference = data_time(snapshot)
+    if status is None or status.last_reported is None or reference is None:
+        return None
+    return max(0.0, (reference - status.last_reported).total_seconds())
+
+
+def is_report_stale(age_s: float | None) -> bool:
+    return age_s is not None and age_s > STATION_REPORT_STALE_AFTER_S
+
+
+#: The counts whose changes between refreshes are marked.
+COUNT_FIELDS = ("bikes", "mechanical", "electric", "docks")
+
+
+def count_changes(before: StationStatus | None, after: StationStatus | None) -> dict[str, int]:
+    """Per count field, how much it went up (+) or down (-) since ``before``; known counts only."""
+    if before is None or after is None:
+        return {}
+    changes: dict[str, int] = {}
+    for name in COUNT_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if old is not None and new is not None and old != new:
+            changes[name] = new - old
+    return changes
+
+
+def format_age(seconds: float) -> str:
+    """A short human age: "8 s", "4 min", "3 h", "2 d"."""
+    if not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400 * 2:
+        return f"{seconds // 3600:.0f} h"
+    return f"{seconds // 86400:.0f} d"

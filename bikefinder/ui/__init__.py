@@ -1,0 +1,1 @@
+"""The Textual station finder: renders what :mod:`bikefinder.core` hands it."""

@@ -1,0 +1,587 @@
+"""The Textual station finder: a live, ranked, keyboard-driven list of nearby stations.
+
+Data flow: a 1 s ``set_interval`` tick starts an exclusive ``@work`` worker when a
+refresh is due; the worker only fetches (``SystemFeeds.refresh``) and posts a
+:class:`SnapshotLoaded` or :class:`RefreshFailed` message; the ``@on`` handlers own
+all state and redraw the table in place. Ranking, usefulness per mode and
+staleness come from :mod:`bikefinder.core.modes`; this module only renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from bikefinder.core.demo import DEMO_NEAR
+from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.http import make_http_client
+from bikefinder.core.loader import SystemFeeds, system_label_for
+from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
+from bikefinder.core.modes import (
+    Mode,
+    ModeRow,
+    count_changes,
+    data_age_s,
+    format_age,
+    id_mask,
+    is_report_stale,
+    name_mask,
+    rank_for_mode,
+    refresh_interval_s,
+    report_age_s,
+    retry_delay_s,
+    stale_after_s,
+)
+from bikefinder.core.ranking import (
+    StationIndex,
+    compass_point,
+    haversine_m,
+    initial_bearing_deg,
+)
+from bikefinder.core.source import SystemSource, resolve_source
+from bikefinder.core.text import clean
+from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
+from bikefinder.ui.screens.details import DetailsScreen, StationDetails
+from bikefinder.ui.widgets.filter_bar import FilterBar
+from bikefinder.ui.widgets.station_table import RowDisplay, StationTable
+from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
+
+if TYPE_CHECKING:
+    from bikefinder.cli import Options
+
+DEFAULT_LIMIT = 20
+#: Actions that make no sense on the details screen (hidden from its footer).
+LIST_ONLY_ACTIONS = frozenset({"toggle_view", "start_filter", "cycle_mode", "clear_filter"})
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BikefinderApp(App[int]):
+    """The station finder for one system around one point."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "bikefinder"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "toggle_favourite", "Favourite"),
+        Binding("v", "toggle_view", "Favourites/all"),
+        Binding("slash", "start_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("m", "cycle_mode", "Mode"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        source: SystemSource,
+        near: tuple[float, float],
+        favourites: FavouritesStore,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        language: str | None = None,
+        client_id: str | None = None,
+        refresh_s: float | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        local_tz: tzinfo | None = None,
+    ) -> None:
+        """``source.transport``, ``favourites`` and ``clock`` are the seams tests inject."""
+        super().__init__()
+        self.source = source
+        self.near = near
+        self.favourites = favourites
+        self.limit = limit
+        self.language = language
+        self.client_id = client_id
+        self.refresh_override_s = refresh_s
+        self.clock = clock
+        self.local_tz = local_tz
+        self.mode = Mode.ANY_BIKE
+        self.favourites_view = False
+        self.filter_query = ""
+        self.snapshot: Snapshot | None = None
+        self.refresh_s = refresh_interval_s(None, refresh_s)
+        self.failures = 0
+        self.last_error: str | None = None
+        self.refreshing = False
+        self.next_refresh_at = clock()
+        self.displayed: list[RowDisplay] = []
+        self._index: StationIndex | None = None
+        self._by_id: dict[str, Station] = {}
+        self._previous_status: dict[str, StationStatus | None] = {}
+        self._feeds: SystemFeeds | None = None
+
+    # -- layout and lifecycle --------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self.status_bar = StatusBar(id="status")
+        self.table = StationTable(id="stations")
+        self.message = Static(id="message")
+        self.others = Static(id="others")
+        self.filter_bar = FilterBar(id="filter")
+        yield self.status_bar
+        yield self.table
+        yield self.message
+        yield self.others
+        yield self.filter_bar
+        yield Footer()
+
+    def on_mount(self) -> None:
+        http = make_http_client(self.client_id, self.source.headers, self.source.transport)
+        self._http = http
+        self._feeds = SystemFeeds(
+            http, self.source.gbfs_url, language=self.language, label=self.source.label
+        )
+        self.favourites.load()
+        self._show_store_notices()
+        self.table.display = False
+        self.others.display = False
+        self.filter_bar.display = False
+        self._show_message(Text(f"Loading {self._system_name()} …", style="bold"))
+        self._update_header()
+        self.set_interval(1.0, self._tick)
+        self.start_refresh()
+
+    async def on_unmount(self) -> None:
+        await self._http.aclose()
+
+    # -- refreshing ------------------------------------------------------------------
+
+    def start_refresh(self) -> None:
+        """Fetch now (a refresh already running is cancelled and restarted)."""
+        self.refreshing = True
+        self._fetch()
+
+    @work(exclusive=True, group="feeds")
+    async def _fetch(self) -> None:
+        """Fetch in the background; all state changes happen in the message handlers."""
+        assert self._feeds is not None
+        first_load = self.snapshot is None
+        try:
+            snapshot = await self._feeds.refresh()
+        except BikefinderError as exc:
+            self.post_message(RefreshFailed(str(exc), first_load))
+            return
+        except Exception as exc:  # a parser bug must not kill the app: report it and retry
+            error = f"{self._feeds.label}: unexpected error ({type(exc).__name__}: {exc})"
+            self.post_message(RefreshFailed(error, first_load))
+            return
+        self.post_message(SnapshotLoaded(snapshot))
+
+    def _tick(self) -> None:
+        """Every second: age the header, count the retry down, start a due refresh."""
+        self._update_header()
+        if self.snapshot is None and self.last_error is not None:
+            self._show_load_error()
+        if not self.refreshing and self.clock() >= self.next_refresh_at:
+            self.start_refresh()
+
+    @on(SnapshotLoaded)
+    def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
+        previous = self.snapshot
+        if previous is not None:
+            self._previous_status = {s.station_id: s.status for s in previous.stations}
+        self.snapshot = message.snapshot
+        self._index = StationIndex(message.snapshot.stations)
+        self._by_id = {station.station_id: station for station in message.snapshot.stations}
+        self.refresh_s = refresh_interval_s(
+            message.snapshot.status_meta.ttl, self.refresh_override_s
+        )
+        self.failures = 0
+        self.last_error = None
+        self.refreshing = False
+        self.next_refresh_at = self.clock() + timedelta(seconds=self.refresh_s)
+        if previous is None:
+            self.message.display = False
+            self.table.display = True
+            self.table.focus()
+        self.render_rows()
+
+    @on(RefreshFailed)
+    def _refresh_failed(self, message: RefreshFailed) -> None:
+        self.failures += 1
+        self.last_error = message.error
+        self.refreshing = False
+        self.next_refresh_at = self.clock() + timedelta(seconds=retry_delay_s(self.failures))
+        if self.snapshot is None:
+            self._show_load_error()
+        self._update_header()
+
+    # -- rendering -------------------------------------------------------------------
+
+    def render_rows(self) -> None:
+        """Recompute the listed stations for the view, filter and mode, and show them."""
+        snapshot, index = self.snapshot, self._index
+        if snapshot is None or index is None:
+            return
+        favourite_ids = {f.station_id for f in self.favourites.for_system(snapshot.gbfs_url)}
+        keep: list[bool] | None = None
+        limit = self.limit
+        if self.favourites_view:
+            keep = id_mask(index.stations, favourite_ids)
+            limit = len(favourite_ids)
+        if self.filter_query.strip():
+            names = name_mask(index.stations, self.filter_query)
+            keep = names if keep is None else [a and b for a, b in zip(keep, names, strict=True)]
+        rows = rank_for_mode(index, self.near, self.mode, limit, keep)
+        self.displayed = [self._row_display(row, favourite_ids) for row in rows]
+        self.table.show(self.displayed, self.mode)
+        self._update_empty_message()
+        self._update_others(snapshot, favourite_ids)
+        self._update_header()
+        self._update_details()
+
+    def _row_display(self, row: ModeRow, favourite_ids: set[str]) -> RowDisplay:
+        assert self.snapshot is not None
+        station = row.station
+        age = report_age_s(station, self.snapshot)
+        return RowDisplay(
+            row=row,
+            favourite=station.station_id in favourite_ids,
+            changes=self._changes(station),
+            report_age_s=age,
+            report_stale=is_report_stale(age),
+        )
+
+    def _changes(self, station: Station) -> dict[str, int]:
+        return count_changes(self._previous_status.get(station.station_id), station.status)
+
+    def _update_empty_message(self) -> None:
+        if self.displayed:
+            self.message.display = False
+            return
+        if self.favourites_view and not self.filter_query.strip():
+            text = Text(
+                "No favourites in this system yet. "
+                "Press v for all stations, then f on a station to add it."
+            )
+        elif self.filter_query.strip():
+            text = Text("No station name matches ")
+            text.append(clean(self.filter_query, 60), style="bold")
+            text.append(". Escape clears the filter.")
+        else:
+            text = Text("This system lists no stations.")
+        self._show_message(text)
+
+    def _update_others(self, snapshot: Snapshot, favourite_ids: set[str]) -> None:
+        """In the favourites view: favourites gone from this feed and those of other systems."""
+        if not self.favourites_view:
+            self.others.display = False
+            return
+        lines: list[Text] = []
+        missing = [
+            f
+            for f in self.favourites.for_system(snapshot.gbfs_url)
+            if f.station_id not in self._by_id
+        ]
+        if missing:
+            line = Text("Not in this system's feed right now: ", style="bold yellow")
+            line.append(", ".join(clean(f.name, 40) or f.station_id for f in missing))
+            lines.append(line)
+        elsewhere: dict[str, list[Favourite]] = {}
+        for favourite in self.favourites.all():
+            if favourite.gbfs_url != snapshot.gbfs_url:
+                system = favourite.system_name or favourite.system_id or favourite.gbfs_url
+                elsewhere.setdefault(system, []).append(favourite)
+        for system, favourites in elsewhere.items():
+            line = Text("In ", style="dim")
+            line.append(clean(system, 40), style="bold")
+            line.append(": ", style="dim")
+            line.append(", ".join(clean(f.name, 40) or f.station_id for f in favourites))
+            lines.append(line)
+        self.others.display = bool(lines)
+        self.others.update(Text("\n").join(lines))
+
+    def _show_message(self, text: Text) -> None:
+        self.message.update(text)
+        self.message.display = True
+
+    def _show_load_error(self) -> None:
+        """The first load failed: say what and when the next try is; no table yet."""
+        text = Text(f"Could not load {self._system_name()}\n\n", style="bold red")
+        text.append(clean(self.last_error, 400) + "\n\n", style="")
+        wait_s = max(0.0, (self.next_refresh_at - self.clock()).total_seconds())
+        text.append(
+            f"Retrying in {wait_s:.0f} s (attempt {self.failures + 1}). "
+            "Press r to retry now, q to quit.",
+            style="dim",
+        )
+        self._show_message(text)
+
+    def _system_name(self) -> str:
+        if self.snapshot is not None:
+            return self.snapshot.system.name or self.snapshot.system.system_id
+        return self.source.label or system_label_for(self.source.gbfs_url)
+
+    def header_state(self) -> HeaderState:
+        """What the header says right now (data age, health, the failure if any)."""
+        snapshot = self.snapshot
+        now = self.clock()
+        health, problem = "ok", None
+        age = data_age_s(snapshot, now) if snapshot is not None else None
+        if snapshot is None:
+            freshness = "no data yet" if self.last_error else "loading …"
+            health = "error" if self.last_error else "ok"
+        elif self.source.is_demo:
+            freshness = self.source.demo_label or "demo data"
+        elif age is None:
+            freshness = "data time unknown"
+        else:
+            freshness = f"updated {format_age(age)} ago"
+            if age > stale_after_s(self.refresh_s):
+                health = "stale"
+                problem = (
+                    f"Stale: this data is {format_age(age)} old; the system has not "
+                    "published newer availability."
+                )
+        if snapshot is not None and self.last_error:
+            health = "error"
+            wait_s = max(0.0, (self.next_refresh_at - now).total_seconds())
+            shown = (
+                self.source.demo_label
+                if self.source.is_demo
+                else (f"data from {format_age(age)} ago" if age is not None else "older data")
+            )
+            problem = (
+                f"Refresh failed: {self.last_error}. Showing {shown}; retrying in {wait_s:.0f} s."
+            )
+        return HeaderState(
+            system_name=self._system_name(),
+            near=self.near,
+            mode=self.mode,
+            favourites_view=self.favourites_view,
+            freshness=freshness,
+            health=health,
+            problem=problem,
+            detail=self._detail_line(),
+        )
+
+    def _detail_line(self) -> str:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return ""
+        useful = sum(1 for d in self.displayed if d.row.useless is None)
+        parts = [
+            f"{len(snapshot.stations)} stations",
+            f"{useful} of {len(self.displayed)} listed have {self.mode.wanted}",
+        ]
+        if self.filter_query.strip():
+            parts.append(f"filter: {clean(self.filter_query, 40)}")
+        if snapshot.report.problems:
+            parts.append(f"{snapshot.report.problems} feed records skipped")
+        parts.append(f"refresh every {self.refresh_s:.0f} s")
+        return " · ".join(parts)
+
+    def _update_header(self) -> None:
+        state = self.header_state()
+        self.status_bar.show(state)
+        if isinstance(self.screen, DetailsScreen):
+            self.screen.show_header(state)
+
+    # -- details ---------------------------------------------------------------------
+
+    def station_details(self, station_id: str) -> StationDetails:
+        """The details of one station from the current snapshot (``ranked`` None if gone)."""
+        station = self._by_id.get(station_id)
+        assert self.snapshot is not None
+        ranked = self._ranked(station) if station is not None else None
+        age = report_age_s(station, self.snapshot) if station is not None else None
+        return StationDetails(
+            station_id=station_id,
+            ranked=ranked,
+            favourite=self.favourites.is_favourite(self.snapshot.gbfs_url, station_id),
+            report_age_s=age,
+            report_stale=is_report_stale(age),
+            changes=self._changes(station) if station is not None else {},
+        )
+
+    def _ranked(self, station: Station) -> RankedStation:
+        lat, lon = self.near
+        bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
+        return RankedStation(
+            station=station,
+            distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
+            bearing_deg=bearing,
+            bearing=compass_point(bearing),
+        )
+
+    def _update_details(self) -> None:
+        if isinstance(self.screen, DetailsScreen):
+            self.screen.show(self.station_details(self.screen.station_id))
+
+    @on(DataTable.RowSelected, "#stations")
+    def _row_selected(self) -> None:
+        self.action_details()
+
+    def selected_station_id(self) -> str | None:
+        """The station an action applies to: the details screen's, else the highlighted one."""
+        if isinstance(self.screen, DetailsScreen):
+            return self.screen.station_id
+        return self.table.highlighted_key if self.snapshot is not None else None
+
+    # -- actions ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LIST_ONLY_ACTIONS and isinstance(self.screen, DetailsScreen):
+            return False
+        if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
+            return False
+        if action in ("toggle_favourite", "details") and self.snapshot is None:
+            return None
+        return True
+
+    def action_details(self) -> None:
+        """Open the highlighted station's details."""
+        station_id = self.selected_station_id()
+        if station_id is None or isinstance(self.screen, DetailsScreen):
+            return
+        self.push_screen(DetailsScreen(self.station_details(station_id), self.local_tz))
+        self.call_after_refresh(self._update_header)
+
+    def action_refresh(self) -> None:
+        """Refresh now, whatever the timer says."""
+        self.start_refresh()
+
+    def action_cycle_mode(self) -> None:
+        """Any bike -> e-bike -> free dock."""
+        self.set_mode(self.mode.next())
+
+    def set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        self.render_rows()
+        self._update_header()
+
+    def action_toggle_view(self) -> None:
+        """Switch between all stations and the favourites."""
+        self.favourites_view = not self.favourites_view
+        self.render_rows()
+        self._update_header()
+
+    def action_toggle_favourite(self) -> None:
+        """Add the highlighted station to the favourites, or remove it."""
+        station_id = self.selected_station_id()
+        snapshot = self.snapshot
+        station = self._by_id.get(station_id) if station_id is not None else None
+        if snapshot is None or station is None:
+            self.bell()
+            return
+        favourite = Favourite(
+            gbfs_url=snapshot.gbfs_url,
+            system_id=snapshot.system.system_id,
+            system_name=snapshot.system.name,
+            station_id=station.station_id,
+            name=station.info.name,
+            added_at=self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
+        now_favourite = self.favourites.toggle(favourite)
+        name = clean(station.info.name, 60) or station.station_id
+        self.notify(
+            f"★ {name} added to favourites" if now_favourite else f"{name} removed from favourites",
+            markup=False,
+            timeout=3,
+        )
+        self._show_store_notices()
+        self.render_rows()
+
+    def action_start_filter(self) -> None:
+        """Show the name filter and type into it."""
+        if self.snapshot is None:
+            return
+        self.filter_bar.display = True
+        self.filter_bar.focus()
+        self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the name filter."""
+        self.filter_bar.value = ""
+        self.filter_bar.display = False
+        self.filter_query = ""
+        if self.snapshot is not None:
+            self.table.focus()
+        self.render_rows()
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value != self.filter_query:
+            self.filter_query = event.value
+            self.render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    @on(FilterBar.Cleared)
+    def _filter_cleared(self) -> None:
+        self.action_clear_filter()
+
+    @on(FilterBar.Move)
+    def _filter_move(self, event: FilterBar.Move) -> None:
+        if self.table.row_count:
+            row = min(max(0, self.table.cursor_row + event.rows), self.table.row_count - 1)
+            self.table.move_cursor(row=row)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action is in the command palette too (Ctrl+P)."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Fetch the latest availability (r)", self.action_refresh)
+        yield SystemCommand(
+            "Cycle mode", "Any bike → e-bike → free dock (m)", self.action_cycle_mode
+        )
+        for mode in Mode:
+            yield SystemCommand(
+                f"Look for: {mode.label}",
+                f"Rank stations by {mode.label} availability",
+                lambda mode=mode: self.set_mode(mode),
+            )
+        yield SystemCommand(
+            "Toggle favourite",
+            "Add or remove the highlighted station (f)",
+            self.action_toggle_favourite,
+        )
+        yield SystemCommand(
+            "Favourites / all stations", "Switch the list (v)", self.action_toggle_view
+        )
+        if not isinstance(screen, DetailsScreen):
+            yield SystemCommand(
+                "Filter by name", "Type to narrow the list (/)", self.action_start_filter
+            )
+            yield SystemCommand(
+                "Clear filter", "Show all names again (Escape)", self.action_clear_filter
+            )
+            yield SystemCommand(
+                "Station details", "Open the highlighted station (Enter)", self.action_details
+            )
+
+    def _show_store_notices(self) -> None:
+        for notice in self.favourites.take_notices():
+            self.notify(notice, title="Favourites", severity="warning", timeout=12, markup=False)
+
+
+def run_app(options: Options) -> int:
+    """Open the app for the command line's options; returns the exit status."""
+    source = resolve_source(options.system, options.near, demo=options.demo)
+    near = options.near or (DEMO_NEAR if source.is_demo else None)
+    if near is None:
+        raise UsageError("--near LAT,LON is required (where you are, e.g. 48.85,2.35)")
+    app = BikefinderApp(
+        source,
+        near,
+        FavouritesStore(),
+        limit=options.limit,
+        language=options.language,
+        client_id=options.client_id,
+        refresh_s=options.refresh_s,
+    )
+    app.run()
+    return app.return_code or 0

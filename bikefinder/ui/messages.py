@@ -1,0 +1,24 @@
+"""Messages the refresh worker posts to the app, which alone owns the displayed state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from bikefinder.core.models import Snapshot
+
+
+@dataclass
+class SnapshotLoaded(Message):
+    """A load or refresh succeeded."""
+
+    snapshot: Snapshot
+
+
+@dataclass
+class RefreshFailed(Message):
+    """A load or refresh failed; ``error`` is one line naming the system, feed and cause."""
+
+    error: str
+    first_load: bool

@@ -1,0 +1,190 @@
+"""The ranked station table: one row per station, updated in place on every refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from bikefinder.core.modes import (
+    Mode,
+    ModeRow,
+    StationState,
+    format_age,
+    station_state,
+)
+from bikefinder.core.output import format_distance
+from bikefinder.core.text import clean
+
+NAME_WIDTH = 40
+#: (key, label, right-aligned) per column; the keys name cells in ``update_cell``.
+COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("rank", "#", True),
+    ("name", "Station", False),
+    ("distance", "Distance", True),
+    ("direction", "Dir", False),
+    ("bikes", "Bikes", True),
+    ("mechanical", "Mech", True),
+    ("electric", "E-bike", True),
+    ("docks", "Docks", True),
+    ("status", "Status", False),
+)
+#: The column that holds what the rider is looking for, per mode.
+MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
+
+STATE_STYLES = {
+    StationState.NO_STATUS: ("NO STATUS", "bold black on yellow"),
+    StationState.NOT_INSTALLED: ("NOT INSTALLED", "bold white on red"),
+    StationState.CLOSED: ("CLOSED", "bold white on red"),
+    StationState.NOT_RENTING: ("NOT RENTING", "bold black on yellow"),
+    StationState.NOT_RETURNING: ("NOT RETURNING", "bold black on yellow"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowDisplay:
+    """What one table row shows, with what changed since the previous refresh."""
+
+    row: ModeRow
+    favourite: bool
+    changes: dict[str, int]
+    report_age_s: float | None
+    report_stale: bool
+
+
+def count_cell(value: int | None, change: int | None) -> Text:
+    """A right-aligned count with an up/down marker when it changed since the last refresh."""
+    text = Text("?" if value is None else str(value))
+    if change is None:
+        text.append(" ")
+    elif change > 0:
+        text.append("↑", style="bold green")
+    else:
+        text.append("↓", style="bold red")
+    return text
+
+
+def status_cell(display: RowDisplay) -> Text:
+    """Status words: broken states loud, mode-specific uselessness quiet, old reports flagged."""
+    station = display.row.station
+    state = station_state(station.status)
+    text = Text()
+    if state in STATE_STYLES:
+        label, style = STATE_STYLES[state]
+        text.append(f" {label} ", style=style)
+    elif display.row.useless:
+        text.append(display.row.useless, style="italic")
+    if display.report_stale and display.report_age_s is not None:
+        if text:
+            text.append(" ")
+        text.append(f"report {format_age(display.report_age_s)} old", style="bold yellow")
+    return text
+
+
+def station_cells(display: RowDisplay, mode: Mode) -> tuple[Text, ...]:
+    """The cells of one row, in :data:`COLUMNS` order; feed text is always literal."""
+    row = display.row
+    status = row.station.status
+    name = Text()
+    if display.favourite:
+        name.append("★ ", style="bold yellow")
+    name.append(clean(row.station.info.name, NAME_WIDTH) or "(unnamed)")
+
+    def count(field: str) -> Text:
+        value = getattr(status, field) if status is not None else None
+        return count_cell(value, display.changes.get(field))
+
+    cells = {
+        "rank": Text("–" if row.rank is None else str(row.rank)),
+        "name": name,
+        "distance": Text(format_distance(row.ranked.distance_m)),
+        "direction": Text(row.ranked.bearing),
+        "bikes": count("bikes"),
+        "mechanical": count("mechanical"),
+        "electric": count("electric"),
+        "docks": count("docks"),
+        "status": status_cell(display),
+    }
+    if row.useless:
+        for key, cell in cells.items():
+            if key != "status":
+                cell.stylize("dim")
+    else:
+        cells[MODE_COLUMN[mode]].stylize("bold")
+    for key, _, right in COLUMNS:
+        if right:
+            cells[key].justify = "right"
+    return tuple(cells[key] for key, _, _ in COLUMNS)
+
+
+class StationTable(DataTable[Text]):
+    """A row-cursor table keyed by station id that keeps its cursor on the same station."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Details", show=True),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self._mode: Mode | None = None
+
+    @property
+    def highlighted_key(self) -> str | None:
+        """The station id under the cursor, if any."""
+        if self.row_count == 0:
+            return None
+        row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        return row_key.value
+
+    @property
+    def station_keys(self) -> list[str]:
+        return [str(row.key.value) for row in self.ordered_rows]
+
+    def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
+        """Show ``displays`` in order: cells update in place when the order is unchanged,
+        otherwise rows are rebuilt and the cursor follows the station it was on."""
+        if mode is not self._mode:
+            self._set_columns(mode)
+        rows = [(d.row.station.station_id, station_cells(d, mode)) for d in displays]
+        new_keys = [key for key, _ in rows]
+        if new_keys == self.station_keys:
+            for key, cells in rows:
+                for (column, _, _), cell in zip(COLUMNS, cells, strict=True):
+                    if self.get_cell(key, column) != cell:
+                        self.update_cell(key, column, cell, update_width=True)
+            return
+        highlighted = self.highlighted_key
+        old_row, old_scroll = self.cursor_row, self.scroll_y
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if not rows:
+            return
+        if highlighted in new_keys:
+            target = new_keys.index(highlighted)
+        else:
+            target = min(old_row, len(rows) - 1) if highlighted is not None else 0
+        self.move_cursor(row=target, animate=False, scroll=False)
+        self.call_after_refresh(self._restore_scroll, old_scroll)
+
+    def _restore_scroll(self, scroll_y: float) -> None:
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        self.move_cursor(row=self.cursor_row, animate=False, scroll=True)
+
+    def _set_columns(self, mode: Mode) -> None:
+        self._mode = mode
+        self.clear(columns=True)
+        wanted = MODE_COLUMN[mode]
+        for key, label, right in COLUMNS:
+            title = Text(label, justify="right" if right else "left")
+            if key == wanted:
+                title.stylize("bold underline")
+            self.add_column(title, key=key)

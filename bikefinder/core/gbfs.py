@@ -254,17 +254,45 @@ def parse_station_status(
     ``vehicle_kinds`` (from ``vehicle_types``) turns ``vehicle_types_available``
     into the split; without it that split stays unknown rather than guessed.
     """
-    meta = parse_meta(doc, "station_status", url)
-    kinds = vehicle_kinds or {}
-    statuses: list[StationStatus] = []
-    rejected = 0
-    for record in _station_records(doc, "station_status"):
-        status = _station_status(record, kinds)
-        if status is None:
-            rejected += 1
-        else:
+    return StatusParser(vehicle_kinds).parse(doc, url)
+
+
+class StatusParser:
+    """Parses successive ``station_status`` documents of one system.
+
+    A refresh usually changes a handful of stations: records equal to the previous
+    document's (a C-speed dict comparison) reuse their parsed :class:`StationStatus`.
+    """
+
+    def __init__(self, vehicle_kinds: Mapping[str, VehicleKind] | None = None) -> None:
+        self.vehicle_kinds: Mapping[str, VehicleKind] = vehicle_kinds or {}
+        self._previous: dict[str, tuple[Any, StationStatus]] = {}
+
+    def parse(self, doc: Any, url: str) -> StatusFeed:
+        meta = parse_meta(doc, "station_status", url)
+        records = _station_records(doc, "station_status")
+        previous = self._previous
+        current: dict[str, tuple[Any, StationStatus]] = {}
+        statuses: list[StationStatus] = []
+        rejected = 0
+        for record in records:
+            station_id = as_id(record.get("station_id")) if isinstance(record, Mapping) else None
+            if station_id is None:
+                rejected += 1
+                continue
+            known = previous.get(station_id)
+            if known is not None and known[0] == record:
+                status = known[1]
+            else:
+                parsed = _station_status(record, self.vehicle_kinds)
+                if parsed is None:
+                    rejected += 1
+                    continue
+                status = parsed
+            current.setdefault(station_id, (record, status))
             statuses.append(status)
-    return StatusFeed(meta=meta, statuses=tuple(statuses), rejected=rejected)
+        self._previous = current
+        return StatusFeed(meta=meta, statuses=tuple(statuses), rejected=rejected)
 
 
 def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationStatus | None:

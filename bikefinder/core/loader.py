@@ -89,6 +89,7 @@ class SystemFeeds:
         self.discovery: Discovery | None = None
         self.system: SystemInfo | None = None
         self.vehicle_kinds: dict[str, VehicleKind] = {}
+        self._status_parser = gbfs.StatusParser()
         self.info: InfoFeed | None = None
         self.snapshot: Snapshot | None = None
 
@@ -191,8 +192,8 @@ class SystemFeeds:
                 if feed == "station_information":
                     self.info = self._parse_info(document)
                 elif feed == "vehicle_types":
-                    self.vehicle_kinds = self._parse(
-                        feed, lambda d=document: gbfs.parse_vehicle_types(d)
+                    self._set_vehicle_kinds(
+                        self._parse(feed, lambda d=document: gbfs.parse_vehicle_types(d))
                     )
                 elif feed == "system_information":
                     self.system = self._parse_system(document) or self.system
@@ -287,12 +288,18 @@ class SystemFeeds:
         self.system = system or SystemInfo(system_id=self.label, name=self.label)
         if system and system.name:
             self.fetcher.system_label = system.name
-        self.vehicle_kinds = (
+        self._set_vehicle_kinds(
             self._parse("vehicle_types", lambda: gbfs.parse_vehicle_types(types_doc))
             if types_doc is not None
             else {}
         )
         self.info = self._parse_info(info_doc)
+
+    def _set_vehicle_kinds(self, kinds: dict[str, VehicleKind]) -> None:
+        """New vehicle types change how every status record splits: start a fresh parser."""
+        if kinds != self._status_parser.vehicle_kinds:
+            self._status_parser = gbfs.StatusParser(kinds)
+        self.vehicle_kinds = kinds
 
     def _apply_status(
         self, status_doc: Any, *, from_cache: bool, fetched_at: datetime | None = None
@@ -300,9 +307,7 @@ class SystemFeeds:
         status_url = self._states.get("station_status")
         status: StatusFeed = self._parse(
             "station_status",
-            lambda: gbfs.parse_station_status(
-                status_doc, status_url.url if status_url else "", self.vehicle_kinds
-            ),
+            lambda: self._status_parser.parse(status_doc, status_url.url if status_url else ""),
         )
         return self._snapshot_from(status, from_cache=from_cache, fetched_at=fetched_at)
 

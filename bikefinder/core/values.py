@@ -22,6 +22,8 @@ _FALSE_STRINGS = frozenset({"false", "0", "no", "n", "f"})
 
 def as_id(value: Any) -> str | None:
     """A station or vehicle id as an exact string (ints keep every digit)."""
+    if type(value) is int:  # fast path: the common case, and exact
+        return str(value)
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -36,6 +38,8 @@ def as_id(value: Any) -> str | None:
 
 def as_bool(value: Any) -> bool | None:
     """``true``/``false``, ``0``/``1`` or their string spellings."""
+    if value is True or value is False:
+        return value
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -51,6 +55,8 @@ def as_bool(value: Any) -> bool | None:
 
 def as_count(value: Any) -> int | None:
     """A non-negative whole count; negatives, fractions and junk are unknown."""
+    if type(value) is int:  # fast path
+        return value if value >= 0 else None
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -95,6 +101,9 @@ def as_timestamp(value: Any) -> datetime | None:
 
     Placeholders such as 0, 86400 or 18001 (all in 1970) are unknown, not dates.
     """
+    if type(value) is int:  # fast path
+        in_range = _EARLIEST_POSIX <= value < _LATEST_POSIX
+        return datetime.fromtimestamp(value, tz=UTC) if in_range else None
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):

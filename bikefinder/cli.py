@@ -34,6 +34,7 @@ class Options:
     output_format: str
     refresh_s: float | None
     demo: bool
+    favorites: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -98,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the bundled Vélib' snapshot instead of the network",
     )
+    parser.add_argument(
+        "--favorites",
+        action="store_true",
+        dest="favorites",
+        help="your favourite stations (with --once: print them with live status; --near optional)",
+    )
     parser.add_argument("--version", action="version", version=f"bikefinder {__version__}")
     return parser
 
@@ -132,6 +139,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         output_format=args.output_format,
         refresh_s=refresh_s,
         demo=args.demo,
+        favorites=args.favorites,
     )
 
 
@@ -139,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bikefinder`` console script."""
     try:
         options = parse_options(argv)
+        if options.once and options.favorites:
+            from bikefinder.favourites_once import run_favourites_once
+
+            return asyncio.run(run_favourites_once(options))
         if options.once:
             from bikefinder.once import run_once
 

@@ -1,0 +1,305 @@
+"""``--favorites --once``: the rider's favourite stations, with live status, then exit.
+
+Each system that has favourites is loaded once, all of them concurrently over one
+shared HTTP client. A system that cannot be loaded does not hide anything: its
+favourites are still listed (no numbers, an ``error`` saying why) and the exit
+status is 1 with one line on stderr. The station fields are those of the ranked
+``--once`` output (:data:`bikefinder.core.output.STATION_FIELDS`), plus the system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from bikefinder.core.cache import FeedCache
+from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_NEAR, demo_transport
+from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.http import make_http_client
+from bikefinder.core.loader import SystemFeeds
+from bikefinder.core.models import RankedStation, Snapshot, Station
+from bikefinder.core.output import (
+    STATION_FIELDS,
+    bikes_cell,
+    format_count,
+    format_distance,
+    iso,
+    state_label,
+    station_record,
+)
+from bikefinder.core.ranking import compass_point, haversine_m, initial_bearing_deg
+from bikefinder.core.source import is_url
+from bikefinder.core.text import clean
+
+if TYPE_CHECKING:
+    from bikefinder.cli import Options
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+SYSTEM_FIELDS = ("gbfs_url", "system_id", "system_name", "error")
+CSV_FIELDS = (*STATION_FIELDS, *SYSTEM_FIELDS)
+MISSING_STATION = "station is no longer in the system's feeds"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemResult:
+    """One system's favourites and what loading the system gave: a snapshot or an error."""
+
+    gbfs_url: str
+    favourites: tuple[Favourite, ...]
+    snapshot: Snapshot | None
+    error: str | None
+
+    @property
+    def name(self) -> str:
+        if self.snapshot is not None and self.snapshot.system.name:
+            return self.snapshot.system.name
+        return self.favourites[0].system_name or self.gbfs_url
+
+    @property
+    def system_id(self) -> str:
+        if self.snapshot is not None:
+            return self.snapshot.system.system_id
+        return self.favourites[0].system_id
+
+
+@dataclass(frozen=True, slots=True)
+class FavouriteRow:
+    """A favourite as printed: its live station (if found) and why not, otherwise."""
+
+    favourite: Favourite
+    system: SystemResult
+    ranked: RankedStation | None  # None: no live data for it
+    error: str | None
+
+    def record(self, near: tuple[float, float] | None) -> dict[str, Any]:
+        if self.ranked is not None:
+            record = station_record(self.ranked)
+            if near is None:
+                record["distance_m"] = record["bearing"] = None
+        else:
+            record = dict.fromkeys(STATION_FIELDS)
+            record["station_id"] = self.favourite.station_id
+            record["name"] = self.favourite.name
+        record.update(
+            gbfs_url=self.favourite.gbfs_url,
+            system_id=self.system.system_id,
+            system_name=self.system.name,
+            error=self.error,
+        )
+        return record
+
+
+def group_by_system(favourites: Sequence[Favourite]) -> dict[str, list[Favourite]]:
+    """Favourites by gbfs_url, systems in order of their first favourite."""
+    groups: dict[str, list[Favourite]] = {}
+    for favourite in favourites:
+        groups.setdefault(favourite.gbfs_url, []).append(favourite)
+    return groups
+
+
+async def load_system(
+    http: httpx.AsyncClient, gbfs_url: str, favourites: Sequence[Favourite], language: str | None
+) -> SystemResult:
+    """Load one system; any failure becomes the result's ``error`` instead of raising."""
+    cache = None if gbfs_url == DEMO_GBFS_URL else FeedCache(gbfs_url)
+    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache)
+    try:
+        snapshot = await feeds.load()
+    except BikefinderError as exc:
+        return SystemResult(gbfs_url, tuple(favourites), None, clean(str(exc), 300))
+    return SystemResult(gbfs_url, tuple(favourites), snapshot, None)
+
+
+async def load_systems(groups: dict[str, list[Favourite]], options: Options) -> list[SystemResult]:
+    """Every system concurrently, over one shared client (the demo has its own transport)."""
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(make_http_client(options.client_id))
+        demo_http = http
+        if DEMO_GBFS_URL in groups:
+            demo_http = await stack.enter_async_context(
+                make_http_client(options.client_id, transport=demo_transport())
+            )
+        loads = (
+            load_system(demo_http if url == DEMO_GBFS_URL else http, url, group, options.language)
+            for url, group in groups.items()
+        )
+        return list(await asyncio.gather(*loads))
+
+
+def ranked_at(station: Station, near: tuple[float, float] | None) -> RankedStation:
+    if near is None:
+        return RankedStation(station=station, distance_m=0.0, bearing_deg=0.0, bearing="")
+    lat, lon = station.info.lat, station.info.lon
+    bearing_deg = initial_bearing_deg(near[0], near[1], lat, lon)
+    return RankedStation(
+        station=station,
+        distance_m=haversine_m(near[0], near[1], lat, lon),
+        bearing_deg=bearing_deg,
+        bearing=compass_point(bearing_deg),
+    )
+
+
+def rows_for(system: SystemResult, near: tuple[float, float] | None) -> list[FavouriteRow]:
+    """The system's favourites, nearest first when there is a point to measure from."""
+    if system.snapshot is None:
+        return [FavouriteRow(f, system, None, system.error) for f in system.favourites]
+    by_id = {station.station_id: station for station in system.snapshot.stations}
+    rows = []
+    for favourite in system.favourites:
+        station = by_id.get(favourite.station_id)
+        if station is None:
+            rows.append(FavouriteRow(favourite, system, None, MISSING_STATION))
+        else:
+            rows.append(FavouriteRow(favourite, system, ranked_at(station, near), None))
+    if near is not None:
+        rows.sort(key=lambda row: row.ranked.distance_m if row.ranked else float("inf"))
+    return rows
+
+
+def to_json(
+    systems: Sequence[SystemResult], near: tuple[float, float] | None, now: datetime
+) -> str:
+    document = {
+        "generated_at": iso(now),
+        "near": {"lat": near[0], "lon": near[1]} if near else None,
+        "systems": [
+            {
+                "gbfs_url": system.gbfs_url,
+                "id": system.system_id,
+                "name": system.name,
+                "data_updated_at": iso(system.snapshot.data_time) if system.snapshot else None,
+                "favourites": len(system.favourites),
+                "error": system.error,
+            }
+            for system in systems
+        ],
+        "stations": [row.record(near) for system in systems for row in rows_for(system, near)],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def to_csv(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for system in systems:
+        for row in rows_for(system, near):
+            record = row.record(near)
+            for text_field in ("name", "system_name", "error"):
+                record[text_field] = clean(record[text_field], 500) if record[text_field] else None
+            writer.writerow({key: _csv_cell(value) for key, value in record.items()})
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def to_table(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
+    """One block per system: a heading (or why it failed), then its favourites aligned."""
+    columns = ("Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
+    blocks: list[tuple[str, list[tuple[str, ...]]]] = []
+    for system in systems:
+        heading = clean(system.name, 60)
+        if system.snapshot is not None:
+            heading += f" (data from {_short_time(system.snapshot.data_time)})"
+        else:
+            heading += f": NOT LOADED: {clean(system.error, 200)}"
+        blocks.append((heading, [_table_cells(row, near) for row in rows_for(system, near)]))
+    shown = [i for i in range(len(columns)) if near or i not in (1, 2)]  # no point: no distance
+    rows = [row for _, block_rows in blocks for row in block_rows]
+    widths = [max(len(col), *(len(row[i]) for row in rows)) for i, col in enumerate(columns)]
+
+    def line(cells: Sequence[str]) -> str:
+        aligned = (
+            cells[i].rjust(widths[i]) if i in (1, 4) else cells[i].ljust(widths[i]) for i in shown
+        )
+        return ("  " + "  ".join(aligned)).rstrip()
+
+    count = sum(len(system.favourites) for system in systems)
+    where = f"; distances from {near[0]:.5f},{near[1]:.5f}" if near else ""
+    lines = [f"Favourites: {count} in {len(systems)} system{'s' * (len(systems) != 1)}{where}"]
+    for heading, block_rows in blocks:
+        lines += ["", heading, line(columns), line(["-" * width for width in widths])]
+        lines += [line(cells) for cells in block_rows]
+    return "\n".join(lines)
+
+
+def _table_cells(row: FavouriteRow, near: tuple[float, float] | None) -> tuple[str, ...]:
+    ranked = row.ranked
+    name = clean(ranked.station.info.name if ranked else row.favourite.name, 40) or "(unnamed)"
+    if ranked is None:
+        state = "not in feed" if row.error == MISSING_STATION else "unknown"
+        return (name, "", "", "?", "?", state)
+    status = ranked.station.status
+    return (
+        name,
+        format_distance(ranked.distance_m) if near else "",
+        ranked.bearing,
+        bikes_cell(ranked),
+        format_count(status.docks if status else None),
+        state_label(ranked),
+    )
+
+
+def _short_time(moment: datetime | None) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else "an unknown time"
+
+
+def chosen_favourites(store: FavouritesStore, options: Options) -> list[Favourite]:
+    """All favourites, or only those of ``--system URL`` / the ``--demo`` system."""
+    if options.demo and options.system:
+        raise UsageError("--demo uses the bundled Vélib' snapshot; drop --system")
+    if options.demo:
+        return store.for_system(DEMO_GBFS_URL)
+    if options.system is not None:
+        if not is_url(options.system):
+            raise UsageError(f"--system expects a gbfs.json URL, got {options.system!r}")
+        return store.for_system(options.system.strip())
+    return store.all()
+
+
+async def run_favourites_once(options: Options) -> int:
+    """Print the favourites with live status; 1 if any system could not be loaded."""
+    store = FavouritesStore()
+    store.load()
+    for notice in store.take_notices():
+        print(f"bikefinder: {notice}", file=sys.stderr)
+    favourites = chosen_favourites(store, options)
+    near = options.near or (DEMO_NEAR if options.demo else None)
+    groups = group_by_system(favourites)
+    systems = await load_systems(groups, options) if groups else []
+    if options.output_format == "json":
+        text = to_json(systems, near, datetime.now(UTC))
+    elif options.output_format == "csv":
+        text = to_csv(systems, near)
+    elif not systems:
+        text = "No favourite stations yet: press f on a station in the app to add one."
+    else:
+        text = to_table(systems, near)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    failed = [system for system in systems if system.error is not None]
+    if failed:
+        causes = "; ".join(system.error or "" for system in failed)
+        print(
+            f"bikefinder: could not load {len(failed)} of {len(systems)} systems "
+            f"with favourites: {causes}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -231,6 +232,7 @@ def test_status_parser_reuses_unchanged_records_and_reparses_changed_ones() -> N
     document = load("velib_v1_2025", "station_status")
     parser = gbfs.StatusParser()
     first = parser.parse(document, "u")
+    document = copy.deepcopy(document)  # each refresh decodes a new document
     document["data"]["stations"][3]["num_docks_available"] = 99
     document["data"]["stations"][4]["num_bikes_available_types"] = [{"mechanical": 7}]
     second = parser.parse(document, "u")

@@ -262,6 +262,8 @@ class StatusParser:
 
     A refresh usually changes a handful of stations: records equal to the previous
     document's (a C-speed dict comparison) reuse their parsed :class:`StationStatus`.
+    It keeps references to the previous document's records, so a document must not be
+    mutated after it was parsed (each refresh decodes a new one).
     """
 
     def __init__(self, vehicle_kinds: Mapping[str, VehicleKind] | None = None) -> None:

@@ -1,0 +1,446 @@
+"""Shared test fixtures: a real local feed server, fixture systems, and a sandboxed CLI.
+
+Fixtures
+--------
+``feed_server``
+    A :class:`FeedServer`: a threaded HTTP server on 127.0.0.1 (random port) for one test,
+    with a mutable route table ``path -> Response | handler``. Handlers (``server.cut_body``,
+    ``server.never_answers`` ...) script special behaviour. Every request is recorded in
+    ``server.requests`` (path and headers), so a test can check what the client sent.
+``run_cli``
+    Runs ``python -m bikefinder ARGS`` as a subprocess with HOME and every XDG dir inside
+    ``tmp_path`` and proxies disabled; returns a :class:`CliResult`.
+
+Typical use::
+
+    def test_nearest(feed_server, run_cli):
+        gbfs_url = feed_server.serve_fixture("velib_v1_2022")
+        result = run_cli("--once", "--near", "48.85,2.35", "--system", gbfs_url)
+        assert result.code == 0
+
+Hypothesis profiles: ``ci`` (default, quick) and ``long`` (``--hypothesis-profile=long``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPO_ROOT = Path(__file__).parent.parent
+
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci")
+
+
+# --------------------------------------------------------------------------- the server
+
+
+@dataclass
+class Response:
+    """A canned HTTP response."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+#: A scripted route: called with the live request handler, writes whatever it likes.
+Handler = Callable[["_RequestHandler"], None]
+Route = Response | Handler
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """One request the server received."""
+
+    path: str
+    headers: dict[str, str]  # lower-cased names
+
+
+def as_route(content: Route | Any, status: int = 200, headers: dict | None = None) -> Route:
+    """A Response or handler as is; anything else becomes a Response with that body."""
+    if isinstance(content, Response) or callable(content):
+        return content
+    return Response(status, as_body(content), dict(headers or {}))
+
+
+def as_body(content: Any) -> bytes:
+    """bytes as is, str as UTF-8, anything else as JSON."""
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, str):
+        return content.encode()
+    return json.dumps(content).encode()
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """HTTP/1.0 (one request per connection) so handlers can close to end a body."""
+
+    server: _Server
+
+    def do_GET(self) -> None:
+        feed_server = self.server.feed_server
+        path = urlsplit(self.path).path
+        feed_server.requests.append(
+            SeenRequest(path, {name.lower(): value for name, value in self.headers.items()})
+        )
+        route = feed_server.routes.get(path)
+        try:
+            if route is None:
+                self.send_response_bytes(Response(404, b'{"error": "not found"}'))
+            elif isinstance(route, Response):
+                self.send_response_bytes(route)
+            else:
+                route(self)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (size cap, timeout): expected in fault tests
+
+    def send_response_bytes(self, response: Response) -> None:
+        self.send_response(response.status)
+        headers = {"Content-Type": "application/json", **response.headers}
+        headers.setdefault("Content-Length", str(len(response.body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    feed_server: FeedServer
+
+
+class FeedServer:
+    """A real HTTP server on 127.0.0.1 serving a mutable route table."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[SeenRequest] = []
+        #: Set at teardown: handlers that block (never answering) wait on it.
+        self.stopping = threading.Event()
+        self._httpd = _Server(("127.0.0.1", 0), _RequestHandler)
+        self._httpd.feed_server = self
+        self.port: int = self._httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def add(self, path: str, route: Route | Any, *, status: int = 200, **headers: str) -> str:
+        """Serve ``route`` at ``path``: a Response, a handler, or content for :func:`as_body`.
+
+        Returns the full URL. Extra keyword arguments become response headers
+        (underscores turn into dashes: ``Retry_After="5"``).
+        """
+        headers = {name.replace("_", "-"): value for name, value in headers.items()}
+        self.routes[path] = as_route(route, status, headers)
+        return self.url(path)
+
+    def requests_for(self, path: str) -> list[SeenRequest]:
+        return [request for request in self.requests if request.path == path]
+
+    # ----------------------------------------------------------------- whole systems
+
+    def serve_system(
+        self,
+        prefix: str,
+        feeds: Mapping[str, Route | Any],
+        *,
+        layout: str = "v2",
+        language: str = "en",
+        urls: Mapping[str, str] | None = None,
+    ) -> str:
+        """Serve ``feeds`` (feed name -> content or route) under ``/prefix/`` plus a gbfs.json.
+
+        ``layout``: ``v1`` (language-keyed, no version), ``v2`` (language-keyed, 2.3) or
+        ``v3`` (flat ``data.feeds``). ``urls`` overrides what gbfs.json lists for a feed
+        (e.g. another host or ``file://``). Returns the gbfs.json URL.
+        """
+        listed: dict[str, str] = {}
+        for name, content in feeds.items():
+            listed[name] = self.add(f"/{prefix}/{name}.json", content)
+        listed.update(urls or {})
+        discovery = discovery_document(listed, layout=layout, language=language)
+        return self.add(f"/{prefix}/gbfs.json", discovery)
+
+    def serve_fixture(
+        self,
+        name: str,
+        *,
+        layout: str | None = None,
+        borrow: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Route | Any] | None = None,
+    ) -> str:
+        """Serve ``tests/fixtures/<name>/`` under ``/<name>/``; returns its gbfs.json URL.
+
+        A fixture's own gbfs.json is rewritten so each feed URL keeps its last path
+        segment (``station-information``, no ``.json``...) but points at this server;
+        without one, a gbfs.json in ``layout`` (guessed from the name) is written.
+        ``borrow`` maps a feed to another fixture folder to take it from (Oslo 2.3 status
+        with the 2.2 information); ``overrides`` replaces a feed's content or route.
+        """
+        folder = FIXTURES / name
+        contents: dict[str, Route | Any] = {
+            path.stem: path.read_bytes() for path in sorted(folder.glob("*.json"))
+        }
+        for feed, other in (borrow or {}).items():
+            contents[feed] = (FIXTURES / other / f"{feed}.json").read_bytes()
+        contents.update(overrides or {})
+        original = contents.pop("gbfs", None)
+        if original is None:
+            return self.serve_system(name, contents, layout=layout or _guess_layout(name))
+        discovery = json.loads(original)
+        data = discovery["data"]
+        feed_lists = [data["feeds"]] if "feeds" in data else [v["feeds"] for v in data.values()]
+        for feed_list in feed_lists:
+            for entry in feed_list:
+                segment = urlsplit(entry["url"]).path.rsplit("/", 1)[-1]
+                entry["url"] = self.url(f"/{name}/{segment}")
+                if entry["name"] in contents:
+                    self.add(f"/{name}/{segment}", contents[entry["name"]])
+        return self.add(f"/{name}/gbfs.json", discovery)
+
+    # ----------------------------------------------------------------- scripted routes
+
+    def cut_body(self, content: Any, keep: float = 0.5, *, declare_length: bool = True) -> Handler:
+        """Send part of the body and close; with ``declare_length`` the full size is declared."""
+        body = as_body(content)
+
+        def handler(request: _RequestHandler) -> None:
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            if declare_length:
+                request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body[: int(len(body) * keep)])
+            request.wfile.flush()
+            request.close_connection = True
+
+        return handler
+
+    def never_answers(self) -> Handler:
+        """Read the request, then say nothing until the test ends."""
+
+        def handler(request: _RequestHandler) -> None:
+            self.stopping.wait(30)
+
+        return handler
+
+    def trickles(self, interval_s: float) -> Handler:
+        """Headers at once, then one body byte every ``interval_s`` (a slow-loris feed)."""
+
+        def handler(request: _RequestHandler) -> None:
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            request.end_headers()
+            while not self.stopping.wait(interval_s):
+                request.wfile.write(b" ")
+                request.wfile.flush()
+
+        return handler
+
+    def streams(self, total_bytes: int, *, declare_length: bool) -> Handler:
+        """A huge JSON-looking body generated on the fly (never held in memory)."""
+        record = b'{"station_id": "x", "lat": 1.0, "lon": 2.0},'
+        chunk = record * (65536 // len(record))
+
+        def handler(request: _RequestHandler) -> None:
+            request.send_response(200)
+            request.send_header("Content-Type", "application/json")
+            if declare_length:
+                request.send_header("Content-Length", str(total_bytes))
+            request.end_headers()
+            request.wfile.write(b'{"data": {"stations": [')
+            sent = 0
+            while sent < total_bytes and not self.stopping.is_set():
+                request.wfile.write(chunk)
+                sent += len(chunk)
+
+        return handler
+
+    def redirects(self, location: str, status: int = 302) -> Response:
+        return Response(status, b"", {"Location": location})
+
+    def requires_header(self, name: str, content: Any, value: str | None = None) -> Handler:
+        """403 unless the request carries header ``name`` (with ``value``, if given)."""
+        route = as_route(content)
+
+        def handler(request: _RequestHandler) -> None:
+            sent = request.headers.get(name)
+            if sent is None or (value is not None and sent != value):
+                request.send_response_bytes(Response(403, b'{"error": "Client-Identifier"}'))
+            elif isinstance(route, Response):
+                request.send_response_bytes(route)
+            else:
+                route(request)
+
+        return handler
+
+    def rate_limits(self, retry_after: str, content: Any, times: int = 1) -> Handler:
+        """429 with ``Retry-After`` for the first ``times`` requests, then ``content``."""
+        then = as_route(content)
+        calls = iter(range(times))
+
+        def handler(request: _RequestHandler) -> None:
+            if next(calls, None) is not None:
+                request.send_response_bytes(Response(429, b"", {"Retry-After": retry_after}))
+            elif isinstance(then, Response):
+                request.send_response_bytes(then)
+            else:
+                then(request)
+
+        return handler
+
+
+def _guess_layout(fixture_name: str) -> str:
+    if "_v3" in fixture_name:
+        return "v3"
+    if "_v2" in fixture_name:
+        return "v2"
+    return "v1"
+
+
+def discovery_document(feeds: Mapping[str, str], *, layout: str, language: str = "en") -> dict:
+    """A gbfs.json listing ``feeds`` (name -> URL) in the layout of GBFS v1, v2 or v3."""
+    feed_list = [{"name": name, "url": url} for name, url in feeds.items()]
+    if layout == "v3":
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        return {"last_updated": stamp, "ttl": 0, "version": "3.0", "data": {"feeds": feed_list}}
+    document: dict[str, Any] = {
+        "last_updated": int(time.time()),
+        "ttl": 0,
+        "data": {language: {"feeds": feed_list}},
+    }
+    if layout == "v2":
+        document["version"] = "2.3"
+    elif layout != "v1":
+        raise ValueError(f"unknown layout {layout!r}")
+    return document
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a ``bikefinder`` run produced."""
+
+    code: int
+    stdout: str
+    stderr: str
+    elapsed_s: float
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def error_line(self) -> str:
+        """The single stderr line; fails the test if stderr is not exactly one line."""
+        lines = self.stderr.splitlines()
+        assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{self.stderr}"
+        assert "Traceback" not in self.stderr
+        return lines[0]
+
+
+_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a sandboxed run: user dirs under ``home``, no proxies."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key.lower() not in _PROXY_VARS
+        and not key.startswith(("XDG_", "BIKEFINDER_", "HYPOTHESIS"))
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+        XDG_STATE_HOME=str(home / ".local/state"),
+        NO_PROXY="*",
+        PYTHONIOENCODING="utf-8",
+        PYTHONDONTWRITEBYTECODE="1",
+        # A hung request should fail a test in seconds, not hang it.
+        BIKEFINDER_HTTP_TIMEOUT="5",
+    )
+    env.update(extra or {})
+    return env
+
+
+RunCli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> RunCli:
+    """``run_cli(*args, env={...}, home="home", timeout=60) -> CliResult``.
+
+    Runs ``python -m bikefinder``. Runs with the same ``home`` share user dirs (and so
+    the feed cache); pass another name for a cold start.
+    """
+
+    def run(
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        home: str = "home",
+        timeout: float = 60,
+    ) -> CliResult:
+        home_dir = tmp_path / home
+        home_dir.mkdir(exist_ok=True)
+        started = time.monotonic()
+        completed = subprocess.run(
+            [sys.executable, "-m", "bikefinder", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=cli_env(home_dir, env),
+            cwd=tmp_path,
+            timeout=timeout,
+            check=False,
+        )
+        return CliResult(
+            completed.returncode, completed.stdout, completed.stderr, time.monotonic() - started
+        )
+
+    return run

@@ -1,14 +1,28 @@
-"""Which system to load, and how to reach it: the bridge from flags to a feed URL."""
+"""Which system to load, and how to reach it: the bridge from flags to a feed URL.
+
+``--system`` may be a gbfs.json URL, or anything the catalog resolves (an id, a name, a
+city, ``citybikes:<network>``); without it the system is the one covering ``--near``.
+The catalog is only read when a name or a location has to be resolved, so a URL costs
+nothing extra at startup.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
 from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
-from bikefinder.core.errors import UsageError
+from bikefinder.core.errors import BikefinderError, UsageError
+
+if TYPE_CHECKING:
+    from bikefinder.core.catalog import Catalog, CatalogEntry
+    from bikefinder.core.config import Config
+    from bikefinder.core.models import Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +34,10 @@ class SystemSource:
     headers: dict[str, str] = field(default_factory=dict)
     transport: httpx.AsyncBaseTransport | None = None
     demo_label: str | None = None
+    #: The catalog id, when the system came from the catalog.
+    system_id: str | None = None
+    #: Why this system: set when it was chosen from ``--near`` ("nearest to 48.85,2.35").
+    chosen_by: str | None = None
 
     @property
     def is_demo(self) -> bool:
@@ -41,15 +59,112 @@ def is_url(text: str) -> bool:
 
 
 def resolve_source(
-    system: str | None, near: tuple[float, float] | None, *, demo: bool = False
+    system: str | None,
+    near: tuple[float, float] | None,
+    *,
+    demo: bool = False,
+    client_id: str | None = None,
+    catalog: Catalog | None = None,
+    config: Config | None = None,
 ) -> SystemSource:
-    """The system named by ``--system`` (a URL), or the bundled demo."""
+    """The system named by ``--system``, or the one covering ``near``, or the demo.
+
+    ``catalog`` and ``config`` default to the user's (cache and config file); tests pass
+    their own. Unknown or ambiguous names raise a :class:`UsageError` (exit 2); a point
+    no known system covers raises a :class:`BikefinderError` (exit 1).
+    """
     if demo:
         if system is not None:
             raise UsageError("--demo uses the bundled Vélib' snapshot; drop --system")
         return demo_source()
-    if system is None:
-        raise UsageError("--system URL is required (the gbfs.json of your bike-share system)")
-    if is_url(system):
+    if system is not None and is_url(system):
         return SystemSource(gbfs_url=system.strip())
-    raise UsageError(f"--system expects a gbfs.json URL, got {system!r}")
+    if system is None and near is None:
+        raise UsageError(
+            "say which system: --system NAME or URL, or --near LAT,LON to pick the one there"
+        )
+    catalog = catalog if catalog is not None else user_catalog()
+    if system is not None:
+        return source_for_entry(catalog.resolve(system), client_id=client_id, config=config)
+    assert near is not None
+    nearest = catalog.nearest(*near)
+    return source_for_entry(
+        nearest.entry,
+        client_id=client_id,
+        config=config,
+        chosen_by=f"the system covering {near[0]:.5f},{near[1]:.5f}",
+    )
+
+
+def user_catalog() -> Catalog:
+    """The user's catalog: the ``--update-catalog`` copy if any, else the bundled one."""
+    from bikefinder.core.catalog import load_catalog
+    from bikefinder.core.paths import cache_dir
+
+    return load_catalog(cache_dir())
+
+
+def source_for_entry(
+    entry: CatalogEntry,
+    *,
+    client_id: str | None = None,
+    config: Config | None = None,
+    chosen_by: str | None = None,
+) -> SystemSource:
+    """A catalog entry plus the request headers it needs.
+
+    Entur asks for ``ET-Client-Name``; urbansharing's ``Client-Identifier`` is sent by the
+    HTTP client anyway. Systems whose feed needs a key (systems.csv authentication
+    columns) get their headers from ``config.toml`` or fail here with where to get one.
+    """
+    from bikefinder.core.catalog import LEARNED
+    from bikefinder.core.http import DEFAULT_CLIENT_ID
+
+    headers: dict[str, str] = {}
+    if entry.needs_entur_client_name:
+        headers["ET-Client-Name"] = client_id or DEFAULT_CLIENT_ID
+    if entry.needs_key:
+        if config is None:
+            from bikefinder.core.config import load_config
+
+            config = load_config()
+        configured = config.headers_for(entry.system_id)
+        missing = [name for name in entry.auth_headers if name not in configured]
+        if missing or not configured or entry.auth_type != "2":
+            raise BikefinderError(_key_needed(entry, missing, config.path))
+        headers.update(configured)
+    return SystemSource(
+        gbfs_url=entry.gbfs_url,
+        label=entry.name,
+        headers=headers,
+        system_id=None if entry.source == LEARNED else entry.system_id,
+        chosen_by=chosen_by,
+    )
+
+
+def _key_needed(entry: CatalogEntry, missing: list[str], config_path: Path | None) -> str:
+    """Where to get the key and where to put it, in one line."""
+    where = f" (see {entry.auth_info_url})" if entry.auth_info_url else ""
+    if entry.auth_type != "2" or not entry.auth_headers:
+        return (
+            f"{entry.name} needs an API key{where}: pass its gbfs.json URL with your key "
+            "to --system, or pick another system"
+        )
+    names = ", ".join(missing or entry.auth_headers)
+    in_file = f" in {config_path}" if config_path else " in config.toml"
+    return (
+        f"{entry.name} needs an API key in HTTP headers{where}: set {names} under "
+        f'[headers."{entry.system_id}"]{in_file}, or pick another system'
+    )
+
+
+def remember_loaded_system(source: SystemSource, snapshot: Snapshot) -> None:
+    """Learn where a just-loaded system's stations are (best effort, never raises)."""
+    if source.is_demo or source.transport is not None or not snapshot.stations:
+        return
+    from bikefinder.core.coverage import remember_coverage
+    from bikefinder.core.paths import cache_dir
+
+    name = source.label or snapshot.system.name
+    with contextlib.suppress(OSError, ValueError):
+        remember_coverage(cache_dir(), source.gbfs_url, name, snapshot.stations)

@@ -1,0 +1,188 @@
+"""``bikefinder --list-systems [QUERY]`` and ``bikefinder --update-catalog``.
+
+``--list-systems`` prints the catalog entries matching QUERY (every word must prefix a
+word of the id, name, alias or location; no QUERY lists all) as a table, JSON or CSV;
+exit 1 when nothing matches. ``--update-catalog`` refreshes the catalog in the user
+cache with progress on stderr; on failure the previous catalog stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from bikefinder.core.errors import BikefinderError
+from bikefinder.core.text import clean
+
+if TYPE_CHECKING:
+    from bikefinder.cli import Options
+    from bikefinder.core.catalog import CatalogEntry
+
+#: Carriage return plus "erase line": the progress line is rewritten in place.
+CLEAR_LINE = "\r\x1b[2K"
+LIST_COLUMNS = ("id", "name", "location", "country", "versions", "gbfs_url")
+
+
+def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
+    """The catalog flags, for :func:`bikefinder.cli.build_parser`."""
+    parser.add_argument(
+        "--list-systems",
+        nargs="?",
+        const="",
+        metavar="QUERY",
+        help="list the known systems (matching QUERY) with their ids and feed URLs; "
+        "--format table|json|csv",
+    )
+    parser.add_argument(
+        "--update-catalog",
+        action="store_true",
+        help="refresh the system catalog from MobilityData and Citybikes (needs network)",
+    )
+
+
+def apply_config_defaults(args: argparse.Namespace) -> None:
+    """Fill ``--system`` and ``--client-id`` from config.toml where the flags are absent."""
+    from bikefinder.core.config import load_config
+
+    config = load_config()
+    if args.system is None and not getattr(args, "demo", False):
+        args.system = config.system
+    if args.client_id is None:
+        args.client_id = config.client_id
+
+
+def parse_near(text: str) -> tuple[float, float]:
+    """``--near``: ``LAT,LON``, or a place name looked up with Nominatim (cached)."""
+    from bikefinder.core.geocode import default_cache_path, geocode_place, is_place_name
+
+    if not is_place_name(text):
+        from bikefinder.cli import parse_point
+
+        return parse_point(text)
+    return geocode_place(text, cache_path=default_cache_path()).point
+
+
+def run_catalog_command(options: Options) -> int:
+    """``--update-catalog`` (then ``--list-systems`` too, if also given)."""
+    if options.update_catalog:
+        code = run_update_catalog(options.client_id)
+        if options.list_systems is None:
+            return code
+    return run_list_systems(options.list_systems or "", options.output_format)
+
+
+def entry_record(entry: CatalogEntry) -> dict[str, Any]:
+    """One entry as ``--list-systems --format json`` spells it."""
+    return {
+        "id": entry.system_id,
+        "name": entry.name,
+        "location": entry.location,
+        "country": entry.country,
+        "versions": list(entry.versions),
+        "gbfs_url": entry.gbfs_url,
+        "source": entry.source,
+        "required_headers": list(entry.required_headers),
+        "centre": list(entry.centre) if entry.centre else None,
+    }
+
+
+def format_entries(entries: Sequence[CatalogEntry], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps([entry_record(entry) for entry in entries], ensure_ascii=False, indent=2)
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(LIST_COLUMNS)
+        for entry in entries:
+            writer.writerow([clean(cell, 500) for cell in _cells(entry, " ")])
+        return buffer.getvalue()
+    return _table(entries)
+
+
+def _cells(entry: CatalogEntry, version_separator: str = ",") -> tuple[str, ...]:
+    return (
+        entry.system_id,
+        entry.name,
+        entry.location,
+        entry.country,
+        version_separator.join(entry.versions),
+        entry.gbfs_url,
+    )
+
+
+def _table(entries: Sequence[CatalogEntry]) -> str:
+    headings = ("ID", "Name", "Location", "CC", "GBFS", "Auto-discovery URL")
+    limits = (32, 36, 28, 2, 16, 300)
+    rows = [
+        tuple(clean(cell, limit) for cell, limit in zip(_cells(entry), limits, strict=True))
+        for entry in entries
+    ]
+    widths = [
+        max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(headings)
+    ]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+    lines = [line(headings), line(["-" * width for width in widths]), *map(line, rows)]
+    lines.append(f"({len(rows):,} system{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def run_list_systems(query: str, output_format: str = "table", out: TextIO | None = None) -> int:
+    """Print the matching entries; 0, or 1 when nothing matches."""
+    from bikefinder.core.source import user_catalog
+
+    out = out or sys.stdout
+    catalog = user_catalog()
+    for warning in catalog.warnings:
+        print(f"bikefinder: warning: {warning}", file=sys.stderr)
+    entries = catalog.search(query)
+    if not entries and output_format != "json":
+        print(f"bikefinder: no system in the catalog matches {query!r}", file=sys.stderr)
+        return 1
+    text = format_entries(entries, output_format)
+    out.write(text if text.endswith("\n") else text + "\n")
+    return 0 if entries else 1
+
+
+def run_update_catalog(client_id: str | None = None) -> int:
+    """Refresh the catalog into the user cache; raises a one-line error on failure."""
+    from bikefinder.core.catalog_update import CatalogUpdateError, update_catalog
+    from bikefinder.core.http import make_http_client
+    from bikefinder.core.paths import cache_dir
+
+    interactive = sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        """One status line rewritten in place; nothing when stderr is not a terminal."""
+        if interactive:
+            sys.stderr.write(f"{CLEAR_LINE}Updating the catalog {message}")
+            sys.stderr.flush()
+
+    async def update() -> Any:
+        async with make_http_client(client_id) as http:
+            return await update_catalog(http, cache_dir(), progress=progress)
+
+    try:
+        result = asyncio.run(update())
+    except CatalogUpdateError as exc:
+        if interactive:
+            sys.stderr.write(CLEAR_LINE)
+        raise BikefinderError(
+            f"cannot update the catalog: {exc}; the current catalog is unchanged"
+        ) from None
+    if interactive:
+        sys.stderr.write(CLEAR_LINE)
+    print(
+        f"Catalog updated: {result.systems:,} systems from systems.csv, "
+        f"{result.citybikes_networks:,} Citybikes networks "
+        f"({result.with_coordinates:,} with coordinates), in {result.folder}"
+    )
+    return 0

@@ -1,0 +1,825 @@
+"""The system catalog: every known GBFS system, found by name or by where you are.
+
+Three sources are merged: MobilityData's ``systems.csv`` (bundled, or refreshed into the
+cache by ``--update-catalog``), bikefinder's curated ``system_locations.json`` (city
+centres, radii and aliases of well-known systems) and the Citybikes GBFS networks
+(``citybikes:<network>``). Coverage learned from loaded stations (see
+:mod:`bikefinder.core.coverage`) refines the choice by location.
+
+Parsing and matching are pure; :func:`load_catalog` only reads local files.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bikefinder.core.errors import BikefinderError, UsageError
+
+#: Where an entry came from.
+MOBILITYDATA = "systems.csv"
+CITYBIKES = "citybikes"
+LEARNED = "learned"
+
+CITYBIKES_PREFIX = "citybikes:"
+CITYBIKES_GBFS_ROOT = "https://api.citybik.es/gbfs"
+#: Major GBFS versions Citybikes serves; the loader reads both, 3 is preferred.
+CITYBIKES_MAJORS = ("3", "2")
+_CITYBIKES_NETWORK_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$", re.IGNORECASE)
+#: Networks named in Citybikes' own GBFS documentation; the full list comes with
+#: ``--update-catalog``, and any ``citybikes:<network>`` works without being listed.
+SEED_CITYBIKES_NETWORKS: tuple[tuple[str, str, str, str], ...] = (
+    ("bicing", "Bicing", "Barcelona", "ES"),
+    ("velib", "Vélib' Métropole", "Paris", "FR"),
+    ("citi-bike-nyc", "Citi Bike", "New York, NY", "US"),
+)
+
+#: Radius assumed around a centre that has no radius of its own (Citybikes networks).
+DEFAULT_RADIUS_KM = 15.0
+#: Slack around a learned bounding box: a rider just outside the last station still counts.
+COVERAGE_MARGIN_KM = 2.0
+#: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
+COVERAGE_TRIM = 0.02
+_KM_PER_DEGREE = 111.195
+
+SYSTEMS_CSV_COLUMNS = ("System ID", "Name", "Auto-Discovery URL")
+AUTH_TYPES = {"1": "API key in the URL", "2": "API key in an HTTP header"}
+#: Hosts whose systems need an identifying header (the HTTP client sends Client-Identifier).
+CLIENT_IDENTIFIER_HOSTS = ("gbfs.urbansharing.com",)
+ENTUR_HOSTS = ("api.entur.io",)
+
+SHOWN_CANDIDATES = 8
+SUGGESTIONS = 5
+
+
+class CatalogFormatError(BikefinderError):
+    """A catalog file (systems.csv, Citybikes manifest or networks) is not what we expect."""
+
+
+class AmbiguousSystemError(UsageError):
+    """A ``--system`` name that fits several systems; lists them."""
+
+    def __init__(self, query: str, candidates: Sequence[CatalogEntry]) -> None:
+        shown = "; ".join(entry.describe() for entry in candidates[:SHOWN_CANDIDATES])
+        more = len(candidates) - SHOWN_CANDIDATES
+        extra = f"; and {more} more (see --list-systems {query!r})" if more > 0 else ""
+        super().__init__(
+            f"--system {query!r} matches {len(candidates)} systems: {shown}{extra}. "
+            "Pass one of these ids to --system"
+        )
+        self.candidates = tuple(candidates)
+
+
+class UnknownSystemError(UsageError):
+    """A ``--system`` name that fits nothing; suggests the closest names."""
+
+    def __init__(self, query: str, suggestions: Sequence[CatalogEntry]) -> None:
+        hint = ""
+        if suggestions:
+            hint = "; did you mean: " + "; ".join(entry.describe() for entry in suggestions)
+        super().__init__(
+            f"no system in the catalog matches {query!r}{hint} "
+            "(see --list-systems, or pass a gbfs.json URL)"
+        )
+        self.suggestions = tuple(suggestions)
+
+
+class NoSystemNearbyError(BikefinderError):
+    """No system with known coordinates covers the point."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One GBFS system the rider can pick, and how to reach it."""
+
+    system_id: str
+    name: str
+    gbfs_url: str
+    location: str = ""
+    country: str = ""
+    versions: tuple[str, ...] = ()
+    source: str = MOBILITYDATA
+    homepage: str | None = None
+    auth_type: str | None = None
+    auth_headers: tuple[str, ...] = ()
+    auth_info_url: str | None = None
+    centre: tuple[float, float] | None = None
+    radius_km: float | None = None
+    aliases: tuple[str, ...] = ()
+    #: A flagship system from ``system_locations.json``: preferred when a name is ambiguous.
+    curated: bool = False
+
+    @property
+    def host(self) -> str:
+        return (urlsplit(self.gbfs_url).hostname or "").lower()
+
+    @property
+    def needs_client_identifier(self) -> bool:
+        """urbansharing (Bergen, Oslo, Trondheim, ...) refuse requests without it."""
+        return self.host in CLIENT_IDENTIFIER_HOSTS
+
+    @property
+    def needs_entur_client_name(self) -> bool:
+        """Entur's mobility API asks every client to name itself in ``ET-Client-Name``."""
+        return self.host in ENTUR_HOSTS
+
+    @property
+    def required_headers(self) -> tuple[str, ...]:
+        """Request headers this system needs beyond the defaults (names only)."""
+        names: list[str] = []
+        if self.needs_client_identifier:
+            names.append("Client-Identifier")
+        if self.needs_entur_client_name:
+            names.append("ET-Client-Name")
+        names.extend(self.auth_headers)
+        return tuple(names)
+
+    @property
+    def needs_key(self) -> bool:
+        """The feed needs credentials the rider must obtain (systems.csv auth columns)."""
+        return self.auth_type is not None
+
+    def describe(self) -> str:
+        """``id (Name, Location, CC)`` for lists of candidates."""
+        where = ", ".join(part for part in (self.location, self.country) if part)
+        detail = f"{self.name}, {where}" if where else self.name
+        return f"{self.system_id} ({detail})"
+
+
+@dataclass(frozen=True, slots=True)
+class CitybikesNetwork:
+    """A Citybikes network: its GBFS discovery URLs by version and where it is."""
+
+    network_id: str
+    name: str = ""
+    city: str = ""
+    country: str = ""
+    centre: tuple[float, float] | None = None
+    feeds: dict[str, str] = field(default_factory=dict)
+
+    def gbfs_url(self) -> str:
+        """The newest major version the app reads (3.0, else 2.x, else a built URL)."""
+        for major in CITYBIKES_MAJORS:
+            matching = sorted(
+                (version for version in self.feeds if version.split(".")[0] == major),
+                key=_version_key,
+                reverse=True,
+            )
+            if matching:
+                return self.feeds[matching[0]]
+        return citybikes_gbfs_url(self.network_id)
+
+    def to_entry(self) -> CatalogEntry:
+        return CatalogEntry(
+            system_id=CITYBIKES_PREFIX + self.network_id,
+            name=self.name or self.network_id,
+            gbfs_url=self.gbfs_url(),
+            location=self.city,
+            country=self.country,
+            versions=tuple(sorted(self.feeds, key=_version_key)),
+            source=CITYBIKES,
+            homepage="https://citybik.es",
+            centre=self.centre,
+            aliases=(self.network_id,),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Where a loaded system's stations are: a trimmed bounding box and their centre."""
+
+    gbfs_url: str
+    name: str
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+    centre: tuple[float, float]
+    stations: int
+
+    def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
+        lat_margin = margin_km / _KM_PER_DEGREE
+        lon_margin = margin_km / (_KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
+        return (
+            self.min_lat - lat_margin <= lat <= self.max_lat + lat_margin
+            and self.min_lon - lon_margin <= lon <= self.max_lon + lon_margin
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "gbfs_url": self.gbfs_url,
+            "name": self.name,
+            "bbox": [self.min_lat, self.min_lon, self.max_lat, self.max_lon],
+            "centre": list(self.centre),
+            "stations": self.stations,
+        }
+
+    @classmethod
+    def from_json(cls, record: Any) -> Coverage | None:
+        """A stored coverage, or ``None`` if the record is damaged."""
+        try:
+            bbox = [float(value) for value in record["bbox"]]
+            lat, lon = (float(value) for value in record["centre"])
+            url, name = record["gbfs_url"], record.get("name") or record["gbfs_url"]
+            if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
+                return None
+            return cls(url, str(name), *bbox, centre=(lat, lon), stations=int(record["stations"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def coverage_from_points(
+    gbfs_url: str, name: str, points: Sequence[tuple[float, float]]
+) -> Coverage | None:
+    """The area a system's stations cover, ignoring a few outliers at each edge."""
+    if not points:
+        return None
+    lats = sorted(lat for lat, _ in points)
+    lons = sorted(lon for _, lon in points)
+    trim = int(len(points) * COVERAGE_TRIM) if len(points) >= 20 else 0
+    kept = slice(trim, len(points) - trim)
+    lats, lons = lats[kept], lons[kept]
+    middle = len(lats) // 2
+    return Coverage(
+        gbfs_url=gbfs_url,
+        name=name,
+        min_lat=lats[0],
+        min_lon=lons[0],
+        max_lat=lats[-1],
+        max_lon=lons[-1],
+        centre=(lats[middle], lons[middle]),
+        stations=len(points),
+    )
+
+
+# --- text folding -----------------------------------------------------------------------
+
+_EXTRA_FOLDS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words: ``"Vélib' Métropole"`` -> ``"velib metropole"``."""
+    if text.isascii():
+        return _NOT_ALNUM.sub(" ", text.lower().replace("'", "")).strip()
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLDS))
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NOT_ALNUM.sub(" ", stripped.replace("'", "").replace("’", "")).strip()
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+# --- parsing ----------------------------------------------------------------------------
+
+
+def parse_systems_csv(text: str) -> list[CatalogEntry]:
+    """MobilityData's ``systems.csv``; rows without an id or an http(s) URL are skipped.
+
+    ``Supported Versions`` is ``" ; "``-separated (a few rows write ``"1.1; 2.3"``).
+    Duplicate ids (one exists upstream) get a ``-2`` suffix so each stays addressable.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        missing = [name for name in SYSTEMS_CSV_COLUMNS if name not in header]
+        if missing:
+            raise CatalogFormatError(f"systems.csv: missing column(s) {', '.join(missing)}")
+        columns = {name: header.index(name) for name in _ALL_COLUMNS if name in header}
+        entries: list[CatalogEntry] = []
+        seen: dict[str, int] = {}
+        for row in reader:
+            entry = _systems_row(row, columns)
+            if entry is None:
+                continue
+            folded_id = entry.system_id.casefold()
+            count = seen[folded_id] = seen.get(folded_id, 0) + 1
+            if count > 1:
+                entry = replace(entry, system_id=f"{entry.system_id}-{count}")
+            entries.append(entry)
+    except csv.Error as exc:
+        raise CatalogFormatError(f"systems.csv: {exc}") from None
+    if not entries:
+        raise CatalogFormatError("systems.csv: no usable systems")
+    return entries
+
+
+_ALL_COLUMNS = (
+    "Country Code",
+    "Name",
+    "Location",
+    "System ID",
+    "URL",
+    "Auto-Discovery URL",
+    "Supported Versions",
+    "Authentication Info URL",
+    "Authentication Type",
+    "Authentication Parameter Name",
+)
+
+
+def _systems_row(row: Sequence[str], columns: Mapping[str, int]) -> CatalogEntry | None:
+    def cell(column: str) -> str:
+        index = columns.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    system_id = cell("System ID")
+    url = cell("Auto-Discovery URL")
+    if not system_id or not url.lower().startswith(("https://", "http://")):
+        return None
+    versions = [part.strip() for part in cell("Supported Versions").split(";")]
+    versions = [version for version in versions if version]
+    if len(versions) > 1:
+        versions.sort(key=_version_key)
+    auth_type = cell("Authentication Type") or None
+    auth_names = cell("Authentication Parameter Name") if auth_type == "2" else ""
+    return CatalogEntry(
+        system_id=system_id,
+        name=cell("Name") or system_id,
+        gbfs_url=url,
+        location=cell("Location"),
+        country=cell("Country Code").upper(),
+        versions=tuple(versions),
+        homepage=cell("URL") or None,
+        auth_type=auth_type,
+        auth_headers=tuple(name.strip() for name in auth_names.split("|") if name.strip()),
+        auth_info_url=cell("Authentication Info URL") or None,
+    )
+
+
+def citybikes_gbfs_url(network_id: str, major: str = CITYBIKES_MAJORS[0]) -> str:
+    return f"{CITYBIKES_GBFS_ROOT}/{major}/{network_id}/gbfs.json"
+
+
+def is_citybikes_network_id(network_id: str) -> bool:
+    return bool(_CITYBIKES_NETWORK_ID.match(network_id))
+
+
+def parse_citybikes_manifest(doc: Any) -> dict[str, dict[str, str]]:
+    """Citybikes' GBFS v3 ``manifest.json``: network id -> {GBFS version: discovery URL}."""
+    data = doc.get("data") if isinstance(doc, Mapping) else None
+    datasets = data.get("datasets") if isinstance(data, Mapping) else None
+    if not isinstance(datasets, list):
+        raise CatalogFormatError("Citybikes manifest.json: no 'data.datasets' list")
+    networks: dict[str, dict[str, str]] = {}
+    for dataset in datasets:
+        if not isinstance(dataset, Mapping):
+            continue
+        network_id = dataset.get("system_id")
+        versions = dataset.get("versions")
+        if not isinstance(network_id, str) or not is_citybikes_network_id(network_id.strip()):
+            continue
+        feeds: dict[str, str] = {}
+        for item in versions if isinstance(versions, list) else ():
+            if not isinstance(item, Mapping):
+                continue
+            version, url = item.get("version"), item.get("url")
+            if isinstance(version, str) and isinstance(url, str) and url.startswith("https://"):
+                feeds[version.strip()] = url.strip()
+        networks[network_id.strip()] = feeds
+    return networks
+
+
+def parse_citybikes_networks(doc: Any) -> dict[str, CitybikesNetwork]:
+    """Citybikes ``/v2/networks``: names, cities and coordinates of every network."""
+    networks_list = doc.get("networks") if isinstance(doc, Mapping) else None
+    if not isinstance(networks_list, list):
+        raise CatalogFormatError("Citybikes /v2/networks: no 'networks' list")
+    networks: dict[str, CitybikesNetwork] = {}
+    for record in networks_list:
+        if not isinstance(record, Mapping):
+            continue
+        network_id = record.get("id")
+        if not isinstance(network_id, str) or not is_citybikes_network_id(network_id.strip()):
+            continue
+        location = record.get("location")
+        location = location if isinstance(location, Mapping) else {}
+        name = record.get("name")
+        city, country = location.get("city"), location.get("country")
+        networks[network_id.strip()] = CitybikesNetwork(
+            network_id=network_id.strip(),
+            name=name.strip() if isinstance(name, str) else "",
+            city=city.strip() if isinstance(city, str) else "",
+            country=country.strip().upper() if isinstance(country, str) else "",
+            centre=_point(location.get("latitude"), location.get("longitude")),
+        )
+    return networks
+
+
+def _point(lat: Any, lon: Any) -> tuple[float, float] | None:
+    try:
+        point = (float(lat), float(lon))
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(point[0]) and math.isfinite(point[1])):
+        return None
+    if -90 <= point[0] <= 90 and -180 <= point[1] <= 180 and point != (0.0, 0.0):
+        return point
+    return None
+
+
+def merge_citybikes(
+    manifest: Mapping[str, Mapping[str, str]], networks: Mapping[str, CitybikesNetwork]
+) -> list[CitybikesNetwork]:
+    """One record per network: feeds from the manifest, names and places from /v2/networks."""
+    merged: list[CitybikesNetwork] = []
+    for network_id in sorted(set(manifest) | set(networks)):
+        base = networks.get(network_id) or CitybikesNetwork(network_id=network_id)
+        merged.append(replace(base, feeds=dict(manifest.get(network_id, {}))))
+    return merged
+
+
+def citybikes_to_json(networks: Iterable[CitybikesNetwork]) -> dict[str, Any]:
+    """The compact form ``--update-catalog`` stores in the cache."""
+    return {
+        "networks": [
+            {
+                "id": network.network_id,
+                "name": network.name,
+                "city": network.city,
+                "country": network.country,
+                "lat": network.centre[0] if network.centre else None,
+                "lon": network.centre[1] if network.centre else None,
+                "feeds": network.feeds,
+            }
+            for network in networks
+        ]
+    }
+
+
+def citybikes_from_json(doc: Any) -> list[CitybikesNetwork]:
+    records = doc.get("networks") if isinstance(doc, Mapping) else None
+    if not isinstance(records, list):
+        raise CatalogFormatError("citybikes.json: no 'networks' list")
+    networks: list[CitybikesNetwork] = []
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        network_id = record.get("id")
+        feeds = record.get("feeds")
+        if not isinstance(network_id, str) or not is_citybikes_network_id(network_id):
+            continue
+        networks.append(
+            CitybikesNetwork(
+                network_id=network_id,
+                name=str(record.get("name") or ""),
+                city=str(record.get("city") or ""),
+                country=str(record.get("country") or ""),
+                centre=_point(record.get("lat"), record.get("lon")),
+                feeds={
+                    str(version): url
+                    for version, url in (feeds.items() if isinstance(feeds, Mapping) else ())
+                    if isinstance(url, str) and url.startswith("https://")
+                },
+            )
+        )
+    return networks
+
+
+def seed_citybikes() -> list[CitybikesNetwork]:
+    return [
+        CitybikesNetwork(network_id=network_id, name=name, city=city, country=country)
+        for network_id, name, city, country in SEED_CITYBIKES_NETWORKS
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedSystem:
+    """A row of ``system_locations.json``."""
+
+    lat: float
+    lon: float
+    radius_km: float
+    aliases: tuple[str, ...] = ()
+
+
+def parse_system_locations(doc: Any) -> dict[str, CuratedSystem]:
+    systems = doc.get("systems") if isinstance(doc, Mapping) else None
+    if not isinstance(systems, Mapping):
+        raise CatalogFormatError("system_locations.json: no 'systems' object")
+    curated: dict[str, CuratedSystem] = {}
+    for system_id, record in systems.items():
+        point = (
+            _point(record.get("lat"), record.get("lon")) if isinstance(record, Mapping) else None
+        )
+        if point is None:
+            continue
+        aliases = record.get("aliases")
+        curated[system_id] = CuratedSystem(
+            lat=point[0],
+            lon=point[1],
+            radius_km=float(record.get("radius_km") or DEFAULT_RADIUS_KM),
+            aliases=tuple(a for a in aliases if isinstance(a, str))
+            if isinstance(aliases, list)
+            else (),
+        )
+    return curated
+
+
+# --- the catalog --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    entry: CatalogEntry
+    system_id: str
+    names: frozenset[str]
+    locations: frozenset[str]
+    tokens: frozenset[str]
+
+
+class Catalog:
+    """All entries plus learned coverage; indexes are built on first use."""
+
+    def __init__(
+        self,
+        entries: Iterable[CatalogEntry],
+        coverages: Iterable[Coverage] = (),
+        warnings: Iterable[str] = (),
+        origin: str = "built-in",
+    ) -> None:
+        self.entries: tuple[CatalogEntry, ...] = tuple(entries)
+        self.coverages: tuple[Coverage, ...] = tuple(coverages)
+        self.warnings: tuple[str, ...] = tuple(warnings)
+        self.origin = origin
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @cached_property
+    def _keys(self) -> tuple[_Keys, ...]:
+        return tuple(_entry_keys(entry) for entry in self.entries)
+
+    def get(self, system_id: str) -> CatalogEntry | None:
+        """The entry with exactly this id (ignoring case and accents)."""
+        wanted = fold(system_id)
+        for keys in self._keys:
+            if keys.system_id == wanted:
+                return keys.entry
+        return None
+
+    def resolve(self, query: str) -> CatalogEntry:
+        """The one system ``query`` names: id, name, alias, location or word prefixes.
+
+        Raises :class:`AmbiguousSystemError` or :class:`UnknownSystemError` (exit 2).
+        """
+        text = query.strip()
+        wanted = fold(text)
+        if not wanted:
+            raise UsageError("--system needs a system name, id or gbfs.json URL")
+        for level in _LEVELS:
+            candidates = [keys.entry for keys in self._keys if level(keys, wanted)]
+            if candidates:
+                chosen = _narrow(candidates)
+                if chosen is None:
+                    raise AmbiguousSystemError(text, _preferred_first(candidates))
+                return chosen
+        if text.casefold().startswith(CITYBIKES_PREFIX):
+            network_id = text[len(CITYBIKES_PREFIX) :].strip()
+            if is_citybikes_network_id(network_id):
+                return CitybikesNetwork(network_id=network_id).to_entry()
+        raise UnknownSystemError(text, self.suggest(text))
+
+    def search(self, query: str = "") -> list[CatalogEntry]:
+        """Entries whose id, name, aliases or location contain every word of ``query``."""
+        wanted = fold(query)
+        if not wanted:
+            return sorted(self.entries, key=_list_order)
+        found: dict[int, tuple[int, CatalogEntry]] = {}
+        for rank, level in enumerate(_LEVELS):
+            for keys in self._keys:
+                if id(keys.entry) not in found and level(keys, wanted):
+                    found[id(keys.entry)] = (rank, keys.entry)
+        return [
+            entry for _, entry in sorted(found.values(), key=lambda f: (f[0], *_list_order(f[1])))
+        ]
+
+    def suggest(self, query: str, count: int = SUGGESTIONS) -> list[CatalogEntry]:
+        """The closest names, for an unknown ``--system``."""
+        by_key: dict[str, list[CatalogEntry]] = {}
+        for keys in self._keys:
+            for key in (keys.system_id, *keys.names, *keys.locations):
+                by_key.setdefault(key, []).append(keys.entry)
+        close = difflib.get_close_matches(fold(query), list(by_key), n=count * 2, cutoff=0.6)
+        suggestions: list[CatalogEntry] = []
+        for key in close:
+            for entry in _preferred_first(by_key[key]):
+                if entry not in suggestions:
+                    suggestions.append(entry)
+        return suggestions[:count]
+
+    def nearest(self, lat: float, lon: float) -> NearestSystem:
+        """The system whose area covers the point, official feeds before Citybikes, then
+        the closest centre. Raises :class:`NoSystemNearbyError` (exit 1) if none does."""
+        from bikefinder.core.ranking import haversine_m
+
+        learned = {coverage.gbfs_url: coverage for coverage in self.coverages}
+        covering: list[tuple[int, float, CatalogEntry]] = []
+        closest: tuple[float, CatalogEntry] | None = None
+        for entry in [*self.entries, *_learned_only(learned, self.entries)]:
+            distance_km = math.inf
+            covers = False
+            if entry.centre is not None:
+                distance_km = haversine_m(lat, lon, *entry.centre) / 1000
+                covers = distance_km <= (entry.radius_km or DEFAULT_RADIUS_KM)
+            coverage = learned.get(entry.gbfs_url)
+            if coverage is not None:
+                distance_km = min(distance_km, haversine_m(lat, lon, *coverage.centre) / 1000)
+                covers = covers or coverage.contains(lat, lon)
+            if math.isinf(distance_km):
+                continue
+            if closest is None or distance_km < closest[0]:
+                closest = (distance_km, entry)
+            if covers:
+                covering.append((1 if entry.source == CITYBIKES else 0, distance_km, entry))
+        if covering:
+            _, distance_km, entry = min(covering, key=lambda item: (item[0], item[1]))
+            return NearestSystem(entry, distance_km)
+        where = f"{lat:.5f},{lon:.5f}"
+        nearest_known = ""
+        if closest is not None:
+            nearest_known = (
+                f" (the nearest known one, {closest[1].name}, is {closest[0]:,.0f} km away)"
+            )
+        raise NoSystemNearbyError(
+            f"no known bike-share system covers {where}{nearest_known}; "
+            "choose one with --system NAME or URL (see --list-systems)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NearestSystem:
+    entry: CatalogEntry
+    distance_km: float
+
+
+def _learned_only(
+    learned: Mapping[str, Coverage], entries: Sequence[CatalogEntry]
+) -> list[CatalogEntry]:
+    """Systems known only by URL (``--system https://...``) that were loaded before."""
+    known = {entry.gbfs_url for entry in entries}
+    return [
+        CatalogEntry(system_id=url, name=coverage.name, gbfs_url=url, source=LEARNED)
+        for url, coverage in learned.items()
+        if url not in known
+    ]
+
+
+def _entry_keys(entry: CatalogEntry) -> _Keys:
+    names = {fold(entry.name), *(fold(alias) for alias in entry.aliases)}
+    locations = {fold(entry.location), fold(entry.location.split(",")[0])} - {""}
+    tokens = set(fold(entry.system_id).split())
+    for text in (*names, *locations):
+        tokens.update(text.split())
+    return _Keys(
+        entry=entry,
+        system_id=fold(entry.system_id),
+        names=frozenset(names - {""}),
+        locations=frozenset(locations),
+        tokens=frozenset(tokens),
+    )
+
+
+def _by_id(keys: _Keys, wanted: str) -> bool:
+    return keys.system_id == wanted
+
+
+def _by_name(keys: _Keys, wanted: str) -> bool:
+    return wanted in keys.names
+
+
+def _by_location(keys: _Keys, wanted: str) -> bool:
+    return wanted in keys.locations
+
+
+def _by_prefixes(keys: _Keys, wanted: str) -> bool:
+    return all(any(token.startswith(word) for token in keys.tokens) for word in wanted.split())
+
+
+_LEVELS = (_by_id, _by_name, _by_location, _by_prefixes)
+
+
+def _narrow(candidates: Sequence[CatalogEntry]) -> CatalogEntry | None:
+    """One candidate, the one flagship among them, or the one official (non-Citybikes) feed."""
+    if len(candidates) == 1:
+        return candidates[0]
+    curated = [entry for entry in candidates if entry.curated]
+    if len(curated) == 1:
+        return curated[0]
+    official = [entry for entry in candidates if entry.source != CITYBIKES]
+    if len(official) == 1:
+        return official[0]
+    return None
+
+
+def _preferred_first(entries: Sequence[CatalogEntry]) -> list[CatalogEntry]:
+    return sorted(entries, key=lambda e: (not e.curated, e.source == CITYBIKES, *_list_order(e)))
+
+
+def _list_order(entry: CatalogEntry) -> tuple[str, str, str]:
+    return (entry.country, fold(entry.name), entry.system_id)
+
+
+# --- loading ------------------------------------------------------------------------------
+
+CACHE_SUBDIR = "catalog"
+CACHED_SYSTEMS_CSV = "systems.csv"
+CACHED_CITYBIKES = "citybikes.json"
+COVERAGE_FILE = "coverage.json"
+
+
+def build_catalog(
+    systems: Iterable[CatalogEntry],
+    curated: Mapping[str, CuratedSystem],
+    citybikes: Iterable[CitybikesNetwork] = (),
+    coverages: Iterable[Coverage] = (),
+    warnings: Iterable[str] = (),
+    origin: str = "built-in",
+) -> Catalog:
+    """Merge the sources: curated centres and aliases onto systems.csv rows, then Citybikes."""
+    entries: list[CatalogEntry] = []
+    for entry in systems:
+        extra = curated.get(entry.system_id)
+        if extra is not None:
+            entry = replace(
+                entry,
+                centre=(extra.lat, extra.lon),
+                radius_km=extra.radius_km,
+                aliases=(*entry.aliases, *extra.aliases),
+                curated=True,
+            )
+        entries.append(entry)
+    entries.extend(network.to_entry() for network in citybikes)
+    return Catalog(entries, coverages, warnings, origin)
+
+
+def bundled_text(name: str) -> str:
+    return resources.files("bikefinder.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_catalog(cache_dir: Path | None = None) -> Catalog:
+    """The catalog: the refreshed copy in ``cache_dir`` if there is a good one, else the
+    bundled one; a damaged cached file is reported in ``warnings``, never used."""
+    warnings: list[str] = []
+    origin = "built-in"
+    systems: list[CatalogEntry] | None = None
+    citybikes: list[CitybikesNetwork] | None = None
+    coverages: list[Coverage] = []
+    if cache_dir is not None:
+        folder = cache_dir / CACHE_SUBDIR
+        cached_csv = folder / CACHED_SYSTEMS_CSV
+        if cached_csv.is_file():
+            try:
+                systems = parse_systems_csv(cached_csv.read_text(encoding="utf-8"))
+                origin = f"updated copy in {folder}"
+            except (OSError, UnicodeDecodeError, CatalogFormatError) as exc:
+                warnings.append(f"ignoring damaged {cached_csv} ({_reason(exc)}); using built-in")
+        cached_citybikes = folder / CACHED_CITYBIKES
+        if cached_citybikes.is_file():
+            try:
+                citybikes = citybikes_from_json(json.loads(cached_citybikes.read_bytes()))
+            except (OSError, ValueError, CatalogFormatError) as exc:
+                warnings.append(f"ignoring damaged {cached_citybikes} ({_reason(exc)})")
+        coverages = load_coverages(cache_dir / COVERAGE_FILE)
+    if systems is None:
+        systems = parse_systems_csv(bundled_text("systems.csv"))
+    curated = parse_system_locations(json.loads(bundled_text("system_locations.json")))
+    return build_catalog(
+        systems,
+        curated,
+        citybikes if citybikes is not None else seed_citybikes(),
+        coverages,
+        warnings,
+        origin,
+    )
+
+
+def load_coverages(path: Path) -> list[Coverage]:
+    """Learned coverage; a missing or damaged file just means nothing learned yet."""
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return []
+    records = doc.get("systems") if isinstance(doc, Mapping) else None
+    if not isinstance(records, list):
+        return []
+    return [c for c in (Coverage.from_json(record) for record in records) if c is not None]
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__

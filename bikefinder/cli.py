@@ -35,6 +35,9 @@ class Options:
     refresh_s: float | None
     demo: bool
     favorites: bool = False
+    watch_s: float | None = None
+    list_systems: str | None = None
+    update_catalog: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,8 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="bikefinder",
         description="The nearest bike or free dock in any GBFS bike-share system.",
     )
-    parser.add_argument("--near", metavar="LAT,LON", help="where you are, e.g. 48.85,2.35")
-    parser.add_argument("--system", metavar="URL", help="the system's gbfs.json URL")
+    parser.add_argument(
+        "--near",
+        metavar="LAT,LON|PLACE",
+        help='where you are: 48.85,2.35 or a place ("Gare de Lyon, Paris")',
+    )
+    parser.add_argument(
+        "--system",
+        metavar="NAME|URL",
+        help="a system id, name or city (velib, Bergen, citybikes:bicing; see --list-systems) "
+        "or a gbfs.json URL; default: the system covering --near",
+    )
     parser.add_argument(
         "--limit",
         metavar="N",
@@ -105,7 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
         dest="favorites",
         help="your favourite stations (with --once: print them with live status; --near optional)",
     )
+    parser.add_argument(
+        "--watch",
+        metavar="SECONDS",
+        type=str,
+        help="with --once --format json: print one JSON line every SECONDS until interrupted",
+    )
     parser.add_argument("--version", action="version", version=f"bikefinder {__version__}")
+    from bikefinder.catalog_cli import add_catalog_arguments
+
+    add_catalog_arguments(parser)
     return parser
 
 
@@ -119,18 +140,28 @@ def _positive_int(flag: str, text: str) -> int:
     return value
 
 
+def _seconds(flag: str, text: str) -> float:
+    """An interval flag: a number of seconds from 1 to 3600."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise UsageError(f"{flag} expects seconds, got {text!r}") from None
+    if not (math.isfinite(seconds) and 1 <= seconds <= 3600):
+        raise UsageError(f"{flag} must be between 1 and 3600 seconds, got {text}")
+    return seconds
+
+
 def parse_options(argv: Sequence[str] | None) -> Options:
     args = build_parser().parse_args(argv)
-    refresh_s: float | None = None
-    if args.refresh is not None:
-        try:
-            refresh_s = float(args.refresh)
-        except ValueError:
-            raise UsageError(f"--refresh expects seconds, got {args.refresh!r}") from None
-        if not (math.isfinite(refresh_s) and 1 <= refresh_s <= 3600):
-            raise UsageError(f"--refresh must be between 1 and 3600 seconds, got {args.refresh}")
+    from bikefinder.catalog_cli import apply_config_defaults, parse_near
+
+    apply_config_defaults(args)
+    refresh_s = _seconds("--refresh", args.refresh) if args.refresh is not None else None
+    watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
+    if watch_s is not None and not (args.once and args.output_format == "json"):
+        raise UsageError("--watch needs --once --format json")
     return Options(
-        near=parse_point(args.near) if args.near is not None else None,
+        near=parse_near(args.near) if args.near is not None else None,
         system=args.system,
         limit=_positive_int("--limit", args.limit),
         language=args.lang,
@@ -140,13 +171,21 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         refresh_s=refresh_s,
         demo=args.demo,
         favorites=args.favorites,
+        watch_s=watch_s,
+        list_systems=args.list_systems,
+        update_catalog=args.update_catalog,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bikefinder`` console script."""
+    options: Options | None = None
     try:
         options = parse_options(argv)
+        if options.update_catalog or options.list_systems is not None:
+            from bikefinder.catalog_cli import run_catalog_command
+
+            return run_catalog_command(options)
         if options.once and options.favorites:
             from bikefinder.favourites_once import run_favourites_once
 
@@ -165,4 +204,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bikefinder: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C is how --watch is meant to end; anywhere else it is an interruption.
+        return EXIT_OK if options is not None and options.watch_s is not None else 130

@@ -6,6 +6,8 @@ marked stale with its age (on stderr, and ``"stale": true`` in JSON).
 
 from __future__ import annotations
 
+import asyncio
+import os
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,7 +17,7 @@ from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.errors import FeedError, UsageError
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
-from bikefinder.core.models import Snapshot
+from bikefinder.core.models import RankedStation, Snapshot
 from bikefinder.core.output import format_distance, to_csv, to_json, to_table
 from bikefinder.core.ranking import StationIndex
 from bikefinder.core.source import SystemSource, resolve_source
@@ -44,61 +46,112 @@ def data_age_s(snapshot: Snapshot) -> float | None:
     return max(0.0, (datetime.now(UTC) - moment).total_seconds()) if moment else None
 
 
-async def load_snapshot(source: SystemSource, options: Options) -> Snapshot:
-    """Live data, or the cached copy (marked ``from_cache``) when live loading fails."""
+async def run_once(options: Options) -> int:
+    """Print the ranked stations in the chosen format (repeatedly with --watch)."""
+    source = resolve_source(options.system, options.near, demo=options.demo)
+    near = options.near or (DEMO_NEAR if source.is_demo else None)
+    if near is None:
+        raise UsageError("--near LAT,LON is required")
     cache = None if source.is_demo else FeedCache(source.gbfs_url)
     async with make_http_client(options.client_id, source.headers, source.transport) as http:
         feeds = SystemFeeds(
             http, source.gbfs_url, language=options.language, label=source.label, cache=cache
         )
-        try:
-            return await feeds.load()
-        except FeedError as error:
-            cached = feeds.load_cached()
-            if cached is None:
-                raise
-            age = data_age_s(cached)
-            age_text = f"{format_age(age)} old" if age is not None else "of unknown age"
+        snapshot = await load_snapshot(feeds)
+        ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
+        if ranked and ranked[0].distance_m > FAR_AWAY_M:
             print(
-                f"bikefinder: {error}; showing cached data {age_text}",
+                f"bikefinder: note: the nearest {clean(snapshot.system.name, 60)} station is "
+                f"{format_distance(ranked[0].distance_m)} away; is this the right system?",
                 file=sys.stderr,
             )
-            return cached
+        try:
+            if options.watch_s is None:
+                emit(render(snapshot, ranked, near, source, options))
+            else:
+                await watch(feeds, snapshot, near, source, options)
+        except BrokenPipeError:
+            # The reader went away (``| head``, a closed status bar): not an error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
-async def run_once(options: Options) -> int:
-    """Print the ranked stations in the chosen format; exit status 0."""
-    source = resolve_source(options.system, options.near, demo=options.demo)
-    near = options.near or (DEMO_NEAR if source.is_demo else None)
-    if near is None:
-        raise UsageError("--near LAT,LON is required")
-    snapshot = await load_snapshot(source, options)
-    ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
-    if ranked and ranked[0].distance_m > FAR_AWAY_M:
-        print(
-            f"bikefinder: note: the nearest {clean(snapshot.system.name, 60)} station is "
-            f"{format_distance(ranked[0].distance_m)} away; is this the right system?",
-            file=sys.stderr,
-        )
+async def load_snapshot(feeds: SystemFeeds) -> Snapshot:
+    """Live data, or the cached copy (marked ``from_cache``) when live loading fails."""
+    try:
+        return await feeds.load()
+    except FeedError as error:
+        cached = feeds.load_cached()
+        if cached is None:
+            raise
+        age = data_age_s(cached)
+        age_text = f"{format_age(age)} old" if age is not None else "of unknown age"
+        print(f"bikefinder: {error}; showing cached data {age_text}", file=sys.stderr)
+        return cached
+
+
+async def watch(
+    feeds: SystemFeeds,
+    snapshot: Snapshot,
+    near: tuple[float, float],
+    source: SystemSource,
+    options: Options,
+) -> None:
+    """One JSON line per refresh, for status bars; a failed refresh repeats the last
+    data marked stale, with the error."""
+    assert options.watch_s is not None
+    index = StationIndex(snapshot.stations)
+    error: str | None = None
+    while True:
+        ranked = index.nearest(near[0], near[1], options.limit)
+        emit(render(snapshot, ranked, near, source, options, error=error, one_line=True))
+        await asyncio.sleep(options.watch_s)
+        try:
+            fresh = await feeds.refresh()
+            error = None
+        except FeedError as exc:
+            error = str(exc)
+            continue
+        if fresh.stations is not snapshot.stations:
+            index = StationIndex(fresh.stations)
+        snapshot = fresh
+
+
+def emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def render(
+    snapshot: Snapshot,
+    ranked: list[RankedStation],
+    near: tuple[float, float],
+    source: SystemSource,
+    options: Options,
+    *,
+    error: str | None = None,
+    one_line: bool = False,
+) -> str:
+    """The ranked list as table, JSON (``stale`` / ``data_age_s`` when not live) or CSV."""
+    stale = snapshot.from_cache or error is not None
     if options.output_format == "json":
-        extra: dict[str, Any] = {"stale": snapshot.from_cache}
-        if snapshot.from_cache:
+        extra: dict[str, Any] = {"stale": stale}
+        if stale:
             extra["data_age_s"] = round(data_age_s(snapshot) or 0.0, 1)
+        if error:
+            extra["error"] = error
         if source.is_demo:
             extra["demo"] = source.demo_label
-        text = to_json(snapshot, ranked, near, extra)
-    elif options.output_format == "csv":
-        text = to_csv(ranked)
-    else:
-        header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"
-        if source.is_demo:
-            header += f" ({source.demo_label})"
-        elif snapshot.from_cache:
-            age = data_age_s(snapshot)
-            header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
-        header += f"; nearest to {near[0]:.5f},{near[1]:.5f}"
-        if ranked:
-            header += f" is {format_distance(ranked[0].distance_m)} away"
-        text = to_table(snapshot, ranked, header)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
+        return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2)
+    if options.output_format == "csv":
+        return to_csv(ranked)
+    header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"
+    if source.is_demo:
+        header += f" ({source.demo_label})"
+    elif stale:
+        age = data_age_s(snapshot)
+        header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
+    header += f"; nearest to {near[0]:.5f},{near[1]:.5f}"
+    if ranked:
+        header += f" is {format_distance(ranked[0].distance_m)} away"
+    return to_table(snapshot, ranked, header)

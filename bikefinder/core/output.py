@@ -63,7 +63,10 @@ def to_json(
     ranked: Sequence[RankedStation],
     near: tuple[float, float],
     extra: dict[str, Any] | None = None,
+    *,
+    indent: int | None = 2,
 ) -> str:
+    """The JSON contract: one object (``indent=None`` puts it on one line, for --watch)."""
     report = snapshot.report
     document: dict[str, Any] = {
         "system": {
@@ -83,7 +86,7 @@ def to_json(
         **(extra or {}),
         "stations": [station_record(item) for item in ranked],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return json.dumps(document, ensure_ascii=False, indent=indent)
 
 
 def to_csv(ranked: Sequence[RankedStation]) -> str:

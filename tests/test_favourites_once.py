@@ -1,0 +1,361 @@
+"""``bikefinder --favorites --once`` end to end: a subprocess against real fixture feeds
+served over HTTP on 127.0.0.1, with the favourites file in a temporary XDG_DATA_HOME.
+
+Expected numbers come straight from the raw fixture records, distances from geopy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from geopy.distance import great_circle
+
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.output import STATION_FIELDS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NEAR = (48.8566, 2.3522)
+VELIB_IDS = ("213688169", "653222953")  # station_id of Velib records 0 and 1 (ints in the feed)
+OSLO_IDS = ("2351", "2350")
+
+
+# -- a small fixture server -------------------------------------------------------
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    delay_s: float = 0.0
+
+
+@dataclass
+class FixtureServer:
+    """Threaded ``http.server`` on 127.0.0.1 answering from a route table."""
+
+    base_url: str = ""
+    routes: dict[str, Route] = field(default_factory=dict)
+
+    def add(self, path: str, content: Any, status: int = 200, delay_s: float = 0.0) -> str:
+        body = content if isinstance(content, bytes) else json.dumps(content).encode()
+        self.routes[path] = Route(body, status, delay_s)
+        return self.base_url + path
+
+    def add_system(
+        self, folder: str, fixture: str, *, system_info: bool = True, delay_s: float = 0.0
+    ) -> str:
+        """Serve a fixture folder as a v2-style system; returns its gbfs.json URL."""
+        feeds = []
+        names = ["station_information", "station_status"]
+        if system_info and (FIXTURES / fixture / "system_information.json").exists():
+            names.append("system_information")
+        for name in names:
+            url = self.add(
+                f"/{folder}/{name}.json", (FIXTURES / fixture / f"{name}.json").read_bytes()
+            )
+            feeds.append({"name": name, "url": url})
+        document = {
+            "last_updated": 1666548064,
+            "ttl": 0,
+            "version": "2.2",
+            "data": {"en": {"feeds": feeds}},
+        }
+        return self.add(f"/{folder}/gbfs.json", document, delay_s=delay_s)
+
+
+@pytest.fixture
+def server() -> Iterator[FixtureServer]:
+    fixture = FixtureServer()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            route = fixture.routes.get(self.path) or Route(b'{"error": "not found"}', 404)
+            time.sleep(route.delay_s)
+            self.send_response(route.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    fixture.base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield fixture
+    httpd.shutdown()
+    httpd.server_close()
+
+
+# -- running the CLI --------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+@pytest.fixture
+def favourites_file(home: Path) -> Path:
+    return home / "data" / "bikefinder" / "favourites.json"
+
+
+@pytest.fixture
+def run(home: Path) -> Callable[..., Result]:
+    environment = {
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "NO_PROXY": "*",
+    }
+
+    def run(*args: str) -> Result:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bikefinder", "--favorites", "--once", *args],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run
+
+
+def add_favourites(path: Path, gbfs_url: str, station_ids: tuple[str, ...], system: str) -> None:
+    store = FavouritesStore(path)
+    for station_id in station_ids:
+        store.add(
+            Favourite(gbfs_url, system, system.title(), station_id, f"saved {station_id}", "t")
+        )
+    assert store.notices == []
+
+
+def fixture_records(fixture: str, feed: str) -> dict[str, dict[str, Any]]:
+    document = json.loads((FIXTURES / fixture / f"{feed}.json").read_text("utf-8"))
+    return {str(record["station_id"]): record for record in document["data"]["stations"]}
+
+
+def assert_one_line(stderr: str) -> None:
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert "Traceback" not in stderr
+
+
+# -- tests ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three_systems(server: FixtureServer, favourites_file: Path) -> tuple[str, str, str]:
+    """Velib and Oslo that load, and a third system whose gbfs.json answers HTTP 500."""
+    velib = server.add_system("velib", "velib_v1_2022")
+    oslo = server.add_system("oslo", "oslo_v2.2_2022")
+    broken = server.add("/broken/gbfs.json", b"oops", status=500)
+    add_favourites(favourites_file, velib, VELIB_IDS, "velib")
+    add_favourites(favourites_file, broken, ("b1",), "broken")
+    add_favourites(favourites_file, oslo, OSLO_IDS, "oslo")
+    return velib, oslo, broken
+
+
+def test_json_lists_every_favourite_with_live_status(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    velib, oslo, broken = three_systems
+    result = run("--format", "json", "--near", f"{NEAR[0]},{NEAR[1]}")
+    assert result.code == 1
+    assert_one_line(result.stderr)
+    assert "could not load 1 of 3 systems" in result.stderr and "HTTP 500" in result.stderr
+    document = result.json()
+    assert document["near"] == {"lat": NEAR[0], "lon": NEAR[1]}
+    assert [s["gbfs_url"] for s in document["systems"]] == [velib, broken, oslo]
+    assert [s["error"] is None for s in document["systems"]] == [True, False, True]
+    assert document["systems"][0]["name"] == "Paris"
+    assert document["systems"][0]["data_updated_at"] is not None
+    stations = document["stations"]
+    assert [tuple(s) for s in stations] == [
+        (*STATION_FIELDS, "gbfs_url", "system_id", "system_name", "error")
+    ] * 5
+    assert [s["gbfs_url"] for s in stations] == [velib, velib, broken, oslo, oslo]  # grouped
+
+    for fixture, ids in (("velib_v1_2022", VELIB_IDS), ("oslo_v2.2_2022", OSLO_IDS)):
+        info, status = (
+            fixture_records(fixture, "station_information"),
+            fixture_records(fixture, "station_status"),
+        )
+        listed = {s["station_id"]: s for s in stations if s["station_id"] in ids}
+        assert set(listed) == set(ids)
+        for station_id, station in listed.items():
+            expected_m = great_circle(NEAR, (info[station_id]["lat"], info[station_id]["lon"])).m
+            assert station["distance_m"] == pytest.approx(expected_m, abs=0.5)
+            assert station["name"] == info[station_id]["name"]  # the live name
+            assert station["bikes"] == status[station_id]["num_bikes_available"]
+            assert station["docks"] == status[station_id]["num_docks_available"]
+            assert station["bearing"] in ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
+            assert station["error"] is None
+    within_velib = [s["distance_m"] for s in stations[:2]]
+    assert within_velib == sorted(within_velib)  # nearest first within a system
+
+    [failed] = [s for s in stations if s["gbfs_url"] == broken]
+    assert failed["station_id"] == "b1" and failed["name"] == "saved b1"
+    assert failed["system_name"] == "Broken" and "HTTP 500" in failed["error"]
+    assert all(
+        failed[name] is None for name in STATION_FIELDS if name not in ("station_id", "name")
+    )
+
+
+def test_without_near_distances_are_null_and_order_is_kept(
+    run: Callable[..., Result], server: FixtureServer, favourites_file: Path
+) -> None:
+    velib = server.add_system("velib", "velib_v1_2022")
+    add_favourites(favourites_file, velib, (VELIB_IDS[1], VELIB_IDS[0]), "velib")
+    result = run("--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.stderr == ""
+    document = result.json()
+    assert document["near"] is None
+    assert [s["station_id"] for s in document["stations"]] == [VELIB_IDS[1], VELIB_IDS[0]]
+    assert all(s["distance_m"] is None and s["bearing"] is None for s in document["stations"])
+    assert all(s["bikes"] is not None for s in document["stations"])
+
+
+def test_table_names_the_failed_system_and_keeps_the_rest(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    result = run("--near", f"{NEAR[0]},{NEAR[1]}")
+    assert result.code == 1
+    assert_one_line(result.stderr)
+    assert "Favourites: 5 in 3 systems" in result.stdout
+    assert "Benjamin Godard - Victor Hugo" in result.stdout and "Sogn Studentby" in result.stdout
+    assert "Broken: NOT LOADED: " in result.stdout and "saved b1" in result.stdout
+    assert "Distance" in result.stdout
+
+
+def test_csv_has_the_ranked_columns_plus_the_system(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    velib, oslo, broken = three_systems
+    result = run("--format", "csv")
+    assert result.code == 1
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == [*STATION_FIELDS, "gbfs_url", "system_id", "system_name", "error"]
+    assert [row["gbfs_url"] for row in rows] == [velib, velib, broken, oslo, oslo]
+    assert rows[2]["bikes"] == "" and "HTTP 500" in rows[2]["error"]
+    assert rows[0]["is_renting"] in ("true", "false") and rows[0]["distance_m"] == ""
+
+
+def test_systems_are_loaded_concurrently(
+    run: Callable[..., Result], server: FixtureServer, favourites_file: Path
+) -> None:
+    for n in range(4):
+        url = server.add_system(f"slow{n}", "oslo_v2.2_2022", delay_s=1.0)
+        add_favourites(favourites_file, url, (OSLO_IDS[0],), f"slow{n}")
+    started = time.monotonic()
+    result = run("--format", "json")
+    elapsed = time.monotonic() - started
+    assert result.code == 0, result.stderr
+    assert len(result.json()["stations"]) == 4
+    assert elapsed < 3.5, f"4 systems with 1 s each took {elapsed:.1f} s: not concurrent"
+
+
+def test_a_station_gone_from_the_feed_is_listed_not_dropped(
+    run: Callable[..., Result], server: FixtureServer, favourites_file: Path
+) -> None:
+    velib = server.add_system("velib", "velib_v1_2022")
+    add_favourites(favourites_file, velib, ("no-such-station", VELIB_IDS[0]), "velib")
+    result = run("--format", "json", "--near", "48.85,2.35")
+    assert result.code == 0, result.stderr
+    stations = result.json()["stations"]
+    assert [s["station_id"] for s in stations] == [VELIB_IDS[0], "no-such-station"]
+    assert stations[1]["name"] == "saved no-such-station" and stations[1]["bikes"] is None
+    assert "no longer" in stations[1]["error"]
+    assert "not in feed" in run("--near", "48.85,2.35").stdout
+
+
+def test_no_favourites(run: Callable[..., Result]) -> None:
+    result = run()
+    assert result.code == 0 and result.stderr == ""
+    assert "No favourite stations yet" in result.stdout
+    document = run("--format", "json").json()
+    assert document["systems"] == [] and document["stations"] == []
+
+
+def test_corrupt_favourites_file_is_reported_and_moved_aside(
+    run: Callable[..., Result], favourites_file: Path
+) -> None:
+    favourites_file.parent.mkdir(parents=True)
+    favourites_file.write_bytes(b'{"version": 1, "favourites": [')
+    result = run("--format", "json")
+    assert result.code == 0
+    assert_one_line(result.stderr)
+    assert "truncated JSON" in result.stderr and "moved aside" in result.stderr
+    assert result.json()["stations"] == []
+    [aside] = favourites_file.parent.glob("favourites.json.corrupt-*")
+    assert aside.read_bytes() == b'{"version": 1, "favourites": ['
+
+
+def test_system_flag_limits_to_one_system(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    oslo = three_systems[1]
+    result = run("--format", "json", "--system", oslo)
+    assert result.code == 0, result.stderr  # the broken system is not even asked
+    assert {s["gbfs_url"] for s in result.json()["stations"]} == {oslo}
+
+
+def test_feed_strings_are_shown_literally(
+    run: Callable[..., Result], server: FixtureServer, favourites_file: Path
+) -> None:
+    hostile = "[bold red]X[/] \x1b[2J\x1b]8;;http://evil\x07link\u202e"
+    info = json.loads((FIXTURES / "oslo_v2.2_2022" / "station_information.json").read_text())
+    info["data"]["stations"][0]["name"] = hostile
+    url = server.add_system("oslo", "oslo_v2.2_2022")
+    server.add("/oslo/station_information.json", info)
+    add_favourites(favourites_file, url, (OSLO_IDS[0],), "oslo")
+    assert run("--format", "json").json()["stations"][0]["name"] == hostile  # data stays data
+    table = run().stdout
+    assert "[bold red]X[/]" in table
+    assert "\x1b" not in table and "\x07" not in table and "\u202e" not in table
+
+
+def test_near_is_still_required_without_favorites(home: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "bikefinder", "--once", "--system", "http://127.0.0.1:9/gbfs.json"],
+        env={"XDG_DATA_HOME": str(home), "XDG_CACHE_HOME": str(home), "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 2 and "--near" in completed.stderr
+
+
+def test_bad_near_is_a_usage_error(run: Callable[..., Result]) -> None:
+    result = run("--near", "95,2")
+    assert result.code == 2 and "latitude" in result.stderr
+    assert_one_line(result.stderr)

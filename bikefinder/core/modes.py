@@ -191,14 +191,9 @@ def retry_delay_s(failures: int) -> float:
     return min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, failures - 1))
 
 
-def data_time(snapshot: Snapshot) -> datetime | None:
-    """When the shown availability was true: the feed's timestamp, else when it was fetched."""
-    return snapshot.status_meta.last_updated or snapshot.fetched_at
-
-
 def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:
     """How old the shown availability is, in seconds (never negative)."""
-    moment = data_time(snapshot)
+    moment = snapshot.data_time
     return None if moment is None else max(0.0, (now - moment).total_seconds())
 
 
@@ -214,7 +209,7 @@ def report_age_s(station: Station, snapshot: Snapshot) -> float | None:
     does not flag every station; the data's own age is shown separately.
     """
     status = station.status
-    reference = data_time(snapshot)
+    reference = snapshot.data_time
     if status is None or status.last_reported is None or reference is None:
         return None
     return max(0.0, (reference - status.last_reported).total_seconds())

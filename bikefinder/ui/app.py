@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.errors import BikefinderError, UsageError
 from bikefinder.core.favourites import Favourite, FavouritesStore
@@ -92,10 +93,12 @@ class BikefinderApp(App[int]):
         language: str | None = None,
         client_id: str | None = None,
         refresh_s: float | None = None,
+        cache: FeedCache | None = None,
         clock: Callable[[], datetime] = utc_now,
         local_tz: tzinfo | None = None,
     ) -> None:
-        """``source.transport``, ``favourites`` and ``clock`` are the seams tests inject."""
+        """``source.transport``, ``favourites``, ``cache`` and ``clock`` are the seams tests
+        inject; ``cache`` (if any) supplies the last known data when the network fails."""
         super().__init__()
         self.source = source
         self.near = near
@@ -104,6 +107,7 @@ class BikefinderApp(App[int]):
         self.language = language
         self.client_id = client_id
         self.refresh_override_s = refresh_s
+        self.cache = cache
         self.clock = clock
         self.local_tz = local_tz
         self.mode = Mode.ANY_BIKE
@@ -140,7 +144,11 @@ class BikefinderApp(App[int]):
         http = make_http_client(self.client_id, self.source.headers, self.source.transport)
         self._http = http
         self._feeds = SystemFeeds(
-            http, self.source.gbfs_url, language=self.language, label=self.source.label
+            http,
+            self.source.gbfs_url,
+            language=self.language,
+            label=self.source.label,
+            cache=self.cache,
         )
         self.favourites.load()
         self._show_store_notices()
@@ -149,7 +157,7 @@ class BikefinderApp(App[int]):
         self.filter_bar.display = False
         self._show_message(Text(f"Loading {self._system_name()} …", style="bold"))
         self._update_header()
-        self.set_interval(1.0, self._tick)
+        self.set_interval(1.0, self.tick)
         self.start_refresh()
 
     async def on_unmount(self) -> None:
@@ -169,16 +177,18 @@ class BikefinderApp(App[int]):
         first_load = self.snapshot is None
         try:
             snapshot = await self._feeds.refresh()
-        except BikefinderError as exc:
-            self.post_message(RefreshFailed(str(exc), first_load))
-            return
-        except Exception as exc:  # a parser bug must not kill the app: report it and retry
-            error = f"{self._feeds.label}: unexpected error ({type(exc).__name__}: {exc})"
+        except Exception as exc:  # even a parser bug must not kill the app: report, retry
+            error = str(exc)
+            if not isinstance(exc, BikefinderError):
+                error = f"{self._feeds.label}: unexpected error ({type(exc).__name__}: {exc})"
+            cached = self._feeds.load_cached() if first_load else None
+            if cached is not None:  # the last known data, marked as such, beats nothing
+                self.post_message(SnapshotLoaded(cached))
             self.post_message(RefreshFailed(error, first_load))
             return
         self.post_message(SnapshotLoaded(snapshot))
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Every second: age the header, count the retry down, start a due refresh."""
         self._update_header()
         if self.snapshot is None and self.last_error is not None:
@@ -189,11 +199,15 @@ class BikefinderApp(App[int]):
     @on(SnapshotLoaded)
     def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
         previous = self.snapshot
-        if previous is not None:
-            self._previous_status = {s.station_id: s.status for s in previous.stations}
-        self.snapshot = message.snapshot
-        self._index = StationIndex(message.snapshot.stations)
-        self._by_id = {station.station_id: station for station in message.snapshot.stations}
+        snapshot = message.snapshot
+        if previous is None or snapshot.stations is not previous.stations:
+            # New numbers (the loader returns the very same objects when nothing changed,
+            # e.g. on HTTP 304): change markers compare with the data shown until now.
+            if previous is not None:
+                self._previous_status = {s.station_id: s.status for s in previous.stations}
+            self._index = StationIndex(snapshot.stations)
+            self._by_id = {station.station_id: station for station in snapshot.stations}
+        self.snapshot = snapshot
         self.refresh_s = refresh_interval_s(
             message.snapshot.status_meta.ttl, self.refresh_override_s
         )
@@ -334,6 +348,10 @@ class BikefinderApp(App[int]):
             health = "error" if self.last_error else "ok"
         elif self.source.is_demo:
             freshness = self.source.demo_label or "demo data"
+        elif snapshot.from_cache:
+            age_text = f", {format_age(age)} old" if age is not None else ""
+            freshness = f"CACHED data{age_text}"
+            health = "stale"
         elif age is None:
             freshness = "data time unknown"
         else:
@@ -347,11 +365,13 @@ class BikefinderApp(App[int]):
         if snapshot is not None and self.last_error:
             health = "error"
             wait_s = max(0.0, (self.next_refresh_at - now).total_seconds())
-            shown = (
-                self.source.demo_label
-                if self.source.is_demo
-                else (f"data from {format_age(age)} ago" if age is not None else "older data")
-            )
+            if self.source.is_demo:
+                shown = self.source.demo_label
+            elif age is None:
+                shown = "older data"
+            else:
+                cached = "cached " if snapshot.from_cache else ""
+                shown = f"{cached}data from {format_age(age)} ago"
             problem = (
                 f"Refresh failed: {self.last_error}. Showing {shown}; retrying in {wait_s:.0f} s."
             )
@@ -570,7 +590,9 @@ class BikefinderApp(App[int]):
 
 def run_app(options: Options) -> int:
     """Open the app for the command line's options; returns the exit status."""
-    source = resolve_source(options.system, options.near, demo=options.demo)
+    source = resolve_source(
+        options.system, options.near, demo=options.demo, client_id=options.client_id
+    )
     near = options.near or (DEMO_NEAR if source.is_demo else None)
     if near is None:
         raise UsageError("--near LAT,LON is required (where you are, e.g. 48.85,2.35)")
@@ -582,6 +604,7 @@ def run_app(options: Options) -> int:
         language=options.language,
         client_id=options.client_id,
         refresh_s=options.refresh_s,
+        cache=None if source.is_demo else FeedCache(source.gbfs_url),
     )
     app.run()
     return app.return_code or 0

@@ -1,0 +1,268 @@
+"""bikefinder.core.modes: usefulness per mode, ranking per mode, refresh cadence, staleness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bikefinder.core.models import (
+    FeedMeta,
+    Snapshot,
+    Station,
+    StationInfo,
+    StationStatus,
+    SystemInfo,
+)
+from bikefinder.core.modes import (
+    MAX_REFRESH_S,
+    MIN_REFRESH_S,
+    Mode,
+    StationState,
+    count_changes,
+    data_age_s,
+    fold,
+    format_age,
+    id_mask,
+    is_report_stale,
+    name_mask,
+    rank_for_mode,
+    refresh_interval_s,
+    report_age_s,
+    retry_delay_s,
+    stale_after_s,
+    station_state,
+    useless_reason,
+)
+from bikefinder.core.ranking import StationIndex
+
+T0 = datetime(2025, 10, 18, 9, 0, tzinfo=UTC)
+NEAR = (48.8566, 2.3522)
+
+
+def status(
+    station_id: str = "s",
+    bikes: int | None = 3,
+    mechanical: int | None = 2,
+    electric: int | None = 1,
+    docks: int | None = 5,
+    *,
+    installed: bool | None = True,
+    renting: bool | None = True,
+    returning: bool | None = True,
+    reported: datetime | None = T0,
+) -> StationStatus:
+    return StationStatus(
+        station_id=station_id,
+        bikes=bikes,
+        mechanical=mechanical,
+        electric=electric,
+        docks=docks,
+        is_installed=installed,
+        is_renting=renting,
+        is_returning=returning,
+        last_reported=reported,
+    )
+
+
+def station(station_id: str, north_m: float, name: str = "", **fields: object) -> Station:
+    """A station ``north_m`` metres north of NEAR, with a status built from ``fields``."""
+    info = StationInfo(
+        station_id=station_id,
+        name=name or f"Station {station_id}",
+        lat=NEAR[0] + north_m / 111_195.0,
+        lon=NEAR[1],
+    )
+    if fields.pop("no_status", False):
+        return Station(info=info, status=None)
+    return Station(info=info, status=status(station_id, **fields))  # type: ignore[arg-type]
+
+
+def snapshot(stations: list[Station], last_updated: datetime | None = T0) -> Snapshot:
+    meta = FeedMeta("station_status", "https://x.test/s.json", "2.3", last_updated, 60)
+    return Snapshot(
+        gbfs_url="https://x.test/gbfs.json",
+        system=SystemInfo(system_id="x", name="X"),
+        stations=tuple(stations),
+        info_meta=meta,
+        status_meta=meta,
+        fetched_at=T0 + timedelta(seconds=30),
+    )
+
+
+def test_mode_cycles_through_all_three() -> None:
+    assert Mode.ANY_BIKE.next() is Mode.EBIKE
+    assert Mode.EBIKE.next() is Mode.DOCK
+    assert Mode.DOCK.next() is Mode.ANY_BIKE
+    assert [m.wanted for m in Mode] == ["bikes", "e-bikes", "free docks"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({}, StationState.OK),
+        ({"installed": False}, StationState.NOT_INSTALLED),
+        ({"installed": False, "renting": False, "returning": False}, StationState.NOT_INSTALLED),
+        ({"renting": False, "returning": False}, StationState.CLOSED),
+        ({"renting": False}, StationState.NOT_RENTING),
+        ({"returning": False}, StationState.NOT_RETURNING),
+        ({"installed": None, "renting": None, "returning": None}, StationState.OK),
+    ],
+)
+def test_station_state(flags: dict[str, bool | None], expected: StationState) -> None:
+    assert station_state(status(**flags)) is expected  # type: ignore[arg-type]
+
+
+def test_no_status_is_its_own_state() -> None:
+    assert station_state(None) is StationState.NO_STATUS
+    assert useless_reason(station("a", 0, no_status=True), Mode.DOCK) == "no status"
+
+
+@pytest.mark.parametrize(
+    ("fields", "mode", "reason"),
+    [
+        ({}, Mode.ANY_BIKE, None),
+        ({}, Mode.EBIKE, None),
+        ({}, Mode.DOCK, None),
+        ({"bikes": 0, "mechanical": 0, "electric": 0}, Mode.ANY_BIKE, "no bikes"),
+        ({"bikes": 0, "mechanical": 0, "electric": 0}, Mode.DOCK, None),
+        ({"electric": 0}, Mode.EBIKE, "no e-bikes"),
+        ({"electric": 0}, Mode.ANY_BIKE, None),
+        ({"electric": None}, Mode.EBIKE, "e-bikes unknown"),
+        ({"docks": 0}, Mode.DOCK, "full"),
+        ({"docks": 0}, Mode.ANY_BIKE, None),
+        ({"docks": None}, Mode.DOCK, "docks unknown"),
+        ({"bikes": None}, Mode.ANY_BIKE, "bikes unknown"),
+        # Not returning: useless for a dock, fine for a bike; not renting: the reverse.
+        ({"returning": False}, Mode.DOCK, "not returning"),
+        ({"returning": False}, Mode.ANY_BIKE, None),
+        ({"renting": False}, Mode.ANY_BIKE, "not renting"),
+        ({"renting": False}, Mode.EBIKE, "not renting"),
+        ({"renting": False}, Mode.DOCK, None),
+        ({"renting": False, "returning": False}, Mode.DOCK, "closed"),
+        ({"installed": False}, Mode.ANY_BIKE, "not installed"),
+    ],
+)
+def test_useless_reason(fields: dict[str, object], mode: Mode, reason: str | None) -> None:
+    assert useless_reason(station("a", 0, **fields), mode) == reason
+
+
+def test_rank_for_mode_ranks_only_useful_stations_and_keeps_nearby_useless_ones() -> None:
+    stations = [
+        station("far", 900),
+        station("full", 100, docks=0),
+        station("near", 200),
+        station("closed", 300, renting=False, returning=False),
+        station("mid", 400),
+    ]
+    index = StationIndex(stations)
+    rows = rank_for_mode(index, NEAR, Mode.DOCK, limit=3)
+    assert [(r.station.station_id, r.rank, r.useless) for r in rows] == [
+        ("full", None, "full"),
+        ("near", 1, None),
+        ("closed", None, "closed"),
+        ("mid", 2, None),
+        ("far", 3, None),
+    ]
+    # In bike mode the full station is an option, the first one.
+    bike_rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, limit=3)
+    assert [(r.station.station_id, r.rank) for r in bike_rows] == [
+        ("full", 1),
+        ("near", 2),
+        ("closed", None),
+        ("mid", 3),
+    ]
+
+
+def test_rank_for_mode_is_bounded_when_nothing_is_useful() -> None:
+    stations = [station(str(i), 100 * i, docks=0) for i in range(50)]
+    rows = rank_for_mode(StationIndex(stations), NEAR, Mode.DOCK, limit=5)
+    assert [r.station.station_id for r in rows] == ["0", "1", "2", "3", "4"]
+    assert all(r.rank is None and r.useless == "full" for r in rows)
+
+
+def test_rank_for_mode_respects_keep_and_handles_empty() -> None:
+    stations = [station("a", 100), station("b", 200), station("c", 300)]
+    index = StationIndex(stations)
+    rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, 10, keep=id_mask(stations, {"c", "a"}))
+    assert [r.station.station_id for r in rows] == ["a", "c"]
+    assert [r.rank for r in rows] == [1, 2]
+    assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 0) == []
+    assert rank_for_mode(StationIndex([]), NEAR, Mode.ANY_BIKE, 5) == []
+    assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 5, keep=[False] * 3) == []
+
+
+def test_name_mask_is_accent_and_case_blind_and_matches_every_word() -> None:
+    stations = [
+        station("1", 0, name="Hôtel de Ville"),
+        station("2", 0, name="Place de l'HOTEL de ville"),
+        station("3", 0, name="Rivoli"),
+    ]
+    assert name_mask(stations, "hotel") == [True, True, False]
+    assert name_mask(stations, "ville hôtel") == [True, True, False]
+    assert name_mask(stations, "RIV") == [False, False, True]
+    assert name_mask(stations, "") == [True, True, True]
+    assert fold("Émile ÇA") == "emile ca"
+
+
+@pytest.mark.parametrize(
+    ("ttl", "override", "expected"),
+    [
+        (None, None, MAX_REFRESH_S),
+        (0, None, MAX_REFRESH_S),
+        (1, None, MIN_REFRESH_S),
+        (30, None, 30.0),
+        (3600, None, MAX_REFRESH_S),
+        (3600, 2.0, 2.0),
+        (10, 120.0, 120.0),
+    ],
+)
+def test_refresh_interval(ttl: int | None, override: float | None, expected: float) -> None:
+    assert refresh_interval_s(ttl, override) == expected
+
+
+def test_retry_backoff_grows_and_is_capped() -> None:
+    delays = [retry_delay_s(n) for n in range(1, 9)]
+    assert delays[:4] == [5.0, 10.0, 20.0, 40.0]
+    assert delays == sorted(delays)
+    assert max(delays) == 120.0
+
+
+def test_data_age_and_staleness() -> None:
+    snap = snapshot([station("a", 0)])
+    assert data_age_s(snap, T0 + timedelta(seconds=8)) == 8.0
+    assert data_age_s(snap, T0 - timedelta(seconds=8)) == 0.0  # clock skew: never negative
+    no_time = snapshot([station("a", 0)], last_updated=None)
+    assert data_age_s(no_time, T0 + timedelta(seconds=40)) == 10.0  # falls back to fetched_at
+    assert stale_after_s(30) == 300.0
+    assert stale_after_s(600) == 1800.0
+
+
+def test_report_age_is_measured_against_the_feed_time() -> None:
+    old = station("old", 0, reported=T0 - timedelta(hours=3))
+    fresh = station("fresh", 0, reported=T0 - timedelta(minutes=30))
+    unknown = station("unknown", 0, reported=None)
+    snap = snapshot([old, fresh, unknown])
+    assert report_age_s(old, snap) == 3 * 3600
+    assert is_report_stale(report_age_s(old, snap))
+    assert not is_report_stale(report_age_s(fresh, snap))
+    assert report_age_s(unknown, snap) is None
+    assert not is_report_stale(None)
+
+
+def test_count_changes_only_reports_known_differences() -> None:
+    before = status(bikes=3, mechanical=2, electric=1, docks=5)
+    after = status(bikes=5, mechanical=2, electric=3, docks=None)
+    assert count_changes(before, after) == {"bikes": 2, "electric": 2}
+    assert count_changes(after, before) == {"bikes": -2, "electric": -2}
+    assert count_changes(None, after) == {}
+    assert count_changes(before, before) == {}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (8.4, "8 s"), (59, "59 s"), (60, "1 min"), (3599, "59 min"), (7200, "2 h"),
+     (86400 * 3, "3 d"), (float("nan"), "?"), (-1, "?")],
+)  # fmt: skip
+def test_format_age(seconds: float, text: str) -> None:
+    assert format_age(seconds) == text

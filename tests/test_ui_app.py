@@ -1,0 +1,501 @@
+"""Pilot tests of the station finder: every key, refresh, failure and recovery."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from test_ui_support import GBFS_URL, SIZE, T0, FakeClock, FakeSystem, make_app, settle
+
+from bikefinder.cli import main
+from bikefinder.core.cache import FeedCache
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.modes import Mode
+from bikefinder.core.source import demo_source
+from bikefinder.ui.app import BikefinderApp
+from bikefinder.ui.screens.details import DetailsScreen
+
+# In distance order, "any bike" mode: s2 has no bikes, s5 is closed, s6 not installed.
+FIRST_ROWS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "f01"]
+
+
+@pytest.fixture
+def fav_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "favourites.json"
+
+
+def cell(app: BikefinderApp, station_id: str, column: str) -> Text:
+    return app.table.get_cell(station_id, column)
+
+
+def screen_text(app: BikefinderApp) -> str:
+    """The rendered screen as plain text (from the SVG export, so what a terminal shows)."""
+    svg = app.export_screenshot()
+    lines = re.findall(r"<text[^>]*>(.*?)</text>", svg)
+    return html.unescape("".join(lines)).replace("\xa0", " ")
+
+
+async def test_first_load_lists_stations_in_distance_order_with_ranks(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.table.station_keys[:10] == FIRST_ROWS
+        ranks = [cell(app, key, "rank").plain for key in FIRST_ROWS]
+        assert ranks == ["1", "–", "2", "3", "–", "–", "4", "5", "6", "7"]
+        assert app.table.row_count == 23  # 20 useful + 3 useless among the 20 nearest
+        assert cell(app, "s1", "distance").plain == "100 m"
+        assert cell(app, "s1", "direction").plain == "N"
+        assert cell(app, "s2", "direction").plain == "E"
+        assert app.table.station_keys[-1] == "f14"
+        assert cell(app, "f14", "distance").plain == "1.7 km"
+        assert (cell(app, "s1", "bikes").plain.strip(), cell(app, "s1", "mechanical").plain.strip(),
+                cell(app, "s1", "electric").plain.strip(), cell(app, "s1", "docks").plain.strip()
+                ) == ("5", "3", "2", "10")  # fmt: skip
+        state = app.header_state()
+        assert state.system_name == "Test Bikes"
+        assert state.freshness == "updated 8 s ago"
+        assert state.health == "ok" and state.problem is None
+        assert app.focused is app.table
+
+
+async def test_status_column_makes_every_state_unmistakable(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        status = {key: cell(app, key, "status").plain.strip() for key in FIRST_ROWS}
+        assert status["s1"] == ""
+        assert status["s2"] == "no bikes"
+        assert status["s5"] == "CLOSED"
+        assert status["s6"] == "NOT INSTALLED"
+        assert status["s7"] == "NOT RETURNING"
+        assert status["s8"] == "report 3 h old"
+        closed_styles = {str(span.style) for span in cell(app, "s5", "status").spans}
+        assert "bold white on red" in closed_styles
+        # A useless station is dimmed; a useful one has its wanted count in bold.
+        assert any("dim" in str(span.style) for span in cell(app, "s2", "name").spans)
+        assert any("bold" in str(span.style) for span in cell(app, "s1", "bikes").spans)
+
+
+async def test_feed_text_is_shown_literally(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        delta = cell(app, "s4", "name")
+        assert delta.plain == "[bold red]Delta[/]"
+        assert not any("red" in str(span.style) for span in delta.spans)
+        evil = cell(app, "s5", "name").plain
+        assert evil == "Echo [31m Evil"  # ESC, BEL and the bidi override are gone
+        assert not re.search(r"[\x00-\x1f\x7f\u202e]", evil)
+        text = screen_text(app)
+        assert "[bold red]Delta[/]" in text
+        assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_movement_keys(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        assert table.cursor_row == 0
+        await pilot.press("down", "j", "j")
+        assert table.cursor_row == 3
+        await pilot.press("k", "up")
+        assert table.cursor_row == 1
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("pagedown")
+        assert table.cursor_row > 5
+        await pilot.press("pageup")
+        assert table.cursor_row == 0
+
+
+async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        assert isinstance(app.screen, DetailsScreen)
+        assert app.screen.station_id == "s1"
+        text = screen_text(app)
+        for expected in (
+            "Alpha",
+            "1 Rue A",
+            "Capacity",
+            "20",
+            "mechanical",
+            "Disabled bikes",
+            "Renting",
+            "Last reported",
+            "2025-10-18 08:50:00 UTC",
+            "48.857499, 2.352200",
+            "100 m, heading 0° (N)",
+            "https://bikes.test/rent/s1",
+        ):
+            assert expected in text, expected
+        # List-only keys do nothing here.
+        await pilot.press("m", "v")
+        assert app.mode is Mode.ANY_BIKE and not app.favourites_view
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailsScreen)
+        assert app.table.highlighted_key == "s1"
+
+
+async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
+    fav_path: Path,
+) -> None:
+    system = FakeSystem()
+    app = make_app(system, favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.table.move_cursor(row=app.table.get_row_index("s5"))
+        await pilot.press("enter")
+        assert "CLOSED" in screen_text(app)
+        system.stations = [s for s in system.stations if s.station_id != "s5"]
+        # station_information is only refetched on its ttl: force it for this test.
+        assert app._feeds is not None
+        app._feeds._states["station_information"].fetched_at = -1e9
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert "no longer in the feed" in screen_text(app)
+
+
+async def test_favourite_toggle_view_and_persistence(fav_path: Path) -> None:
+    other = Favourite("https://other.test/gbfs.json", "oslo", "Oslo Bysykkel", "77", "Torggata",
+                      "2025-01-01T00:00:00Z")  # fmt: skip
+    FavouritesStore(fav_path).toggle(other)
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "f")  # s3
+        assert cell(app, "s3", "name").plain == "★ Charlie"
+        saved = json.loads(fav_path.read_text())["favourites"]
+        assert {(f["gbfs_url"], f["station_id"]) for f in saved} == {
+            ("https://other.test/gbfs.json", "77"),
+            (GBFS_URL, "s3"),
+        }
+        assert FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
+        await pilot.press("v")
+        assert app.favourites_view
+        assert app.table.station_keys == ["s3"]
+        assert app.header_state().favourites_view
+        others = screen_text(app)
+        assert "Oslo Bysykkel" in others and "Torggata" in others
+        await pilot.press("f")  # removes s3, from the favourites view
+        assert app.table.station_keys == []
+        assert "No favourites in this system yet" in screen_text(app)
+        assert not FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
+        await pilot.press("v")
+        assert not app.favourites_view and app.table.row_count == 23
+
+
+async def test_favourites_view_names_favourites_missing_from_the_feed(fav_path: Path) -> None:
+    gone = Favourite(GBFS_URL, "test", "Test Bikes", "zz", "Old Station", "2025-01-01T00:00:00Z")
+    FavouritesStore(fav_path).toggle(gone)
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        assert "Not in this system's feed right now: Old Station" in screen_text(app)
+
+
+async def test_store_notices_are_shown_at_start(fav_path: Path) -> None:
+    fav_path.parent.mkdir(parents=True)
+    fav_path.write_text("{not json")
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("moved aside" in message for message in messages), messages
+
+
+async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        assert app.focused is app.filter_bar
+        await pilot.press("h", "o", "t")
+        assert app.table.station_keys == ["s8", "s9"]  # "Hôtel" matches too
+        await pilot.press("e", "l", "space", "d", "e")
+        assert app.table.station_keys == ["s9"]
+        assert "filter: hotel de" in app.header_state().detail
+        await pilot.press("escape")
+        assert app.filter_query == "" and not app.filter_bar.display
+        assert app.table.row_count == 23 and app.focused is app.table
+        # Enter keeps the filter and returns to the table; Escape there clears it.
+        await pilot.press("slash", "z", "z", "z")
+        assert app.table.row_count == 0
+        assert "No station name matches" in screen_text(app)
+        await pilot.press("backspace", "backspace", "backspace", "f", "i", "l", "down", "enter")
+        assert app.focused is app.table and app.filter_query == "fil"
+        assert app.table.highlighted_key == "f02"
+        await pilot.press("escape")
+        assert app.filter_query == "" and app.table.row_count == 23
+        assert app.table.highlighted_key == "f02"
+
+
+async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m")
+        assert app.mode is Mode.EBIKE
+        assert cell(app, "s3", "status").plain == "no e-bikes"
+        assert cell(app, "s3", "rank").plain == "–"
+        assert cell(app, "s2", "status").plain == "no e-bikes"
+        await pilot.press("m")
+        assert app.mode is Mode.DOCK
+        assert app.header_state().mode is Mode.DOCK
+        ranks = {key: cell(app, key, "rank").plain for key in ("s1", "s2", "s3", "s4", "s7")}
+        assert ranks == {"s1": "1", "s2": "2", "s3": "–", "s4": "3", "s7": "–"}
+        assert cell(app, "s3", "status").plain == "full"
+        assert cell(app, "s7", "status").plain.strip() == "NOT RETURNING"
+        assert any("dim" in str(span.style) for span in cell(app, "s7", "docks").spans)
+        assert any("bold" in str(span.style) for span in cell(app, "s1", "docks").spans)
+        await pilot.press("m")
+        assert app.mode is Mode.ANY_BIKE
+
+
+async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path) -> None:
+    system = FakeSystem()
+    app = make_app(system, favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.table
+        await pilot.press("j", "j", "j")
+        assert table.highlighted_key == "s4"
+        system.by_id("s1").bikes = 8  # 5 -> 8, of which electric 2 -> 4
+        system.by_id("s1").electric = 4
+        system.by_id("s4").docks = 2  # 5 -> 2
+        system.last_updated += timedelta(seconds=30)
+        rebuilds: list[bool] = []
+        original_clear = table.clear
+        table.clear = lambda columns=False: rebuilds.append(columns) or original_clear(columns)  # type: ignore[method-assign]
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert rebuilds == []  # same rows in the same order: cells updated in place
+        assert app.table is table and table.highlighted_key == "s4"
+        assert cell(app, "s1", "bikes").plain == "8↑"
+        assert cell(app, "s1", "electric").plain == "4↑"
+        assert cell(app, "s1", "mechanical").plain == "4↑"  # 3 -> 4 as well
+        assert cell(app, "s4", "docks").plain == "2↓"
+        assert cell(app, "s9", "bikes").plain == "7 "
+        # The next refresh with nothing changed clears the markers.
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert cell(app, "s1", "bikes").plain == "8 "
+
+
+async def test_cursor_stays_on_the_same_station_when_ranks_and_rows_change(
+    fav_path: Path,
+) -> None:
+    system = FakeSystem()
+    app = make_app(system, favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "j")
+        assert app.table.highlighted_key == "s4" and cell(app, "s4", "rank").plain == "3"
+        system.by_id("s1").renting = 0  # s1 and s3 stop being options; s2 becomes one
+        system.by_id("s1").returning = 0
+        system.by_id("s3").bikes = 0
+        system.by_id("s2").bikes = 4
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.table.highlighted_key == "s4"
+        assert cell(app, "s4", "rank").plain == "2"
+        assert cell(app, "s1", "status").plain.strip() == "CLOSED"
+        assert "f15" in app.table.station_keys  # a farther station fills the list
+
+
+async def test_auto_refresh_follows_the_status_ttl_and_keeps_info(fav_path: Path) -> None:
+    system = FakeSystem(status_ttl=30)
+    clock = FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.refresh_s == 30
+        assert system.requests.count("station_status") == 1
+        clock.advance(29)
+        app.tick()
+        await settle(app, pilot)
+        assert system.requests.count("station_status") == 1
+        clock.advance(2)
+        app.tick()
+        await settle(app, pilot)
+        assert system.requests.count("station_status") == 2
+        assert system.requests.count("station_information") == 1
+
+
+async def test_refresh_interval_is_clamped_or_overridden(fav_path: Path) -> None:
+    async def interval(system: FakeSystem, **kwargs: float) -> float:
+        app = make_app(system, favourites_path=fav_path, **kwargs)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            return app.refresh_s
+
+    assert await interval(FakeSystem(status_ttl=1)) == 5
+    assert await interval(FakeSystem(status_ttl=3600)) == 60
+    assert await interval(FakeSystem(status_ttl=3600), refresh_s=7.0) == 7
+
+
+async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_path: Path) -> None:
+    system = FakeSystem()
+    clock = FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j")
+        system.failing["station_status"] = 503
+        clock.advance(20)
+        await pilot.press("r")
+        await settle(app, pilot)
+        state = app.header_state()
+        assert state.health == "error"
+        assert state.problem is not None
+        assert "Test Bikes: station_status: HTTP 503 Service Unavailable" in state.problem
+        assert "data from 28 s ago" in state.problem and "retrying in 5 s" in state.problem
+        assert "Refresh failed" in screen_text(app)
+        assert app.table.row_count == 23 and app.table.highlighted_key == "s3"
+        # Backoff: the next retry is 5 s later, then 10 s.
+        clock.advance(4)
+        app.tick()
+        await settle(app, pilot)
+        assert app.failures == 1
+        clock.advance(1)
+        app.tick()
+        await settle(app, pilot)
+        assert app.failures == 2
+        assert "retrying in 10 s" in (app.header_state().problem or "")
+        # The system comes back: the next retry recovers without any key press.
+        del system.failing["station_status"]
+        system.by_id("s3").bikes = 9
+        clock.advance(10)
+        app.tick()
+        await settle(app, pilot)
+        state = app.header_state()
+        assert state.health == "ok" and state.problem is None and app.failures == 0
+        assert cell(app, "s3", "bikes").plain == "9↑"
+        assert app.table.highlighted_key == "s3"
+
+
+async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Path) -> None:
+    system = FakeSystem(failing={"*": 500})
+    clock = FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.snapshot is None and not app.table.display
+        text = screen_text(app)
+        assert "Could not load" in text
+        assert "gbfs.json: HTTP 500 Internal Server Error" in text
+        assert "Retrying in 5 s" in text
+        assert app.header_state().freshness == "no data yet"
+        # Keys that need data do nothing (and nothing crashes).
+        await pilot.press("f", "enter", "slash")
+        assert not isinstance(app.screen, DetailsScreen)
+        system.failing.clear()
+        clock.advance(5)
+        app.tick()
+        await settle(app, pilot)
+        assert app.snapshot is not None and app.table.display
+        assert app.table.row_count == 23 and app.focused is app.table
+
+
+async def test_broken_feed_document_is_an_error_message_not_a_crash(fav_path: Path) -> None:
+    system = FakeSystem()
+    system.station_status = lambda: {"data": "nope"}  # type: ignore[method-assign]
+    app = make_app(system, favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "station_status" in screen_text(app)
+        assert app.last_error is not None and "'data'" in app.last_error
+
+
+async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
+    fav_path: Path, tmp_path: Path
+) -> None:
+    system = FakeSystem()
+    cache_root = tmp_path / "cache"
+    first = make_app(system, favourites_path=fav_path, cache=FeedCache(GBFS_URL, cache_root))
+    async with first.run_test(size=SIZE) as pilot:
+        await settle(first, pilot)
+        assert first.table.row_count == 23
+    system.failing["*"] = 503
+    clock = FakeClock(T0 + timedelta(hours=2))
+    app = make_app(system, favourites_path=fav_path, clock=clock,
+                   cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.snapshot is not None and app.snapshot.from_cache
+        assert app.table.row_count == 23
+        state = app.header_state()
+        assert state.freshness == "CACHED data, 2 h old"
+        assert state.health == "error"
+        assert "HTTP 503" in (state.problem or "")
+        assert "cached data from 2 h ago" in (state.problem or "")
+        system.failing.clear()
+        clock.advance(5)
+        app.tick()
+        await settle(app, pilot)
+        assert not app.snapshot.from_cache and app.header_state().health == "stale"
+
+
+async def test_stale_data_is_a_visible_warning(fav_path: Path) -> None:
+    app = make_app(
+        favourites_path=fav_path, clock=FakeClock(datetime(2025, 10, 18, 9, 12, tzinfo=UTC))
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        state = app.header_state()
+        assert state.health == "stale" and state.freshness == "updated 12 min ago"
+        assert state.problem is not None and "Stale" in state.problem
+        assert "Stale" in screen_text(app)
+
+
+async def test_demo_mode_never_pretends_to_be_live(fav_path: Path) -> None:
+    app = make_app(source=demo_source(), favourites_path=fav_path,
+                   clock=FakeClock(datetime(2030, 1, 1, tzinfo=UTC)))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        state = app.header_state()
+        assert state.freshness == "demo data from 2025-10-18"
+        assert state.health == "ok" and state.problem is None
+        assert state.system_name == "Vélib' Métropole"
+        assert "demo data from 2025-10-18" in screen_text(app)
+
+
+async def test_every_action_is_in_the_command_palette(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        for title in ("Refresh now", "Cycle mode", "Toggle favourite", "Favourites / all stations",
+                      "Filter by name", "Clear filter", "Station details", "Quit"):  # fmt: skip
+            assert title in titles
+        await pilot.press("ctrl+p")
+        await pilot.press(*"look for: free dock")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.mode is Mode.DOCK
+
+
+async def test_q_quits(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit
+
+
+def test_missing_near_without_demo_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--system", "https://bikes.test/gbfs.json"]) == 2
+    assert "--near" in capsys.readouterr().err

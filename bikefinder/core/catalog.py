@@ -574,14 +574,21 @@ class Catalog:
         return None
 
     def resolve(self, query: str) -> CatalogEntry:
-        """The one system ``query`` names: id, name, alias, location or word prefixes.
+        """The one system ``query`` names.
 
-        Raises :class:`AmbiguousSystemError` or :class:`UnknownSystemError` (exit 2).
+        An id typed exactly always wins (so every id listed by ``--list-systems`` or in an
+        ambiguity message works). Otherwise, ignoring case and accents: ids, names,
+        aliases and locations together (a city's flagship system wins over scooters
+        there: "Barcelona" is Bicing, though a scooter system's id is "barcelona"), then
+        word prefixes. Raises :class:`AmbiguousSystemError` or :class:`UnknownSystemError`.
         """
         text = query.strip()
         wanted = fold(text)
         if not wanted:
             raise UsageError("--system needs a system name, id or gbfs.json URL")
+        for entry in self.entries:
+            if entry.system_id == text:
+                return entry
         for level in _LEVELS:
             candidates = [keys.entry for keys in self._keys if level(keys, wanted)]
             if candidates:
@@ -695,23 +702,15 @@ def _entry_keys(entry: CatalogEntry) -> _Keys:
     )
 
 
-def _by_id(keys: _Keys, wanted: str) -> bool:
-    return keys.system_id == wanted
-
-
-def _by_name(keys: _Keys, wanted: str) -> bool:
-    return wanted in keys.names
-
-
-def _by_location(keys: _Keys, wanted: str) -> bool:
-    return wanted in keys.locations
+def _by_exact_key(keys: _Keys, wanted: str) -> bool:
+    return keys.system_id == wanted or wanted in keys.names or wanted in keys.locations
 
 
 def _by_prefixes(keys: _Keys, wanted: str) -> bool:
     return all(any(token.startswith(word) for token in keys.tokens) for word in wanted.split())
 
 
-_LEVELS = (_by_id, _by_name, _by_location, _by_prefixes)
+_LEVELS = (_by_exact_key, _by_prefixes)
 
 
 def _narrow(candidates: Sequence[CatalogEntry]) -> CatalogEntry | None:

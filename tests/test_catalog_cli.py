@@ -1,0 +1,124 @@
+"""The catalog from the command line, run as a subprocess: exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bikefinder.core.catalog import coverage_from_points
+
+if TYPE_CHECKING:
+    from tests.conftest import FeedServer
+
+
+def test_ambiguous_name_exits_2_listing_candidates(run_cli) -> None:
+    result = run_cli("--once", "--near", "19.43,-99.13", "--system", "ecobici")
+    assert result.code == 2
+    line = result.error_line
+    assert line.startswith("bikefinder: error: --system 'ecobici' matches 2 systems")
+    assert "MEX (Ecobici, Mexico City, MX)" in line and "bike_buenosaires" in line
+
+
+def test_unknown_name_exits_2_with_suggestions(run_cli) -> None:
+    result = run_cli("--once", "--near", "60.39,5.32", "--system", "Bergn")
+    assert result.code == 2
+    assert "no system in the catalog matches 'Bergn'" in result.error_line
+    assert "did you mean: bergen-city-bike (Bergen City Bike, Bergen, NO)" in result.error_line
+
+
+def test_point_far_from_every_system_exits_1(run_cli) -> None:
+    result = run_cli("--once", "--near=-45.0,-140.0")
+    assert result.code == 1
+    assert "no known bike-share system covers -45.00000,-140.00000" in result.error_line
+    assert "--system" in result.error_line
+
+
+def test_neither_system_nor_near_is_a_usage_error(run_cli) -> None:
+    result = run_cli("--once")
+    assert result.code == 2
+    assert "--system NAME or URL, or --near" in result.error_line
+
+
+def test_list_systems_table_and_json(run_cli) -> None:
+    table = run_cli("--list-systems", "Bergen")
+    assert table.code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["ID", "Name", "Location", "CC", "GBFS", "Auto-discovery", "URL"]
+    assert lines[2].startswith("bergen-city-bike  Bergen City Bike")
+    assert "https://gbfs.urbansharing.com/bergenbysykkel.no/gbfs.json" in lines[2]
+    assert lines[-1] == "(4 systems)"
+
+    as_json = run_cli("--list-systems", "velib metropole", "--format", "json")
+    records = as_json.json()
+    assert records[0]["id"] == "Paris"
+    assert records[0]["versions"] == ["1.0"]
+    assert {record["id"] for record in records} == {"Paris", "citybikes:velib"}
+
+    nothing = run_cli("--list-systems", "qqqqzzzz")
+    assert nothing.code == 1 and nothing.stdout == ""
+    assert nothing.error_line == "bikefinder: no system in the catalog matches 'qqqqzzzz'"
+
+
+def test_near_alone_picks_a_remembered_system(feed_server: FeedServer, run_cli, tmp_path) -> None:
+    """A system loaded before (here: its coverage written directly) is chosen by location."""
+    gbfs_url = feed_server.serve_fixture("velib_v1_2022")
+    coverage = coverage_from_points(gbfs_url, "Test Bikes", [(-45.1, -140.1), (-44.9, -139.9)])
+    assert coverage is not None
+    cache = tmp_path / "home" / ".cache" / "bikefinder"
+    cache.mkdir(parents=True)
+    (cache / "coverage.json").write_text(json.dumps({"systems": [coverage.to_json()]}))
+    result = run_cli("--once", "--near=-45.0,-140.0", "--format", "json", "--limit", "1")
+    assert result.code == 0, result.stderr
+    assert result.json()["system"]["gbfs_url"] == gbfs_url
+
+
+def test_place_name_for_near_uses_the_geocode_cache(
+    feed_server: FeedServer, run_cli, tmp_path: Path
+) -> None:
+    gbfs_url = feed_server.serve_fixture("velib_v1_2022")
+    cache = tmp_path / "home" / ".cache" / "bikefinder"
+    cache.mkdir(parents=True)
+    place = {"lat": 48.8443, "lon": 2.3744, "address": "Gare de Lyon, Paris"}
+    (cache / "geocode.json").write_text(json.dumps({"places": {"gare de lyon, paris": place}}))
+    result = run_cli(
+        "--once", "--near", "Gare de Lyon,  PARIS", "--system", gbfs_url, "--format", "json"
+    )
+    assert result.code == 0, result.stderr
+    assert result.json()["near"] == {"lat": 48.8443, "lon": 2.3744}
+
+
+def test_config_file_sets_the_default_system_and_flags_win(
+    feed_server: FeedServer, run_cli, tmp_path: Path
+) -> None:
+    config = tmp_path / "home" / ".config" / "bikefinder"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('system = "no-such-system-anywhere"\n')
+    from_config = run_cli("--once", "--near", "48.85,2.35")
+    assert from_config.code == 2
+    assert "'no-such-system-anywhere'" in from_config.error_line
+
+    gbfs_url = feed_server.serve_fixture("velib_v1_2022")
+    (config / "config.toml").write_text(
+        f'system = "{gbfs_url}"\nclient_id = "me-bikefinder-tests"\n'
+    )
+    configured = run_cli("--once", "--near", "48.85,2.35", "--format", "json")
+    assert configured.code == 0, configured.stderr
+    sent = feed_server.requests_for("/velib_v1_2022/gbfs.json")[-1].headers
+    assert sent["client-identifier"] == "me-bikefinder-tests"
+
+    flag = run_cli("--once", "--near", "48.85,2.35", "--client-id", "flag-id", "--format", "json")
+    assert flag.code == 0
+    assert (
+        feed_server.requests_for("/velib_v1_2022/gbfs.json")[-1].headers["client-identifier"]
+        == "flag-id"
+    )
+
+
+def test_broken_config_file_is_one_line_exit_2(run_cli, tmp_path: Path) -> None:
+    config = tmp_path / "home" / ".config" / "bikefinder"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text("system = [unclosed\n")
+    result = run_cli("--once", "--near", "48.85,2.35")
+    assert result.code == 2
+    assert "config.toml: invalid TOML" in result.error_line

@@ -24,7 +24,7 @@ import httpx
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_NEAR, demo_transport
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.errors import BikefinderError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
@@ -39,7 +39,7 @@ from bikefinder.core.output import (
     station_record,
 )
 from bikefinder.core.ranking import compass_point, haversine_m, initial_bearing_deg
-from bikefinder.core.source import is_url
+from bikefinder.core.source import resolve_source, source_for_entry, user_catalog
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
@@ -121,20 +121,55 @@ async def load_system(
     return SystemResult(gbfs_url, tuple(favourites), snapshot, None)
 
 
+def request_headers(gbfs_urls: Sequence[str], client_id: str | None) -> dict[str, Any]:
+    """Extra headers per system, from its catalog entry (Entur's client name, configured
+    API keys); a system that needs a key nobody configured maps to its error instead."""
+    if not any(url != DEMO_GBFS_URL for url in gbfs_urls):
+        return {}
+    try:
+        entries = {entry.gbfs_url: entry for entry in user_catalog().entries}
+    except (BikefinderError, OSError, ValueError):
+        return {}  # no catalog: plain requests still work for most systems
+    headers: dict[str, Any] = {}
+    for url in gbfs_urls:
+        entry = entries.get(url)
+        if entry is None or not (entry.needs_key or entry.needs_entur_client_name):
+            continue
+        try:
+            headers[url] = source_for_entry(entry, client_id=client_id).headers
+        except BikefinderError as exc:
+            headers[url] = exc
+    return headers
+
+
 async def load_systems(groups: dict[str, list[Favourite]], options: Options) -> list[SystemResult]:
-    """Every system concurrently, over one shared client (the demo has its own transport)."""
+    """Every system concurrently, over one shared client (plus one per distinct set of extra
+    headers a system needs, and the demo's own transport)."""
+    extra_headers = request_headers(list(groups), options.client_id)
     async with AsyncExitStack() as stack:
-        http = await stack.enter_async_context(make_http_client(options.client_id))
-        demo_http = http
-        if DEMO_GBFS_URL in groups:
-            demo_http = await stack.enter_async_context(
-                make_http_client(options.client_id, transport=demo_transport())
-            )
-        loads = (
-            load_system(demo_http if url == DEMO_GBFS_URL else http, url, group, options.language)
-            for url, group in groups.items()
-        )
+        clients: dict[Any, httpx.AsyncClient] = {}
+
+        async def client_for(url: str) -> httpx.AsyncClient:
+            headers = extra_headers.get(url) or {}
+            key = "demo" if url == DEMO_GBFS_URL else tuple(sorted(headers.items()))
+            if key not in clients:
+                transport = demo_transport() if key == "demo" else None
+                client = make_http_client(options.client_id, headers, transport)
+                clients[key] = await stack.enter_async_context(client)
+            return clients[key]
+
+        loads = []
+        for url, group in groups.items():
+            problem = extra_headers.get(url)
+            if isinstance(problem, BikefinderError):
+                loads.append(_failed(url, group, problem))
+            else:
+                loads.append(load_system(await client_for(url), url, group, options.language))
         return list(await asyncio.gather(*loads))
+
+
+async def _failed(url: str, group: Sequence[Favourite], error: Exception) -> SystemResult:
+    return SystemResult(url, tuple(group), None, clean(str(error), 300))
 
 
 def ranked_at(station: Station, near: tuple[float, float] | None) -> RankedStation:
@@ -262,15 +297,12 @@ def _short_time(moment: datetime | None) -> str:
 
 
 def chosen_favourites(store: FavouritesStore, options: Options) -> list[Favourite]:
-    """All favourites, or only those of ``--system URL`` / the ``--demo`` system."""
-    if options.demo and options.system:
-        raise UsageError("--demo uses the bundled Vélib' snapshot; drop --system")
-    if options.demo:
-        return store.for_system(DEMO_GBFS_URL)
-    if options.system is not None:
-        if not is_url(options.system):
-            raise UsageError(f"--system expects a gbfs.json URL, got {options.system!r}")
-        return store.for_system(options.system.strip())
+    """All favourites, or only those of the ``--system`` (URL or catalog name) or ``--demo``."""
+    if options.demo or options.system is not None:
+        source = resolve_source(
+            options.system, None, demo=options.demo, client_id=options.client_id
+        )
+        return store.for_system(source.gbfs_url)
     return store.all()
 
 

@@ -6,6 +6,7 @@ Expected numbers come straight from the raw fixture records, distances from geop
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -23,6 +24,9 @@ from typing import Any
 import pytest
 from geopy.distance import great_circle
 
+from bikefinder import favourites_once
+from bikefinder.cli import parse_options
+from bikefinder.core.catalog import Catalog, CatalogEntry
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.output import STATION_FIELDS
 
@@ -48,6 +52,7 @@ class FixtureServer:
 
     base_url: str = ""
     routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # path, headers
 
     def add(self, path: str, content: Any, status: int = 200, delay_s: float = 0.0) -> str:
         body = content if isinstance(content, bytes) else json.dumps(content).encode()
@@ -82,6 +87,7 @@ def server() -> Iterator[FixtureServer]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            fixture.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
             route = fixture.routes.get(self.path) or Route(b'{"error": "not found"}', 404)
             time.sleep(route.delay_s)
             self.send_response(route.status)
@@ -358,4 +364,44 @@ def test_near_is_still_required_without_favorites(home: Path) -> None:
 def test_bad_near_is_a_usage_error(run: Callable[..., Result]) -> None:
     result = run("--near", "95,2")
     assert result.code == 2 and "latitude" in result.stderr
+    assert_one_line(result.stderr)
+
+
+def test_catalog_headers_are_sent_and_a_missing_key_fails_only_its_system(
+    server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyed = server.add_system("keyed", "oslo_v2.2_2022")
+    unkeyed = server.add_system("unkeyed", "oslo_v2.2_2022")
+    plain = server.add_system("plain", "oslo_v2.2_2022")
+    catalog = Catalog(
+        [
+            CatalogEntry("keyed_bikes", "Keyed", keyed, auth_type="2", auth_headers=("X-Key",)),
+            CatalogEntry("no_key_yet", "NoKey", unkeyed, auth_type="2", auth_headers=("X-Key",)),
+        ]
+    )
+    monkeypatch.setattr(favourites_once, "user_catalog", lambda: catalog)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "config" / "bikefinder").mkdir(parents=True)
+    (tmp_path / "config" / "bikefinder" / "config.toml").write_text(
+        '[headers.keyed_bikes]\n"X-Key" = "secret"\n'
+    )
+    groups = {
+        url: [Favourite(url, "s", "S", OSLO_IDS[0], "n", "t")] for url in (keyed, unkeyed, plain)
+    }
+    results = asyncio.run(favourites_once.load_systems(groups, parse_options(["--once"])))
+    assert [result.error is None for result in results] == [True, False, True]
+    assert "needs an API key" in (results[1].error or "")
+    sent = {path: headers for path, headers in server.requests}
+    assert sent["/keyed/gbfs.json"]["x-key"] == "secret"
+    assert sent["/keyed/station_status.json"]["x-key"] == "secret"
+    assert "x-key" not in sent["/plain/gbfs.json"]
+    assert not any(path.startswith("/unkeyed/") for path in sent)  # never asked without a key
+
+
+def test_unknown_system_name_is_a_usage_error(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    result = run("--system", "no such bike system anywhere")
+    assert result.code == 2
     assert_one_line(result.stderr)

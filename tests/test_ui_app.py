@@ -247,15 +247,15 @@ async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("m")
         assert app.mode is Mode.EBIKE
-        assert cell(app, "s3", "status").plain == "no e-bikes"
+        assert cell(app, "s3", "status").plain.strip() == "no e-bikes"
         assert cell(app, "s3", "rank").plain == "–"
-        assert cell(app, "s2", "status").plain == "no e-bikes"
+        assert cell(app, "s2", "status").plain.strip() == "no e-bikes"
         await pilot.press("m")
         assert app.mode is Mode.DOCK
         assert app.header_state().mode is Mode.DOCK
         ranks = {key: cell(app, key, "rank").plain for key in ("s1", "s2", "s3", "s4", "s7")}
         assert ranks == {"s1": "1", "s2": "2", "s3": "–", "s4": "3", "s7": "–"}
-        assert cell(app, "s3", "status").plain == "full"
+        assert cell(app, "s3", "status").plain.strip() == "full"
         assert cell(app, "s7", "status").plain.strip() == "NOT RETURNING"
         assert any("dim" in str(span.style) for span in cell(app, "s7", "docks").spans)
         assert any("bold" in str(span.style) for span in cell(app, "s1", "docks").spans)
@@ -359,9 +359,13 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
         state = app.header_state()
         assert state.health == "error"
         assert state.problem is not None
-        assert "Test Bikes: station_status: HTTP 503 Service Unavailable" in state.problem
-        assert "data from 28 s ago" in state.problem and "retrying in 5 s" in state.problem
-        assert "Refresh failed" in screen_text(app)
+        assert state.problem == (
+            "Showing data from 28 s ago: refresh failed "
+            "(station_status: HTTP 503 Service Unavailable); retrying in 5 s"
+        )
+        assert "refresh failed" in screen_text(app)
+        assert app.last_error is not None
+        assert app.last_error.startswith("Test Bikes: station_status: HTTP 503")
         assert app.table.row_count == 23 and app.table.highlighted_key == "s3"
         # Backoff: the next retry is 5 s later, then 10 s.
         clock.advance(4)

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.errors import BikefinderError, FeedError, UsageError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds, system_label_for
@@ -117,6 +117,7 @@ class BikefinderApp(App[int]):
         self.refresh_s = refresh_interval_s(None, refresh_s)
         self.failures = 0
         self.last_error: str | None = None
+        self.last_error_brief: str | None = None
         self.refreshing = False
         self.next_refresh_at = clock()
         self.displayed: list[RowDisplay] = []
@@ -178,13 +179,17 @@ class BikefinderApp(App[int]):
         try:
             snapshot = await self._feeds.refresh()
         except Exception as exc:  # even a parser bug must not kill the app: report, retry
-            error = str(exc)
-            if not isinstance(exc, BikefinderError):
-                error = f"{self._feeds.label}: unexpected error ({type(exc).__name__}: {exc})"
+            if isinstance(exc, FeedError):
+                error, brief = str(exc), f"{exc.feed}: {exc.cause}"
+            elif isinstance(exc, BikefinderError):
+                error = brief = str(exc)
+            else:
+                brief = f"unexpected error ({type(exc).__name__}: {exc})"
+                error = f"{self._feeds.label}: {brief}"
             cached = self._feeds.load_cached() if first_load else None
             if cached is not None:  # the last known data, marked as such, beats nothing
                 self.post_message(SnapshotLoaded(cached))
-            self.post_message(RefreshFailed(error, first_load))
+            self.post_message(RefreshFailed(error, brief, first_load))
             return
         self.post_message(SnapshotLoaded(snapshot))
 
@@ -213,6 +218,7 @@ class BikefinderApp(App[int]):
         )
         self.failures = 0
         self.last_error = None
+        self.last_error_brief = None
         self.refreshing = False
         self.next_refresh_at = self.clock() + timedelta(seconds=self.refresh_s)
         if previous is None:
@@ -225,6 +231,7 @@ class BikefinderApp(App[int]):
     def _refresh_failed(self, message: RefreshFailed) -> None:
         self.failures += 1
         self.last_error = message.error
+        self.last_error_brief = message.brief
         self.refreshing = False
         self.next_refresh_at = self.clock() + timedelta(seconds=retry_delay_s(self.failures))
         if self.snapshot is None:
@@ -373,7 +380,8 @@ class BikefinderApp(App[int]):
                 cached = "cached " if snapshot.from_cache else ""
                 shown = f"{cached}data from {format_age(age)} ago"
             problem = (
-                f"Refresh failed: {self.last_error}. Showing {shown}; retrying in {wait_s:.0f} s."
+                f"Showing {shown}: refresh failed ({self.last_error_brief}); "
+                f"retrying in {wait_s:.0f} s"
             )
         return HeaderState(
             system_name=self._system_name(),

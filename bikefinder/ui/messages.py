@@ -18,7 +18,9 @@ class SnapshotLoaded(Message):
 
 @dataclass
 class RefreshFailed(Message):
-    """A load or refresh failed; ``error`` is one line naming the system, feed and cause."""
+    """A load or refresh failed: ``error`` names the system, feed, cause and URL in one
+    line; ``brief`` is just the feed and cause, for the header."""
 
     error: str
+    brief: str
     first_load: bool

@@ -77,10 +77,9 @@ def status_cell(display: RowDisplay) -> Text:
         label, style = STATE_STYLES[state]
         text.append(f" {label} ", style=style)
     elif display.row.useless:
-        text.append(display.row.useless, style="italic")
+        text.append(f" {display.row.useless}", style="italic")
     if display.report_stale and display.report_age_s is not None:
-        if text:
-            text.append(" ")
+        text.append(" ")
         text.append(f"report {format_age(display.report_age_s)} old", style="bold yellow")
     return text
 

@@ -1,0 +1,125 @@
+"""Snapshot tests of the station finder (pytest-textual-snapshot).
+
+Fixed clock, fixed data, fixed terminal size: regenerate with
+``pytest tests/test_ui_snapshots.py --snapshot-update`` after an intended change,
+and look at the SVGs in ``tests/__snapshots__/`` before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app
+from textual.pilot import Pilot
+
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.source import demo_source
+from bikefinder.ui.app import BikefinderApp
+
+SnapCompare = Callable[..., bool]
+Step = Callable[[Pilot[Any]], Awaitable[None]]
+
+
+@pytest.fixture
+def fav_path(tmp_path: Path) -> Path:
+    return tmp_path / "favourites.json"
+
+
+async def loaded(pilot: Pilot[Any]) -> None:
+    """Wait for the first load (and anything it triggered) before the screenshot."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def then(
+    *steps: Callable[[Pilot[Any]], Awaitable[None]],
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await loaded(pilot)
+        for step in steps:
+            await step(pilot)
+            await loaded(pilot)
+
+    return run
+
+
+def test_main_view(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_dock_mode(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def two_modes_on(pilot: Pilot[Any]) -> None:
+        await pilot.press("m", "m", "j")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=then(two_modes_on))
+
+
+def test_details(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def open_details(pilot: Pilot[Any]) -> None:
+        await pilot.press("enter")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=then(open_details))
+
+
+def test_favourites_view(snap_compare: SnapCompare, fav_path: Path) -> None:
+    store = FavouritesStore(fav_path)
+    for station_id, name in (("s3", "Charlie"), ("s9", "Hôtel de Ville"), ("gone", "Old One")):
+        store.toggle(Favourite(GBFS_URL, "test", "Test Bikes", station_id, name, "2025-01-01"))
+    store.toggle(
+        Favourite("https://o.test/gbfs.json", "oslo", "Oslo Bysykkel", "7", "Torggata", "x")
+    )
+    app = make_app(favourites_path=fav_path)
+
+    async def favourites(pilot: Pilot[Any]) -> None:
+        await pilot.press("v")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=then(favourites))
+
+
+def test_filter(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def type_filter(pilot: Pilot[Any]) -> None:
+        await pilot.press("slash", *"hotel")
+        app.filter_bar.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=then(type_filter))
+
+
+def test_refresh_failed_keeps_last_good_data(snap_compare: SnapCompare, fav_path: Path) -> None:
+    system = FakeSystem()
+    clock = FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
+
+    async def fail(pilot: Pilot[Any]) -> None:
+        system.failing["station_status"] = 503
+        clock.advance(40)
+        await pilot.press("r")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=then(fail))
+
+
+def test_first_load_error(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(FakeSystem(failing={"*": 404}), favourites_path=fav_path)
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_stale_data(snap_compare: SnapCompare, fav_path: Path) -> None:
+    clock = FakeClock(datetime(2025, 10, 18, 9, 25, tzinfo=UTC))
+    app = make_app(favourites_path=fav_path, clock=clock)
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+def test_demo(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app: BikefinderApp = make_app(source=demo_source(), favourites_path=fav_path,
+                                  near=(48.8566, 2.3522))  # fmt: skip
+    assert snap_compare(app, terminal_size=SIZE, run_before=loaded)

@@ -20,7 +20,7 @@ from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
 from bikefinder.core.output import format_distance, to_csv, to_json, to_table
 from bikefinder.core.ranking import StationIndex
-from bikefinder.core.source import SystemSource, resolve_source
+from bikefinder.core.source import SystemSource, remember_loaded_system, resolve_source
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
@@ -48,7 +48,9 @@ def data_age_s(snapshot: Snapshot) -> float | None:
 
 async def run_once(options: Options) -> int:
     """Print the ranked stations in the chosen format (repeatedly with --watch)."""
-    source = resolve_source(options.system, options.near, demo=options.demo)
+    source = resolve_source(
+        options.system, options.near, demo=options.demo, client_id=options.client_id
+    )
     near = options.near or (DEMO_NEAR if source.is_demo else None)
     if near is None:
         raise UsageError("--near LAT,LON is required")
@@ -58,6 +60,8 @@ async def run_once(options: Options) -> int:
             http, source.gbfs_url, language=options.language, label=source.label, cache=cache
         )
         snapshot = await load_snapshot(feeds)
+        if not snapshot.from_cache:
+            remember_loaded_system(source, snapshot)
         ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
         if ranked and ranked[0].distance_m > FAR_AWAY_M:
             print(
@@ -142,10 +146,15 @@ def render(
             extra["error"] = error
         if source.is_demo:
             extra["demo"] = source.demo_label
+        if source.chosen_by:
+            extra["chosen_by"] = source.chosen_by
         return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2)
     if options.output_format == "csv":
         return to_csv(ranked)
     header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"
+    if source.chosen_by:
+        header = f"{clean(snapshot.system.name, 60)} ({source.chosen_by}): "
+        header += f"{len(snapshot.stations)} stations"
     if source.is_demo:
         header += f" ({source.demo_label})"
     elif stale:

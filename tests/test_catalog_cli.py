@@ -70,7 +70,30 @@ def test_near_alone_picks_a_remembered_system(feed_server: FeedServer, run_cli, 
     (cache / "coverage.json").write_text(json.dumps({"systems": [coverage.to_json()]}))
     result = run_cli("--once", "--near=-45.0,-140.0", "--format", "json", "--limit", "1")
     assert result.code == 0, result.stderr
-    assert result.json()["system"]["gbfs_url"] == gbfs_url
+    document = result.json()
+    assert document["system"]["gbfs_url"] == gbfs_url
+    assert document["chosen_by"] == "chosen from --near -45.00000,-140.00000"
+    # Loading it replaced the planted coverage with where its stations really are.
+    stored = json.loads((cache / "coverage.json").read_text())["systems"]
+    assert [record["gbfs_url"] for record in stored] == [gbfs_url]
+    assert 48.5 < stored[0]["centre"][0] < 49.2
+
+
+def test_once_remembers_where_a_system_is(feed_server: FeedServer, run_cli) -> None:
+    """No known system covers the point until one is loaded there by URL; then --near
+    alone finds it."""
+    gbfs_url = feed_server.serve_fixture("mobilitydata_fixtures_v2.3")  # stations at 11-12N 45E
+    before = run_cli("--once", "--near", "12.0,45.2")
+    assert before.code == 1 and "no known bike-share system covers" in before.error_line
+    first = run_cli("--once", "--near", "12.0,45.2", "--system", gbfs_url)
+    assert first.code == 0, first.stderr
+    table = run_cli("--once", "--near", "12.0,45.2")
+    assert table.code == 0, table.stderr
+    assert " (chosen from --near 12.00000,45.20000): 2 stations;" in table.stdout.splitlines()[0]
+    again = run_cli("--once", "--near", "12.0,45.2", "--format", "json")
+    document = again.json()
+    assert document["system"]["gbfs_url"] == gbfs_url
+    assert document["chosen_by"] == "chosen from --near 12.00000,45.20000"
 
 
 def test_place_name_for_near_uses_the_geocode_cache(

@@ -36,7 +36,7 @@ class SystemSource:
     demo_label: str | None = None
     #: The catalog id, when the system came from the catalog.
     system_id: str | None = None
-    #: Why this system: set when it was chosen from ``--near`` ("nearest to 48.85,2.35").
+    #: Why this system, when the rider did not name it: "chosen from --near 48.85000,2.35000".
     chosen_by: str | None = None
 
     @property
@@ -92,7 +92,7 @@ def resolve_source(
         nearest.entry,
         client_id=client_id,
         config=config,
-        chosen_by=f"the system covering {near[0]:.5f},{near[1]:.5f}",
+        chosen_by=f"chosen from --near {near[0]:.5f},{near[1]:.5f}",
     )
 
 

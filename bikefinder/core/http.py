@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -17,12 +19,18 @@ from urllib.parse import urlsplit
 import httpx
 
 from bikefinder import __version__
-from bikefinder.core.errors import FeedError
+from bikefinder.core.errors import FeedError, UsageError
 
 #: Default ``Client-Identifier``: urbansharing (Oslo, Bergen) refuse requests without one.
 DEFAULT_CLIENT_ID = f"bikefinder-{__version__}"
 USER_AGENT = f"bikefinder/{__version__} (GBFS terminal client)"
-TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Seconds to wait for a connection or for the next bytes of a response.
+DEFAULT_TIMEOUT_S = 10.0
+#: Overrides DEFAULT_TIMEOUT_S (tests use ~1 s so timeout cases finish quickly).
+TIMEOUT_ENV = "BIKEFINDER_HTTP_TIMEOUT"
+#: A whole response must arrive within this many timeouts, so a server trickling a
+#: byte at a time cannot hold a fetch open forever.
+DEADLINE_TIMEOUTS = 4
 MAX_REDIRECTS = 5
 #: Citi Bike's station_information is 1.2 MB; anything beyond this is not a feed.
 MAX_FEED_BYTES = 16 * 1024 * 1024
@@ -36,7 +44,13 @@ def make_http_client(
     headers: dict[str, str] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """The one client a process shares for every feed of every system."""
+    """The one client a process shares for every feed of every system.
+
+    Raises :class:`UsageError` for a ``client_id`` that cannot be sent as a header.
+    """
+    if client_id is not None and not _is_header_text(client_id):
+        raise UsageError(f"--client-id must be printable ASCII text, got {client_id[:40]!r}")
+    timeout_s = http_timeout_s()
     all_headers = {
         "Client-Identifier": client_id or DEFAULT_CLIENT_ID,
         "User-Agent": USER_AGENT,
@@ -45,11 +59,39 @@ def make_http_client(
     }
     return httpx.AsyncClient(
         headers=all_headers,
-        timeout=TIMEOUT,
+        timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         transport=transport,
     )
+
+
+def http_timeout_s() -> float:
+    """The network timeout: ``$BIKEFINDER_HTTP_TIMEOUT`` seconds if valid, else 10 s."""
+    try:
+        value = float(os.environ.get(TIMEOUT_ENV, ""))
+    except ValueError:
+        return DEFAULT_TIMEOUT_S
+    return value if math.isfinite(value) and 0 < value <= 600 else DEFAULT_TIMEOUT_S
+
+
+def _is_header_text(text: str) -> bool:
+    return bool(text) and all(" " <= char <= "~" for char in text)
+
+
+def check_http_url(url: str) -> str | None:
+    """Why ``url`` cannot be fetched (non-HTTP scheme, no host, bad port), or ``None``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return f"invalid URL ({_first_line(exc)})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "refusing a non-HTTP URL"
+    if not parts.hostname:
+        return "invalid URL (no host)"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +145,9 @@ class FeedFetcher:
         conditional, and a 304 comes back as ``not_modified`` without a body.
         """
         request_headers = conditional_headers(etag, last_modified)
-        if urlsplit(url).scheme.lower() not in ("http", "https"):
-            raise self.error(feed, "refusing a non-HTTP URL", url)
+        problem = check_http_url(url)
+        if problem is not None:
+            raise self.error(feed, problem, url[:200])
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             status, body, headers = await self._get(feed, url, request_headers)
             if status == 429 and attempt < RATE_LIMIT_RETRIES:
@@ -136,23 +179,14 @@ class FeedFetcher:
     async def _get(
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
+        """One GET within the overall deadline, every failure turned into a FeedError."""
+        deadline_s = DEADLINE_TIMEOUTS * (self.http.timeout.read or DEFAULT_TIMEOUT_S)
         try:
-            async with self.http.stream("GET", url, headers=request_headers) as response:
-                if response.status_code >= 400:
-                    return response.status_code, b"", response.headers
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
-                    raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
-                chunks: list[bytes] = []
-                received = 0
-                async for chunk in response.aiter_bytes():
-                    received += len(chunk)
-                    if received > MAX_FEED_BYTES:
-                        raise self.error(
-                            feed, f"response larger than {MAX_FEED_BYTES // 2**20} MB", url
-                        )
-                    chunks.append(chunk)
-                return response.status_code, b"".join(chunks), response.headers
+            async with asyncio.timeout(deadline_s):
+                return await self._read(feed, url, request_headers)
+        except TimeoutError:
+            cause = f"timed out (no complete answer within {deadline_s:.0f} s)"
+            raise self.error(feed, cause, url) from None
         except httpx.TooManyRedirects:
             raise self.error(feed, "too many redirects", url) from None
         except httpx.TimeoutException:
@@ -163,8 +197,33 @@ class FeedFetcher:
             raise self.error(feed, "response body is corrupt (bad compression)", url) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise self.error(feed, f"connection broken ({_first_line(exc)})", url) from None
+        except httpx.InvalidURL as exc:  # e.g. a redirect to an unusable Location
+            raise self.error(feed, f"invalid URL ({_first_line(exc)})", url) from None
         except httpx.HTTPError as exc:
             raise self.error(feed, f"network error ({_first_line(exc)})", url) from None
+        except ExceptionGroup as group:  # anyio's, e.g. a redirect to a port out of range
+            first = group.exceptions[0]
+            raise self.error(feed, f"network error ({_first_line(first)})", url) from None
+
+    async def _read(
+        self, feed: str, url: str, request_headers: dict[str, str]
+    ) -> tuple[int, bytes, httpx.Headers]:
+        """Status, body (at most MAX_FEED_BYTES; none for an error status) and headers."""
+        async with self.http.stream("GET", url, headers=request_headers) as response:
+            if response.status_code >= 400:
+                return response.status_code, b"", response.headers
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+                raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
+            chunks: list[bytes] = []
+            received = 0
+            async for chunk in response.aiter_bytes():
+                received += len(chunk)
+                if received > MAX_FEED_BYTES:
+                    cause = f"response larger than {MAX_FEED_BYTES // 2**20} MB"
+                    raise self.error(feed, cause, url)
+                chunks.append(chunk)
+            return response.status_code, b"".join(chunks), response.headers
 
 
 def _first_line(exc: BaseException) -> str:
@@ -228,10 +287,16 @@ def decode_json(body: bytes, error: Any) -> Any:
         raise error("got HTML/XML instead of JSON")
     try:
         return json.loads(body)
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            raise error("truncated JSON (ends inside a character)") from None
         raise error("response is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        reason = "truncated JSON" if exc.pos >= len(body.rstrip()) else "invalid JSON"
+        # EOF inside a string, or the parser wanted more: the body was cut short.
+        cut = exc.pos >= len(body.rstrip()) or exc.msg.startswith("Unterminated string")
+        reason = "truncated JSON" if cut else "invalid JSON"
         raise error(f"{reason} ({exc.msg} at byte {exc.pos})") from None
     except RecursionError:
         raise error("invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer longer than Python will convert
+        raise error(f"invalid JSON ({_first_line(exc)[:60]})") from None

@@ -162,9 +162,12 @@ class FeedServer:
         Returns the full URL. Extra keyword arguments become response headers
         (underscores turn into dashes: ``Retry_After="5"``).
         """
-        headers = {name.replace("_", "-"): value for name, value in headers.items()}
-        self.routes[path] = as_route(route, status, headers)
+        self.routes[path] = as_route(route, status, _header_names(headers))
         return self.url(path)
+
+    def respond(self, content: Any, status: int = 200, **headers: str) -> Response:
+        """A canned response, e.g. ``respond(body, Content_Encoding="gzip")``."""
+        return Response(status, as_body(content), _header_names(headers))
 
     def requests_for(self, path: str) -> list[SeenRequest]:
         return [request for request in self.requests if request.path == path]
@@ -320,6 +323,10 @@ class FeedServer:
                 then(request)
 
         return handler
+
+
+def _header_names(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name.replace("_", "-"): value for name, value in headers.items()}
 
 
 def _guess_layout(fixture_name: str) -> str:

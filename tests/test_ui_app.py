@@ -245,8 +245,9 @@ async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("m")
+        await pilot.press("j", "j", "j", "m")
         assert app.mode is Mode.EBIKE
+        assert app.table.highlighted_key == "s4"  # the cursor stays on its station
         assert cell(app, "s3", "status").plain.strip() == "no e-bikes"
         assert cell(app, "s3", "rank").plain == "–"
         assert cell(app, "s2", "status").plain.strip() == "no e-bikes"
@@ -503,3 +504,19 @@ async def test_q_quits(fav_path: Path) -> None:
 def test_missing_near_without_demo_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--system", "https://bikes.test/gbfs.json"]) == 2
     assert "--near" in capsys.readouterr().err
+
+
+async def test_names_get_the_room_the_terminal_has_and_cursor_survives_resize(
+    fav_path: Path,
+) -> None:
+    system = FakeSystem()
+    system.by_id("s1").name = "A very long station name that goes on and on - Rivoli"
+    app = make_app(system, favourites_path=fav_path)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j")
+        assert cell(app, "s1", "name").plain == "A very long station nam…"  # 24 wide
+        await pilot.resize_terminal(160, 30)
+        await pilot.pause()
+        assert cell(app, "s1", "name").plain == system.by_id("s1").name
+        assert app.table.highlighted_key == "s3"

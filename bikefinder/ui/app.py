@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -163,6 +163,10 @@ class BikefinderApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self._http.aclose()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.table.fit_width(event.size.width):
+            self.render_rows()
 
     # -- refreshing ------------------------------------------------------------------
 

@@ -20,7 +20,17 @@ from bikefinder.core.modes import (
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
 
-NAME_WIDTH = 40
+#: Station names are cut to fit the terminal: never below or above these widths.
+MIN_NAME_WIDTH, MAX_NAME_WIDTH = 24, 60
+#: Every column but the name, with cell padding and room for the widest status.
+OTHER_COLUMNS_WIDTH = 84
+
+
+def name_width_for(terminal_width: int) -> int:
+    """How many characters of a station name fit beside the other columns."""
+    return max(MIN_NAME_WIDTH, min(MAX_NAME_WIDTH, terminal_width - OTHER_COLUMNS_WIDTH))
+
+
 #: (key, label, right-aligned) per column; the keys name cells in ``update_cell``.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("rank", "#", True),
@@ -84,14 +94,16 @@ def status_cell(display: RowDisplay) -> Text:
     return text
 
 
-def station_cells(display: RowDisplay, mode: Mode) -> tuple[Text, ...]:
+def station_cells(
+    display: RowDisplay, mode: Mode, name_width: int = MIN_NAME_WIDTH
+) -> tuple[Text, ...]:
     """The cells of one row, in :data:`COLUMNS` order; feed text is always literal."""
     row = display.row
     status = row.station.status
     name = Text()
     if display.favourite:
         name.append("★ ", style="bold yellow")
-    name.append(clean(row.station.info.name, NAME_WIDTH) or "(unnamed)")
+    name.append(clean(row.station.info.name, name_width) or "(unnamed)")
 
     def count(field: str) -> Text:
         value = getattr(status, field) if status is not None else None
@@ -134,6 +146,16 @@ class StationTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._mode: Mode | None = None
+        self.name_width = name_width_for(120)
+
+    def fit_width(self, terminal_width: int) -> bool:
+        """Size names for the terminal; True if that changed (the caller then re-shows)."""
+        width = name_width_for(terminal_width)
+        if width == self.name_width:
+            return False
+        self.name_width = width
+        self._mode = None  # rebuild the columns: a column never shrinks by itself
+        return True
 
     @property
     def highlighted_key(self) -> str | None:
@@ -150,9 +172,13 @@ class StationTable(DataTable[Text]):
     def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
         """Show ``displays`` in order: cells update in place when the order is unchanged,
         otherwise rows are rebuilt and the cursor follows the station it was on."""
+        highlighted = self.highlighted_key
+        old_row, old_scroll = self.cursor_row, self.scroll_y
         if mode is not self._mode:
             self._set_columns(mode)
-        rows = [(d.row.station.station_id, station_cells(d, mode)) for d in displays]
+        rows = [
+            (d.row.station.station_id, station_cells(d, mode, self.name_width)) for d in displays
+        ]
         new_keys = [key for key, _ in rows]
         if new_keys == self.station_keys:
             for key, cells in rows:
@@ -160,8 +186,6 @@ class StationTable(DataTable[Text]):
                     if self.get_cell(key, column) != cell:
                         self.update_cell(key, column, cell, update_width=True)
             return
-        highlighted = self.highlighted_key
-        old_row, old_scroll = self.cursor_row, self.scroll_y
         self.clear()
         for key, cells in rows:
             self.add_row(*cells, key=key)

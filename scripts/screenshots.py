@@ -1,0 +1,148 @@
+"""Write SVG screenshots of the real app, on the bundled Vélib' snapshot, to ``screenshots/``.
+
+    .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]
+
+Each picture drives the actual :class:`BikefinderApp` with ``App.run_test()`` (keys
+pressed as a rider would) against the demo data, with a fixed clock and time zone
+and a throw-away favourites file, so the output is the same on every run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import httpx
+from textual.pilot import Pilot
+
+from bikefinder.core.demo import DEMO_NEAR, DEMO_SNAPSHOT_TIME, demo_transport
+from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.core.source import demo_source
+from bikefinder.ui.app import BikefinderApp
+
+SIZE = (120, 35)
+#: Around Gare du Nord the snapshot has closed, uninstalled and full stations side by side.
+GARE_DU_NORD = (48.8800, 2.3550)
+ROOT = Path(__file__).resolve().parent.parent
+Steps = Callable[[BikefinderApp, Pilot[None]], Awaitable[None]]
+
+
+class FlakyTransport(httpx.AsyncBaseTransport):
+    """The demo transport, except that ``station_status`` fails while ``failing`` is set."""
+
+    def __init__(self) -> None:
+        self.inner = demo_transport()
+        self.failing = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.failing and request.url.path.endswith("station_status.json"):
+            return httpx.Response(503, text="maintenance")
+        return await self.inner.handle_async_request(request)
+
+
+async def settle(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def main_view(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j")
+
+
+async def details(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "enter")
+
+
+async def ebike_mode(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("m")
+
+
+async def dock_mode(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("m", "m")
+
+
+async def favourites(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("v")
+
+
+async def name_filter(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("slash", *"rivoli")
+    app.filter_bar.cursor_blink = False
+
+
+async def failed_refresh(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    transport = app.source.transport
+    assert isinstance(transport, FlakyTransport)
+    transport.failing = True
+    await pilot.press("r")
+
+
+async def command_palette(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("ctrl+p", *"mode")
+    await pilot.pause(0.5)
+
+
+SHOTS: dict[str, tuple[Steps, tuple[float, float]]] = {
+    "main": (main_view, DEMO_NEAR),
+    "details": (details, DEMO_NEAR),
+    "mode-ebike": (ebike_mode, DEMO_NEAR),
+    "mode-dock": (dock_mode, GARE_DU_NORD),
+    "states": (main_view, GARE_DU_NORD),
+    "favourites": (favourites, DEMO_NEAR),
+    "filter": (name_filter, DEMO_NEAR),
+    "refresh-failed": (failed_refresh, DEMO_NEAR),
+    "command-palette": (command_palette, DEMO_NEAR),
+}
+
+
+def seed_favourites(path: Path) -> FavouritesStore:
+    """Two Vélib' favourites near the demo point, and one from another system."""
+    store = FavouritesStore(path)
+    source = demo_source()
+    for station_id, name in (("128880156", "Archives - Rivoli"), ("213688169", "Benjamin Godard")):
+        store.toggle(Favourite(source.gbfs_url, "velib", "Vélib' Métropole", station_id, name,
+                               "2025-10-01T08:00:00Z"))  # fmt: skip
+    store.toggle(Favourite("https://gbfs.urbansharing.com/oslobysykkel.no/gbfs.json",
+                           "oslobysykkel", "Oslo Bysykkel", "551", "Torggata",
+                           "2025-10-01T08:00:00Z"))  # fmt: skip
+    return store
+
+
+async def shoot(
+    name: str, steps: Steps, near: tuple[float, float], folder: Path, scratch: Path
+) -> Path:
+    source = demo_source()
+    source = type(source)(
+        gbfs_url=source.gbfs_url,
+        label=source.label,
+        transport=FlakyTransport(),
+        demo_label=source.demo_label,
+    )
+    app = BikefinderApp(
+        source,
+        near,
+        seed_favourites(scratch / f"{name}.json"),
+        clock=lambda: DEMO_SNAPSHOT_TIME + timedelta(seconds=8),
+        local_tz=UTC,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await steps(app, pilot)
+        await settle(app, pilot)
+        return Path(app.save_screenshot(f"{name}.svg", str(folder)))
+
+
+async def main(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, (steps, near) in SHOTS.items():
+            written = await shoot(name, steps, near, folder, Path(scratch))
+            print(written.relative_to(ROOT) if written.is_relative_to(ROOT) else written)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "screenshots"))

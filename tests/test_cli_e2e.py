@@ -323,7 +323,7 @@ def test_client_identifier_is_sent_and_overridable(feed_server, run_cli) -> None
 USAGE_ERRORS = [
     ("--near", "91,0"),
     ("--near", "0,181"),
-    ("--near", "abc"),
+    ("--near", "1,2,3"),  # letters now mean a place name to geocode (see test_geocode.py)
     ("--near", "nan,0"),
     ("--near", "48.85"),
     ("--limit", "0"),

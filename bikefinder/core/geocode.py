@@ -53,8 +53,20 @@ class PlaceNotFoundError(UsageError):
 
 
 def is_place_name(text: str) -> bool:
-    """Whether ``--near`` got a place rather than ``LAT,LON``: it contains letters."""
+    """Whether ``--near`` got a place rather than ``LAT,LON``: it has letters and is not
+    two numbers (``nan,0`` and ``inf,2`` are bad coordinates, not places)."""
+    parts = text.replace(";", ",").split(",")
+    if len(parts) == 2 and all(_is_number(part) for part in parts):
+        return False
     return any(char.isalpha() for char in text)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def cache_key(query: str) -> str:

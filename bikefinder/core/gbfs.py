@@ -101,7 +101,7 @@ def parse_discovery(doc: Any, url: str, language: str | None = None) -> Discover
             continue
         name, feed_url = entry.get("name"), entry.get("url")
         if isinstance(name, str) and isinstance(feed_url, str) and feed_url.strip():
-            feeds.setdefault(name.strip(), urljoin(url, feed_url.strip()))
+            feeds.setdefault(name.strip(), _resolve(url, feed_url.strip()))
     return Discovery(
         url=url,
         version=meta.version,
@@ -110,6 +110,15 @@ def parse_discovery(doc: Any, url: str, language: str | None = None) -> Discover
         feeds=feeds,
         ttl=meta.ttl,
     )
+
+
+def _resolve(base_url: str, feed_url: str) -> str:
+    """A feed URL relative to ``gbfs.json``; an unparsable one is kept for
+    :func:`check_feed_url` to refuse with a clear reason."""
+    try:
+        return urljoin(base_url, feed_url)
+    except ValueError:
+        return feed_url
 
 
 def _pick_language(languages: tuple[str, ...], wanted: str | None) -> str:
@@ -134,7 +143,11 @@ def require_feed_url(discovery: Discovery, feed: str) -> str:
 
 def check_feed_url(feed: str, feed_url: str) -> None:
     """Refuse ``file://`` and other non-HTTP URLs a hostile discovery file may list."""
-    if urlsplit(feed_url).scheme.lower() not in FEED_URL_SCHEMES:
+    try:
+        scheme = urlsplit(feed_url).scheme.lower()
+    except ValueError:
+        raise FeedFormatError(feed, f"invalid feed URL: {feed_url[:80]!r}") from None
+    if scheme not in FEED_URL_SCHEMES:
         raise FeedFormatError(feed, f"refusing a non-HTTP feed URL: {feed_url[:80]!r}")
 
 
@@ -207,6 +220,11 @@ def parse_station_information(doc: Any, url: str, language: str | None = None) -
             rejected += 1
         else:
             stations.append(station)
+    if rejected and not stations:
+        raise FeedFormatError(
+            "station_information",
+            f"no usable station: all {rejected} lack a valid id or coordinates",
+        )
     return InfoFeed(meta=meta, stations=tuple(stations), rejected=rejected)
 
 
@@ -293,6 +311,10 @@ class StatusParser:
                 status = parsed
             current.setdefault(station_id, (record, status))
             statuses.append(status)
+        if rejected and not statuses:
+            raise FeedFormatError(
+                "station_status", f"no usable record: all {rejected} lack a valid station_id"
+            )
         self._previous = current
         return StatusFeed(meta=meta, statuses=tuple(statuses), rejected=rejected)
 

@@ -7,7 +7,9 @@ import unicodedata
 
 # C0/C1 controls (ESC included, so no ANSI/OSC sequence survives), DEL, and
 # bidi embedding, override and isolate marks.
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _SPACES = re.compile(r"\s+")
 ELLIPSIS = "…"
 
@@ -20,3 +22,8 @@ def clean(text: str | None, max_chars: int = 200) -> str:
     if len(cleaned) > max_chars:
         return cleaned[: max_chars - 1].rstrip() + ELLIPSIS
     return cleaned
+
+
+def has_unsafe_chars(text: str) -> bool:
+    """Whether ``text`` holds a control, escape or bidi character (see :func:`clean`)."""
+    return _UNSAFE.search(text) is not None

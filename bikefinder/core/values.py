@@ -10,11 +10,16 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
+from bikefinder.core.text import has_unsafe_chars
+
 #: Timestamps before this are placeholders (1970-01-01, 86400, 18001), not real dates.
 EARLIEST_REAL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 _EARLIEST_POSIX = EARLIEST_REAL_TIME.timestamp()
 #: Later than this is nonsense (or milliseconds); treat as unknown.
 _LATEST_POSIX = datetime(2200, 1, 1, tzinfo=UTC).timestamp()
+
+#: No station holds this many vehicles: a bigger count is junk, shown as unknown.
+MAX_COUNT = 1_000_000
 
 _TRUE_STRINGS = frozenset({"true", "1", "yes", "y", "t"})
 _FALSE_STRINGS = frozenset({"false", "0", "no", "n", "f"})
@@ -30,7 +35,8 @@ def as_id(value: Any) -> str | None:
         return str(value)
     if isinstance(value, str):
         stripped = value.strip()
-        return stripped or None
+        # Control, escape or bidi characters make an id unsafe to print or match.
+        return stripped if stripped and not has_unsafe_chars(stripped) else None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return None
@@ -56,19 +62,26 @@ def as_bool(value: Any) -> bool | None:
 def as_count(value: Any) -> int | None:
     """A non-negative whole count; negatives, fractions and junk are unknown."""
     if type(value) is int:  # fast path
-        return value if value >= 0 else None
+        return value if 0 <= value <= MAX_COUNT else None
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
+        value = _number(value)
     if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer() and value >= 0:
+        return value if 0 <= value <= MAX_COUNT else None
+    if isinstance(value, float) and value.is_integer() and 0 <= value <= MAX_COUNT:
         return int(value)
     return None
+
+
+def _number(text: str) -> float | None:
+    """A decimal number spelled as a string; ``float()`` alone also takes ``1_000``."""
+    if "_" in text:
+        return None
+    try:
+        return float(text.strip())
+    except ValueError:
+        return None
 
 
 def as_float(value: Any) -> float | None:
@@ -76,12 +89,12 @@ def as_float(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            return None
+        value = _number(value)
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond float range
+            return None
         return number if math.isfinite(number) else None
     return None
 
@@ -119,7 +132,13 @@ def as_timestamp(value: Any) -> datetime | None:
                 return None
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
-            return parsed if parsed >= EARLIEST_REAL_TIME else None
+            try:
+                seconds = parsed.timestamp()
+            except (OverflowError, ValueError):  # year 9999 with a negative offset
+                return None
+            if not _EARLIEST_POSIX <= seconds < _LATEST_POSIX:
+                return None
+            return parsed
         value = seconds
     if isinstance(value, int | float) and _EARLIEST_POSIX <= value < _LATEST_POSIX:
         return datetime.fromtimestamp(value, tz=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,11 @@ from bikefinder.core.models import RankedStation, Snapshot
 from bikefinder.core.text import clean
 
 FORMATS = ("table", "json", "csv")
+#: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
+#: DEL, C1 controls (0x9b is CSI), bidi marks and Unicode line separators.
+_JSON_RAW_UNSAFE = re.compile(
+    r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 STATION_FIELDS = (
     "station_id",
     "name",
@@ -86,7 +92,14 @@ def to_json(
         **(extra or {}),
         "stations": [station_record(item) for item in ranked],
     }
-    return json.dumps(document, ensure_ascii=False, indent=indent)
+    return dumps_terminal_safe(document, indent=indent)
+
+
+def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
+    """JSON that is safe to print: readable UTF-8, but every character a terminal could
+    act on is a ``\\uXXXX`` escape, so the decoded strings stay exactly the feed's."""
+    text = json.dumps(document, ensure_ascii=False, indent=indent)
+    return _JSON_RAW_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def to_csv(ranked: Sequence[RankedStation]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bikefinder.core.text import clean
+
 
 class BikefinderError(Exception):
     """Base for every error bikefinder reports as one line instead of a traceback."""
@@ -24,8 +26,10 @@ class FeedError(BikefinderError):
     """A feed could not be fetched or understood: names the system, the feed and the cause."""
 
     def __init__(self, system: str, feed: str, cause: str, url: str | None = None) -> None:
-        where = f" ({url})" if url else ""
-        super().__init__(f"{system}: {feed}: {cause}{where}")
+        # Every part may come from a feed (a system's name, a listed URL): the message
+        # is one printable line whatever they hold.
+        where = f" ({clean(url, 200)})" if url else ""
+        super().__init__(f"{clean(system, 80)}: {clean(feed, 60)}: {clean(cause, 300)}{where}")
         self.system = system
         self.feed = feed
         self.cause = cause

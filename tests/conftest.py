@@ -2,7 +2,7 @@
 
 Fixtures
 --------
-``feed_server``
+``feed_server`` (and ``other_feed_server``, a second origin)
     A :class:`FeedServer`: a threaded HTTP server on 127.0.0.1 (random port) for one test,
     with a mutable route table ``path -> Response | handler``. Handlers (``server.cut_body``,
     ``server.never_answers`` ...) script special behaviour. Every request is recorded in
@@ -357,6 +357,16 @@ def discovery_document(feeds: Mapping[str, str], *, layout: str, language: str =
 
 @pytest.fixture
 def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def other_feed_server() -> Iterator[FeedServer]:
+    """A second, independent server: another origin (e.g. a CDN host for some feeds)."""
     server = FeedServer()
     try:
         yield server

@@ -310,3 +310,321 @@ def test_real_gzip_is_decoded(feed_server, run_cli) -> None:
     body = gzip.compress(json.dumps(feed_docs()["station_status"]).encode())
     gbfs_url = serve(feed_server, station_status=feed_server.respond(body, Content_Encoding="gzip"))
     assert by_id(assert_succeeds(once(run_cli, gbfs_url)))["B"]["bikes"] == 5
+
+
+def test_a_bad_client_id_is_a_usage_error(feed_server, run_cli) -> None:
+    result = once(run_cli, serve(feed_server), "--client-id", "caf\u00e9\nX")
+    assert result.code == 2
+    assert "--client-id" in result.error_line
+
+
+# --------------------------------------------------------------------------- valid JSON, wrong
+
+
+@pytest.mark.parametrize(
+    ("feed", "document", "cause"),
+    [
+        ("station_information", {"last_updated": 1}, "no 'data'"),
+        ("station_status", {"data": None}, "no 'data'"),
+        ("station_information", {"data": {"stations": {"A": {}}}}, "not a list"),
+        ("station_status", {"data": {"stations": "none"}}, "not a list"),
+        ("station_status", {"data": {}}, "not a list"),
+        ("gbfs.json", {"feeds": []}, "no 'data'"),
+        ("gbfs.json", {"data": {"en": {"feeds": "station_status.json"}}}, "no feeds"),
+    ],
+    ids=[
+        "info-no-data",
+        "status-data-null",
+        "info-dict",
+        "status-str",
+        "status-none",
+        "gbfs-1",
+        "gbfs-2",
+    ],
+)
+def test_documents_without_the_required_shape(
+    feed_server, run_cli, feed: str, document: Any, cause: str
+) -> None:
+    gbfs_url = serve(feed_server)
+    path = f"/{PREFIX}/gbfs.json" if feed == "gbfs.json" else f"/{PREFIX}/{feed}.json"
+    feed_server.add(path, document)
+    assert_fails(once(run_cli, gbfs_url), feed, cause)
+
+
+def test_gbfs_json_listing_no_station_feeds(feed_server, run_cli) -> None:
+    gbfs_url = feed_server.add(
+        "/bare/gbfs.json",
+        {"data": {"en": {"feeds": [{"name": "free_bike_status", "url": "bikes.json"}]}}},
+    )
+    assert_fails(once(run_cli, gbfs_url), "gbfs.json", "no station_information")
+
+
+BAD_STATIONS = [
+    {"name": "no id", "lat": 48.0, "lon": 2.0},
+    {"station_id": "", "name": "empty id", "lat": 48.0, "lon": 2.0},
+    {"station_id": True, "name": "boolean id", "lat": 48.0, "lon": 2.0},
+    {"station_id": "NOCOORD", "name": "no coordinates"},
+    {"station_id": "LAT91", "name": "lat 91", "lat": 91, "lon": 2.0},
+    {"station_id": "LON181", "name": "lon 181", "lat": 48.0, "lon": 181},
+    {"station_id": "NAN", "name": "NaN lat", "lat": float("nan"), "lon": 2.0},
+    {"station_id": "INF", "name": "inf lon", "lat": 48.0, "lon": float("inf")},
+    {"station_id": "NULL", "name": "null lat", "lat": None, "lon": 2.0},
+    {"station_id": "WORDS", "name": "lat as words", "lat": "north", "lon": 2.0},
+    "not even an object",
+    None,
+]
+
+
+def test_stations_with_bad_ids_or_coordinates_are_skipped_and_counted(feed_server, run_cli) -> None:
+    info = feed_docs()["station_information"]
+    info["data"]["stations"] += BAD_STATIONS
+    # Numeric strings are numbers: accepted.
+    info["data"]["stations"].append(
+        {"station_id": "STR", "name": "strings", "lat": "48.003", "lon": " 2.0 "}
+    )
+    output = assert_succeeds(once(run_cli, serve(feed_server, station_information=info)))
+    assert [s["station_id"] for s in output["stations"]] == ["A", "B", "C", "STR"]
+    assert output["skipped"]["rejected"] == len(BAD_STATIONS)
+    strings = by_id(output)["STR"]
+    assert (strings["lat"], strings["lon"]) == (48.003, 2.0)
+    assert strings["bikes"] is None  # it has no status: unknown, not 0
+    assert output["skipped"]["info_only"] == 1
+
+
+def test_a_feed_where_every_station_is_bad_fails(feed_server, run_cli) -> None:
+    """Zero usable stations out of many is a broken feed, not an empty system."""
+    info = envelope([record for record in BAD_STATIONS if isinstance(record, dict)])
+    result = once(run_cli, serve(feed_server, station_information=info))
+    assert_fails(result, "station_information", "no usable station")
+
+
+def test_an_empty_station_list_is_an_empty_system(feed_server, run_cli) -> None:
+    output = assert_succeeds(
+        once(
+            run_cli,
+            serve(feed_server, station_information=envelope([]), station_status=envelope([])),
+        )
+    )
+    assert output["stations"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (-3, None),
+        ("7", 7),
+        ("seven", None),
+        (2.5, None),
+        (float("nan"), None),
+        (None, None),
+        (True, None),
+        (1e30, None),
+    ],
+    ids=["negative", "numeric-string", "word", "fraction", "nan", "null", "bool", "absurd"],
+)
+def test_bad_counts_become_unknown(feed_server, run_cli, value: Any, shown: Any) -> None:
+    status = feed_docs()["station_status"]
+    record = status["data"]["stations"][1]  # B
+    record["num_bikes_available"] = value
+    record["num_docks_available"] = value
+    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    b = by_id(output)["B"]
+    assert (b["bikes"], b["docks"]) == (shown, shown)
+    if shown is None:
+        assert b["mechanical"] is None  # no split computed from an unknown total
+    assert by_id(output)["A"]["bikes"] == 3  # the rest is untouched
+
+
+def test_ebikes_above_total_are_not_split(feed_server, run_cli) -> None:
+    status = feed_docs()["station_status"]
+    status["data"]["stations"][0]["num_ebikes_available"] = 9  # A has 3 bikes
+    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    a = by_id(output)["A"]
+    assert a["bikes"] == 3 and a["mechanical"] is None
+
+
+def test_duplicate_station_ids_first_wins_and_is_counted(feed_server, run_cli) -> None:
+    info = feed_docs()["station_information"]
+    info["data"]["stations"].append({**STATIONS[0], "name": "Alpha again", "lat": 48.5})
+    status = feed_docs()["station_status"]
+    status["data"]["stations"].append({**STATUSES[0], "num_bikes_available": 99})
+    output = assert_succeeds(
+        once(run_cli, serve(feed_server, station_information=info, station_status=status))
+    )
+    assert [s["station_id"] for s in output["stations"]] == ["A", "B", "C"]
+    a = by_id(output)["A"]
+    assert (a["name"], a["bikes"]) == ("Alpha", 3)
+    assert output["skipped"]["duplicate_ids"] == 2
+
+
+def test_status_for_unknown_stations_is_counted(feed_server, run_cli) -> None:
+    status = feed_docs()["station_status"]
+    status["data"]["stations"] += [{**STATUSES[0], "station_id": f"GHOST{i}"} for i in range(4)]
+    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    assert len(output["stations"]) == 3
+    assert output["skipped"]["status_only"] == 4
+
+
+def test_every_station_missing_from_status(feed_server, run_cli) -> None:
+    """No status matches any station: never shown as numbers."""
+    status = envelope([{**record, "station_id": "X" + record["station_id"]} for record in STATUSES])
+    result = once(run_cli, serve(feed_server, station_status=status))
+    if result.code == 1:
+        assert_fails(result, "station_status")
+        return
+    output = assert_succeeds(result)
+    assert output["skipped"]["info_only"] == 3 and output["skipped"]["status_only"] == 3
+    for station in output["stations"]:
+        assert [station[key] for key in ("bikes", "mechanical", "electric", "docks")] == [None] * 4
+
+
+# --------------------------------------------------------------------------- feed URLs
+
+
+def test_feeds_on_another_host_are_allowed(feed_server, other_feed_server, run_cli) -> None:
+    """Real systems serve feeds from a CDN host: http(s) anywhere is fine."""
+    status_url = other_feed_server.add("/cdn/status", feed_docs()["station_status"])
+    status_url = status_url.replace("127.0.0.1", "localhost")
+    gbfs_url = serve(feed_server, urls={"station_status": status_url})
+    output = assert_succeeds(once(run_cli, gbfs_url))
+    assert by_id(output)["A"]["bikes"] == 3
+    assert [request.path for request in other_feed_server.requests] == ["/cdn/status"]
+    assert other_feed_server.requests[0].headers["client-identifier"].startswith("bikefinder")
+
+
+def test_relative_feed_urls_resolve_against_gbfs_json(feed_server, run_cli) -> None:
+    gbfs_url = serve(feed_server, urls={"station_status": "station_status.json"})
+    assert by_id(assert_succeeds(once(run_cli, gbfs_url)))["C"]["docks"] == 8
+
+
+@pytest.mark.parametrize("feed", ["station_information", "station_status", "system_information"])
+def test_file_urls_are_never_read(feed_server, run_cli, tmp_path, feed: str) -> None:
+    """A file:// URL in gbfs.json is refused, even though the file holds a valid feed."""
+    local = tmp_path / f"{feed}.json"
+    local.write_text(json.dumps(feed_docs()[feed]))
+    result = once(run_cli, serve(feed_server, urls={feed: local.as_uri()}))
+    line = assert_fails(result, feed, "non-HTTP")
+    assert str(local) in line or "file:" in line
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://127.0.0.1/station_status.json",
+        "data:application/json,{}",
+        "javascript:alert(1)",
+        "http://[::1/station_status.json",
+        "http://127.0.0.1:99999/station_status.json",
+        "http:///station_status.json",
+    ],
+    ids=["ftp", "data", "javascript", "bad-ipv6", "bad-port", "no-host"],
+)
+def test_unusable_feed_urls(feed_server, run_cli, url: str) -> None:
+    result = once(run_cli, serve(feed_server, urls={"station_status": url}))
+    assert_fails(result, "station_status")
+
+
+def test_redirect_to_a_bad_port(feed_server, run_cli) -> None:
+    gbfs_url = serve(feed_server)
+    feed_server.add(
+        f"/{PREFIX}/station_status.json", feed_server.redirects("http://127.0.0.1:99999/x")
+    )
+    assert_fails(once(run_cli, gbfs_url), "station_status")
+
+
+def test_two_feeds_failing_at_once_still_give_one_line(feed_server, run_cli) -> None:
+    gbfs_url = serve(
+        feed_server,
+        station_information=feed_server.respond("", 500),
+        station_status=feed_server.respond("", 503),
+        system_information=feed_server.respond("<html>", 200),
+    )
+    result = once(run_cli, gbfs_url)
+    assert result.code == 1 and result.error_line.startswith("bikefinder: ")
+
+
+# --------------------------------------------------------------------------- hostile strings
+
+HOSTILE_NAMES = {
+    "RICH": "[bold red]FREE BIKES[/bold red] [link=http://evil]x[/link]",
+    "ANSI": "\x1b[31mRed\x1b[0m \x1b[2J\x1b[H cleared",
+    "OSC": "\x1b]8;;http://evil.example\x07click me\x1b]8;;\x07 \x1b]52;c;ZXZpbA==\x07",
+    "BIDI": "Gare \u202eenilno\u202c \u2066x\u2069 \u200fend",
+    "C1": "a\x9b31mb\x85c\x7fd",
+    "LONG": "N" * 10_000,
+    "EMPTY": "",
+    "BLANK": " \t\n ",
+    "NEWLINE": "first line\nsecond line\r\nthird",
+}
+UNSAFE_CHARS = set("\x1b\x07\x9b\x85\x7f\r\u202e\u202c\u2066\u2069\u200f")
+
+
+def hostile_system(feed_server: Any) -> str:
+    info = envelope(
+        [
+            {"station_id": key, "name": name, "lat": 48.0 + i * 0.0001, "lon": 2.0}
+            for i, (key, name) in enumerate(HOSTILE_NAMES.items())
+        ]
+    )
+    status = envelope([{**STATUSES[0], "station_id": key} for key in HOSTILE_NAMES])
+    system = feed_docs()["system_information"]
+    system["data"]["name"] = "\x1b]0;pwned\x07Evil\nSystem\u202e [b]x[/b]"
+    return serve(
+        feed_server, station_information=info, station_status=status, system_information=system
+    )
+
+
+def test_hostile_names_in_the_table_are_literal_and_truncated(feed_server, run_cli) -> None:
+    result = run_cli(
+        "--once", "--near", NEAR, "--limit", "50", "--system", hostile_system(feed_server)
+    )
+    assert result.code == 0, result.stderr
+    assert not UNSAFE_CHARS & set(result.stdout)
+    lines = result.stdout.splitlines()
+    rows = lines[4:]
+    assert len(rows) == len(HOSTILE_NAMES)  # no name broke a row in two
+    assert max(len(line) for line in lines) < 200  # 10,000 chars truncated
+    assert "[bold red]FREE BIKES[/bold red]" in result.stdout  # markup shown literally
+    assert "N" * 30 in result.stdout and "…" in result.stdout
+    assert "(unnamed)" in result.stdout
+    assert "first line second line third" in result.stdout
+
+
+def test_hostile_names_in_json_are_kept_raw_and_escaped(feed_server, run_cli) -> None:
+    result = once(run_cli, hostile_system(feed_server), "--limit", "50")
+    assert result.code == 0, result.stderr
+    output = result.json()
+    names = {s["station_id"]: s["name"] for s in output["stations"]}
+    for key, name in HOSTILE_NAMES.items():
+        assert names[key] == name.strip(), key
+    # The raw strings survive only as JSON escapes: nothing reaches a terminal raw.
+    assert not UNSAFE_CHARS & set(result.stdout)
+
+
+def test_hostile_names_in_csv_are_cleaned(feed_server, run_cli) -> None:
+    result = run_cli(
+        "--once",
+        "--format",
+        "csv",
+        "--near",
+        NEAR,
+        "--limit",
+        "50",
+        "--system",
+        hostile_system(feed_server),
+    )
+    assert result.code == 0, result.stderr
+    assert not UNSAFE_CHARS & set(result.stdout)
+    assert len(result.stdout.splitlines()) == 1 + len(HOSTILE_NAMES)
+
+
+def test_hostile_system_name_in_an_error_line(feed_server, run_cli) -> None:
+    """The system's own name appears in errors: still one line, no escapes."""
+    system = feed_docs()["system_information"]
+    system["data"]["name"] = "\x1b]0;pwned\x07Evil\nSystem\u202e"
+    gbfs_url = serve(feed_server, system_information=system, station_status={"data": 1})
+    result = once(run_cli, gbfs_url)
+    assert result.code == 1
+    line = result.error_line
+    assert not UNSAFE_CHARS & set(result.stderr)
+    assert "station_status" in line

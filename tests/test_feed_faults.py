@@ -1,9 +1,11 @@
 """Issue 6, feeds: every way a feed can break, through the real HTTP path on 127.0.0.1.
 
-Each case runs ``bikefinder --once`` as a subprocess and asserts the promise of
-docs/faults.md: exit 1 with exactly one stderr line naming the system, the feed and
-the cause, or exit 0 with the bad stations skipped and counted. Never a traceback,
-never a wrong number shown as if it were true.
+Each case runs ``bikefinder --once`` against a real HTTP server on 127.0.0.1: most
+in process through ``bikefinder.cli.main`` (``run_main``, fast), a representative set
+as a real subprocess (``run_cli``). Each asserts the promise of docs/faults.md: exit 1
+with exactly one stderr line naming the system, the feed and the cause, or exit 0 with
+the bad stations skipped and counted. Never a traceback, never a wrong number shown as
+if it were true.
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ def serve(feed_server: Any, urls: dict[str, str] | None = None, **overrides: Any
     return feed_server.serve_system(PREFIX, feeds, urls=urls)
 
 
-def once(run_cli: Any, gbfs_url: str, *args: str, env: dict[str, str] | None = None) -> Any:
-    return run_cli(
+def once(run_main: Any, gbfs_url: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    return run_main(
         "--once", "--format", "json", "--near", NEAR, "--system", gbfs_url, *args, env=env
     )
 
@@ -125,38 +127,38 @@ def test_404_on_a_required_feed(feed_server, run_cli, feed: str) -> None:
 
 
 @pytest.mark.parametrize("feed", ["vehicle_types", "system_information"])
-def test_404_on_an_optional_feed_is_not_an_error(feed_server, run_cli, feed: str) -> None:
+def test_404_on_an_optional_feed_is_not_an_error(feed_server, run_main, feed: str) -> None:
     gbfs_url = serve(feed_server, vehicle_types={"data": {"vehicle_types": []}})
     del feed_server.routes[f"/{PREFIX}/{feed}.json"]
-    output = assert_succeeds(once(run_cli, gbfs_url))
+    output = assert_succeeds(once(run_main, gbfs_url))
     assert len(output["stations"]) == 3
     assert by_id(output)["A"]["bikes"] == 3
     if feed == "system_information":
         assert output["system"]["name"] == f"127.0.0.1/{PREFIX}"
 
 
-def test_403_without_the_client_header_suggests_client_id(feed_server, run_cli) -> None:
+def test_403_without_the_client_header_suggests_client_id(feed_server, run_main) -> None:
     docs = feed_docs()
     gbfs_url = serve(
         feed_server,
         station_status=feed_server.requires_header("X-Api-Key", docs["station_status"]),
     )
-    line = assert_fails(once(run_cli, gbfs_url), "station_status", "HTTP 403")
+    line = assert_fails(once(run_main, gbfs_url), "station_status", "HTTP 403")
     assert "--client-id" in line
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors(feed_server, run_cli, status: int) -> None:
+def test_server_errors(feed_server, run_main, status: int) -> None:
     gbfs_url = serve(feed_server, station_information=feed_server.respond("oops", status))
-    assert_fails(once(run_cli, gbfs_url), "station_information", f"HTTP {status}")
+    assert_fails(once(run_main, gbfs_url), "station_information", f"HTTP {status}")
 
 
-def test_429_with_a_short_retry_after_is_retried(feed_server, run_cli) -> None:
+def test_429_with_a_short_retry_after_is_retried(feed_server, run_main) -> None:
     docs = feed_docs()
     gbfs_url = serve(
         feed_server, station_status=feed_server.rate_limits("1", docs["station_status"])
     )
-    result = once(run_cli, gbfs_url)
+    result = once(run_main, gbfs_url)
     output = assert_succeeds(result)
     assert by_id(output)["B"]["bikes"] == 5
     assert len(feed_server.requests_for(f"/{PREFIX}/station_status.json")) == 2
@@ -168,14 +170,14 @@ def test_429_with_a_short_retry_after_is_retried(feed_server, run_cli) -> None:
     [("3600", "retry after 3600 s"), ("Wed, 21 Oct 2099 07:28:00 GMT", "retry after")],
 )
 def test_429_with_a_long_retry_after_fails_clearly(
-    feed_server, run_cli, retry_after: str, shown: str
+    feed_server, run_main, retry_after: str, shown: str
 ) -> None:
     docs = feed_docs()
     gbfs_url = serve(
         feed_server,
         station_status=feed_server.rate_limits(retry_after, docs["station_status"], times=9),
     )
-    result = once(run_cli, gbfs_url)
+    result = once(run_main, gbfs_url)
     assert_fails(result, "station_status", "HTTP 429", shown)
     assert result.elapsed_s < 5  # did not sit out the hour
 
@@ -183,29 +185,29 @@ def test_429_with_a_long_retry_after_fails_clearly(
 # --------------------------------------------------------------------------- the wire
 
 
-def test_redirect_loop(feed_server, run_cli) -> None:
+def test_redirect_loop(feed_server, run_main) -> None:
     gbfs_url = serve(feed_server)
     loop = f"/{PREFIX}/station_status.json"
     feed_server.add(loop, feed_server.redirects(feed_server.url("/elsewhere")))
     feed_server.add("/elsewhere", feed_server.redirects(feed_server.url(loop)))
-    assert_fails(once(run_cli, gbfs_url), "station_status", "redirect")
+    assert_fails(once(run_main, gbfs_url), "station_status", "redirect")
 
 
-def test_redirects_are_followed(feed_server, run_cli) -> None:
+def test_redirects_are_followed(feed_server, run_main) -> None:
     docs = feed_docs()
     gbfs_url = serve(feed_server)
     feed_server.add("/moved/status", docs["station_status"])
     feed_server.add("/hop", feed_server.redirects(feed_server.url("/moved/status"), 301))
     feed_server.add(f"/{PREFIX}/station_status.json", feed_server.redirects("/hop", 307))
-    assert by_id(assert_succeeds(once(run_cli, gbfs_url)))["A"]["docks"] == 7
+    assert by_id(assert_succeeds(once(run_main, gbfs_url)))["A"]["docks"] == 7
 
 
-def test_redirect_to_a_file_url_is_not_followed(feed_server, run_cli, tmp_path) -> None:
+def test_redirect_to_a_file_url_is_not_followed(feed_server, run_main, tmp_path) -> None:
     local = tmp_path / "status.json"
     local.write_text(json.dumps(feed_docs()["station_status"]))
     gbfs_url = serve(feed_server)
     feed_server.add(f"/{PREFIX}/station_status.json", feed_server.redirects(local.as_uri()))
-    assert_fails(once(run_cli, gbfs_url), "station_status")
+    assert_fails(once(run_main, gbfs_url), "station_status")
 
 
 def closed_port() -> int:
@@ -214,14 +216,14 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_connection_refused(feed_server, run_cli) -> None:
+def test_connection_refused(feed_server, run_main) -> None:
     dead = f"http://127.0.0.1:{closed_port()}/station_status.json"
     gbfs_url = serve(feed_server, urls={"station_status": dead})
-    assert_fails(once(run_cli, gbfs_url), "station_status", "connection refused")
+    assert_fails(once(run_main, gbfs_url), "station_status", "connection refused")
 
 
-def test_connection_refused_on_discovery(run_cli) -> None:
-    result = once(run_cli, f"http://127.0.0.1:{closed_port()}/gbfs.json")
+def test_connection_refused_on_discovery(run_main) -> None:
+    result = once(run_main, f"http://127.0.0.1:{closed_port()}/gbfs.json")
     assert_fails(result, "gbfs.json", "connection refused")
 
 
@@ -232,25 +234,25 @@ def test_server_that_never_answers_times_out(feed_server, run_cli) -> None:
     assert result.elapsed_s < 4
 
 
-def test_trickling_server_hits_the_overall_deadline(feed_server, run_cli) -> None:
+def test_trickling_server_hits_the_overall_deadline(feed_server, run_main) -> None:
     """One byte every 0.2 s never trips a per-read timeout; the deadline still ends it."""
     gbfs_url = serve(feed_server, station_information=feed_server.trickles(0.2))
-    result = once(run_cli, gbfs_url, env={"BIKEFINDER_HTTP_TIMEOUT": "0.5"})
+    result = once(run_main, gbfs_url, env={"BIKEFINDER_HTTP_TIMEOUT": "0.5"})
     assert_fails(result, "station_information", "timed out")
     assert result.elapsed_s < 6
 
 
-def test_body_cut_in_half_with_declared_length(feed_server, run_cli) -> None:
+def test_body_cut_in_half_with_declared_length(feed_server, run_main) -> None:
     docs = feed_docs()
     gbfs_url = serve(feed_server, station_status=feed_server.cut_body(docs["station_status"]))
-    assert_fails(once(run_cli, gbfs_url), "station_status", "connection broken")
+    assert_fails(once(run_main, gbfs_url), "station_status", "connection broken")
 
 
-def test_body_cut_in_half_without_length(feed_server, run_cli) -> None:
+def test_body_cut_in_half_without_length(feed_server, run_main) -> None:
     docs = feed_docs()
     cut = feed_server.cut_body(docs["station_information"], declare_length=False)
     gbfs_url = serve(feed_server, station_information=cut)
-    assert_fails(once(run_cli, gbfs_url), "station_information", "truncated JSON")
+    assert_fails(once(run_main, gbfs_url), "station_information", "truncated JSON")
 
 
 @pytest.mark.parametrize(
@@ -280,15 +282,15 @@ def test_body_cut_in_half_without_length(feed_server, run_cli) -> None:
         "list",
     ],
 )
-def test_garbage_bodies(feed_server, run_cli, body: bytes, cause: str) -> None:
+def test_garbage_bodies(feed_server, run_main, body: bytes, cause: str) -> None:
     gbfs_url = serve(feed_server, station_status=body)
-    assert_fails(once(run_cli, gbfs_url), "station_status", cause)
+    assert_fails(once(run_main, gbfs_url), "station_status", cause)
 
 
-def test_50_mb_body_with_declared_length_is_refused_up_front(feed_server, run_cli) -> None:
+def test_50_mb_body_with_declared_length_is_refused_up_front(feed_server, run_main) -> None:
     huge = feed_server.streams(50 * 2**20, declare_length=True)
     gbfs_url = serve(feed_server, station_information=huge)
-    assert_fails(once(run_cli, gbfs_url), "station_information", "too large")
+    assert_fails(once(run_main, gbfs_url), "station_information", "too large")
 
 
 def test_50_mb_streamed_body_hits_the_size_cap(feed_server, run_cli) -> None:
@@ -298,22 +300,22 @@ def test_50_mb_streamed_body_hits_the_size_cap(feed_server, run_cli) -> None:
     assert_fails(result, "station_information", "larger than")
 
 
-def test_gzip_that_is_not_gzip(feed_server, run_cli) -> None:
+def test_gzip_that_is_not_gzip(feed_server, run_main) -> None:
     body = json.dumps(feed_docs()["station_status"]).encode()
     gbfs_url = serve(feed_server, station_status=feed_server.respond(body, Content_Encoding="gzip"))
-    assert_fails(once(run_cli, gbfs_url), "station_status", "corrupt")
+    assert_fails(once(run_main, gbfs_url), "station_status", "corrupt")
 
 
-def test_real_gzip_is_decoded(feed_server, run_cli) -> None:
+def test_real_gzip_is_decoded(feed_server, run_main) -> None:
     import gzip
 
     body = gzip.compress(json.dumps(feed_docs()["station_status"]).encode())
     gbfs_url = serve(feed_server, station_status=feed_server.respond(body, Content_Encoding="gzip"))
-    assert by_id(assert_succeeds(once(run_cli, gbfs_url)))["B"]["bikes"] == 5
+    assert by_id(assert_succeeds(once(run_main, gbfs_url)))["B"]["bikes"] == 5
 
 
-def test_a_bad_client_id_is_a_usage_error(feed_server, run_cli) -> None:
-    result = once(run_cli, serve(feed_server), "--client-id", "caf\u00e9\nX")
+def test_a_bad_client_id_is_a_usage_error(feed_server, run_main) -> None:
+    result = once(run_main, serve(feed_server), "--client-id", "caf\u00e9\nX")
     assert result.code == 2
     assert "--client-id" in result.error_line
 
@@ -343,20 +345,20 @@ def test_a_bad_client_id_is_a_usage_error(feed_server, run_cli) -> None:
     ],
 )
 def test_documents_without_the_required_shape(
-    feed_server, run_cli, feed: str, document: Any, cause: str
+    feed_server, run_main, feed: str, document: Any, cause: str
 ) -> None:
     gbfs_url = serve(feed_server)
     path = f"/{PREFIX}/gbfs.json" if feed == "gbfs.json" else f"/{PREFIX}/{feed}.json"
     feed_server.add(path, document)
-    assert_fails(once(run_cli, gbfs_url), feed, cause)
+    assert_fails(once(run_main, gbfs_url), feed, cause)
 
 
-def test_gbfs_json_listing_no_station_feeds(feed_server, run_cli) -> None:
+def test_gbfs_json_listing_no_station_feeds(feed_server, run_main) -> None:
     gbfs_url = feed_server.add(
         "/bare/gbfs.json",
         {"data": {"en": {"feeds": [{"name": "free_bike_status", "url": "bikes.json"}]}}},
     )
-    assert_fails(once(run_cli, gbfs_url), "gbfs.json", "no station_information")
+    assert_fails(once(run_main, gbfs_url), "gbfs.json", "no station_information")
 
 
 BAD_STATIONS = [
@@ -375,14 +377,16 @@ BAD_STATIONS = [
 ]
 
 
-def test_stations_with_bad_ids_or_coordinates_are_skipped_and_counted(feed_server, run_cli) -> None:
+def test_stations_with_bad_ids_or_coordinates_are_skipped_and_counted(
+    feed_server, run_main
+) -> None:
     info = feed_docs()["station_information"]
     info["data"]["stations"] += BAD_STATIONS
     # Numeric strings are numbers: accepted.
     info["data"]["stations"].append(
         {"station_id": "STR", "name": "strings", "lat": "48.003", "lon": " 2.0 "}
     )
-    output = assert_succeeds(once(run_cli, serve(feed_server, station_information=info)))
+    output = assert_succeeds(once(run_main, serve(feed_server, station_information=info)))
     assert [s["station_id"] for s in output["stations"]] == ["A", "B", "C", "STR"]
     assert output["skipped"]["rejected"] == len(BAD_STATIONS)
     strings = by_id(output)["STR"]
@@ -391,17 +395,17 @@ def test_stations_with_bad_ids_or_coordinates_are_skipped_and_counted(feed_serve
     assert output["skipped"]["info_only"] == 1
 
 
-def test_a_feed_where_every_station_is_bad_fails(feed_server, run_cli) -> None:
+def test_a_feed_where_every_station_is_bad_fails(feed_server, run_main) -> None:
     """Zero usable stations out of many is a broken feed, not an empty system."""
     info = envelope([record for record in BAD_STATIONS if isinstance(record, dict)])
-    result = once(run_cli, serve(feed_server, station_information=info))
+    result = once(run_main, serve(feed_server, station_information=info))
     assert_fails(result, "station_information", "no usable station")
 
 
-def test_an_empty_station_list_is_an_empty_system(feed_server, run_cli) -> None:
+def test_an_empty_station_list_is_an_empty_system(feed_server, run_main) -> None:
     output = assert_succeeds(
         once(
-            run_cli,
+            run_main,
             serve(feed_server, station_information=envelope([]), station_status=envelope([])),
         )
     )
@@ -422,12 +426,12 @@ def test_an_empty_station_list_is_an_empty_system(feed_server, run_cli) -> None:
     ],
     ids=["negative", "numeric-string", "word", "fraction", "nan", "null", "bool", "absurd"],
 )
-def test_bad_counts_become_unknown(feed_server, run_cli, value: Any, shown: Any) -> None:
+def test_bad_counts_become_unknown(feed_server, run_main, value: Any, shown: Any) -> None:
     status = feed_docs()["station_status"]
     record = status["data"]["stations"][1]  # B
     record["num_bikes_available"] = value
     record["num_docks_available"] = value
-    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    output = assert_succeeds(once(run_main, serve(feed_server, station_status=status)))
     b = by_id(output)["B"]
     assert (b["bikes"], b["docks"]) == (shown, shown)
     if shown is None:
@@ -435,21 +439,21 @@ def test_bad_counts_become_unknown(feed_server, run_cli, value: Any, shown: Any)
     assert by_id(output)["A"]["bikes"] == 3  # the rest is untouched
 
 
-def test_ebikes_above_total_are_not_split(feed_server, run_cli) -> None:
+def test_ebikes_above_total_are_not_split(feed_server, run_main) -> None:
     status = feed_docs()["station_status"]
     status["data"]["stations"][0]["num_ebikes_available"] = 9  # A has 3 bikes
-    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    output = assert_succeeds(once(run_main, serve(feed_server, station_status=status)))
     a = by_id(output)["A"]
     assert a["bikes"] == 3 and a["mechanical"] is None
 
 
-def test_duplicate_station_ids_first_wins_and_is_counted(feed_server, run_cli) -> None:
+def test_duplicate_station_ids_first_wins_and_is_counted(feed_server, run_main) -> None:
     info = feed_docs()["station_information"]
     info["data"]["stations"].append({**STATIONS[0], "name": "Alpha again", "lat": 48.5})
     status = feed_docs()["station_status"]
     status["data"]["stations"].append({**STATUSES[0], "num_bikes_available": 99})
     output = assert_succeeds(
-        once(run_cli, serve(feed_server, station_information=info, station_status=status))
+        once(run_main, serve(feed_server, station_information=info, station_status=status))
     )
     assert [s["station_id"] for s in output["stations"]] == ["A", "B", "C"]
     a = by_id(output)["A"]
@@ -457,18 +461,18 @@ def test_duplicate_station_ids_first_wins_and_is_counted(feed_server, run_cli) -
     assert output["skipped"]["duplicate_ids"] == 2
 
 
-def test_status_for_unknown_stations_is_counted(feed_server, run_cli) -> None:
+def test_status_for_unknown_stations_is_counted(feed_server, run_main) -> None:
     status = feed_docs()["station_status"]
     status["data"]["stations"] += [{**STATUSES[0], "station_id": f"GHOST{i}"} for i in range(4)]
-    output = assert_succeeds(once(run_cli, serve(feed_server, station_status=status)))
+    output = assert_succeeds(once(run_main, serve(feed_server, station_status=status)))
     assert len(output["stations"]) == 3
     assert output["skipped"]["status_only"] == 4
 
 
-def test_every_station_missing_from_status(feed_server, run_cli) -> None:
+def test_every_station_missing_from_status(feed_server, run_main) -> None:
     """No status matches any station: never shown as numbers."""
     status = envelope([{**record, "station_id": "X" + record["station_id"]} for record in STATUSES])
-    result = once(run_cli, serve(feed_server, station_status=status))
+    result = once(run_main, serve(feed_server, station_status=status))
     if result.code == 1:
         assert_fails(result, "station_status")
         return
@@ -481,28 +485,28 @@ def test_every_station_missing_from_status(feed_server, run_cli) -> None:
 # --------------------------------------------------------------------------- feed URLs
 
 
-def test_feeds_on_another_host_are_allowed(feed_server, other_feed_server, run_cli) -> None:
+def test_feeds_on_another_host_are_allowed(feed_server, other_feed_server, run_main) -> None:
     """Real systems serve feeds from a CDN host: http(s) anywhere is fine."""
     status_url = other_feed_server.add("/cdn/status", feed_docs()["station_status"])
     status_url = status_url.replace("127.0.0.1", "localhost")
     gbfs_url = serve(feed_server, urls={"station_status": status_url})
-    output = assert_succeeds(once(run_cli, gbfs_url))
+    output = assert_succeeds(once(run_main, gbfs_url))
     assert by_id(output)["A"]["bikes"] == 3
     assert [request.path for request in other_feed_server.requests] == ["/cdn/status"]
     assert other_feed_server.requests[0].headers["client-identifier"].startswith("bikefinder")
 
 
-def test_relative_feed_urls_resolve_against_gbfs_json(feed_server, run_cli) -> None:
+def test_relative_feed_urls_resolve_against_gbfs_json(feed_server, run_main) -> None:
     gbfs_url = serve(feed_server, urls={"station_status": "station_status.json"})
-    assert by_id(assert_succeeds(once(run_cli, gbfs_url)))["C"]["docks"] == 8
+    assert by_id(assert_succeeds(once(run_main, gbfs_url)))["C"]["docks"] == 8
 
 
 @pytest.mark.parametrize("feed", ["station_information", "station_status", "system_information"])
-def test_file_urls_are_never_read(feed_server, run_cli, tmp_path, feed: str) -> None:
+def test_file_urls_are_never_read(feed_server, run_main, tmp_path, feed: str) -> None:
     """A file:// URL in gbfs.json is refused, even though the file holds a valid feed."""
     local = tmp_path / f"{feed}.json"
     local.write_text(json.dumps(feed_docs()[feed]))
-    result = once(run_cli, serve(feed_server, urls={feed: local.as_uri()}))
+    result = once(run_main, serve(feed_server, urls={feed: local.as_uri()}))
     line = assert_fails(result, feed, "non-HTTP")
     assert str(local) in line or "file:" in line
 
@@ -519,17 +523,17 @@ def test_file_urls_are_never_read(feed_server, run_cli, tmp_path, feed: str) -> 
     ],
     ids=["ftp", "data", "javascript", "bad-ipv6", "bad-port", "no-host"],
 )
-def test_unusable_feed_urls(feed_server, run_cli, url: str) -> None:
-    result = once(run_cli, serve(feed_server, urls={"station_status": url}))
+def test_unusable_feed_urls(feed_server, run_main, url: str) -> None:
+    result = once(run_main, serve(feed_server, urls={"station_status": url}))
     assert_fails(result, "station_status")
 
 
-def test_redirect_to_a_bad_port(feed_server, run_cli) -> None:
+def test_redirect_to_a_bad_port(feed_server, run_main) -> None:
     gbfs_url = serve(feed_server)
     feed_server.add(
         f"/{PREFIX}/station_status.json", feed_server.redirects("http://127.0.0.1:99999/x")
     )
-    assert_fails(once(run_cli, gbfs_url), "station_status")
+    assert_fails(once(run_main, gbfs_url), "station_status")
 
 
 def test_two_feeds_failing_at_once_still_give_one_line(feed_server, run_cli) -> None:
@@ -590,8 +594,8 @@ def test_hostile_names_in_the_table_are_literal_and_truncated(feed_server, run_c
     assert "first line second line third" in result.stdout
 
 
-def test_hostile_names_in_json_are_kept_raw_and_escaped(feed_server, run_cli) -> None:
-    result = once(run_cli, hostile_system(feed_server), "--limit", "50")
+def test_hostile_names_in_json_are_kept_raw_and_escaped(feed_server, run_main) -> None:
+    result = once(run_main, hostile_system(feed_server), "--limit", "50")
     assert result.code == 0, result.stderr
     output = result.json()
     names = {s["station_id"]: s["name"] for s in output["stations"]}
@@ -601,8 +605,8 @@ def test_hostile_names_in_json_are_kept_raw_and_escaped(feed_server, run_cli) ->
     assert not UNSAFE_CHARS & set(result.stdout)
 
 
-def test_hostile_names_in_csv_are_cleaned(feed_server, run_cli) -> None:
-    result = run_cli(
+def test_hostile_names_in_csv_are_cleaned(feed_server, run_main) -> None:
+    result = run_main(
         "--once",
         "--format",
         "csv",

@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bikefinder import __version__
 from bikefinder.core.errors import BikefinderError, UsageError
@@ -42,6 +44,12 @@ class Options:
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and raises instead of exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "--near -33.45,-70.66" is a value, not an unknown option (Python 3.13's rule;
+        # 3.11 only accepts plain negative numbers like "-33.45").
+        self._negative_number_matcher = re.compile(r"-\.?\d")
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)

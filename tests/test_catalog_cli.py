@@ -28,7 +28,7 @@ def test_unknown_name_exits_2_with_suggestions(run_cli) -> None:
 
 
 def test_point_far_from_every_system_exits_1(run_cli) -> None:
-    result = run_cli("--once", "--near=-45.0,-140.0")
+    result = run_cli("--once", "--near", "-45.0,-140.0")  # a negative value, not an option
     assert result.code == 1
     assert "no known bike-share system covers -45.00000,-140.00000" in result.error_line
     assert "--system" in result.error_line

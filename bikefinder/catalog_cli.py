@@ -51,7 +51,9 @@ def apply_config_defaults(args: argparse.Namespace) -> None:
     from bikefinder.core.config import load_config
 
     config = load_config()
-    if args.system is None and not getattr(args, "demo", False):
+    # The demo has its own system, and --favorites spans every system.
+    spans_systems = getattr(args, "demo", False) or getattr(args, "favorites", False)
+    if args.system is None and not spans_systems:
         args.system = config.system
     if args.client_id is None:
         args.client_id = config.client_id

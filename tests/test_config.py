@@ -81,6 +81,7 @@ def test_parse_options_takes_defaults_from_config_and_flags_win(
     assert (flags.system, flags.client_id) == ("oslo", "flag")
     demo = parse_options(["--demo"])
     assert demo.system is None  # the demo ignores a configured system
+    assert parse_options(["--favorites"]).system is None  # favourites span every system
 
 
 def test_config_is_frozen() -> None:

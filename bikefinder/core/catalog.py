@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.text import clean
 
 #: Where an entry came from.
 MOBILITYDATA = "systems.csv"
@@ -155,7 +156,7 @@ class CatalogEntry:
         """``id (Name, Location, CC)`` for lists of candidates."""
         where = ", ".join(part for part in (self.location, self.country) if part)
         detail = f"{self.name}, {where}" if where else self.name
-        return f"{self.system_id} ({detail})"
+        return clean(f"{self.system_id} ({detail})", 160)
 
 
 @dataclass(frozen=True, slots=True)
@@ -660,9 +661,8 @@ class Catalog:
         where = f"{lat:.5f},{lon:.5f}"
         nearest_known = ""
         if closest is not None:
-            nearest_known = (
-                f" (the nearest known one, {closest[1].name}, is {closest[0]:,.0f} km away)"
-            )
+            name = clean(closest[1].name, 60)
+            nearest_known = f" (the nearest known one, {name}, is {closest[0]:,.0f} km away)"
         raise NoSystemNearbyError(
             f"no known bike-share system covers {where}{nearest_known}; "
             "choose one with --system NAME or URL (see --list-systems)"

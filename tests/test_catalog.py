@@ -537,3 +537,21 @@ def test_loaded_systems_are_remembered(tmp_path: Path, monkeypatch: pytest.Monke
     remember_loaded_system(source, FakeSnapshot())  # type: ignore[arg-type]
     chosen = user_catalog().nearest(-8.1, -34.9).entry
     assert (chosen.name, chosen.gbfs_url) == ("Recife Bikes", source.gbfs_url)
+
+
+def test_hostile_names_are_cleaned_in_messages() -> None:
+    hostile = "Evil\x1b]0;pwned\x07 Bikes\u202e"
+    catalog = build_catalog(
+        [
+            CatalogEntry("a", hostile, "https://a.example/gbfs.json", centre=(1.0, 1.0)),
+            CatalogEntry("b", hostile, "https://b.example/gbfs.json"),
+        ],
+        {},
+    )
+    with pytest.raises(AmbiguousSystemError) as ambiguous:
+        catalog.resolve("evil")
+    with pytest.raises(NoSystemNearbyError) as far:
+        catalog.nearest(50.0, 50.0)
+    for message in (str(ambiguous.value), str(far.value)):
+        assert "\x1b" not in message and "\x07" not in message and "\u202e" not in message
+        assert "Evil" in message

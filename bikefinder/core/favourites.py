@@ -47,7 +47,7 @@ SCHEMA_VERSION = 1
 #: A favourites file is a few kB; anything this big is not ours.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 #: How long to wait for another instance to finish its write (each takes milliseconds).
-LOCK_TIMEOUT_S = 10.0
+LOCK_TIMEOUT_S = 5.0
 _LOCK_POLL_S = 0.005
 _FIELDS = ("gbfs_url", "system_id", "system_name", "station_id", "name", "added_at")
 _REQUIRED = ("gbfs_url", "station_id")

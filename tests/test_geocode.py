@@ -11,7 +11,7 @@ import pytest
 from geopy.exc import GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable
 
 from bikefinder import __version__
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.errors import UsageError
 from bikefinder.core.geocode import (
     GeocodeError,
     PlaceNotFoundError,
@@ -94,11 +94,10 @@ def test_not_found_is_a_usage_error(tmp_path: Path) -> None:
         (GeocoderServiceError("HTTP Error 500"), "HTTP Error 500"),
     ],
 )
-def test_offline_or_failing_service_is_exit_1(error: Exception, cause: str) -> None:
+def test_offline_or_failing_service_is_a_usage_error(error: Exception, cause: str) -> None:
     with pytest.raises(GeocodeError) as caught:
         geocode_place("Gare de Lyon", geocoder=FakeGeocoder(error=error))
-    assert isinstance(caught.value, BikefinderError)
-    assert not isinstance(caught.value, UsageError)  # exit 1
+    assert isinstance(caught.value, UsageError)  # exit 2: --near as given is unusable
     assert cause in str(caught.value) and "\n" not in str(caught.value)
 
 
@@ -119,3 +118,29 @@ def test_damaged_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
 def test_nominatim_identifies_bikefinder() -> None:
     geocoder = nominatim()  # constructing it sends nothing
     assert geocoder.headers["User-Agent"] == f"bikefinder/{__version__}"
+
+
+def test_near_place_that_cannot_be_looked_up_is_a_usage_error(tmp_path: Path) -> None:
+    """``--near abc`` with the geocoder unreachable: exit 2, one line, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "BIKEFINDER_NOMINATIM_URL": "http://127.0.0.1:9",  # nothing listens: refused
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bikefinder", "--once", "--near", "abc"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("bikefinder: error: --near: cannot look up 'abc'")

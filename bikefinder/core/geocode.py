@@ -10,13 +10,15 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from bikefinder import __version__
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.errors import UsageError
 from bikefinder.core.files import write_atomic
 
 USER_AGENT = f"bikefinder/{__version__}"
@@ -44,8 +46,11 @@ class Place:
         return (self.lat, self.lon)
 
 
-class GeocodeError(BikefinderError):
-    """The geocoding service could not be reached or failed (exit 1)."""
+class GeocodeError(UsageError):
+    """The geocoding service could not be reached or failed.
+
+    Still exit 2: whatever the cause, ``--near`` as given could not be turned into a
+    point, and the command line's contract is that ``--near abc`` is a usage error."""
 
 
 class PlaceNotFoundError(UsageError):
@@ -96,8 +101,18 @@ def geocode_place(
 
 
 def nominatim() -> Geocoder:
+    """OpenStreetMap's Nominatim; ``BIKEFINDER_NOMINATIM_URL`` points it elsewhere
+    (a self-hosted instance, or a local server in tests)."""
     from geopy.geocoders import Nominatim
 
+    override = urlsplit(os.environ.get("BIKEFINDER_NOMINATIM_URL", ""))
+    if override.scheme in ("http", "https") and override.netloc:
+        return Nominatim(
+            user_agent=USER_AGENT,
+            timeout=TIMEOUT_S,
+            domain=override.netloc + override.path.rstrip("/"),
+            scheme=override.scheme,
+        )
     return Nominatim(user_agent=USER_AGENT, timeout=TIMEOUT_S)
 
 
@@ -107,20 +122,22 @@ def _lookup(text: str, geocoder: Geocoder) -> Place:
     try:
         location = geocoder.geocode(text, exactly_one=True, timeout=TIMEOUT_S)
     except GeocoderTimedOut:
-        raise GeocodeError(f"cannot look up {text!r}: the geocoding service timed out") from None
+        raise GeocodeError(
+            f"--near: cannot look up {text!r}: the geocoding service timed out"
+        ) from None
     except GeocoderServiceError as exc:
         cause = _first_line(exc)
         raise GeocodeError(
-            f"cannot look up {text!r}: geocoding service unreachable or failing ({cause}); "
+            f"--near: cannot look up {text!r}: geocoding service unreachable or failing ({cause}); "
             "give --near as LAT,LON instead"
         ) from None
     except (GeopyError, OSError) as exc:
-        raise GeocodeError(f"cannot look up {text!r}: {_first_line(exc)}") from None
+        raise GeocodeError(f"--near: cannot look up {text!r}: {_first_line(exc)}") from None
     if location is None:
         raise PlaceNotFoundError(f"--near: no place found for {text!r}; try LAT,LON")
     lat, lon = getattr(location, "latitude", None), getattr(location, "longitude", None)
     if not _valid(lat, lon):
-        raise GeocodeError(f"cannot look up {text!r}: the service returned no coordinates")
+        raise GeocodeError(f"--near: cannot look up {text!r}: the service returned no coordinates")
     address = getattr(location, "address", None)
     return Place(float(lat), float(lon), address if isinstance(address, str) else text)
 

@@ -352,7 +352,20 @@ def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationSta
 def _bike_split(
     record: Mapping[str, Any], bikes: int | None, kinds: Mapping[str, VehicleKind]
 ) -> tuple[int | None, int | None]:
-    """(mechanical, electric), from whichever of the three conventions the feed uses."""
+    """(mechanical, electric), from whichever of the three conventions the feed uses.
+
+    A split adding up to more than the station's bike count contradicts the feed
+    itself: both parts are then unknown rather than shown.
+    """
+    mechanical, electric = _any_split(record, bikes, kinds)
+    if bikes is not None and (mechanical or 0) + (electric or 0) > bikes:
+        return None, None
+    return mechanical, electric
+
+
+def _any_split(
+    record: Mapping[str, Any], bikes: int | None, kinds: Mapping[str, VehicleKind]
+) -> tuple[int | None, int | None]:
     velib_types = record.get("num_bikes_available_types")
     if isinstance(velib_types, list | Mapping):
         return _velib_split(velib_types)

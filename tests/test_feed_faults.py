@@ -444,7 +444,7 @@ def test_ebikes_above_total_are_not_split(feed_server, run_main) -> None:
     status["data"]["stations"][0]["num_ebikes_available"] = 9  # A has 3 bikes
     output = assert_succeeds(once(run_main, serve(feed_server, station_status=status)))
     a = by_id(output)["A"]
-    assert a["bikes"] == 3 and a["mechanical"] is None
+    assert (a["bikes"], a["mechanical"], a["electric"]) == (3, None, None)
 
 
 def test_duplicate_station_ids_first_wins_and_is_counted(feed_server, run_main) -> None:

@@ -231,7 +231,7 @@ def test_server_that_never_answers_times_out(feed_server, run_cli) -> None:
     gbfs_url = serve(feed_server, station_status=feed_server.never_answers())
     result = once(run_cli, gbfs_url, env={"BIKEFINDER_HTTP_TIMEOUT": "1"})
     assert_fails(result, "station_status", "timed out")
-    assert result.elapsed_s < 4
+    assert result.elapsed_s < 5  # far below the default 10 s: the override works
 
 
 def test_trickling_server_hits_the_overall_deadline(feed_server, run_main) -> None:

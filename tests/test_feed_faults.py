@@ -371,6 +371,7 @@ BAD_STATIONS = [
     {"station_id": "NAN", "name": "NaN lat", "lat": float("nan"), "lon": 2.0},
     {"station_id": "INF", "name": "inf lon", "lat": 48.0, "lon": float("inf")},
     {"station_id": "NULL", "name": "null lat", "lat": None, "lon": 2.0},
+    {"station_id": "HUGE", "name": "lat beyond float", "lat": 10**400, "lon": 2.0},
     {"station_id": "WORDS", "name": "lat as words", "lat": "north", "lon": 2.0},
     "not even an object",
     None,

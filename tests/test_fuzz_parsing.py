@@ -96,6 +96,7 @@ hostile_scalars = st.one_of(
     st.booleans(),
     st.integers(),
     st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([10**400, -(10**400), 2**53 + 1]),  # beyond float range / precision
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(HOSTILE_STRINGS),
     st.text(max_size=20),

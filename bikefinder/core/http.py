@@ -48,8 +48,7 @@ def make_http_client(
 
     Raises :class:`UsageError` for a ``client_id`` that cannot be sent as a header.
     """
-    if client_id is not None and not _is_header_text(client_id):
-        raise UsageError(f"--client-id must be printable ASCII text, got {client_id[:40]!r}")
+    check_client_id(client_id)
     timeout_s = http_timeout_s()
     all_headers = {
         "Client-Identifier": client_id or DEFAULT_CLIENT_ID,
@@ -75,8 +74,11 @@ def http_timeout_s() -> float:
     return value if math.isfinite(value) and 0 < value <= 600 else DEFAULT_TIMEOUT_S
 
 
-def _is_header_text(text: str) -> bool:
-    return bool(text) and all(" " <= char <= "~" for char in text)
+def check_client_id(client_id: str | None) -> None:
+    """Raise :class:`UsageError` unless ``client_id`` can be sent as a header value
+    (printable ASCII). Call it while parsing flags, before any UI starts."""
+    if client_id is not None and not (client_id and all(" " <= c <= "~" for c in client_id)):
+        raise UsageError(f"--client-id must be printable ASCII text, got {client_id[:40]!r}")
 
 
 def check_http_url(url: str) -> str | None:

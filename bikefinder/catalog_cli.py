@@ -12,12 +12,12 @@ import argparse
 import asyncio
 import csv
 import io
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bikefinder.core.errors import BikefinderError
+from bikefinder.core.output import dumps_terminal_safe
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def entry_record(entry: CatalogEntry) -> dict[str, Any]:
 
 def format_entries(entries: Sequence[CatalogEntry], output_format: str) -> str:
     if output_format == "json":
-        return json.dumps([entry_record(entry) for entry in entries], ensure_ascii=False, indent=2)
+        return dumps_terminal_safe([entry_record(entry) for entry in entries])
     if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

@@ -162,8 +162,10 @@ def _seconds(flag: str, text: str) -> float:
 def parse_options(argv: Sequence[str] | None) -> Options:
     args = build_parser().parse_args(argv)
     from bikefinder.catalog_cli import apply_config_defaults, parse_near
+    from bikefinder.core.http import check_client_id
 
     apply_config_defaults(args)
+    check_client_id(args.client_id)  # before any UI starts: a header value must be ASCII
     refresh_s = _seconds("--refresh", args.refresh) if args.refresh is not None else None
     watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
     if watch_s is not None and not (args.once and args.output_format == "json"):

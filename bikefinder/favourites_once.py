@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -32,6 +31,7 @@ from bikefinder.core.models import RankedStation, Snapshot, Station
 from bikefinder.core.output import (
     STATION_FIELDS,
     bikes_cell,
+    dumps_terminal_safe,
     format_count,
     format_distance,
     iso,
@@ -221,7 +221,7 @@ def to_json(
         ],
         "stations": [row.record(near) for system in systems for row in rows_for(system, near)],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2)
+    return dumps_terminal_safe(document)
 
 
 def to_csv(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:

@@ -471,16 +471,11 @@ def test_status_for_unknown_stations_is_counted(feed_server, run_main) -> None:
 
 
 def test_every_station_missing_from_status(feed_server, run_main) -> None:
-    """No status matches any station: never shown as numbers."""
+    """No status matches any station: a broken feed (exit 1), never a page of unknowns."""
     status = envelope([{**record, "station_id": "X" + record["station_id"]} for record in STATUSES])
     result = once(run_main, serve(feed_server, station_status=status))
-    if result.code == 1:
-        assert_fails(result, "station_status")
-        return
-    output = assert_succeeds(result)
-    assert output["skipped"]["info_only"] == 3 and output["skipped"]["status_only"] == 3
-    for station in output["stations"]:
-        assert [station[key] for key in ("bikes", "mechanical", "electric", "docks")] == [None] * 4
+    assert_fails(result, "station_status")
+    assert "none of its 3 records match the 3 stations" in result.error_line
 
 
 # --------------------------------------------------------------------------- feed URLs

@@ -316,6 +316,14 @@ class SystemFeeds:
     ) -> Snapshot:
         assert self.info is not None and self.system is not None
         stations, report = gbfs.join_stations(self.info, status)
+        if stations and report.info_only == len(stations):
+            # Nothing would be shown but "unknown": a broken feed, not an empty city.
+            raise FeedError(
+                self.label,
+                "station_status",
+                f"none of its {len(status.statuses)} records match the {len(stations)} "
+                "stations in station_information",
+            )
         self.snapshot = Snapshot(
             gbfs_url=self.gbfs_url,
             system=self.system,

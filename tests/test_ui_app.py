@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from test_ui_support import GBFS_URL, SIZE, T0, FakeClock, FakeSystem, make_app, settle
+from textual.command import CommandList
 
 from bikefinder.cli import main
 from bikefinder.core.cache import FeedCache
@@ -156,6 +157,8 @@ async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
         await settle(app, pilot)
         app.table.move_cursor(row=app.table.get_row_index("s5"))
         await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen) and app.screen.station_id == "s5"
         assert "CLOSED" in screen_text(app)
         system.stations = [s for s in system.stations if s.station_id != "s5"]
         # station_information is only refetched on its ttl: force it for this test.
@@ -163,6 +166,8 @@ async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
         app._feeds._states["station_information"].fetched_at = -1e9
         await pilot.press("r")
         await settle(app, pilot)
+        assert isinstance(app.screen, DetailsScreen) and app.screen.details.ranked is None
+        await pilot.pause()
         assert "no longer in the feed" in screen_text(app)
 
 
@@ -486,7 +491,11 @@ async def test_every_action_is_in_the_command_palette(fav_path: Path) -> None:
             assert title in titles
         await pilot.press("ctrl+p")
         await pilot.press(*"look for: free dock")
-        await pilot.pause(0.3)
+        for _ in range(50):  # the palette searches in the background
+            await pilot.pause(0.05)
+            results = app.screen.query(CommandList)
+            if results and results.first().option_count:
+                break
         await pilot.press("enter")
         await pilot.pause()
         assert app.mode is Mode.DOCK

@@ -529,3 +529,40 @@ async def test_names_get_the_room_the_terminal_has_and_cursor_survives_resize(
         await pilot.pause()
         assert cell(app, "s1", "name").plain == system.by_id("s1").name
         assert app.table.highlighted_key == "s3"
+
+
+async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
+    fav_path: Path, tmp_path: Path
+) -> None:
+    """Stale-while-revalidate: the cache is on screen while the live fetch is still out."""
+    import asyncio
+
+    import httpx
+
+    from bikefinder.core.source import SystemSource
+
+    system = FakeSystem()
+    cache_root = tmp_path / "cache"
+    first = make_app(system, favourites_path=fav_path, cache=FeedCache(GBFS_URL, cache_root))
+    async with first.run_test(size=SIZE) as pilot:
+        await settle(first, pilot)
+    system.by_id(system.stations[0].station_id).bikes += 5  # live data moved on since
+    network_answers = asyncio.Event()
+
+    async def slow_network(request: httpx.Request) -> httpx.Response:
+        await network_answers.wait()
+        return system.handle(request)
+
+    source = SystemSource(gbfs_url=GBFS_URL, transport=httpx.MockTransport(slow_network))
+    app = make_app(source=source, favourites_path=fav_path,
+                   cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.snapshot is not None and app.snapshot.from_cache
+        assert app.table.row_count == 23
+        assert (app.header_state().freshness or "").startswith("CACHED data")
+        cached_bikes = app.snapshot.stations[0].status.bikes
+        network_answers.set()
+        await settle(app, pilot)
+        assert not app.snapshot.from_cache
+        assert app.snapshot.stations[0].status.bikes == cached_bikes + 5

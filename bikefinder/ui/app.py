@@ -159,6 +159,11 @@ class BikefinderApp(App[int]):
         self._show_message(Text(f"Loading {self._system_name()} …", style="bold"))
         self._update_header()
         self.set_interval(1.0, self.tick)
+        # Stale-while-revalidate: the last known data (marked with its age) at once,
+        # replaced in place when the live fetch below answers.
+        cached = self._feeds.load_cached()
+        if cached is not None:
+            self.post_message(SnapshotLoaded(cached))
         self.start_refresh()
 
     async def on_unmount(self) -> None:

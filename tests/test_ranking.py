@@ -79,3 +79,20 @@ def test_compass_point_wraps() -> None:
         compass_point(359.0) == "N" and compass_point(22.4) == "N" and compass_point(22.6) == "NE"
     )
     assert compass_point(-90) == "W"
+
+
+@pytest.mark.parametrize("threshold", [0, 10**9], ids=["numpy", "python"])
+def test_both_backends_rank_identically(threshold: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    grid = [(48.85 + 0.001 * rng.randint(-20, 20), 2.35 + 0.001 * rng.randint(-20, 20))
+            for _ in range(3000)]  # fmt: skip  # many exact ties
+    keep = [rng.random() < 0.7 for _ in grid]
+    reference = sorted(
+        (i for i in range(len(grid)) if keep[i]),
+        key=lambda i: (haversine_m(48.85, 2.35, *grid[i]), i),
+    )[:25]
+    monkeypatch.setattr("bikefinder.core.ranking.NUMPY_THRESHOLD", threshold)
+    index = StationIndex(make_stations(grid))
+    ranked = index.nearest(48.85, 2.35, 25, keep)
+    assert [int(r.station.station_id) for r in ranked] == reference
+    assert all(isinstance(r.distance_m, float) for r in ranked)

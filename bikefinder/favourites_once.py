@@ -10,8 +10,6 @@ status is 1 with one line on stderr. The station fields are those of the ranked
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -31,6 +29,7 @@ from bikefinder.core.models import RankedStation, Snapshot, Station
 from bikefinder.core.output import (
     STATION_FIELDS,
     bikes_cell,
+    csv_text,
     dumps_terminal_safe,
     format_count,
     format_distance,
@@ -225,24 +224,14 @@ def to_json(
 
 
 def to_csv(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    records = []
     for system in systems:
         for row in rows_for(system, near):
             record = row.record(near)
             for text_field in ("name", "system_name", "error"):
                 record[text_field] = clean(record[text_field], 500) if record[text_field] else None
-            writer.writerow({key: _csv_cell(value) for key, value in record.items()})
-    return buffer.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+            records.append(record)
+    return csv_text(CSV_FIELDS, records)
 
 
 def to_table(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:

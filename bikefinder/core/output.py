@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,13 +103,21 @@ def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
 
 
 def to_csv(ranked: Sequence[RankedStation]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=STATION_FIELDS, lineterminator="\n")
-    writer.writeheader()
+    records = []
     for item in ranked:
-        row = station_record(item)
-        row["name"] = clean(row["name"], 500)
-        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        record = station_record(item)
+        record["name"] = clean(record["name"], 500)
+        records.append(record)
+    return csv_text(STATION_FIELDS, records)
+
+
+def csv_text(fieldnames: Sequence[str], records: Iterable[dict[str, Any]]) -> str:
+    """CSV with a header row; unknown values empty, booleans ``true``/``false`` as in JSON."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({key: _csv_cell(value) for key, value in record.items()})
     return buffer.getvalue()
 
 

@@ -14,13 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
-from bikefinder.core.errors import FeedError, UsageError
+from bikefinder.core.errors import FeedError
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
 from bikefinder.core.output import format_distance, to_csv, to_json, to_table
 from bikefinder.core.ranking import StationIndex
-from bikefinder.core.source import SystemSource, remember_loaded_system, resolve_source
+from bikefinder.core.source import (
+    SystemSource,
+    remember_loaded_system,
+    resolve_source,
+    start_point,
+)
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
@@ -51,9 +56,7 @@ async def run_once(options: Options) -> int:
     source = resolve_source(
         options.system, options.near, demo=options.demo, client_id=options.client_id
     )
-    near = options.near or (DEMO_NEAR if source.is_demo else None)
-    if near is None:
-        raise UsageError("--near LAT,LON is required")
+    near, near_note = start_point(source, options.near, DEMO_NEAR)
     cache = None if source.is_demo else FeedCache(source.gbfs_url)
     async with make_http_client(options.client_id, source.headers, source.transport) as http:
         feeds = SystemFeeds(
@@ -71,9 +74,9 @@ async def run_once(options: Options) -> int:
             )
         try:
             if options.watch_s is None:
-                emit(render(snapshot, ranked, near, source, options))
+                emit(render(snapshot, ranked, near, source, options, near_note=near_note))
             else:
-                await watch(feeds, snapshot, near, source, options)
+                await watch(feeds, snapshot, near, source, options, near_note)
         except BrokenPipeError:
             # The reader went away (``| head``, a closed status bar): not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -100,6 +103,7 @@ async def watch(
     near: tuple[float, float],
     source: SystemSource,
     options: Options,
+    near_note: str | None = None,
 ) -> None:
     """One JSON line per refresh, for status bars; a failed refresh repeats the last
     data marked stale, with the error."""
@@ -108,7 +112,18 @@ async def watch(
     error: str | None = None
     while True:
         ranked = index.nearest(near[0], near[1], options.limit)
-        emit(render(snapshot, ranked, near, source, options, error=error, one_line=True))
+        emit(
+            render(
+                snapshot,
+                ranked,
+                near,
+                source,
+                options,
+                error=error,
+                one_line=True,
+                near_note=near_note,
+            )
+        )
         await asyncio.sleep(options.watch_s)
         try:
             fresh = await feeds.refresh()
@@ -135,8 +150,10 @@ def render(
     *,
     error: str | None = None,
     one_line: bool = False,
+    near_note: str | None = None,
 ) -> str:
-    """The ranked list as table, JSON (``stale`` / ``data_age_s`` when not live) or CSV."""
+    """The ranked list as table, JSON (``stale`` / ``data_age_s`` when not live) or CSV;
+    ``near_note`` says the point is not the rider's (``"system centre"``)."""
     stale = snapshot.from_cache or error is not None
     if options.output_format == "json":
         extra: dict[str, Any] = {"stale": stale}
@@ -148,6 +165,8 @@ def render(
             extra["demo"] = source.demo_label
         if source.chosen_by:
             extra["chosen_by"] = source.chosen_by
+        if near_note:
+            extra["near_is"] = near_note
         return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2)
     if options.output_format == "csv":
         return to_csv(ranked)
@@ -160,7 +179,8 @@ def render(
     elif stale:
         age = data_age_s(snapshot)
         header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
-    header += f"; nearest to {near[0]:.5f},{near[1]:.5f}"
+    where = f"the {near_note} " if near_note else ""
+    header += f"; nearest to {where}{near[0]:.5f},{near[1]:.5f}"
     if ranked:
         header += f" is {format_distance(ranked[0].distance_m)} away"
     return to_table(snapshot, ranked, header)

@@ -542,6 +542,7 @@ class _Keys:
     names: frozenset[str]
     locations: frozenset[str]
     tokens: frozenset[str]
+    country: str
 
 
 class Catalog:
@@ -604,18 +605,49 @@ class Catalog:
         raise UnknownSystemError(text, self.suggest(text))
 
     def search(self, query: str = "") -> list[CatalogEntry]:
-        """Entries whose id, name, aliases or location contain every word of ``query``."""
+        """Entries whose id, name, aliases or location contain every word of ``query``
+        (a word may also be a two-letter country code: "no", "FR")."""
+        matches = sorted(self._matches(query), key=lambda m: (m[0], *_list_order(m[1])))
+        return [entry for _, entry in matches]
+
+    def search_near(
+        self, query: str, lat: float, lon: float
+    ) -> list[tuple[CatalogEntry, float | None]]:
+        """:meth:`search` for a picker: each match with its distance (km) from the point,
+        nearest first within each match level, systems of unknown position last."""
+        from bikefinder.core.ranking import haversine_m
+
+        rows: list[tuple[int, float | None, CatalogEntry]] = []
+        for rank, entry in self._matches(query):
+            centre = self.centre_of(entry)
+            distance_km = haversine_m(lat, lon, *centre) / 1000 if centre else None
+            rows.append((rank, distance_km, entry))
+        rows.sort(key=lambda r: (r[0], r[1] is None, r[1] or 0.0, *_list_order(r[2])))
+        return [(entry, distance_km) for _, distance_km, entry in rows]
+
+    def _matches(self, query: str) -> list[tuple[int, CatalogEntry]]:
+        """(match level, entry) for every entry matching ``query``; all at level 0 if empty."""
         wanted = fold(query)
         if not wanted:
-            return sorted(self.entries, key=_list_order)
+            return [(0, entry) for entry in self.entries]
         found: dict[int, tuple[int, CatalogEntry]] = {}
-        for rank, level in enumerate(_LEVELS):
+        for rank, level in enumerate(_SEARCH_LEVELS):
             for keys in self._keys:
                 if id(keys.entry) not in found and level(keys, wanted):
                     found[id(keys.entry)] = (rank, keys.entry)
-        return [
-            entry for _, entry in sorted(found.values(), key=lambda f: (f[0], *_list_order(f[1])))
-        ]
+        return list(found.values())
+
+    def centre_of(self, entry: CatalogEntry) -> tuple[float, float] | None:
+        """Where the system is: its curated or Citybikes centre, else the centre of its
+        stations when it was loaded before; ``None`` if unknown."""
+        if entry.centre is not None:
+            return entry.centre
+        coverage = self._coverage_by_url.get(entry.gbfs_url)
+        return coverage.centre if coverage is not None else None
+
+    @cached_property
+    def _coverage_by_url(self) -> dict[str, Coverage]:
+        return {coverage.gbfs_url: coverage for coverage in self.coverages}
 
     def suggest(self, query: str, count: int = SUGGESTIONS) -> list[CatalogEntry]:
         """The closest names, for an unknown ``--system``."""
@@ -699,6 +731,7 @@ def _entry_keys(entry: CatalogEntry) -> _Keys:
         names=frozenset(names - {""}),
         locations=frozenset(locations),
         tokens=frozenset(tokens),
+        country=fold(entry.country),
     )
 
 
@@ -710,7 +743,16 @@ def _by_prefixes(keys: _Keys, wanted: str) -> bool:
     return all(any(token.startswith(word) for token in keys.tokens) for word in wanted.split())
 
 
+def _by_prefixes_or_country(keys: _Keys, wanted: str) -> bool:
+    return all(
+        word == keys.country or any(token.startswith(word) for token in keys.tokens)
+        for word in wanted.split()
+    )
+
+
 _LEVELS = (_by_exact_key, _by_prefixes)
+#: Listing and picking also match country codes; resolving a --system name does not.
+_SEARCH_LEVELS = (_by_exact_key, _by_prefixes_or_country)
 
 
 def _narrow(candidates: Sequence[CatalogEntry]) -> CatalogEntry | None:

@@ -18,6 +18,7 @@ import httpx
 
 from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
 from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
     from bikefinder.core.catalog import Catalog, CatalogEntry
@@ -38,6 +39,8 @@ class SystemSource:
     system_id: str | None = None
     #: Why this system, when the rider did not name it: "chosen from --near 48.85000,2.35000".
     chosen_by: str | None = None
+    #: Where the system is (catalog centre or learned coverage), when known.
+    centre: tuple[float, float] | None = None
 
     @property
     def is_demo(self) -> bool:
@@ -85,7 +88,10 @@ def resolve_source(
         )
     catalog = catalog if catalog is not None else user_catalog()
     if system is not None:
-        return source_for_entry(catalog.resolve(system), client_id=client_id, config=config)
+        entry = catalog.resolve(system)
+        return source_for_entry(
+            entry, client_id=client_id, config=config, centre=catalog.centre_of(entry)
+        )
     assert near is not None
     nearest = catalog.nearest(*near)
     return source_for_entry(
@@ -93,6 +99,7 @@ def resolve_source(
         client_id=client_id,
         config=config,
         chosen_by=f"chosen from --near {near[0]:.5f},{near[1]:.5f}",
+        centre=nearest.entry.centre,
     )
 
 
@@ -110,8 +117,10 @@ def source_for_entry(
     client_id: str | None = None,
     config: Config | None = None,
     chosen_by: str | None = None,
+    centre: tuple[float, float] | None = None,
 ) -> SystemSource:
-    """A catalog entry plus the request headers it needs.
+    """A catalog entry plus the request headers it needs (``centre`` defaults to the
+    entry's own).
 
     Entur asks for ``ET-Client-Name``; urbansharing's ``Client-Identifier`` is sent by the
     HTTP client anyway. Systems whose feed needs a key (systems.csv authentication
@@ -139,7 +148,47 @@ def source_for_entry(
         headers=headers,
         system_id=None if entry.source == LEARNED else entry.system_id,
         chosen_by=chosen_by,
+        centre=centre if centre is not None else entry.centre,
     )
+
+
+#: How the header and ``--once`` describe a starting point that is not the rider's.
+SYSTEM_CENTRE = "system centre"
+
+
+def start_point(
+    source: SystemSource,
+    near: tuple[float, float] | None,
+    demo_near: tuple[float, float],
+) -> tuple[tuple[float, float], str | None]:
+    """Where to rank stations from, and a note when that is not where the rider is.
+
+    ``--near`` wins; the demo starts at its own point; otherwise the system's centre
+    (from the catalog, or learned from an earlier load), noted as ``"system centre"``.
+    Without any of these it is a :class:`UsageError`.
+    """
+    if near is not None:
+        return near, None
+    if source.is_demo:
+        return demo_near, None
+    centre = source.centre or _learned_centre(source.gbfs_url)
+    if centre is not None:
+        return centre, SYSTEM_CENTRE
+    message = "--near LAT,LON is required (where you are, e.g. 48.85,2.35)"
+    if source.label:
+        message += f"; the catalog does not know where {clean(source.label, 60)} is"
+    raise UsageError(message)
+
+
+def _learned_centre(gbfs_url: str) -> tuple[float, float] | None:
+    """The centre of a system's stations from an earlier load (``coverage.json``)."""
+    from bikefinder.core.catalog import COVERAGE_FILE, load_coverages
+    from bikefinder.core.paths import cache_dir
+
+    for coverage in load_coverages(cache_dir() / COVERAGE_FILE):
+        if coverage.gbfs_url == gbfs_url:
+            return coverage.centre
+    return None
 
 
 def _key_needed(entry: CatalogEntry, missing: list[str], config_path: Path | None) -> str:

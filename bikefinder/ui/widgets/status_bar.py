@@ -28,6 +28,10 @@ class HeaderState:
     problem: str | None = None
     #: A quiet second line when there is no problem: counts, the active filter.
     detail: str = ""
+    #: Set when the point is not the rider's position, e.g. ``"system centre"``.
+    near_note: str | None = None
+    #: How the system was chosen when the rider did not name it (starts the quiet line).
+    chosen_by: str | None = None
 
 
 def header_text(state: HeaderState) -> Group:
@@ -37,7 +41,10 @@ def header_text(state: HeaderState) -> Group:
     top.add_column(justify="right", no_wrap=True)
     left = Text()
     left.append(clean(state.system_name, 50), style="bold")
-    left.append(f" · near {state.near[0]:.5f}, {state.near[1]:.5f} · looking for ")
+    left.append(f" · near {state.near[0]:.5f}, {state.near[1]:.5f}")
+    if state.near_note:
+        left.append(f" ({clean(state.near_note, 30)})", style="italic")
+    left.append(" · looking for ")
     left.append(f" {state.mode.label} ", style="bold reverse")
     left.append(" · ")
     left.append("favourites" if state.favourites_view else "all stations", style="bold")
@@ -49,7 +56,9 @@ def header_text(state: HeaderState) -> Group:
         second = Text(f" {clean(state.problem, 400)} ", style=style, no_wrap=True)
         second.overflow = "ellipsis"
     else:
-        second = Text(state.detail, style="dim", no_wrap=True, overflow="ellipsis")
+        parts = [clean(state.chosen_by, 80)] if state.chosen_by else []
+        parts += [state.detail] if state.detail else []
+        second = Text(" · ".join(parts), style="dim", no_wrap=True, overflow="ellipsis")
     return Group(top, second)
 
 

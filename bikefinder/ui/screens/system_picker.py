@@ -1,0 +1,345 @@
+"""The system picker (``s``): search the catalog as you type; Enter switches system.
+
+The screen only chooses: it dismisses with a ready :class:`SystemSource` (catalog
+headers, client id, centre) and the app reloads itself for it in place. Where the
+catalog, transport and feed cache come from is a :class:`SystemSwitching`, so tests
+run on a small catalog behind a mock transport. Ordering, distances and the starting
+point after a switch are pure functions here, tested without Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import ClassVar
+
+import httpx
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from bikefinder.core.cache import FeedCache
+from bikefinder.core.catalog import (
+    CITYBIKES_PREFIX,
+    LEARNED,
+    Catalog,
+    CatalogEntry,
+    CitybikesNetwork,
+    is_citybikes_network_id,
+)
+from bikefinder.core.errors import BikefinderError
+from bikefinder.core.loader import system_label_for
+from bikefinder.core.ranking import haversine_m
+from bikefinder.core.source import SYSTEM_CENTRE, SystemSource, is_url, source_for_entry
+from bikefinder.core.text import clean
+
+#: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
+MAX_ROWS = 200
+#: A rider further than this from a system's centre is not in it: start at the centre.
+FAR_FROM_SYSTEM_KM = 50.0
+#: The note when the point is neither the rider's nor a known system centre.
+DEMO_POINT = "demo point"
+
+
+def _user_catalog() -> Catalog:
+    from bikefinder.core.source import user_catalog
+
+    return user_catalog()
+
+
+@dataclass(frozen=True, slots=True)
+class SystemSwitching:
+    """Where the picker's systems come from and how the app reaches them.
+
+    ``catalog`` is a catalog or a function loading one (the user's, by default: read
+    off the UI thread). ``transport`` is for tests; ``use_cache`` and ``cache_root``
+    give a switched-to system the same feed cache (last known data) as at start-up.
+    """
+
+    catalog: Catalog | Callable[[], Catalog] = _user_catalog
+    transport: httpx.AsyncBaseTransport | None = None
+    use_cache: bool = True
+    cache_root: Path | None = None
+
+    def source_for(
+        self, entry: CatalogEntry, catalog: Catalog, client_id: str | None
+    ) -> SystemSource:
+        """The entry with its request headers and centre; a :class:`BikefinderError` if
+        it needs a key the config does not have."""
+        source = source_for_entry(entry, client_id=client_id, centre=catalog.centre_of(entry))
+        return replace(source, transport=self.transport) if self.transport else source
+
+    def cache_for(self, source: SystemSource) -> FeedCache | None:
+        if source.is_demo or not self.use_cache:
+            return None
+        return FeedCache(source.gbfs_url, self.cache_root)
+
+
+@dataclass(frozen=True, slots=True)
+class PickerRow:
+    """One listed system and how far its centre is from the point, if known."""
+
+    entry: CatalogEntry
+    distance_km: float | None
+
+
+def typed_entry(query: str) -> CatalogEntry | None:
+    """A system the catalog need not list: a pasted gbfs.json URL or ``citybikes:<id>``."""
+    text = query.strip()
+    if is_url(text):
+        return CatalogEntry(
+            system_id=text, name=system_label_for(text), gbfs_url=text, source=LEARNED
+        )
+    if text.casefold().startswith(CITYBIKES_PREFIX):
+        network_id = text[len(CITYBIKES_PREFIX) :].strip()
+        if is_citybikes_network_id(network_id):
+            return CitybikesNetwork(network_id=network_id).to_entry()
+    return None
+
+
+def picker_rows(
+    catalog: Catalog, query: str, near: tuple[float, float], limit: int = MAX_ROWS
+) -> tuple[list[PickerRow], int]:
+    """The first ``limit`` matches (nearest first within each match level) and how many
+    matched in all. A typed URL or ``citybikes:<id>`` the catalog lacks comes first."""
+    matches = [PickerRow(entry, km) for entry, km in catalog.search_near(query, *near)]
+    extra = typed_entry(query)
+    if extra is not None and all(row.entry.gbfs_url != extra.gbfs_url for row in matches):
+        centre = catalog.centre_of(extra)
+        km = haversine_m(*near, *centre) / 1000 if centre else None
+        matches.insert(0, PickerRow(extra, km))
+    return matches[:limit], len(matches)
+
+
+def format_km(distance_km: float | None) -> str:
+    """``"<1 km"``, ``"12 km"``, ``"1,234 km"``; empty when unknown."""
+    if distance_km is None:
+        return ""
+    return "<1 km" if distance_km < 1 else f"{distance_km:,.0f} km"
+
+
+def point_for_system(
+    source: SystemSource,
+    rider_near: tuple[float, float] | None,
+    current_near: tuple[float, float],
+    current_note: str | None,
+) -> tuple[tuple[float, float], str | None]:
+    """Where to rank from after switching to ``source``, and the header's note.
+
+    The rider's own point while the system plausibly covers it (or where it is is
+    unknown); else the system's centre; else the point in use, noted as not the rider's.
+    """
+    centre = source.centre
+    if rider_near is not None and (
+        centre is None or haversine_m(*rider_near, *centre) / 1000 <= FAR_FROM_SYSTEM_KM
+    ):
+        return rider_near, None
+    if centre is not None:
+        return centre, SYSTEM_CENTRE
+    return current_near, current_note or DEMO_POINT
+
+
+class SystemPickerScreen(ModalScreen[SystemSource | None]):
+    """Type to filter; arrows move; Enter chooses (dismisses with the source); Escape
+    cancels (dismisses with ``None``). A system that cannot be used (it needs an API key)
+    is explained on the screen, which stays open."""
+
+    DEFAULT_CSS = """
+    SystemPickerScreen {
+        align: center middle;
+    }
+    #picker {
+        width: 96%;
+        height: 90%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    #picker-title {
+        text-style: bold;
+        height: 1;
+    }
+    #picker-summary, #picker-error {
+        height: auto;
+        padding: 0 1;
+    }
+    #picker-summary {
+        color: $text-muted;
+    }
+    #picker-error {
+        color: $text-error;
+        text-style: bold;
+    }
+    #picker-table {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("enter", "choose", "Choose", show=True, priority=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+    ]
+
+    def __init__(
+        self,
+        switching: SystemSwitching,
+        near: tuple[float, float],
+        *,
+        client_id: str | None = None,
+        current_url: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.switching = switching
+        self.near = near
+        self.client_id = client_id
+        self.current_url = current_url
+        self.catalog: Catalog | None = None
+        self.rows: list[PickerRow] = []
+        self.total = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static("Choose a bike-share system", id="picker-title")
+            yield Input(
+                placeholder="name, city, id or country code (FR, NO, US)", id="picker-query"
+            )
+            yield Static("Loading the catalog …", id="picker-summary")
+            yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="picker-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.can_focus = False  # typing always goes to the search box
+        for key, label in (
+            ("name", "System"),
+            ("location", "Location"),
+            ("country", "Country"),
+            ("versions", "GBFS"),
+            ("distance", "Distance"),
+            ("id", "Id"),
+        ):
+            table.add_column(label, key=key)
+        self.query_one("#picker-error", Static).display = False
+        self.query_one(Input).focus()
+        if isinstance(self.switching.catalog, Catalog):
+            self.catalog_ready(self.switching.catalog)
+        else:
+            self._load_catalog(self.switching.catalog)
+
+    @work(thread=True, exit_on_error=False, group="catalog")
+    def _load_catalog(self, load: Callable[[], Catalog]) -> None:
+        """Reading and indexing ~1,500 systems takes ~0.1 s: not on the UI thread."""
+        try:
+            catalog = load()
+        except (OSError, BikefinderError) as exc:
+            self.app.call_from_thread(self.show_error, f"Cannot read the system catalog: {exc}")
+            return
+        self.app.call_from_thread(self.catalog_ready, catalog)
+
+    def catalog_ready(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.show_matches(self.query_one(Input).value)
+
+    # -- listing ---------------------------------------------------------------------
+
+    @on(Input.Changed, "#picker-query")
+    def _query_changed(self, event: Input.Changed) -> None:
+        self.show_error(None)
+        self.show_matches(event.value)
+
+    def show_matches(self, query: str) -> None:
+        """List the matches for ``query``, the best first, and say how many there are."""
+        if self.catalog is None:
+            return
+        self.rows, self.total = picker_rows(self.catalog, query, self.near)
+        table = self.query_one(DataTable)
+        table.clear()
+        for index, row in enumerate(self.rows):
+            table.add_row(*self._cells(row), key=str(index))
+        if self.rows:
+            table.move_cursor(row=0)
+        self.query_one("#picker-summary", Static).update(self._summary(query))
+
+    def _cells(self, row: PickerRow) -> tuple[Text, ...]:
+        entry = row.entry
+        current = entry.gbfs_url == self.current_url
+        name = Text("● " if current else "  ", style="bold green")
+        name.append(clean(entry.name, 40) or entry.system_id, style="bold" if current else "")
+        return (
+            name,
+            Text(clean(entry.location, 30)),
+            Text(clean(entry.country, 3)),
+            Text(clean(", ".join(entry.versions), 16), style="dim"),
+            Text(format_km(row.distance_km), justify="right"),
+            Text(clean(entry.system_id, 32), style="dim"),
+        )
+
+    def _summary(self, query: str) -> Text:
+        shown = len(self.rows)
+        more = f"; the first {shown} shown, type to narrow" if self.total > shown else ""
+        if not query.strip():
+            return Text(
+                f"{self.total:,} systems, nearest to {self.near[0]:.4f}, {self.near[1]:.4f} "
+                f"first{more}. ↑↓ move · Enter chooses · Escape cancels"
+            )
+        if not self.rows:
+            text = Text("No system matches ")
+            text.append(clean(query, 60), style="bold")
+            text.append(
+                ". Try a city, a country code or an id; paste a gbfs.json URL; "
+                "bikefinder --update-catalog adds every Citybikes network."
+            )
+            return text
+        plural = "es" if self.total != 1 else ""
+        return Text(f"{self.total:,} match{plural}{more}. Enter chooses · Escape cancels")
+
+    def show_error(self, message: str | None) -> None:
+        error = self.query_one("#picker-error", Static)
+        error.update(Text(clean(message, 400)) if message else "")
+        error.display = bool(message)
+
+    # -- keys ------------------------------------------------------------------------
+
+    def action_move(self, rows: int) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.move_cursor(row=min(max(0, table.cursor_row + rows), table.row_count - 1))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#picker-query")
+    def _query_submitted(self) -> None:
+        self.action_choose()
+
+    def action_choose(self) -> None:
+        """Choose the highlighted system."""
+        table = self.query_one(DataTable)
+        if self.catalog is None or not self.rows:
+            self.app.bell()
+            return
+        self.choose(self.rows[table.cursor_row])
+
+    @on(DataTable.RowSelected, "#picker-table")
+    def _row_clicked(self, event: DataTable.RowSelected) -> None:
+        self.choose(self.rows[int(str(event.row_key.value))])
+
+    def choose(self, row: PickerRow) -> None:
+        assert self.catalog is not None
+        try:
+            source = self.switching.source_for(row.entry, self.catalog, self.client_id)
+        except BikefinderError as exc:
+            self.app.bell()
+            self.show_error(str(exc))
+            return
+        self.dismiss(source)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bikefinder.core import favourites as favourites_module
+from bikefinder.core.alerts import Watch, WatchKind
 from bikefinder.core.favourites import (
     Favourite,
     FavouritesStore,
@@ -472,3 +473,94 @@ def test_concurrent_processes_lose_nothing(path: Path) -> None:
 def test_parse_favourites_reports_newer_version_separately() -> None:
     parsed = parse_favourites(b'{"version": 99, "favourites": "who knows"}')
     assert parsed.newer_version == 99 and parsed.problem is None and parsed.favourites == []
+
+
+# -- watches (issue 7): optional, additive, same file rules ---------------------------
+
+BIKES_2 = Watch(WatchKind.BIKES, 2)
+
+
+def test_old_files_without_watches_load_unchanged_and_stay_watch_free(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    old = {"version": 1, "favourites": [fav("1").to_record(), fav("2").to_record()]}
+    path.write_text(json.dumps(old))
+    assert saved(path) == [fav("1"), fav("2")]
+    assert all(f.watch is None for f in saved(path))
+    FavouritesStore(path).add(fav("3"))
+    records = json.loads(path.read_text("utf-8"))["favourites"]
+    assert [sorted(record) for record in records] == [sorted(old["favourites"][0])] * 3
+    assert "watch" not in records[0]
+
+
+def test_set_watch_makes_a_favourite_and_round_trips(path: Path) -> None:
+    store = FavouritesStore(path)
+    store.set_watch(fav("1"), BIKES_2)
+    assert store.get(PARIS, "1") == Favourite(**{**vars_of(fav("1")), "watch": BIKES_2})
+    assert store.get(PARIS, "2") is None
+    record = json.loads(path.read_text("utf-8"))["favourites"][0]
+    assert record["watch"] == {"kind": "bikes", "at_least": 2}
+    assert saved(path)[0].watch == BIKES_2
+    assert json.loads(path.read_text("utf-8"))["version"] == 1  # additive: same schema
+
+
+def vars_of(favourite: Favourite) -> dict[str, object]:
+    return {name: getattr(favourite, name) for name in Favourite.__slots__}
+
+
+def test_set_watch_on_a_favourite_keeps_its_entry_and_none_removes_only_the_watch(
+    path: Path,
+) -> None:
+    store = FavouritesStore(path)
+    store.add(fav("1", name="Original name"))
+    store.set_watch(fav("1", name="Renamed since"), Watch(WatchKind.DOCKS, 4))
+    (entry,) = saved(path)
+    assert entry.name == "Original name" and entry.watch == Watch(WatchKind.DOCKS, 4)
+    store.set_watch(fav("1"), None)
+    (entry,) = saved(path)
+    assert entry.name == "Original name" and entry.watch is None
+    store.set_watch(fav("9"), None)  # removing a watch never adds a favourite
+    assert [f.station_id for f in saved(path)] == ["1"]
+
+
+def test_removing_a_favourite_removes_its_watch(path: Path) -> None:
+    store = FavouritesStore(path)
+    store.set_watch(fav("1"), BIKES_2)
+    assert store.toggle(fav("1")) is False
+    assert saved(path) == []
+    store.add(fav("1"))
+    assert saved(path)[0].watch is None
+
+
+def test_two_instances_keep_each_others_watches(path: Path) -> None:
+    first, second = FavouritesStore(path), FavouritesStore(path)
+    first.load()
+    second.load()
+    first.set_watch(fav("1"), BIKES_2)
+    second.set_watch(fav("2"), Watch(WatchKind.EBIKES, 1))
+    second.add(fav("3"))
+    assert {f.station_id: f.watch for f in saved(path)} == {
+        "1": BIKES_2,
+        "2": Watch(WatchKind.EBIKES, 1),
+        "3": None,
+    }
+
+
+def test_invalid_watch_keeps_the_favourite_and_saves_the_original_aside(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    bad = {**fav("1").to_record(), "watch": {"kind": "cars", "at_least": -1}}
+    good = {**fav("2").to_record(), "watch": {"kind": "docks", "at_least": 3}}
+    original = json.dumps({"version": 1, "favourites": [bad, good]})
+    path.write_text(original)
+    store = FavouritesStore(path)
+    assert [(f.station_id, f.watch) for f in store.load()] == [
+        ("1", None),
+        ("2", Watch(WatchKind.DOCKS, 3)),
+    ]
+    (notice,) = store.take_notices()
+    assert "without 1 invalid watch" in notice and "saved as" in notice
+    (aside,) = aside_copies(path)
+    assert aside.read_text() == original  # nothing lost: the original is kept
+    assert [(f.station_id, f.watch) for f in saved(path)] == [
+        ("1", None),
+        ("2", Watch(WatchKind.DOCKS, 3)),
+    ]

@@ -3,7 +3,11 @@
 The file (``favourites_path()`` unless told otherwise) looks like::
 
     {"version": 1, "favourites": [{"gbfs_url": ..., "system_id": ..., "system_name": ...,
-                                   "station_id": ..., "name": ..., "added_at": ...}]}
+                                   "station_id": ..., "name": ..., "added_at": ...,
+                                   "watch": {"kind": "bikes", "at_least": 2}}]}
+
+``watch`` (see :mod:`bikefinder.core.alerts`) is optional: files without it load
+unchanged, and a favourite without a watch is written without the key.
 
 A favourite is identified by ``(gbfs_url, station_id)``, so stations of several systems
 live side by side. What the store promises:
@@ -31,11 +35,12 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bikefinder.core.alerts import Watch
 from bikefinder.core.paths import favourites_path
 
 try:  # POSIX only; elsewhere the store works without inter-process locking.
@@ -70,21 +75,27 @@ class Favourite:
     station_id: str
     name: str
     added_at: str  # ISO-8601
+    #: Notify when this station reaches a count (``None``: no watch).
+    watch: Watch | None = None
 
     @property
     def key(self) -> Key:
         """The identity of a favourite: which system, which station."""
         return (self.gbfs_url, self.station_id)
 
-    def to_record(self) -> dict[str, str]:
-        return {name: getattr(self, name) for name in _FIELDS}
+    def to_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {name: getattr(self, name) for name in _FIELDS}
+        if self.watch is not None:
+            record["watch"] = self.watch.to_record()
+        return record
 
     @classmethod
     def from_record(cls, record: Any) -> Favourite | None:
         """A favourite from its JSON object, or ``None`` if the object is not a valid one.
 
         ``gbfs_url`` and ``station_id`` must be non-empty strings; the other fields must be
-        strings when present (missing ones become ``""``); unknown keys are ignored.
+        strings when present (missing ones become ``""``); unknown keys are ignored. An
+        invalid ``watch`` is dropped (see :func:`has_bad_watch`), the favourite kept.
         """
         if not isinstance(record, dict):
             return None
@@ -93,15 +104,24 @@ class Favourite:
             return None
         if not all(values[name].strip() for name in _REQUIRED):
             return None
-        return cls(**values)
+        return cls(**values, watch=Watch.from_record(record.get("watch")))
+
+
+def has_bad_watch(record: Any) -> bool:
+    """Whether a favourite's JSON object has a ``watch`` that is not a valid one."""
+    watch = record.get("watch") if isinstance(record, dict) else None
+    return watch is not None and Watch.from_record(watch) is None
 
 
 @dataclass(frozen=True, slots=True)
 class _Change:
-    """One add (``favourite`` set) or remove (``favourite`` is ``None``) of ``key``."""
+    """One add (``favourite`` set) or remove (``favourite`` is ``None``) of ``key``; with
+    ``set_watch``, the watch of ``key`` becomes ``favourite.watch`` (adding the favourite
+    if it is missing and the watch is not ``None``)."""
 
     key: Key
     favourite: Favourite | None
+    set_watch: bool = False
 
 
 @dataclass(slots=True)
@@ -110,6 +130,7 @@ class _Parsed:
 
     favourites: list[Favourite] = field(default_factory=list)
     skipped: int = 0
+    bad_watches: int = 0  # favourites kept, their invalid watch dropped
     problem: str | None = None  # why the whole file is unusable
     newer_version: int | None = None
 
@@ -163,14 +184,15 @@ def parse_favourites(raw: bytes) -> _Parsed:
 
 def _parse_records(records: list[Any]) -> _Parsed:
     by_key: dict[Key, Favourite] = {}
-    skipped = 0
+    skipped = bad_watches = 0
     for record in records:
         favourite = Favourite.from_record(record)
         if favourite is None:
             skipped += 1
         else:
+            bad_watches += has_bad_watch(record)
             by_key.setdefault(favourite.key, favourite)
-    return _Parsed(favourites=list(by_key.values()), skipped=skipped)
+    return _Parsed(favourites=list(by_key.values()), skipped=skipped, bad_watches=bad_watches)
 
 
 def render_favourites(favourites: Iterable[Favourite]) -> bytes:
@@ -259,8 +281,12 @@ class FavouritesStore:
         return [favourite for favourite in self.all() if favourite.gbfs_url == gbfs_url]
 
     def is_favourite(self, gbfs_url: str, station_id: str) -> bool:
+        return self.get(gbfs_url, station_id) is not None
+
+    def get(self, gbfs_url: str, station_id: str) -> Favourite | None:
+        """The favourite ``(gbfs_url, station_id)`` (with its watch), if there is one."""
         self._ensure_loaded()
-        return any(favourite.key == (gbfs_url, station_id) for favourite in self._favourites)
+        return next((f for f in self._favourites if f.key == (gbfs_url, station_id)), None)
 
     def take_notices(self) -> list[str]:
         """The notices so far, clearing them (so the UI shows each one once)."""
@@ -289,6 +315,11 @@ class FavouritesStore:
     def remove(self, gbfs_url: str, station_id: str) -> None:
         """Remove and save the favourite ``(gbfs_url, station_id)``, if there is one."""
         self._sync([_Change((gbfs_url, station_id), None)])
+
+    def set_watch(self, favourite: Favourite, watch: Watch | None) -> None:
+        """Give ``favourite`` this watch and save; a station that is no favourite yet
+        becomes one (unless ``watch`` is ``None``: removing a watch keeps the favourite)."""
+        self._sync([_Change(favourite.key, replace(favourite, watch=watch), set_watch=True)])
 
     # -- the file ------------------------------------------------------------------
 
@@ -398,7 +429,7 @@ class FavouritesStore:
             return _DiskState(parsed.favourites, writable=False, complete=False)
         if parsed.problem is not None:
             return self._set_aside(parsed.problem, parsed)
-        if parsed.skipped:
+        if parsed.skipped or parsed.bad_watches:
             return self._set_aside("", parsed)
         return _DiskState(parsed.favourites)
 
@@ -416,10 +447,15 @@ class FavouritesStore:
             self._notice(f"favourites file {self.path} was {problem}; moved aside to {aside}")
             return _DiskState([], complete=False)
         kept = len(parsed.favourites)
+        dropped = (
+            f" (without {_plural(parsed.bad_watches, 'invalid watch', 'invalid watches')})"
+            if parsed.bad_watches
+            else ""
+        )
         self._notice(
             f"favourites file {self.path}: skipped "
-            f"{_plural(parsed.skipped, 'invalid entry', 'invalid entries')} and kept {kept}; "
-            f"the original is saved as {aside}"
+            f"{_plural(parsed.skipped, 'invalid entry', 'invalid entries')} and kept {kept}"
+            f"{dropped}; the original is saved as {aside}"
         )
         return _DiskState(parsed.favourites, complete=False, salvaged=True)
 
@@ -440,7 +476,14 @@ def _apply(favourites: list[Favourite], changes: Iterable[_Change]) -> list[Favo
     for favourite in favourites:
         by_key.setdefault(favourite.key, favourite)
     for change in changes:
-        if change.favourite is None:
+        if change.set_watch and change.favourite is not None:
+            present = by_key.get(change.key)
+            watch = change.favourite.watch
+            if present is not None:
+                by_key[change.key] = replace(present, watch=watch)
+            elif watch is not None:
+                by_key[change.key] = change.favourite
+        elif change.favourite is None:
             by_key.pop(change.key, None)
         else:
             by_key.setdefault(change.key, change.favourite)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
-from bikefinder.core.errors import BikefinderError, FeedError, UsageError
+from bikefinder.core.errors import BikefinderError, FeedError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds, system_label_for
@@ -48,10 +49,20 @@ from bikefinder.core.ranking import (
     haversine_m,
     initial_bearing_deg,
 )
-from bikefinder.core.source import SystemSource, resolve_source
+from bikefinder.core.source import (
+    SystemSource,
+    remember_loaded_system,
+    resolve_source,
+    start_point,
+)
 from bikefinder.core.text import clean
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen, StationDetails
+from bikefinder.ui.screens.system_picker import (
+    SystemPickerScreen,
+    SystemSwitching,
+    point_for_system,
+)
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.station_table import RowDisplay, StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
@@ -61,7 +72,9 @@ if TYPE_CHECKING:
 
 DEFAULT_LIMIT = 20
 #: Actions that make no sense on the details screen (hidden from its footer).
-LIST_ONLY_ACTIONS = frozenset({"toggle_view", "start_filter", "cycle_mode", "clear_filter"})
+LIST_ONLY_ACTIONS = frozenset(
+    {"toggle_view", "start_filter", "cycle_mode", "clear_filter", "choose_system"}
+)
 
 
 def utc_now() -> datetime:
@@ -80,6 +93,7 @@ class BikefinderApp(App[int]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("m", "cycle_mode", "Mode"),
         Binding("r", "refresh", "Refresh"),
+        Binding("s", "choose_system", "System"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -96,12 +110,21 @@ class BikefinderApp(App[int]):
         cache: FeedCache | None = None,
         clock: Callable[[], datetime] = utc_now,
         local_tz: tzinfo | None = None,
+        near_note: str | None = None,
+        switching: SystemSwitching | None = None,
     ) -> None:
-        """``source.transport``, ``favourites``, ``cache`` and ``clock`` are the seams tests
-        inject; ``cache`` (if any) supplies the last known data when the network fails."""
+        """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
+        (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
+        any) supplies the last known data when the network fails. ``near_note`` says
+        ``near`` is not the rider's position (e.g. ``"system centre"``)."""
         super().__init__()
         self.source = source
         self.near = near
+        self.near_note = near_note
+        #: The rider's own position, kept across system switches (None: not known).
+        self.rider_near = near if near_note is None and not source.is_demo else None
+        self.switching = switching or SystemSwitching()
+        self._remembered_url: str | None = None
         self.favourites = favourites
         self.limit = limit
         self.language = language
@@ -142,29 +165,49 @@ class BikefinderApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        http = make_http_client(self.client_id, self.source.headers, self.source.transport)
-        self._http = http
-        self._feeds = SystemFeeds(
-            http,
-            self.source.gbfs_url,
-            language=self.language,
-            label=self.source.label,
-            cache=self.cache,
-        )
         self.favourites.load()
         self._show_store_notices()
         self.table.display = False
         self.others.display = False
         self.filter_bar.display = False
+        self.set_interval(1.0, self.tick)
+        self._open_system()
+
+    def _open_system(self) -> None:
+        """Start loading ``self.source`` (at start-up and after a switch)."""
+        self._http = make_http_client(self.client_id, self.source.headers, self.source.transport)
+        self._feeds = SystemFeeds(
+            self._http,
+            self.source.gbfs_url,
+            language=self.language,
+            label=self.source.label,
+            cache=self.cache,
+        )
         self._show_message(Text(f"Loading {self._system_name()} …", style="bold"))
         self._update_header()
-        self.set_interval(1.0, self.tick)
         # Stale-while-revalidate: the last known data (marked with its age) at once,
         # replaced in place when the live fetch below answers.
         cached = self._feeds.load_cached()
         if cached is not None:
             self.post_message(SnapshotLoaded(cached))
         self.start_refresh()
+
+    async def switch_system(
+        self, source: SystemSource, near: tuple[float, float], near_note: str | None
+    ) -> None:
+        """Show another system in place: the fetch under way is cancelled, the old HTTP
+        client closed; mode, favourites view and filter are kept."""
+        self.workers.cancel_group(self, "feeds")
+        old_http = self._http
+        self.source, self.near, self.near_note = source, near, near_note
+        self.cache = self.switching.cache_for(source)
+        self.snapshot, self._index, self._by_id, self._previous_status = None, None, {}, {}
+        self.displayed, self.failures = [], 0
+        self.last_error = self.last_error_brief = None
+        self.table.show([], self.mode)
+        self.table.display = self.others.display = False
+        self._open_system()
+        await old_http.aclose()
 
     async def on_unmount(self) -> None:
         await self._http.aclose()
@@ -198,7 +241,7 @@ class BikefinderApp(App[int]):
             cached = self._feeds.load_cached() if first_load else None
             if cached is not None:  # the last known data, marked as such, beats nothing
                 self.post_message(SnapshotLoaded(cached))
-            self.post_message(RefreshFailed(error, brief, first_load))
+            self.post_message(RefreshFailed(error, brief, first_load, self._feeds.gbfs_url))
             return
         self.post_message(SnapshotLoaded(snapshot))
 
@@ -214,6 +257,13 @@ class BikefinderApp(App[int]):
     def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
         previous = self.snapshot
         snapshot = message.snapshot
+        if snapshot.gbfs_url != self.source.gbfs_url:
+            return  # posted for the system shown before a switch
+        if not snapshot.from_cache and self._remembered_url != snapshot.gbfs_url:
+            # Learn where this system is, once per system per session, off the UI thread.
+            self._remembered_url = snapshot.gbfs_url
+            remember = partial(remember_loaded_system, self.source, snapshot)
+            self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
         if previous is None or snapshot.stations is not previous.stations:
             # New numbers (the loader returns the very same objects when nothing changed,
             # e.g. on HTTP 304): change markers compare with the data shown until now.
@@ -238,6 +288,8 @@ class BikefinderApp(App[int]):
 
     @on(RefreshFailed)
     def _refresh_failed(self, message: RefreshFailed) -> None:
+        if message.gbfs_url not in (None, self.source.gbfs_url):
+            return  # posted for the system shown before a switch
         self.failures += 1
         self.last_error = message.error
         self.last_error_brief = message.brief
@@ -343,7 +395,7 @@ class BikefinderApp(App[int]):
         wait_s = max(0.0, (self.next_refresh_at - self.clock()).total_seconds())
         text.append(
             f"Retrying in {wait_s:.0f} s (attempt {self.failures + 1}). "
-            "Press r to retry now, q to quit.",
+            "Press r to retry now, s to choose another system, q to quit.",
             style="dim",
         )
         self._show_message(text)
@@ -401,6 +453,8 @@ class BikefinderApp(App[int]):
             health=health,
             problem=problem,
             detail=self._detail_line(),
+            near_note=self.near_note,
+            chosen_by=self.source.chosen_by,
         )
 
     def _detail_line(self) -> str:
@@ -489,6 +543,20 @@ class BikefinderApp(App[int]):
         """Refresh now, whatever the timer says."""
         self.start_refresh()
 
+    def action_choose_system(self) -> None:
+        """Open the system picker; choosing a system reloads the view for it in place."""
+        if isinstance(self.screen, SystemPickerScreen):
+            return
+        picker = SystemPickerScreen(self.switching, self.near, client_id=self.client_id,
+                                    current_url=self.source.gbfs_url)  # fmt: skip
+        self.push_screen(picker, self._system_picked)
+
+    async def _system_picked(self, source: SystemSource | None) -> None:
+        if source is None or source.gbfs_url == self.source.gbfs_url:
+            return
+        near, note = point_for_system(source, self.rider_near, self.near, self.near_note)
+        await self.switch_system(source, near, note)
+
     def action_cycle_mode(self) -> None:
         """Any bike -> e-bike -> free dock."""
         self.set_mode(self.mode.next())
@@ -572,6 +640,11 @@ class BikefinderApp(App[int]):
         """Every action is in the command palette too (Ctrl+P)."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Refresh now", "Fetch the latest availability (r)", self.action_refresh)
+        if not isinstance(screen, DetailsScreen):
+            yield SystemCommand(
+                "Choose system…", "Search all known bike-share systems (s)",
+                self.action_choose_system,
+            )  # fmt: skip
         yield SystemCommand(
             "Cycle mode", "Any bike → e-bike → free dock (m)", self.action_cycle_mode
         )
@@ -610,9 +683,7 @@ def run_app(options: Options) -> int:
     source = resolve_source(
         options.system, options.near, demo=options.demo, client_id=options.client_id
     )
-    near = options.near or (DEMO_NEAR if source.is_demo else None)
-    if near is None:
-        raise UsageError("--near LAT,LON is required (where you are, e.g. 48.85,2.35)")
+    near, near_note = start_point(source, options.near, DEMO_NEAR)
     app = BikefinderApp(
         source,
         near,
@@ -622,6 +693,7 @@ def run_app(options: Options) -> int:
         client_id=options.client_id,
         refresh_s=options.refresh_s,
         cache=None if source.is_demo else FeedCache(source.gbfs_url),
+        near_note=near_note,
     )
     app.run()
     return app.return_code or 0

@@ -24,3 +24,5 @@ class RefreshFailed(Message):
     error: str
     brief: str
     first_load: bool
+    #: The system it is about, so a failure posted before a system switch is ignored.
+    gbfs_url: str | None = None

@@ -40,6 +40,7 @@ class Options:
     watch_s: float | None = None
     list_systems: str | None = None
     update_catalog: bool = False
+    notify_command: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -131,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=str,
         help="with --once --format json: print one JSON line every SECONDS until interrupted",
     )
+    parser.add_argument(
+        "--notify-command",
+        metavar="CMD",
+        help="in the app, run CMD (split like a shell, never run by one) when a watch (a) fires; "
+        "the station is in BIKEFINDER_* environment variables",
+    )
     parser.add_argument("--version", action="version", version=f"bikefinder {__version__}")
     from bikefinder.catalog_cli import add_catalog_arguments
 
@@ -170,6 +177,8 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
     if watch_s is not None and not (args.once and args.output_format == "json"):
         raise UsageError("--watch needs --once --format json")
+    if args.notify_command is not None:
+        _check_notify_command(args.notify_command, args.once)
     return Options(
         near=parse_near(args.near) if args.near is not None else None,
         system=args.system,
@@ -184,7 +193,19 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         watch_s=watch_s,
         list_systems=args.list_systems,
         update_catalog=args.update_catalog,
+        notify_command=args.notify_command,
     )
+
+
+def _check_notify_command(command: str, once: bool) -> None:
+    from bikefinder.core.alerts import parse_command
+
+    if once:
+        raise UsageError("--notify-command is for the app (watches), not --once")
+    try:
+        parse_command(command)
+    except ValueError as exc:
+        raise UsageError(f"--notify-command: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from bikefinder.core.modes import Mode
 from bikefinder.core.trends import Direction, Trend, TrendHistory, trend_of
 
 T0 = datetime(2025, 10, 18, 9, 0, tzinfo=UTC)
+SYSTEM = "https://bikes.test/gbfs.json"
 
 
 def station(bikes: int | None, docks: int | None = 10, minute: int = 0,
@@ -23,9 +24,9 @@ def station(bikes: int | None, docks: int | None = 10, minute: int = 0,
 def test_needs_two_values_before_showing_a_trend() -> None:
     history = TrendHistory()
     assert history.trend("s1", Mode.ANY_BIKE) is None
-    history.record([station(3)])
+    history.record(SYSTEM, [station(3)])
     assert history.trend("s1", Mode.ANY_BIKE) is None
-    history.record([station(5, minute=1)])
+    history.record(SYSTEM, [station(5, minute=1)])
     trend = history.trend("s1", Mode.ANY_BIKE)
     assert trend == Trend(values=(3, 5), direction=Direction.UP, change=2)
 
@@ -33,18 +34,18 @@ def test_needs_two_values_before_showing_a_trend() -> None:
 def test_the_same_observation_twice_is_recorded_once() -> None:
     history = TrendHistory()
     same = [station(3)]
-    history.record(same)
-    history.record(same)  # a 304 (or the app feeding the same data twice)
-    history.record([station(3)])  # an equal report: no new information
+    history.record(SYSTEM, same)
+    history.record(SYSTEM, same)  # a 304 (or the app feeding the same data twice)
+    history.record(SYSTEM, [station(3)])  # an equal report: no new information
     assert len(history.observations("s1")) == 1
-    history.record([station(3, minute=1)])  # reported again, same count: a flat point
+    history.record(SYSTEM, [station(3, minute=1)])  # reported again, same count: a flat point
     assert history.trend("s1", Mode.ANY_BIKE) == Trend((3, 3), Direction.FLAT, 0)
 
 
 def test_history_is_bounded_and_window_is_the_newest_values() -> None:
     history = TrendHistory(length=8)
     for minute, bikes in enumerate([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]):
-        history.record([station(bikes, minute=minute)])
+        history.record(SYSTEM, [station(bikes, minute=minute)])
     assert len(history.observations("s1")) == 8
     trend = history.trend("s1", Mode.ANY_BIKE)
     assert trend is not None and trend.values == (4, 3, 2, 1, 0)
@@ -55,8 +56,8 @@ def test_history_is_bounded_and_window_is_the_newest_values() -> None:
 
 def test_dock_mode_follows_docks_and_ebike_mode_e_bikes() -> None:
     history = TrendHistory()
-    history.record([station(2, docks=10, electric=0)])
-    history.record([station(5, docks=7, electric=1, minute=1)])
+    history.record(SYSTEM, [station(2, docks=10, electric=0)])
+    history.record(SYSTEM, [station(5, docks=7, electric=1, minute=1)])
     assert history.trend("s1", Mode.ANY_BIKE).direction is Direction.UP  # type: ignore[union-attr]
     assert history.trend("s1", Mode.DOCK).direction is Direction.DOWN  # type: ignore[union-attr]
     assert history.trend("s1", Mode.EBIKE).values == (0, 1)  # type: ignore[union-attr]
@@ -64,8 +65,8 @@ def test_dock_mode_follows_docks_and_ebike_mode_e_bikes() -> None:
 
 def test_unknown_counts_and_missing_status_are_skipped() -> None:
     history = TrendHistory()
-    history.record([station(None, minute=0), Station(StationInfo("s2", "B", 0, 0), None)])
-    history.record([station(4, minute=1)])
+    history.record(SYSTEM, [station(None, minute=0), Station(StationInfo("s2", "B", 0, 0), None)])
+    history.record(SYSTEM, [station(4, minute=1)])
     assert history.trend("s1", Mode.ANY_BIKE) is None  # one known value only
     assert history.observations("s2") == ()
     assert trend_of([(1, 0, 3, None), (None, 0, 2, None), (2, 0, 1, None)], Mode.ANY_BIKE) == Trend(
@@ -82,8 +83,19 @@ def test_sparkline_scales_from_zero_to_the_window_maximum() -> None:
 
 def test_stations_are_tracked_separately() -> None:
     history = TrendHistory()
-    history.record([station(1, station_id="a"), station(9, station_id="b")])
-    history.record([station(2, minute=1, station_id="a"), station(3, minute=1, station_id="b")])
+    history.record(SYSTEM, [station(1, station_id="a"), station(9, station_id="b")])
+    history.record(
+        SYSTEM, [station(2, minute=1, station_id="a"), station(3, minute=1, station_id="b")]
+    )
     assert history.trend("a", Mode.ANY_BIKE).direction is Direction.UP  # type: ignore[union-attr]
     assert history.trend("b", Mode.ANY_BIKE).direction is Direction.DOWN  # type: ignore[union-attr]
     assert len(history) == 2
+
+
+def test_another_system_starts_a_fresh_history() -> None:
+    history = TrendHistory()
+    history.record(SYSTEM, [station(1)])
+    history.record(SYSTEM, [station(2, minute=1)])
+    history.record("https://other.test/gbfs.json", [station(7, minute=2)])
+    assert history.observations("s1") == ((7, 0, 10, T0 + timedelta(minutes=2)),)
+    assert history.trend("s1", Mode.ANY_BIKE) is None

@@ -69,12 +69,20 @@ class TrendHistory:
             raise ValueError("a trend needs at least two observations")
         self.length = length
         self._history: dict[str, tuple[Observation, ...]] = {}
+        self._system: str | None = None
 
     def __len__(self) -> int:
         return len(self._history)
 
-    def record(self, stations: Iterable[Station]) -> None:
-        """Add each station's observation unless it equals the station's last one."""
+    def record(self, system: str, stations: Iterable[Station]) -> None:
+        """Add each station's observation unless it equals the station's last one.
+
+        ``system`` (the gbfs.json URL) scopes the station ids: data of another system
+        starts a fresh history instead of mixing two systems' station "42".
+        """
+        if system != self._system:
+            self._system = system
+            self._history.clear()
         history, length = self._history, self.length
         for station in stations:
             observation = observation_of(station.status)

@@ -56,6 +56,7 @@ from bikefinder.core.source import (
     start_point,
 )
 from bikefinder.core.text import clean
+from bikefinder.core.trends import TrendHistory
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen, StationDetails
 from bikefinder.ui.screens.system_picker import (
@@ -63,7 +64,10 @@ from bikefinder.ui.screens.system_picker import (
     SystemSwitching,
     point_for_system,
 )
+from bikefinder.ui.screens.watch_dialog import WatchDialog
+from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.filter_bar import FilterBar
+from bikefinder.ui.widgets.map_panel import MapPanel
 from bikefinder.ui.widgets.station_table import RowDisplay, StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
@@ -73,7 +77,7 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 20
 #: Actions that make no sense on the details screen (hidden from its footer).
 LIST_ONLY_ACTIONS = frozenset(
-    {"toggle_view", "start_filter", "cycle_mode", "clear_filter", "choose_system"}
+    {"toggle_view", "start_filter", "cycle_mode", "clear_filter", "choose_system", "toggle_map"}
 )
 
 
@@ -94,6 +98,8 @@ class BikefinderApp(App[int]):
         Binding("m", "cycle_mode", "Mode"),
         Binding("r", "refresh", "Refresh"),
         Binding("s", "choose_system", "System"),
+        Binding("a", "watch", "Watch"),
+        Binding("M", "toggle_map", "Map"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -112,6 +118,7 @@ class BikefinderApp(App[int]):
         local_tz: tzinfo | None = None,
         near_note: str | None = None,
         switching: SystemSwitching | None = None,
+        notify_command: str | None = None,
     ) -> None:
         """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
         (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
@@ -148,17 +155,21 @@ class BikefinderApp(App[int]):
         self._by_id: dict[str, Station] = {}
         self._previous_status: dict[str, StationStatus | None] = {}
         self._feeds: SystemFeeds | None = None
+        self.trends = TrendHistory()
+        self.watches = WatchKeeper(self, notify_command)
 
     # -- layout and lifecycle --------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         self.status_bar = StatusBar(id="status")
         self.table = StationTable(id="stations")
+        self.map_panel = MapPanel(id="map")
         self.message = Static(id="message")
         self.others = Static(id="others")
         self.filter_bar = FilterBar(id="filter")
         yield self.status_bar
         yield self.table
+        yield self.map_panel
         yield self.message
         yield self.others
         yield self.filter_bar
@@ -271,6 +282,8 @@ class BikefinderApp(App[int]):
                 self._previous_status = {s.station_id: s.status for s in previous.stations}
             self._index = StationIndex(snapshot.stations)
             self._by_id = {station.station_id: station for station in snapshot.stations}
+            self.trends.record(snapshot.gbfs_url, snapshot.stations)
+            self.watches.check(snapshot, self._by_id)
         self.snapshot = snapshot
         self.refresh_s = refresh_interval_s(
             message.snapshot.status_meta.ttl, self.refresh_override_s
@@ -318,6 +331,9 @@ class BikefinderApp(App[int]):
         rows = rank_for_mode(index, self.near, self.mode, limit, keep)
         self.displayed = [self._row_display(row, favourite_ids) for row in rows]
         self.table.show(self.displayed, self.mode)
+        if self.map_panel.display:
+            rows = [display.row for display in self.displayed]
+            self.map_panel.show(self.near, rows, self.mode, self.table.highlighted_key)
         self._update_empty_message()
         self._update_others(snapshot, favourite_ids)
         self._update_header()
@@ -333,6 +349,7 @@ class BikefinderApp(App[int]):
             changes=self._changes(station),
             report_age_s=age,
             report_stale=is_report_stale(age),
+            trend=self.trends.trend(station.station_id, self.mode),
         )
 
     def _changes(self, station: Station) -> dict[str, int]:
@@ -514,6 +531,10 @@ class BikefinderApp(App[int]):
     def _row_selected(self) -> None:
         self.action_details()
 
+    @on(DataTable.RowHighlighted, "#stations")
+    def _row_highlighted(self) -> None:
+        self.map_panel.highlight(self.table.highlighted_key)
+
     def selected_station_id(self) -> str | None:
         """The station an action applies to: the details screen's, else the highlighted one."""
         if isinstance(self.screen, DetailsScreen):
@@ -525,9 +546,11 @@ class BikefinderApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LIST_ONLY_ACTIONS and isinstance(self.screen, DetailsScreen):
             return False
+        if isinstance(self.screen, WatchDialog):
+            return action == "quit"
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
-        if action in ("toggle_favourite", "details") and self.snapshot is None:
+        if action in ("toggle_favourite", "details", "watch") and self.snapshot is None:
             return None
         return True
 
@@ -542,6 +565,20 @@ class BikefinderApp(App[int]):
     def action_refresh(self) -> None:
         """Refresh now, whatever the timer says."""
         self.start_refresh()
+
+    def action_watch(self) -> None:
+        """Set, change or remove a watch on the highlighted station (``a``)."""
+        station_id = self.selected_station_id()
+        station = self._by_id.get(station_id) if station_id is not None else None
+        if self.snapshot is None or station is None:
+            self.bell()
+            return
+        self.watches.edit(self.snapshot, station, self.mode)
+
+    def action_toggle_map(self) -> None:
+        """Show or hide the map of the listed stations (``M``)."""
+        self.map_panel.display = not self.map_panel.display
+        self.render_rows()
 
     def action_choose_system(self) -> None:
         """Open the system picker; choosing a system reloads the view for it in place."""
@@ -580,15 +617,7 @@ class BikefinderApp(App[int]):
         if snapshot is None or station is None:
             self.bell()
             return
-        favourite = Favourite(
-            gbfs_url=snapshot.gbfs_url,
-            system_id=snapshot.system.system_id,
-            system_name=snapshot.system.name,
-            station_id=station.station_id,
-            name=station.info.name,
-            added_at=self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
-        )
-        now_favourite = self.favourites.toggle(favourite)
+        now_favourite = self.favourites.toggle(self.favourite_for(station))
         name = clean(station.info.name, 60) or station.station_id
         self.notify(
             f"★ {name} added to favourites" if now_favourite else f"{name} removed from favourites",
@@ -597,6 +626,18 @@ class BikefinderApp(App[int]):
         )
         self._show_store_notices()
         self.render_rows()
+
+    def favourite_for(self, station: Station) -> Favourite:
+        """``station`` of the shown system as a (new) favourite."""
+        assert self.snapshot is not None
+        return Favourite(
+            gbfs_url=self.snapshot.gbfs_url,
+            system_id=self.snapshot.system.system_id,
+            system_name=self.snapshot.system.name,
+            station_id=station.station_id,
+            name=station.info.name,
+            added_at=self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
+        )
 
     def action_start_filter(self) -> None:
         """Show the name filter and type into it."""
@@ -662,6 +703,11 @@ class BikefinderApp(App[int]):
         yield SystemCommand(
             "Favourites / all stations", "Switch the list (v)", self.action_toggle_view
         )
+        yield SystemCommand(
+            "Watch station…", "Notify at N bikes / e-bikes / docks (a)", self.action_watch
+        )
+        if not isinstance(screen, DetailsScreen):
+            yield SystemCommand("Map", "Show or hide the map (M)", self.action_toggle_map)
         if not isinstance(screen, DetailsScreen):
             yield SystemCommand(
                 "Filter by name", "Type to narrow the list (/)", self.action_start_filter
@@ -694,6 +740,7 @@ def run_app(options: Options) -> int:
         refresh_s=options.refresh_s,
         cache=None if source.is_demo else FeedCache(source.gbfs_url),
         near_note=near_note,
+        notify_command=options.notify_command,
     )
     app.run()
     return app.return_code or 0

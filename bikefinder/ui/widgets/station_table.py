@@ -19,11 +19,12 @@ from bikefinder.core.modes import (
 )
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
+from bikefinder.core.trends import Direction, Trend
 
 #: Station names are cut to fit the terminal: never below or above these widths.
 MIN_NAME_WIDTH, MAX_NAME_WIDTH = 24, 60
 #: Every column but the name, with cell padding and room for the widest status.
-OTHER_COLUMNS_WIDTH = 84
+OTHER_COLUMNS_WIDTH = 92
 
 
 def name_width_for(terminal_width: int) -> int:
@@ -41,6 +42,7 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("mechanical", "Mech", True),
     ("electric", "E-bike", True),
     ("docks", "Docks", True),
+    ("trend", "Trend", False),
     ("status", "Status", False),
 )
 #: The column that holds what the rider is looking for, per mode.
@@ -64,6 +66,8 @@ class RowDisplay:
     changes: dict[str, int]
     report_age_s: float | None
     report_stale: bool
+    #: Recent values of what the mode wants (``None`` until two refreshes saw it).
+    trend: Trend | None = None
 
 
 def count_cell(value: int | None, change: int | None) -> Text:
@@ -75,6 +79,19 @@ def count_cell(value: int | None, change: int | None) -> Text:
         text.append("↑", style="bold green")
     else:
         text.append("↓", style="bold red")
+    return text
+
+
+TREND_STYLES = {Direction.UP: "bold green", Direction.DOWN: "bold red", Direction.FLAT: "dim"}
+
+
+def trend_cell(trend: Trend | None) -> Text:
+    """A sparkline of the last few values of the wanted count, then where it is heading:
+    up (green) is always good news, since the count is what the rider wants."""
+    if trend is None:
+        return Text("")
+    text = Text(trend.sparkline, style="cyan")
+    text.append(trend.direction.value, style=TREND_STYLES[trend.direction])
     return text
 
 
@@ -118,6 +135,7 @@ def station_cells(
         "mechanical": count("mechanical"),
         "electric": count("electric"),
         "docks": count("docks"),
+        "trend": trend_cell(display.trend),
         "status": status_cell(display),
     }
     if row.useless:

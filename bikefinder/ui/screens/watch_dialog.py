@@ -1,0 +1,121 @@
+"""The ``a`` dialog: "notify me when this station has at least N bikes / e-bikes / docks"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
+from bikefinder.core.models import Station
+from bikefinder.core.text import clean
+
+KIND_LABELS = {WatchKind.BIKES: "bikes", WatchKind.EBIKES: "e-bikes", WatchKind.DOCKS: "free docks"}
+
+
+@dataclass(frozen=True, slots=True)
+class WatchChoice:
+    """What the rider decided: a new watch, or ``None`` to remove the existing one.
+    (Cancelling dismisses the dialog with no choice at all.)"""
+
+    watch: Watch | None
+
+
+def _now_text(station: Station) -> Text:
+    status = station.status
+    if status is None:
+        return Text("No live status for this station right now.", style="dim")
+
+    def count(value: int | None) -> str:
+        return "?" if value is None else str(value)
+
+    return Text(
+        f"Now: {count(status.bikes)} bikes ({count(status.electric)} e-bikes), "
+        f"{count(status.docks)} free docks",
+        style="dim",
+    )
+
+
+class WatchDialog(ModalScreen[WatchChoice | None]):
+    """Pick a kind and a threshold; Enter sets the watch, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", show=True),
+    ]
+
+    def __init__(self, station: Station, kind: WatchKind, current: Watch | None) -> None:
+        super().__init__()
+        self.station = station
+        self.kind = current.kind if current is not None else kind
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        name = clean(self.station.info.name, 60) or self.station.station_id
+        with Vertical(id="watch-dialog") as dialog:
+            dialog.border_title = "Watch a station"
+            title = Text("Notify me when ", style="bold")
+            title.append(name, style="bold yellow")
+            title.append(" has at least", style="bold")
+            yield Static(title, id="watch-title")
+            with Horizontal(id="watch-row"):
+                threshold = str(self.current.threshold) if self.current else "1"
+                yield Input(
+                    value=threshold,
+                    type="integer",
+                    max_length=3,
+                    id="watch-threshold",
+                    select_on_focus=True,
+                )
+                with RadioSet(id="watch-kind"):
+                    for kind, label in KIND_LABELS.items():
+                        yield RadioButton(label, value=kind is self.kind, name=kind.value)
+            yield Static(_now_text(self.station), id="watch-now")
+            yield Label("", id="watch-error")
+            with Horizontal(id="watch-buttons"):
+                yield Button("Watch", variant="primary", id="watch-set")
+                if self.current is not None:
+                    yield Button("Remove watch", variant="warning", id="watch-remove")
+                yield Button("Cancel", id="watch-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#watch-threshold", Input).focus()
+
+    def chosen_kind(self) -> WatchKind:
+        pressed = self.query_one("#watch-kind", RadioSet).pressed_button
+        return WatchKind(pressed.name) if pressed is not None and pressed.name else self.kind
+
+    def chosen_watch(self) -> Watch | None:
+        """The watch the form describes, or ``None`` (with the reason shown) if invalid."""
+        text = self.query_one("#watch-threshold", Input).value.strip()
+        try:
+            threshold = int(text)
+        except ValueError:
+            threshold = 0
+        if not 1 <= threshold <= MAX_THRESHOLD:
+            self.query_one("#watch-error", Label).update(
+                Text(f"Enter a number from 1 to {MAX_THRESHOLD}.", style="bold red")
+            )
+            return None
+        return Watch(self.chosen_kind(), threshold)
+
+    @on(Input.Submitted, "#watch-threshold")
+    @on(Button.Pressed, "#watch-set")
+    def _set(self) -> None:
+        watch = self.chosen_watch()
+        if watch is not None:
+            self.dismiss(WatchChoice(watch))
+
+    @on(Button.Pressed, "#watch-remove")
+    def _remove(self) -> None:
+        self.dismiss(WatchChoice(None))
+
+    @on(Button.Pressed, "#watch-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

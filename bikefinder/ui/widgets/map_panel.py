@@ -1,0 +1,134 @@
+"""The map panel (``M``): the listed stations around the query point, north up.
+
+Geometry and classification are :mod:`bikefinder.core.mapgrid`'s; this widget only
+turns the grid into styled ``rich.text.Text`` (feed strings are never parsed as
+markup) and redraws at whatever size the layout gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from bikefinder.core.mapgrid import (
+    HIGHLIGHT_GLYPH,
+    ORIGIN_GLYPH,
+    CellKind,
+    MapGrid,
+    MapPoint,
+    map_points,
+    rasterise,
+)
+from bikefinder.core.modes import Mode, ModeRow
+from bikefinder.core.output import format_distance
+from bikefinder.core.text import clean
+
+CELL_STYLES = {
+    CellKind.EMPTY: "",
+    CellKind.USELESS: "red",
+    CellKind.UNKNOWN: "yellow",
+    CellKind.USEFUL: "bold green",
+    CellKind.ORIGIN: "bold cyan",
+    CellKind.HIGHLIGHT: "bold magenta",
+}
+#: Columns given to the legend beside the map (when the panel is wide enough).
+LEGEND_WIDTH = 30
+SAMPLE_DOTS = "⣿"
+
+
+class MapPanel(Widget):
+    """Draws the rows the table shows; the app calls :meth:`show` and :meth:`highlight`."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Map · north up"
+        self._origin: tuple[float, float] = (0.0, 0.0)
+        self._rows: tuple[ModeRow, ...] = ()
+        self._points: list[MapPoint] = []
+        self._mode = Mode.ANY_BIKE
+        self.highlighted: str | None = None
+        #: The last grid drawn (tests and the legend read it).
+        self.grid: MapGrid | None = None
+
+    def show(
+        self,
+        origin: tuple[float, float],
+        rows: Sequence[ModeRow],
+        mode: Mode,
+        highlighted: str | None,
+    ) -> None:
+        """Draw exactly ``rows`` (the table's rows, filter and view applied) for ``mode``."""
+        self._origin, self._rows, self._mode = origin, tuple(rows), mode
+        self._points = map_points(self._rows, mode)
+        self.highlighted = highlighted
+        self.refresh()
+
+    def highlight(self, station_id: str | None) -> None:
+        """Mark the station under the table's cursor."""
+        if station_id != self.highlighted:
+            self.highlighted = station_id
+            self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        if width < 4 or height < 1:
+            return Text()
+        legend_width = LEGEND_WIDTH if width >= LEGEND_WIDTH * 2 else 0
+        map_width = width - legend_width - (1 if legend_width else 0)
+        grid = rasterise(self._origin, self._points, map_width, height, self.highlighted)
+        self.grid = grid
+        legend = self._legend(grid, legend_width, height) if legend_width else []
+        lines = []
+        for y, row in enumerate(grid.cells):
+            line = Text(no_wrap=True, overflow="crop")
+            for glyph, kind in row:
+                line.append(glyph, style=CELL_STYLES[kind])
+            if legend_width:
+                line.append(" ")
+                line.append_text(legend[y] if y < len(legend) else Text())
+            lines.append(line)
+        return Text("\n").join(lines)
+
+    def _legend(self, grid: MapGrid, width: int, height: int) -> list[Text]:
+        """What the colours and marks mean, the selected station and the scale."""
+        wanted = self._mode.wanted
+        lines: list[Text] = []
+        count = len(self._rows)
+        lines.append(Text(f"{count} listed station{'s' if count != 1 else ''}", style="bold"))
+        selected = next(
+            (row for row in self._rows if row.station.station_id == self.highlighted), None
+        )
+        if selected is not None:
+            line = Text(HIGHLIGHT_GLYPH + " ", style=CELL_STYLES[CellKind.HIGHLIGHT])
+            name = clean(selected.station.info.name, width - 2) or "(unnamed)"
+            line.append(name)
+            lines.append(line)
+            lines.append(
+                Text(
+                    f"  {format_distance(selected.ranked.distance_m)} {selected.ranked.bearing}",
+                    style="dim",
+                )
+            )
+        lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, "you (query point)"))
+        lines.append(self._key(SAMPLE_DOTS, CellKind.USEFUL, f"has {wanted}"))
+        lines.append(self._key(SAMPLE_DOTS, CellKind.USELESS, f"no {wanted} / closed"))
+        lines.append(self._key(SAMPLE_DOTS, CellKind.UNKNOWN, "unknown"))
+        scale = grid.scale(max(1, width - 10))
+        bar = Text("├" + "─" * max(0, scale.cells - 2) + "┤" if scale.cells >= 2 else "│")
+        bar.append(f" {scale.label}")
+        lines.append(bar)
+        if grid.clipped:
+            lines.append(Text(f"{grid.clipped} off the map", style="yellow"))
+        if len(lines) > height:  # a short panel: keep the scale, drop keys from the end
+            lines = [*lines[: height - 1], bar]
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return lines
+
+    @staticmethod
+    def _key(glyph: str, kind: CellKind, meaning: str) -> Text:
+        text = Text(glyph, style=CELL_STYLES[kind])
+        text.append(f" {meaning}")
+        return text

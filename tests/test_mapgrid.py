@@ -49,28 +49,31 @@ def test_north_is_up_east_is_right_and_the_origin_is_the_centre() -> None:
                               point("w", 0, -500)], width=41, height=11)  # fmt: skip
     assert (grid.width, grid.height) == (41, 11)
     assert grid.cells[5][20] == (ORIGIN_GLYPH, CellKind.ORIGIN)
-    useful = grid.find(CellKind.USEFUL)
-    assert len(useful) == 4
-    rows = sorted(useful)
-    north, south = rows[0], rows[-1]
-    assert north[1] == 20 and south[1] == 20 and north[0] < 5 < south[0]
-    east = max(useful, key=lambda cell: cell[1])
-    west = min(useful, key=lambda cell: cell[1])
-    assert east[0] == 5 == west[0] and west[1] < 20 < east[1]
-    # Equal distances look equal: a cell is 2 dots wide and 4 tall, dots are square.
+    north, east, south, west = (grid.positions[key] for key in "nesw")
+    assert north[1] == south[1] == 20 and north[0] < 5 < south[0]
+    assert east[0] == west[0] == 5 and west[1] < 20 < east[1]
+    assert 5 - north[0] == south[0] - 5 and 20 - west[1] == east[1] - 20
+    # Equal distances look equal: a cell is 2 dots wide and 4 tall, and dots are square.
     assert (east[1] - 20) == pytest.approx(2 * (5 - north[0]), abs=1)
-    for y, x in useful:
+    for y, x in grid.positions.values():
+        assert grid.cells[y][x][1] is CellKind.USEFUL
         assert BRAILLE_BASE < ord(grid.cells[y][x][0]) <= BRAILLE_BASE + 0xFF
+    # Each station is a 2x2-dot mark (4 dots), possibly spread over neighbouring cells.
+    inner = rasterise(ORIGIN, [point("a", 250, 0), point("b", 0, -250),
+                               point("edge", 1000, 1000, CellKind.USELESS)], 41, 11)  # fmt: skip
+    dots = sum(bin(ord(glyph) - BRAILLE_BASE).count("1") for line in inner.cells
+               for glyph, kind in line if kind is CellKind.USEFUL)  # fmt: skip
+    assert dots == 8
 
 
 def test_scale_fits_the_farthest_point_at_the_edge() -> None:
     grid = rasterise(ORIGIN, [point("far", 0, 2000)], width=41, height=11)
-    assert grid.find(CellKind.USEFUL) == [(5, 40)]  # on the last column, not beyond
+    assert grid.positions["far"] == (5, 40)  # on the last column, not beyond
     assert grid.clipped == 0
     assert grid.metres_per_cell == pytest.approx(2000 / (20 * 2 + 0.5) * 2, rel=1e-6)
     # A tall panel: the vertical extent decides.
     tall = rasterise(ORIGIN, [point("up", 2000, 0)], width=41, height=11)
-    assert tall.find(CellKind.USEFUL) == [(0, 20)]
+    assert tall.positions["up"] == (0, 20)
     assert tall.metres_per_cell > grid.metres_per_cell
 
 
@@ -82,8 +85,10 @@ def test_colour_precedence_and_marks() -> None:
     assert grid.find(CellKind.UNKNOWN) != []
     highlighted = rasterise(ORIGIN, [point("x", 800, 800, CellKind.USELESS)], 21, 7, "x")
     ((y, x),) = highlighted.find(CellKind.HIGHLIGHT)
+    assert highlighted.positions["x"] == (y, x)
     assert highlighted.cells[y][x][0] == HIGHLIGHT_GLYPH
-    assert highlighted.find(CellKind.USELESS) == []
+    plain = rasterise(ORIGIN, [point("x", 800, 800, CellKind.USELESS)], 21, 7)
+    assert plain.cells[y][x][1] is CellKind.USELESS and plain.find(CellKind.HIGHLIGHT) == []
     on_origin = rasterise(ORIGIN, [point("here", 0, 0)], 21, 7, "here")
     assert on_origin.cells[3][10] == (HIGHLIGHT_GLYPH, CellKind.HIGHLIGHT)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from bikefinder.core.modes import Mode, ModeRow, StationState, station_state, wanted_count
@@ -119,6 +119,8 @@ class MapGrid:
 
     cells: tuple[tuple[tuple[str, CellKind], ...], ...]
     metres_per_cell: float
+    #: The (row, column) of each drawn station's own cell.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     #: Stations that fell outside the grid (none, unless the grid is tiny).
     clipped: int = 0
 
@@ -154,7 +156,8 @@ def rasterise(
 
     The scale is the smallest that fits every point with the origin in the centre
     cell. The highlighted station is a solid diamond, the origin a cross; other
-    stations are braille dots coloured by the best kind in their cell.
+    stations are 2x2-dot braille marks (a single dot is too faint to see) centred on
+    their position, each cell coloured by the best kind drawn into it.
     """
     width, height = max(1, width), max(1, height)
     offsets = [offset_m(origin, point.lat, point.lon) for point in points]
@@ -170,6 +173,7 @@ def rasterise(
     bits = [[0] * width for _ in range(height)]
     kinds = [[CellKind.EMPTY] * width for _ in range(height)]
     glyphs: dict[tuple[int, int], str] = {}
+    positions: dict[str, tuple[int, int]] = {}
     clipped = 0
     origin_dot_x = centre_x * DOTS_X + DOTS_X / 2
     origin_dot_y = centre_y * DOTS_Y + DOTS_Y / 2
@@ -177,18 +181,22 @@ def rasterise(
         if not (math.isfinite(east) and math.isfinite(north)):
             clipped += 1
             continue
-        dot_x = math.floor(origin_dot_x + east / metres_per_dot)
-        dot_y = math.floor(origin_dot_y - north / metres_per_dot)
-        x, y = dot_x // DOTS_X, dot_y // DOTS_Y
+        exact_x = origin_dot_x + east / metres_per_dot
+        exact_y = origin_dot_y - north / metres_per_dot
+        x, y = math.floor(exact_x) // DOTS_X, math.floor(exact_y) // DOTS_Y
         if not (0 <= x < width and 0 <= y < height):
             clipped += 1
             continue
-        kind = point.kind
+        positions.setdefault(point.station_id, (y, x))
+        left, top = math.floor(exact_x - 0.5), math.floor(exact_y - 0.5)
+        for dot_x, dot_y in ((left, top), (left + 1, top), (left, top + 1), (left + 1, top + 1)):
+            cell_x, cell_y = dot_x // DOTS_X, dot_y // DOTS_Y
+            if 0 <= cell_x < width and 0 <= cell_y < height:
+                bits[cell_y][cell_x] |= BRAILLE_BITS[dot_x % DOTS_X][dot_y % DOTS_Y]
+                kinds[cell_y][cell_x] = max(kinds[cell_y][cell_x], point.kind)
         if point.station_id == highlighted:
-            kind = CellKind.HIGHLIGHT
+            kinds[y][x] = CellKind.HIGHLIGHT
             glyphs[(y, x)] = HIGHLIGHT_GLYPH
-        bits[y][x] |= BRAILLE_BITS[dot_x % DOTS_X][dot_y % DOTS_Y]
-        kinds[y][x] = max(kinds[y][x], kind)
     if kinds[centre_y][centre_x] is not CellKind.HIGHLIGHT:
         # The cross keeps the colour of a station sharing its cell: none is hidden.
         if kinds[centre_y][centre_x] is CellKind.EMPTY:
@@ -201,4 +209,6 @@ def rasterise(
         return chr(BRAILLE_BASE + bits[y][x]) if bits[y][x] else " "
 
     cells = tuple(tuple((glyph(y, x), kinds[y][x]) for x in range(width)) for y in range(height))
-    return MapGrid(cells=cells, metres_per_cell=metres_per_dot * DOTS_X, clipped=clipped)
+    return MapGrid(
+        cells=cells, metres_per_cell=metres_per_dot * DOTS_X, positions=positions, clipped=clipped
+    )

@@ -546,8 +546,8 @@ class BikefinderApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LIST_ONLY_ACTIONS and isinstance(self.screen, DetailsScreen):
             return False
-        if isinstance(self.screen, WatchDialog):
-            return action == "quit"
+        if isinstance(self.screen, WatchDialog) and action != "quit":  # the list's keys
+            return not any(isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
         if action in ("toggle_favourite", "details", "watch") and self.snapshot is None:

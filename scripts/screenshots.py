@@ -15,9 +15,11 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from bikefinder.core.demo import DEMO_NEAR, DEMO_SNAPSHOT_TIME, demo_transport
 from bikefinder.core.favourites import Favourite, FavouritesStore
@@ -32,16 +34,37 @@ Steps = Callable[[BikefinderApp, Pilot[None]], Awaitable[None]]
 
 
 class FlakyTransport(httpx.AsyncBaseTransport):
-    """The demo transport, except that ``station_status`` fails while ``failing`` is set."""
+    """The demo transport, except that ``station_status`` fails while ``failing`` is set,
+    and moves on by ``minutes_later`` (bikes arrive at some stations, leave others)."""
 
     def __init__(self) -> None:
         self.inner = demo_transport()
         self.failing = False
+        self.minutes_later = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.failing and request.url.path.endswith("station_status.json"):
+        is_status = request.url.path.endswith("station_status.json")
+        if self.failing and is_status:
             return httpx.Response(503, text="maintenance")
-        return await self.inner.handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
+        if not (is_status and self.minutes_later):
+            return response
+        await response.aread()
+        return httpx.Response(200, json=later_status(response.json(), self.minutes_later))
+
+
+def later_status(document: dict[str, Any], minutes: int) -> dict[str, Any]:
+    """The demo's station_status ``minutes`` later: a deterministic drift per station."""
+    document["lastUpdatedOther"] += 60 * minutes
+    for station in document["data"]["stations"]:
+        types = station["num_bikes_available_types"]
+        mechanical, docks = types[0]["mechanical"], station["num_docks_available"]
+        moved = max(-mechanical, min(docks, (int(station["station_id"]) % 5 - 2) * minutes))
+        types[0]["mechanical"] = mechanical + moved
+        station["num_bikes_available"] += moved
+        station["num_docks_available"] -= moved
+        station["last_reported"] += 60 * minutes
+    return document
 
 
 async def settle(app: BikefinderApp, pilot: Pilot[None]) -> None:
@@ -81,6 +104,24 @@ async def failed_refresh(app: BikefinderApp, pilot: Pilot[None]) -> None:
     await pilot.press("r")
 
 
+async def map_view(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("M", "j", "j")
+
+
+async def watch_dialog(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "a", "5")
+    app.screen.query_one("#watch-threshold", Input).cursor_blink = False
+
+
+async def trends(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    transport = app.source.transport
+    assert isinstance(transport, FlakyTransport)
+    for minutes in (2, 4, 6, 8):  # four refreshes, each with newer data
+        transport.minutes_later = minutes
+        await pilot.press("r")
+        await settle(app, pilot)
+
+
 async def command_palette(app: BikefinderApp, pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+p", *"mode")
     await pilot.pause(0.5)
@@ -96,6 +137,9 @@ SHOTS: dict[str, tuple[Steps, tuple[float, float]]] = {
     "filter": (name_filter, DEMO_NEAR),
     "refresh-failed": (failed_refresh, DEMO_NEAR),
     "command-palette": (command_palette, DEMO_NEAR),
+    "map": (map_view, DEMO_NEAR),
+    "watch": (watch_dialog, DEMO_NEAR),
+    "trends": (trends, DEMO_NEAR),
 }
 
 

@@ -150,12 +150,10 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
     is explained on the screen, which stays open."""
 
     DEFAULT_CSS = """
-    SystemPickerScreen {
-        align: center middle;
-    }
     #picker {
-        width: 96%;
-        height: 90%;
+        width: 100%;
+        height: 1fr;
+        margin-top: 2;  /* the app's header stays in view */
         border: round $primary;
         background: $surface;
         padding: 0 1;
@@ -182,7 +180,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("enter", "choose", "Choose", show=True, priority=False),
+        Binding("enter", "choose", "Choose", priority=True),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("pagedown", "move(10)", "Page down", show=False),
@@ -205,6 +203,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         self.catalog: Catalog | None = None
         self.rows: list[PickerRow] = []
         self.total = 0
+        self.error_message: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -304,6 +303,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         return Text(f"{self.total:,} match{plural}{more}. Enter chooses · Escape cancels")
 
     def show_error(self, message: str | None) -> None:
+        self.error_message = message
         error = self.query_one("#picker-error", Static)
         error.update(Text(clean(message, 400)) if message else "")
         error.display = bool(message)
@@ -317,10 +317,6 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-    @on(Input.Submitted, "#picker-query")
-    def _query_submitted(self) -> None:
-        self.action_choose()
 
     def action_choose(self) -> None:
         """Choose the highlighted system."""

@@ -184,7 +184,7 @@ async def test_picker_lists_nearest_first_and_filters_as_you_type(fav_path: Path
         assert table.get_row_at(0)[0].plain == "● Test Bikes"  # the system shown now
         assert table.get_row_at(1)[4].plain == "391 km"
         assert table.get_row_at(4)[4].plain == ""
-        assert "5 systems, nearest to 48.8566, 2.3522 first" in screen_text(app)
+        assert "5 systems, nearest first. ↑↓ move" in screen_text(app)
         await pilot.press(*"BERG")
         assert listed_ids(app) == ["fjord-bysykkel"]
         await pilot.press(*["backspace"] * 4, *"velo")  # accents and case do not matter

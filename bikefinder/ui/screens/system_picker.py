@@ -222,7 +222,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         for key, label in (
             ("name", "System"),
             ("location", "Location"),
-            ("country", "Country"),
+            ("country", "CC"),
             ("versions", "GBFS"),
             ("distance", "Distance"),
             ("id", "Id"),
@@ -273,14 +273,14 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         entry = row.entry
         current = entry.gbfs_url == self.current_url
         name = Text("● " if current else "  ", style="bold green")
-        name.append(clean(entry.name, 40) or entry.system_id, style="bold" if current else "")
+        name.append(clean(entry.name, 32) or entry.system_id, style="bold" if current else "")
         return (
             name,
-            Text(clean(entry.location, 30)),
+            Text(clean(entry.location, 20)),
             Text(clean(entry.country, 3)),
             Text(clean(", ".join(entry.versions), 16), style="dim"),
             Text(format_km(row.distance_km), justify="right"),
-            Text(clean(entry.system_id, 32), style="dim"),
+            Text(clean(entry.system_id, 24), style="dim"),
         )
 
     def _summary(self, query: str) -> Text:
@@ -288,8 +288,8 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         more = f"; the first {shown} shown, type to narrow" if self.total > shown else ""
         if not query.strip():
             return Text(
-                f"{self.total:,} systems, nearest to {self.near[0]:.4f}, {self.near[1]:.4f} "
-                f"first{more}. ↑↓ move · Enter chooses · Escape cancels"
+                f"{self.total:,} systems, nearest first{more}. "
+                "↑↓ move · Enter chooses · Escape cancels"
             )
         if not self.rows:
             text = Text("No system matches ")

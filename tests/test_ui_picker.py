@@ -401,6 +401,30 @@ async def test_the_user_catalog_is_read_off_the_ui_thread(fav_path: Path) -> Non
         assert calls and calls[0] != "MainThread"
 
 
+async def test_escape_before_the_catalog_is_read(fav_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def slow_load() -> Catalog:
+        release.wait(5)
+        return small_catalog()
+
+    world = World()
+    app = make_app(source=world.source(), favourites_path=fav_path,
+                   switching=SystemSwitching(slow_load, world.transport))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_picker(app, pilot)
+        assert "Loading the catalog" in screen_text(app)
+        await pilot.press("enter")  # nothing to choose yet: no crash
+        await pilot.press("escape")
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, SystemPickerScreen) and app.is_running
+
+
 async def test_leaving_the_demo_for_a_live_system(fav_path: Path) -> None:
     """Demo mode allows picking: the chosen system is live, so the demo label goes."""
     world = World()

@@ -246,6 +246,8 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         self.app.call_from_thread(self.catalog_ready, catalog)
 
     def catalog_ready(self, catalog: Catalog) -> None:
+        if not self.is_attached:  # cancelled before the catalog was read
+            return
         self.catalog = catalog
         self.show_matches(self.query_one(Input).value)
 
@@ -304,6 +306,8 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     def show_error(self, message: str | None) -> None:
         self.error_message = message
+        if not self.is_attached:
+            return
         error = self.query_one("#picker-error", Static)
         error.update(Text(clean(message, 400)) if message else "")
         error.display = bool(message)

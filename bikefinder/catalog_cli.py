@@ -1,9 +1,10 @@
 """``bikefinder --list-systems [QUERY]`` and ``bikefinder --update-catalog``.
 
 ``--list-systems`` prints the catalog entries matching QUERY (every word must prefix a
-word of the id, name, alias or location; no QUERY lists all) as a table, JSON or CSV;
-exit 1 when nothing matches. ``--update-catalog`` refreshes the catalog in the user
-cache with progress on stderr; on failure the previous catalog stays as it was.
+word of the id, name, alias or location, or be its country code; no QUERY lists all)
+as a table, JSON or CSV; exit 1 when nothing matches. ``--update-catalog`` refreshes
+the catalog in the user cache with progress on stderr; on failure the previous catalog
+stays as it was.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import pytest
 from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
 from textual.pilot import Pilot
 
+from bikefinder.cli import main, parse_options
 from bikefinder.core.alerts import Watch, WatchKind
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind
@@ -68,7 +69,7 @@ async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -
         saved = FavouritesStore(fav_path).get(GBFS_URL, "s2")
         assert saved is not None and saved.watch == Watch(WatchKind.BIKES, 2)
         assert app.table.get_cell("s2", "name").plain.startswith("★")
-        assert any("Watching Bravo" in m for m in watch_messages(app))
+        assert "★ Watching Bravo: notify when it has at least 2 bikes" in watch_messages(app)
         bravo = system.by_id("s2")
         bravo.bikes = 1
         await refresh(app, pilot, system)
@@ -169,6 +170,12 @@ async def test_dialog_defaults_edits_removes_validates_and_cancels(fav_path: Pat
         saved = FavouritesStore(fav_path).get(GBFS_URL, "s1")
         assert saved is not None and saved.watch is None  # still a favourite
         assert any("No longer watching Alpha" in m for m in watch_messages(app))
+        dialog = await open_dialog_on(app, pilot, "s1")  # a watch met right now says so
+        await pilot.press("backspace", "9", "enter")  # Alpha has 10 docks
+        assert watch_messages(app)[-1] == (
+            "★ Watching Alpha: notify when it has at least 9 free docks (met right now; "
+            "you will be told when it comes back after a dip)"
+        )
 
 
 async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
@@ -258,3 +265,16 @@ def test_snapshot_watch_dialog(snap_compare: SnapCompare, fav_path: Path) -> Non
         app.screen.query_one("#watch-threshold").cursor_blink = False  # type: ignore[attr-defined]
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_dialog)
+
+
+def test_notify_command_flag_is_checked_before_the_app_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert parse_options(["--demo", "--notify-command", "notify-send 'Bike!'"]).notify_command == (
+        "notify-send 'Bike!'"
+    )
+    assert parse_options(["--demo"]).notify_command is None
+    assert main(["--demo", "--notify-command", "say 'unclosed"]) == 2
+    assert "--notify-command: No closing quotation" in capsys.readouterr().err
+    assert main(["--demo", "--once", "--notify-command", "true"]) == 2
+    assert "not --once" in capsys.readouterr().err

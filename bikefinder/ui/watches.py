@@ -105,7 +105,7 @@ class WatchKeeper:
         watch = choice.watch
         if watch is None:
             return f"No longer watching {name}"
-        text = f"★ Watching {name}: notify at {watch.describe()}"
+        text = f"★ Watching {name}: notify when it has {watch.describe()}"
         if condition_met(station.status, watch):
             text += " (met right now; you will be told when it comes back after a dip)"
         return text

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
 
 from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.core.models import Station
@@ -83,6 +83,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
                 if self.current is not None:
                     yield Button("Remove watch", variant="warning", id="watch-remove")
                 yield Button("Cancel", id="watch-cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#watch-threshold", Input).focus()

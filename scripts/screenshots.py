@@ -177,6 +177,8 @@ async def shoot(
         await settle(app, pilot)
         await steps(app, pilot)
         await settle(app, pilot)
+        # A table whose columns were rebuilt (a mode change) sizes them on idle: let it.
+        await pilot.pause(0.2)
         return Path(app.save_screenshot(f"{name}.svg", str(folder)))
 
 

@@ -163,13 +163,46 @@ def fixture_server(*flags: str) -> Iterator[str]:
         process.wait()
 
 
-def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit status) of one whole child process."""
+#: Run as ``python -c``: the bikefinder command, then its own peak RSS (VmHWM) written
+#: to the pipe named by ``BENCH_RSS_FD``.
+#: (A forked child's ``ru_maxrss`` includes the parent's memory at fork time, which is
+#: large here after the ranking section, so the child reports its own high-water mark.)
+_MEASURED_CHILD = """
+import atexit, os, runpy, sys
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    os.write(int(os.environ["BENCH_RSS_FD"]), peak.encode())
+atexit.register(report)
+sys.argv = ["bikefinder", *sys.argv[1:]]
+runpy.run_module("bikefinder", run_name="__main__")
+"""
+
+
+def wall_time(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawning ``argv`` to its exit."""
     start = time.perf_counter()
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit status) of one whole ``bikefinder`` process."""
+    read_end, write_end = os.pipe()
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _MEASURED_CHILD, *argv],
+        env={**env, "BENCH_RSS_FD": str(write_end)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    code = process.wait()
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    with os.fdopen(read_end, "rb") as pipe:
+        peak_kb = pipe.read().decode() or "0"
+    return wall, int(peak_kb) / 1024, code
 
 
 def bench_once() -> None:
@@ -179,16 +212,7 @@ def bench_once() -> None:
             ("citibike_v1.1_2024", "40.75,-73.98"),
             ("velib_v1_2025", "48.85,2.35"),
         ):
-            argv = [
-                sys.executable,
-                "-m",
-                "bikefinder",
-                "--once",
-                "--near",
-                near,
-                "--system",
-                f"{base}/{folder}/gbfs.json",
-            ]
+            argv = ["--once", "--near", near, "--system", f"{base}/{folder}/gbfs.json"]
             cold, warm, rss = [], [], []
             for run in range(5):
                 env = {**os.environ, "XDG_CACHE_HOME": f"{home}/{folder}-{run}"}
@@ -272,8 +296,8 @@ def bench_tui() -> None:
         cold, warm = [], []
         for run in range(5):
             env = {**os.environ, "XDG_CACHE_HOME": f"{home}/c{run}", "XDG_DATA_HOME": home}
-            cold.append(run_measured(argv, env)[0])
-            warm.append(run_measured(argv, env)[0])
+            cold.append(wall_time(argv, env))
+            warm.append(wall_time(argv, env))
         report("Vélib' cold (empty cache, local server)", f"{sorted(cold)[2]:.2f} s")
         report(
             "Vélib' warm (from cache, then revalidated)",

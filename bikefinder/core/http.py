@@ -125,7 +125,8 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 class FeedFetcher:
     """Fetches GBFS documents for one system, naming that system in every error."""
 
-    def __init__(self, http: httpx.AsyncClient, system_label: str) -> None:
+    def __init__(self, http: httpx.AsyncClient | None, system_label: str) -> None:
+        #: ``None`` until a client is attached (reading the cache needs none).
         self.http = http
         self.system_label = system_label
 
@@ -182,6 +183,8 @@ class FeedFetcher:
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
         """One GET within the overall deadline, every failure turned into a FeedError."""
+        if self.http is None:
+            raise RuntimeError("FeedFetcher has no HTTP client attached")
         deadline_s = DEADLINE_TIMEOUTS * (self.http.timeout.read or DEFAULT_TIMEOUT_S)
         try:
             async with asyncio.timeout(deadline_s):
@@ -211,6 +214,7 @@ class FeedFetcher:
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
         """Status, body (at most MAX_FEED_BYTES; none for an error status) and headers."""
+        assert self.http is not None  # checked by _get
         async with self.http.stream("GET", url, headers=request_headers) as response:
             if response.status_code >= 400:
                 return response.status_code, b"", response.headers

@@ -72,7 +72,7 @@ class SystemFeeds:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None,
         gbfs_url: str,
         *,
         language: str | None = None,
@@ -92,6 +92,10 @@ class SystemFeeds:
         self._status_parser = gbfs.StatusParser()
         self.info: InfoFeed | None = None
         self.snapshot: Snapshot | None = None
+
+    def attach(self, http: httpx.AsyncClient) -> None:
+        """Give a loader built without a client (to read its cache at once) its client."""
+        self.fetcher.http = http
 
     @property
     def label(self) -> str:

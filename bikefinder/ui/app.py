@@ -9,6 +9,7 @@ staleness come from :mod:`bikefinder.core.modes`; this module only renders.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -72,6 +73,8 @@ from bikefinder.ui.widgets.station_table import RowDisplay, StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
 if TYPE_CHECKING:
+    import httpx
+
     from bikefinder.cli import Options
 
 DEFAULT_LIMIT = 20
@@ -155,6 +158,7 @@ class BikefinderApp(App[int]):
         self._by_id: dict[str, Station] = {}
         self._previous_status: dict[str, StationStatus | None] = {}
         self._feeds: SystemFeeds | None = None
+        self._http: httpx.AsyncClient | None = None
         self.trends = TrendHistory()
         self.watches = WatchKeeper(self, notify_command)
 
@@ -185,10 +189,13 @@ class BikefinderApp(App[int]):
         self._open_system()
 
     def _open_system(self) -> None:
-        """Start loading ``self.source`` (at start-up and after a switch)."""
-        self._http = make_http_client(self.client_id, self.source.headers, self.source.transport)
+        """Start loading ``self.source`` (at start-up and after a switch).
+
+        The HTTP client is made by the first fetch, off the UI thread (building its TLS
+        context takes ~0.1 s), so cached data can be on screen before that."""
+        self._http = None
         self._feeds = SystemFeeds(
-            self._http,
+            None,
             self.source.gbfs_url,
             language=self.language,
             label=self.source.label,
@@ -210,6 +217,7 @@ class BikefinderApp(App[int]):
         client closed; mode, favourites view and filter are kept."""
         self.workers.cancel_group(self, "feeds")
         old_http = self._http
+        self._http = None
         self.source, self.near, self.near_note = source, near, near_note
         self.cache = self.switching.cache_for(source)
         self.snapshot, self._index, self._by_id, self._previous_status = None, None, {}, {}
@@ -218,10 +226,12 @@ class BikefinderApp(App[int]):
         self.table.show([], self.mode)
         self.table.display = self.others.display = False
         self._open_system()
-        await old_http.aclose()
+        if old_http is not None:
+            await old_http.aclose()
 
     async def on_unmount(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.table.fit_width(event.size.width):
@@ -238,6 +248,16 @@ class BikefinderApp(App[int]):
     async def _fetch(self) -> None:
         """Fetch in the background; all state changes happen in the message handlers."""
         assert self._feeds is not None
+        if self._http is None:
+            source, feeds = self.source, self._feeds
+            http = await asyncio.to_thread(
+                make_http_client, self.client_id, source.headers, source.transport
+            )
+            if feeds is not self._feeds:  # the system was switched meanwhile
+                await http.aclose()
+                return
+            self._http = http
+            feeds.attach(http)
         first_load = self.snapshot is None
         try:
             snapshot = await self._feeds.refresh()

@@ -288,6 +288,30 @@ def tui_child(gbfs_url: str) -> None:
     asyncio.run(first_table())
 
 
+def floor_child() -> None:
+    """Child process: a bare Textual app with a 20-row DataTable, as the floor to compare."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns(*"abcdefgh")
+            for row in range(20):
+                table.add_row(*[str(row)] * 8)
+
+    async def first_table() -> None:
+        app = Bare()
+        async with app.run_test(size=(120, 35)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(first_table())
+
+
 def bench_tui() -> None:
     print("TUI time to first table, whole process (headless run_test, 120x35)")
     with fixture_server() as base, tempfile.TemporaryDirectory() as home:
@@ -298,6 +322,8 @@ def bench_tui() -> None:
             env = {**os.environ, "XDG_CACHE_HOME": f"{home}/c{run}", "XDG_DATA_HOME": home}
             cold.append(wall_time(argv, env))
             warm.append(wall_time(argv, env))
+        floor = sorted(wall_time([*argv[:2], "_floor_child"], env) for _ in range(5))[2]
+        report("floor: bare Textual app, 20-row DataTable", f"{floor:.2f} s")
         report("Vélib' cold (empty cache, local server)", f"{sorted(cold)[2]:.2f} s")
         report(
             "Vélib' warm (from cache, then revalidated)",
@@ -318,6 +344,9 @@ SECTIONS: dict[str, Callable[[], None]] = {
 def main(argv: list[str]) -> int:
     if argv[:1] == ["_tui_child"]:
         tui_child(argv[1])
+        return 0
+    if argv[:1] == ["_floor_child"]:
+        floor_child()
         return 0
     wanted = argv or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]

@@ -31,16 +31,16 @@ from __future__ import annotations
 import errno
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bikefinder.core.alerts import Watch
+from bikefinder.core.files import write_atomic
 from bikefinder.core.paths import favourites_path
 
 try:  # POSIX only; elsewhere the store works without inter-process locking.
@@ -210,41 +210,6 @@ def _read_bytes(path: Path) -> bytes:
         return file.read(MAX_FILE_BYTES + 1)
 
 
-def _write_fully(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` (a seam for fault-injection tests: disk full)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` all at once: readers see the old or the new file, never
-    a part. On any error the temp file is removed and ``path`` is untouched."""
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        try:
-            _write_fully(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp_name, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (best effort: not every platform allows it)."""
-    with suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _cause(exc: OSError) -> str:
     if isinstance(exc, TimeoutError) and not exc.errno:
         return str(exc)
@@ -352,7 +317,7 @@ class FavouritesStore:
                     changes = [_Change(f.key, f) for f in disk.favourites] + changes
                 result = _apply(base, changes)
                 if changes and disk.writable:
-                    write_atomically(self.path, render_favourites(result))
+                    write_atomic(self.path, render_favourites(result))
                     changes = []
                 elif changes:
                     self._notice(

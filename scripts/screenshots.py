@@ -122,6 +122,15 @@ async def trends(app: BikefinderApp, pilot: Pilot[None]) -> None:
         await settle(app, pilot)
 
 
+async def system_picker(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await pilot.press("s")
+    await settle(app, pilot)  # the catalog is read in a worker
+    await pilot.press(*"bergen")
+    await pilot.pause(0.3)
+    for field in app.screen.query(Input):
+        field.cursor_blink = False
+
+
 async def command_palette(app: BikefinderApp, pilot: Pilot[None]) -> None:
     await pilot.press("ctrl+p", *"mode")
     await pilot.pause(0.5)
@@ -140,6 +149,7 @@ SHOTS: dict[str, tuple[Steps, tuple[float, float]]] = {
     "map": (map_view, DEMO_NEAR),
     "watch": (watch_dialog, DEMO_NEAR),
     "trends": (trends, DEMO_NEAR),
+    "system-picker": (system_picker, DEMO_NEAR),
 }
 
 

@@ -19,6 +19,7 @@ from bikefinder.core.modes import (
     MIN_REFRESH_S,
     Mode,
     StationState,
+    blocks,
     count_changes,
     data_age_s,
     fold,
@@ -266,3 +267,20 @@ def test_count_changes_only_reports_known_differences() -> None:
 )  # fmt: skip
 def test_format_age(seconds: float, text: str) -> None:
     assert format_age(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("state", "blocked_modes"),
+    [
+        (StationState.NO_STATUS, set(Mode)),
+        (StationState.NOT_INSTALLED, set(Mode)),
+        (StationState.CLOSED, set(Mode)),
+        (StationState.NOT_RENTING, {Mode.ANY_BIKE, Mode.EBIKE}),
+        (StationState.NOT_RETURNING, {Mode.DOCK}),
+        (StationState.OK, set()),
+    ],
+)
+def test_blocks_is_the_rule_listing_and_watches_share(
+    state: StationState, blocked_modes: set[Mode]
+) -> None:
+    assert {mode for mode in Mode if blocks(state, mode)} == blocked_modes

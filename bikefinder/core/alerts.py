@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from bikefinder.core.models import Station, StationStatus
-from bikefinder.core.modes import Mode, StationState, station_state
+from bikefinder.core.modes import Mode, blocks, station_state, wanted_count
 from bikefinder.core.text import clean
 
 #: A watch asks for at least 1 and at most this many (no station holds more).
@@ -84,11 +84,7 @@ class Watch:
 
 def watched_count(status: StationStatus | None, kind: WatchKind) -> int | None:
     """The count a watch of ``kind`` looks at (``None`` when unknown)."""
-    if status is None:
-        return None
-    return {WatchKind.BIKES: status.bikes, WatchKind.EBIKES: status.electric}.get(
-        kind, status.docks
-    )
+    return wanted_count(status, kind.mode)
 
 
 def condition_met(status: StationStatus | None, watch: Watch) -> bool | None:
@@ -99,18 +95,10 @@ def condition_met(status: StationStatus | None, watch: Watch) -> bool | None:
     """
     if status is None:
         return None
-    blocked = _BLOCKING_STATES[watch.kind is WatchKind.DOCKS]
-    if station_state(status) in blocked:
+    if blocks(station_state(status), watch.kind.mode):
         return False
     count = watched_count(status, watch.kind)
     return None if count is None else count >= watch.threshold
-
-
-#: States in which a station serves no bike (index False) or no dock (index True).
-_BLOCKING_STATES = {
-    False: frozenset({StationState.NOT_INSTALLED, StationState.CLOSED, StationState.NOT_RENTING}),
-    True: frozenset({StationState.NOT_INSTALLED, StationState.CLOSED, StationState.NOT_RETURNING}),
-}
 
 
 def should_fire(

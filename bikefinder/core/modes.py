@@ -89,15 +89,26 @@ def wanted_count(status: StationStatus | None, mode: Mode) -> int | None:
     return status.bikes
 
 
+#: States in which a station serves nothing at all.
+_OUT_OF_SERVICE = frozenset(
+    {StationState.NO_STATUS, StationState.NOT_INSTALLED, StationState.CLOSED}
+)
+
+
+def blocks(state: StationState, mode: Mode) -> bool:
+    """Whether a station in ``state`` cannot serve ``mode`` whatever its counts say: out of
+    service, not renting (a bike mode) or not returning (dock mode). Listing and watches
+    share this rule."""
+    if state in _OUT_OF_SERVICE:
+        return True
+    return state is (StationState.NOT_RETURNING if mode is Mode.DOCK else StationState.NOT_RENTING)
+
+
 def useless_reason(station: Station, mode: Mode) -> str | None:
     """Why ``station`` is no option in ``mode``, or ``None`` when it is one."""
     status = station.status
     state = station_state(status)
-    if state in (StationState.NO_STATUS, StationState.NOT_INSTALLED, StationState.CLOSED):
-        return state.value
-    if mode is Mode.DOCK and state is StationState.NOT_RETURNING:
-        return state.value
-    if mode is not Mode.DOCK and state is StationState.NOT_RENTING:
+    if blocks(state, mode):
         return state.value
     count = wanted_count(status, mode)
     if count is None:

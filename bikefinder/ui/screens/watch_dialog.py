@@ -17,7 +17,8 @@ from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.core.models import Station
 from bikefinder.core.text import clean
 
-KIND_LABELS = {WatchKind.BIKES: "bikes", WatchKind.EBIKES: "e-bikes", WatchKind.DOCKS: "free docks"}
+#: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
+KIND_LABELS = {kind: kind.noun for kind in WatchKind}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,126 @@
+"""When the app fetches next, and how fresh what it shows is.
+
+:class:`RefreshSchedule` is the refresh / failure / back-off state the app's message
+handlers update; :func:`freshness` turns it and the shown snapshot into the header's
+words (its right-hand label, health and problem line). Pure: no UI, no clock of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bikefinder.core.models import Snapshot
+from bikefinder.core.modes import (
+    data_age_s,
+    format_age,
+    refresh_interval_s,
+    retry_delay_s,
+    stale_after_s,
+)
+from bikefinder.core.source import SystemSource
+
+
+@dataclass
+class RefreshSchedule:
+    """The refresh period, whether a fetch is under way, the failures since the last
+    success and when the next fetch is due."""
+
+    refresh_s: float
+    next_at: datetime
+    #: ``--refresh``: wins over the feed's ttl.
+    override_s: float | None = None
+    failures: int = 0
+    #: The last failure in one line (system, feed, cause, URL); ``None`` after a success.
+    last_error: str | None = None
+    #: Just the feed and cause, for the header.
+    last_error_brief: str | None = None
+    refreshing: bool = False
+
+    @classmethod
+    def starting(cls, now: datetime, override_s: float | None = None) -> RefreshSchedule:
+        """Due at once, at the default period until a feed's ttl says otherwise."""
+        return cls(refresh_interval_s(None, override_s), now, override_s)
+
+    def start(self) -> None:
+        self.refreshing = True
+
+    def succeeded(self, status_ttl: int | None, now: datetime) -> None:
+        """Fresh data: the period follows the status feed's ttl; failures are forgotten."""
+        self.refresh_s = refresh_interval_s(status_ttl, self.override_s)
+        self.forget_failures()
+        self.refreshing = False
+        self.next_at = now + timedelta(seconds=self.refresh_s)
+
+    def failed(self, error: str, brief: str, now: datetime) -> None:
+        """A failed fetch: retry after a back-off that grows with each failure in a row."""
+        self.failures += 1
+        self.last_error = error
+        self.last_error_brief = brief
+        self.refreshing = False
+        self.next_at = now + timedelta(seconds=retry_delay_s(self.failures))
+
+    def forget_failures(self) -> None:
+        self.failures = 0
+        self.last_error = None
+        self.last_error_brief = None
+
+    def due(self, now: datetime) -> bool:
+        """Time to start a fetch (none is running and the wait is over)."""
+        return not self.refreshing and now >= self.next_at
+
+    def wait_s(self, now: datetime) -> float:
+        """Seconds until the next fetch (never negative)."""
+        return max(0.0, (self.next_at - now).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """What the header says about the data: ``text`` (right-hand label), ``health``
+    (``"ok"``, ``"stale"`` or ``"error"``) and a ``problem`` line, if any."""
+
+    text: str
+    health: str
+    problem: str | None
+
+
+def freshness(
+    snapshot: Snapshot | None, schedule: RefreshSchedule, source: SystemSource, now: datetime
+) -> Freshness:
+    """How fresh the shown data is, and what went wrong if the last refresh failed."""
+    health, problem = "ok", None
+    age = data_age_s(snapshot, now) if snapshot is not None else None
+    error = schedule.last_error
+    if snapshot is None:
+        text = "no data yet" if error else "loading …"
+        health = "error" if error else "ok"
+    elif source.is_demo:
+        text = source.demo_label or "demo data"
+    elif snapshot.from_cache:
+        age_text = f", {format_age(age)} old" if age is not None else ""
+        text = f"CACHED data{age_text}"
+        health = "stale"
+    elif age is None:
+        text = "data time unknown"
+    else:
+        text = f"updated {format_age(age)} ago"
+        if age > stale_after_s(schedule.refresh_s):
+            health = "stale"
+            problem = (
+                f"Stale: this data is {format_age(age)} old; the system has not "
+                "published newer availability."
+            )
+    if snapshot is not None and error:
+        health = "error"
+        if source.is_demo:
+            shown = source.demo_label
+        elif age is None:
+            shown = "older data"
+        else:
+            cached = "cached " if snapshot.from_cache else ""
+            shown = f"{cached}data from {format_age(age)} ago"
+        problem = (
+            f"Showing {shown}: refresh failed ({schedule.last_error_brief}); "
+            f"retrying in {schedule.wait_s(now):.0f} s"
+        )
+    return Freshness(text, health, problem)

@@ -11,65 +11,45 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.errors import BikefinderError, FeedError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
+from bikefinder.core.listing import RowDisplay, StationDetails, StationListing
 from bikefinder.core.loader import SystemFeeds, system_label_for
-from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
-from bikefinder.core.modes import (
-    Mode,
-    ModeRow,
-    count_changes,
-    data_age_s,
-    format_age,
-    id_mask,
-    is_report_stale,
-    name_mask,
-    rank_for_mode,
-    refresh_interval_s,
-    report_age_s,
-    retry_delay_s,
-    stale_after_s,
-)
-from bikefinder.core.ranking import (
-    StationIndex,
-    compass_point,
-    haversine_m,
-    initial_bearing_deg,
-)
+from bikefinder.core.models import Snapshot, Station
+from bikefinder.core.modes import Mode
+from bikefinder.core.refresh import RefreshSchedule, freshness
 from bikefinder.core.source import (
     SystemSource,
     remember_loaded_system,
     resolve_source,
     start_point,
 )
+from bikefinder.core.switching import SystemSwitching, point_for_system
 from bikefinder.core.text import clean
-from bikefinder.core.trends import TrendHistory
+from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
-from bikefinder.ui.screens.details import DetailsScreen, StationDetails
-from bikefinder.ui.screens.system_picker import (
-    SystemPickerScreen,
-    SystemSwitching,
-    point_for_system,
-)
+from bikefinder.ui.screens.details import DetailsScreen
+from bikefinder.ui.screens.system_picker import SystemPickerScreen
 from bikefinder.ui.screens.watch_dialog import WatchDialog
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
-from bikefinder.ui.widgets.station_table import RowDisplay, StationTable
+from bikefinder.ui.widgets.message_panel import MessagePanel
+from bikefinder.ui.widgets.other_favourites import OtherFavouritesPanel
+from bikefinder.ui.widgets.station_table import StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
 if TYPE_CHECKING:
@@ -146,21 +126,28 @@ class BikefinderApp(App[int]):
         self.mode = Mode.ANY_BIKE
         self.favourites_view = False
         self.filter_query = ""
-        self.snapshot: Snapshot | None = None
-        self.refresh_s = refresh_interval_s(None, refresh_s)
-        self.failures = 0
-        self.last_error: str | None = None
-        self.last_error_brief: str | None = None
-        self.refreshing = False
-        self.next_refresh_at = clock()
+        self.schedule = RefreshSchedule.starting(clock(), refresh_s)
+        self.listing = StationListing()
+        self.trends = self.listing.trends
         self.displayed: list[RowDisplay] = []
-        self._index: StationIndex | None = None
-        self._by_id: dict[str, Station] = {}
-        self._previous_status: dict[str, StationStatus | None] = {}
         self._feeds: SystemFeeds | None = None
         self._http: httpx.AsyncClient | None = None
-        self.trends = TrendHistory()
         self.watches = WatchKeeper(self, notify_command)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The data shown (``None`` until the first load)."""
+        return self.listing.snapshot
+
+    @property
+    def _by_id(self) -> dict[str, Station]:
+        return self.listing.by_id
+
+    # The refresh state, as tests and the header read it.
+    failures = property(lambda self: self.schedule.failures)
+    last_error = property(lambda self: self.schedule.last_error)
+    refreshing = property(lambda self: self.schedule.refreshing)
+    refresh_s = property(lambda self: self.schedule.refresh_s)
 
     # -- layout and lifecycle --------------------------------------------------------
 
@@ -168,8 +155,8 @@ class BikefinderApp(App[int]):
         self.status_bar = StatusBar(id="status")
         self.table = StationTable(id="stations")
         self.map_panel = MapPanel(id="map")
-        self.message = Static(id="message")
-        self.others = Static(id="others")
+        self.message = MessagePanel(id="message")
+        self.others = OtherFavouritesPanel(id="others")
         self.filter_bar = FilterBar(id="filter")
         yield self.status_bar
         yield self.table
@@ -201,7 +188,7 @@ class BikefinderApp(App[int]):
             label=self.source.label,
             cache=self.cache,
         )
-        self._show_message(Text(f"Loading {self._system_name()} …", style="bold"))
+        self.message.show_loading(self._system_name())
         self._update_header()
         # Stale-while-revalidate: the last known data (marked with its age) at once,
         # replaced in place when the live fetch below answers.
@@ -220,9 +207,9 @@ class BikefinderApp(App[int]):
         self._http = None
         self.source, self.near, self.near_note = source, near, near_note
         self.cache = self.switching.cache_for(source)
-        self.snapshot, self._index, self._by_id, self._previous_status = None, None, {}, {}
-        self.displayed, self.failures = [], 0
-        self.last_error = self.last_error_brief = None
+        self.listing.clear()
+        self.displayed = []
+        self.schedule.forget_failures()
         self.table.show([], self.mode)
         self.table.display = self.others.display = False
         self._open_system()
@@ -241,7 +228,7 @@ class BikefinderApp(App[int]):
 
     def start_refresh(self) -> None:
         """Fetch now (a refresh already running is cancelled and restarted)."""
-        self.refreshing = True
+        self.schedule.start()
         self._fetch()
 
     @work(exclusive=True, group="feeds")
@@ -281,7 +268,7 @@ class BikefinderApp(App[int]):
         self._update_header()
         if self.snapshot is None and self.last_error is not None:
             self._show_load_error()
-        if not self.refreshing and self.clock() >= self.next_refresh_at:
+        if self.schedule.due(self.clock()):
             self.start_refresh()
 
     @on(SnapshotLoaded)
@@ -295,24 +282,9 @@ class BikefinderApp(App[int]):
             self._remembered_url = snapshot.gbfs_url
             remember = partial(remember_loaded_system, self.source, snapshot)
             self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
-        if previous is None or snapshot.stations is not previous.stations:
-            # New numbers (the loader returns the very same objects when nothing changed,
-            # e.g. on HTTP 304): change markers compare with the data shown until now.
-            if previous is not None:
-                self._previous_status = {s.station_id: s.status for s in previous.stations}
-            self._index = StationIndex(snapshot.stations)
-            self._by_id = {station.station_id: station for station in snapshot.stations}
-            self.trends.record(snapshot.gbfs_url, snapshot.stations)
-            self.watches.check(snapshot, self._by_id)
-        self.snapshot = snapshot
-        self.refresh_s = refresh_interval_s(
-            message.snapshot.status_meta.ttl, self.refresh_override_s
-        )
-        self.failures = 0
-        self.last_error = None
-        self.last_error_brief = None
-        self.refreshing = False
-        self.next_refresh_at = self.clock() + timedelta(seconds=self.refresh_s)
+        if self.listing.load(snapshot):
+            self.watches.check(snapshot, self.listing.by_id)
+        self.schedule.succeeded(snapshot.status_meta.ttl, self.clock())
         if previous is None:
             self.message.display = False
             self.table.display = True
@@ -323,11 +295,7 @@ class BikefinderApp(App[int]):
     def _refresh_failed(self, message: RefreshFailed) -> None:
         if message.gbfs_url not in (None, self.source.gbfs_url):
             return  # posted for the system shown before a switch
-        self.failures += 1
-        self.last_error = message.error
-        self.last_error_brief = message.brief
-        self.refreshing = False
-        self.next_refresh_at = self.clock() + timedelta(seconds=retry_delay_s(self.failures))
+        self.schedule.failed(message.error, message.brief, self.clock())
         if self.snapshot is None:
             self._show_load_error()
         self._update_header()
@@ -336,106 +304,34 @@ class BikefinderApp(App[int]):
 
     def render_rows(self) -> None:
         """Recompute the listed stations for the view, filter and mode, and show them."""
-        snapshot, index = self.snapshot, self._index
-        if snapshot is None or index is None:
+        snapshot = self.snapshot
+        if snapshot is None:
             return
-        favourite_ids = {f.station_id for f in self.favourites.for_system(snapshot.gbfs_url)}
-        keep: list[bool] | None = None
-        limit = self.limit
-        if self.favourites_view:
-            keep = id_mask(index.stations, favourite_ids)
-            limit = len(favourite_ids)
-        if self.filter_query.strip():
-            names = name_mask(index.stations, self.filter_query)
-            keep = names if keep is None else [a and b for a, b in zip(keep, names, strict=True)]
-        rows = rank_for_mode(index, self.near, self.mode, limit, keep)
-        self.displayed = [self._row_display(row, favourite_ids) for row in rows]
+        here = self.favourites.for_system(snapshot.gbfs_url)
+        favourite_ids = {f.station_id for f in here}
+        self.displayed = self.listing.rows(
+            self.near, self.mode, self.limit, favourite_ids,
+            favourites_only=self.favourites_view, name_query=self.filter_query,
+        )  # fmt: skip
         self.table.show(self.displayed, self.mode)
         if self.map_panel.display:
             rows = [display.row for display in self.displayed]
             self.map_panel.show(self.near, rows, self.mode, self.table.highlighted_key)
-        self._update_empty_message()
-        self._update_others(snapshot, favourite_ids)
+        if self.displayed:
+            self.message.display = False
+        else:
+            self.message.show_no_rows(self.favourites_view, self.filter_query)
+        others = self.listing.other_favourites(here, self.favourites.all())
+        self.others.show(others if self.favourites_view else None)
         self._update_header()
         self._update_details()
 
-    def _row_display(self, row: ModeRow, favourite_ids: set[str]) -> RowDisplay:
-        assert self.snapshot is not None
-        station = row.station
-        age = report_age_s(station, self.snapshot)
-        return RowDisplay(
-            row=row,
-            favourite=station.station_id in favourite_ids,
-            changes=self._changes(station),
-            report_age_s=age,
-            report_stale=is_report_stale(age),
-            trend=self.trends.trend(station.station_id, self.mode),
-        )
-
-    def _changes(self, station: Station) -> dict[str, int]:
-        return count_changes(self._previous_status.get(station.station_id), station.status)
-
-    def _update_empty_message(self) -> None:
-        if self.displayed:
-            self.message.display = False
-            return
-        if self.favourites_view and not self.filter_query.strip():
-            text = Text(
-                "No favourites in this system yet. "
-                "Press v for all stations, then f on a station to add it."
-            )
-        elif self.filter_query.strip():
-            text = Text("No station name matches ")
-            text.append(clean(self.filter_query, 60), style="bold")
-            text.append(". Escape clears the filter.")
-        else:
-            text = Text("This system lists no stations.")
-        self._show_message(text)
-
-    def _update_others(self, snapshot: Snapshot, favourite_ids: set[str]) -> None:
-        """In the favourites view: favourites gone from this feed and those of other systems."""
-        if not self.favourites_view:
-            self.others.display = False
-            return
-        lines: list[Text] = []
-        missing = [
-            f
-            for f in self.favourites.for_system(snapshot.gbfs_url)
-            if f.station_id not in self._by_id
-        ]
-        if missing:
-            line = Text("Not in this system's feed right now: ", style="bold yellow")
-            line.append(", ".join(clean(f.name, 40) or f.station_id for f in missing))
-            lines.append(line)
-        elsewhere: dict[str, list[Favourite]] = {}
-        for favourite in self.favourites.all():
-            if favourite.gbfs_url != snapshot.gbfs_url:
-                system = favourite.system_name or favourite.system_id or favourite.gbfs_url
-                elsewhere.setdefault(system, []).append(favourite)
-        for system, favourites in elsewhere.items():
-            line = Text("In ", style="dim")
-            line.append(clean(system, 40), style="bold")
-            line.append(": ", style="dim")
-            line.append(", ".join(clean(f.name, 40) or f.station_id for f in favourites))
-            lines.append(line)
-        self.others.display = bool(lines)
-        self.others.update(Text("\n").join(lines))
-
-    def _show_message(self, text: Text) -> None:
-        self.message.update(text)
-        self.message.display = True
-
     def _show_load_error(self) -> None:
         """The first load failed: say what and when the next try is; no table yet."""
-        text = Text(f"Could not load {self._system_name()}\n\n", style="bold red")
-        text.append(clean(self.last_error, 400) + "\n\n", style="")
-        wait_s = max(0.0, (self.next_refresh_at - self.clock()).total_seconds())
-        text.append(
-            f"Retrying in {wait_s:.0f} s (attempt {self.failures + 1}). "
-            "Press r to retry now, s to choose another system, q to quit.",
-            style="dim",
+        wait_s = self.schedule.wait_s(self.clock())
+        self.message.show_load_error(
+            self._system_name(), self.last_error, wait_s, self.failures + 1
         )
-        self._show_message(text)
 
     def _system_name(self) -> str:
         if self.snapshot is not None:
@@ -444,71 +340,21 @@ class BikefinderApp(App[int]):
 
     def header_state(self) -> HeaderState:
         """What the header says right now (data age, health, the failure if any)."""
-        snapshot = self.snapshot
-        now = self.clock()
-        health, problem = "ok", None
-        age = data_age_s(snapshot, now) if snapshot is not None else None
-        if snapshot is None:
-            freshness = "no data yet" if self.last_error else "loading …"
-            health = "error" if self.last_error else "ok"
-        elif self.source.is_demo:
-            freshness = self.source.demo_label or "demo data"
-        elif snapshot.from_cache:
-            age_text = f", {format_age(age)} old" if age is not None else ""
-            freshness = f"CACHED data{age_text}"
-            health = "stale"
-        elif age is None:
-            freshness = "data time unknown"
-        else:
-            freshness = f"updated {format_age(age)} ago"
-            if age > stale_after_s(self.refresh_s):
-                health = "stale"
-                problem = (
-                    f"Stale: this data is {format_age(age)} old; the system has not "
-                    "published newer availability."
-                )
-        if snapshot is not None and self.last_error:
-            health = "error"
-            wait_s = max(0.0, (self.next_refresh_at - now).total_seconds())
-            if self.source.is_demo:
-                shown = self.source.demo_label
-            elif age is None:
-                shown = "older data"
-            else:
-                cached = "cached " if snapshot.from_cache else ""
-                shown = f"{cached}data from {format_age(age)} ago"
-            problem = (
-                f"Showing {shown}: refresh failed ({self.last_error_brief}); "
-                f"retrying in {wait_s:.0f} s"
-            )
+        fresh = freshness(self.snapshot, self.schedule, self.source, self.clock())
         return HeaderState(
             system_name=self._system_name(),
             near=self.near,
             mode=self.mode,
             favourites_view=self.favourites_view,
-            freshness=freshness,
-            health=health,
-            problem=problem,
-            detail=self._detail_line(),
+            freshness=fresh.text,
+            health=fresh.health,
+            problem=fresh.problem,
+            detail=self.listing.detail_line(
+                self.displayed, self.mode, self.filter_query, self.refresh_s
+            ),
             near_note=self.near_note,
             chosen_by=self.source.chosen_by,
         )
-
-    def _detail_line(self) -> str:
-        snapshot = self.snapshot
-        if snapshot is None:
-            return ""
-        useful = sum(1 for d in self.displayed if d.row.useless is None)
-        parts = [
-            f"{len(snapshot.stations)} stations",
-            f"{useful} of {len(self.displayed)} listed have {self.mode.wanted}",
-        ]
-        if self.filter_query.strip():
-            parts.append(f"filter: {clean(self.filter_query, 40)}")
-        if snapshot.report.problems:
-            parts.append(f"{snapshot.report.problems} feed records skipped")
-        parts.append(f"refresh every {self.refresh_s:.0f} s")
-        return " · ".join(parts)
 
     def _update_header(self) -> None:
         state = self.header_state()
@@ -520,28 +366,9 @@ class BikefinderApp(App[int]):
 
     def station_details(self, station_id: str) -> StationDetails:
         """The details of one station from the current snapshot (``ranked`` None if gone)."""
-        station = self._by_id.get(station_id)
         assert self.snapshot is not None
-        ranked = self._ranked(station) if station is not None else None
-        age = report_age_s(station, self.snapshot) if station is not None else None
-        return StationDetails(
-            station_id=station_id,
-            ranked=ranked,
-            favourite=self.favourites.is_favourite(self.snapshot.gbfs_url, station_id),
-            report_age_s=age,
-            report_stale=is_report_stale(age),
-            changes=self._changes(station) if station is not None else {},
-        )
-
-    def _ranked(self, station: Station) -> RankedStation:
-        lat, lon = self.near
-        bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
-        return RankedStation(
-            station=station,
-            distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
-            bearing_deg=bearing,
-            bearing=compass_point(bearing),
-        )
+        favourite = self.favourites.is_favourite(self.snapshot.gbfs_url, station_id)
+        return self.listing.details(station_id, self.near, favourite)
 
     def _update_details(self) -> None:
         if isinstance(self.screen, DetailsScreen):
@@ -700,44 +527,7 @@ class BikefinderApp(App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Refresh now", "Fetch the latest availability (r)", self.action_refresh)
-        if not isinstance(screen, DetailsScreen):
-            yield SystemCommand(
-                "Choose system…", "Search all known bike-share systems (s)",
-                self.action_choose_system,
-            )  # fmt: skip
-        yield SystemCommand(
-            "Cycle mode", "Any bike → e-bike → free dock (m)", self.action_cycle_mode
-        )
-        for mode in Mode:
-            yield SystemCommand(
-                f"Look for: {mode.label}",
-                f"Rank stations by {mode.label} availability",
-                lambda mode=mode: self.set_mode(mode),
-            )
-        yield SystemCommand(
-            "Toggle favourite",
-            "Add or remove the highlighted station (f)",
-            self.action_toggle_favourite,
-        )
-        yield SystemCommand(
-            "Favourites / all stations", "Switch the list (v)", self.action_toggle_view
-        )
-        yield SystemCommand(
-            "Watch station…", "Notify at N bikes / e-bikes / docks (a)", self.action_watch
-        )
-        if not isinstance(screen, DetailsScreen):
-            yield SystemCommand("Map", "Show or hide the map (M)", self.action_toggle_map)
-        if not isinstance(screen, DetailsScreen):
-            yield SystemCommand(
-                "Filter by name", "Type to narrow the list (/)", self.action_start_filter
-            )
-            yield SystemCommand(
-                "Clear filter", "Show all names again (Escape)", self.action_clear_filter
-            )
-            yield SystemCommand(
-                "Station details", "Open the highlighted station (Enter)", self.action_details
-            )
+        yield from palette_commands(self, in_details=isinstance(screen, DetailsScreen))
 
     def _show_store_notices(self) -> None:
         for notice in self.favourites.take_notices():

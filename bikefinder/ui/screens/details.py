@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
@@ -15,24 +14,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from bikefinder.core.models import RankedStation, StationStatus
+from bikefinder.core.listing import StationDetails
+from bikefinder.core.models import StationStatus
 from bikefinder.core.modes import StationState, format_age, station_state
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
 from bikefinder.ui.widgets.station_table import STATE_STYLES
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
-
-
-@dataclass(frozen=True, slots=True)
-class StationDetails:
-    """What the details screen shows; ``ranked`` is ``None`` once the station left the feed."""
-
-    station_id: str
-    ranked: RankedStation | None
-    favourite: bool
-    report_age_s: float | None
-    report_stale: bool
-    changes: dict[str, int]
 
 
 def _flag(value: bool | None) -> Text:

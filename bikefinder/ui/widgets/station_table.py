@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from bikefinder.core.listing import RowDisplay
 from bikefinder.core.modes import (
     Mode,
-    ModeRow,
     StationState,
     format_age,
     station_state,
@@ -55,19 +54,6 @@ STATE_STYLES = {
     StationState.NOT_RENTING: ("NOT RENTING", "bold black on yellow"),
     StationState.NOT_RETURNING: ("NOT RETURNING", "bold black on yellow"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RowDisplay:
-    """What one table row shows, with what changed since the previous refresh."""
-
-    row: ModeRow
-    favourite: bool
-    changes: dict[str, int]
-    report_age_s: float | None
-    report_stale: bool
-    #: Recent values of what the mode wants (``None`` until two refreshes saw it).
-    trend: Trend | None = None
 
 
 def count_cell(value: int | None, change: int | None) -> Text:

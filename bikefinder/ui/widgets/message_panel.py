@@ -1,0 +1,47 @@
+"""The big centred message in place of the table: loading, a failed first load, no rows."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from bikefinder.core.text import clean
+
+
+class MessagePanel(Static):
+    """Shown instead of (or under) the table when there is nothing to list."""
+
+    def show(self, text: Text) -> None:
+        self.update(text)
+        self.display = True
+
+    def show_loading(self, system_name: str) -> None:
+        self.show(Text(f"Loading {system_name} …", style="bold"))
+
+    def show_load_error(
+        self, system_name: str, error: str | None, wait_s: float, attempt: int
+    ) -> None:
+        """The first load failed: say what and when the next try is."""
+        text = Text(f"Could not load {system_name}\n\n", style="bold red")
+        text.append(clean(error, 400) + "\n\n", style="")
+        text.append(
+            f"Retrying in {wait_s:.0f} s (attempt {attempt}). "
+            "Press r to retry now, s to choose another system, q to quit.",
+            style="dim",
+        )
+        self.show(text)
+
+    def show_no_rows(self, favourites_view: bool, filter_query: str) -> None:
+        """Why the list is empty: no favourites here, no name matches, or no stations."""
+        if favourites_view and not filter_query.strip():
+            text = Text(
+                "No favourites in this system yet. "
+                "Press v for all stations, then f on a station to add it."
+            )
+        elif filter_query.strip():
+            text = Text("No station name matches ")
+            text.append(clean(filter_query, 60), style="bold")
+            text.append(". Escape clears the filter.")
+        else:
+            text = Text("This system lists no stations.")
+        self.show(text)

@@ -42,7 +42,6 @@ from bikefinder.core.text import clean
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen
-from bikefinder.ui.screens.system_picker import SystemPickerScreen
 from bikefinder.ui.screens.watch_dialog import WatchDialog
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.filter_bar import FilterBar
@@ -428,7 +427,10 @@ class BikefinderApp(App[int]):
         self.render_rows()
 
     def action_choose_system(self) -> None:
-        """Open the system picker; choosing a system reloads the view for it in place."""
+        """Open the system picker; choosing a system reloads the view for it in place.
+        (Imported here: the picker and the catalog code are not needed before ``s``.)"""
+        from bikefinder.ui.screens.system_picker import SystemPickerScreen
+
         if isinstance(self.screen, SystemPickerScreen):
             return
         picker = SystemPickerScreen(self.switching, self.near, client_id=self.client_id,

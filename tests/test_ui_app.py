@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from test_ui_support import GBFS_URL, SIZE, T0, FakeClock, FakeSystem, make_app, settle
-from textual.command import CommandList
+from test_ui_support import (
+    GBFS_URL,
+    SIZE,
+    T0,
+    FakeClock,
+    FakeSystem,
+    fill_cache,
+    make_app,
+    run_palette_command,
+    settle,
+)
 
 from bikefinder.cli import main
 from bikefinder.core.cache import FeedCache
@@ -433,10 +442,7 @@ async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
 ) -> None:
     system = FakeSystem()
     cache_root = tmp_path / "cache"
-    first = make_app(system, favourites_path=fav_path, cache=FeedCache(GBFS_URL, cache_root))
-    async with first.run_test(size=SIZE) as pilot:
-        await settle(first, pilot)
-        assert first.table.row_count == 23
+    await fill_cache(system, fav_path, cache_root)
     system.failing["*"] = 503
     clock = FakeClock(T0 + timedelta(hours=2))
     app = make_app(system, favourites_path=fav_path, clock=clock,
@@ -489,15 +495,7 @@ async def test_every_action_is_in_the_command_palette(fav_path: Path) -> None:
         for title in ("Refresh now", "Cycle mode", "Toggle favourite", "Favourites / all stations",
                       "Filter by name", "Clear filter", "Station details", "Quit"):  # fmt: skip
             assert title in titles
-        await pilot.press("ctrl+p")
-        await pilot.press(*"look for: free dock")
-        for _ in range(50):  # the palette searches in the background
-            await pilot.pause(0.05)
-            results = app.screen.query(CommandList)
-            if results and results.first().option_count:
-                break
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_palette_command(app, pilot, "look for: free dock")
         assert app.mode is Mode.DOCK
 
 
@@ -543,9 +541,7 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
 
     system = FakeSystem()
     cache_root = tmp_path / "cache"
-    first = make_app(system, favourites_path=fav_path, cache=FeedCache(GBFS_URL, cache_root))
-    async with first.run_test(size=SIZE) as pilot:
-        await settle(first, pilot)
+    await fill_cache(system, fav_path, cache_root)
     system.by_id(system.stations[0].station_id).bikes += 5  # live data moved on since
     network_answers = asyncio.Event()
 

@@ -23,9 +23,9 @@ from test_ui_support import (
     FakeClock,
     FakeSystem,
     make_app,
+    run_palette_command,
     settle,
 )
-from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -363,14 +363,7 @@ async def test_picker_is_in_the_palette_and_not_over_details(fav_path: Path) -> 
     app = world.app(fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("ctrl+p", *"choose system")
-        for _ in range(50):  # the palette searches in the background
-            await pilot.pause(0.05)
-            results = app.screen.query(CommandList)
-            if results and results.first().option_count:
-                break
-        await pilot.press("enter")
-        await pilot.pause()
+        await run_palette_command(app, pilot, "choose system")
         picker(app)
         await pilot.press("escape", "enter")  # details of the first station
         await pilot.pause()

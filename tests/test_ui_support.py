@@ -188,3 +188,28 @@ async def settle(app: BikefinderApp, pilot: Any) -> None:
     """Wait for running fetches and the messages they posted."""
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def run_palette_command(app: BikefinderApp, pilot: Any, query: str) -> None:
+    """Open the command palette, type ``query`` and run the first match."""
+    from textual.command import CommandList
+
+    await pilot.press("ctrl+p", *query)
+    for _ in range(50):  # the palette searches in the background
+        await pilot.pause(0.05)
+        results = app.screen.query(CommandList)
+        if results and results.first().option_count:
+            break
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def fill_cache(system: FakeSystem, favourites_path: Path, cache_root: Path) -> None:
+    """One successful run of the app, so ``cache_root`` holds ``system``'s feeds."""
+    from bikefinder.core.cache import FeedCache
+
+    app = make_app(system, favourites_path=favourites_path,
+                   cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.snapshot is not None and not app.snapshot.from_cache

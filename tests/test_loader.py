@@ -212,3 +212,25 @@ async def test_optional_feeds_may_be_missing() -> None:
     async with http:
         snapshot = await feeds.load()
     assert snapshot.system.name == "Paris bikes"
+
+
+async def test_a_failing_information_refetch_keeps_the_stations_and_refreshes_status() -> None:
+    server = FakeFeeds(velib_documents())
+    clock = Clock()
+    http, feeds = make_feeds(server, clock=clock)
+    async with http:
+        first = await feeds.load()
+        del server.documents["station_information"]  # 404 from now on
+        status = server.documents["station_status"]
+        status["data"]["stations"][0]["num_docks_available"] = 0
+        server.change("station_status", status)
+        clock.now += 3600
+        fresh = await feeds.refresh()
+        assert feeds.descriptive_error is not None
+        assert "station_information: HTTP 404" in str(feeds.descriptive_error)
+        assert len(fresh.stations) == len(first.stations)
+        assert fresh.stations[0].status is not None and fresh.stations[0].status.docks == 0
+        hits = server.hits["station_information"]
+        clock.now += 30
+        await feeds.refresh()  # not retried before its ttl runs out again
+        assert server.hits["station_information"] == hits

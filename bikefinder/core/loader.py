@@ -92,6 +92,8 @@ class SystemFeeds:
         self._status_parser = gbfs.StatusParser()
         self.info: InfoFeed | None = None
         self.snapshot: Snapshot | None = None
+        #: The last failure to refresh a descriptive feed (kept data was used instead).
+        self.descriptive_error: FeedError | None = None
 
     def attach(self, http: httpx.AsyncClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
@@ -190,7 +192,15 @@ class SystemFeeds:
         ]
         changed_descriptive = False
         for feed in due:
-            document = await self._refetch(feed)
+            try:
+                document = await self._refetch(feed)
+            except FeedError as error:
+                # Descriptive data rarely changes: keep what we have, try again after its
+                # ttl, and let the availability refresh go on.
+                self._states[feed].fetched_at = self._clock()
+                self.descriptive_error = error
+                continue
+            self.descriptive_error = None
             if document is not None:
                 changed_descriptive = True
                 if feed == "station_information":

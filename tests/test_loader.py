@@ -234,3 +234,58 @@ async def test_a_failing_information_refetch_keeps_the_stations_and_refreshes_st
         clock.now += 30
         await feeds.refresh()  # not retried before its ttl runs out again
         assert server.hits["station_information"] == hits
+
+
+async def test_new_vehicle_types_reparse_an_unchanged_status() -> None:
+    documents = velib_documents()
+    feeds_list = documents["gbfs"]["data"]["fr"]["feeds"]
+    feeds_list.append({"name": "vehicle_types", "url": f"{BASE}/vehicle_types.json"})
+    documents["vehicle_types"] = {
+        "ttl": 60,
+        "data": {
+            "vehicle_types": [
+                {"vehicle_type_id": "bike", "form_factor": "bicycle", "propulsion_type": "human"}
+            ]
+        },
+    }
+    status = documents["station_status"]
+    for record in status["data"]["stations"]:
+        del record["num_bikes_available_types"]
+    first = status["data"]["stations"][0]
+    first["num_bikes_available"] = 3
+    first["vehicle_types_available"] = [
+        {"vehicle_type_id": "bike", "count": 1},
+        {"vehicle_type_id": "ebike", "count": 2},
+    ]
+    server = FakeFeeds(documents)
+    clock = Clock()
+    http, feeds = make_feeds(server, clock=clock)
+    async with http:
+        snapshot = await feeds.load()
+        assert snapshot.stations[0].status.electric is None  # "ebike" is not described
+        server.change(
+            "vehicle_types",
+            {
+                "ttl": 60,
+                "data": {
+                    "vehicle_types": [
+                        {
+                            "vehicle_type_id": "bike",
+                            "form_factor": "bicycle",
+                            "propulsion_type": "human",
+                        },
+                        {
+                            "vehicle_type_id": "ebike",
+                            "form_factor": "bicycle",
+                            "propulsion_type": "electric_assist",
+                        },
+                    ]
+                },
+            },
+        )
+        clock.now += 61
+        refreshed = await feeds.refresh()  # station_status itself did not change
+    assert (refreshed.stations[0].status.mechanical, refreshed.stations[0].status.electric) == (
+        1,
+        2,
+    )

@@ -191,6 +191,7 @@ class SystemFeeds:
             and self._clock() - state.fetched_at >= state.ttl_s
         ]
         changed_descriptive = False
+        kinds_before = self._status_parser.vehicle_kinds
         for feed in due:
             try:
                 document = await self._refetch(feed)
@@ -211,7 +212,10 @@ class SystemFeeds:
                     )
                 elif feed == "system_information":
                     self.system = self._parse_system(document) or self.system
-        status_doc = await self._refetch("station_status")
+        # New vehicle types change every record's mechanical/electric split: the status
+        # must be parsed again, so it is fetched whole.
+        kinds_changed = self._status_parser.vehicle_kinds is not kinds_before
+        status_doc = await self._refetch("station_status", conditional=not kinds_changed)
         if status_doc is None and not changed_descriptive:
             return self.snapshot
         if status_doc is None:
@@ -262,7 +266,7 @@ class SystemFeeds:
     async def _fetch_optional(self, feed: str, url: str | None) -> Any:
         return None if url is None else await self._fetch_document(feed, url, optional=True)
 
-    async def _refetch(self, feed: str) -> Any:
+    async def _refetch(self, feed: str, *, conditional: bool = True) -> Any:
         """Refetch a feed fetched before; ``None`` when the server says 304."""
         state = self._states[feed]
         optional = feed in ("system_information", "vehicle_types")
@@ -270,8 +274,8 @@ class SystemFeeds:
             feed,
             state.url,
             optional=optional,
-            etag=state.etag,
-            last_modified=state.last_modified,
+            etag=state.etag if conditional else None,
+            last_modified=state.last_modified if conditional else None,
         )
         if result is None or result.not_modified:
             state.fetched_at = self._clock()

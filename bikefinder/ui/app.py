@@ -9,7 +9,6 @@ staleness come from :mod:`bikefinder.core.modes`; this module only renders.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from functools import partial
@@ -23,9 +22,7 @@ from textual.widgets import DataTable, Footer, Input
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
-from bikefinder.core.errors import BikefinderError, FeedError
 from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.http import make_http_client
 from bikefinder.core.listing import RowDisplay, StationDetails, StationListing
 from bikefinder.core.loader import SystemFeeds, system_label_for
 from bikefinder.core.models import Snapshot, Station
@@ -40,6 +37,7 @@ from bikefinder.core.source import (
 from bikefinder.core.switching import SystemSwitching, point_for_system
 from bikefinder.core.text import clean
 from bikefinder.ui.commands import palette_commands
+from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.watch_dialog import WatchDialog
@@ -129,14 +127,21 @@ class BikefinderApp(App[int]):
         self.listing = StationListing()
         self.trends = self.listing.trends
         self.displayed: list[RowDisplay] = []
-        self._feeds: SystemFeeds | None = None
-        self._http: httpx.AsyncClient | None = None
+        self._session: FeedSession | None = None
         self.watches = WatchKeeper(self, notify_command)
 
     @property
     def snapshot(self) -> Snapshot | None:
         """The data shown (``None`` until the first load)."""
         return self.listing.snapshot
+
+    @property
+    def _feeds(self) -> SystemFeeds | None:
+        return self._session.feeds if self._session is not None else None
+
+    @property
+    def _http(self) -> httpx.AsyncClient | None:
+        return self._session.http if self._session is not None else None
 
     @property
     def _by_id(self) -> dict[str, Station]:
@@ -179,19 +184,14 @@ class BikefinderApp(App[int]):
 
         The HTTP client is made by the first fetch, off the UI thread (building its TLS
         context takes ~0.1 s), so cached data can be on screen before that."""
-        self._http = None
-        self._feeds = SystemFeeds(
-            None,
-            self.source.gbfs_url,
-            language=self.language,
-            label=self.source.label,
-            cache=self.cache,
+        self._session = FeedSession(
+            self.source, language=self.language, client_id=self.client_id, cache=self.cache
         )
         self.message.show_loading(self._system_name())
         self._update_header()
         # Stale-while-revalidate: the last known data (marked with its age) at once,
         # replaced in place when the live fetch below answers.
-        cached = self._feeds.load_cached()
+        cached = self._session.load_cached()
         if cached is not None:
             self.post_message(SnapshotLoaded(cached))
         self.start_refresh()
@@ -202,8 +202,7 @@ class BikefinderApp(App[int]):
         """Show another system in place: the fetch under way is cancelled, the old HTTP
         client closed; mode, favourites view and filter are kept."""
         self.workers.cancel_group(self, "feeds")
-        old_http = self._http
-        self._http = None
+        old_session = self._session
         self.source, self.near, self.near_note = source, near, near_note
         self.cache = self.switching.cache_for(source)
         self.listing.clear()
@@ -212,12 +211,12 @@ class BikefinderApp(App[int]):
         self.table.show([], self.mode)
         self.table.display = self.others.display = False
         self._open_system()
-        if old_http is not None:
-            await old_http.aclose()
+        if old_session is not None:
+            await old_session.close()
 
     async def on_unmount(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     def on_resize(self, event: events.Resize) -> None:
         if self.table.fit_width(event.size.width):
@@ -233,34 +232,12 @@ class BikefinderApp(App[int]):
     @work(exclusive=True, group="feeds")
     async def _fetch(self) -> None:
         """Fetch in the background; all state changes happen in the message handlers."""
-        assert self._feeds is not None
-        if self._http is None:
-            source, feeds = self.source, self._feeds
-            http = await asyncio.to_thread(
-                make_http_client, self.client_id, source.headers, source.transport
-            )
-            if feeds is not self._feeds:  # the system was switched meanwhile
-                await http.aclose()
-                return
-            self._http = http
-            feeds.attach(http)
-        first_load = self.snapshot is None
-        try:
-            snapshot = await self._feeds.refresh()
-        except Exception as exc:  # even a parser bug must not kill the app: report, retry
-            if isinstance(exc, FeedError):
-                error, brief = str(exc), f"{exc.feed}: {exc.cause}"
-            elif isinstance(exc, BikefinderError):
-                error = brief = str(exc)
-            else:
-                brief = f"unexpected error ({type(exc).__name__}: {exc})"
-                error = f"{self._feeds.label}: {brief}"
-            cached = self._feeds.load_cached() if first_load else None
-            if cached is not None:  # the last known data, marked as such, beats nothing
-                self.post_message(SnapshotLoaded(cached))
-            self.post_message(RefreshFailed(error, brief, first_load, self._feeds.gbfs_url))
+        session = self._session
+        assert session is not None
+        if not await session.connect():
             return
-        self.post_message(SnapshotLoaded(snapshot))
+        for message in await session.refresh(first_load=self.snapshot is None):
+            self.post_message(message)
 
     def tick(self) -> None:
         """Every second: age the header, count the retry down, start a due refresh."""

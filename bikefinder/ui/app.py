@@ -18,7 +18,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Footer
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
@@ -467,41 +467,32 @@ class BikefinderApp(App[int]):
 
     def action_start_filter(self) -> None:
         """Show the name filter and type into it."""
-        if self.snapshot is None:
-            return
-        self.filter_bar.display = True
-        self.filter_bar.focus()
-        self.refresh_bindings()
+        if self.snapshot is not None:
+            self.filter_bar.open()
+            self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
         """Clear and hide the name filter."""
-        self.filter_bar.value = ""
-        self.filter_bar.display = False
+        self.filter_bar.close()
         self.filter_query = ""
         if self.snapshot is not None:
             self.table.focus()
         self.render_rows()
         self.refresh_bindings()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if event.value != self.filter_query:
-            self.filter_query = event.value
+    def on_filter_bar_query_changed(self, message: FilterBar.QueryChanged) -> None:
+        if message.query != self.filter_query:
+            self.filter_query = message.query
             self.render_rows()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
+    def on_filter_bar_done(self) -> None:
         self.table.focus()
 
-    @on(FilterBar.Cleared)
-    def _filter_cleared(self) -> None:
+    def on_filter_bar_cleared(self) -> None:
         self.action_clear_filter()
 
-    @on(FilterBar.Move)
-    def _filter_move(self, event: FilterBar.Move) -> None:
-        if self.table.row_count:
-            row = min(max(0, self.table.cursor_row + event.rows), self.table.row_count - 1)
-            self.table.move_cursor(row=row)
+    def on_filter_bar_move(self, message: FilterBar.Move) -> None:
+        self.table.move_cursor_by(message.rows)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""

@@ -1,10 +1,14 @@
-"""The name filter: typing narrows the table as you type; Escape clears it."""
+"""The name filter: typing narrows the table as you type; Escape clears it.
+
+The bar only shows, empties and hides itself; it posts what the rider did (the query
+changed, Enter, Escape, an arrow) and the app, which owns the query, does the rest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
@@ -29,8 +33,38 @@ class FilterBar(Input):
 
         rows: int
 
+    @dataclass
+    class QueryChanged(Message):
+        """The rider typed: ``query`` is the filter's text now."""
+
+        query: str
+
+    @dataclass
+    class Done(Message):
+        """The rider pressed Enter: keep the filter, back to the table."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder="filter stations by name", id=id)
+
+    def open(self) -> None:
+        """Show the filter and type into it."""
+        self.display = True
+        self.focus()
+
+    def close(self) -> None:
+        """Empty and hide the filter."""
+        self.value = ""
+        self.display = False
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.QueryChanged(event.value))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Done())
 
     def action_clear_filter(self) -> None:
         self.post_message(self.Cleared())

@@ -173,6 +173,11 @@ class StationTable(DataTable[Text]):
     def station_keys(self) -> list[str]:
         return [str(row.key.value) for row in self.ordered_rows]
 
+    def move_cursor_by(self, rows: int) -> None:
+        """Move the cursor ``rows`` down (up if negative), stopping at either end."""
+        if self.row_count:
+            self.move_cursor(row=min(max(0, self.cursor_row + rows), self.row_count - 1))
+
     def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
         """Show ``displays`` in order: cells update in place when the order is unchanged,
         otherwise rows are rebuilt and the cursor follows the station it was on."""

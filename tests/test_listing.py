@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bikefinder.core.favourites import Favourite
-from bikefinder.core.listing import StationListing
+from bikefinder.core.listing import StationListing, new_favourite
 from bikefinder.core.modes import Mode
 from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
 from bikefinder.core.source import SystemSource
@@ -117,3 +117,10 @@ def test_freshness_words() -> None:
     )
     demo = replace(live, demo_label="demo data (Paris)")
     assert freshness(data, RefreshSchedule.starting(T0), demo, T0).text == "demo data (Paris)"
+
+
+def test_new_favourite_names_system_and_station_and_when() -> None:
+    added = new_favourite(snapshot(three_stations()), station("c", 300, "Hôtel"), T0)
+    assert added == Favourite(URL, "x", "X", "c", "Hôtel", "2025-10-18T09:00:00Z")
+    later = new_favourite(snapshot([]), station("a", 0), T0 + timedelta(microseconds=900_001))
+    assert later.added_at == "2025-10-18T09:00:00Z" and later.watch is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
@@ -72,6 +73,19 @@ def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
         distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
         bearing_deg=bearing,
         bearing=compass_point(bearing),
+    )
+
+
+def new_favourite(snapshot: Snapshot, station: Station, now: datetime) -> Favourite:
+    """``station`` of ``snapshot``'s system as a new favourite, added ``now`` (stored to
+    the second, UTC written with ``Z``)."""
+    return Favourite(
+        gbfs_url=snapshot.gbfs_url,
+        system_id=snapshot.system.system_id,
+        system_name=snapshot.system.name,
+        station_id=station.station_id,
+        name=station.info.name,
+        added_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
     )
 
 

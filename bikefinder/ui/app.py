@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.listing import RowDisplay, StationDetails, StationListing
+from bikefinder.core.listing import RowDisplay, StationDetails, StationListing, new_favourite
 from bikefinder.core.loader import SystemFeeds, system_label_for
 from bikefinder.core.models import Snapshot, Station
 from bikefinder.core.modes import Mode
@@ -456,14 +456,7 @@ class BikefinderApp(App[int]):
     def favourite_for(self, station: Station) -> Favourite:
         """``station`` of the shown system as a (new) favourite."""
         assert self.snapshot is not None
-        return Favourite(
-            gbfs_url=self.snapshot.gbfs_url,
-            system_id=self.snapshot.system.system_id,
-            system_name=self.snapshot.system.name,
-            station_id=station.station_id,
-            name=station.info.name,
-            added_at=self.clock().isoformat(timespec="seconds").replace("+00:00", "Z"),
-        )
+        return new_favourite(self.snapshot, station, self.clock())
 
     def action_start_filter(self) -> None:
         """Show the name filter and type into it."""

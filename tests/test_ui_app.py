@@ -562,3 +562,12 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
         await settle(app, pilot)
         assert not app.snapshot.from_cache
         assert app.snapshot.stations[0].status.bikes == cached_bikes + 5
+
+
+def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
+    from bikefinder.cli import parse_options
+    from bikefinder.ui.app import build_app
+
+    assert build_app(parse_options(["--demo", "--favorites"])).favourites_view is True
+    app = build_app(parse_options(["--demo", "--limit", "7"]))
+    assert app.favourites_view is False and app.limit == 7 and app.source.is_demo

@@ -499,6 +499,13 @@ class BikefinderApp(App[int]):
 
 def run_app(options: Options) -> int:
     """Open the app for the command line's options; returns the exit status."""
+    app = build_app(options)
+    app.run()
+    return app.return_code or 0
+
+
+def build_app(options: Options) -> BikefinderApp:
+    """The app as the command line's options ask for it."""
     source = resolve_source(
         options.system, options.near, demo=options.demo, client_id=options.client_id
     )
@@ -515,5 +522,5 @@ def run_app(options: Options) -> int:
         near_note=near_note,
         notify_command=options.notify_command,
     )
-    app.run()
-    return app.return_code or 0
+    app.favourites_view = options.favorites  # `bikefinder --favorites` opens on them
+    return app

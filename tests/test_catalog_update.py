@@ -3,11 +3,13 @@ the previous catalog intact."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from test_catalog import CITYBIKES_MANIFEST
 
 from bikefinder.core.catalog import CITYBIKES, load_catalog
 from bikefinder.core.catalog_update import (
@@ -31,28 +33,14 @@ SYSTEMS_CSV = (
     "IS,Hjól Reykjavík,Reykjavík,hjol-rvk,https://hjol.example,"
     "https://hjol.example/gbfs.json,1.1; 2.3,,,\n"
 )
-MANIFEST = {
-    "last_updated": "2025-03-05T14:55:42.206176",
-    "ttl": 0,
-    "version": "3.0",
-    "data": {
-        "datasets": [
-            {
-                "system_id": "bicing",
-                "versions": [
-                    {"version": "2.3", "url": "https://api.citybik.es/gbfs/2/bicing/gbfs.json"},
-                    {"version": "3.0", "url": "https://api.citybik.es/gbfs/3/bicing/gbfs.json"},
-                ],
-            },
-            {
-                "system_id": "tartu",
-                "versions": [
-                    {"version": "3.0", "url": "https://api.citybik.es/gbfs/3/tartu/gbfs.json"}
-                ],
-            },
-        ]
-    },
-}
+#: The Citybikes documentation's manifest example, plus one more network.
+MANIFEST = copy.deepcopy(CITYBIKES_MANIFEST)
+MANIFEST["data"]["datasets"].append(
+    {
+        "system_id": "tartu",
+        "versions": [{"version": "3.0", "url": "https://api.citybik.es/gbfs/3/tartu/gbfs.json"}],
+    }
+)
 NETWORKS = {
     "networks": [
         {

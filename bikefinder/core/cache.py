@@ -35,9 +35,6 @@ class CachedFeed:
     etag: str | None
     last_modified: str | None
 
-    def age_s(self, now: float | None = None) -> float:
-        return max(0.0, (time.time() if now is None else now) - self.fetched_at)
-
 
 def system_cache_dir(gbfs_url: str, root: Path | None = None) -> Path:
     """``<cache>/feeds/<host>-<hash of the gbfs.json URL>``: readable and collision-free."""

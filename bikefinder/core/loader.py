@@ -229,11 +229,6 @@ class SystemFeeds:
             )
         return self._apply_status(status_doc, from_cache=False)
 
-    @property
-    def status_ttl_s(self) -> int | None:
-        """The station_status feed's own ttl, as published."""
-        return self.snapshot.status_meta.ttl if self.snapshot else None
-
     # -- fetching -----------------------------------------------------------------
 
     async def _fetch_document(self, feed: str, url: str, *, optional: bool = False) -> Any:

@@ -185,10 +185,3 @@ class _NumpyCoordinates:
         if limit is not None:
             order = order[:limit]
         return order.tolist(), distances
-
-
-def rank(
-    stations: Sequence[Station], lat: float, lon: float, limit: int | None = None
-) -> list[RankedStation]:
-    """One-shot convenience: build an index and rank it."""
-    return StationIndex(stations).nearest(lat, lon, limit)

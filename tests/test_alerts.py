@@ -17,7 +17,6 @@ from bikefinder.core.alerts import (
     condition_met,
     parse_command,
     run_notify_command,
-    should_fire,
 )
 from bikefinder.core.models import Station, StationInfo, StationStatus
 from bikefinder.core.modes import Mode
@@ -58,14 +57,6 @@ def test_condition_counts_the_kind_and_respects_the_station_state() -> None:
     # Unknown: no status, or the count not given.
     assert condition_met(None, BIKES2) is None
     assert condition_met(status(bikes=None), BIKES2) is None
-
-
-def test_should_fire_only_when_the_condition_becomes_true() -> None:
-    assert should_fire(status(bikes=1), status(bikes=2), BIKES2)
-    assert not should_fire(status(bikes=2), status(bikes=3), BIKES2)  # already true
-    assert not should_fire(status(bikes=3), status(bikes=1), BIKES2)
-    assert not should_fire(None, status(bikes=3), BIKES2)  # no known "before"
-    assert not should_fire(status(bikes=None), status(bikes=3), BIKES2)
 
 
 def test_tracker_fires_once_then_rearms_only_after_false_again() -> None:

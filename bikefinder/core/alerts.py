@@ -101,13 +101,6 @@ def condition_met(status: StationStatus | None, watch: Watch) -> bool | None:
     return None if count is None else count >= watch.threshold
 
 
-def should_fire(
-    previous: StationStatus | None, current: StationStatus | None, watch: Watch
-) -> bool:
-    """Fire on this observation? Only when the condition went from (known) false to true."""
-    return condition_met(previous, watch) is False and condition_met(current, watch) is True
-
-
 @dataclass(frozen=True, slots=True)
 class Alert:
     """A watch that just fired, with the station as seen at that moment."""

@@ -56,7 +56,6 @@ COVERAGE_TRIM = 0.02
 _KM_PER_DEGREE = 111.195
 
 SYSTEMS_CSV_COLUMNS = ("System ID", "Name", "Auto-Discovery URL")
-AUTH_TYPES = {"1": "API key in the URL", "2": "API key in an HTTP header"}
 #: Hosts whose systems need an identifying header (the HTTP client sends Client-Identifier).
 CLIENT_IDENTIFIER_HOSTS = ("gbfs.urbansharing.com",)
 ENTUR_HOSTS = ("api.entur.io",)

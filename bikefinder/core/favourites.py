@@ -60,11 +60,6 @@ _REQUIRED = ("gbfs_url", "station_id")
 Key = tuple[str, str]
 
 
-def utc_now_iso() -> str:
-    """The current time as ISO-8601 UTC, the format of :attr:`Favourite.added_at`."""
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 @dataclass(frozen=True, slots=True)
 class Favourite:
     """One favourite station, with enough context to name it without loading its system."""

@@ -116,7 +116,6 @@ class BikefinderApp(App[int]):
         self.limit = limit
         self.language = language
         self.client_id = client_id
-        self.refresh_override_s = refresh_s
         self.cache = cache
         self.clock = clock
         self.local_tz = local_tz

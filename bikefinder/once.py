@@ -18,6 +18,7 @@ from bikefinder.core.errors import FeedError
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
+from bikefinder.core.modes import data_age_s, format_age
 from bikefinder.core.output import format_distance, to_csv, to_json, to_table
 from bikefinder.core.ranking import StationIndex
 from bikefinder.core.source import (
@@ -33,22 +34,6 @@ if TYPE_CHECKING:
 
 #: Beyond this, the rider has probably picked the wrong system for where they are.
 FAR_AWAY_M = 50_000
-
-
-def format_age(seconds: float) -> str:
-    """``45 s``, ``12 min``, ``3 h``, ``2 days``."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} days"
-
-
-def data_age_s(snapshot: Snapshot) -> float | None:
-    moment = snapshot.data_time
-    return max(0.0, (datetime.now(UTC) - moment).total_seconds()) if moment else None
 
 
 async def run_once(options: Options) -> int:
@@ -91,7 +76,7 @@ async def load_snapshot(feeds: SystemFeeds) -> Snapshot:
         cached = feeds.load_cached()
         if cached is None:
             raise
-        age = data_age_s(cached)
+        age = data_age_s(cached, datetime.now(UTC))
         age_text = f"{format_age(age)} old" if age is not None else "of unknown age"
         print(f"bikefinder: {error}; showing cached data {age_text}", file=sys.stderr)
         return cached
@@ -158,7 +143,7 @@ def render(
     if options.output_format == "json":
         extra: dict[str, Any] = {"stale": stale}
         if stale:
-            extra["data_age_s"] = round(data_age_s(snapshot) or 0.0, 1)
+            extra["data_age_s"] = round(data_age_s(snapshot, datetime.now(UTC)) or 0.0, 1)
         if error:
             extra["error"] = error
         if source.is_demo:
@@ -177,7 +162,7 @@ def render(
     if source.is_demo:
         header += f" ({source.demo_label})"
     elif stale:
-        age = data_age_s(snapshot)
+        age = data_age_s(snapshot, datetime.now(UTC))
         header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
     where = f"the {near_note} " if near_note else ""
     header += f"; nearest to {where}{near[0]:.5f},{near[1]:.5f}"

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.errors import BikefinderError, UsageError, first_line
 from bikefinder.core.text import clean
 
 #: Where an entry came from.
@@ -828,13 +828,15 @@ def load_catalog(cache_dir: Path | None = None) -> Catalog:
                 systems = parse_systems_csv(cached_csv.read_text(encoding="utf-8"))
                 origin = f"updated copy in {folder}"
             except (OSError, UnicodeDecodeError, CatalogFormatError) as exc:
-                warnings.append(f"ignoring damaged {cached_csv} ({_reason(exc)}); using built-in")
+                warnings.append(
+                    f"ignoring damaged {cached_csv} ({first_line(exc)}); using built-in"
+                )
         cached_citybikes = folder / CACHED_CITYBIKES
         if cached_citybikes.is_file():
             try:
                 citybikes = citybikes_from_json(json.loads(cached_citybikes.read_bytes()))
             except (OSError, ValueError, CatalogFormatError) as exc:
-                warnings.append(f"ignoring damaged {cached_citybikes} ({_reason(exc)})")
+                warnings.append(f"ignoring damaged {cached_citybikes} ({first_line(exc)})")
         coverages = load_coverages(cache_dir / COVERAGE_FILE)
     if systems is None:
         systems = parse_systems_csv(bundled_text("systems.csv"))
@@ -859,7 +861,3 @@ def load_coverages(path: Path) -> list[Coverage]:
     if not isinstance(records, list):
         return []
     return [c for c in (Coverage.from_json(record) for record in records) if c is not None]
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__

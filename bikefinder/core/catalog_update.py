@@ -29,7 +29,7 @@ from bikefinder.core.catalog import (
     parse_citybikes_networks,
     parse_systems_csv,
 )
-from bikefinder.core.errors import BikefinderError
+from bikefinder.core.errors import BikefinderError, first_line
 from bikefinder.core.files import write_atomic
 from bikefinder.core.http import connect_cause, decode_json, http_cause
 
@@ -169,5 +169,4 @@ async def _download(
     except httpx.TimeoutException:
         raise CatalogUpdateError(f"{what}: timed out ({url})") from None
     except httpx.HTTPError as exc:
-        cause = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise CatalogUpdateError(f"{what}: network error ({cause}) ({url})") from None
+        raise CatalogUpdateError(f"{what}: network error ({first_line(exc)}) ({url})") from None

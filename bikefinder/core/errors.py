@@ -5,6 +5,12 @@ from __future__ import annotations
 from bikefinder.core.text import clean
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message cut to one short line (its type name if it has none)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:120] if text else type(exc).__name__
+
+
 class BikefinderError(Exception):
     """Base for every error bikefinder reports as one line instead of a traceback."""
 

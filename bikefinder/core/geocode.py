@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from bikefinder import __version__
-from bikefinder.core.errors import UsageError
+from bikefinder.core.errors import UsageError, first_line
 from bikefinder.core.files import write_atomic
 
 USER_AGENT = f"bikefinder/{__version__}"
@@ -126,13 +126,13 @@ def _lookup(text: str, geocoder: Geocoder) -> Place:
             f"--near: cannot look up {text!r}: the geocoding service timed out"
         ) from None
     except GeocoderServiceError as exc:
-        cause = _first_line(exc)
+        cause = first_line(exc)
         raise GeocodeError(
             f"--near: cannot look up {text!r}: geocoding service unreachable or failing ({cause}); "
             "give --near as LAT,LON instead"
         ) from None
     except (GeopyError, OSError) as exc:
-        raise GeocodeError(f"--near: cannot look up {text!r}: {_first_line(exc)}") from None
+        raise GeocodeError(f"--near: cannot look up {text!r}: {first_line(exc)}") from None
     if location is None:
         raise PlaceNotFoundError(f"--near: no place found for {text!r}; try LAT,LON")
     lat, lon = getattr(location, "latitude", None), getattr(location, "longitude", None)
@@ -172,11 +172,6 @@ def _write_cache(path: Path, places: Mapping[str, Any]) -> None:
     # A cache that cannot be written only costs a lookup next time.
     with contextlib.suppress(OSError):
         write_atomic(path, json.dumps({"places": kept}, ensure_ascii=False).encode(), durable=False)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:120] if text else type(exc).__name__
 
 
 def default_cache_path() -> Path:

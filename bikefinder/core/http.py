@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bikefinder import __version__
-from bikefinder.core.errors import FeedError, UsageError
+from bikefinder.core.errors import FeedError, UsageError, first_line
 
 #: Default ``Client-Identifier``: urbansharing (Oslo, Bergen) refuse requests without one.
 DEFAULT_CLIENT_ID = f"bikefinder-{__version__}"
@@ -88,7 +88,7 @@ def check_http_url(url: str) -> str | None:
         parts.port  # noqa: B018 - raises ValueError for a port out of range
         httpx.URL(url)
     except (ValueError, httpx.InvalidURL) as exc:
-        return f"invalid URL ({_first_line(exc)})"
+        return f"invalid URL ({first_line(exc)})"
     if parts.scheme.lower() not in ("http", "https"):
         return "refusing a non-HTTP URL"
     if not parts.hostname:
@@ -201,14 +201,14 @@ class FeedFetcher:
         except httpx.DecodingError:
             raise self.error(feed, "response body is corrupt (bad compression)", url) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise self.error(feed, f"connection broken ({_first_line(exc)})", url) from None
+            raise self.error(feed, f"connection broken ({first_line(exc)})", url) from None
         except httpx.InvalidURL as exc:  # e.g. a redirect to an unusable Location
-            raise self.error(feed, f"invalid URL ({_first_line(exc)})", url) from None
+            raise self.error(feed, f"invalid URL ({first_line(exc)})", url) from None
         except httpx.HTTPError as exc:
-            raise self.error(feed, f"network error ({_first_line(exc)})", url) from None
+            raise self.error(feed, f"network error ({first_line(exc)})", url) from None
         except ExceptionGroup as group:  # anyio's, e.g. a redirect to a port out of range
             first = group.exceptions[0]
-            raise self.error(feed, f"network error ({_first_line(first)})", url) from None
+            raise self.error(feed, f"network error ({first_line(first)})", url) from None
 
     async def _read(
         self, feed: str, url: str, request_headers: dict[str, str]
@@ -232,11 +232,6 @@ class FeedFetcher:
             return response.status_code, b"".join(chunks), response.headers
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:120] if text else type(exc).__name__
-
-
 def connect_cause(exc: httpx.ConnectError) -> str:
     text = str(exc).lower()
     if (
@@ -248,7 +243,7 @@ def connect_cause(exc: httpx.ConnectError) -> str:
         return "cannot resolve host (offline or wrong URL?)"
     if "refused" in text or "all connection attempts failed" in text:
         return "connection refused"
-    return f"cannot connect ({_first_line(exc)})"
+    return f"cannot connect ({first_line(exc)})"
 
 
 def http_cause(status: int, headers: httpx.Headers) -> str:
@@ -305,4 +300,4 @@ def decode_json(body: bytes, error: Any) -> Any:
     except RecursionError:
         raise error("invalid JSON (nested too deeply)") from None
     except ValueError as exc:  # e.g. an integer longer than Python will convert
-        raise error(f"invalid JSON ({_first_line(exc)[:60]})") from None
+        raise error(f"invalid JSON ({first_line(exc)[:60]})") from None

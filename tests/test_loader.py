@@ -202,6 +202,7 @@ async def test_system_language_is_chosen_when_several_are_offered() -> None:
         snapshot = await feeds.load()
     assert feeds.discovery is not None and feeds.discovery.language == "fr"
     assert len(snapshot.stations) == 1495
+    assert server.hits["system_information"] == 1  # fetched to choose, not again
 
 
 async def test_optional_feeds_may_be_missing() -> None:

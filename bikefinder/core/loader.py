@@ -109,12 +109,19 @@ class SystemFeeds:
         """Discovery, then system information, vehicle types and both station feeds."""
         self._states.clear()
         discovery_doc = await self._fetch_document(DISCOVERY, self.gbfs_url)
-        discovery = await self._choose_language(discovery_doc)
+        discovery, fetched_system = await self._choose_language(discovery_doc)
         self.discovery = discovery
         info_url = self._required(discovery, "station_information")
         status_url = self._required(discovery, "station_status")
+        system_url = discovery.feeds.get("system_information")
+
+        async def system_information() -> Any:
+            if fetched_system is not None and fetched_system[0] == system_url:
+                return fetched_system[1]  # already fetched to choose the language
+            return await self._fetch_optional("system_information", system_url)
+
         system_doc, types_doc, info_doc, status_doc = await asyncio.gather(
-            self._fetch_optional("system_information", discovery.feeds.get("system_information")),
+            system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
             self._fetch_document("station_information", info_url),
             self._fetch_document("station_status", status_url),
@@ -122,21 +129,28 @@ class SystemFeeds:
         self._apply_descriptive(system_doc, types_doc, info_doc)
         return self._apply_status(status_doc, from_cache=False)
 
-    async def _choose_language(self, discovery_doc: Any) -> Discovery:
-        """v1/v2 with several languages and none asked for: use the system's own."""
+    async def _choose_language(
+        self, discovery_doc: Any
+    ) -> tuple[Discovery, tuple[str, Any] | None]:
+        """v1/v2 with several languages and none asked for: use the system's own.
+
+        Also returns the system_information fetched to decide, as (url, document), so
+        the load does not fetch it a second time.
+        """
         discovery = self._parse(
             DISCOVERY, lambda: gbfs.parse_discovery(discovery_doc, self.gbfs_url, self.language)
         )
         system_url = discovery.feeds.get("system_information")
-        if self.language is None and len(discovery.languages) > 1 and system_url:
-            document = await self._fetch_optional("system_information", system_url)
-            system = self._parse_system(document)
-            if system and system.language in discovery.languages:
-                discovery = self._parse(
-                    DISCOVERY,
-                    lambda: gbfs.parse_discovery(discovery_doc, self.gbfs_url, system.language),
-                )
-        return discovery
+        if not (self.language is None and len(discovery.languages) > 1 and system_url):
+            return discovery, None
+        document = await self._fetch_optional("system_information", system_url)
+        system = self._parse_system(document)
+        if system and system.language in discovery.languages:
+            discovery = self._parse(
+                DISCOVERY,
+                lambda: gbfs.parse_discovery(discovery_doc, self.gbfs_url, system.language),
+            )
+        return discovery, (system_url, document)
 
     def load_cached(self) -> Snapshot | None:
         """The last known snapshot from the cache, without any network; ``None`` if

@@ -210,7 +210,7 @@ def test_name_mask_is_accent_and_case_blind_and_matches_every_word() -> None:
     ("ttl", "override", "expected"),
     [
         (None, None, MAX_REFRESH_S),
-        (0, None, MAX_REFRESH_S),
+        (0, None, MIN_REFRESH_S),  # GBFS ttl 0: changes constantly, fastest rate
         (1, None, MIN_REFRESH_S),
         (30, None, 30.0),
         (3600, None, MAX_REFRESH_S),

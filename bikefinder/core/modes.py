@@ -190,10 +190,14 @@ def id_mask(stations: Iterable[Station], station_ids: Iterable[str]) -> list[boo
 
 
 def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) -> float:
-    """Seconds between status refreshes: ``--refresh`` if given, else the ttl within 5..60."""
+    """Seconds between status refreshes: ``--refresh`` if given, else the ttl within 5..60.
+
+    An unknown ttl means the default (60 s); ``ttl: 0`` means, in GBFS, that the data
+    changes constantly, so it refreshes at the fastest allowed rate (5 s).
+    """
     if override_s is not None:
         return override_s
-    ttl = float(status_ttl) if status_ttl else MAX_REFRESH_S
+    ttl = MAX_REFRESH_S if status_ttl is None else float(status_ttl)
     return min(MAX_REFRESH_S, max(MIN_REFRESH_S, ttl))
 
 

@@ -10,7 +10,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from bikefinder.core.text import has_unsafe_chars
+from bikefinder.core.text import encodable, has_unsafe_chars
 
 #: Timestamps before this are placeholders (1970-01-01, 86400, 18001), not real dates.
 EARLIEST_REAL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
@@ -34,7 +34,7 @@ def as_id(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        stripped = value.strip()
+        stripped = encodable(value.strip())
         # Control, escape or bidi characters make an id unsafe to print or match.
         return stripped if stripped and not has_unsafe_chars(stripped) else None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -153,8 +153,15 @@ def as_ttl(value: Any) -> int | None:
 def as_text(value: Any, language: str | None = None) -> str | None:
     """A plain string, or a v3 localized string list resolved to ``language``.
 
-    Falls back to the first translation when the wanted language is absent.
+    Falls back to the first translation when the wanted language is absent. Lone
+    surrogates (legal in JSON text, unencodable anywhere) become U+FFFD here, once,
+    so that every output (table, JSON, CSV, favourites file, screen) can write it.
     """
+    text = _pick_text(value, language)
+    return None if text is None else encodable(text)
+
+
+def _pick_text(value: Any, language: str | None) -> str | None:
     if isinstance(value, str):
         return value
     if isinstance(value, list):

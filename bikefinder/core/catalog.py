@@ -17,7 +17,6 @@ import io
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -27,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bikefinder.core.errors import BikefinderError, UsageError, first_line
-from bikefinder.core.text import clean
+from bikefinder.core.text import clean, fold
 
 #: Where an entry came from.
 MOBILITYDATA = "systems.csv"
@@ -262,23 +261,6 @@ def coverage_from_points(
         centre=(lats[middle], lons[middle]),
         stations=len(points),
     )
-
-
-# --- text folding -----------------------------------------------------------------------
-
-_EXTRA_FOLDS = str.maketrans(
-    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
-)
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words: ``"Vélib' Métropole"`` -> ``"velib metropole"``."""
-    if text.isascii():
-        return _NOT_ALNUM.sub(" ", text.lower().replace("'", "")).strip()
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_EXTRA_FOLDS))
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _NOT_ALNUM.sub(" ", stripped.replace("'", "").replace("’", "")).strip()
 
 
 def _version_key(version: str) -> tuple[int, ...]:

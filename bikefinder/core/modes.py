@@ -8,15 +8,14 @@ refreshes. The Textual app only renders what these functions return.
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from functools import lru_cache
 
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
 from bikefinder.core.ranking import StationIndex
+from bikefinder.core.text import fold  # the one folding rule (re-exported)
 
 #: The app refreshes station status on its ttl, but never faster or slower than this.
 MIN_REFRESH_S = 5.0
@@ -168,13 +167,6 @@ def rank_for_mode(
             rank += 1
         rows.append(ModeRow(ranked=item, rank=rank if reason is None else None, useless=reason))
     return rows
-
-
-@lru_cache(maxsize=262_144)
-def fold(text: str) -> str:
-    """Text for matching: case-folded, accents removed ("Hôtel" matches "hotel")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def name_mask(stations: Iterable[Station], query: str) -> list[bool]:

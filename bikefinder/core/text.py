@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # C0/C1 controls (ESC included, so no ANSI/OSC sequence survives), DEL, and
 # bidi embedding, override and isolate marks.
@@ -39,3 +40,43 @@ def clean(text: str | None, max_chars: int = 200) -> str:
 def has_unsafe_chars(text: str) -> bool:
     """Whether ``text`` holds a control, escape or bidi character (see :func:`clean`)."""
     return _UNSAFE.search(text) is not None
+
+
+# Folded away before matching: letters NFKD does not decompose, and apostrophes (so
+# "Vélib'" is one word, "velib").
+_EXTRA_FOLDS = str.maketrans(
+    {
+        "ø": "o",
+        "æ": "ae",
+        "œ": "oe",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "'": "",
+        "\u2019": "",
+        "\u02bc": "",
+    }
+)
+_NOT_ASCII_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=262_144)
+def fold(text: str) -> str:
+    """The one matching form of a name: case, accents and punctuation ignored, words
+    separated by single spaces, letters of every script kept.
+
+    ``"Vélib' Métropole"`` -> ``"velib metropole"``, ``"Sørli"`` -> ``"sorli"``,
+    ``"Москва"`` -> ``"москва"``, ``"東京"`` -> ``"東京"``.
+    """
+    if text.isascii():  # fast path: most names and every typed Latin query
+        return _NOT_ASCII_WORD.sub(" ", text.lower().replace("'", "")).strip()
+    decomposed = unicodedata.normalize("NFKD", text).casefold().translate(_EXTRA_FOLDS)
+    bare = unicodedata.normalize(
+        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
+    )
+    kept = (
+        char if char.isalnum() or unicodedata.category(char)[0] == "M" else " " for char in bare
+    )
+    return " ".join("".join(kept).split())

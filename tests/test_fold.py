@@ -1,0 +1,67 @@
+"""One folding rule for every name match: the station filter, the catalog and the picker."""
+
+from __future__ import annotations
+
+import pytest
+
+from bikefinder.core import catalog as catalog_module
+from bikefinder.core import modes
+from bikefinder.core.catalog import Catalog, CatalogEntry, UnknownSystemError, build_catalog
+from bikefinder.core.models import Station, StationInfo
+from bikefinder.core.text import fold
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Vélib' Métropole", "velib metropole"),
+        ("Sørli", "sorli"),
+        ("Lillestrøm", "lillestrom"),
+        ("Straße", "strasse"),
+        ("  Bergen-City_Bike ", "bergen city bike"),
+        ("l’Hôtel de Ville", "lhotel de ville"),
+        ("ＡＢＣ", "abc"),  # full-width letters
+        ("東京", "東京"),
+        ("Москва", "москва"),
+        ("Ёлка", "елка"),
+        ("서울", "서울"),
+        ("!!!", ""),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_one_fold_everywhere() -> None:
+    assert modes.fold is fold and catalog_module.fold is fold
+
+
+def _station(name: str) -> Station:
+    return Station(info=StationInfo(station_id=name, name=name, lat=59.9, lon=10.7), status=None)
+
+
+def test_station_filter_folds_like_the_picker() -> None:
+    stations = [_station("Sørli plass"), _station("Москва-Сити"), _station("Rivoli")]
+    assert modes.name_mask(stations, "sorli") == [True, False, False]
+    assert modes.name_mask(stations, "москва") == [False, True, False]
+    assert modes.name_mask(stations, "Сити") == [False, True, False]
+
+
+def _catalog() -> Catalog:
+    return build_catalog(
+        [
+            CatalogEntry("tokyo", "Docomo", "https://t.example/gbfs.json", "東京", "JP"),
+            CatalogEntry("moscow", "Velobike", "https://m.example/gbfs.json", "Москва", "RU"),
+            CatalogEntry("oslo", "Oslo Bysykkel", "https://o.example/gbfs.json", "Oslo", "NO"),
+        ],
+        {},
+    )
+
+
+def test_non_latin_queries_match_instead_of_listing_everything() -> None:
+    catalog = _catalog()
+    assert [e.system_id for e in catalog.search("東京")] == ["tokyo"]
+    assert catalog.search("大阪") == []
+    assert catalog.resolve("москва").system_id == "moscow"
+    with pytest.raises(UnknownSystemError):
+        catalog.resolve("Киев")

@@ -2,9 +2,9 @@
 
 ``--list-systems`` prints the catalog entries matching QUERY (every word must prefix a
 word of the id, name, alias or location, or be its country code; no QUERY lists all)
-as a table, JSON or CSV; exit 1 when nothing matches. ``--update-catalog`` refreshes
-the catalog in the user cache with progress on stderr; on failure the previous catalog
-stays as it was.
+as a table, JSON or CSV; exit 2 when nothing matches (a usage-level answer, like an
+unknown ``--system``). ``--update-catalog`` refreshes the catalog in the user cache with
+progress on stderr; on failure the previous catalog stays as it was.
 """
 
 from __future__ import annotations
@@ -138,8 +138,12 @@ def _table(entries: Sequence[CatalogEntry]) -> str:
     return "\n".join(lines)
 
 
+#: ``--list-systems QUERY`` matching nothing: the same status as an unknown ``--system``.
+NOTHING_MATCHES_STATUS = 2
+
+
 def run_list_systems(query: str, output_format: str = "table", out: TextIO | None = None) -> int:
-    """Print the matching entries; 0, or 1 when nothing matches."""
+    """Print the matching entries; 0, or 2 when nothing matches (JSON still prints ``[]``)."""
     from bikefinder.core.source import user_catalog
 
     out = out or sys.stdout
@@ -149,10 +153,10 @@ def run_list_systems(query: str, output_format: str = "table", out: TextIO | Non
     entries = catalog.search(query)
     if not entries and output_format != "json":
         print(f"bikefinder: no system in the catalog matches {query!r}", file=sys.stderr)
-        return 1
+        return NOTHING_MATCHES_STATUS
     text = format_entries(entries, output_format)
     out.write(text if text.endswith("\n") else text + "\n")
-    return 0 if entries else 1
+    return 0 if entries else NOTHING_MATCHES_STATUS
 
 
 def run_update_catalog(client_id: str | None = None) -> int:

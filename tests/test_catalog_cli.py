@@ -55,9 +55,19 @@ def test_list_systems_table_and_json(run_cli) -> None:
     assert records[0]["versions"] == ["1.0"]
     assert {record["id"] for record in records} == {"Paris", "citybikes:velib"}
 
+
+def test_list_systems_matching_nothing_is_a_usage_answer(run_cli) -> None:
+    """Exit 2, like an unknown --system; non-Latin queries are matched, not dropped."""
     nothing = run_cli("--list-systems", "qqqqzzzz")
-    assert nothing.code == 1 and nothing.stdout == ""
+    assert nothing.code == 2 and nothing.stdout == ""
     assert nothing.error_line == "bikefinder: no system in the catalog matches 'qqqqzzzz'"
+    as_json = run_cli("--list-systems", "zzzzqq", "--format", "json")
+    assert as_json.code == 2 and as_json.json() == []
+    tokyo = run_cli("--list-systems", "東京")  # folded to "" before: listed every system
+    assert tokyo.code == 2 and tokyo.stdout == ""
+    unknown = run_cli("--once", "--system", "Москва")  # "needs a system name" before
+    assert unknown.code == 2
+    assert "no system in the catalog matches 'Москва'" in unknown.error_line
 
 
 def test_near_alone_picks_a_remembered_system(feed_server: FeedServer, run_cli, tmp_path) -> None:

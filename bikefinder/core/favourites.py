@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.core.alerts import Watch
-from bikefinder.core.files import write_atomic
+from bikefinder.core.files import resolve_links, sweep_stale_temps, write_atomic
 from bikefinder.core.paths import favourites_path
 
 try:  # POSIX only; elsewhere the store works without inter-process locking.
@@ -298,6 +298,9 @@ class FavouritesStore:
         which is what keeps concurrent instances from undoing each other's changes.
         """
         changes = self._unsaved + new_changes
+        if not self._loaded:  # start-up: temporary files of writes killed mid-way
+            target = resolve_links(self.path)
+            sweep_stale_temps(target.parent, target.name)
         # Apply to the in-memory copy first, so nothing is lost whatever happens below.
         result = self._favourites = _apply(self._favourites, new_changes)
         try:
@@ -420,12 +423,15 @@ class FavouritesStore:
         return _DiskState(parsed.favourites, complete=False, salvaged=True)
 
     def _move_aside(self) -> Path:
+        """Rename the bad file (a symbolic link's target, not the link) to a free
+        ``<name>.corrupt-<time>`` beside it."""
+        real = resolve_links(self.path)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         for attempt in range(1000):
             suffix = "" if attempt == 0 else f"-{attempt}"
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}{suffix}")
+            aside = real.with_name(f"{real.name}.corrupt-{stamp}{suffix}")
             if not aside.exists():
-                os.rename(self.path, aside)
+                os.rename(real, aside)
                 return aside
         raise OSError(errno.EEXIST, "too many moved-aside copies")
 

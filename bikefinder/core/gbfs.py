@@ -10,11 +10,13 @@ whole document raise :class:`FeedFormatError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bikefinder.core.errors import FeedFormatError
+from bikefinder.core import wire
+from bikefinder.core.errors import FeedFormatError, first_line
 from bikefinder.core.models import (
     Discovery,
     FeedMeta,
@@ -27,7 +29,9 @@ from bikefinder.core.models import (
     SystemInfo,
     VehicleKind,
 )
+from bikefinder.core.text import encodable
 from bikefinder.core.values import (
+    MAX_COUNT,
     as_bool,
     as_count,
     as_id,
@@ -41,7 +45,8 @@ from bikefinder.core.values import (
 FEED_URL_SCHEMES = ("http", "https")
 _BICYCLE_FORM_FACTORS = frozenset({"bicycle", "cargo_bicycle"})
 _ELECTRIC_PROPULSION = frozenset({"electric_assist", "electric"})
-_VELIB_MECHANICAL_KEYS = frozenset({"mechanical"})
+# Vélib's keys, and BCycle v1.1's ("classic" and "smart" bikes are both mechanical).
+_VELIB_MECHANICAL_KEYS = frozenset({"mechanical", "classic", "smart"})
 _VELIB_ELECTRIC_KEYS = frozenset({"ebike", "electric"})
 
 
@@ -57,6 +62,30 @@ def _document(doc: Any, feed: str) -> Mapping[str, Any]:
 def _kind(value: Any) -> str:
     names = {dict: "an object", list: "a list", str: "a string"}
     return names.get(type(value), type(value).__name__)
+
+
+def decode_document(body: bytes, feed: str) -> Any:
+    """Decode a feed body with ``json.loads``, naming every kind of garbage precisely."""
+    stripped = body.lstrip()
+    if not stripped:
+        raise FeedFormatError(feed, "empty response")
+    if stripped[:1] == b"<":
+        raise FeedFormatError(feed, "got HTML/XML instead of JSON")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            raise FeedFormatError(feed, "truncated JSON (ends inside a character)") from None
+        raise FeedFormatError(feed, "response is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        # EOF inside a string, or the parser wanted more: the body was cut short.
+        cut = exc.pos >= len(body.rstrip()) or exc.msg.startswith("Unterminated string")
+        reason = "truncated JSON" if cut else "invalid JSON"
+        raise FeedFormatError(feed, f"{reason} ({exc.msg} at byte {exc.pos})") from None
+    except RecursionError:
+        raise FeedFormatError(feed, "invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer longer than Python will convert
+        raise FeedFormatError(feed, f"invalid JSON ({first_line(exc)[:60]})") from None
 
 
 def parse_meta(doc: Any, feed: str, url: str) -> FeedMeta:
@@ -160,15 +189,15 @@ def parse_system_information(doc: Any, url: str, language: str | None = None) ->
         system_language = languages[0] if isinstance(languages[0], str) else None
     wanted = language or (system_language if isinstance(system_language, str) else None)
     system_id = as_id(data.get("system_id"))
-    name = as_text(data.get("name"), wanted)
+    name = (as_text(data.get("name"), wanted) or "").strip()
     if system_id is None and not name:
         raise FeedFormatError("system_information", "no system_id or name")
     operator = as_text(data.get("operator"), wanted)
     timezone = data.get("timezone")
     system_url = data.get("url")
     return SystemInfo(
-        system_id=system_id or (name or "").strip(),
-        name=(name or system_id or "").strip(),
+        system_id=system_id or name,
+        name=name or system_id or "",
         language=system_language if isinstance(system_language, str) else None,
         timezone=timezone if isinstance(timezone, str) else None,
         operator=operator.strip() if operator else None,
@@ -212,20 +241,44 @@ def _station_records(doc: Any, feed: str) -> list[Any]:
 def parse_station_information(doc: Any, url: str, language: str | None = None) -> InfoFeed:
     """``station_information``: records without an id or valid coordinates are rejected."""
     meta = parse_meta(doc, "station_information", url)
-    stations: list[StationInfo] = []
-    rejected = 0
-    for record in _station_records(doc, "station_information"):
-        station = _station_info(record, language)
-        if station is None:
-            rejected += 1
-        else:
-            stations.append(station)
+    records = _station_records(doc, "station_information")
+    return _info_feed(meta, [_station_info(record, language) for record in records])
+
+
+def decode_station_information(body: bytes, url: str, language: str | None = None) -> InfoFeed:
+    """``station_information`` from its raw body: typed decoding where records fit
+    :mod:`wire`'s shapes, the lenient rules for those that do not (the same result as
+    :func:`parse_station_information` on the decoded document, faster)."""
+    try:
+        doc = wire.INFO_DOCUMENT.decode(body)
+    except wire.MISFIT:
+        pass
+    else:
+        meta = _wire_meta(doc, "station_information", url)
+        return _info_feed(meta, [_wire_info(record, language) for record in doc.data.stations])
+    try:
+        raw_doc = wire.RAW_STATIONS.decode(body)
+    except wire.MISFIT:
+        return parse_station_information(
+            decode_document(body, "station_information"), url, language
+        )
+    meta = _wire_meta(raw_doc, "station_information", url)
+    stations = [
+        _record_by_record(raw, wire.INFO_RECORD, _wire_info, _station_info, language)
+        for raw in raw_doc.data.stations
+    ]
+    return _info_feed(meta, stations)
+
+
+def _info_feed(meta: FeedMeta, parsed: Sequence[StationInfo | None]) -> InfoFeed:
+    stations = tuple(station for station in parsed if station is not None)
+    rejected = len(parsed) - len(stations)
     if rejected and not stations:
         raise FeedFormatError(
             "station_information",
             f"no usable station: all {rejected} lack a valid id or coordinates",
         )
-    return InfoFeed(meta=meta, stations=tuple(stations), rejected=rejected)
+    return InfoFeed(meta=meta, stations=stations, rejected=rejected)
 
 
 def _station_info(record: Any, language: str | None) -> StationInfo | None:
@@ -276,47 +329,201 @@ def parse_station_status(
 
 
 class StatusParser:
-    """Parses successive ``station_status`` documents of one system.
-
-    A refresh usually changes a handful of stations: records equal to the previous
-    document's (a C-speed dict comparison) reuse their parsed :class:`StationStatus`.
-    It keeps references to the previous document's records, so a document must not be
-    mutated after it was parsed (each refresh decodes a new one).
-    """
+    """Parses ``station_status`` documents of one system, given its vehicle types."""
 
     def __init__(self, vehicle_kinds: Mapping[str, VehicleKind] | None = None) -> None:
         self.vehicle_kinds: Mapping[str, VehicleKind] = vehicle_kinds or {}
-        self._previous: dict[str, tuple[Any, StationStatus]] = {}
 
     def parse(self, doc: Any, url: str) -> StatusFeed:
+        """A decoded document, the lenient way (every field checked on its own)."""
         meta = parse_meta(doc, "station_status", url)
-        records = _station_records(doc, "station_status")
-        previous = self._previous
-        current: dict[str, tuple[Any, StationStatus]] = {}
-        statuses: list[StationStatus] = []
-        rejected = 0
-        for record in records:
-            station_id = as_id(record.get("station_id")) if isinstance(record, Mapping) else None
-            if station_id is None:
-                rejected += 1
-                continue
-            known = previous.get(station_id)
-            if known is not None and known[0] == record:
-                status = known[1]
-            else:
-                parsed = _station_status(record, self.vehicle_kinds)
-                if parsed is None:
-                    rejected += 1
-                    continue
-                status = parsed
-            current.setdefault(station_id, (record, status))
-            statuses.append(status)
-        if rejected and not statuses:
-            raise FeedFormatError(
-                "station_status", f"no usable record: all {rejected} lack a valid station_id"
-            )
-        self._previous = current
-        return StatusFeed(meta=meta, statuses=tuple(statuses), rejected=rejected)
+        kinds = self.vehicle_kinds
+        statuses = [
+            _station_status(record, kinds) for record in _station_records(doc, "station_status")
+        ]
+        return _status_feed(meta, statuses)
+
+    def parse_body(self, body: bytes, url: str) -> StatusFeed:
+        """A raw body: typed decoding where records fit :mod:`wire`'s shapes, the
+        lenient rules for those that do not (same result as :meth:`parse`, faster)."""
+        kinds = self.vehicle_kinds
+        try:
+            doc = wire.STATUS_DOCUMENT.decode(body)
+        except wire.MISFIT:
+            pass
+        else:
+            meta = _wire_meta(doc, "station_status", url)
+            return _status_feed(meta, [_wire_status(r, kinds) for r in doc.data.stations])
+        try:
+            raw_doc = wire.RAW_STATIONS.decode(body)
+        except wire.MISFIT:
+            return self.parse(decode_document(body, "station_status"), url)
+        meta = _wire_meta(raw_doc, "station_status", url)
+        statuses = [
+            _record_by_record(raw, wire.STATUS_RECORD, _wire_status, _station_status, kinds)
+            for raw in raw_doc.data.stations
+        ]
+        return _status_feed(meta, statuses)
+
+
+def decode_station_status(
+    body: bytes, url: str, vehicle_kinds: Mapping[str, VehicleKind] | None = None
+) -> StatusFeed:
+    """``station_status`` from its raw body (see :meth:`StatusParser.parse_body`)."""
+    return StatusParser(vehicle_kinds).parse_body(body, url)
+
+
+def _status_feed(meta: FeedMeta, parsed: Sequence[StationStatus | None]) -> StatusFeed:
+    statuses = tuple(status for status in parsed if status is not None)
+    rejected = len(parsed) - len(statuses)
+    if rejected and not statuses:
+        raise FeedFormatError(
+            "station_status", f"no usable record: all {rejected} lack a valid station_id"
+        )
+    return StatusFeed(meta=meta, statuses=statuses, rejected=rejected)
+
+
+def _record_by_record(raw: Any, decoder: Any, fast: Any, lenient: Any, context: Any) -> Any:
+    """One raw record: typed when it fits, else decoded and judged the lenient way."""
+    try:
+        return fast(decoder.decode(raw), context)
+    except wire.MISFIT:
+        pass
+    try:
+        record = json.loads(bytes(raw))
+    except (ValueError, RecursionError):
+        return None
+    return lenient(record, context)
+
+
+def _wire_meta(doc: Any, feed: str, url: str) -> FeedMeta:
+    """The header of a typed-decoded document, by :func:`parse_meta`'s rules."""
+    last_updated = doc.last_updated
+    if last_updated is wire.UNSET:
+        last_updated = None if doc.lastUpdatedOther is wire.UNSET else doc.lastUpdatedOther
+    return FeedMeta(
+        name=feed,
+        url=url,
+        version=doc.version if isinstance(doc.version, str) else None,
+        last_updated=as_timestamp(last_updated),
+        ttl=as_ttl(doc.ttl),
+    )
+
+
+def _wire_id(value: int | str | None) -> str | None:
+    return str(value) if type(value) is int else as_id(value)
+
+
+def _wire_count(value: int | None) -> int | None:
+    return value if value is not None and 0 <= value <= MAX_COUNT else None
+
+
+def _wire_flag(value: bool | int | None) -> bool | None:
+    """:func:`as_bool` for what the wire shape admits (a bool, an int or null)."""
+    if value is None or value is True or value is False:
+        return value
+    return bool(value) if value in (0, 1) else None
+
+
+def _wire_text(value: wire.Text, language: str | None) -> str | None:
+    """:func:`as_text` for a plain or localized string that fits the wire shape."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return encodable(value)
+    if not value:
+        return None
+    if language:
+        wanted = language.lower()
+        for item in value:
+            code = item.language.lower()
+            if code == wanted or code.split("-")[0] == wanted.split("-")[0]:
+                return encodable(item.text)
+    return encodable(value[0].text)
+
+
+def _wire_info(record: wire.InfoRecord, language: str | None) -> StationInfo | None:
+    """:func:`_station_info` for a record that fits :class:`wire.InfoRecord`."""
+    station_id = _wire_id(record.station_id)
+    lat, lon = record.lat, record.lon
+    if station_id is None or lat is None or lon is None:
+        return None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
+    name = _wire_text(record.name, language) or _wire_text(record.short_name, language)
+    address = _wire_text(record.address, language)
+    urls: list[str] = []
+    uris = record.rental_uris
+    if uris is not None:
+        for uri in (uris.web, uris.android, uris.ios):
+            if uri is not None and uri.strip() and uri.strip() not in urls:
+                urls.append(uri.strip())
+    single = record.rental_url
+    if single is not None and single.strip() and single.strip() not in urls:
+        urls.append(single.strip())
+    return StationInfo(
+        station_id=station_id,
+        name=(name or "").strip(),
+        lat=float(lat),
+        lon=float(lon),
+        address=address.strip() or None if address else None,
+        capacity=_wire_count(record.capacity),
+        is_virtual=record.is_virtual_station == 1,
+        rental_urls=tuple(urls),
+    )
+
+
+def _wire_status(
+    record: wire.StatusRecord, kinds: Mapping[str, VehicleKind]
+) -> StationStatus | None:
+    """:func:`_station_status` for a record that fits :class:`wire.StatusRecord`."""
+    station_id = _wire_id(record.station_id)
+    if station_id is None:
+        return None
+    bikes_value = record.num_bikes_available
+    bikes = _wire_count(record.num_vehicles_available if bikes_value is wire.UNSET else bikes_value)
+    disabled_value = record.num_bikes_disabled
+    bikes_disabled = _wire_count(
+        record.num_vehicles_disabled if disabled_value is wire.UNSET else disabled_value
+    )
+    mechanical, electric = _capped_split(_wire_split(record, bikes, kinds), bikes)
+    return StationStatus(
+        station_id=station_id,
+        bikes=bikes,
+        mechanical=mechanical,
+        electric=electric,
+        docks=_wire_count(record.num_docks_available),
+        bikes_disabled=bikes_disabled,
+        docks_disabled=_wire_count(record.num_docks_disabled),
+        is_installed=_wire_flag(record.is_installed),
+        is_renting=_wire_flag(record.is_renting),
+        is_returning=_wire_flag(record.is_returning),
+        last_reported=as_timestamp(record.last_reported),
+    )
+
+
+def _wire_split(
+    record: wire.StatusRecord, bikes: int | None, kinds: Mapping[str, VehicleKind]
+) -> tuple[int | None, int | None]:
+    """:func:`_any_split` for a record that fits :class:`wire.StatusRecord`."""
+    if record.num_bikes_available_types is not None:
+        return _velib_split(record.num_bikes_available_types)
+    by_type = record.vehicle_types_available
+    if by_type is not None and kinds:
+        mechanical = electric = 0
+        for item in by_type:
+            count = _wire_count(item.count)
+            kind = kinds.get(_wire_id(item.vehicle_type_id) or "")
+            if count is None or (kind is None and count > 0):
+                return None, None
+            if kind is VehicleKind.MECHANICAL:
+                mechanical += count
+            elif kind is VehicleKind.ELECTRIC:
+                electric += count
+        return mechanical, electric
+    if record.num_ebikes_available is not wire.UNSET:
+        return _ebike_split(bikes, _wire_count(record.num_ebikes_available))
+    return None, None
 
 
 def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationStatus | None:
@@ -352,15 +559,28 @@ def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationSta
 def _bike_split(
     record: Mapping[str, Any], bikes: int | None, kinds: Mapping[str, VehicleKind]
 ) -> tuple[int | None, int | None]:
-    """(mechanical, electric), from whichever of the three conventions the feed uses.
+    """(mechanical, electric), from whichever of the three conventions the feed uses."""
+    return _capped_split(_any_split(record, bikes, kinds), bikes)
 
-    A split adding up to more than the station's bike count contradicts the feed
-    itself: both parts are then unknown rather than shown.
-    """
-    mechanical, electric = _any_split(record, bikes, kinds)
+
+def _capped_split(
+    split: tuple[int | None, int | None], bikes: int | None
+) -> tuple[int | None, int | None]:
+    """A split is held to the count rules: a part beyond :data:`MAX_COUNT`, or parts adding
+    up to more than the station's bike count, contradict the feed: both are unknown."""
+    mechanical, electric = split
+    if (mechanical or 0) > MAX_COUNT or (electric or 0) > MAX_COUNT:
+        return None, None
     if bikes is not None and (mechanical or 0) + (electric or 0) > bikes:
         return None, None
     return mechanical, electric
+
+
+def _ebike_split(bikes: int | None, electric: int | None) -> tuple[int | None, int | None]:
+    """``num_ebikes_available``: the rest of the bikes are mechanical."""
+    if electric is None or bikes is None or electric > bikes:
+        return None, electric
+    return bikes - electric, electric
 
 
 def _any_split(
@@ -373,10 +593,7 @@ def _any_split(
     if isinstance(by_type, list) and kinds:
         return _typed_split(by_type, kinds)
     if "num_ebikes_available" in record:
-        electric = as_count(record.get("num_ebikes_available"))
-        if electric is None or bikes is None or electric > bikes:
-            return None, electric
-        return bikes - electric, electric
+        return _ebike_split(bikes, as_count(record.get("num_ebikes_available")))
     return None, None
 
 

@@ -34,22 +34,76 @@ def test_full_config(tmp_path: Path) -> None:
     assert config.headers_for("other") == {}
 
 
+def test_invalid_toml_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "system = [unclosed\n")
+    with pytest.raises(UsageError) as caught:
+        load_config(path)
+    assert "invalid TOML" in str(caught.value) and str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("system = [unclosed\n", "invalid TOML"),
-        ("system = 3\n", "'system' must be a non-empty string"),
-        ('client_id = ""\n', "'client_id' must be a non-empty string"),
-        ('headers = "x"\n', "[headers] must be a table"),
-        ("[headers.x]\nA = 1\n", "[headers.x] must map header names to strings"),
+        ("system = 3\n", "'system' must be a non-empty string, got an integer; ignored"),
+        ('client_id = ""\n', "'client_id' must be a non-empty string, got an empty string"),
+        ('headers = "x"\n', "'headers' must be a table of [headers.<system-id>] tables"),
+        ("[headers.x]\nA = 1\n", "[headers.x] 'A' must be a string, got an integer; ignored"),
+        ("headers = {x = [1]}\n", "[headers.x] must map header names to strings, got an array"),
+        ('sytem = "velib"\n', "unknown key 'sytem' (did you mean 'system'?); ignored"),
+        ('clientid = "me"\n', "unknown key 'clientid' (did you mean 'client_id'?)"),
+        ("[header.x]\nA = 'b'\n", "unknown key 'header' (did you mean 'headers'?)"),
+        ("colour = 'red'\n", "unknown key 'colour'; ignored"),
     ],
 )
-def test_bad_config_is_a_one_line_usage_error(tmp_path: Path, text: str, message: str) -> None:
-    path = write(tmp_path, text)
+def test_unknown_keys_and_wrong_types_are_one_line_warnings(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    keeps_client_id = "client_id" not in text
+    path = write(tmp_path, ('client_id = "kept"\n' if keeps_client_id else "") + text)
+    config = load_config(path)  # the rest of the file still applies
+    assert len(config.warnings) == 1
+    (warning,) = config.warnings
+    assert message in warning and str(path) in warning and "\n" not in warning
+    assert config.system is None and config.headers in ({}, {"x": {}})
+    assert config.client_id == ("kept" if keeps_client_id else None)
+
+
+def test_good_config_has_no_warnings(tmp_path: Path) -> None:
+    path = write(tmp_path, 'system = "velib"\nclient_id = "me"\n[headers.x]\nK = " v 1 "\n')
+    config = load_config(path)
+    assert config.warnings == () and config.headers == {"x": {"K": "v 1"}}
+
+
+SECRET = "abc\u00a0def-Secret"  # a pasted non-breaking space inside an API key
+
+
+@pytest.mark.parametrize("value", [SECRET, "line\nbreak-Secret", "tab-\x7f-Secret", "é-Secret", ""])
+def test_a_header_value_that_cannot_be_sent_is_refused_without_showing_it(
+    tmp_path: Path, value: str
+) -> None:
+    import json
+
+    path = write(tmp_path, f'[headers."bergen-city-bike"]\nX-Api-Key = {json.dumps(value)}\n')
     with pytest.raises(UsageError) as caught:
         load_config(path)
-    assert message in str(caught.value) and str(path) in str(caught.value)
-    assert "\n" not in str(caught.value)
+    message = str(caught.value)
+    assert "[headers.bergen-city-bike] X-Api-Key" in message and "value not shown" in message
+    assert "Secret" not in message and "\n" not in message
+
+
+def test_a_bad_header_name_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, '[headers.x]\n"X Api Key" = "v"\n')
+    with pytest.raises(UsageError, match=r"\[headers.x\] 'X Api Key' is not a valid HTTP header"):
+        load_config(path)
+
+
+def test_a_client_id_that_cannot_be_sent_is_refused_without_showing_it(tmp_path: Path) -> None:
+    path = write(tmp_path, 'client_id = "me\u00a0Secret"\n')
+    with pytest.raises(UsageError) as caught:
+        load_config(path)
+    assert "'client_id' must be printable ASCII" in str(caught.value)
+    assert "Secret" not in str(caught.value)
 
 
 def test_not_utf8_is_refused(tmp_path: Path) -> None:

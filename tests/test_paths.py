@@ -30,6 +30,13 @@ def test_cache_and_config_dirs_follow_xdg(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @linux_only
+def test_debug_log_follows_xdg_state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert paths.log_dir() == tmp_path / "state" / "bikefinder" / "log"
+    assert paths.debug_log_path() == tmp_path / "state" / "bikefinder" / "log" / "bikefinder.log"
+
+
+@linux_only
 def test_environment_is_read_on_every_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "first"))
     first = paths.data_dir()
@@ -44,9 +51,10 @@ def test_default_store_uses_xdg_data_home(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_asking_for_paths_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+    for variable in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(variable, str(tmp_path / variable))
     paths.data_dir(), paths.cache_dir(), paths.config_dir(), paths.favourites_path()
+    paths.log_dir(), paths.debug_log_path()
     store = FavouritesStore()
     assert store.load() == [] and store.notices == []
     assert list(tmp_path.iterdir()) == []

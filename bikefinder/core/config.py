@@ -1,7 +1,9 @@
 """The optional TOML config file: a default system, a client id and per-system headers.
 
 ``config.toml`` lives in platformdirs' user config dir (``BIKEFINDER_CONFIG`` names
-another file). Command-line flags always win over it. Example::
+another file). Command-line flags always win over it. Unknown keys and wrong types are
+ignored with a warning; a header that cannot be sent is refused (value never shown).
+Example::
 
     system = "bergen"                  # default for --system
     client_id = "myname-bikefinder"    # default for --client-id
@@ -14,7 +16,7 @@ another file). Command-line flags always win over it. Example::
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,12 @@ from bikefinder.core.errors import UsageError
 
 CONFIG_FILE = "config.toml"
 CONFIG_ENV = "BIKEFINDER_CONFIG"
+#: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
+KNOWN_KEYS = ("system", "client_id", "headers")
+#: Characters of an HTTP header name (RFC 9110 ``token``).
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +42,8 @@ class Config:
     #: Extra request headers by catalog system id.
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
+    #: One line per ignored key or value (unknown key, wrong type), naming key and file.
+    warnings: tuple[str, ...] = ()
 
     def headers_for(self, system_id: str) -> dict[str, str]:
         for key, values in self.headers.items():
@@ -73,26 +83,115 @@ def load_config(path: Path | None = None) -> Config:
 
 
 def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
+    """Check and read a parsed config document.
+
+    Unknown keys and values of the wrong type are ignored with a one-line warning each
+    (in :attr:`Config.warnings`), so a typo never stops the app. A header name or value
+    that cannot be sent (non-ASCII, control characters) is a :class:`UsageError` that
+    names the header and the system but never shows the value: it is usually a secret.
+    """
     where = f"config file {path}" if path else "config"
-    system = _optional_text(doc, "system", where)
-    client_id = _optional_text(doc, "client_id", where)
+    warnings: list[str] = []
+    for key in doc:
+        if key not in KNOWN_KEYS:
+            warnings.append(f"{where}: unknown key {key!r}{did_you_mean(key, KNOWN_KEYS)}; ignored")
+    system = _optional_text(doc, "system", where, warnings)
+    client_id = _optional_text(doc, "client_id", where, warnings)
+    if client_id is not None and not is_header_value(client_id):
+        raise UsageError(
+            f"{where}: 'client_id' must be printable ASCII text (it is sent as a header); "
+            "value not shown"
+        )
     headers: dict[str, dict[str, str]] = {}
     table = doc.get("headers", {})
     if not isinstance(table, Mapping):
-        raise UsageError(f"{where}: [headers] must be a table of [headers.<system-id>] tables")
+        warnings.append(
+            f"{where}: 'headers' must be a table of [headers.<system-id>] tables, "
+            f"got {_type_name(table)}; ignored"
+        )
+        table = {}
     for system_id, values in table.items():
-        if not isinstance(values, Mapping) or not all(
-            isinstance(value, str) for value in values.values()
-        ):
-            raise UsageError(f"{where}: [headers.{system_id}] must map header names to strings")
-        headers[system_id] = {str(name): value for name, value in values.items()}
-    return Config(system=system, client_id=client_id, headers=headers, path=path)
+        section = f"[headers.{_shown(system_id)}]"
+        if not isinstance(values, Mapping):
+            warnings.append(
+                f"{where}: {section} must map header names to strings, "
+                f"got {_type_name(values)}; ignored"
+            )
+            continue
+        checked: dict[str, str] = {}
+        for name, value in values.items():
+            if not isinstance(value, str):
+                warnings.append(
+                    f"{where}: {section} {_shown(name)!r} must be a string, "
+                    f"got {_type_name(value)}; ignored"
+                )
+                continue
+            if not is_header_name(name):
+                raise UsageError(
+                    f"{where}: {section} {_shown(name)!r} is not a valid HTTP header name"
+                )
+            value = value.strip(" \t")
+            if not is_header_value(value):
+                raise UsageError(
+                    f"{where}: {section} {name}: the value cannot be sent as an HTTP header "
+                    "(only printable ASCII; a pasted non-breaking space?); value not shown"
+                )
+            checked[name] = value
+        headers[str(system_id)] = checked
+    return Config(
+        system=system, client_id=client_id, headers=headers, path=path, warnings=tuple(warnings)
+    )
 
 
-def _optional_text(doc: Mapping[str, Any], key: str, where: str) -> str | None:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'system'?)"`` when ``word`` is close to one of ``choices``."""
+    import difflib
+
+    close = difflib.get_close_matches(word.casefold(), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def is_header_name(name: str) -> bool:
+    """An RFC 9110 token: what httpx/h11 accept as a header name."""
+    return bool(name) and all(char in _TOKEN_CHARS for char in name)
+
+
+def is_header_value(value: str) -> bool:
+    """Visible ASCII with single spaces or tabs inside: what h11 sends without raising."""
+    return (
+        bool(value)
+        and value == value.strip(" \t")
+        and all(char in "\t" or " " <= char <= "~" for char in value)
+    )
+
+
+def masked(value: str) -> str:
+    """How ``--config-check`` shows a secret: never any of its characters."""
+    return "*** (set, hidden)" if value else "(empty)"
+
+
+def _optional_text(doc: Mapping[str, Any], key: str, where: str, warnings: list[str]) -> str | None:
     value = doc.get(key)
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"{where}: {key!r} must be a non-empty string")
+        got = "an empty string" if isinstance(value, str) else _type_name(value)
+        warnings.append(f"{where}: {key!r} must be a non-empty string, got {got}; ignored")
+        return None
     return value.strip()
+
+
+def _type_name(value: object) -> str:
+    """What TOML calls a value's type, for warnings ("a table", "an integer" ...)."""
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+             list: "an array", dict: "a table"}  # fmt: skip
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    return "a date or time" if value is not None else "nothing"
+
+
+def _shown(text: object, limit: int = 60) -> str:
+    """A key or header name as a warning may show it: printable, bounded."""
+    shown = "".join(char if char.isprintable() else "?" for char in str(text))
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

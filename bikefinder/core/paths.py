@@ -14,6 +14,7 @@ import platformdirs
 
 APP_NAME = "bikefinder"
 FAVOURITES_FILE = "favourites.json"
+DEBUG_LOG_FILE = "bikefinder.log"
 
 
 def data_dir() -> Path:
@@ -34,3 +35,13 @@ def config_dir() -> Path:
 def favourites_path() -> Path:
     """The favourites store (see :mod:`bikefinder.core.favourites`)."""
     return data_dir() / FAVOURITES_FILE
+
+
+def log_dir() -> Path:
+    """Diagnostics (the ``--debug`` log): ``$XDG_STATE_HOME/bikefinder/log`` on Linux."""
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def debug_log_path() -> Path:
+    """The ``--debug`` log (rotated: ``bikefinder.log.1`` ... are older)."""
+    return log_dir() / DEBUG_LOG_FILE

@@ -49,8 +49,12 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
-#: A favourites file is a few kB; anything this big is not ours.
+#: A favourites file is a few kB; anything this big is not ours. The same limit holds
+#: for what the store writes (see :func:`fits`): it never writes a file it would refuse.
 MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Files up to this size are indented for people to read and diff; larger ones are
+#: compact (and rendered by json's fast C encoder, which indenting turns off).
+PRETTY_MAX_BYTES = 256 * 1024
 #: How long to wait for another instance to finish its write (each takes milliseconds).
 LOCK_TIMEOUT_S = 5.0
 _LOCK_POLL_S = 0.005
@@ -79,7 +83,14 @@ class Favourite:
         return (self.gbfs_url, self.station_id)
 
     def to_record(self) -> dict[str, Any]:
-        record: dict[str, Any] = {name: getattr(self, name) for name in _FIELDS}
+        record: dict[str, Any] = {
+            "gbfs_url": self.gbfs_url,
+            "system_id": self.system_id,
+            "system_name": self.system_name,
+            "station_id": self.station_id,
+            "name": self.name,
+            "added_at": self.added_at,
+        }
         if self.watch is not None:
             record["watch"] = self.watch.to_record()
         return record
@@ -140,9 +151,14 @@ class _DiskState:
     salvaged: bool = False  # a partly bad file was moved aside: write the good entries back
 
 
+def fits(raw: bytes) -> bool:
+    """Whether a favourites file of these bytes is small enough to be read back."""
+    return len(raw) <= MAX_FILE_BYTES
+
+
 def parse_favourites(raw: bytes) -> _Parsed:
     """Decode a favourites file, saying precisely what is wrong with a bad one."""
-    if len(raw) > MAX_FILE_BYTES:
+    if not fits(raw):
         return _Parsed(problem=f"larger than {MAX_FILE_BYTES // 2**20} MB")
     if not raw.strip():
         return _Parsed(problem="empty")
@@ -191,12 +207,18 @@ def _parse_records(records: list[Any]) -> _Parsed:
 
 
 def render_favourites(favourites: Iterable[Favourite]) -> bytes:
-    """The file's bytes for ``favourites`` (pretty, UTF-8, schema version included)."""
+    """The file's bytes for ``favourites`` (UTF-8, schema version included): indented
+    while small (up to ``PRETTY_MAX_BYTES``), compact beyond, so that the file does not
+    grow by a third on its first rewrite."""
     document = {
         "version": SCHEMA_VERSION,
         "favourites": [favourite.to_record() for favourite in favourites],
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    compact = (json.dumps(document, ensure_ascii=False) + "\n").encode("utf-8")
+    if len(compact) > PRETTY_MAX_BYTES // 2:  # indenting adds about half again
+        return compact
+    pretty = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return pretty if len(pretty) <= PRETTY_MAX_BYTES else compact
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -223,6 +245,10 @@ class FavouritesStore:
         #: Human one-liners about anything that went wrong (newest last); see take_notices().
         self.notices: list[str] = []
         self._favourites: list[Favourite] = []
+        self._by_key: dict[Key, Favourite] = {}  # the same favourites, for O(1) look-ups
+        # The file as this store last read or wrote it: unchanged bytes are not parsed again.
+        self._disk_bytes: bytes | None = None
+        self._disk_favourites: list[Favourite] = []
         self._unsaved: list[_Change] = []  # changes not yet on disk, oldest first
         self._loaded = False
 
@@ -246,7 +272,7 @@ class FavouritesStore:
     def get(self, gbfs_url: str, station_id: str) -> Favourite | None:
         """The favourite ``(gbfs_url, station_id)`` (with its watch), if there is one."""
         self._ensure_loaded()
-        return next((f for f in self._favourites if f.key == (gbfs_url, station_id)), None)
+        return self._by_key.get((gbfs_url, station_id))
 
     def take_notices(self) -> list[str]:
         """The notices so far, clearing them (so the UI shows each one once)."""
@@ -302,7 +328,8 @@ class FavouritesStore:
             target = resolve_links(self.path)
             sweep_stale_temps(target.parent, target.name)
         # Apply to the in-memory copy first, so nothing is lost whatever happens below.
-        result = self._favourites = _apply(self._favourites, new_changes)
+        result = _apply(self._favourites, new_changes)
+        self._set_favourites(result)
         try:
             if changes:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -314,8 +341,16 @@ class FavouritesStore:
                 if disk.salvaged:  # write the good entries back (and retry that if need be)
                     changes = [_Change(f.key, f) for f in disk.favourites] + changes
                 result = _apply(base, changes)
-                if changes and disk.writable:
-                    write_atomic(self.path, render_favourites(result))
+                data = render_favourites(result) if changes and disk.writable else b""
+                if changes and not fits(data):
+                    self._notice(
+                        f"favourites are not saved to {self.path}: the file would be larger "
+                        f"than {MAX_FILE_BYTES // 2**20} MB; "
+                        f"{_plural(len(changes), 'change')} kept in memory only"
+                    )
+                elif changes and disk.writable:
+                    write_atomic(self.path, data)
+                    self._remember_disk(data, result)
                     changes = []
                 elif changes:
                     self._notice(
@@ -331,8 +366,12 @@ class FavouritesStore:
             else:
                 self._notice(f"could not read favourites from {self.path} ({_cause(exc)})")
         self._unsaved = changes
-        self._favourites = result
+        self._set_favourites(result)
         self._loaded = True
+
+    def _set_favourites(self, favourites: list[Favourite]) -> None:
+        self._favourites = favourites
+        self._by_key = {favourite.key: favourite for favourite in favourites}
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -383,6 +422,8 @@ class FavouritesStore:
             return _DiskState([], writable=False, complete=False)
         except OSError as exc:
             return self._set_aside(f"unreadable ({_cause(exc)})", _Parsed())
+        if raw == self._disk_bytes:  # as this store left it: skip the parse (10k entries)
+            return _DiskState(list(self._disk_favourites))
         parsed = parse_favourites(raw)
         if parsed.newer_version is not None:
             self._notice(
@@ -394,7 +435,12 @@ class FavouritesStore:
             return self._set_aside(parsed.problem, parsed)
         if parsed.skipped or parsed.bad_watches:
             return self._set_aside("", parsed)
+        self._remember_disk(raw, parsed.favourites)
         return _DiskState(parsed.favourites)
+
+    def _remember_disk(self, raw: bytes, favourites: list[Favourite]) -> None:
+        self._disk_bytes = raw
+        self._disk_favourites = list(favourites)
 
     def _set_aside(self, problem: str, parsed: _Parsed) -> _DiskState:
         """Move the bad file aside (under the lock) so that it can be replaced safely."""

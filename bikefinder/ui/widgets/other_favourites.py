@@ -5,8 +5,20 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from bikefinder.core.favourites import Favourite
 from bikefinder.core.listing import OtherFavourites
 from bikefinder.core.text import clean
+
+#: Names listed per line, and lines (systems) listed: thousands of favourites would
+#: otherwise make a panel taller than the screen and slow to lay out.
+MAX_NAMES = 12
+MAX_SYSTEMS = 8
+
+
+def _names(favourites: list[Favourite]) -> str:
+    shown = ", ".join(clean(f.name, 40) or clean(f.station_id, 40) for f in favourites[:MAX_NAMES])
+    hidden = len(favourites) - MAX_NAMES
+    return f"{shown} … and {hidden:,} more" if hidden > 0 else shown
 
 
 def other_favourites_text(others: OtherFavourites) -> list[Text]:
@@ -14,14 +26,19 @@ def other_favourites_text(others: OtherFavourites) -> list[Text]:
     lines: list[Text] = []
     if others.missing:
         line = Text("Not in this system's feed right now: ", style="bold yellow")
-        line.append(", ".join(clean(f.name, 40) or f.station_id for f in others.missing))
+        line.append(_names(others.missing))
         lines.append(line)
-    for system, favourites in others.by_system.items():
+    systems = list(others.by_system.items())
+    for system, favourites in systems[:MAX_SYSTEMS]:
         line = Text("In ", style="dim")
         line.append(clean(system, 40), style="bold")
         line.append(": ", style="dim")
-        line.append(", ".join(clean(f.name, 40) or f.station_id for f in favourites))
+        line.append(_names(favourites))
         lines.append(line)
+    if len(systems) > MAX_SYSTEMS:
+        hidden = systems[MAX_SYSTEMS:]
+        count = sum(len(favourites) for _, favourites in hidden)
+        lines.append(Text(f"… and {count:,} more in {len(hidden):,} other systems", style="dim"))
     return lines
 
 

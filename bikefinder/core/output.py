@@ -111,8 +111,21 @@ def to_csv(ranked: Sequence[RankedStation]) -> str:
     return csv_text(STATION_FIELDS, records)
 
 
+#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_text(text: str) -> str:
+    """``text`` made inert for spreadsheets (OWASP's CSV injection rule): a cell that
+    would start a formula (``=cmd|' /C calc'!A0``) gets a leading ``'``."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(fieldnames: Sequence[str], records: Iterable[dict[str, Any]]) -> str:
-    """CSV with a header row; unknown values empty, booleans ``true``/``false`` as in JSON."""
+    """CSV with a header row; unknown values empty, booleans ``true``/``false`` as in JSON.
+
+    Text cells are neutralised with :func:`csv_safe_text`; numbers stay numbers (a
+    negative longitude is a float, never prefixed)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
@@ -126,6 +139,8 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return csv_safe_text(value)
     return value
 
 

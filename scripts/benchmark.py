@@ -1,18 +1,32 @@
-"""bikefinder benchmarks: prints measured numbers next to their targets.
+"""bikefinder benchmarks: issue 10's targets as ratios against references from the same run.
 
-    .venv/bin/python scripts/benchmark.py            # everything
-    .venv/bin/python scripts/benchmark.py ranking    # one section
+    .venv/bin/python scripts/benchmark.py               # every section
+    .venv/bin/python scripts/benchmark.py once stall    # some sections
 
-Numbers, not pass/fail tests: run on the 2-core reference machine and copy the
-output into the README's performance section.
+Sections: ranking, once, parsing, refresh, stall, tui, memory. Every measurement goes
+through the app's public entry points (the ``bikefinder`` command, ``SystemFeeds`` with
+a ``FeedCache``, ``BikefinderApp`` under Pilot), with feeds served from 127.0.0.1 by
+scripts/serve_fixtures.py in another process. Each line prints the measured value, the
+reference measured in the same run, their ratio, the target and MET / NOT MET: the
+machine is shared and noisy, so ratios are what to compare between runs. Numbers, not
+tests: copy the output into the README's performance section.
+
+pybikes (parsing section) is looked for in this interpreter, then in ``$PYBIKES_PYTHON``,
+then in /tmp/pybikes-venv (``python -m venv /tmp/pybikes-venv &&
+/tmp/pybikes-venv/bin/pip install pybikes``); it is never a bikefinder dependency.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
+import platform
 import random
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,13 +34,152 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bikefinder.core import gbfs
 from bikefinder.core.models import Station, StationInfo
 from bikefinder.core.ranking import StationIndex
 
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
 FIXTURES = ROOT / "tests" / "fixtures"
+CITI, VELIB = "citibike_v1.1_2024", "velib_v1_2025"
+BIG_COUNT, MEMORY_COUNT = 100_000, 50_000
+BIG = f"synthetic_{BIG_COUNT}"
+NEAR = {CITI: (40.75, -73.98), VELIB: (48.85, 2.35), BIG: (40.75, -73.98)}
+NEAR["synthetic_50000"] = NEAR[BIG]
+SIZE = (120, 35)
+
+# -- reporting -----------------------------------------------------------------------
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def fmt_ms(ms: float) -> str:
+    return f"{ms:.2f} ms" if ms < 10 else f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
+
+
+def header(title: str) -> None:
+    print(f"\n{title}")
+    print(f"  {'':<52} {'measured':>10} {'reference':>10} {'ratio':>7}  {'target':<18} verdict")
+
+
+def row(
+    label: str,
+    measured: str,
+    reference: str = "",
+    ratio: float | None = None,
+    target: str = "",
+    met: bool | None = None,
+) -> None:
+    """One result line: measured, reference, ratio, target, MET / NOT MET."""
+    ratio_text = f"{ratio:.2f}x" if ratio is not None else ""
+    verdict = "" if met is None else "MET" if met else "NOT MET"
+    print(
+        f"  {label:<52} {measured:>10} {reference:>10} {ratio_text:>7}  {target:<18} {verdict}",
+        flush=True,
+    )
+
+
+def note(text: str) -> None:
+    print(f"    {text}", flush=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# -- the fixture server and child processes ----------------------------------------------
+
+
+@contextmanager
+def fixture_server(*flags: str) -> Iterator[str]:
+    """scripts/serve_fixtures.py in another process (its CPU is not ours); yields its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "serve_fixtures.py"), "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first_url = process.stdout.readline().strip()
+        if not first_url:
+            raise RuntimeError("serve_fixtures.py did not start")
+        yield first_url.rsplit("/", 2)[0]
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def isolated_env(home: str) -> dict[str, str]:
+    """This environment with bikefinder's cache, data and config under ``home``."""
+    return {
+        **os.environ,
+        "XDG_CACHE_HOME": f"{home}/cache",
+        "XDG_DATA_HOME": f"{home}/data",
+        "XDG_CONFIG_HOME": f"{home}/config",
+    }
+
+
+#: Run as ``python -c``: a module (``bikefinder``) or a script (``*.py``), then its own
+#: peak RSS (VmHWM) written to the pipe named by ``BENCH_RSS_FD``. A forked child's
+#: ``ru_maxrss`` would include the parent's memory at fork time, large here.
+_MEASURED_CHILD = """
+import atexit, os, runpy, sys
+def report():
+    with open("/proc/self/status") as status:
+        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    os.write(int(os.environ["BENCH_RSS_FD"]), peak.encode())
+atexit.register(report)
+target = sys.argv[1]
+sys.argv = [target, *sys.argv[2:]]
+if target.endswith(".py"):
+    runpy.run_path(target, run_name="__main__")
+else:
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+"""
+
+
+def run_child(target: str, argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """(CPU seconds user+sys, peak RSS MB, error or "") of one whole child process.
+
+    CPU comes from ``getrusage(RUSAGE_CHILDREN)`` around the child's wait (the fixture
+    server, also a child, is still running and so not counted).
+    """
+    read_end, write_end = os.pipe()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _MEASURED_CHILD, target, *argv],
+        env={**env, "BENCH_RSS_FD": str(write_end)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        pass_fds=(write_end,),
+    )
+    os.close(write_end)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    code = process.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with os.fdopen(read_end, "rb") as pipe:
+        peak_kb = pipe.read().decode() or "0"
+    error = ""
+    if code != 0:
+        lines = stderr.decode(errors="replace").strip().splitlines() or ["(no message)"]
+        error = f"exit {code}: {lines[-1][:160]}"
+    return cpu, int(peak_kb) / 1024, error
+
+
+def wall_time(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawning ``argv`` to its exit."""
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+# -- ranking -------------------------------------------------------------------------
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:
@@ -55,14 +208,10 @@ def synthetic_stations(count: int, seed: int = 42) -> list[Station]:
     ]
 
 
-def report(label: str, value: str, target: str = "") -> None:
-    print(f"  {label:<52} {value:>14}  {target}")
-
-
 def bench_ranking() -> None:
     from geopy.distance import great_circle
 
-    print("ranking: top 20 of 100,000 stations from (48.85, 2.35)")
+    header("ranking: top 20 of 100,000 stations from (48.85, 2.35), wall time, best of runs")
     stations = synthetic_stations(100_000)
     build_ms = best_of(5, lambda: StationIndex(stations))
     index = StationIndex(stations)
@@ -75,194 +224,509 @@ def bench_ranking() -> None:
     geopy_ms = best_of(2, geopy_sort)
     ours = [r.station.station_id for r in index.nearest(48.85, 2.35, 20)]
     theirs = [s.station_id for s in geopy_sort()]
-    report("index build (once per station_information)", f"{build_ms:.1f} ms")
-    report("bikefinder top 20 (numpy haversine)", f"{rank_ms:.2f} ms", "target <= 20 ms")
-    report("build + top 20", f"{build_ms + rank_ms:.1f} ms")
-    report("geopy great_circle, sorted", f"{geopy_ms:.0f} ms")
-    report("speed-up vs geopy (rank only)", f"{geopy_ms / rank_ms:.0f}x", "target >= 30x")
-    report("speed-up vs geopy (build + rank)", f"{geopy_ms / (build_ms + rank_ms):.0f}x")
-    report("same top 20 as geopy", str(ours == theirs))
+    row("index build (once per station_information)", fmt_ms(build_ms))
+    row("top 20 vs geopy great_circle sort", fmt_ms(rank_ms), fmt_ms(geopy_ms),
+        rank_ms / geopy_ms, "<= 20 ms", rank_ms <= 20)  # fmt: skip
+    speedup = geopy_ms / rank_ms
+    row("speed-up vs geopy (rank only)", f"{speedup:.0f}x", target=">= 30x", met=speedup >= 30)
+    row("speed-up vs geopy (build + rank)", f"{geopy_ms / (build_ms + rank_ms):.0f}x")
+    row("same top 20 as geopy", str(ours == theirs), met=ours == theirs)
     city = synthetic_stations(1_495)
     city_index = StationIndex(city)
-    report(
-        "Vélib'-size city (1,495): build, plain Python",
-        f"{best_of(10, lambda: StationIndex(city)):.2f} ms",
-    )
-    report(
-        "Vélib'-size city: top 20, plain Python",
-        f"{best_of(20, lambda: city_index.nearest(48.85, 2.35, 20)):.2f} ms",
-    )
+    row("Vélib'-size city (1,495): build", fmt_ms(best_of(10, lambda: StationIndex(city))))
+    row("Vélib'-size city: top 20",
+        fmt_ms(best_of(20, lambda: city_index.nearest(48.85, 2.35, 20))))  # fmt: skip
 
 
-def parse_join_rank(info_doc: object, status_doc: object) -> None:
-    """The whole pipeline from decoded JSON to a top-20 list."""
-    info = gbfs.parse_station_information(info_doc, "u")
-    status = gbfs.parse_station_status(status_doc, "u")
-    stations, _ = gbfs.join_stations(info, status)
-    StationIndex(stations).nearest(48.85, 2.35, 20)
-
-
-def bench_parsing() -> None:
-    print("parse + join + rank (recorded feeds, warm interpreter)")
-    for folder in ("velib_v1_2025", "citibike_v1.1_2024"):
-        info_doc = json.loads((FIXTURES / folder / "station_information.json").read_bytes())
-        status_doc = json.loads((FIXTURES / folder / "station_status.json").read_bytes())
-
-        count = len(info_doc["data"]["stations"])
-        elapsed = best_of(10, lambda i=info_doc, s=status_doc: parse_join_rank(i, s))
-        report(f"{folder} ({count} stations)", f"{elapsed:.1f} ms")
-    big = synthetic_stations(100_000)
-    info_doc = {
-        "data": {
-            "stations": [
-                {
-                    "station_id": s.station_id,
-                    "name": s.info.name,
-                    "lat": s.info.lat,
-                    "lon": s.info.lon,
-                }
-                for s in big
-            ]
-        }
-    }
-    status_doc = {
-        "data": {
-            "stations": [
-                {
-                    "station_id": s.station_id,
-                    "num_bikes_available": 3,
-                    "num_docks_available": 5,
-                    "is_installed": 1,
-                    "is_renting": 1,
-                    "is_returning": 1,
-                    "last_reported": 1760776294,
-                }
-                for s in big
-            ]
-        }
-    }
-
-    elapsed = best_of(3, lambda: parse_join_rank(info_doc, status_doc))
-    report("synthetic (100,000 stations)", f"{elapsed:.0f} ms")
-
-
-@contextmanager
-def fixture_server(*flags: str) -> Iterator[str]:
-    """scripts/serve_fixtures.py in another process (its CPU is not ours); yields its URL."""
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "serve_fixtures.py"), "--port", "0", *flags],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first_url = process.stdout.readline().strip()
-        yield first_url.rsplit("/", 2)[0]
-    finally:
-        process.terminate()
-        process.wait()
-
-
-#: Run as ``python -c``: the bikefinder command, then its own peak RSS (VmHWM) written
-#: to the pipe named by ``BENCH_RSS_FD``.
-#: (A forked child's ``ru_maxrss`` includes the parent's memory at fork time, which is
-#: large here after the ranking section, so the child reports its own high-water mark.)
-_MEASURED_CHILD = """
-import atexit, os, runpy, sys
-def report():
-    with open("/proc/self/status") as status:
-        peak = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    os.write(int(os.environ["BENCH_RSS_FD"]), peak.encode())
-atexit.register(report)
-sys.argv = ["bikefinder", *sys.argv[1:]]
-runpy.run_module("bikefinder", run_name="__main__")
-"""
-
-
-def wall_time(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawning ``argv`` to its exit."""
-    start = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - start
-
-
-def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit status) of one whole ``bikefinder`` process."""
-    read_end, write_end = os.pipe()
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _MEASURED_CHILD, *argv],
-        env={**env, "BENCH_RSS_FD": str(write_end)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(write_end,),
-    )
-    os.close(write_end)
-    code = process.wait()
-    wall = time.perf_counter() - start
-    with os.fdopen(read_end, "rb") as pipe:
-        peak_kb = pipe.read().decode() or "0"
-    return wall, int(peak_kb) / 1024, code
+# -- once ----------------------------------------------------------------------------
 
 
 def bench_once() -> None:
-    print("--once, whole process (interpreter start + imports + fetch + parse + print)")
-    with fixture_server() as base, tempfile.TemporaryDirectory() as home:
-        for folder, near in (
-            ("citibike_v1.1_2024", "40.75,-73.98"),
-            ("velib_v1_2025", "48.85,2.35"),
-        ):
-            argv = ["--once", "--near", near, "--system", f"{base}/{folder}/gbfs.json"]
-            cold, warm, rss = [], [], []
-            for run in range(5):
-                env = {**os.environ, "XDG_CACHE_HOME": f"{home}/{folder}-{run}"}
-                wall, peak, code = run_measured(argv, env)
-                assert code == 0, f"bikefinder exited {code}"
-                cold.append(wall)
-                rss.append(peak)
-                wall, peak, code = run_measured(argv, env)  # same cache: conditional, 304s
-                warm.append(wall)
-                rss.append(peak)
-            target = "target < 0.8 s" if folder.startswith("citibike") else ""
-            report(
-                f"{folder} cold cache, local server (median of 5)",
-                f"{sorted(cold)[2]:.2f} s",
-                target,
-            )
-            report(f"{folder} warm cache (304s)", f"{sorted(warm)[2]:.2f} s")
-            rss_target = "target < 120 MB" if folder.startswith("citibike") else ""
-            report(f"{folder} peak RSS", f"{max(rss):.0f} MB", rss_target)
+    header(
+        "once: whole-process CPU (user+sys, median of 5) of `bikefinder --once --format json`"
+        " vs scripts/naive_nearest.py"
+    )
+    runs = 5
+    naive = str(SCRIPTS / "naive_nearest.py")
+    cases = (
+        (CITI, "<= 1.0x", 1.0, "<= 0.8x", 0.8),
+        (VELIB, "report", None, "report", None),
+        (BIG, "<= 0.7x", 0.7, "report", None),
+    )
+    with (
+        fixture_server("--synthetic", str(BIG_COUNT)) as base,
+        tempfile.TemporaryDirectory() as home,
+    ):
+        for folder, cold_target, cold_limit, warm_target, warm_limit in cases:
+            url = f"{base}/{folder}/gbfs.json"
+            near = ",".join(str(x) for x in NEAR[folder])
+            argv = ["--once", "--format", "json", "--near", near, "--system", url]
+            naive_cpu, cold, warm, naive_rss, rss, errors = [], [], [], [], [], []
+            for run in range(runs):  # interleaved, so that load on the machine hits all alike
+                env = isolated_env(f"{home}/{folder}-{run}")
+                cpu, peak, error = run_child(naive, [url, near], env)
+                naive_cpu.append(cpu)
+                naive_rss.append(peak)
+                for sink in (cold, warm):  # same cache: the second run is the warm one
+                    cpu, peak, error = run_child("bikefinder", argv, env)
+                    if error:
+                        errors.append(error)
+                        break
+                    sink.append(cpu)
+                    rss.append(peak)
+                if errors:
+                    break
+            reference = median(naive_cpu)
+            label = f"{folder} ({'100,000' if folder == BIG else 'recorded'})"
+            if errors:
+                row(f"{label} cold", "FAILED", fmt_s(reference), None, cold_target, False)
+                note(f"bikefinder {errors[0]}")
+                continue
+            for kind, values, target, limit in (
+                ("cold cache", cold, cold_target, cold_limit),
+                ("warm cache", warm, warm_target, warm_limit),
+            ):
+                value = median(values)
+                ratio = value / reference
+                met = None if limit is None else ratio <= limit
+                row(f"{folder} {kind}", fmt_s(value), fmt_s(reference), ratio, target, met)
+            row(f"{folder} peak RSS (VmHWM)", f"{max(rss):.0f} MB", f"{max(naive_rss):.0f} MB",
+                max(rss) / max(naive_rss))  # fmt: skip
 
 
-def bench_refresh() -> None:
-    print("refresh CPU time in-process (time.process_time; server in another process)")
+# -- parsing -------------------------------------------------------------------------
+
+_SYNTHETIC_BODIES: dict[int, tuple[bytes, bytes]] = {}
+
+
+def synthetic_bodies(count: int) -> tuple[bytes, bytes]:
+    """(station_information, station_status) bodies of serve_fixtures' synthetic system."""
+    if count not in _SYNTHETIC_BODIES:
+        sys.path.insert(0, str(SCRIPTS))
+        import serve_fixtures
+
+        system = serve_fixtures.SyntheticSystem(count)
+        info, status = (system.entry(feed) for feed in ("station_information", "station_status"))
+        assert info is not None and status is not None
+        _SYNTHETIC_BODIES[count] = (info[0], status[0])
+    return _SYNTHETIC_BODIES[count]
+
+
+def parse_api() -> str:
+    """Which of the lead's parse functions this run uses (bytes-level ones if present)."""
+    info = (
+        "decode_station_information"
+        if hasattr(gbfs, "decode_station_information")
+        else ("json.loads + parse_station_information")
+    )
+    status = (
+        "StatusParser().parse_body"
+        if hasattr(gbfs.StatusParser, "parse_body")
+        else ("json.loads + StatusParser().parse")
+    )
+    return f"{info}; {status}; join_stations"
+
+
+def ours_parse(info_body: bytes, status_body: bytes) -> object:
+    """Bytes to joined stations with bikefinder's public parse functions (fresh parser)."""
+    url = "http://127.0.0.1/feed.json"
+    decode_info = getattr(gbfs, "decode_station_information", None)
+    if decode_info is not None:
+        info = decode_info(info_body, url)
+    else:
+        info = gbfs.parse_station_information(json.loads(info_body), url)
+    parser = gbfs.StatusParser()
+    parse_body = getattr(parser, "parse_body", None)
+    if parse_body is not None:
+        status = parse_body(status_body, url)
+    else:
+        status = parser.parse(json.loads(status_body), url)
+    return gbfs.join_stations(info, status)
+
+
+def naive_parse(info_body: bytes, status_body: bytes) -> object:
+    """``json.loads`` both and join by station id into merged dicts."""
+    info = json.loads(info_body)["data"]["stations"]
+    status = json.loads(status_body)["data"]["stations"]
+    by_id = {record["station_id"]: record for record in status}
+    return [{**record, **by_id.get(record["station_id"], {})} for record in info]
+
+
+def cpu_ms(runs: int, work: Callable[[], object]) -> float:
+    """Median CPU milliseconds (``time.process_time``) of ``work``; the result is freed
+    outside the timing and garbage is collected before each run."""
+    timings = []
+    for _ in range(runs):
+        gc.collect()
+        start = time.process_time()
+        result = work()
+        timings.append((time.process_time() - start) * 1000)
+        del result
+    return median(timings)
+
+
+_PYBIKES_CHILD = """
+import json, statistics, sys, time
+from pybikes.gbfs import Gbfs
+info_path, status_path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+bodies = {"info": open(info_path, "rb").read(), "status": open(status_path, "rb").read()}
+class Response:
+    status_code = 200
+class Scraper:
+    last_request = Response()
+    def request(self, url, params=None, raw=False, **kwargs):
+        return bodies[url].decode("utf-8")
+timings = []
+for _ in range(runs):
+    meta = {"name": "bench", "system": "bench"}
+    system = Gbfs("bench", meta, "", station_information="info", station_status="status")
+    start = time.process_time()
+    system.update(Scraper())
+    timings.append((time.process_time() - start) * 1000)
+print(json.dumps({"ms": statistics.median(timings), "stations": len(system.stations)}))
+"""
+
+
+def pybikes_python() -> tuple[str | None, str]:
+    """An interpreter that can import pybikes, or (None, why not)."""
+    candidates = [
+        sys.executable,
+        os.environ.get("PYBIKES_PYTHON", ""),
+        "/tmp/pybikes-venv/bin/python",
+    ]
+    for python in dict.fromkeys(c for c in candidates if c):
+        if not Path(python).exists():
+            continue
+        probe = subprocess.run([python, "-c", "import pybikes.gbfs"], capture_output=True)
+        if probe.returncode == 0:
+            return python, ""
+    return None, (
+        "no interpreter here imports pybikes.gbfs; "
+        "python -m venv /tmp/pybikes-venv && /tmp/pybikes-venv/bin/pip install pybikes"
+    )
+
+
+def pybikes_ms(python: str, info: bytes, status: bytes, runs: int) -> tuple[float, int] | str:
+    """pybikes' ``Gbfs.update`` on these bodies (median CPU ms, stations) or an error."""
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(folder, "info.json"), Path(folder, "status.json")]
+        paths[0].write_bytes(info)
+        paths[1].write_bytes(status)
+        done = subprocess.run(
+            [python, "-c", _PYBIKES_CHILD, *map(str, paths), str(runs)],
+            capture_output=True,
+            text=True,
+        )
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1][:160] if done.stderr.strip() else "failed"
+    answer = json.loads(done.stdout)
+    return float(answer["ms"]), int(answer["stations"])
+
+
+def bench_parsing() -> None:
+    header("parsing: bytes of station_information + station_status to joined stations, CPU")
+    note(f"bikefinder API used: {parse_api()}")
+    python, why_not = pybikes_python()
+    if python is None:
+        note(f"pybikes: not installed ({why_not})")
+    else:
+        note(f"pybikes: {python} (Gbfs.update with the bodies handed in, no network)")
+    cases = [
+        (CITI, (FIXTURES / CITI / "station_information.json").read_bytes(),
+         (FIXTURES / CITI / "station_status.json").read_bytes(), 7),
+        (VELIB, (FIXTURES / VELIB / "station_information.json").read_bytes(),
+         (FIXTURES / VELIB / "station_status.json").read_bytes(), 7),
+        (BIG, *synthetic_bodies(BIG_COUNT), 3),
+    ]  # fmt: skip
+    for folder, info, status, runs in cases:
+        ours = cpu_ms(runs, lambda i=info, s=status: ours_parse(i, s))
+        naive = cpu_ms(runs, lambda i=info, s=status: naive_parse(i, s))
+        size = f"{(len(info) + len(status)) / 1e6:.1f} MB"
+        row(f"{folder} ({size}) vs json.loads + dict join", fmt_ms(ours), fmt_ms(naive),
+            ours / naive, "report")  # fmt: skip
+        if python is not None:
+            result = pybikes_ms(python, info, status, runs)
+            if isinstance(result, str):
+                row(f"{folder} vs pybikes Gbfs", fmt_ms(ours), "FAILED")
+                note(f"pybikes: {result}")
+            else:
+                row(f"{folder} vs pybikes Gbfs ({result[1]:,} stations)", fmt_ms(ours),
+                    fmt_ms(result[0]), ours / result[0], "report")  # fmt: skip
+
+
+# -- refresh -------------------------------------------------------------------------
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the block (bikefinder reads its paths per call)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def isolated_home() -> Iterator[str]:
+    """A temporary XDG cache, data and config home for in-process measurements."""
+    home = tempfile.mkdtemp(prefix="bikefinder-bench-")
+    try:
+        with environment(**{k: v for k, v in isolated_env(home).items() if k.startswith("XDG_")}):
+            yield home
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+async def feeds_refresh_cpu(url: str, rounds: int, listing: bool) -> dict[str, float]:
+    """CPU ms per ``SystemFeeds.refresh()`` (with a FeedCache) over ``rounds`` refreshes;
+    with ``listing``, also per ``StationListing.load`` + top-20 rows of each new snapshot."""
+    from bikefinder.core.cache import FeedCache
     from bikefinder.core.http import make_http_client
     from bikefinder.core.loader import SystemFeeds
 
-    async def measure(base: str, folder: str, rounds: int) -> tuple[float, int]:
-        async with make_http_client() as http:
-            feeds = SystemFeeds(http, f"{base}/{folder}/gbfs.json")
-            snapshot = await feeds.load()
-            changed = 0
+    async with make_http_client() as http:
+        feeds = SystemFeeds(http, url, cache=FeedCache(url))
+        snapshot = await feeds.load()
+        snapshot = await feeds.refresh()  # the connection is warm from here on
+        changed, refresh_cpu, listing_cpu = 0, 0.0, 0.0
+        view = listing_model() if listing else None
+        for _ in range(rounds):
             start = time.process_time()
-            for _ in range(rounds):
-                fresh = await feeds.refresh()
-                if fresh is not snapshot:
-                    changed += 1
-                    StationIndex(fresh.stations).nearest(48.85, 2.35, 20)
-                snapshot = fresh
-            return (time.process_time() - start) * 1000 / rounds, changed
+            fresh = await feeds.refresh()
+            refresh_cpu += time.process_time() - start
+            if fresh is not snapshot:
+                changed += 1
+                if view is not None:
+                    start = time.process_time()
+                    view(fresh)
+                    listing_cpu += time.process_time() - start
+            snapshot = fresh
+    return {
+        "refresh_ms": refresh_cpu * 1000 / rounds,
+        "listing_ms": listing_cpu * 1000 / max(1, changed),
+        "changed": changed,
+    }
 
-    with fixture_server() as base:
-        cpu, changed = asyncio.run(measure(base, "velib_v1_2025", 50))
-        report(f"Vélib' unchanged (304, {changed} of 50 changed)", f"{cpu:.2f} ms", "target < 2 ms")
-    with fixture_server("--churn") as base:
-        cpu, changed = asyncio.run(measure(base, "velib_v1_2025", 20))
-        report(
-            f"Vélib' changed (200 + parse + join + rank, {changed} of 20)",
-            f"{cpu:.1f} ms",
-            "target < 25 ms",
-        )
+
+def listing_model() -> Callable[[Any], object] | None:
+    """The app's view model step for a new snapshot (load + top-20 rows), if reachable."""
+    try:
+        from bikefinder.core.listing import StationListing
+        from bikefinder.core.modes import Mode
+    except ImportError:
+        return None
+    listing = StationListing()
+
+    def apply(snapshot: Any) -> object:
+        listing.load(snapshot)
+        near = NEAR[BIG] if "synthetic" in snapshot.gbfs_url else NEAR[VELIB]
+        return listing.rows(near, Mode.ANY_BIKE, 20, set())
+
+    return apply
+
+
+async def bare_refresh_cpu(url: str, rounds: int, changed: bool) -> float:
+    """The reference: CPU ms per bare httpx GET of station_status with If-None-Match
+    (a 304), or, when ``changed``, per GET + ``json.loads`` + dict join with the info."""
+    import httpx
+
+    async with httpx.AsyncClient() as http:
+        feeds = json.loads((await http.get(url)).content)["data"]["en"]["feeds"]
+        urls = {feed["name"]: feed["url"] for feed in feeds}
+        info = json.loads((await http.get(urls["station_information"])).content)
+        first = await http.get(urls["station_status"])
+        etag = first.headers.get("etag", "")
+        total = 0.0
+        for _ in range(rounds):
+            start = time.process_time()
+            if changed:
+                body = (await http.get(urls["station_status"])).content
+                status = json.loads(body)["data"]["stations"]
+                by_id = {record["station_id"]: record for record in status}
+                merged = [{**r, **by_id.get(r["station_id"], {})} for r in info["data"]["stations"]]
+                del merged
+            else:
+                response = await http.get(urls["station_status"], headers={"If-None-Match": etag})
+                assert response.status_code == 304
+            total += time.process_time() - start
+    return total * 1000 / rounds
+
+
+def bench_refresh() -> None:
+    header("refresh: CPU per SystemFeeds.refresh() with a FeedCache (time.process_time)")
+    note("reference: bare httpx conditional GET (304) / GET + json.loads + dict join (changed)")
+    with isolated_home(), fixture_server("--synthetic", str(BIG_COUNT)) as base:
+        for folder, rounds, target, limit in ((VELIB, 50, "< 1 ms", 1.0), (BIG, 10, "< 5 ms", 5.0)):
+            url = f"{base}/{folder}/gbfs.json"
+            try:
+                ours = asyncio.run(feeds_refresh_cpu(url, rounds, listing=False))
+            except Exception as exc:  # e.g. the feed refused: say so, go on
+                row(f"{folder} unchanged (304)", "FAILED", target=target, met=False)
+                note(f"{type(exc).__name__}: {str(exc)[:160]}")
+                continue
+            reference = asyncio.run(bare_refresh_cpu(url, rounds, changed=False))
+            value = ours["refresh_ms"]
+            label = f"{folder} unchanged (304, {ours['changed']:.0f} of {rounds} changed)"
+            ratio = value / reference
+            row(label, fmt_ms(value), fmt_ms(reference), ratio, target, value < limit)
+    with isolated_home(), fixture_server("--churn", "--synthetic", str(BIG_COUNT)) as base:
+        for folder, rounds, target, limit in (
+            (VELIB, 20, "< 15 ms", 15.0),
+            (BIG, 3, "report", None),
+        ):
+            url = f"{base}/{folder}/gbfs.json"
+            try:
+                ours = asyncio.run(feeds_refresh_cpu(url, rounds, listing=True))
+            except Exception as exc:
+                row(f"{folder} changed (churn)", "FAILED", target=target, met=False)
+                note(f"{type(exc).__name__}: {str(exc)[:160]}")
+                continue
+            reference = asyncio.run(bare_refresh_cpu(url, rounds, changed=True))
+            value = ours["refresh_ms"]
+            met = None if limit is None else value < limit
+            row(f"{folder} changed (churn, {ours['changed']:.0f} of {rounds})", fmt_ms(value),
+                fmt_ms(reference), value / reference, target, met)  # fmt: skip
+            row(f"{folder}   + listing load + top-20 rows", fmt_ms(ours["listing_ms"]))
+
+
+# -- stall ---------------------------------------------------------------------------
+
+
+class Heartbeat:
+    """A 5 ms ``asyncio.sleep`` loop on the running loop; ``worst`` is the longest gap
+    between two of its ticks (how long the event loop was kept from running it)."""
+
+    def __init__(self, period_s: float = 0.005) -> None:
+        self.period_s = period_s
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _beat(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(self.period_s)
+            now = time.perf_counter()
+            self.worst = max(self.worst, now - last)
+            last = now
+
+    def __enter__(self) -> Heartbeat:
+        self.worst = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._beat())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what} not within {timeout_s:.0f} s")
+        await asyncio.sleep(0.005)
+
+
+async def key_ms(pilot: Any, *keys: str) -> float:
+    """Milliseconds from pressing ``keys`` to the app's next idle (``pilot.pause()``)."""
+    start = time.perf_counter()
+    await pilot.press(*keys)
+    await pilot.pause()
+    return (time.perf_counter() - start) * 1000
+
+
+async def app_stall(
+    url: str, near: tuple[float, float], refreshes: int, keys: bool
+) -> dict[str, Any]:
+    """The real app headless on ``url``: idle and refresh heartbeat gaps, key timings."""
+    from bikefinder.core.cache import FeedCache
+    from bikefinder.core.favourites import FavouritesStore
+    from bikefinder.core.source import SystemSource
+    from bikefinder.ui.app import BikefinderApp
+
+    app = BikefinderApp(
+        SystemSource(gbfs_url=url), near, FavouritesStore(), cache=FeedCache(url), limit=20
+    )
+    result: dict[str, Any] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            await wait_for(lambda: app.snapshot is not None and not app.snapshot.from_cache
+                           and app.table.row_count > 0, 180, "first table")  # fmt: skip
+        except TimeoutError as exc:
+            result["error"] = f"{exc}; app.last_error: {app.last_error}"
+            return result
+        await pilot.pause()
+        with Heartbeat() as beat:
+            await asyncio.sleep(0.5)
+        result["idle_ms"] = beat.worst * 1000
+        gaps, walls = [], []
+        for _ in range(refreshes):
+            before = app.snapshot
+            start = time.perf_counter()
+            with Heartbeat() as beat:
+                app.action_refresh()
+                await wait_for(lambda b=before: app.snapshot is not b, 120, "refreshed snapshot")
+                await pilot.pause()
+            walls.append(time.perf_counter() - start)
+            gaps.append(beat.worst * 1000)
+        result["stall_ms"], result["refresh_s"] = max(gaps), median(walls)
+        if keys:
+            timings: dict[str, list[float]] = {"j": [], "m": [], "filter letter": []}
+            for _ in range(5):
+                timings["j"].append(await key_ms(pilot, "j"))
+                timings["m"].append(await key_ms(pilot, "m"))
+                await pilot.press("slash")
+                await pilot.pause()
+                timings["filter letter"].append(await key_ms(pilot, "a"))
+                await pilot.press("escape")
+                await pilot.pause()
+            result["keys"] = timings
+        app.exit()
+    return result
+
+
+async def floor_keys() -> float:
+    """The reference for keys: ``j`` in a bare Textual app with one 20-row DataTable."""
+    app = bare_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        timings = [await key_ms(pilot, "j") for _ in range(10)]
+        app.exit()
+    return median(timings)
+
+
+def bench_stall() -> None:
+    header("stall: longest gap between 5 ms heartbeat ticks in the app during a changed refresh")
+    note("reference: the same heartbeat with the app idle (stall) / bare Textual app (keys)")
+    with isolated_home(), fixture_server("--churn", "--synthetic", str(BIG_COUNT)) as base:
+        floor = asyncio.run(floor_keys())
+        for folder, refreshes, keys in ((VELIB, 5, False), (BIG, 3, True)):
+            url = f"{base}/{folder}/gbfs.json"
+            try:
+                result = asyncio.run(app_stall(url, NEAR[folder], refreshes, keys))
+            except Exception as exc:
+                result = {"error": f"{type(exc).__name__}: {str(exc)[:160]}"}
+            if "error" in result:
+                row(f"{folder} refresh stall", "FAILED", target="< 50 ms", met=False)
+                note(result["error"])
+                continue
+            stall, idle = result["stall_ms"], result["idle_ms"]
+            row(f"{folder} refresh stall (worst of {refreshes})", fmt_ms(stall), fmt_ms(idle),
+                stall / idle, "< 50 ms", stall < 50)  # fmt: skip
+            note(f"refresh wall time, key to new snapshot drawn: {fmt_s(result['refresh_s'])}")
+            for key, values in result.get("keys", {}).items():
+                worst = max(values)
+                row(f"{folder} key `{key}` to idle (worst of 5)", fmt_ms(worst), fmt_ms(floor),
+                    worst / floor, "< 50 ms", worst < 50)  # fmt: skip
+
+
+# -- tui -----------------------------------------------------------------------------
 
 
 def tui_child(gbfs_url: str) -> None:
@@ -275,11 +739,11 @@ def tui_child(gbfs_url: str) -> None:
     async def first_table() -> None:
         app = BikefinderApp(
             SystemSource(gbfs_url=gbfs_url),
-            (48.85, 2.35),
+            NEAR[VELIB],
             FavouritesStore(),
             cache=FeedCache(gbfs_url),
         )
-        async with app.run_test(size=(120, 35)) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             while app.table.row_count == 0:
                 await pilot.pause(0.005)
             print("cached" if app.snapshot and app.snapshot.from_cache else "live")
@@ -288,8 +752,8 @@ def tui_child(gbfs_url: str) -> None:
     asyncio.run(first_table())
 
 
-def floor_child() -> None:
-    """Child process: a bare Textual app with a 20-row DataTable, as the floor to compare."""
+def bare_app() -> Any:
+    """A bare Textual app with one 20-row DataTable and a footer: the floor."""
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable, Footer
 
@@ -301,61 +765,168 @@ def floor_child() -> None:
         def on_mount(self) -> None:
             table = self.query_one(DataTable)
             table.add_columns(*"abcdefgh")
-            for row in range(20):
-                table.add_row(*[str(row)] * 8)
+            for index in range(20):
+                table.add_row(*[str(index)] * 8)
+            table.focus()
+
+    return Bare()
+
+
+def floor_child() -> None:
+    """Child process: the bare app headless, exiting once it has drawn."""
 
     async def first_table() -> None:
-        app = Bare()
-        async with app.run_test(size=(120, 35)) as pilot:
+        app = bare_app()
+        async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
 
     asyncio.run(first_table())
 
 
 def bench_tui() -> None:
-    print("TUI time to first table, whole process (headless run_test, 120x35)")
+    header("tui: time to first table, whole process (headless run_test, 120x35), median of 5")
     with fixture_server() as base, tempfile.TemporaryDirectory() as home:
-        url = f"{base}/velib_v1_2025/gbfs.json"
+        url = f"{base}/{VELIB}/gbfs.json"
         argv = [sys.executable, str(Path(__file__).resolve()), "_tui_child", url]
-        cold, warm = [], []
+        cold, warm, floor = [], [], []
         for run in range(5):
-            env = {**os.environ, "XDG_CACHE_HOME": f"{home}/c{run}", "XDG_DATA_HOME": home}
+            env = isolated_env(f"{home}/{run}")
+            floor.append(wall_time([*argv[:2], "_floor_child"], env))
             cold.append(wall_time(argv, env))
             warm.append(wall_time(argv, env))
-        floor = sorted(wall_time([*argv[:2], "_floor_child"], env) for _ in range(5))[2]
-        report("floor: bare Textual app, 20-row DataTable", f"{floor:.2f} s")
-        report("Vélib' cold (empty cache, local server)", f"{sorted(cold)[2]:.2f} s")
-        report(
-            "Vélib' warm (from cache, then revalidated)",
-            f"{sorted(warm)[2]:.2f} s",
-            "target < 0.6 s",
-        )
+        base_s = median(floor)
+        row("floor: bare Textual app, 20-row DataTable", fmt_s(base_s))
+        row(f"{VELIB} cold (empty cache, local server)", fmt_s(median(cold)), fmt_s(base_s),
+            median(cold) / base_s, "report")  # fmt: skip
+        value = median(warm)
+        row(f"{VELIB} warm (from cache)", fmt_s(value), fmt_s(base_s), value / base_s,
+            "<= floor + 0.15 s", value <= base_s + 0.15)  # fmt: skip
 
+
+# -- memory --------------------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmRSS"))
+    return int(kb) / 1024
+
+
+async def memory_run(url: str, refreshes: int, budget_s: float) -> dict[str, Any]:
+    """``refreshes`` refreshes through SystemFeeds (with a FeedCache) and the listing of
+    a feed whose ids rotate; the clock jumps past the info ttl before each one, so
+    station_information (and with it the ids) is refetched every time."""
+    from bikefinder.core.cache import FeedCache
+    from bikefinder.core.http import make_http_client
+    from bikefinder.core.loader import SystemFeeds
+
+    now = [0.0]
+    view = listing_model()
+    samples: dict[int, float] = {}
+    start = time.perf_counter()
+    async with make_http_client() as http:
+        feeds = SystemFeeds(http, url, cache=FeedCache(url), clock=lambda: now[0])
+        snapshot = await feeds.load()
+        done = 0
+        for done in range(1, refreshes + 1):
+            now[0] += 3601.0
+            fresh = await feeds.refresh()
+            if fresh is not snapshot and view is not None:
+                view(fresh)
+            snapshot = fresh
+            if done in (10, 100) or done % 250 == 0:
+                gc.collect()
+                samples[done] = rss_mb()
+            if time.perf_counter() - start > budget_s:
+                break
+        gc.collect()
+        samples[done] = rss_mb()
+    return {
+        "samples": samples,
+        "done": done,
+        "seconds": time.perf_counter() - start,
+        "stations": len(snapshot.stations),
+        "listing": view is not None,
+    }
+
+
+def bench_memory() -> None:
+    header(f"memory: RSS over 1,000 refreshes of a {MEMORY_COUNT:,}-station feed whose ids rotate")
+    refreshes, budget_s, rotate = 1000, 240.0, 0.02
+    note(f"{rotate:.0%} of ids new per refresh; SystemFeeds + FeedCache + StationListing "
+         f"in-process; stops early after {budget_s:.0f} s")  # fmt: skip
+    flags = ("--synthetic", str(MEMORY_COUNT), "--rotate-ids", str(rotate))
+    with isolated_home(), fixture_server(*flags) as base:
+        url = f"{base}/synthetic_{MEMORY_COUNT}/gbfs.json"
+        try:
+            result = asyncio.run(memory_run(url, refreshes, budget_s))
+        except Exception as exc:
+            row("RSS growth", "FAILED", target="<= 20 MB", met=False)
+            note(f"{type(exc).__name__}: {str(exc)[:160]}")
+            return
+    samples, done = result["samples"], result["done"]
+    if 10 not in samples:
+        row("RSS growth", "FAILED", target="<= 20 MB", met=False)
+        note(f"only {done} refreshes in {result['seconds']:.0f} s")
+        return
+    final = samples[done]
+    growth = final - samples[10]
+    label = f"RSS after refresh {done:,} vs after the 10th"
+    row(label, f"{final:.0f} MB", f"{samples[10]:.0f} MB", final / samples[10],
+        "growth <= 20 MB", growth <= 20 if done == refreshes else False)  # fmt: skip
+    note("RSS by refresh: " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in sorted(samples.items())))
+    listing = "included" if result["listing"] else "MISSING"
+    note(f"{done} refreshes in {result['seconds']:.0f} s; {result['stations']:,} stations "
+         f"in the last snapshot; listing model {listing}")  # fmt: skip
+    if done < refreshes:
+        note(f"NOT MET by default: only {done} of {refreshes} refreshes fit the time budget")
+
+
+# -- main ----------------------------------------------------------------------------
 
 SECTIONS: dict[str, Callable[[], None]] = {
     "ranking": bench_ranking,
-    "parsing": bench_parsing,
     "once": bench_once,
+    "parsing": bench_parsing,
     "refresh": bench_refresh,
+    "stall": bench_stall,
     "tui": bench_tui,
+    "memory": bench_memory,
 }
+_CHILDREN: dict[str, Callable[..., None]] = {"_tui_child": tui_child, "_floor_child": floor_child}
+
+
+def machine_note() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{platform.machine()}, {os.cpu_count()} CPUs ({cpu}), load average {load}"
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["_tui_child"]:
-        tui_child(argv[1])
-        return 0
-    if argv[:1] == ["_floor_child"]:
-        floor_child()
+    if argv[:1] and argv[0] in _CHILDREN:
+        _CHILDREN[argv[0]](*argv[1:])
         return 0
     wanted = argv or list(SECTIONS)
     unknown = [name for name in wanted if name not in SECTIONS]
     if unknown:
         print(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
         return 2
-    print(f"python {sys.version.split()[0]}; best of several runs; {time.strftime('%Y-%m-%d')}")
+    print(f"bikefinder benchmark, {time.strftime('%Y-%m-%d %H:%M')}; "
+          f"Python {sys.version.split()[0]}; {machine_note()}")  # fmt: skip
+    print("shared, noisy machine: compare ratios against the reference of the same run")
+    started = time.perf_counter()
     for name in wanted:
+        section_start = time.perf_counter()
         SECTIONS[name]()
+        note(f"({name}: {time.perf_counter() - section_start:.0f} s)")
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -1,13 +1,17 @@
 """Serve the recorded feeds in tests/fixtures as live GBFS systems on 127.0.0.1.
 
     .venv/bin/python scripts/serve_fixtures.py [--port 8765] [--churn]
+        [--synthetic 100000 ...] [--rotate-ids 0.02]
 
 Each snapshot folder becomes ``http://127.0.0.1:PORT/<folder>/gbfs.json`` (a
 ``gbfs.json`` is written on the fly where the snapshot has none, pointing at this
 server). Responses carry an ETag and honour ``If-None-Match``. With ``--churn``,
 every ``station_status`` request sees a few stations' numbers change, like a live
-feed. For trying the app by hand and for scripts/benchmark.py; tests have their own
-server in tests/conftest.py.
+feed. ``--synthetic N`` adds a deterministic N-station system ``synthetic_N`` with
+Citi Bike-shaped records (see :class:`SyntheticSystem`); ``--rotate-ids F`` makes a
+fraction F of its station ids new on each ``station_information`` request (a feed
+whose stations come and go). For trying the app by hand and for scripts/benchmark.py;
+tests have their own server in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import argparse
 import hashlib
 import json
 import random
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,24 +28,176 @@ from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 FEEDS = ("system_information", "vehicle_types", "station_information", "station_status")
+#: Where synthetic stations are spread: around Manhattan, like Citi Bike's.
+SYNTHETIC_CENTRE = (40.75, -73.98)
+_COMPACT = (",", ":")
+_STREETS = ("Ave", "St", "Pl", "Blvd", "Rd", "Sq", "Plaza", "Pier")
+
+
+def _station_id(slot: int, generation: int) -> str:
+    """A UUID-shaped id (like most of Citi Bike's), new for each generation of a slot."""
+    tail = (slot * 2654435761 + generation * 40503) % 2**48
+    gen = generation % 2**16
+    return f"{slot:08x}-{gen:04x}-4{slot % 4096:03x}-8{gen % 4096:03x}-{tail:012x}"
+
+
+class SyntheticSystem:
+    """A deterministic ``count``-station system whose records copy Citi Bike's shapes.
+
+    Field names, value types and value ranges are those of
+    tests/fixtures/citibike_v1.1_2024, with UUID-shaped ids and coordinates around
+    Manhattan; the bulky per-station constants (``rental_uris``, ``external_id``,
+    ``legacy_id``, ``eightd_*``, surcharge waiver, scooter counts) are left out so
+    that each feed is ~25 MB at 100,000 stations, the size issue 10 names. Bodies
+    are compact JSON; each record is encoded once and re-encoded only when it
+    changes, so churn costs the server little.
+    """
+
+    def __init__(self, count: int, churn: bool = False, rotate: float = 0.0) -> None:
+        self.count = count
+        self.churn = churn
+        self.rotate = max(0.0, min(1.0, rotate))
+        self.random = random.Random(count)
+        rng = random.Random(f"synthetic-{count}")
+        self.generations = [0] * count
+        self.info_records: list[dict[str, Any]] = []
+        self.status_records: list[dict[str, Any]] = []
+        lat0, lon0 = SYNTHETIC_CENTRE
+        spread = 0.15 * max(1.0, (count / 2_226) ** 0.5)
+        for slot in range(count):
+            capacity = rng.randint(11, 60)
+            bikes = rng.randint(0, capacity)
+            ebikes = rng.randint(0, bikes)
+            disabled = rng.randint(0, 3)
+            region = str(rng.choice((70, 71, 311)))
+            self.info_records.append(
+                {
+                    "station_type": "classic",
+                    "has_kiosk": True,
+                    "region_id": region,
+                    "name": f"{rng.randint(1, 220)} {_STREETS[slot % 8]} & {slot} "
+                    f"{_STREETS[(slot // 8) % 8]}",
+                    "short_name": f"{rng.randint(1000, 9999)}.{rng.randint(1, 20):02d}",
+                    "capacity": capacity,
+                    "lon": round(lon0 + rng.uniform(-spread, spread), 6),
+                    "rental_methods": ["KEY", "CREDITCARD"],
+                    "station_id": "",
+                    "lat": round(lat0 + rng.uniform(-spread, spread) * 0.76, 6),
+                }
+            )
+            self.status_records.append(
+                {
+                    "is_returning": 1,
+                    "num_bikes_disabled": disabled,
+                    "is_installed": 1,
+                    "is_renting": 1,
+                    "num_docks_disabled": 0,
+                    "last_reported": 1727895000 + rng.randint(0, 900),
+                    "num_ebikes_available": ebikes,
+                    "num_bikes_available": bikes,
+                    "station_id": "",
+                    "num_docks_available": max(0, capacity - bikes - disabled),
+                }
+            )
+        for slot in range(count):
+            self._set_id(slot)
+        self.info_parts = [self._encode(r) for r in self.info_records]
+        self.status_parts = [self._encode(r) for r in self.status_records]
+        self.versions = {"station_information": 0, "station_status": 0}
+        self.rotations = 0
+        self._bodies: dict[str, tuple[int, bytes]] = {}
+
+    @staticmethod
+    def _encode(record: dict[str, Any]) -> bytes:
+        return json.dumps(record, separators=_COMPACT).encode()
+
+    def _set_id(self, slot: int) -> None:
+        station_id = _station_id(slot, self.generations[slot])
+        self.info_records[slot]["station_id"] = station_id
+        self.status_records[slot]["station_id"] = station_id
+
+    def _rotate(self) -> None:
+        """Give the next ``rotate`` fraction of slots new station ids (in both feeds)."""
+        size = round(self.count * self.rotate)
+        if size == 0:
+            return
+        start = self.rotations * size
+        self.rotations += 1
+        for offset in range(size):
+            slot = (start + offset) % self.count
+            self.generations[slot] += 1
+            self._set_id(slot)
+            self.info_parts[slot] = self._encode(self.info_records[slot])
+            self.status_parts[slot] = self._encode(self.status_records[slot])
+        self.versions["station_information"] += 1
+        self.versions["station_status"] += 1
+
+    def _churn(self) -> None:
+        """A few stations lose a dock and gain a bike, or the other way round."""
+        for slot in self.random.sample(range(self.count), min(5, self.count)):
+            record = self.status_records[slot]
+            step = 1 if record["num_docks_available"] > 0 else -1
+            if record["num_bikes_available"] - step < 0:
+                continue
+            record["num_bikes_available"] += step
+            record["num_docks_available"] -= step
+            record["last_reported"] += 60
+            self.status_parts[slot] = self._encode(record)
+        self.versions["station_status"] += 1
+
+    def entry(self, feed: str) -> tuple[bytes, str] | None:
+        """(body, ETag) of ``feed`` as of this request; ``None`` if the system lacks it."""
+        if feed == "station_information" and self.rotate:
+            self._rotate()
+        elif feed == "station_status" and self.churn:
+            self._churn()
+        if feed not in self.versions:
+            return None
+        version = self.versions[feed]
+        cached = self._bodies.get(feed)
+        if cached is None or cached[0] != version:
+            parts = self.info_parts if feed == "station_information" else self.status_parts
+            head = b'{"last_updated":%d,"ttl":60,"version":"1.1","data":{"stations":[' % (
+                1727895805 + version
+            )
+            cached = (version, head + b",".join(parts) + b"]}}")
+            self._bodies[feed] = cached
+        etag = f'"syn{self.count}-{self.rotations}-{version}"'
+        return cached[1], etag
 
 
 class FixtureSite:
     """The documents of every fixture folder, and the churn that makes status move."""
 
-    def __init__(self, churn: bool) -> None:
+    def __init__(self, churn: bool, synthetic: tuple[int, ...] = (), rotate: float = 0.0) -> None:
         self.churn = churn
         self.lock = threading.Lock()
         self.bodies: dict[tuple[str, str], bytes] = {}
         self.random = random.Random(1)
+        self.synthetic = {
+            f"synthetic_{count}": SyntheticSystem(count, churn, rotate) for count in synthetic
+        }
 
     def folders(self) -> list[str]:
-        return sorted(p.name for p in FIXTURES.iterdir() if (p / "station_status.json").exists())
+        recorded = [p.name for p in FIXTURES.iterdir() if (p / "station_status.json").exists()]
+        return sorted(recorded) + list(self.synthetic)
 
     def discovery(self, folder: str, base: str) -> bytes:
-        present = [f for f in FEEDS if (FIXTURES / folder / f"{f}.json").exists()]
+        if folder in self.synthetic:
+            present = ["station_information", "station_status"]
+        else:
+            present = [f for f in FEEDS if (FIXTURES / folder / f"{f}.json").exists()]
         feeds = [{"name": f, "url": f"{base}/{folder}/{f}.json"} for f in present]
         return json.dumps({"ttl": 60, "data": {"en": {"feeds": feeds}}}).encode()
+
+    def entry(self, folder: str, feed: str) -> tuple[bytes, str] | None:
+        """(body, ETag) of one feed of one folder, ``None`` if there is no such feed."""
+        system = self.synthetic.get(folder)
+        if system is not None:
+            with self.lock:
+                return system.entry(feed)
+        body = self.body(folder, feed)
+        return None if body is None else (body, '"' + hashlib.sha1(body).hexdigest() + '"')
 
     def body(self, folder: str, feed: str) -> bytes | None:
         path = FIXTURES / folder / f"{feed}.json"
@@ -72,23 +229,26 @@ class FixtureSite:
 
 
 def make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
+    known = set(site.folders())
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             parts = self.path.split("?")[0].strip("/").split("/")
-            body: bytes | None = None
+            found: tuple[bytes, str] | None = None
             if len(parts) == 2:
                 folder, name = parts
                 feed = name.removesuffix(".json")
-                if (FIXTURES / folder).is_dir() and folder in site.folders():
+                if folder in known:
                     if feed == "gbfs":
                         host = self.headers.get("Host", "127.0.0.1")
                         body = site.discovery(folder, f"http://{host}")
+                        found = (body, '"' + hashlib.sha1(body).hexdigest() + '"')
                     else:
-                        body = site.body(folder, feed)
-            if body is None:
+                        found = site.entry(folder, feed)
+            if found is None:
                 self.send_error(404)
                 return
-            etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+            body, etag = found
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.send_header("ETag", etag)
@@ -107,9 +267,20 @@ def make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(port: int = 0, churn: bool = False) -> ThreadingHTTPServer:
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up early (e.g. refusing a large feed) is no error here."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def serve(
+    port: int = 0, churn: bool = False, synthetic: tuple[int, ...] = (), rotate: float = 0.0
+) -> ThreadingHTTPServer:
     """Start the server in a daemon thread and return it (``server_port`` tells the port)."""
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(FixtureSite(churn)))
+    site = FixtureSite(churn, synthetic, rotate)
+    server = _Server(("127.0.0.1", port), make_handler(site))
+    server.site = site  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -118,9 +289,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--churn", action="store_true", help="make station_status change")
+    parser.add_argument(
+        "--synthetic",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also serve a synthetic N-station system as synthetic_N (repeatable)",
+    )
+    parser.add_argument(
+        "--rotate-ids",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="synthetic systems: new ids for this fraction of stations per info request",
+    )
     args = parser.parse_args()
-    server = serve(args.port, args.churn)
-    for folder in FixtureSite(False).folders():
+    server = serve(args.port, args.churn, tuple(args.synthetic), args.rotate_ids)
+    for folder in server.site.folders():  # type: ignore[attr-defined]
         print(f"http://127.0.0.1:{server.server_port}/{folder}/gbfs.json", flush=True)
     try:
         threading.Event().wait()

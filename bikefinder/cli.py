@@ -1,21 +1,21 @@
 """The command line: parse flags, load a system, then print (``--once``) or open the TUI.
 
 Exit status: 0 success, 1 a feed or system problem, 2 a usage error. Every error is
-one line on stderr, never a traceback.
+one line on stderr, never a traceback. ``--help``, ``--version`` and ``--completion``
+import neither asyncio nor httpx (they answer before anything is loaded).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from bikefinder import __version__
 from bikefinder.core.errors import BikefinderError, UsageError
 from bikefinder.core.output import FORMATS
 
@@ -41,6 +41,7 @@ class Options:
     list_systems: str | None = None
     update_catalog: bool = False
     notify_command: str | None = None
+    debug: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,6 +55,28 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: bikefinder, Python, textual, httpx and the platform, then exit 0."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        from bikefinder.core.about import version_report
+
+        print(version_report())
+        parser.exit()
+
+
+class _CompletionAction(argparse.Action):
+    """``--completion SHELL``: print the completion script generated from this parser."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: Any, values: Any, *args: Any
+    ) -> None:
+        from bikefinder.completion import script
+
+        sys.stdout.write(script(parser, str(values)))
+        parser.exit()
 
 
 def parse_point(text: str) -> tuple[float, float]:
@@ -72,10 +95,63 @@ def parse_point(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+HELP_EXAMPLES = """\
+examples:
+  bikefinder --demo                            the app on a bundled Vélib' snapshot (offline)
+  bikefinder --near 48.85,2.35                 the app, system chosen from where you are
+  bikefinder --near "Gare de Lyon, Paris"      a place, looked up with Nominatim
+  bikefinder --system velib --near 48.85,2.35 --once --format json
+  bikefinder --favorites --once                your favourites with live status
+  bikefinder --list-systems bergen             find a system's id
+  bikefinder --config-check                    what config.toml sets, checked
+  bikefinder --near 48.85,2.35 --debug         log requests to {log}
+"""
+
+HELP_FILES = """\
+files:
+  config      {config}
+              (system = "velib", client_id = "...", [headers."<system-id>"] ...; see README)
+  favourites  {favourites}
+  cache       {cache}
+  debug log   {log}
+
+environment:
+  BIKEFINDER_CONFIG        another config file
+  BIKEFINDER_DEBUG=1       same as --debug
+  BIKEFINDER_HTTP_TIMEOUT  network timeout in seconds (default 10)
+  XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME, XDG_STATE_HOME  move the files above
+  --notify-command gets BIKEFINDER_STATION_ID, _NAME, _BIKES, _MECHANICAL, _ELECTRIC,
+  _DOCKS, _KIND, _THRESHOLD, BIKEFINDER_SYSTEM and BIKEFINDER_MESSAGE
+
+exit status:
+  0 success; 1 a feed or system could not be fetched or understood; 2 a usage error
+  (bad flag, bad value, bad config file). Problems are one line on stderr.
+
+Reporting a problem: run the same command with --debug and attach the log.
+"""
+
+
+def help_epilog() -> str:
+    """Examples, this machine's file locations, environment and exit codes for ``--help``."""
+    from bikefinder.core import paths
+    from bikefinder.core.config import config_path
+
+    log = paths.debug_log_path()
+    where = {
+        "config": config_path(),
+        "favourites": paths.favourites_path(),
+        "cache": paths.cache_dir(),
+        "log": log,
+    }
+    return HELP_EXAMPLES.format(log=log) + "\n" + HELP_FILES.format(**where)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="bikefinder",
         description="The nearest bike or free dock in any GBFS bike-share system.",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--near",
@@ -138,10 +214,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="in the app, run CMD (split like a shell, never run by one) when a watch (a) fires; "
         "the station is in BIKEFINDER_* environment variables",
     )
-    parser.add_argument("--version", action="version", version=f"bikefinder {__version__}")
     from bikefinder.catalog_cli import add_catalog_arguments
 
     add_catalog_arguments(parser)
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="log requests, decisions and errors to the debug log (see files below; "
+        "also BIKEFINDER_DEBUG=1)",
+    )
+    parser.add_argument(
+        "--config-check",
+        action="store_true",
+        help="check config.toml and print the effective settings (secrets hidden); "
+        "exit 0 if it is fine, 2 if not",
+    )
+    from bikefinder.completion import SHELLS
+
+    parser.add_argument(
+        "--completion",
+        action=_CompletionAction,
+        choices=SHELLS,
+        metavar="SHELL",
+        help="print a completion script for bash, zsh or fish (see README)",
+    )
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="show the versions of bikefinder, Python, textual, httpx and the platform",
+    )
     return parser
 
 
@@ -167,12 +269,16 @@ def _seconds(flag: str, text: str) -> float:
 
 
 def parse_options(argv: Sequence[str] | None) -> Options:
-    args = build_parser().parse_args(argv)
+    """The validated command line, with config.toml's defaults applied."""
+    return options_from_args(build_parser().parse_args(argv))
+
+
+def options_from_args(args: argparse.Namespace) -> Options:
+    """Check the parsed flags and fill in config.toml's defaults."""
     from bikefinder.catalog_cli import apply_config_defaults, parse_near
-    from bikefinder.core.http import check_client_id
 
     apply_config_defaults(args)
-    check_client_id(args.client_id)  # before any UI starts: a header value must be ASCII
+    _check_client_id(args.client_id)  # before any UI starts: a header value must be ASCII
     refresh_s = _seconds("--refresh", args.refresh) if args.refresh is not None else None
     watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
     if watch_s is not None and not (args.once and args.output_format == "json"):
@@ -194,7 +300,14 @@ def parse_options(argv: Sequence[str] | None) -> Options:
         list_systems=args.list_systems,
         update_catalog=args.update_catalog,
         notify_command=args.notify_command,
+        debug=bool(getattr(args, "debug", False)),
     )
+
+
+def _check_client_id(client_id: str | None) -> None:
+    """--client-id is sent as a header: printable ASCII only; the bad value is not echoed."""
+    if client_id is not None and not (client_id and all(" " <= c <= "~" for c in client_id)):
+        raise UsageError("--client-id must be printable ASCII text (value not shown)")
 
 
 def _check_notify_command(command: str, once: bool) -> None:
@@ -211,29 +324,116 @@ def _check_notify_command(command: str, once: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bikefinder`` console script."""
     options: Options | None = None
+    log_path: Path | None = None
+    code = EXIT_FAILURE
     try:
-        options = parse_options(argv)
-        if options.update_catalog or options.list_systems is not None:
-            from bikefinder.catalog_cli import run_catalog_command
+        args = build_parser().parse_args(argv)
+        log_path = _start_debug_log(args, argv)
+        if args.config_check:
+            from bikefinder.config_check import run_config_check
 
-            return run_catalog_command(options)
-        if options.once and options.favorites:
+            code = run_config_check(args)
+            return code
+        options = options_from_args(args)
+        _warn_about_config()
+        code = _run(options)
+    except UsageError as exc:
+        _log_failure(log_path, exc)
+        print(f"bikefinder: error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except BikefinderError as exc:
+        _log_failure(log_path, exc)
+        print(f"bikefinder: {exc}", file=sys.stderr)
+        code = EXIT_FAILURE
+    except KeyboardInterrupt:
+        # Ctrl-C is how --watch is meant to end; anywhere else it is an interruption.
+        code = EXIT_OK if options is not None and options.watch_s is not None else 130
+    except BaseException as exc:
+        if not isinstance(exc, SystemExit):
+            _log_failure(log_path, exc)
+        raise
+    finally:
+        if log_path is not None:
+            from bikefinder.core import debuglog
+
+            debuglog.stop()
+            if code != EXIT_OK or (options is not None and _opens_app(options)):
+                print(f"bikefinder: debug log: {log_path}", file=sys.stderr)
+    return code
+
+
+def _run(options: Options) -> int:
+    """Dispatch a validated command line to the catalog, ``--once`` or the app."""
+    if options.update_catalog or options.list_systems is not None:
+        from bikefinder.catalog_cli import run_catalog_command
+
+        return run_catalog_command(options)
+    if options.once:
+        import asyncio  # here, not at the top: --help and the app's start need no asyncio yet
+
+        if options.favorites:
             from bikefinder.favourites_once import run_favourites_once
 
             return asyncio.run(run_favourites_once(options))
-        if options.once:
-            from bikefinder.once import run_once
+        from bikefinder.once import run_once
 
-            return asyncio.run(run_once(options))
-        from bikefinder.ui.app import run_app
+        return asyncio.run(run_once(options))
+    from bikefinder.ui.app import run_app
 
-        return run_app(options)
-    except UsageError as exc:
-        print(f"bikefinder: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except BikefinderError as exc:
-        print(f"bikefinder: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
-    except KeyboardInterrupt:
-        # Ctrl-C is how --watch is meant to end; anywhere else it is an interruption.
-        return EXIT_OK if options is not None and options.watch_s is not None else 130
+    return run_app(options)
+
+
+def _opens_app(options: Options) -> bool:
+    return not (options.once or options.update_catalog or options.list_systems is not None)
+
+
+def _warn_about_config() -> None:
+    """One stderr line per ignored key or value in config.toml (read once more: cheap)."""
+    from bikefinder.core.config import load_config
+
+    for warning in load_config().warnings:
+        print(f"bikefinder: warning: {warning}", file=sys.stderr)
+
+
+def _start_debug_log(args: argparse.Namespace, argv: Sequence[str] | None) -> Path | None:
+    """Open the debug log if ``--debug`` or ``BIKEFINDER_DEBUG`` asks; its path or None.
+
+    Either way, records of ``bikefinder.*`` loggers never reach stderr (the TUI owns it).
+    """
+    import logging
+
+    root = logging.getLogger("bikefinder")
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
+    from bikefinder.core import debuglog
+
+    if not (args.debug or debuglog.requested()):
+        return None
+    args.debug = True
+    from bikefinder.core.paths import debug_log_path
+
+    path = debug_log_path()
+    try:
+        return debuglog.start(path, _config_secrets(), argv)
+    except OSError as exc:
+        print(f"bikefinder: warning: cannot write the debug log {path}: {exc}", file=sys.stderr)
+        return None
+
+
+def _config_secrets() -> list[str]:
+    """The header values config.toml holds: the debug log replaces them with ***."""
+    from bikefinder.core.config import load_config
+
+    try:
+        config = load_config()
+    except UsageError:
+        return []  # the run stops on the same error before any request is made
+    return [value for headers in config.headers.values() for value in headers.values()]
+
+
+def _log_failure(log_path: Path | None, exc: BaseException) -> None:
+    """The failure and its traceback, into the debug log (if there is one)."""
+    if log_path is not None:
+        import logging
+
+        logging.getLogger("bikefinder.cli").error("failed: %s", exc, exc_info=exc)

@@ -1,0 +1,75 @@
+"""``bikefinder --config-check``: what config.toml sets, checked, with secrets hidden.
+
+Prints the config file's path, the effective settings and where each comes from (flag,
+config or default), the header names per system with their values hidden, the files
+bikefinder uses and the ``BIKEFINDER_*`` variables set. Exit 0 when the file is fine
+(or absent), 2 when it has a problem: each problem is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bikefinder.core.config import CONFIG_ENV, load_config, masked
+from bikefinder.core.errors import UsageError
+
+EXIT_OK, EXIT_PROBLEM = 0, 2
+
+
+def run_config_check(args: argparse.Namespace) -> int:
+    """Print the report on stdout, problems on stderr; the exit status."""
+    from bikefinder.core import debuglog, paths
+    from bikefinder.core.config import config_path
+
+    path = config_path()
+    lines = [f"config file: {path}" + ("" if path.is_file() else " (not found: defaults apply)")]
+    try:
+        config = load_config(path)
+    except UsageError as exc:
+        print("\n".join(lines))
+        print(f"bikefinder: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    lines.append(_setting("system", args.system, config.system, "none: chosen from --near"))
+    lines.append(_setting("client_id", args.client_id, config.client_id, _default_client_id()))
+    if config.headers:
+        for system_id, headers in config.headers.items():
+            lines.append(f"headers for {system_id}:")
+            lines.extend(f"  {name} = {masked(value)}" for name, value in headers.items())
+    else:
+        lines.append("headers: none")
+    debugging = bool(args.debug) or debuglog.requested()
+    lines += [
+        f"favourites: {paths.favourites_path()}",
+        f"cache: {paths.cache_dir()}",
+        f"debug log: {paths.debug_log_path()} ({'on' if debugging else 'off'})",
+    ]
+    variables = sorted(name for name in os.environ if name.startswith("BIKEFINDER_"))
+    lines.append(
+        "environment: " + (", ".join(f"{name}={os.environ[name]}" for name in variables) or "none")
+    )
+    if CONFIG_ENV in os.environ:
+        lines.append(f"  ({CONFIG_ENV} chooses the config file)")
+    print("\n".join(lines))
+    for warning in config.warnings:
+        print(f"bikefinder: warning: {warning}", file=sys.stderr)
+    if config.warnings:
+        print(f"bikefinder: {len(config.warnings)} problem(s) in {path}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return EXIT_OK
+
+
+def _setting(key: str, flag: str | None, configured: str | None, default: str) -> str:
+    """``system: velib (config)``: the value that wins and where it comes from."""
+    if flag is not None:
+        return f"{key}: {flag} (flag)"
+    if configured is not None:
+        return f"{key}: {configured} (config)"
+    return f"{key}: {default} (default)"
+
+
+def _default_client_id() -> str:
+    from bikefinder.core.http import DEFAULT_CLIENT_ID
+
+    return DEFAULT_CLIENT_ID

@@ -48,6 +48,8 @@ async def run_once(options: Options) -> int:
             http, source.gbfs_url, language=options.language, label=source.label, cache=cache
         )
         snapshot = await load_snapshot(feeds)
+        for feed, problem in feeds.degraded.items():
+            print(f"bikefinder: note: {feeds.label}: {feed}: {problem}", file=sys.stderr)
         if not snapshot.from_cache:
             remember_loaded_system(source, snapshot)
         ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)

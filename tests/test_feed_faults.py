@@ -287,14 +287,14 @@ def test_garbage_bodies(feed_server, run_main, body: bytes, cause: str) -> None:
     assert_fails(once(run_main, gbfs_url), "station_status", cause)
 
 
-def test_50_mb_body_with_declared_length_is_refused_up_front(feed_server, run_main) -> None:
-    huge = feed_server.streams(50 * 2**20, declare_length=True)
+def test_100_mb_body_with_declared_length_is_refused_up_front(feed_server, run_main) -> None:
+    huge = feed_server.streams(100 * 2**20, declare_length=True)
     gbfs_url = serve(feed_server, station_information=huge)
     assert_fails(once(run_main, gbfs_url), "station_information", "too large")
 
 
-def test_50_mb_streamed_body_hits_the_size_cap(feed_server, run_cli) -> None:
-    huge = feed_server.streams(50 * 2**20, declare_length=False)
+def test_100_mb_streamed_body_hits_the_size_cap(feed_server, run_cli) -> None:
+    huge = feed_server.streams(100 * 2**20, declare_length=False)
     gbfs_url = serve(feed_server, station_information=huge)
     result = once(run_cli, gbfs_url)
     assert_fails(result, "station_information", "larger than")
@@ -497,7 +497,7 @@ def test_relative_feed_urls_resolve_against_gbfs_json(feed_server, run_main) -> 
     assert by_id(assert_succeeds(once(run_main, gbfs_url)))["C"]["docks"] == 8
 
 
-@pytest.mark.parametrize("feed", ["station_information", "station_status", "system_information"])
+@pytest.mark.parametrize("feed", ["station_information", "station_status"])
 def test_file_urls_are_never_read(feed_server, run_main, tmp_path, feed: str) -> None:
     """A file:// URL in gbfs.json is refused, even though the file holds a valid feed."""
     local = tmp_path / f"{feed}.json"
@@ -505,6 +505,19 @@ def test_file_urls_are_never_read(feed_server, run_main, tmp_path, feed: str) ->
     result = once(run_main, serve(feed_server, urls={feed: local.as_uri()}))
     line = assert_fails(result, feed, "non-HTTP")
     assert str(local) in line or "file:" in line
+
+
+def test_an_optional_feed_at_a_file_url_is_refused_and_the_stations_load(
+    feed_server, run_main, tmp_path
+) -> None:
+    """An optional feed (system_information) is refused the same way, but only what it
+    adds is lost: the stations load, and the refusal is said on stderr."""
+    local = tmp_path / "system_information.json"
+    local.write_text(json.dumps({"data": {"system_id": "leak", "name": "Read from disk"}}))
+    result = once(run_main, serve(feed_server, urls={"system_information": local.as_uri()}))
+    output = assert_succeeds(result)
+    assert output["system"]["name"] != "Read from disk"
+    assert "system_information" in result.stderr and "non-HTTP" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -249,6 +249,10 @@ def decode_station_information(body: bytes, url: str, language: str | None = Non
     """``station_information`` from its raw body: typed decoding where records fit
     :mod:`wire`'s shapes, the lenient rules for those that do not (the same result as
     :func:`parse_station_information` on the decoded document, faster)."""
+    if not _is_utf8(body):
+        return parse_station_information(
+            decode_document(body, "station_information"), url, language
+        )
     try:
         doc = wire.INFO_DOCUMENT.decode(body)
     except wire.MISFIT:
@@ -347,6 +351,8 @@ class StatusParser:
         """A raw body: typed decoding where records fit :mod:`wire`'s shapes, the
         lenient rules for those that do not (same result as :meth:`parse`, faster)."""
         kinds = self.vehicle_kinds
+        if not _is_utf8(body):
+            return self.parse(decode_document(body, "station_status"), url)
         try:
             doc = wire.STATUS_DOCUMENT.decode(body)
         except wire.MISFIT:
@@ -371,6 +377,16 @@ def decode_station_status(
 ) -> StatusFeed:
     """``station_status`` from its raw body (see :meth:`StatusParser.parse_body`)."""
     return StatusParser(vehicle_kinds).parse_body(body, url)
+
+
+def _is_utf8(body: bytes) -> bool:
+    """Whether ``body`` is all UTF-8 (msgspec checks only the strings it decodes, not
+    those in fields it skips; the lenient path names the fault)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _status_feed(meta: FeedMeta, parsed: Sequence[StationStatus | None]) -> StatusFeed:

@@ -7,9 +7,11 @@ Parsing lives in :mod:`bikefinder.core.gbfs`; this module only moves bytes.
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 import math
 import os
+import time
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,7 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from bikefinder import __version__
-from bikefinder.core.errors import FeedError, UsageError, first_line
+from bikefinder.core.errors import FeedError, FeedFormatError, UsageError, first_line
+from bikefinder.core.gbfs import decode_document
+
+log = logging.getLogger(__name__)
 
 #: Default ``Client-Identifier``: urbansharing (Oslo, Bergen) refuse requests without one.
 DEFAULT_CLIENT_ID = f"bikefinder-{__version__}"
@@ -32,8 +37,11 @@ TIMEOUT_ENV = "BIKEFINDER_HTTP_TIMEOUT"
 #: byte at a time cannot hold a fetch open forever.
 DEADLINE_TIMEOUTS = 4
 MAX_REDIRECTS = 5
-#: Citi Bike's station_information is 1.2 MB; anything beyond this is not a feed.
-MAX_FEED_BYTES = 16 * 1024 * 1024
+#: Citi Bike's station_information is 1.2 MB and a 100,000-station system's about 25 MB;
+#: a body that decodes (through every Content-Encoding) to more than this is refused.
+MAX_FEED_BYTES = 64 * 1024 * 1024
+#: The only Content-Encodings asked for and decoded (each layer counted against the cap).
+ACCEPT_ENCODING = "gzip, deflate"
 #: Wait for a 429's ``Retry-After`` only if it is this short; otherwise report it.
 MAX_RETRY_AFTER_S = 10.0
 RATE_LIMIT_RETRIES = 2
@@ -54,6 +62,7 @@ def make_http_client(
         "Client-Identifier": client_id or DEFAULT_CLIENT_ID,
         "User-Agent": USER_AGENT,
         "Accept": "application/json",
+        "Accept-Encoding": ACCEPT_ENCODING,
         **(headers or {}),
     }
     return httpx.AsyncClient(
@@ -97,15 +106,15 @@ def check_http_url(url: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class FetchedDocument:
-    """A decoded feed document, its raw body, and the headers that matter for caching.
+class FetchedBody:
+    """A feed's raw body (decoded from any Content-Encoding, not yet parsed) and the
+    headers that matter for caching.
 
     ``not_modified`` means the server answered 304 to a conditional request: there is
     no body and nothing to parse.
     """
 
     url: str
-    document: Any
     body: bytes = b""
     etag: str | None = None
     last_modified: str | None = None
@@ -123,12 +132,18 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 
 
 class FeedFetcher:
-    """Fetches GBFS documents for one system, naming that system in every error."""
+    """Fetches GBFS feed bodies for one system, naming that system in every error."""
 
-    def __init__(self, http: httpx.AsyncClient | None, system_label: str) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient | None,
+        system_label: str,
+        max_bytes: int = MAX_FEED_BYTES,
+    ) -> None:
         #: ``None`` until a client is attached (reading the cache needs none).
         self.http = http
         self.system_label = system_label
+        self.max_bytes = max_bytes
 
     def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
         return FeedError(self.system_label, feed, cause, url)
@@ -141,8 +156,8 @@ class FeedFetcher:
         optional: bool = False,
         etag: str | None = None,
         last_modified: str | None = None,
-    ) -> FetchedDocument | None:
-        """GET ``url`` and decode its JSON; ``None`` for an optional feed that is missing.
+    ) -> FetchedBody | None:
+        """GET ``url``; ``None`` for an optional feed that is missing.
 
         With ``etag`` / ``last_modified`` from an earlier fetch the request is
         conditional, and a 304 comes back as ``not_modified`` without a body.
@@ -151,6 +166,7 @@ class FeedFetcher:
         problem = check_http_url(url)
         if problem is not None:
             raise self.error(feed, problem, url[:200])
+        started = time.perf_counter()
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             status, body, headers = await self._get(feed, url, request_headers)
             if status == 429 and attempt < RATE_LIMIT_RETRIES:
@@ -159,21 +175,24 @@ class FeedFetcher:
                     await asyncio.sleep(delay)
                     continue
             break
+        log.debug(
+            "%s %s: HTTP %d, %d bytes, %.0f ms%s",
+            feed, url, status, len(body), (time.perf_counter() - started) * 1000,
+            " (conditional)" if request_headers else "",
+        )  # fmt: skip
         if optional and status in (404, 410):
             return None
         if status == 304 and request_headers:
-            return FetchedDocument(
+            return FetchedBody(
                 url=url,
-                document=None,
                 etag=headers.get("etag", etag),
                 last_modified=headers.get("last-modified", last_modified),
                 not_modified=True,
             )
         if status >= 400:
             raise self.error(feed, http_cause(status, headers), url)
-        return FetchedDocument(
+        return FetchedBody(
             url=url,
-            document=decode_json(body, lambda cause: self.error(feed, cause, url)),
             body=body,
             etag=headers.get("etag"),
             last_modified=headers.get("last-modified"),
@@ -213,23 +232,118 @@ class FeedFetcher:
     async def _read(
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
-        """Status, body (at most MAX_FEED_BYTES; none for an error status) and headers."""
+        """Status, body (decoded, at most ``max_bytes``; none for an error status) and
+        headers. Compressed bodies are inflated here as they stream, never past the cap."""
         assert self.http is not None  # checked by _get
         async with self.http.stream("GET", url, headers=request_headers) as response:
             if response.status_code >= 400:
                 return response.status_code, b"", response.headers
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_FEED_BYTES:
+            if declared.isdigit() and int(declared) > self.max_bytes:
                 raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_FEED_BYTES:
-                    cause = f"response larger than {MAX_FEED_BYTES // 2**20} MB"
-                    raise self.error(feed, cause, url)
-                chunks.append(chunk)
+            if response.is_stream_consumed:  # built in memory (MockTransport): no stream
+                if len(response.content) > self.max_bytes:
+                    raise self.error(
+                        feed, f"response larger than {self.max_bytes // 2**20} MB", url
+                    )
+                return response.status_code, response.content, response.headers
+            try:
+                decoder = BoundedDecoder(
+                    response.headers.get("content-encoding", ""), self.max_bytes
+                )
+                chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+                chunks.append(decoder.finish())
+            except BodyTooLarge:
+                cause = f"response larger than {self.max_bytes // 2**20} MB"
+                raise self.error(feed, cause, url) from None
+            except BadEncoding as exc:
+                raise self.error(feed, str(exc), url) from None
             return response.status_code, b"".join(chunks), response.headers
+
+
+class BodyTooLarge(Exception):
+    """A body decoded to more bytes than allowed."""
+
+
+class BadEncoding(Exception):
+    """A body whose Content-Encoding cannot be decoded."""
+
+
+class BoundedDecoder:
+    """Undoes a response's Content-Encoding layers (gzip, deflate, identity) as chunks
+    stream in, counting every layer's output against ``limit``: a small body that
+    inflates (or inflates twice) into gigabytes is stopped at the cap, not in memory."""
+
+    def __init__(self, content_encoding: str, limit: int) -> None:
+        names = [name.strip().lower() for name in content_encoding.split(",") if name.strip()]
+        # Encodings are listed in the order they were applied: undo the last first.
+        self._layers = [_Inflater(name, limit) for name in reversed(names) if name != "identity"]
+        self._limit = limit
+        self._total = 0
+
+    def feed(self, chunk: bytes) -> bytes:
+        for layer in self._layers:
+            chunk = layer.inflate(chunk)
+        return self._count(chunk)
+
+    def finish(self) -> bytes:
+        chunk = b""
+        for layer in self._layers:
+            chunk = layer.inflate(chunk) + layer.finish()
+        return self._count(chunk)
+
+    def _count(self, chunk: bytes) -> bytes:
+        self._total += len(chunk)
+        if self._total > self._limit:
+            raise BodyTooLarge
+        return chunk
+
+
+class _Inflater:
+    """One gzip or deflate layer, never producing more than ``limit`` bytes in all."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        if encoding in ("gzip", "x-gzip"):
+            wbits = 16 + zlib.MAX_WBITS
+        elif encoding == "deflate":
+            wbits = zlib.MAX_WBITS  # zlib-wrapped, as HTTP says; raw deflate tried on error
+        else:
+            raise BadEncoding(f"unsupported Content-Encoding {encoding[:40]!r}")
+        self._encoding = encoding
+        self._inflater = zlib.decompressobj(wbits)
+        self._budget = limit
+        self._started = False
+
+    def inflate(self, data: bytes) -> bytes:
+        if not data:
+            return b""
+        try:
+            out = self._inflater.decompress(data, self._budget + 1)
+        except zlib.error:
+            if self._encoding == "deflate" and not self._started:
+                self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._encoding = "raw deflate"
+                return self.inflate(data)
+            raise BadEncoding("response body is corrupt (bad compression)") from None
+        self._started = True
+        self._budget -= len(out)
+        if self._budget < 0 or self._inflater.unconsumed_tail:
+            raise BodyTooLarge
+        return out
+
+    def finish(self) -> bytes:
+        if not self._started:
+            return b""
+        try:
+            out = self._inflater.flush()
+        except zlib.error:
+            raise BadEncoding("response body is corrupt (bad compression)") from None
+        if not self._inflater.eof:
+            raise BadEncoding("response body is corrupt (compressed data cut short)")
+        self._budget -= len(out)
+        if self._budget < 0:
+            raise BodyTooLarge
+        return out
 
 
 def connect_cause(exc: httpx.ConnectError) -> str:
@@ -280,24 +394,9 @@ def retry_after_s(value: str | None) -> float | None:
 
 
 def decode_json(body: bytes, error: Any) -> Any:
-    """Decode a feed body, turning every kind of garbage into a precise cause."""
-    stripped = body.lstrip()
-    if not stripped:
-        raise error("empty response")
-    if stripped[:1] == b"<":
-        raise error("got HTML/XML instead of JSON")
+    """Decode a JSON body, turning every kind of garbage into a precise cause, raised
+    as ``error(cause)``."""
     try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data":
-            raise error("truncated JSON (ends inside a character)") from None
-        raise error("response is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        # EOF inside a string, or the parser wanted more: the body was cut short.
-        cut = exc.pos >= len(body.rstrip()) or exc.msg.startswith("Unterminated string")
-        reason = "truncated JSON" if cut else "invalid JSON"
-        raise error(f"{reason} ({exc.msg} at byte {exc.pos})") from None
-    except RecursionError:
-        raise error("invalid JSON (nested too deeply)") from None
-    except ValueError as exc:  # e.g. an integer longer than Python will convert
-        raise error(f"invalid JSON ({first_line(exc)[:60]})") from None
+        return decode_document(body, "")
+    except FeedFormatError as exc:
+        raise error(exc.reason) from None

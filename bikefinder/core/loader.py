@@ -3,16 +3,21 @@
 :class:`SystemFeeds` remembers what it fetched so a refresh refetches only the
 feeds whose ``ttl`` has run out (usually just ``station_status``), with
 conditional requests: a 304 costs no parse and returns the same snapshot object.
-With a :class:`FeedCache`, every fetched feed is stored, the first load is
+With a :class:`FeedCache`, every body that parsed is stored, the first load is
 conditional on the cached copy, and :meth:`SystemFeeds.load_cached` can answer
 with the last known data and no network at all.
+
+Each body is decoded once per change. Decoding, parsing and joining are pure and run
+through ``offload`` (inline by default; the app passes ``asyncio.to_thread`` so that
+its event loop never waits for a large feed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,9 +28,10 @@ import httpx
 from bikefinder.core import gbfs
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.errors import FeedError, FeedFormatError
-from bikefinder.core.http import FeedFetcher
+from bikefinder.core.http import MAX_FEED_BYTES, FeedFetcher
 from bikefinder.core.models import (
     Discovery,
+    FeedMeta,
     InfoFeed,
     Snapshot,
     StatusFeed,
@@ -34,6 +40,7 @@ from bikefinder.core.models import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Descriptive feeds (stations, system, vehicle types) are refetched on their own ttl,
 #: but never more often than this...
@@ -41,6 +48,15 @@ MIN_INFO_TTL_S = 60
 #: ...and never trusted for longer than this.
 MAX_INFO_TTL_S = 3600
 DISCOVERY = "gbfs.json"
+#: Feeds a system works without: their failure degrades what they add, never the stations.
+OPTIONAL_FEEDS = ("system_information", "vehicle_types")
+
+Offload = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+async def run_inline(work: Callable[[], T]) -> T:
+    """The default ``offload``: run the work right here (scripts have no UI to keep)."""
+    return work()
 
 
 def system_label_for(url: str) -> str:
@@ -67,6 +83,19 @@ class _FeedState:
     ttl_s: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Body:
+    """A feed's body to parse; ``fresh`` when it came from the network (and is cached
+    once it parsed). ``body`` is ``None`` when a 304 confirmed what is already parsed."""
+
+    feed: str
+    url: str
+    body: bytes | None
+    etag: str | None
+    last_modified: str | None
+    fresh: bool
+
+
 class SystemFeeds:
     """One system's feeds: the first load, cheap refreshes, and the cached fallback."""
 
@@ -79,21 +108,32 @@ class SystemFeeds:
         label: str | None = None,
         cache: FeedCache | None = None,
         clock: Callable[[], float] = time.monotonic,
+        offload: Offload = run_inline,
+        max_bytes: int = MAX_FEED_BYTES,
     ) -> None:
         self.gbfs_url = gbfs_url
         self.language = language
-        self.fetcher = FeedFetcher(http, label or system_label_for(gbfs_url))
+        self.fetcher = FeedFetcher(http, label or system_label_for(gbfs_url), max_bytes)
         self.cache = cache
+        self.offload = offload
         self._clock = clock
         self._states: dict[str, _FeedState] = {}
+        #: Per feed, the (ETag, Last-Modified) of the body behind what is parsed now.
+        self._parsed_from: dict[str, tuple[str | None, str | None]] = {}
+        #: Per feed, its own ttl (clamped) from the last body parsed.
+        self._ttls: dict[str, int] = {}
+        #: The vehicle types the parsed status was split with.
+        self._status_kinds: dict[str, VehicleKind] = {}
         self.discovery: Discovery | None = None
         self.system: SystemInfo | None = None
         self.vehicle_kinds: dict[str, VehicleKind] = {}
-        self._status_parser = gbfs.StatusParser()
         self.info: InfoFeed | None = None
+        self.status: StatusFeed | None = None
         self.snapshot: Snapshot | None = None
         #: The last failure to refresh a descriptive feed (kept data was used instead).
         self.descriptive_error: FeedError | None = None
+        #: Optional feeds that failed and what that costs, said once per load.
+        self.degraded: dict[str, str] = {}
 
     def attach(self, http: httpx.AsyncClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
@@ -108,82 +148,94 @@ class SystemFeeds:
     async def load(self) -> Snapshot:
         """Discovery, then system information, vehicle types and both station feeds."""
         self._states.clear()
-        discovery_doc = await self._fetch_document(DISCOVERY, self.gbfs_url)
-        discovery, fetched_system = await self._choose_language(discovery_doc)
+        self.degraded = {}
+        discovery_body = await self._fetch(DISCOVERY, self.gbfs_url, parsed=False)
+        assert discovery_body is not None and discovery_body.body is not None
+        discovery, fetched_system = await self._choose_language(discovery_body.body)
         self.discovery = discovery
+        self._store([discovery_body])
         info_url = self._required(discovery, "station_information")
         status_url = self._required(discovery, "station_status")
         system_url = discovery.feeds.get("system_information")
 
-        async def system_information() -> Any:
-            if fetched_system is not None and fetched_system[0] == system_url:
-                return fetched_system[1]  # already fetched to choose the language
+        async def system_information() -> _Body | None:
+            if fetched_system is not None and fetched_system.url == system_url:
+                return fetched_system  # already fetched to choose the language
             return await self._fetch_optional("system_information", system_url)
 
-        system_doc, types_doc, info_doc, status_doc = await asyncio.gather(
+        system, types, info, status = await asyncio.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
-            self._fetch_document("station_information", info_url),
-            self._fetch_document("station_status", status_url),
+            self._fetch("station_information", info_url, parsed=self.info is not None),
+            self._fetch("station_status", status_url, parsed=self.status is not None),
         )
-        self._apply_descriptive(system_doc, types_doc, info_doc)
-        return self._apply_status(status_doc, from_cache=False)
+        assert info is not None and status is not None
+        descriptive = [body for body in (system, types, info) if body is not None]
+        snapshot = await self.offload(lambda: self._parse_all(descriptive, status))
+        self._store([*descriptive, status])
+        return snapshot
 
-    async def _choose_language(
-        self, discovery_doc: Any
-    ) -> tuple[Discovery, tuple[str, Any] | None]:
+    async def _choose_language(self, discovery_body: bytes) -> tuple[Discovery, _Body | None]:
         """v1/v2 with several languages and none asked for: use the system's own.
 
-        Also returns the system_information fetched to decide, as (url, document), so
-        the load does not fetch it a second time.
+        Also returns the system_information fetched to decide, so the load does not
+        fetch it a second time.
         """
+        document = self._parse(DISCOVERY, lambda: gbfs.decode_document(discovery_body, DISCOVERY))
         discovery = self._parse(
-            DISCOVERY, lambda: gbfs.parse_discovery(discovery_doc, self.gbfs_url, self.language)
+            DISCOVERY, lambda: gbfs.parse_discovery(document, self.gbfs_url, self.language)
         )
         system_url = discovery.feeds.get("system_information")
         if not (self.language is None and len(discovery.languages) > 1 and system_url):
             return discovery, None
-        document = await self._fetch_optional("system_information", system_url)
-        system = self._parse_system(document)
+        fetched = await self._fetch_optional("system_information", system_url)
+        system = self._optional_system(fetched) if fetched is not None else None
         if system and system.language in discovery.languages:
             discovery = self._parse(
-                DISCOVERY,
-                lambda: gbfs.parse_discovery(discovery_doc, self.gbfs_url, system.language),
+                DISCOVERY, lambda: gbfs.parse_discovery(document, self.gbfs_url, system.language)
             )
-        return discovery, (system_url, document)
+        return discovery, fetched
 
     def load_cached(self) -> Snapshot | None:
         """The last known snapshot from the cache, without any network; ``None`` if
-        the cache lacks (or has corrupt copies of) the feeds a snapshot needs."""
+        the cache lacks (or has corrupt copies of) the feeds a snapshot needs.
+
+        Reads and parses every cached body (pure work: the app runs it off its loop)."""
         if self.cache is None:
             return None
+        cache = self.cache
         try:
-            discovery_entry = self.cache.get(DISCOVERY)
-            if discovery_entry is None:
+            entries = {feed: cache.get(feed) for feed in (DISCOVERY, *OPTIONAL_FEEDS)}
+            discovery_entry = entries[DISCOVERY]
+            info_entry = cache.get("station_information")
+            status_entry = cache.get("station_status")
+            if discovery_entry is None or info_entry is None or status_entry is None:
                 return None
-            discovery = gbfs.parse_discovery(discovery_entry.document, self.gbfs_url, self.language)
-            documents = {}
-            for feed in (
-                "system_information",
-                "vehicle_types",
-                "station_information",
+            document = gbfs.decode_document(discovery_entry.body, DISCOVERY)
+            self.discovery = gbfs.parse_discovery(document, self.gbfs_url, self.language)
+            bodies = [
+                _Body(feed, entry.url, entry.body, entry.etag, entry.last_modified, False)
+                for feed, entry in (
+                    *((feed, entries[feed]) for feed in OPTIONAL_FEEDS),
+                    ("station_information", info_entry),
+                )
+                if entry is not None
+            ]
+            status = _Body(
                 "station_status",
-            ):
-                entry = self.cache.get(feed)
-                documents[feed] = entry.document if entry else None
-            status_entry = self.cache.get("station_status")
-            if documents["station_information"] is None or status_entry is None:
-                return None
-            self.discovery = discovery
-            self._apply_descriptive(
-                documents["system_information"],
-                documents["vehicle_types"],
-                documents["station_information"],
+                status_entry.url,
+                status_entry.body,
+                status_entry.etag,
+                status_entry.last_modified,
+                False,
             )
             fetched_at = datetime.fromtimestamp(status_entry.fetched_at, tz=UTC)
-            return self._apply_status(status_entry.document, from_cache=True, fetched_at=fetched_at)
+            snapshot = self._parse_all(bodies, status, from_cache=True, fetched_at=fetched_at)
         except (FeedError, FeedFormatError):
             return None
+        for body in (*bodies, status):  # a live load's 304s then reuse these parses
+            self._parsed_from[body.feed] = (body.etag, body.last_modified)
+        return snapshot
 
     # -- refresh ------------------------------------------------------------------
 
@@ -193,22 +245,24 @@ class SystemFeeds:
         Returns the *same* snapshot object when nothing changed (all 304s), so
         callers can skip re-ranking and redrawing with an identity check.
         """
-        if self.discovery is None or self.info is None or self.snapshot is None:
-            return await self.load()
-        if self.snapshot.from_cache:
+        if (
+            self.discovery is None
+            or self.info is None
+            or self.snapshot is None
+            or self.snapshot.from_cache
+            or "station_status" not in self._states
+        ):
             return await self.load()
         due = [
             feed
             for feed, state in self._states.items()
-            if feed != "station_status"
-            and feed != DISCOVERY
+            if feed not in ("station_status", DISCOVERY)
             and self._clock() - state.fetched_at >= state.ttl_s
         ]
-        changed_descriptive = False
-        kinds_before = self._status_parser.vehicle_kinds
+        changed: list[_Body] = []
         for feed in due:
             try:
-                document = await self._refetch(feed)
+                body = await self._refetch(feed)
             except FeedError as error:
                 # Descriptive data rarely changes: keep what we have, try again after its
                 # ttl, and let the availability refresh go on.
@@ -216,132 +270,209 @@ class SystemFeeds:
                 self.descriptive_error = error
                 continue
             self.descriptive_error = None
-            if document is not None:
-                changed_descriptive = True
-                if feed == "station_information":
-                    self.info = self._parse_info(document)
-                elif feed == "vehicle_types":
-                    self._set_vehicle_kinds(
-                        self._parse(feed, lambda d=document: gbfs.parse_vehicle_types(d))
-                    )
-                elif feed == "system_information":
-                    self.system = self._parse_system(document) or self.system
+            if body is not None:
+                changed.append(body)
+        kinds_before = self.vehicle_kinds
+        if changed:
+            await self.offload(lambda: self._parse_descriptive(changed))
         # New vehicle types change every record's mechanical/electric split: the status
         # must be parsed again, so it is fetched whole.
-        kinds_changed = self._status_parser.vehicle_kinds is not kinds_before
-        status_doc = await self._refetch("station_status", conditional=not kinds_changed)
-        if status_doc is None and not changed_descriptive:
+        kinds_changed = self.vehicle_kinds != kinds_before
+        status = await self._refetch("station_status", conditional=not kinds_changed)
+        if status is None and not changed:
             return self.snapshot
-        if status_doc is None:
+        snapshot = self.snapshot
+        if status is None:
             # Descriptive feeds changed but status did not: re-join the last status.
-            status = StatusFeed(
-                meta=self.snapshot.status_meta,
-                statuses=tuple(s.status for s in self.snapshot.stations if s.status),
+            fetched_at = snapshot.fetched_at
+            snapshot = await self.offload(
+                lambda: self._snapshot_from(from_cache=False, fetched_at=fetched_at)
             )
-            return self._snapshot_from(
-                status, from_cache=False, fetched_at=self.snapshot.fetched_at
-            )
-        return self._apply_status(status_doc, from_cache=False)
+        else:
+            snapshot = await self.offload(lambda: self._parse_status(status))
+        self._store([*changed, *([status] if status else [])])
+        return snapshot
 
     # -- fetching -----------------------------------------------------------------
 
-    async def _fetch_document(self, feed: str, url: str, *, optional: bool = False) -> Any:
-        """Fetch a feed (conditional on the cached copy, which a 304 then supplies)."""
+    async def _fetch(
+        self, feed: str, url: str, *, parsed: bool, optional: bool = False
+    ) -> _Body | None:
+        """Fetch a feed, conditional on the cached copy. On a 304, ``body`` is ``None``
+        if what is parsed now came from that copy, else the copy's body."""
         if feed != DISCOVERY:
             self._check_url(feed, url)
-        cached = self.cache.get(feed) if self.cache else None
-        if cached is not None and cached.url != url:
-            cached = None
+        meta = self.cache.meta(feed) if self.cache else None
+        if meta is not None and meta.url != url:
+            meta = None
         result = await self.fetcher.fetch(
             feed,
             url,
             optional=optional,
-            etag=cached.etag if cached else None,
-            last_modified=cached.last_modified if cached else None,
+            etag=meta.etag if meta else None,
+            last_modified=meta.last_modified if meta else None,
         )
         if result is None:
             return None
-        if result.not_modified and cached is not None:
-            document = cached.document
-            if self.cache:
-                self.cache.touch(feed)
-        else:
-            document = result.document
-            if self.cache:
-                self.cache.put(feed, url, result.body, result.etag, result.last_modified)
-        self._remember(feed, url, result.etag, result.last_modified, document)
-        return document
+        if not result.not_modified:
+            return _Body(feed, url, result.body, result.etag, result.last_modified, True)
+        assert meta is not None and self.cache is not None
+        self.cache.touch(feed, etag=result.etag, last_modified=result.last_modified)
+        if parsed and self._parsed_from.get(feed) == (meta.etag, meta.last_modified):
+            return _Body(feed, url, None, result.etag, result.last_modified, False)
+        cached = self.cache.get(feed)
+        if cached is None:  # the copy went bad meanwhile: fetch it whole
+            self.cache.discard(feed)
+            return await self._fetch(feed, url, parsed=parsed, optional=optional)
+        return _Body(feed, url, cached.body, result.etag, result.last_modified, False)
 
-    async def _fetch_optional(self, feed: str, url: str | None) -> Any:
-        return None if url is None else await self._fetch_document(feed, url, optional=True)
+    async def _fetch_optional(self, feed: str, url: str | None) -> _Body | None:
+        """An optional feed; its failure is noted in :attr:`degraded`, never raised."""
+        if url is None:
+            return None
+        try:
+            return await self._fetch(feed, url, parsed=False, optional=True)
+        except FeedError as error:
+            self._degrade(feed, error.cause)
+            return None
 
-    async def _refetch(self, feed: str, *, conditional: bool = True) -> Any:
+    async def _refetch(self, feed: str, *, conditional: bool = True) -> _Body | None:
         """Refetch a feed fetched before; ``None`` when the server says 304."""
         state = self._states[feed]
-        optional = feed in ("system_information", "vehicle_types")
         result = await self.fetcher.fetch(
             feed,
             state.url,
-            optional=optional,
+            optional=feed in OPTIONAL_FEEDS,
             etag=state.etag if conditional else None,
             last_modified=state.last_modified if conditional else None,
         )
         if result is None or result.not_modified:
             state.fetched_at = self._clock()
             if result is not None and self.cache:
-                self.cache.touch(feed)
+                self.cache.touch(feed, etag=result.etag, last_modified=result.last_modified)
             return None
-        if self.cache:
-            self.cache.put(feed, state.url, result.body, result.etag, result.last_modified)
-        self._remember(feed, state.url, result.etag, result.last_modified, result.document)
-        return result.document
+        # The new ETag is remembered once the body parsed (:meth:`_store`): a bad body
+        # must not look current to the next conditional request.
+        return _Body(feed, state.url, result.body, result.etag, result.last_modified, True)
 
-    def _remember(
-        self, feed: str, url: str, etag: str | None, last_modified: str | None, document: Any
-    ) -> None:
-        ttl = document.get("ttl") if isinstance(document, dict) else None
-        self._states[feed] = _FeedState(
-            url=url,
-            etag=etag,
-            last_modified=last_modified,
-            fetched_at=self._clock(),
-            ttl_s=clamp_ttl(ttl if isinstance(ttl, int) else None, MIN_INFO_TTL_S, MAX_INFO_TTL_S),
-        )
+    def _store(self, bodies: list[_Body]) -> None:
+        """After a parse: remember each feed for the next refresh, note which body what is
+        parsed came from, and cache the fresh bodies (only bodies that parsed are cached)."""
+        for body in bodies:
+            self._states[body.feed] = _FeedState(
+                url=body.url,
+                etag=body.etag,
+                last_modified=body.last_modified,
+                fetched_at=self._clock(),
+                ttl_s=self._ttls.get(body.feed, MIN_INFO_TTL_S),
+            )
+            self._parsed_from[body.feed] = (body.etag, body.last_modified)
+            if body.fresh and body.body is not None and self.cache:
+                self.cache.put(body.feed, body.url, body.body, body.etag, body.last_modified)
 
-    # -- parsing ------------------------------------------------------------------
+    def _set_ttl(self, feed: str, meta: FeedMeta) -> None:
+        self._ttls[feed] = clamp_ttl(meta.ttl, MIN_INFO_TTL_S, MAX_INFO_TTL_S)
 
-    def _apply_descriptive(self, system_doc: Any, types_doc: Any, info_doc: Any) -> None:
-        system = self._parse_system(system_doc)
-        self.system = system or SystemInfo(system_id=self.label, name=self.label)
-        if system and system.name:
-            self.fetcher.system_label = system.name
-        self._set_vehicle_kinds(
-            self._parse("vehicle_types", lambda: gbfs.parse_vehicle_types(types_doc))
-            if types_doc is not None
-            else {}
-        )
-        self.info = self._parse_info(info_doc)
+    # -- parsing (pure work, run through ``offload``) -----------------------------
 
-    def _set_vehicle_kinds(self, kinds: dict[str, VehicleKind]) -> None:
-        """New vehicle types change how every status record splits: start a fresh parser."""
-        if kinds != self._status_parser.vehicle_kinds:
-            self._status_parser = gbfs.StatusParser(kinds)
+    def _parse_all(
+        self,
+        descriptive: list[_Body],
+        status: _Body,
+        *,
+        from_cache: bool = False,
+        fetched_at: datetime | None = None,
+    ) -> Snapshot:
+        if not any(body.feed == "system_information" for body in descriptive):
+            self.system = None
+        if not any(body.feed == "vehicle_types" for body in descriptive):
+            self.vehicle_kinds = {}
+        self._parse_descriptive(descriptive)
+        if self.system is None:
+            self.system = SystemInfo(system_id=self.label, name=self.label)
+        return self._parse_status(status, from_cache=from_cache, fetched_at=fetched_at)
+
+    def _parse_descriptive(self, bodies: list[_Body]) -> None:
+        for body in bodies:
+            if body.body is None:
+                continue  # a 304 on what is parsed already
+            if body.feed == "station_information":
+                self.info = self._parse_info(body)
+            elif body.feed in OPTIONAL_FEEDS:
+                self._parse_optional(body)
+
+    def _parse_optional(self, body: _Body) -> None:
+        if body.feed == "system_information":
+            system = self._optional_system(body)
+            if system is not None:
+                self.system = system
+                if system.name:
+                    self.fetcher.system_label = system.name
+            return
+        try:
+            assert body.body is not None
+            document = gbfs.decode_document(body.body, body.feed)
+            kinds = gbfs.parse_vehicle_types(document)
+        except FeedFormatError as error:
+            self._degrade(body.feed, error.reason)
+            return
+        self._set_ttl(body.feed, gbfs.parse_meta(document, body.feed, body.url))
         self.vehicle_kinds = kinds
 
-    def _apply_status(
-        self, status_doc: Any, *, from_cache: bool, fetched_at: datetime | None = None
-    ) -> Snapshot:
-        status_url = self._states.get("station_status")
-        status: StatusFeed = self._parse(
-            "station_status",
-            lambda: self._status_parser.parse(status_doc, status_url.url if status_url else ""),
-        )
-        return self._snapshot_from(status, from_cache=from_cache, fetched_at=fetched_at)
+    def _optional_system(self, body: _Body) -> SystemInfo | None:
+        assert body.body is not None
+        try:
+            document = gbfs.decode_document(body.body, body.feed)
+            system = gbfs.parse_system_information(document, body.url, self.language)
+            self._set_ttl(body.feed, gbfs.parse_meta(document, body.feed, body.url))
+        except FeedFormatError as error:
+            self._degrade(body.feed, error.reason)
+            return None
+        return system
 
-    def _snapshot_from(
-        self, status: StatusFeed, *, from_cache: bool, fetched_at: datetime | None
+    def _degrade(self, feed: str, cause: str) -> None:
+        """An optional feed failed: say so once, and carry on without what it adds."""
+        costs = {"vehicle_types": "e-bike split may be unknown", "system_information": "no name"}
+        self.degraded[feed] = f"{cause} ({costs.get(feed, 'ignored')})"
+        log.info("%s: optional feed %s failed: %s", self.label, feed, cause)
+
+    def _parse_info(self, body: _Body) -> InfoFeed:
+        assert body.body is not None
+        wanted = self.language or (self.system.language if self.system else None)
+        if wanted is None and self.discovery is not None:
+            wanted = self.discovery.language
+        content = body.body
+        info = self._parse(
+            "station_information",
+            lambda: gbfs.decode_station_information(content, body.url, wanted),
+        )
+        self._set_ttl(body.feed, info.meta)
+        log.debug("%s: %d stations (%d rejected)", body.feed, len(info.stations), info.rejected)
+        return info
+
+    def _parse_status(
+        self, body: _Body, *, from_cache: bool = False, fetched_at: datetime | None = None
     ) -> Snapshot:
-        assert self.info is not None and self.system is not None
+        content = body.body
+        if content is None and self._status_kinds != self.vehicle_kinds and self.cache:
+            cached = self.cache.get(body.feed)  # new vehicle types: split the copy anew
+            content = cached.body if cached is not None else None
+        if content is not None:
+            kinds = self.vehicle_kinds
+            parser = gbfs.StatusParser(kinds)
+            self.status = self._parse(
+                "station_status", lambda: parser.parse_body(content, body.url)
+            )
+            self._status_kinds = kinds
+            log.debug(
+                "%s: %d records (%d rejected)",
+                body.feed, len(self.status.statuses), self.status.rejected,
+            )  # fmt: skip
+        return self._snapshot_from(from_cache=from_cache, fetched_at=fetched_at)
+
+    def _snapshot_from(self, *, from_cache: bool, fetched_at: datetime | None) -> Snapshot:
+        assert self.info is not None and self.system is not None and self.status is not None
+        status = self.status
         stations, report = gbfs.join_stations(self.info, status)
         if stations and report.info_only == len(stations):
             # Nothing would be shown but "unknown": a broken feed, not an empty city.
@@ -362,25 +493,6 @@ class SystemFeeds:
             from_cache=from_cache,
         )
         return self.snapshot
-
-    def _parse_info(self, document: Any) -> InfoFeed:
-        state = self._states.get("station_information")
-        url = state.url if state else ""
-        wanted = self.language or (self.system.language if self.system else None)
-        if wanted is None and self.discovery is not None:
-            wanted = self.discovery.language
-        return self._parse(
-            "station_information",
-            lambda: gbfs.parse_station_information(document, url, wanted),
-        )
-
-    def _parse_system(self, document: Any) -> SystemInfo | None:
-        if document is None:
-            return None
-        return self._parse(
-            "system_information",
-            lambda: gbfs.parse_system_information(document, "", self.language),
-        )
 
     def _required(self, discovery: Discovery, feed: str) -> str:
         return self._parse(feed, lambda: gbfs.require_feed_url(discovery, feed))

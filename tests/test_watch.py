@@ -9,6 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: Starts bikefinder as a terminal starts a foreground job: SIGINT at its default.
+#: A test runner started as a background job of a script (``pytest ... &``, some CI
+#: runners) has SIGINT *ignored*, every child inherits that, and Python then never
+#: turns SIGINT into KeyboardInterrupt: the watcher rightly keeps running, as any
+#: background job does. That was the "flaky" Ctrl-C test (issue 13 item 17).
+_AS_FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'bikefinder', *sys.argv[1:]])"
+)
+
 
 def start_watch(tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {
@@ -20,8 +30,8 @@ def start_watch(tmp_path: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "bikefinder",
+            "-c",
+            _AS_FOREGROUND,
             "--demo",
             "--once",
             "--format",
@@ -52,6 +62,28 @@ def test_watch_prints_one_json_object_per_line_and_stops_on_ctrl_c(tmp_path: Pat
             "Place de l'Hôtel de Ville",
         ]
         assert document["stale"] is False and document["demo"] == "demo data from 2025-10-18"
+
+
+def test_ctrl_c_stops_the_watch_even_when_the_test_runner_ignores_sigint(
+    tmp_path: Path,
+) -> None:
+    """The runner as a background job of a non-interactive shell: SIGINT is SIG_IGN."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = start_watch(tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert process.stdout is not None
+    json.loads(process.stdout.readline())
+    process.send_signal(signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr
 
 
 def test_watch_exits_cleanly_when_the_reader_closes_the_pipe(tmp_path: Path) -> None:

@@ -151,6 +151,8 @@ def run_list_systems(query: str, output_format: str = "table", out: TextIO | Non
     for warning in catalog.warnings:
         print(f"bikefinder: warning: {warning}", file=sys.stderr)
     entries = catalog.search(query)
+    if output_format == "json":  # the only format that shows centres: the town's if need be
+        entries = [catalog.located(entry) for entry in entries]
     if not entries and output_format != "json":
         print(f"bikefinder: no system in the catalog matches {query!r}", file=sys.stderr)
         return NOTHING_MATCHES_STATUS

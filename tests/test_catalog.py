@@ -436,11 +436,12 @@ def test_coverage_ignores_a_stray_station() -> None:
 
 def test_learned_coverage_makes_a_url_system_choosable(tmp_path: Path) -> None:
     url = "https://feeds.example/tiny/gbfs.json"
-    coverage = coverage_from_points(url, "Tiny Bikes", [(-8.0, -35.0), (-8.1, -34.9)])
+    # Saint Helena: no catalog system is there.
+    coverage = coverage_from_points(url, "Tiny Bikes", [(-15.9, -5.75), (-16.0, -5.65)])
     assert coverage is not None
     (tmp_path / "coverage.json").write_text(json.dumps({"systems": [coverage.to_json()]}))
     catalog = load_catalog(tmp_path)
-    chosen = catalog.nearest(-8.05, -34.95).entry
+    chosen = catalog.nearest(-15.95, -5.7).entry
     assert (chosen.gbfs_url, chosen.name, chosen.source) == (url, "Tiny Bikes", LEARNED)
 
 
@@ -525,7 +526,7 @@ def test_loaded_systems_are_remembered(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     stations = tuple(
-        Station(StationInfo(str(i), f"S{i}", -8.0 - i / 100, -35.0 + i / 100), None)
+        Station(StationInfo(str(i), f"S{i}", -15.9 - i / 100, -5.75 + i / 100), None)
         for i in range(30)
     )
 
@@ -535,7 +536,7 @@ def test_loaded_systems_are_remembered(tmp_path: Path, monkeypatch: pytest.Monke
 
     source = SystemSource("https://feeds.example/recife/gbfs.json", label="Recife Bikes")
     remember_loaded_system(source, FakeSnapshot())  # type: ignore[arg-type]
-    chosen = user_catalog().nearest(-8.1, -34.9).entry
+    chosen = user_catalog().nearest(-15.95, -5.7).entry  # Saint Helena: no catalog system
     assert (chosen.name, chosen.gbfs_url) == ("Recife Bikes", source.gbfs_url)
 
 

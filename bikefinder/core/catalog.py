@@ -3,8 +3,9 @@
 Three sources are merged: MobilityData's ``systems.csv`` (bundled, or refreshed into the
 cache by ``--update-catalog``), bikefinder's curated ``system_locations.json`` (city
 centres, radii and aliases of well-known systems) and the Citybikes GBFS networks
-(``citybikes:<network>``). Coverage learned from loaded stations (see
-:mod:`bikefinder.core.coverage`) refines the choice by location.
+(``citybikes:<network>``). Every other system is placed on its town by bikefinder's
+offline gazetteer (:mod:`bikefinder.core.places`); coverage learned from loaded stations
+(see :mod:`bikefinder.core.coverage`) refines the choice by location.
 
 Parsing and matching are pure; :func:`load_catalog` only reads local files.
 """
@@ -26,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bikefinder.core.errors import BikefinderError, UsageError, first_line
+from bikefinder.core.places import Gazetteer, bundled_gazetteer
 from bikefinder.core.text import clean, fold
 
 #: Where an entry came from.
@@ -53,6 +55,11 @@ COVERAGE_MARGIN_KM = 2.0
 #: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
 COVERAGE_TRIM = 0.02
 _KM_PER_DEGREE = 111.195
+#: Choosing by location among systems placed only on their town: each counts as further
+#: by this share of its reach (a country-wide system loses to the town's own).
+WIDE_AREA_PENALTY = 0.1
+#: Names from feeds and catalog files are stored cleaned and at most this long.
+MAX_NAME_CHARS = 200
 
 SYSTEMS_CSV_COLUMNS = ("System ID", "Name", "Auto-Discovery URL")
 #: Hosts whose systems need an identifying header (the HTTP client sends Client-Identifier).
@@ -119,6 +126,8 @@ class CatalogEntry:
     aliases: tuple[str, ...] = ()
     #: A flagship system from ``system_locations.json``: preferred when a name is ambiguous.
     curated: bool = False
+    #: ``centre`` is the town's (from the gazetteer), not the system's own.
+    approximate: bool = False
 
     @property
     def host(self) -> str:
@@ -234,7 +243,8 @@ class Coverage:
             url, name = record["gbfs_url"], record.get("name") or record["gbfs_url"]
             if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
                 return None
-            return cls(url, str(name), *bbox, centre=(lat, lon), stations=int(record["stations"]))
+            name = clean(str(name), MAX_NAME_CHARS)
+            return cls(url, name, *bbox, centre=(lat, lon), stations=int(record["stations"]))
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -242,7 +252,8 @@ class Coverage:
 def coverage_from_points(
     gbfs_url: str, name: str, points: Sequence[tuple[float, float]]
 ) -> Coverage | None:
-    """The area a system's stations cover, ignoring a few outliers at each edge."""
+    """The area a system's stations cover, ignoring a few outliers at each edge; ``name``
+    (a feed's) is stored cleaned."""
     if not points:
         return None
     lats = sorted(lat for lat, _ in points)
@@ -253,7 +264,7 @@ def coverage_from_points(
     middle = len(lats) // 2
     return Coverage(
         gbfs_url=gbfs_url,
-        name=name,
+        name=clean(name, MAX_NAME_CHARS),
         min_lat=lats[0],
         min_lon=lons[0],
         max_lat=lats[-1],
@@ -395,8 +406,8 @@ def parse_citybikes_networks(doc: Any) -> dict[str, CitybikesNetwork]:
         city, country = location.get("city"), location.get("country")
         networks[network_id.strip()] = CitybikesNetwork(
             network_id=network_id.strip(),
-            name=name.strip() if isinstance(name, str) else "",
-            city=city.strip() if isinstance(city, str) else "",
+            name=clean(name, MAX_NAME_CHARS) if isinstance(name, str) else "",
+            city=clean(city, MAX_NAME_CHARS) if isinstance(city, str) else "",
             country=country.strip().upper() if isinstance(country, str) else "",
             centre=_point(location.get("latitude"), location.get("longitude")),
         )
@@ -459,8 +470,8 @@ def citybikes_from_json(doc: Any) -> list[CitybikesNetwork]:
         networks.append(
             CitybikesNetwork(
                 network_id=network_id,
-                name=str(record.get("name") or ""),
-                city=str(record.get("city") or ""),
+                name=clean(str(record.get("name") or ""), MAX_NAME_CHARS),
+                city=clean(str(record.get("city") or ""), MAX_NAME_CHARS),
                 country=str(record.get("country") or ""),
                 centre=_point(record.get("lat"), record.get("lon")),
                 feeds={
@@ -527,7 +538,9 @@ class _Keys:
 
 
 class Catalog:
-    """All entries plus learned coverage; indexes are built on first use."""
+    """All entries plus learned coverage; indexes are built on first use, and entries
+    without a centre of their own are placed on their town (``gazetteer``) only when a
+    location is needed."""
 
     def __init__(
         self,
@@ -535,11 +548,30 @@ class Catalog:
         coverages: Iterable[Coverage] = (),
         warnings: Iterable[str] = (),
         origin: str = "built-in",
+        gazetteer: Gazetteer | None = None,
     ) -> None:
         self.entries: tuple[CatalogEntry, ...] = tuple(entries)
         self.coverages: tuple[Coverage, ...] = tuple(coverages)
         self.warnings: tuple[str, ...] = tuple(warnings)
         self.origin = origin
+        self.gazetteer = gazetteer
+
+    def _area(self, entry: CatalogEntry) -> tuple[tuple[float, float], float, bool] | None:
+        """(centre, radius km, whether the centre is only the town's) or ``None``."""
+        if entry.centre is not None:
+            return entry.centre, entry.radius_km or DEFAULT_RADIUS_KM, entry.approximate
+        if self.gazetteer is None or not entry.location:
+            return None
+        place = self.gazetteer.locate(entry.location, entry.country)
+        return None if place is None else ((place.lat, place.lon), place.radius_km, True)
+
+    def located(self, entry: CatalogEntry) -> CatalogEntry:
+        """``entry`` with its town's centre and reach when it has no centre of its own."""
+        area = self._area(entry)
+        if entry.centre is not None or area is None:
+            return entry
+        centre, radius_km, _ = area
+        return replace(entry, centre=centre, radius_km=radius_km, approximate=True)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -620,11 +652,14 @@ class Catalog:
 
     def centre_of(self, entry: CatalogEntry) -> tuple[float, float] | None:
         """Where the system is: its curated or Citybikes centre, else the centre of its
-        stations when it was loaded before; ``None`` if unknown."""
-        if entry.centre is not None:
+        stations when it was loaded before, else its town's; ``None`` if unknown."""
+        if entry.centre is not None and not entry.approximate:
             return entry.centre
         coverage = self._coverage_by_url.get(entry.gbfs_url)
-        return coverage.centre if coverage is not None else None
+        if coverage is not None:
+            return coverage.centre
+        area = self._area(entry)
+        return area[0] if area is not None else None
 
     @cached_property
     def _coverage_by_url(self) -> dict[str, Coverage]:
@@ -645,32 +680,39 @@ class Catalog:
         return suggestions[:count]
 
     def nearest(self, lat: float, lon: float) -> NearestSystem:
-        """The system whose area covers the point, official feeds before Citybikes, then
-        the closest centre. Raises :class:`NoSystemNearbyError` (exit 1) if none does."""
+        """The system whose area covers the point: catalog feeds before Citybikes, and
+        systems known only from an earlier load (an ad-hoc URL) only where nothing else
+        covers it; a system's own area (curated, Citybikes' or learned from its stations)
+        before one guessed from its town's name; then the closest centre. Raises
+        :class:`NoSystemNearbyError` (exit 1) if none covers it."""
         from bikefinder.core.ranking import haversine_m
 
         learned = {coverage.gbfs_url: coverage for coverage in self.coverages}
-        covering: list[tuple[int, float, CatalogEntry]] = []
+        covering: list[tuple[tuple[int, int, float], float, CatalogEntry]] = []
         closest: tuple[float, CatalogEntry] | None = None
         for entry in [*self.entries, *_learned_only(learned, self.entries)]:
             distance_km = math.inf
-            covers = False
-            if entry.centre is not None:
-                distance_km = haversine_m(lat, lon, *entry.centre) / 1000
-                covers = distance_km <= (entry.radius_km or DEFAULT_RADIUS_KM)
+            covers = own_area = False
+            area = self._area(entry)
+            if area is not None:
+                distance_km = haversine_m(lat, lon, *area[0]) / 1000
+                covers = distance_km <= area[1]
+                own_area = covers and not area[2]
             coverage = learned.get(entry.gbfs_url)
             if coverage is not None:
                 distance_km = min(distance_km, haversine_m(lat, lon, *coverage.centre) / 1000)
-                covers = covers or coverage.contains(lat, lon)
+                if coverage.contains(lat, lon):
+                    covers = own_area = True
             if math.isinf(distance_km):
                 continue
             if closest is None or distance_km < closest[0]:
                 closest = (distance_km, entry)
             if covers:
-                covering.append((1 if entry.source == CITYBIKES else 0, distance_km, entry))
+                score = _location_score(entry, distance_km, own_area, area)
+                covering.append((score, distance_km, entry))
         if covering:
-            _, distance_km, entry = min(covering, key=lambda item: (item[0], item[1]))
-            return NearestSystem(entry, distance_km)
+            _, distance_km, entry = min(covering, key=lambda item: item[0])
+            return NearestSystem(self.located(entry), distance_km)
         where = f"{lat:.5f},{lon:.5f}"
         nearest_known = ""
         if closest is not None:
@@ -680,6 +722,20 @@ class Catalog:
             f"no known bike-share system covers {where}{nearest_known}; "
             "choose one with --system NAME or URL (see --list-systems)"
         )
+
+
+def _location_score(
+    entry: CatalogEntry,
+    distance_km: float,
+    own_area: bool,
+    area: tuple[tuple[float, float], float, bool] | None,
+) -> tuple[int, int, float]:
+    """Lower wins: (source, 0 for the system's own area else 1, adjusted distance)."""
+    rank = {CITYBIKES: 1, LEARNED: 2}.get(entry.source, 0)
+    if own_area:
+        return rank, 0, distance_km
+    penalty = WIDE_AREA_PENALTY * area[1] if area is not None else 0.0
+    return rank, 1, distance_km + penalty
 
 
 @dataclass(frozen=True, slots=True)
@@ -772,8 +828,10 @@ def build_catalog(
     coverages: Iterable[Coverage] = (),
     warnings: Iterable[str] = (),
     origin: str = "built-in",
+    gazetteer: Gazetteer | None = None,
 ) -> Catalog:
-    """Merge the sources: curated centres and aliases onto systems.csv rows, then Citybikes."""
+    """Merge the sources: curated centres and aliases onto systems.csv rows, then
+    Citybikes; entries without a centre are placed on their town by ``gazetteer``."""
     entries: list[CatalogEntry] = []
     for entry in systems:
         extra = curated.get(entry.system_id)
@@ -787,7 +845,7 @@ def build_catalog(
             )
         entries.append(entry)
     entries.extend(network.to_entry() for network in citybikes)
-    return Catalog(entries, coverages, warnings, origin)
+    return Catalog(entries, coverages, warnings, origin, gazetteer)
 
 
 def bundled_text(name: str) -> str:
@@ -830,6 +888,7 @@ def load_catalog(cache_dir: Path | None = None) -> Catalog:
         coverages,
         warnings,
         origin,
+        bundled_gazetteer(),
     )
 
 

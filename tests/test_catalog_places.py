@@ -121,11 +121,13 @@ def test_a_country_wide_system_loses_to_the_towns_own(catalog: Catalog) -> None:
 def test_an_ad_hoc_url_does_not_win_over_the_catalog(tmp_path: Path) -> None:
     """A local test server's Vélib' copy was loaded once: Paris is still Vélib'."""
     local = "http://127.0.0.1:8765/velib/gbfs.json"
-    coverage = coverage_from_points(local, "Vélib' (local copy)", [(48.80, 2.25), (48.90, 2.45)])
-    assert coverage is not None
+    grid = [(48.80 + i / 100, 2.25 + j / 50) for i in range(11) for j in range(11)]
+    coverage = coverage_from_points(local, "Vélib' (local copy)", grid)
+    assert coverage is not None and coverage.centre == pytest.approx((48.85, 2.35))
     (tmp_path / "coverage.json").write_text(json.dumps({"systems": [coverage.to_json()]}))
     catalog = load_catalog(tmp_path)
-    assert catalog.nearest(48.8530, 2.3499).entry.system_id == "Paris"
+    # Its stations' centre is nearer than Vélib's, and it covers the point: still Vélib'.
+    assert catalog.nearest(48.85, 2.35).entry.system_id == "Paris"
     assert catalog.nearest(48.82, 2.27).entry.source != LEARNED  # Issy: catalog systems
     # Where nothing else covers the point, the learned system is chosen.
     lonely = coverage_from_points(local, "Tiny", [(-15.90, -5.75), (-16.00, -5.65)])

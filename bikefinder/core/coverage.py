@@ -13,6 +13,7 @@ from pathlib import Path
 from bikefinder.core.catalog import COVERAGE_FILE, Coverage, coverage_from_points, load_coverages
 from bikefinder.core.files import write_atomic
 from bikefinder.core.models import Station
+from bikefinder.core.text import clean
 
 #: Keep the store small: the most recently loaded systems win.
 MAX_REMEMBERED = 200
@@ -21,7 +22,11 @@ MAX_REMEMBERED = 200
 def remember_coverage(
     cache_dir: Path, gbfs_url: str, name: str, stations: Iterable[Station]
 ) -> Coverage | None:
-    """Record (or refresh) the area of ``gbfs_url``'s stations; ``None`` if nothing to store."""
+    """Record (or refresh) the area of ``gbfs_url``'s stations; ``None`` if nothing to store.
+
+    ``name`` comes from a feed: it is cleaned before it is stored, so a later start that
+    replays it (``Loading …``) never gets an escape sequence from this file."""
+    name = clean(name, 120)
     points = [(station.info.lat, station.info.lon) for station in stations]
     coverage = coverage_from_points(gbfs_url, name, points)
     if coverage is None:

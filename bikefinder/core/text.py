@@ -37,6 +37,15 @@ def clean(text: str | None, max_chars: int = 200) -> str:
     return cleaned
 
 
+def screen_safe(text: str) -> str:
+    """``text`` with every control, escape and bidi character removed (they take no cell
+    on screen, so layout is unchanged) and lone surrogates as U+FFFD: the last step
+    before a terminal, applied to whatever a widget renders (see ``ui.widgets.safe``)."""
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub("", text)
+    return encodable(text)
+
+
 def has_unsafe_chars(text: str) -> bool:
     """Whether ``text`` holds a control, escape or bidi character (see :func:`clean`)."""
     return _UNSAFE.search(text) is not None

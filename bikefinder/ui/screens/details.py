@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 
 from bikefinder.core.listing import StationDetails
 from bikefinder.core.models import StationStatus
 from bikefinder.core.modes import StationState, format_age, station_state
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import STATE_STYLES
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
@@ -124,7 +125,7 @@ class DetailsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="details-status")
         with VerticalScroll(id="details-scroll"):
-            yield Static(details_renderable(self.details, self._local_tz), id="details-body")
+            yield SafeStatic(details_renderable(self.details, self._local_tz), id="details-body")
         yield Footer()
 
     def show_header(self, state: HeaderState) -> None:
@@ -133,4 +134,5 @@ class DetailsScreen(Screen[None]):
     def show(self, details: StationDetails) -> None:
         """Replace the shown details (after a refresh or a favourite toggle)."""
         self.details = details
-        self.query_one("#details-body", Static).update(details_renderable(details, self._local_tz))
+        body = self.query_one("#details-body", SafeStatic)
+        body.update(details_renderable(details, self._local_tz))

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
 from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.core.models import Station
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
 KIND_LABELS = {kind: kind.noun for kind in WatchKind}
@@ -64,7 +65,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
             title = Text("Notify me when ", style="bold")
             title.append(name, style="bold yellow")
             title.append(" has at least", style="bold")
-            yield Static(title, id="watch-title")
+            yield SafeStatic(title, id="watch-title")
             with Horizontal(id="watch-row"):
                 threshold = str(self.current.threshold) if self.current else "1"
                 yield Input(
@@ -77,8 +78,8 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
                 with RadioSet(id="watch-kind"):
                     for kind, label in KIND_LABELS.items():
                         yield RadioButton(label, value=kind is self.kind, name=kind.value)
-            yield Static(_now_text(self.station), id="watch-now")
-            yield Label("", id="watch-error")
+            yield SafeStatic(_now_text(self.station), id="watch-now")
+            yield SafeLabel("", id="watch-error")
             with Horizontal(id="watch-buttons"):
                 yield Button("Watch", variant="primary", id="watch-set")
                 if self.current is not None:
@@ -101,7 +102,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
         except ValueError:
             threshold = 0
         if not 1 <= threshold <= MAX_THRESHOLD:
-            self.query_one("#watch-error", Label).update(
+            self.query_one("#watch-error", SafeLabel).update(
                 Text(f"Enter a number from 1 to {MAX_THRESHOLD}.", style="bold red")
             )
             return None

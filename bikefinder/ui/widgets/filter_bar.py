@@ -13,8 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+from bikefinder.ui.widgets.safe import ScreenSafe
 
-class FilterBar(Input):
+
+class FilterBar(ScreenSafe, Input):
     """An input docked under the table; arrows still move the table's cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

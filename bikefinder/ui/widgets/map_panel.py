@@ -24,6 +24,7 @@ from bikefinder.core.mapgrid import (
 from bikefinder.core.modes import Mode, ModeRow
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import ScreenSafe
 
 CELL_STYLES = {
     CellKind.EMPTY: "",
@@ -38,7 +39,7 @@ LEGEND_WIDTH = 30
 SAMPLE_DOTS = "⣿"
 
 
-class MapPanel(Widget):
+class MapPanel(ScreenSafe, Widget):
     """Draws the rows the table shows; the app calls :meth:`show` and :meth:`highlight`."""
 
     def __init__(self, *, id: str | None = None) -> None:

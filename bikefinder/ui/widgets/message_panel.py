@@ -6,23 +6,26 @@ from rich.text import Text
 from textual.widgets import Static
 
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import ScreenSafe
 
 
-class MessagePanel(Static):
-    """Shown instead of (or under) the table when there is nothing to list."""
+class MessagePanel(ScreenSafe, Static):
+    """Shown instead of (or under) the table when there is nothing to list. System names
+    come from the catalog, learned coverage or a feed: cleaned here, and whatever is
+    rendered passes :class:`ScreenSafe`."""
 
     def show(self, text: Text) -> None:
         self.update(text)
         self.display = True
 
     def show_loading(self, system_name: str) -> None:
-        self.show(Text(f"Loading {system_name} …", style="bold"))
+        self.show(Text(f"Loading {clean(system_name, 80)} …", style="bold"))
 
     def show_load_error(
         self, system_name: str, error: str | None, wait_s: float, attempt: int
     ) -> None:
         """The first load failed: say what and when the next try is."""
-        text = Text(f"Could not load {system_name}\n\n", style="bold red")
+        text = Text(f"Could not load {clean(system_name, 80)}\n\n", style="bold red")
         text.append(clean(error, 400) + "\n\n", style="")
         text.append(
             f"Retrying in {wait_s:.0f} s (attempt {attempt}). "

@@ -8,6 +8,7 @@ from textual.widgets import Static
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.listing import OtherFavourites
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import ScreenSafe
 
 #: Names listed per line, and lines (systems) listed: thousands of favourites would
 #: otherwise make a panel taller than the screen and slow to lay out.
@@ -42,7 +43,7 @@ def other_favourites_text(others: OtherFavourites) -> list[Text]:
     return lines
 
 
-class OtherFavouritesPanel(Static):
+class OtherFavouritesPanel(ScreenSafe, Static):
     """Hidden outside the favourites view and when there is nothing to say."""
 
     def show(self, others: OtherFavourites | None) -> None:

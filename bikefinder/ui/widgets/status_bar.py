@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from bikefinder.core.modes import Mode
 from bikefinder.core.text import clean
+from bikefinder.ui.widgets.safe import ScreenSafe
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ def header_text(state: HeaderState) -> Group:
     return Group(top, second)
 
 
-class StatusBar(Static):
+class StatusBar(ScreenSafe, Static):
     """Docked at the top; the app calls :meth:`show` whenever anything in it changes."""
 
     def show(self, state: HeaderState) -> None:

@@ -149,6 +149,7 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
     app = make_app(favourites_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        assert app.snapshot is not None, app.last_error  # the fake system loaded
         timings = []
         for key in ("v", "v", "v", "v"):
             started = time.perf_counter()

@@ -99,3 +99,16 @@ def test_another_system_starts_a_fresh_history() -> None:
     history.record("https://other.test/gbfs.json", [station(7, minute=2)])
     assert history.observations("s1") == ((7, 0, 10, T0 + timedelta(minutes=2)),)
     assert history.trend("s1", Mode.ANY_BIKE) is None
+
+
+def test_history_forgets_stations_that_left_the_feed() -> None:
+    """Ids that rotate (free-floating feeds, rebuilt systems) must not grow the history."""
+    from tests.test_modes import station as make_station
+
+    history = TrendHistory()
+    for round_ in range(50):
+        stations = [make_station(f"r{round_}-{i}", 100 + i, f"S{i}", bikes=i) for i in range(20)]
+        history.record("https://x.test/gbfs.json", stations)
+    assert len(history) == 20
+    assert all(history.observations(f"r49-{i}") for i in range(20))
+    assert history.observations("r0-1") == ()

@@ -9,9 +9,10 @@ favourites that are not in the list. No Textual: the widgets only render the res
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import overload
 
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
@@ -19,10 +20,10 @@ from bikefinder.core.modes import (
     Mode,
     ModeRow,
     count_changes,
-    id_mask,
+    fold,
     is_report_stale,
-    name_mask,
-    rank_for_mode,
+    mode_reasons,
+    pick_rows,
     report_age_s,
 )
 from bikefinder.core.ranking import StationIndex, compass_point, haversine_m, initial_bearing_deg
@@ -89,39 +90,171 @@ def new_favourite(snapshot: Snapshot, station: Station, now: datetime) -> Favour
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ListingData:
+    """What a snapshot gives the list, computed once per data change (off the UI thread):
+    per-keystroke work then walks these instead of recomputing every station."""
+
+    snapshot: Snapshot
+    index: StationIndex
+    by_id: dict[str, Station]
+    previous_status: dict[str, StationStatus | None]
+    #: Station names folded for matching ("Hôtel" -> "hotel"), in feed order.
+    folded_names: list[str]
+    #: Per mode, why each station (feed order) is no option, or ``None``.
+    reasons: dict[Mode, list[str | None]]
+    #: Stations by distance from ``near`` (positions in feed order), with the distances.
+    near: tuple[float, float] | None = None
+    order: Sequence[int] = ()
+    distances: Sequence[float] = ()
+
+
+class RowList(Sequence[RowDisplay]):
+    """The rows to list, built one at a time when read: a ``--limit 100000`` list costs
+    only the rows the table shows."""
+
+    def __init__(
+        self,
+        listing: StationListing,
+        data: ListingData,
+        picks: list[tuple[int, int | None]],
+        mode: Mode,
+        favourite_ids: set[str],
+    ) -> None:
+        self._listing, self._data, self._picks = listing, data, picks
+        self._mode, self._favourite_ids = mode, favourite_ids
+        self._built: dict[int, RowDisplay] = {}
+        self.useful_count = sum(1 for _, rank in picks if rank is not None)
+
+    def __len__(self) -> int:
+        return len(self._picks)
+
+    @overload
+    def __getitem__(self, item: int) -> RowDisplay: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[RowDisplay]: ...
+
+    def __getitem__(self, item: int | slice) -> RowDisplay | list[RowDisplay]:
+        if isinstance(item, slice):
+            return [self[i] for i in range(*item.indices(len(self)))]
+        if item < 0:
+            item += len(self)
+        built = self._built.get(item)
+        if built is None:
+            position, rank = self._picks[item]
+            built = self._listing.row_display(self._data, position, rank, self._mode)
+            built = replace(built, favourite=built.row.station.station_id in self._favourite_ids)
+            self._built[item] = built
+        return built
+
+    def station_ids(self, count: int | None = None) -> list[str]:
+        """The ids of the first ``count`` rows (all if ``None``), without building rows."""
+        stations = self._data.index.stations
+        return [stations[position].station_id for position, _ in self._picks[:count]]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def prepare_listing(
+    snapshot: Snapshot,
+    previous: Snapshot | None,
+    near: tuple[float, float] | None = None,
+) -> ListingData:
+    """Everything the list derives from ``snapshot`` (change markers against
+    ``previous``, folded names, each mode's reasons, the distance order from ``near``).
+    Pure and possibly slow on a large system: the app runs it off its event loop."""
+    index = StationIndex(snapshot.stations)
+    previous_status = (
+        {s.station_id: s.status for s in previous.stations} if previous is not None else {}
+    )
+    order, distances = index.order(*near) if near is not None else ((), ())
+    return ListingData(
+        snapshot=snapshot,
+        index=index,
+        by_id={station.station_id: station for station in snapshot.stations},
+        previous_status=previous_status,
+        folded_names=[fold(station.info.name) for station in index.stations],
+        reasons={mode: mode_reasons(index.stations, mode) for mode in Mode},
+        near=near,
+        order=order,
+        distances=distances,
+    )
+
+
+def keep_rule(
+    data: ListingData, station_ids: set[str] | None, words: list[str]
+) -> Callable[[int], bool] | None:
+    """Which stations (by position) may be listed: those with one of ``station_ids``
+    (if given) whose folded name holds every word; ``None`` when all may."""
+    stations, names = data.index.stations, data.folded_names
+
+    def keep(position: int) -> bool:
+        if station_ids is not None and stations[position].station_id not in station_ids:
+            return False
+        return all(word in names[position] for word in words)
+
+    return keep if station_ids is not None or words else None
+
+
 class StationListing:
     """The shown snapshot and the rows, details and summaries derived from it."""
 
     def __init__(self, trends: TrendHistory | None = None) -> None:
         self.trends = trends if trends is not None else TrendHistory()
-        self.snapshot: Snapshot | None = None
-        self.index: StationIndex | None = None
-        self.by_id: dict[str, Station] = {}
-        self._previous_status: dict[str, StationStatus | None] = {}
+        self.data: ListingData | None = None
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        return self.data.snapshot if self.data is not None else None
+
+    @property
+    def index(self) -> StationIndex | None:
+        return self.data.index if self.data is not None else None
+
+    @property
+    def by_id(self) -> dict[str, Station]:
+        return self.data.by_id if self.data is not None else {}
 
     def clear(self) -> None:
         """Nothing shown (another system is loading); trends reset on their own."""
-        self.snapshot, self.index, self.by_id, self._previous_status = None, None, {}, {}
+        self.data = None
+
+    def is_new(self, snapshot: Snapshot) -> bool:
+        """Whether ``snapshot`` brings new numbers (the loader returns the very same
+        station objects when nothing changed, e.g. on HTTP 304)."""
+        shown = self.snapshot
+        return shown is None or snapshot.stations is not shown.stations
+
+    def prepare(self, snapshot: Snapshot, near: tuple[float, float] | None = None) -> ListingData:
+        """:func:`prepare_listing` against what is shown now; also records the trends
+        (safe off the UI thread: the history swaps whole entries)."""
+        data = prepare_listing(snapshot, self.snapshot, near)
+        self.trends.record(snapshot.gbfs_url, snapshot.stations)
+        return data
+
+    def apply(self, data: ListingData) -> None:
+        """Show prepared data (on the UI thread: only assignments)."""
+        self.data = data
 
     def load(self, snapshot: Snapshot) -> bool:
-        """Show ``snapshot``; True if it brings new numbers.
-
-        The loader returns the very same station objects when nothing changed (e.g. on
-        HTTP 304); otherwise change markers compare with the data shown until now."""
-        previous = self.snapshot
-        self.snapshot = snapshot
-        if previous is not None and snapshot.stations is previous.stations:
+        """Show ``snapshot`` (prepared right here); True if it brings new numbers."""
+        if not self.is_new(snapshot):
+            if self.data is not None:
+                self.data = replace(self.data, snapshot=snapshot)
             return False
-        if previous is not None:
-            self._previous_status = {s.station_id: s.status for s in previous.stations}
-        self.index = StationIndex(snapshot.stations)
-        self.by_id = {station.station_id: station for station in snapshot.stations}
-        self.trends.record(snapshot.gbfs_url, snapshot.stations)
+        self.apply(self.prepare(snapshot))
         return True
 
     def changes(self, station: Station) -> dict[str, int]:
         """How the station's counts moved since the previous refresh."""
-        return count_changes(self._previous_status.get(station.station_id), station.status)
+        previous = self.data.previous_status if self.data is not None else {}
+        return count_changes(previous.get(station.station_id), station.status)
 
     def rows(
         self,
@@ -132,31 +265,42 @@ class StationListing:
         *,
         favourites_only: bool = False,
         name_query: str = "",
-    ) -> list[RowDisplay]:
+    ) -> RowList | list[RowDisplay]:
         """The rows to list: the favourites (all of them) or the ``limit`` nearest, only
-        names matching ``name_query``, ranked for ``mode``."""
-        snapshot, index = self.snapshot, self.index
-        if snapshot is None or index is None:
+        names matching ``name_query``, ranked for ``mode``. Walks the prepared distance
+        order, so its cost follows the rows listed, not the system's size."""
+        data = self.data
+        if data is None:
             return []
-        keep: list[bool] | None = None
+        if data.near != near:
+            order, distances = data.index.order(*near)
+            data = self.data = replace(data, near=near, order=order, distances=distances)
         if favourites_only:
-            keep = id_mask(index.stations, favourite_ids)
             limit = len(favourite_ids)
-        if name_query.strip():
-            names = name_mask(index.stations, name_query)
-            keep = names if keep is None else [a and b for a, b in zip(keep, names, strict=True)]
-        rows = rank_for_mode(index, near, mode, limit, keep)
-        return [self._row_display(snapshot, row, mode, favourite_ids) for row in rows]
+        keep = keep_rule(data, favourite_ids if favourites_only else None, fold(name_query).split())
+        picks = pick_rows(data.order, data.reasons[mode], limit, keep)
+        return RowList(self, data, picks, mode, favourite_ids)
 
-    def _row_display(
-        self, snapshot: Snapshot, row: ModeRow, mode: Mode, favourite_ids: set[str]
+    def row_display(
+        self, data: ListingData, position: int, rank: int | None, mode: Mode
     ) -> RowDisplay:
-        station = row.station
-        age = report_age_s(station, snapshot)
+        """One row: station ``position`` (feed order) of ``data``, ranked ``rank``."""
+        station = data.index.stations[position]
+        assert data.near is not None
+        lat, lon = data.near
+        bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
+        ranked = RankedStation(
+            station=station,
+            distance_m=float(data.distances[position]),
+            bearing_deg=bearing,
+            bearing=compass_point(bearing),
+        )
+        row = ModeRow(ranked=ranked, rank=rank, useless=data.reasons[mode][position])
+        age = report_age_s(station, data.snapshot)
         return RowDisplay(
             row=row,
-            favourite=station.station_id in favourite_ids,
-            changes=self.changes(station),
+            favourite=False,
+            changes=count_changes(data.previous_status.get(station.station_id), station.status),
             report_age_s=age,
             report_stale=is_report_stale(age),
             trend=self.trends.trend(station.station_id, mode),
@@ -201,7 +345,10 @@ class StationListing:
         snapshot = self.snapshot
         if snapshot is None:
             return ""
-        useful = sum(1 for d in displayed if d.row.useless is None)
+        if isinstance(displayed, RowList):
+            useful = displayed.useful_count
+        else:
+            useful = sum(1 for d in displayed if d.row.useless is None)
         parts = [
             f"{len(snapshot.stations)} stations",
             f"{useful} of {len(displayed)} listed have {mode.wanted}",

@@ -8,7 +8,7 @@ refreshes. The Textual app only renders what these functions return.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -148,25 +148,50 @@ def rank_for_mode(
     """
     if limit < 1 or not len(index):
         return []
-    lat, lon = near
-    reasons = [useless_reason(station, mode) for station in index.stations]
-    kept = list(keep) if keep is not None else [True] * len(index)
-    useful_mask = [k and reason is None for k, reason in zip(kept, reasons, strict=True)]
-    useful = index.nearest(lat, lon, limit, keep=useful_mask)
-    nearby = index.nearest(lat, lon, limit, keep=kept)
-    position = {station.station_id: i for i, station in enumerate(index.stations)}
-    by_id = {item.station.station_id: item for item in (*nearby, *useful)}
-    ordered = sorted(
-        by_id.values(), key=lambda item: (item.distance_m, position[item.station.station_id])
-    )
-    rows: list[ModeRow] = []
-    rank = 0
-    for item in ordered:
-        reason = reasons[position[item.station.station_id]]
-        if reason is None:
-            rank += 1
-        rows.append(ModeRow(ranked=item, rank=rank if reason is None else None, useless=reason))
-    return rows
+    order, distances = index.order(*near)
+    reasons = mode_reasons(index.stations, mode)
+    picks = pick_rows(order, reasons, limit, None if keep is None else keep.__getitem__)
+    return [
+        ModeRow(ranked=index.ranked(i, distances[i], *near), rank=rank, useless=reasons[i])
+        for i, rank in picks
+    ]
+
+
+def mode_reasons(stations: Sequence[Station], mode: Mode) -> list[str | None]:
+    """Per station, why it is no option in ``mode`` (``None`` when it is one)."""
+    return [useless_reason(station, mode) for station in stations]
+
+
+def pick_rows(
+    order: Iterable[int],
+    reasons: Sequence[str | None],
+    limit: int,
+    keep: Callable[[int], bool] | None = None,
+) -> list[tuple[int, int | None]]:
+    """The rows of :func:`rank_for_mode` from stations already in distance order: each
+    station that is among the ``limit`` nearest kept ones, or among the ``limit``
+    nearest useful ones, as (position, rank among the useful or ``None``). Stops as
+    soon as both are found, so its cost follows the rows listed."""
+    picks: list[tuple[int, int | None]] = []
+    if limit < 1:
+        return picks
+    nearby = useful = 0
+    for position in order:
+        if keep is not None and not keep(position):
+            continue
+        is_useful = reasons[position] is None
+        taken = False
+        if nearby < limit:
+            nearby += 1
+            taken = True
+        if is_useful and useful < limit:
+            useful += 1
+            taken = True
+        if taken:
+            picks.append((position, useful if is_useful else None))
+        if nearby >= limit and useful >= limit:
+            break
+    return picks
 
 
 def name_mask(stations: Iterable[Station], query: str) -> list[bool]:

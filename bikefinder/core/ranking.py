@@ -89,6 +89,15 @@ class StationIndex:
         order, distances = self._coords.nearest(math.radians(lat), math.radians(lon), limit, keep)
         return [self._ranked(i, distances[i], lat, lon) for i in order]
 
+    def order(self, lat: float, lon: float) -> tuple[Sequence[int], Sequence[float]]:
+        """Every station's position, nearest first (ties in feed order), and the
+        distances by position."""
+        return self._coords.nearest(math.radians(lat), math.radians(lon), None, None)
+
+    def ranked(self, i: int, distance_m: float, lat: float, lon: float) -> RankedStation:
+        """Station ``i`` with its distance and direction from (lat, lon)."""
+        return self._ranked(i, distance_m, lat, lon)
+
     def _ranked(self, i: int, distance_m: float, lat: float, lon: float) -> RankedStation:
         station = self.stations[i]
         bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)

@@ -78,22 +78,29 @@ class TrendHistory:
         """Add each station's observation unless it equals the station's last one.
 
         ``system`` (the gbfs.json URL) scopes the station ids: data of another system
-        starts a fresh history instead of mixing two systems' station "42".
+        starts a fresh history instead of mixing two systems' station "42". Stations no
+        longer in the feed are forgotten, so memory follows the feed, whatever ids come
+        and go. The history is replaced whole, so readers on another thread never see
+        it half-built.
         """
-        if system != self._system:
-            self._system = system
-            self._history.clear()
-        history, length = self._history, self.length
+        history = {} if system != self._system else self._history
+        length = self.length
+        kept: dict[str, tuple[Observation, ...]] = {}
         for station in stations:
-            observation = observation_of(station.status)
-            if observation is None:
-                continue
             key = station.info.station_id
             past = history.get(key)
-            if past is None:
-                history[key] = (observation,)
+            observation = observation_of(station.status)
+            if observation is None:
+                if past is not None:
+                    kept[key] = past
+            elif past is None:
+                kept[key] = (observation,)
             elif past[-1] != observation:
-                history[key] = (*past[-(length - 1) :], observation)
+                kept[key] = (*past[-(length - 1) :], observation)
+            else:
+                kept[key] = past
+        self._system = system
+        self._history = kept
 
     def observations(self, station_id: str) -> tuple[Observation, ...]:
         return self._history.get(station_id, ())

@@ -9,7 +9,8 @@ staleness come from :mod:`bikefinder.core.modes`; this module only renders.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from bikefinder.cli import Options
 
 DEFAULT_LIMIT = 20
+#: The map shows at most this many of the listed stations (the nearest).
+MAP_ROWS = 200
 #: Actions that make no sense on the details screen (hidden from its footer).
 LIST_ONLY_ACTIONS = frozenset(
     {"toggle_view", "start_filter", "cycle_mode", "clear_filter", "choose_system", "toggle_map"}
@@ -125,7 +128,7 @@ class BikefinderApp(App[int]):
         self.schedule = RefreshSchedule.starting(clock(), refresh_s)
         self.listing = StationListing()
         self.trends = self.listing.trends
-        self.displayed: list[RowDisplay] = []
+        self.displayed: Sequence[RowDisplay] = []
         self._session: FeedSession | None = None
         self.watches = WatchKeeper(self, notify_command)
 
@@ -188,12 +191,19 @@ class BikefinderApp(App[int]):
         )
         self.message.show_loading(self._system_name())
         self._update_header()
-        # Stale-while-revalidate: the last known data (marked with its age) at once,
-        # replaced in place when the live fetch below answers.
-        cached = self._session.load_cached()
+        self._show_cached_then_fetch()
+
+    @work(exclusive=True, group="feeds")
+    async def _show_cached_then_fetch(self) -> None:
+        """Stale-while-revalidate: the last known data (marked with its age) as soon as
+        it is read, replaced in place when the live fetch answers."""
+        session = self._session
+        assert session is not None
+        cached = await session.load_cached()
         if cached is not None:
-            self.post_message(SnapshotLoaded(cached))
-        self.start_refresh()
+            await self._post_loaded(SnapshotLoaded(cached))
+        self.schedule.start()
+        await self._fetch_now(session)
 
     async def switch_system(
         self, source: SystemSource, near: tuple[float, float], near_note: str | None
@@ -233,10 +243,24 @@ class BikefinderApp(App[int]):
         """Fetch in the background; all state changes happen in the message handlers."""
         session = self._session
         assert session is not None
+        await self._fetch_now(session)
+
+    async def _fetch_now(self, session: FeedSession) -> None:
         if not await session.connect():
             return
         for message in await session.refresh(first_load=self.snapshot is None):
-            self.post_message(message)
+            if isinstance(message, SnapshotLoaded):
+                await self._post_loaded(message)
+            else:
+                self.post_message(message)
+
+    async def _post_loaded(self, message: SnapshotLoaded) -> None:
+        """Post new data with what the list derives from it, prepared on a thread."""
+        if self.listing.is_new(message.snapshot):
+            message.data = await asyncio.to_thread(
+                self.listing.prepare, message.snapshot, self.near
+            )
+        self.post_message(message)
 
     def tick(self) -> None:
         """Every second: age the header, count the retry down, start a due refresh."""
@@ -257,7 +281,10 @@ class BikefinderApp(App[int]):
             self._remembered_url = snapshot.gbfs_url
             remember = partial(remember_loaded_system, self.source, snapshot)
             self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
-        if self.listing.load(snapshot):
+        if message.data is not None and message.data.snapshot is snapshot:
+            self.listing.apply(message.data)
+            self.watches.check(snapshot, self.listing.by_id)
+        elif self.listing.load(snapshot):  # not prepared (e.g. posted by a test)
             self.watches.check(snapshot, self.listing.by_id)
         self.schedule.succeeded(snapshot.status_meta.ttl, self.clock())
         if previous is None:
@@ -290,7 +317,7 @@ class BikefinderApp(App[int]):
         )  # fmt: skip
         self.table.show(self.displayed, self.mode)
         if self.map_panel.display:
-            rows = [display.row for display in self.displayed]
+            rows = [display.row for display in self.displayed[:MAP_ROWS]]
             self.map_panel.show(self.near, rows, self.mode, self.table.highlighted_key)
         if self.displayed:
             self.message.display = False

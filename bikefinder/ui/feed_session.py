@@ -50,15 +50,21 @@ class FeedSession:
         self.source = source
         self.client_id = client_id
         self.feeds = SystemFeeds(
-            None, source.gbfs_url, language=language, label=source.label, cache=cache
+            None,
+            source.gbfs_url,
+            language=language,
+            label=source.label,
+            cache=cache,
+            offload=asyncio.to_thread,  # decoding and parsing never hold up the screen
         )
         self.http: httpx.AsyncClient | None = None
         #: Set by :meth:`close`: a client made after that is closed at once.
         self.closed = False
 
-    def load_cached(self) -> Snapshot | None:
-        """The last known data (marked with its age), with no network; None if none."""
-        return self.feeds.load_cached()
+    async def load_cached(self) -> Snapshot | None:
+        """The last known data (marked with its age), with no network; None if none.
+        Read and parsed on a thread."""
+        return await asyncio.to_thread(self.feeds.load_cached)
 
     async def connect(self) -> bool:
         """Make the HTTP client if not yet made, off the UI thread (building its TLS
@@ -82,7 +88,7 @@ class FeedSession:
             snapshot = await self.feeds.refresh()
         except Exception as exc:  # report and retry, whatever it is
             error, brief = failure_lines(exc, self.feeds.label)
-            cached = self.feeds.load_cached() if first_load else None
+            cached = await self.load_cached() if first_load else None
             loaded = [] if cached is None else [SnapshotLoaded(cached)]
             return [*loaded, RefreshFailed(error, brief, first_load, self.feeds.gbfs_url)]
         return [SnapshotLoaded(snapshot)]

@@ -6,14 +6,17 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from bikefinder.core.listing import ListingData
 from bikefinder.core.models import Snapshot
 
 
 @dataclass
 class SnapshotLoaded(Message):
-    """A load or refresh succeeded."""
+    """A load or refresh succeeded; ``data`` is what the list derives from new numbers,
+    prepared off the event loop (``None`` when nothing changed)."""
 
     snapshot: Snapshot
+    data: ListingData | None = None
 
 
 @dataclass

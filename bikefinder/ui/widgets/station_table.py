@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from bikefinder.core.listing import RowDisplay
@@ -44,6 +45,9 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("trend", "Trend", False),
     ("status", "Status", False),
 )
+#: Rows put in the table at a time; more are added as the cursor nears the end, so a
+#: ``--limit 100000`` list costs what is shown, not what is listed.
+PAGE_ROWS = 200
 #: The column that holds what the rider is looking for, per mode.
 MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
 
@@ -151,6 +155,9 @@ class StationTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._mode: Mode | None = None
         self.name_width = name_width_for(120)
+        #: Every row listed; the table holds the first ``_shown`` of them.
+        self._displays: Sequence[RowDisplay] = ()
+        self._shown = 0
 
     def fit_width(self, terminal_width: int) -> bool:
         """Size names for the terminal; True if that changed (the caller then re-shows)."""
@@ -158,7 +165,7 @@ class StationTable(DataTable[Text]):
         if width == self.name_width:
             return False
         self.name_width = width
-        self._mode = None  # rebuild the columns: a column never shrinks by itself
+        self._mode = None  # rebuild the columns at the new width
         return True
 
     @property
@@ -171,39 +178,86 @@ class StationTable(DataTable[Text]):
 
     @property
     def station_keys(self) -> list[str]:
-        return [str(row.key.value) for row in self.ordered_rows]
+        """The ids of every row listed (also those not yet put in the table)."""
+        station_ids = getattr(self._displays, "station_ids", None)
+        if station_ids is not None:
+            return list(station_ids())
+        return [d.row.station.station_id for d in self._displays]
+
+    @property
+    def listed_count(self) -> int:
+        return len(self._displays)
 
     def move_cursor_by(self, rows: int) -> None:
         """Move the cursor ``rows`` down (up if negative), stopping at either end."""
         if self.row_count:
-            self.move_cursor(row=min(max(0, self.cursor_row + rows), self.row_count - 1))
+            target = min(max(0, self.cursor_row + rows), self.listed_count - 1)
+            self._grow_to(target + 1)
+            self.move_cursor(row=target)
+
+    def action_scroll_bottom(self) -> None:
+        """End: the last station listed (its rows are added first)."""
+        if self.listed_count:
+            self._grow_to(self.listed_count)
+            self.move_cursor(row=self.listed_count - 1, animate=False)
+
+    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
+        super().watch_cursor_coordinate(old, new)
+        if new.row >= self._shown - PAGE_ROWS // 4:
+            self._grow_to(new.row + PAGE_ROWS)
+
+    def _grow_to(self, rows: int) -> None:
+        """Put rows in the table up to ``rows`` (at most every row listed)."""
+        wanted = min(rows, len(self._displays))
+        if wanted <= self._shown or self._mode is None:
+            return
+        start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
+        for display in self._displays[start:wanted]:
+            cells = station_cells(display, self._mode, self.name_width)
+            self.add_row(*cells, key=display.row.station.station_id)
 
     def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
         """Show ``displays`` in order: cells update in place when the order is unchanged,
-        otherwise rows are rebuilt and the cursor follows the station it was on."""
+        otherwise rows are rebuilt and the cursor follows the station it was on. Only
+        the rows up to a page past the cursor are put in the table."""
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
         if mode is not self._mode:
+            self._displays = ()
             self._set_columns(mode)
-        rows = [
-            (d.row.station.station_id, station_cells(d, mode, self.name_width)) for d in displays
-        ]
+        shown_keys = [str(row.key.value) for row in self.ordered_rows]
+        self._displays = displays
+        count = min(len(displays), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
+        rows = [(d.row.station.station_id, d) for d in displays[:count]]
         new_keys = [key for key, _ in rows]
-        if new_keys == self.station_keys:
-            for key, cells in rows:
+        if new_keys == shown_keys:
+            for key, display in rows:
+                cells = station_cells(display, mode, self.name_width)
                 for (column, _, _), cell in zip(COLUMNS, cells, strict=True):
                     if self.get_cell(key, column) != cell:
-                        self.update_cell(key, column, cell, update_width=True)
+                        # Re-measuring a column costs a pass over all its cells: only
+                        # when this cell no longer fits.
+                        wider = cell.cell_len > self.columns[column].content_width
+                        self.update_cell(key, column, cell, update_width=wider)
             return
+        self._displays = ()  # clearing moves the cursor: nothing to grow into meanwhile
         self.clear()
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
+        self._shown = 0
+        self._displays = displays
+        target_key = highlighted
+        self._grow_to(count)
         if not rows:
             return
+        if target_key not in new_keys and highlighted is not None:
+            wanted = getattr(displays, "station_ids", None)
+            listed = wanted() if wanted is not None else []
+            if highlighted in listed:  # further down than the rows put in so far
+                self._grow_to(listed.index(highlighted) + PAGE_ROWS)
+                new_keys = listed[: self._shown]
         if highlighted in new_keys:
             target = new_keys.index(highlighted)
         else:
-            target = min(old_row, len(rows) - 1) if highlighted is not None else 0
+            target = min(old_row, self._shown - 1) if highlighted is not None else 0
         self.move_cursor(row=target, animate=False, scroll=False)
         self.call_after_refresh(self._restore_scroll, old_scroll)
 
@@ -214,6 +268,7 @@ class StationTable(DataTable[Text]):
     def _set_columns(self, mode: Mode) -> None:
         self._mode = mode
         self.clear(columns=True)
+        self._shown = 0
         wanted = MODE_COLUMN[mode]
         for key, label, right in COLUMNS:
             title = Text(label, justify="right" if right else "left")

@@ -1,0 +1,74 @@
+"""The screen never waits for data, and any --limit works (issue 10), driven with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+from test_ui_support import SIZE, FakeStation, FakeSystem, make_app, settle
+
+from bikefinder.core import gbfs
+
+
+def many_stations(count: int) -> list[FakeStation]:
+    return [
+        FakeStation(f"m{i:05d}", f"Station {i:05d}", 10 + i * 3, (i % 7) * 5, bikes=i % 4)
+        for i in range(count)
+    ]
+
+
+async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch) -> None:
+    """While a (deliberately slow) status parse runs, keys are still handled at once."""
+    system = FakeSystem(stations=many_stations(300))
+    app = make_app(system, favourites_path=tmp_path / "fav.json")
+    parse_body = gbfs.StatusParser.parse_body
+    slow = threading.Event()
+    parse_threads: list[str] = []
+
+    def slow_parse(parser: gbfs.StatusParser, body: bytes, url: str) -> gbfs.StatusFeed:
+        parse_threads.append(threading.current_thread().name)
+        if slow.is_set():
+            time.sleep(1.5)  # a huge feed on a slow machine
+        return parse_body(parser, body, url)
+
+    monkeypatch.setattr(gbfs.StatusParser, "parse_body", slow_parse)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.table.cursor_row == 0
+        slow.set()
+        system.stations[0].bikes += 1
+        app.action_refresh()
+        await asyncio.sleep(0.2)  # the refresh is now inside the slow parse
+        started = time.monotonic()
+        await pilot.press("j", "j")
+        await pilot.pause()
+        assert app.table.cursor_row == 2
+        assert time.monotonic() - started < 0.5, "a key waited for the parse"
+        assert app.schedule.refreshing  # the parse is still running
+        await settle(app, pilot)
+    assert parse_threads and threading.main_thread().name not in parse_threads
+
+
+async def test_a_limit_beyond_the_station_count_works(tmp_path: Path) -> None:
+    """5,000 stations and --limit 10000: the table holds a page, keys answer, and the
+    cursor reaches the very last station."""
+    system = FakeSystem(stations=many_stations(5000))
+    app = make_app(system, favourites_path=tmp_path / "fav.json", limit=10_000)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.table.listed_count == 5000
+        assert app.table.row_count < 1000  # a page, not every row
+        started = time.monotonic()
+        await pilot.press("j", "m", "j")
+        await pilot.pause()
+        assert time.monotonic() - started < 5
+        await pilot.press("end")
+        await pilot.pause()
+        last = app.table.station_keys[-1]
+        assert app.table.highlighted_key == last
+        assert app.table.cursor_row == 4999
+        await pilot.press("pagedown", "up")
+        await pilot.pause()
+        assert app.table.cursor_row == 4998

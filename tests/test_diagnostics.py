@@ -58,11 +58,12 @@ def test_help_has_examples_config_path_exit_codes_and_environment(run_cli, tmp_p
         assert flag in text
 
 
-def test_help_imports_neither_httpx_nor_textual() -> None:
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["--completion", "zsh"]])
+def test_help_version_completion_import_neither_httpx_nor_textual(args: list[str]) -> None:
     code = (
         "import sys\n"
         "from bikefinder.cli import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "heavy = ('httpx', 'textual', 'numpy', 'asyncio')\n"
         "print(' '.join(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
     )
@@ -74,7 +75,7 @@ def test_help_imports_neither_httpx_nor_textual() -> None:
         check=True,
     )
     loaded = done.stderr.split()
-    assert "usage: bikefinder" in done.stdout
+    assert "bikefinder" in done.stdout
     assert not {"httpx", "textual", "numpy"} & set(loaded), loaded
 
 
@@ -134,6 +135,13 @@ def test_zsh_and_fish_completion_scripts(run_cli, tmp_path, shell: str) -> None:
     script = tmp_path / f"bikefinder.{shell}"
     script.write_text(result.stdout)
     subprocess.run([shell, "-n", str(script)], check=True, timeout=30)
+    if shell == "fish":  # fish can complete a command line non-interactively
+        probe = f"source {script}; complete -C'bikefinder --format '; complete -C'bikefinder --ve'"
+        done = subprocess.run(
+            ["fish", "-c", probe], capture_output=True, text=True, timeout=30, check=True
+        )
+        offered = [line.split("\t")[0] for line in done.stdout.splitlines()]
+        assert offered == ["csv", "json", "table", "--version"]
 
 
 def test_unknown_shell_is_a_one_line_usage_error(run_cli) -> None:

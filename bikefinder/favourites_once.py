@@ -108,11 +108,16 @@ def group_by_system(favourites: Sequence[Favourite]) -> dict[str, list[Favourite
 
 
 async def load_system(
-    http: httpx.AsyncClient, gbfs_url: str, favourites: Sequence[Favourite], language: str | None
+    http: httpx.AsyncClient,
+    gbfs_url: str,
+    favourites: Sequence[Favourite],
+    language: str | None,
+    headers: dict[str, str] | None = None,
 ) -> SystemResult:
-    """Load one system; any failure becomes the result's ``error`` instead of raising."""
+    """Load one system; any failure becomes the result's ``error`` instead of raising.
+    ``headers`` (configured keys) go only to the system's own origin."""
     cache = None if gbfs_url == DEMO_GBFS_URL else FeedCache(gbfs_url)
-    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache)
+    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache, headers=headers)
     try:
         snapshot = await feeds.load()
     except BikefinderError as exc:
@@ -142,18 +147,17 @@ def request_headers(gbfs_urls: Sequence[str], client_id: str | None) -> dict[str
 
 
 async def load_systems(groups: dict[str, list[Favourite]], options: Options) -> list[SystemResult]:
-    """Every system concurrently, over one shared client (plus one per distinct set of extra
-    headers a system needs, and the demo's own transport)."""
+    """Every system concurrently, over one shared client (and the demo's own transport);
+    each system's extra headers go with its own requests only."""
     extra_headers = request_headers(list(groups), options.client_id)
     async with AsyncExitStack() as stack:
         clients: dict[Any, httpx.AsyncClient] = {}
 
         async def client_for(url: str) -> httpx.AsyncClient:
-            headers = extra_headers.get(url) or {}
-            key = "demo" if url == DEMO_GBFS_URL else tuple(sorted(headers.items()))
+            key = "demo" if url == DEMO_GBFS_URL else "shared"
             if key not in clients:
                 transport = demo_transport() if key == "demo" else None
-                client = make_http_client(options.client_id, headers, transport)
+                client = make_http_client(options.client_id, None, transport)
                 clients[key] = await stack.enter_async_context(client)
             return clients[key]
 
@@ -163,7 +167,9 @@ async def load_systems(groups: dict[str, list[Favourite]], options: Options) -> 
             if isinstance(problem, BikefinderError):
                 loads.append(_failed(url, group, problem))
             else:
-                loads.append(load_system(await client_for(url), url, group, options.language))
+                headers = extra_headers.get(url) or {}
+                http = await client_for(url)
+                loads.append(load_system(http, url, group, options.language, headers))
         return list(await asyncio.gather(*loads))
 
 

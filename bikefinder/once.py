@@ -43,9 +43,14 @@ async def run_once(options: Options) -> int:
     )
     near, near_note = start_point(source, options.near, DEMO_NEAR)
     cache = None if source.is_demo else FeedCache(source.gbfs_url)
-    async with make_http_client(options.client_id, source.headers, source.transport) as http:
+    async with make_http_client(options.client_id, None, source.transport) as http:
         feeds = SystemFeeds(
-            http, source.gbfs_url, language=options.language, label=source.label, cache=cache
+            http,
+            source.gbfs_url,
+            language=options.language,
+            label=source.label,
+            cache=cache,
+            headers=source.headers,
         )
         snapshot = await load_snapshot(feeds)
         for feed, problem in feeds.degraded.items():

@@ -7,16 +7,18 @@ Parsing lives in :mod:`bikefinder.core.gbfs`; this module only moves bytes.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import math
 import os
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -68,8 +70,8 @@ def make_http_client(
     return httpx.AsyncClient(
         headers=all_headers,
         timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+        # Redirects are followed by FeedFetcher, which decides per hop which headers go.
+        follow_redirects=False,
         transport=transport,
     )
 
@@ -90,8 +92,13 @@ def check_client_id(client_id: str | None) -> None:
         raise UsageError(f"--client-id must be printable ASCII text, got {client_id[:40]!r}")
 
 
+#: Host names of cloud metadata services (their addresses are link-local too).
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
+
+
 def check_http_url(url: str) -> str | None:
-    """Why ``url`` cannot be fetched (non-HTTP scheme, no host, bad port), or ``None``."""
+    """Why ``url`` cannot be fetched (non-HTTP scheme, no host, bad port, a link-local
+    or cloud-metadata address), or ``None``. Loopback stays allowed (local feeds)."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
@@ -102,7 +109,33 @@ def check_http_url(url: str) -> str | None:
         return "refusing a non-HTTP URL"
     if not parts.hostname:
         return "invalid URL (no host)"
+    if is_link_local(parts.hostname):
+        return "refusing a link-local or cloud-metadata address"
     return None
+
+
+def is_link_local(host: str) -> bool:
+    """169.254.0.0/16, fe80::/10 (also IPv4-mapped) or a metadata service's name."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host in METADATA_HOSTS:
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_link_local or (mapped is not None and mapped.is_link_local)
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +172,19 @@ class FeedFetcher:
         http: httpx.AsyncClient | None,
         system_label: str,
         max_bytes: int = MAX_FEED_BYTES,
+        *,
+        origin_headers: Mapping[str, str] | None = None,
+        origins: frozenset[tuple[str, str, int | None]] = frozenset(),
     ) -> None:
+        """``origin_headers`` (API keys and other configured headers) go only to URLs of
+        ``origins`` (the system's gbfs.json origin, and hosts the user listed), never to
+        other feed hosts and never across a redirect to another origin."""
         #: ``None`` until a client is attached (reading the cache needs none).
         self.http = http
         self.system_label = system_label
         self.max_bytes = max_bytes
+        self.origin_headers = dict(origin_headers or {})
+        self.origins = origins
 
     def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
         return FeedError(self.system_label, feed, cause, url)
@@ -229,36 +270,60 @@ class FeedFetcher:
             first = group.exceptions[0]
             raise self.error(feed, f"network error ({first_line(first)})", url) from None
 
+    def headers_for(self, url: str) -> dict[str, str]:
+        """The configured headers ``url`` may receive: all of them on an allowed origin,
+        none elsewhere."""
+        if self.origin_headers and origin_of(url) in self.origins:
+            return self.origin_headers
+        return {}
+
     async def _read(
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
+        """Follow redirects (each hop checked like a feed URL, configured headers only
+        to allowed origins), then read the final answer."""
+        assert self.http is not None  # checked by _get
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            headers = {**request_headers, **self.headers_for(current)}
+            request = self.http.build_request("GET", current, headers=headers)
+            response = await self.http.send(request, stream=True)
+            try:
+                location = response.headers.get("location")
+                if not (response.is_redirect and location):
+                    return await self._read_body(feed, url, response)
+            finally:
+                await response.aclose()
+            current = urljoin(str(response.url), location.strip())
+            problem = check_http_url(current)
+            if problem is not None:
+                raise self.error(feed, f"redirected to an unusable URL: {problem}", url)
+        raise httpx.TooManyRedirects("too many redirects", request=request)
+
+    async def _read_body(
+        self, feed: str, url: str, response: httpx.Response
+    ) -> tuple[int, bytes, httpx.Headers]:
         """Status, body (decoded, at most ``max_bytes``; none for an error status) and
         headers. Compressed bodies are inflated here as they stream, never past the cap."""
-        assert self.http is not None  # checked by _get
-        async with self.http.stream("GET", url, headers=request_headers) as response:
-            if response.status_code >= 400:
-                return response.status_code, b"", response.headers
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
-            if response.is_stream_consumed:  # built in memory (MockTransport): no stream
-                if len(response.content) > self.max_bytes:
-                    raise self.error(
-                        feed, f"response larger than {self.max_bytes // 2**20} MB", url
-                    )
-                return response.status_code, response.content, response.headers
-            try:
-                decoder = BoundedDecoder(
-                    response.headers.get("content-encoding", ""), self.max_bytes
-                )
-                chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
-                chunks.append(decoder.finish())
-            except BodyTooLarge:
-                cause = f"response larger than {self.max_bytes // 2**20} MB"
-                raise self.error(feed, cause, url) from None
-            except BadEncoding as exc:
-                raise self.error(feed, str(exc), url) from None
-            return response.status_code, b"".join(chunks), response.headers
+        if response.status_code >= 400:
+            return response.status_code, b"", response.headers
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise self.error(feed, f"response too large ({int(declared):,} bytes)", url)
+        if response.is_stream_consumed:  # built in memory (MockTransport): no stream
+            if len(response.content) > self.max_bytes:
+                raise self.error(feed, f"response larger than {self.max_bytes // 2**20} MB", url)
+            return response.status_code, response.content, response.headers
+        try:
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.max_bytes)
+            chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+            chunks.append(decoder.finish())
+        except BodyTooLarge:
+            cause = f"response larger than {self.max_bytes // 2**20} MB"
+            raise self.error(feed, cause, url) from None
+        except BadEncoding as exc:
+            raise self.error(feed, str(exc), url) from None
+        return response.status_code, b"".join(chunks), response.headers
 
 
 class BodyTooLarge(Exception):

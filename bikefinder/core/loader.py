@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ import httpx
 from bikefinder.core import gbfs
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.errors import FeedError, FeedFormatError
-from bikefinder.core.http import MAX_FEED_BYTES, FeedFetcher
+from bikefinder.core.http import MAX_FEED_BYTES, FeedFetcher, origin_of
 from bikefinder.core.models import (
     Discovery,
     FeedMeta,
@@ -110,10 +110,20 @@ class SystemFeeds:
         clock: Callable[[], float] = time.monotonic,
         offload: Offload = run_inline,
         max_bytes: int = MAX_FEED_BYTES,
+        headers: Mapping[str, str] | None = None,
+        trusted_urls: Iterable[str] = (),
     ) -> None:
+        """``headers`` (configured keys, Entur's client name) go only to the origin of
+        ``gbfs_url`` and of ``trusted_urls``; never to other hosts gbfs.json lists."""
         self.gbfs_url = gbfs_url
         self.language = language
-        self.fetcher = FeedFetcher(http, label or system_label_for(gbfs_url), max_bytes)
+        self.fetcher = FeedFetcher(
+            http,
+            label or system_label_for(gbfs_url),
+            max_bytes,
+            origin_headers=headers,
+            origins=frozenset(origin_of(url) for url in (gbfs_url, *trusted_urls)),
+        )
         self.cache = cache
         self.offload = offload
         self._clock = clock

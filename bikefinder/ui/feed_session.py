@@ -56,6 +56,7 @@ class FeedSession:
             label=source.label,
             cache=cache,
             offload=asyncio.to_thread,  # decoding and parsing never hold up the screen
+            headers=source.headers,
         )
         self.http: httpx.AsyncClient | None = None
         #: Set by :meth:`close`: a client made after that is closed at once.
@@ -72,7 +73,7 @@ class FeedSession:
         if self.http is None:
             source = self.source
             http = await asyncio.to_thread(
-                make_http_client, self.client_id, source.headers, source.transport
+                make_http_client, self.client_id, None, source.transport
             )
             if self.closed:  # the system was switched meanwhile
                 await http.aclose()

@@ -96,3 +96,35 @@ def test_both_backends_rank_identically(threshold: int, monkeypatch: pytest.Monk
     ranked = index.nearest(48.85, 2.35, 25, keep)
     assert [int(r.station.station_id) for r in ranked] == reference
     assert all(isinstance(r.distance_m, float) for r in ranked)
+
+
+def test_large_feeds_rank_the_same_without_numpy(monkeypatch) -> None:
+    """numpy is optional: without it a large feed is ranked in plain Python, identically."""
+    import builtins
+    import random
+
+    from bikefinder.core.models import Station, StationInfo
+    from bikefinder.core.ranking import NUMPY_THRESHOLD, StationIndex, coordinates_for
+
+    rng = random.Random(7)
+    stations = [
+        Station(StationInfo(str(i), f"S{i}", 48.8 + rng.random() / 5, 2.3 + rng.random() / 5), None)
+        for i in range(NUMPY_THRESHOLD + 10)
+    ]
+    with_numpy = StationIndex(stations)
+    real_import = builtins.__import__
+
+    def no_numpy(name: str, *args, **kwargs):
+        if name == "numpy":
+            raise ImportError("no numpy here")
+        return real_import(name, *args, **kwargs)
+
+    lats = [s.info.lat for s in stations]
+    lons = [s.info.lon for s in stations]
+    assert type(coordinates_for(lats, lons)).__name__ == "_NumpyCoordinates"
+    monkeypatch.setattr(builtins, "__import__", no_numpy)
+    plain = StationIndex(stations)
+    assert type(coordinates_for(lats, lons)).__name__ == "_PythonCoordinates"
+    ours = [r.station.station_id for r in plain.nearest(48.9, 2.4, 50)]
+    assert ours == [r.station.station_id for r in with_numpy.nearest(48.9, 2.4, 50)]
+    assert list(plain.order(48.9, 2.4)[0]) == list(with_numpy.order(48.9, 2.4)[0])

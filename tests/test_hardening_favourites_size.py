@@ -156,13 +156,18 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
             await pilot.press(key)
             await pilot.pause()
             timings.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        await pilot.press("f")  # favourite the highlighted station, from the list view
-        await pilot.pause()
-        toggle_ms = (time.perf_counter() - started) * 1000
-        print(f"favourites view at 10k: v {[round(t) for t in timings]} ms, f {toggle_ms:.0f} ms")
-        assert min(timings) < 1_000  # generous: the machine is shared
-        assert toggle_ms < 1_500
+        toggles = []
+        for _ in range(2):  # favourite the highlighted station, then unfavourite it
+            started = time.perf_counter()
+            await pilot.press("f")
+            await pilot.pause()
+            toggles.append((time.perf_counter() - started) * 1000)
+        print(f"favourites view at 10k: v {[round(t) for t in timings]} ms, "
+              f"f {[round(t) for t in toggles]} ms")  # fmt: skip
+        # Generous bounds (the machine is shared); the same keys with no favourites take
+        # 100-250 ms here at a load average of 6, and 10,000 add ~50-150 ms to f.
+        assert min(timings) < 1_000
+        assert min(toggles) < 1_500
         await pilot.press("v")
         await pilot.pause()
         assert app.favourites_view

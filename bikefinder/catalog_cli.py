@@ -10,7 +10,6 @@ progress on stderr; on failure the previous catalog stays as it was.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import io
 import sys
@@ -180,6 +179,8 @@ def run_update_catalog(client_id: str | None = None) -> int:
             return await update_catalog(http, cache_dir(), progress=progress)
 
     try:
+        import asyncio  # only here: --help and the other commands need no asyncio
+
         result = asyncio.run(update())
     except CatalogUpdateError as exc:
         if interactive:

@@ -79,11 +79,6 @@ def test_help_version_completion_import_neither_httpx_nor_textual(args: list[str
     assert not {"httpx", "textual", "numpy"} & set(loaded), loaded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bikefinder/catalog_cli.py imports asyncio at module level (used only by "
-    "--update-catalog); its owner moves it into run_update_catalog, then drop this mark",
-)
 def test_help_does_not_import_asyncio() -> None:
     code = (
         "import sys\nfrom bikefinder.cli import main\n"

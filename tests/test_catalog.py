@@ -339,7 +339,7 @@ def test_nearest_system(catalog: Catalog, point: tuple[float, float], system_id:
 def test_a_point_far_from_every_system_says_so(catalog: Catalog) -> None:
     with pytest.raises(NoSystemNearbyError) as caught:
         catalog.nearest(10.0, -30.0)  # mid-Atlantic
-    assert not isinstance(caught.value, UsageError)  # exit status 1
+    assert isinstance(caught.value, UsageError)  # exit status 2, like an unknown --system
     message = str(caught.value)
     assert "--system" in message and "10.00000,-30.00000" in message
     assert "km away" in message

@@ -27,9 +27,10 @@ def test_unknown_name_exits_2_with_suggestions(run_cli) -> None:
     assert "did you mean: bergen-city-bike (Bergen City Bike, Bergen, NO)" in result.error_line
 
 
-def test_point_far_from_every_system_exits_1(run_cli) -> None:
+def test_point_far_from_every_system_exits_2(run_cli) -> None:
+    """A point no system covers is a usage-level answer, like an unknown --system."""
     result = run_cli("--once", "--near", "-45.0,-140.0")  # a negative value, not an option
-    assert result.code == 1
+    assert result.code == 2
     assert "no known bike-share system covers -45.00000,-140.00000" in result.error_line
     assert "--system" in result.error_line
 
@@ -94,7 +95,7 @@ def test_once_remembers_where_a_system_is(feed_server: FeedServer, run_cli) -> N
     alone finds it."""
     gbfs_url = feed_server.serve_fixture("mobilitydata_fixtures_v2.3")  # stations at 11-12N 45E
     before = run_cli("--once", "--near", "12.0,45.2")
-    assert before.code == 1 and "no known bike-share system covers" in before.error_line
+    assert before.code == 2 and "no known bike-share system covers" in before.error_line
     first = run_cli("--once", "--near", "12.0,45.2", "--system", gbfs_url)
     assert first.code == 0, first.stderr
     table = run_cli("--once", "--near", "12.0,45.2")

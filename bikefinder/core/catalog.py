@@ -102,8 +102,9 @@ class UnknownSystemError(UsageError):
         self.suggestions = tuple(suggestions)
 
 
-class NoSystemNearbyError(BikefinderError):
-    """No system with known coordinates covers the point."""
+class NoSystemNearbyError(UsageError):
+    """No system with known coordinates covers the point: a usage-level answer (exit 2),
+    like a --system name that matches nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -684,7 +685,7 @@ class Catalog:
         systems known only from an earlier load (an ad-hoc URL) only where nothing else
         covers it; a system's own area (curated, Citybikes' or learned from its stations)
         before one guessed from its town's name; then the closest centre. Raises
-        :class:`NoSystemNearbyError` (exit 1) if none covers it."""
+        :class:`NoSystemNearbyError` (exit 2) if none covers it."""
         from bikefinder.core.ranking import haversine_m
 
         learned = {coverage.gbfs_url: coverage for coverage in self.coverages}

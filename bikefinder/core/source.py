@@ -74,7 +74,7 @@ def resolve_source(
 
     ``catalog`` and ``config`` default to the user's (cache and config file); tests pass
     their own. Unknown or ambiguous names raise a :class:`UsageError` (exit 2); a point
-    no known system covers raises a :class:`BikefinderError` (exit 1).
+    no known system covers raises a :class:`UsageError` (exit 2).
     """
     if demo:
         if system is not None:

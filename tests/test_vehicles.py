@@ -250,15 +250,25 @@ def parse(records: list[Any], key: str = "bikes", types: Any = None) -> tuple[Ve
     return fast.vehicles
 
 
+EBIKE_TYPE = {
+    "vehicle_type_id": "e",
+    "form_factor": "bicycle",
+    "propulsion_type": "electric_assist",
+    "max_range_meters": 60000,
+    "name": [{"text": "E-Bike", "language": "en"}, {"text": "VAE", "language": "fr"}],
+    "default_pricing_plan_id": "p1",
+    "pricing_plan_ids": ["p1", "p2", "p1", 7],
+}
 TYPES = parse_vehicle_type_details(
     {
         "data": {
             "vehicle_types": [
-                {"vehicle_type_id": "e", "form_factor": "bicycle", "propulsion_type": "electric_assist",
-                 "max_range_meters": 60000, "name": [{"text": "E-Bike", "language": "en"},
-                                                     {"text": "VAE", "language": "fr"}],
-                 "default_pricing_plan_id": "p1", "pricing_plan_ids": ["p1", "p2", "p1", 7]},
-                {"vehicle_type_id": 7, "form_factor": "SCOOTER_SEATED", "propulsion_type": "electric"},
+                EBIKE_TYPE,
+                {
+                    "vehicle_type_id": 7,
+                    "form_factor": "SCOOTER_SEATED",
+                    "propulsion_type": "electric",
+                },
                 {"vehicle_type_id": "m", "form_factor": "hovercraft", "propulsion_type": "steam"},
                 {"vehicle_type_id": "e", "form_factor": "car"},  # duplicate: first wins
                 {"form_factor": "bicycle"},  # no id: skipped
@@ -267,7 +277,7 @@ TYPES = parse_vehicle_type_details(
         }
     },
     language="fr",
-)  # fmt: skip
+)
 
 
 def test_vehicle_type_details() -> None:

@@ -10,14 +10,12 @@ progress on stderr; on failure the previous catalog stays as it was.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bikefinder.core.errors import BikefinderError
-from bikefinder.core.output import dumps_terminal_safe
+from bikefinder.core.output import csv_text, dumps_terminal_safe
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
@@ -98,12 +96,11 @@ def format_entries(entries: Sequence[CatalogEntry], output_format: str) -> str:
     if output_format == "json":
         return dumps_terminal_safe([entry_record(entry) for entry in entries])
     if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(LIST_COLUMNS)
-        for entry in entries:
-            writer.writerow([clean(cell, 500) for cell in _cells(entry, " ")])
-        return buffer.getvalue()
+        records = (
+            dict(zip(LIST_COLUMNS, (clean(cell, 500) for cell in _cells(entry, " ")), strict=True))
+            for entry in entries
+        )
+        return csv_text(LIST_COLUMNS, records)  # formula cells neutralised, as in --once
     return _table(entries)
 
 

@@ -156,3 +156,16 @@ def test_broken_config_file_is_one_line_exit_2(run_cli, tmp_path: Path) -> None:
     result = run_cli("--once", "--near", "48.85,2.35")
     assert result.code == 2
     assert "config.toml: invalid TOML" in result.error_line
+
+
+def test_list_systems_csv_neutralises_formula_cells() -> None:
+    """A catalog entry named like a formula cannot run in a spreadsheet (issue 13 item 14)."""
+    import csv
+    import io
+
+    from bikefinder.catalog_cli import format_entries
+    from bikefinder.core.catalog import CatalogEntry
+
+    entry = CatalogEntry("=cmd", "=cmd|' /C calc'!A0", "https://x.test/gbfs.json", "@home")
+    rows = list(csv.reader(io.StringIO(format_entries([entry], "csv"))))
+    assert rows[1][:3] == ["'=cmd", "'=cmd|' /C calc'!A0", "'@home"]

@@ -237,3 +237,19 @@ async def test_the_cap_is_configurable_per_loader(feed_server) -> None:
             await FeedFetcher(http, "Small", max_bytes=4096).fetch("station_status", url)
         fetched = await FeedFetcher(http, "Big", max_bytes=10_000).fetch("station_status", url)
     assert fetched is not None and fetched.body == body
+
+
+def test_a_new_cache_sweeps_temp_files_a_killed_write_left(tmp_path: Path) -> None:
+    import os
+    import time
+
+    cache = FeedCache(GBFS_URL, tmp_path)
+    cache.put("station_status", "u", b"{}")
+    stale = cache.folder / ".station_status.json.abc123.tmp"
+    fresh = cache.folder / ".station_status.json.def456.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    FeedCache(GBFS_URL, tmp_path)
+    assert not stale.exists() and fresh.exists()  # a write in progress is left alone

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bikefinder.core import paths
-from bikefinder.core.files import write_atomic
+from bikefinder.core.files import sweep_stale_temps, write_atomic
 
 CACHE_FORMAT_VERSION = 1
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -83,6 +83,8 @@ class FeedCache:
         self.gbfs_url = gbfs_url
         self.folder = system_cache_dir(gbfs_url, root)
         self._metas: dict[str, CachedMeta] = {}
+        with contextlib.suppress(OSError):  # temp files a killed process left behind
+            sweep_stale_temps(self.folder)
 
     def _paths(self, feed: str) -> tuple[Path, Path]:
         name = _UNSAFE_NAME.sub("_", feed)

@@ -199,9 +199,9 @@ def parse_system_information(doc: Any, url: str, language: str | None = None) ->
         system_id=system_id or name,
         name=name or system_id or "",
         language=system_language if isinstance(system_language, str) else None,
-        timezone=timezone if isinstance(timezone, str) else None,
+        timezone=encodable(timezone) if isinstance(timezone, str) else None,
         operator=operator.strip() if operator else None,
-        url=system_url if isinstance(system_url, str) and system_url else None,
+        url=encodable(system_url) if isinstance(system_url, str) and system_url else None,
     )
 
 
@@ -318,7 +318,7 @@ def _rental_urls(record: Mapping[str, Any]) -> tuple[str, ...]:
     single = record.get("rental_url")
     if isinstance(single, str) and single.strip() and single.strip() not in urls:
         urls.append(single.strip())
-    return tuple(urls)
+    return tuple(encodable(url) for url in urls)
 
 
 def parse_station_status(
@@ -477,6 +477,7 @@ def _wire_info(record: wire.InfoRecord, language: str | None) -> StationInfo | N
     single = record.rental_url
     if single is not None and single.strip() and single.strip() not in urls:
         urls.append(single.strip())
+    urls = [encodable(url) for url in urls]
     return StationInfo(
         station_id=station_id,
         name=(name or "").strip(),

@@ -20,12 +20,20 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from bikefinder.core.cache import FeedCache
-from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_NEAR, demo_transport
+from bikefinder.core.demo import (
+    DEMO_GBFS_URL,
+    DEMO_LABEL,
+    DEMO_LIVE_GBFS_URL,
+    DEMO_NEAR,
+    demo_transport,
+)
 from bikefinder.core.errors import BikefinderError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
+from bikefinder.core.listing import favourites_url
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot, Station
+from bikefinder.core.modes import data_age_s, format_age, is_data_stale
 from bikefinder.core.output import (
     STATION_FIELDS,
     bikes_cell,
@@ -58,6 +66,23 @@ class SystemResult:
     favourites: tuple[Favourite, ...]
     snapshot: Snapshot | None
     error: str | None
+    #: Why the data shown is the cached copy (the live load's error), if it is.
+    cache_note: str | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self.gbfs_url == DEMO_GBFS_URL
+
+    def freshness(self, now: datetime) -> dict[str, Any]:
+        """``data_age_s``, ``stale`` (the app's one rule), ``from_cache`` and ``demo``."""
+        snapshot = self.snapshot
+        age = data_age_s(snapshot, now) if snapshot is not None else None
+        return {
+            "data_age_s": None if age is None else round(age, 1),
+            "stale": snapshot is not None and is_data_stale(snapshot, now),
+            "from_cache": snapshot is not None and snapshot.from_cache,
+            "demo": DEMO_LABEL if self.is_demo else None,
+        }
 
     @property
     def name(self) -> str:
@@ -100,10 +125,11 @@ class FavouriteRow:
 
 
 def group_by_system(favourites: Sequence[Favourite]) -> dict[str, list[Favourite]]:
-    """Favourites by gbfs_url, systems in order of their first favourite."""
+    """Favourites by gbfs_url, systems in order of their first favourite; one saved in
+    the demo counts for the live system the demo is a snapshot of."""
     groups: dict[str, list[Favourite]] = {}
     for favourite in favourites:
-        groups.setdefault(favourite.gbfs_url, []).append(favourite)
+        groups.setdefault(favourites_url(favourite.gbfs_url), []).append(favourite)
     return groups
 
 
@@ -121,6 +147,9 @@ async def load_system(
     try:
         snapshot = await feeds.load()
     except BikefinderError as exc:
+        cached = feeds.load_cached() if cache is not None else None
+        if cached is not None:  # like --once: the last known data, marked as such
+            return SystemResult(gbfs_url, tuple(favourites), cached, None, clean(str(exc), 300))
         return SystemResult(gbfs_url, tuple(favourites), None, clean(str(exc), 300))
     return SystemResult(gbfs_url, tuple(favourites), snapshot, None)
 
@@ -219,6 +248,7 @@ def to_json(
                 "id": system.system_id,
                 "name": system.name,
                 "data_updated_at": iso(system.snapshot.data_time) if system.snapshot else None,
+                **system.freshness(now),
                 "favourites": len(system.favourites),
                 "error": system.error,
             }
@@ -240,16 +270,33 @@ def to_csv(systems: Sequence[SystemResult], near: tuple[float, float] | None) ->
     return csv_text(CSV_FIELDS, records)
 
 
+def heading_of(system: SystemResult, now: datetime) -> str:
+    """A system's heading: its name and how fresh its data is (demo, cached, stale), or
+    why it could not be loaded."""
+    heading = clean(system.name, 60)
+    snapshot = system.snapshot
+    if snapshot is None:
+        return heading + f": NOT LOADED: {clean(system.error, 200)}"
+    if system.is_demo:
+        return heading + f" ({DEMO_LABEL}, not live)"
+    age = data_age_s(snapshot, now)
+    age_text = format_age(age) if age is not None else "unknown age"
+    if snapshot.from_cache:
+        heading += f" (CACHED, {age_text} old: {clean(system.cache_note, 200)})"
+    else:
+        heading += f" (data from {_short_time(snapshot.data_time)}, {age_text} old)"
+    if is_data_stale(snapshot, now):
+        heading += " STALE"
+    return heading
+
+
 def to_table(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
     """One block per system: a heading (or why it failed), then its favourites aligned."""
+    now = datetime.now(UTC)
     columns = ("Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
     blocks: list[tuple[str, list[tuple[str, ...]]]] = []
     for system in systems:
-        heading = clean(system.name, 60)
-        if system.snapshot is not None:
-            heading += f" (data from {_short_time(system.snapshot.data_time)})"
-        else:
-            heading += f": NOT LOADED: {clean(system.error, 200)}"
+        heading = heading_of(system, now)
         blocks.append((heading, [_table_cells(row, near) for row in rows_for(system, near)]))
     shown = [i for i in range(len(columns)) if near or i not in (1, 2)]  # no point: no distance
     rows = [row for _, block_rows in blocks for row in block_rows]
@@ -297,7 +344,9 @@ def chosen_favourites(store: FavouritesStore, options: Options) -> list[Favourit
         source = resolve_source(
             options.system, None, demo=options.demo, client_id=options.client_id
         )
-        return store.for_system(source.gbfs_url)
+        url = favourites_url(source.gbfs_url)
+        extra = store.for_system(DEMO_GBFS_URL) if url == DEMO_LIVE_GBFS_URL else []
+        return store.for_system(url) + [f for f in extra if f not in store.for_system(url)]
     return store.all()
 
 
@@ -310,6 +359,8 @@ async def run_favourites_once(options: Options) -> int:
     favourites = chosen_favourites(store, options)
     near = options.near or (DEMO_NEAR if options.demo else None)
     groups = group_by_system(favourites)
+    if options.demo and favourites:  # the live Vélib' favourites, on the demo's data
+        groups = {DEMO_GBFS_URL: favourites}
     systems = await load_systems(groups, options) if groups else []
     if options.output_format == "json":
         text = to_json(systems, near, datetime.now(UTC))
@@ -320,6 +371,9 @@ async def run_favourites_once(options: Options) -> int:
     else:
         text = to_table(systems, near)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for system in systems:
+        if system.cache_note is not None:
+            print(f"bikefinder: {system.cache_note}; showing cached data", file=sys.stderr)
     failed = [system for system in systems if system.error is not None]
     if failed:
         causes = "; ".join(system.error or "" for system in failed)

@@ -1,7 +1,9 @@
 """``--once``: load a system, rank its stations and print them, then exit.
 
-Live data when the network answers; otherwise the last cached data, clearly
-marked stale with its age (on stderr, and ``"stale": true`` in JSON).
+Live data when the network answers; otherwise the last cached data, marked as such
+with its age (on stderr, ``"from_cache": true`` in JSON). Whether data is stale follows
+the app's one rule (:func:`bikefinder.core.modes.is_data_stale`); JSON always has
+``data_age_s`` and the table prints the age line.
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.errors import FeedError
 from bikefinder.core.http import make_http_client
+from bikefinder.core.listing import FAR_FROM_POINT_M
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
-from bikefinder.core.modes import data_age_s, format_age
-from bikefinder.core.output import format_distance, to_csv, to_json, to_table
+from bikefinder.core.modes import data_age_s, format_age, is_data_stale
+from bikefinder.core.output import (
+    format_distance,
+    freshness_line,
+    to_csv,
+    to_json,
+    to_table,
+)
 from bikefinder.core.ranking import StationIndex
 from bikefinder.core.source import (
     SystemSource,
@@ -33,7 +42,7 @@ if TYPE_CHECKING:
     from bikefinder.cli import Options
 
 #: Beyond this, the rider has probably picked the wrong system for where they are.
-FAR_AWAY_M = 50_000
+FAR_AWAY_M = FAR_FROM_POINT_M
 
 
 async def run_once(options: Options) -> int:
@@ -58,12 +67,9 @@ async def run_once(options: Options) -> int:
         if not snapshot.from_cache:
             remember_loaded_system(source, snapshot)
         ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
-        if ranked and ranked[0].distance_m > FAR_AWAY_M:
-            print(
-                f"bikefinder: note: the nearest {clean(snapshot.system.name, 60)} station is "
-                f"{format_distance(ranked[0].distance_m)} away; is this the right system?",
-                file=sys.stderr,
-            )
+        far = far_note(snapshot, ranked)
+        if far:
+            print(f"bikefinder: note: {far}", file=sys.stderr)
         try:
             if options.watch_s is None:
                 emit(render(snapshot, ranked, near, source, options, near_note=near_note))
@@ -128,6 +134,16 @@ async def watch(
         snapshot = fresh
 
 
+def far_note(snapshot: Snapshot, ranked: list[RankedStation]) -> str | None:
+    """A warning when even the nearest station is far from the point (> 50 km)."""
+    if not ranked or ranked[0].distance_m <= FAR_AWAY_M:
+        return None
+    return (
+        f"the nearest {clean(snapshot.system.name, 60)} station is "
+        f"{format_distance(ranked[0].distance_m)} away; is this the right system?"
+    )
+
+
 def emit(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
@@ -144,13 +160,18 @@ def render(
     one_line: bool = False,
     near_note: str | None = None,
 ) -> str:
-    """The ranked list as table, JSON (``stale`` / ``data_age_s`` when not live) or CSV;
-    ``near_note`` says the point is not the rider's (``"system centre"``)."""
-    stale = snapshot.from_cache or error is not None
+    """The ranked list as table, JSON (``stale`` and ``data_age_s`` always, ``from_cache``)
+    or CSV; ``near_note`` says the point is not the rider's (``"system centre"``)."""
+    now = datetime.now(UTC)
+    age = data_age_s(snapshot, now)
+    stale = is_data_stale(snapshot, now)
+    far = far_note(snapshot, ranked)
     if options.output_format == "json":
-        extra: dict[str, Any] = {"stale": stale}
-        if stale:
-            extra["data_age_s"] = round(data_age_s(snapshot, datetime.now(UTC)) or 0.0, 1)
+        extra: dict[str, Any] = {
+            "stale": stale or error is not None,
+            "data_age_s": None if age is None else round(age, 1),
+            "from_cache": snapshot.from_cache,
+        }
         if error:
             extra["error"] = error
         if source.is_demo:
@@ -159,6 +180,8 @@ def render(
             extra["chosen_by"] = source.chosen_by
         if near_note:
             extra["near_is"] = near_note
+        if far:
+            extra["warning"] = far
         return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2)
     if options.output_format == "csv":
         return to_csv(ranked)
@@ -168,11 +191,13 @@ def render(
         header += f"{len(snapshot.stations)} stations"
     if source.is_demo:
         header += f" ({source.demo_label})"
-    elif stale:
-        age = data_age_s(snapshot, datetime.now(UTC))
+    elif snapshot.from_cache:
         header += f" (CACHED, {format_age(age)} old)" if age is not None else " (CACHED)"
     where = f"the {near_note} " if near_note else ""
     header += f"; nearest to {where}{near[0]:.5f},{near[1]:.5f}"
     if ranked:
         header += f" is {format_distance(ranked[0].distance_m)} away"
+    header += "\n" + freshness_line(snapshot, now, demo_label=source.demo_label)
+    if far:
+        header += f"\nNote: {far}"
     return to_table(snapshot, ranked, header)

@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from bikefinder.core.models import Station, StationStatus
-from bikefinder.core.modes import Mode, blocks, station_state, wanted_count
+from bikefinder.core.modes import Mode, blocks, counted, station_state, wanted_count
 from bikefinder.core.text import clean
 
 #: A watch asks for at least 1 and at most this many (no station holds more).
@@ -60,8 +60,8 @@ class Watch:
     threshold: int
 
     def describe(self) -> str:
-        """E.g. "at least 2 e-bikes"."""
-        return f"at least {self.threshold} {self.kind.noun}"
+        """E.g. "at least 2 e-bikes", "at least 1 bike"."""
+        return f"at least {counted(self.threshold, self.kind.noun)}"
 
     def to_record(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "at_least": self.threshold}
@@ -155,7 +155,8 @@ def alert_message(alert: Alert) -> str:
     """One line for the rider: "Alpha: 3 bikes now (watching for at least 2 bikes)"."""
     name = clean(alert.station.info.name, 60) or alert.station.station_id
     return (
-        f"{name}: {alert.count} {alert.watch.kind.noun} now (watching for {alert.watch.describe()})"
+        f"{name}: {counted(alert.count, alert.watch.kind.noun)} now "
+        f"(watching for {alert.watch.describe()})"
     )
 
 

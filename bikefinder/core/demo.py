@@ -14,6 +14,10 @@ import httpx
 DEMO_HOST = "demo.bikefinder.invalid"
 DEMO_GBFS_URL = f"https://{DEMO_HOST}/velib/gbfs.json"
 DEMO_NEAR = (48.8566, 2.3522)  # Paris, Hôtel de Ville
+#: The live system the demo is a snapshot of: favourites made in the demo belong to it.
+DEMO_LIVE_GBFS_URL = (
+    "https://velib-metropole-opendata.smovengo.cloud/opendata/Velib_Metropole/gbfs.json"
+)
 #: When the bundled snapshot was taken (its station_status ``lastUpdatedOther``).
 DEMO_SNAPSHOT_TIME = datetime(2025, 10, 18, 9, 9, 16, tzinfo=UTC)
 DEMO_LABEL = f"demo data from {DEMO_SNAPSHOT_TIME:%Y-%m-%d}"

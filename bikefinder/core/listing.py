@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import overload
 
+from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
 from bikefinder.core.modes import (
@@ -30,6 +31,9 @@ from bikefinder.core.ranking import StationIndex, compass_point, haversine_m, in
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Trend, TrendHistory
 
+#: A point whose nearest station is further than this is outside the system.
+FAR_FROM_POINT_M = 50_000.0
+
 
 @dataclass(frozen=True, slots=True)
 class RowDisplay:
@@ -42,6 +46,8 @@ class RowDisplay:
     report_stale: bool
     #: Recent values of what the mode wants (``None`` until two refreshes saw it).
     trend: Trend | None = None
+    #: The rider watches this station (``a``).
+    watched: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +60,10 @@ class StationDetails:
     report_age_s: float | None
     report_stale: bool
     changes: dict[str, int]
+    #: The watch on this station, described ("at least 2 bikes"), if any.
+    watch: str | None = None
+    #: The system's time zone name from system_information (``None`` if not given).
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +87,17 @@ def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
     )
 
 
+def favourites_url(gbfs_url: str) -> str:
+    """The system a favourite of ``gbfs_url`` belongs to: the demo's favourites are the
+    live Vélib' system's (the demo is a snapshot of it)."""
+    return DEMO_LIVE_GBFS_URL if gbfs_url == DEMO_GBFS_URL else gbfs_url
+
+
 def new_favourite(snapshot: Snapshot, station: Station, now: datetime) -> Favourite:
     """``station`` of ``snapshot``'s system as a new favourite, added ``now`` (stored to
-    the second, UTC written with ``Z``)."""
+    the second, UTC written with ``Z``); one made in the demo is the live system's."""
     return Favourite(
-        gbfs_url=snapshot.gbfs_url,
+        gbfs_url=favourites_url(snapshot.gbfs_url),
         system_id=snapshot.system.system_id,
         system_name=snapshot.system.name,
         station_id=station.station_id,
@@ -107,6 +123,20 @@ class ListingData:
     near: tuple[float, float] | None = None
     order: Sequence[int] = ()
     distances: Sequence[float] = ()
+    #: The middle of the system's stations (median latitude and longitude).
+    centre: tuple[float, float] | None = None
+
+    @property
+    def nearest_m(self) -> float | None:
+        """How far the nearest station is from ``near`` (``None``: no stations or point)."""
+        if self.near is None or not len(self.order):
+            return None
+        return float(self.distances[self.order[0]])
+
+    def moved_to(self, near: tuple[float, float]) -> ListingData:
+        """The same data ranked from ``near`` (sorts every station: off the UI thread)."""
+        order, distances = self.index.order(*near)
+        return replace(self, near=near, order=order, distances=distances)
 
 
 class RowList(Sequence[RowDisplay]):
@@ -120,9 +150,11 @@ class RowList(Sequence[RowDisplay]):
         picks: list[tuple[int, int | None]],
         mode: Mode,
         favourite_ids: set[str],
+        watched_ids: set[str] | None = None,
     ) -> None:
         self._listing, self._data, self._picks = listing, data, picks
         self._mode, self._favourite_ids = mode, favourite_ids
+        self._watched_ids = watched_ids or set()
         self._built: dict[int, RowDisplay] = {}
         self.useful_count = sum(1 for _, rank in picks if rank is not None)
 
@@ -144,7 +176,12 @@ class RowList(Sequence[RowDisplay]):
         if built is None:
             position, rank = self._picks[item]
             built = self._listing.row_display(self._data, position, rank, self._mode)
-            built = replace(built, favourite=built.row.station.station_id in self._favourite_ids)
+            station_id = built.row.station.station_id
+            built = replace(
+                built,
+                favourite=station_id in self._favourite_ids,
+                watched=station_id in self._watched_ids,
+            )
             self._built[item] = built
         return built
 
@@ -184,7 +221,17 @@ def prepare_listing(
         near=near,
         order=order,
         distances=distances,
+        centre=stations_centre(snapshot.stations),
     )
+
+
+def stations_centre(stations: Sequence[Station]) -> tuple[float, float] | None:
+    """The median latitude and longitude of ``stations`` (``None`` if there are none)."""
+    if not stations:
+        return None
+    lats = sorted(station.info.lat for station in stations)
+    lons = sorted(station.info.lon for station in stations)
+    return lats[len(lats) // 2], lons[len(lons) // 2]
 
 
 def keep_rule(
@@ -265,6 +312,7 @@ class StationListing:
         *,
         favourites_only: bool = False,
         name_query: str = "",
+        watched_ids: set[str] | None = None,
     ) -> RowList | list[RowDisplay]:
         """The rows to list: the favourites (all of them) or the ``limit`` nearest, only
         names matching ``name_query``, ranked for ``mode``. Walks the prepared distance
@@ -279,7 +327,7 @@ class StationListing:
             limit = len(favourite_ids)
         keep = keep_rule(data, favourite_ids if favourites_only else None, fold(name_query).split())
         picks = pick_rows(data.order, data.reasons[mode], limit, keep)
-        return RowList(self, data, picks, mode, favourite_ids)
+        return RowList(self, data, picks, mode, favourite_ids, watched_ids)
 
     def row_display(
         self, data: ListingData, position: int, rank: int | None, mode: Mode
@@ -307,13 +355,18 @@ class StationListing:
         )
 
     def details(
-        self, station_id: str, near: tuple[float, float], favourite: bool
+        self,
+        station_id: str,
+        near: tuple[float, float],
+        favourite: bool,
+        watch: str | None = None,
     ) -> StationDetails:
         """One station of the shown snapshot (``ranked`` None if it left the feed)."""
         assert self.snapshot is not None
         station = self.by_id.get(station_id)
+        timezone = self.snapshot.system.timezone
         if station is None:
-            return StationDetails(station_id, None, favourite, None, False, {})
+            return StationDetails(station_id, None, favourite, None, False, {}, watch, timezone)
         age = report_age_s(station, self.snapshot)
         return StationDetails(
             station_id=station_id,
@@ -322,6 +375,8 @@ class StationListing:
             report_age_s=age,
             report_stale=is_report_stale(age),
             changes=self.changes(station),
+            watch=watch,
+            timezone=timezone,
         )
 
     def other_favourites(
@@ -330,18 +385,23 @@ class StationListing:
         """Of the favourites, those of this system missing from its feed (``here``) and
         those of other systems (among ``everywhere``)."""
         assert self.snapshot is not None
-        gbfs_url = self.snapshot.gbfs_url
+        gbfs_url = favourites_url(self.snapshot.gbfs_url)
         others = OtherFavourites(missing=[f for f in here if f.station_id not in self.by_id])
         for favourite in everywhere:
-            if favourite.gbfs_url != gbfs_url:
+            if favourites_url(favourite.gbfs_url) != gbfs_url:
                 system = favourite.system_name or favourite.system_id or favourite.gbfs_url
                 others.by_system.setdefault(system, []).append(favourite)
         return others
 
     def detail_line(
-        self, displayed: Sequence[RowDisplay], mode: Mode, name_query: str, refresh_s: float
+        self,
+        displayed: Sequence[RowDisplay],
+        mode: Mode,
+        name_query: str,
+        refresh_s: float | None,
     ) -> str:
-        """The header's quiet line: station counts, the filter, skipped records, cadence."""
+        """The header's quiet line: station counts, the filter, skipped records, cadence
+        (``refresh_s`` None: data that never changes, such as the demo's)."""
         snapshot = self.snapshot
         if snapshot is None:
             return ""
@@ -357,5 +417,8 @@ class StationListing:
             parts.append(f"filter: {clean(name_query, 40)}")
         if snapshot.report.problems:
             parts.append(f"{snapshot.report.problems} feed records skipped")
-        parts.append(f"refresh every {refresh_s:.0f} s")
+        if refresh_s is not None:
+            parts.append(f"refresh every {refresh_s:.0f} s")
+        else:
+            parts.append("bundled snapshot, never refreshed")
         return " · ".join(parts)

@@ -20,8 +20,10 @@ from bikefinder.core.text import fold  # the one folding rule (re-exported)
 #: The app refreshes station status on its ttl, but never faster or slower than this.
 MIN_REFRESH_S = 5.0
 MAX_REFRESH_S = 60.0
-#: Data whose feed timestamp is older than this (or 3 refresh periods) is shown as stale.
+#: Data whose feed timestamp is older than this (or 3 of the feed's ttl) is stale.
 DATA_STALE_AFTER_S = 300.0
+#: The ttl assumed when a feed does not give one (GBFS publishers mostly use 60 s).
+DEFAULT_TTL_S = 60
 #: A station that has not reported for this long is flagged (Vélib' reports every ~30 min).
 STATION_REPORT_STALE_AFTER_S = 3600.0
 #: Retries after a failed refresh wait 5, 10, 20 ... seconds, up to this.
@@ -49,6 +51,15 @@ class Mode(Enum):
         """The mode after this one, cycling: any bike -> e-bike -> free dock -> any bike."""
         members = list(Mode)
         return members[(members.index(self) + 1) % len(members)]
+
+
+def counted(count: int | None, plural: str) -> str:
+    """``count`` with its noun, singular for one: "1 bike", "1 free dock", "3 e-bikes",
+    "? bikes" when unknown. ``plural`` is one of :attr:`Mode.wanted`'s nouns."""
+    if count is None:
+        return f"? {plural}"
+    noun = plural.replace("bikes", "bike").replace("docks", "dock") if count == 1 else plural
+    return f"{count} {noun}"
 
 
 class StationState(Enum):
@@ -229,9 +240,17 @@ def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:
     return None if moment is None else max(0.0, (now - moment).total_seconds())
 
 
-def stale_after_s(refresh_s: float) -> float:
-    """Data older than this is stale: 5 minutes, or 3 refresh periods if those are longer."""
-    return max(DATA_STALE_AFTER_S, 3 * refresh_s)
+def stale_after_s(ttl_s: float | None) -> float:
+    """Data older than this is stale: the feed's ttl with a margin (3 ttls), never less
+    than 5 minutes; an unknown ttl counts as :data:`DEFAULT_TTL_S`."""
+    return max(DATA_STALE_AFTER_S, 3 * (DEFAULT_TTL_S if ttl_s is None else ttl_s))
+
+
+def is_data_stale(snapshot: Snapshot, now: datetime) -> bool:
+    """The one stale rule (app, ``--once``, ``--favorites --once``): the availability's
+    own time is older than its ttl allows, with a margin, whether cached or live."""
+    age = data_age_s(snapshot, now)
+    return age is not None and age > stale_after_s(snapshot.status_meta.ttl)
 
 
 def report_age_s(station: Station, snapshot: Snapshot) -> float | None:

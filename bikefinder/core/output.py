@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bikefinder.core.models import RankedStation, Snapshot
+from bikefinder.core.modes import data_age_s, format_age, is_data_stale
 from bikefinder.core.text import clean
 
 FORMATS = ("table", "json", "csv")
@@ -142,6 +143,23 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, str):
         return csv_safe_text(value)
     return value
+
+
+def freshness_line(snapshot: Snapshot, now: datetime, *, demo_label: str | None = None) -> str:
+    """How old the data is, by the one stale rule: "Data: 12 s old (feed time …)",
+    "… STALE: …", marked cached or demo where it is."""
+    age = data_age_s(snapshot, now)
+    moment = iso(snapshot.data_time)
+    when = f" (feed time {moment})" if moment else ""
+    if demo_label:
+        return f"Data: {demo_label}, bundled with bikefinder, never refreshed{when}"
+    cached = "CACHED " if snapshot.from_cache else ""
+    if age is None:
+        return f"Data: {cached}time unknown"
+    line = f"Data: {cached}{format_age(age)} old{when}"
+    if is_data_stale(snapshot, now):
+        line += "; STALE: the system has not published newer availability"
+    return line
 
 
 def format_distance(metres: float) -> str:

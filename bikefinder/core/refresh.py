@@ -14,9 +14,9 @@ from bikefinder.core.models import Snapshot
 from bikefinder.core.modes import (
     data_age_s,
     format_age,
+    is_data_stale,
     refresh_interval_s,
     retry_delay_s,
-    stale_after_s,
 )
 from bikefinder.core.source import SystemSource
 
@@ -36,34 +36,49 @@ class RefreshSchedule:
     #: Just the feed and cause, for the header.
     last_error_brief: str | None = None
     refreshing: bool = False
+    #: The fetch under way was asked for (``r``), not due.
+    manual: bool = False
+    #: A descriptive feed (station_information) failed to refresh though the
+    #: availability did: the feed and cause, shown like a failed refresh.
+    partial_error: str | None = None
 
     @classmethod
     def starting(cls, now: datetime, override_s: float | None = None) -> RefreshSchedule:
         """Due at once, at the default period until a feed's ttl says otherwise."""
         return cls(refresh_interval_s(None, override_s), now, override_s)
 
-    def start(self) -> None:
+    def start(self, manual: bool = False) -> None:
         self.refreshing = True
+        self.manual = manual
 
-    def succeeded(self, status_ttl: int | None, now: datetime) -> None:
-        """Fresh data: the period follows the status feed's ttl; failures are forgotten."""
+    def succeeded(
+        self, status_ttl: int | None, now: datetime, partial_error: str | None = None
+    ) -> None:
+        """Fresh data: the period follows the status feed's ttl; failures (and the back-off)
+        are forgotten, whether the fetch was due or asked for."""
         self.refresh_s = refresh_interval_s(status_ttl, self.override_s)
         self.forget_failures()
-        self.refreshing = False
+        self.partial_error = partial_error
+        self.refreshing = self.manual = False
         self.next_at = now + timedelta(seconds=self.refresh_s)
 
     def failed(self, error: str, brief: str, now: datetime) -> None:
-        """A failed fetch: retry after a back-off that grows with each failure in a row."""
-        self.failures += 1
+        """A failed fetch: retry after a back-off that grows with each failure in a row.
+        A refresh the rider asked for during an outage does not count: the back-off
+        (and the countdown to the next retry) stays as it was."""
+        repeat = self.manual and self.failures > 0
         self.last_error = error
         self.last_error_brief = brief
-        self.refreshing = False
-        self.next_at = now + timedelta(seconds=retry_delay_s(self.failures))
+        self.refreshing = self.manual = False
+        if not repeat:
+            self.failures += 1
+            self.next_at = now + timedelta(seconds=retry_delay_s(self.failures))
 
     def forget_failures(self) -> None:
         self.failures = 0
         self.last_error = None
         self.last_error_brief = None
+        self.partial_error = None
 
     def due(self, now: datetime) -> bool:
         """Time to start a fetch (none is running and the wait is over)."""
@@ -99,12 +114,12 @@ def freshness(
     elif snapshot.from_cache:
         age_text = f", {format_age(age)} old" if age is not None else ""
         text = f"CACHED data{age_text}"
-        health = "stale"
+        health = "stale" if is_data_stale(snapshot, now) else "ok"
     elif age is None:
         text = "data time unknown"
     else:
         text = f"updated {format_age(age)} ago"
-        if age > stale_after_s(schedule.refresh_s):
+        if is_data_stale(snapshot, now):
             health = "stale"
             problem = (
                 f"Stale: this data is {format_age(age)} old; the system has not "
@@ -122,5 +137,11 @@ def freshness(
         problem = (
             f"Showing {shown}: refresh failed ({schedule.last_error_brief}); "
             f"retrying in {schedule.wait_s(now):.0f} s"
+        )
+    elif snapshot is not None and schedule.partial_error:
+        health = "error"
+        problem = (
+            f"Refresh failed ({schedule.partial_error}); showing the last station list "
+            "(names, places); availability is up to date"
         )
     return Freshness(text, health, problem)

@@ -18,18 +18,27 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer
 
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.listing import RowDisplay, StationDetails, StationListing, new_favourite
+from bikefinder.core.listing import (
+    FAR_FROM_POINT_M,
+    RowDisplay,
+    StationDetails,
+    StationListing,
+    favourites_url,
+    new_favourite,
+)
 from bikefinder.core.loader import SystemFeeds, system_label_for
 from bikefinder.core.models import Snapshot, Station
 from bikefinder.core.modes import Mode
+from bikefinder.core.output import format_distance
 from bikefinder.core.refresh import RefreshSchedule, freshness
 from bikefinder.core.source import (
+    SYSTEM_CENTRE,
     SystemSource,
     remember_loaded_system,
     resolve_source,
@@ -41,7 +50,6 @@ from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen
-from bikefinder.ui.screens.watch_dialog import WatchDialog
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
@@ -58,6 +66,10 @@ if TYPE_CHECKING:
 DEFAULT_LIMIT = 20
 #: The map shows at most this many of the listed stations (the nearest).
 MAP_ROWS = 200
+#: How long ``r``'s note stays, and the header's flash.
+REFRESH_NOTE_S, FLASH_S = 2.5, 0.6
+#: Below this width the footer packs its keys closer.
+WIDE_FOOTER = 120
 #: Actions that make no sense on the details screen (hidden from its footer).
 LIST_ONLY_ACTIONS = frozenset(
     {"toggle_view", "start_filter", "cycle_mode", "clear_filter", "choose_system", "toggle_map"}
@@ -73,15 +85,17 @@ class BikefinderApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "bikefinder"
+    #: Most important first: a narrow footer shows the first ones (``?`` lists all).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "toggle_favourite", "Favourite"),
-        Binding("v", "toggle_view", "Favourites/all"),
+        Binding("question_mark", "keys", "Keys"),
+        Binding("m", "cycle_mode", "Mode"),
         Binding("slash", "start_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
-        Binding("m", "cycle_mode", "Mode"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("f", "toggle_favourite", "Fav"),
+        Binding("v", "toggle_view", "Favs/all"),
         Binding("s", "choose_system", "System"),
         Binding("a", "watch", "Watch"),
+        Binding("r", "refresh", "Refresh"),
         Binding("M", "toggle_map", "Map"),
         Binding("q", "quit", "Quit"),
     ]
@@ -92,7 +106,7 @@ class BikefinderApp(App[int]):
         near: tuple[float, float],
         favourites: FavouritesStore,
         *,
-        limit: int = DEFAULT_LIMIT,
+        limit: int | None = DEFAULT_LIMIT,
         language: str | None = None,
         client_id: str | None = None,
         refresh_s: float | None = None,
@@ -106,7 +120,9 @@ class BikefinderApp(App[int]):
         """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
         (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
         any) supplies the last known data when the network fails. ``near_note`` says
-        ``near`` is not the rider's position (e.g. ``"system centre"``)."""
+        ``near`` is not the rider's position (e.g. ``"system centre"``). ``limit`` None
+        lists as many stations as the screen holds, and more as the cursor reaches the
+        end."""
         super().__init__()
         self.source = source
         self.near = near
@@ -117,6 +133,10 @@ class BikefinderApp(App[int]):
         self._remembered_url: str | None = None
         self.favourites = favourites
         self.limit = limit
+        #: With no ``limit``: how many stations the list has grown to (see ``shown_limit``).
+        self._fill_limit = 0
+        #: Set by a switch (``s``): rank from the system's centre if the point is far from it.
+        self._move_if_far = False
         self.language = language
         self.client_id = client_id
         self.cache = cache
@@ -170,7 +190,8 @@ class BikefinderApp(App[int]):
         yield self.message
         yield self.others
         yield self.filter_bar
-        yield Footer()
+        self.footer = Footer()
+        yield self.footer
 
     def on_mount(self) -> None:
         self.favourites.load()
@@ -228,14 +249,20 @@ class BikefinderApp(App[int]):
             await self._session.close()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.table.fit_width(event.size.width):
+        """A narrow footer packs its keys; a taller screen lists more stations when the
+        list fills the screen."""
+        self.footer.compact = event.size.width < WIDE_FOOTER
+        self.footer.show_command_palette = event.size.width >= WIDE_FOOTER
+        if self.limit is None and self._fill_rows() > self._fill_limit:
+            self._fill_limit = self._fill_rows()
             self.render_rows()
 
     # -- refreshing ------------------------------------------------------------------
 
-    def start_refresh(self) -> None:
-        """Fetch now (a refresh already running is cancelled and restarted)."""
-        self.schedule.start()
+    def start_refresh(self, manual: bool = False) -> None:
+        """Fetch now (a refresh already running is cancelled and restarted); ``manual``:
+        the rider asked (``r``), which never lengthens the back-off."""
+        self.schedule.start(manual)
         self._fetch()
 
     @work(exclusive=True, group="feeds")
@@ -257,9 +284,11 @@ class BikefinderApp(App[int]):
     async def _post_loaded(self, message: SnapshotLoaded) -> None:
         """Post new data with what the list derives from it, prepared on a thread."""
         if self.listing.is_new(message.snapshot):
-            message.data = await asyncio.to_thread(
-                self.listing.prepare, message.snapshot, self.near
-            )
+            data = await asyncio.to_thread(self.listing.prepare, message.snapshot, self.near)
+            far = data.nearest_m is not None and data.nearest_m > FAR_FROM_POINT_M
+            if self._move_if_far and far and data.centre is not None:
+                data = await asyncio.to_thread(data.moved_to, data.centre)
+            message.data = data
         self.post_message(message)
 
     def tick(self) -> None:
@@ -281,12 +310,21 @@ class BikefinderApp(App[int]):
             self._remembered_url = snapshot.gbfs_url
             remember = partial(remember_loaded_system, self.source, snapshot)
             self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
+        changed = True
         if message.data is not None and message.data.snapshot is snapshot:
+            if message.data.near is not None and message.data.near != self.near:
+                # A system chosen with s whose stations are all far from the point.
+                self.near, self.near_note = message.data.near, SYSTEM_CENTRE
+            self._move_if_far = False
             self.listing.apply(message.data)
             self.watches.check(snapshot, self.listing.by_id)
         elif self.listing.load(snapshot):  # not prepared (e.g. posted by a test)
             self.watches.check(snapshot, self.listing.by_id)
-        self.schedule.succeeded(snapshot.status_meta.ttl, self.clock())
+        else:
+            changed = False
+        if self.schedule.manual:
+            self._refreshed_feedback(changed, message.partial_error)
+        self.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
         if previous is None:
             self.message.display = False
             self.table.display = True
@@ -297,23 +335,64 @@ class BikefinderApp(App[int]):
     def _refresh_failed(self, message: RefreshFailed) -> None:
         if message.gbfs_url not in (None, self.source.gbfs_url):
             return  # posted for the system shown before a switch
+        if self.schedule.manual:
+            self.flash_header()
         self.schedule.failed(message.error, message.brief, self.clock())
         if self.snapshot is None:
             self._show_load_error()
         self._update_header()
 
+    def _refreshed_feedback(self, changed: bool, partial_error: str | None) -> None:
+        """What ``r`` did: the header flashes and a short note says whether anything moved."""
+        self.flash_header()
+        if partial_error is not None:
+            return  # the header's problem line says it
+        if self.source.is_demo:
+            note = "Refreshed: no change (demo data never changes)"
+        else:
+            note = "Refreshed: new availability" if changed else "Refreshed: no change"
+        self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
+
+    def flash_header(self) -> None:
+        """Highlight the header for a moment (a refresh was done)."""
+        self.status_bar.add_class("-flash")
+        self.set_timer(FLASH_S, lambda: self.status_bar.remove_class("-flash"))
+
     # -- rendering -------------------------------------------------------------------
+
+    def _fill_rows(self) -> int:
+        """How many station rows the screen holds (the table's height once laid out)."""
+        height = self.table.size.height
+        return max(1, height - 1 if height else self.size.height - 4)
+
+    @property
+    def shown_limit(self) -> int:
+        """How many nearest stations to list: ``--limit``, else as many as fit (or as
+        many as the list has grown to)."""
+        if self.limit is not None:
+            return self.limit
+        return max(self._fill_limit, self._fill_rows())
+
+    def _grow_list(self) -> None:
+        """The cursor reached the end of a list that fills the screen: list a screenful more."""
+        if self.limit is None and not self.favourites_view and self.snapshot is not None:
+            listed = self.table.listed_count
+            if listed and self.table.cursor_row >= listed - 1:
+                self._fill_limit = self.shown_limit + self._fill_rows()
+                self.render_rows()
 
     def render_rows(self) -> None:
         """Recompute the listed stations for the view, filter and mode, and show them."""
         snapshot = self.snapshot
         if snapshot is None:
             return
-        here = self.favourites.for_system(snapshot.gbfs_url)
+        here = self.favourites.for_system(favourites_url(snapshot.gbfs_url))
         favourite_ids = {f.station_id for f in here}
+        watched_ids = {f.station_id for f in here if f.watch is not None}
         self.displayed = self.listing.rows(
-            self.near, self.mode, self.limit, favourite_ids,
+            self.near, self.mode, self.shown_limit, favourite_ids,
             favourites_only=self.favourites_view, name_query=self.filter_query,
+            watched_ids=watched_ids,
         )  # fmt: skip
         self.table.show(self.displayed, self.mode)
         if self.map_panel.display:
@@ -340,9 +419,22 @@ class BikefinderApp(App[int]):
             return self.snapshot.system.name or self.snapshot.system.system_id
         return self.source.label or system_label_for(self.source.gbfs_url)
 
+    def far_note(self) -> str | None:
+        """A warning when the point is far from every station of the system."""
+        data = self.listing.data
+        if data is None or data.near != self.near or data.nearest_m is None:
+            return None
+        if data.nearest_m <= FAR_FROM_POINT_M:
+            return None
+        return (
+            f"The nearest station is {format_distance(data.nearest_m)} away: this point is "
+            f"outside {clean(self._system_name(), 40)}. Press s to choose another system."
+        )
+
     def header_state(self) -> HeaderState:
         """What the header says right now (data age, health, the failure if any)."""
         fresh = freshness(self.snapshot, self.schedule, self.source, self.clock())
+        problem = fresh.problem or self.far_note()
         return HeaderState(
             system_name=self._system_name(),
             near=self.near,
@@ -350,9 +442,12 @@ class BikefinderApp(App[int]):
             favourites_view=self.favourites_view,
             freshness=fresh.text,
             health=fresh.health,
-            problem=fresh.problem,
+            problem=problem,
             detail=self.listing.detail_line(
-                self.displayed, self.mode, self.filter_query, self.refresh_s
+                self.displayed,
+                self.mode,
+                self.filter_query,
+                None if self.source.is_demo else self.refresh_s,
             ),
             near_note=self.near_note,
             chosen_by=self.source.chosen_by,
@@ -369,8 +464,9 @@ class BikefinderApp(App[int]):
     def station_details(self, station_id: str) -> StationDetails:
         """The details of one station from the current snapshot (``ranked`` None if gone)."""
         assert self.snapshot is not None
-        favourite = self.favourites.is_favourite(self.snapshot.gbfs_url, station_id)
-        return self.listing.details(station_id, self.near, favourite)
+        saved = self.favourites.get(favourites_url(self.snapshot.gbfs_url), station_id)
+        watch = saved.watch.describe() if saved is not None and saved.watch else None
+        return self.listing.details(station_id, self.near, saved is not None, watch)
 
     def _update_details(self) -> None:
         if isinstance(self.screen, DetailsScreen):
@@ -383,6 +479,7 @@ class BikefinderApp(App[int]):
     @on(DataTable.RowHighlighted, "#stations")
     def _row_highlighted(self) -> None:
         self.map_panel.highlight(self.table.highlighted_key)
+        self._grow_list()
 
     def selected_station_id(self) -> str | None:
         """The station an action applies to: the details screen's, else the highlighted one."""
@@ -395,7 +492,7 @@ class BikefinderApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LIST_ONLY_ACTIONS and isinstance(self.screen, DetailsScreen):
             return False
-        if isinstance(self.screen, WatchDialog) and action != "quit":  # the list's keys
+        if isinstance(self.screen, ModalScreen) and action != "quit":  # the list's keys
             return not any(isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
@@ -411,9 +508,16 @@ class BikefinderApp(App[int]):
         self.push_screen(DetailsScreen(self.station_details(station_id), self.local_tz))
         self.call_after_refresh(self._update_header)
 
+    def action_keys(self) -> None:
+        """Show every key (``?``); Escape closes."""
+        from bikefinder.ui.screens.keys import KeysScreen
+
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen())
+
     def action_refresh(self) -> None:
         """Refresh now, whatever the timer says."""
-        self.start_refresh()
+        self.start_refresh(manual=True)
 
     def action_watch(self) -> None:
         """Set, change or remove a watch on the highlighted station (``a``)."""
@@ -445,6 +549,7 @@ class BikefinderApp(App[int]):
             return
         near, note = point_for_system(source, self.rider_near, self.near, self.near_note)
         await self.switch_system(source, near, note)
+        self._move_if_far = True  # a URL's system may be anywhere: its centre if far
 
     def action_cycle_mode(self) -> None:
         """Any bike -> e-bike -> free dock."""

@@ -92,7 +92,9 @@ class FeedSession:
             cached = await self.load_cached() if first_load else None
             loaded = [] if cached is None else [SnapshotLoaded(cached)]
             return [*loaded, RefreshFailed(error, brief, first_load, self.feeds.gbfs_url)]
-        return [SnapshotLoaded(snapshot)]
+        problem = self.feeds.descriptive_error
+        partial = f"{problem.feed}: {problem.cause}" if problem is not None else None
+        return [SnapshotLoaded(snapshot, partial_error=partial)]
 
     async def close(self) -> None:
         """Close the HTTP client (if made); the session is not used again."""

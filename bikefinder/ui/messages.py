@@ -17,6 +17,8 @@ class SnapshotLoaded(Message):
 
     snapshot: Snapshot
     data: ListingData | None = None
+    #: A descriptive feed failed to refresh (feed and cause); the availability is new.
+    partial_error: str | None = None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from bikefinder.core.alerts import (
     condition_met,
     run_notify_command,
 )
+from bikefinder.core.listing import favourites_url
 from bikefinder.core.models import Snapshot, Station
 from bikefinder.core.modes import Mode
 from bikefinder.core.text import clean
@@ -49,7 +50,7 @@ class WatchKeeper:
             self._system, self.tracker = snapshot.gbfs_url, AlertTracker()
         watches = [
             (favourite.station_id, favourite.watch)
-            for favourite in self.app.favourites.for_system(snapshot.gbfs_url)
+            for favourite in self.app.favourites.for_system(favourites_url(snapshot.gbfs_url))
             if favourite.watch is not None
         ]
         alerts = self.tracker.check(stations_by_id, watches)
@@ -78,7 +79,7 @@ class WatchKeeper:
 
     def edit(self, snapshot: Snapshot, station: Station, mode: Mode) -> None:
         """Open the dialog for ``station``; saving makes it a favourite if it was not."""
-        saved = self.app.favourites.get(snapshot.gbfs_url, station.station_id)
+        saved = self.app.favourites.get(favourites_url(snapshot.gbfs_url), station.station_id)
         current = saved.watch if saved is not None else None
 
         def chosen(choice: WatchChoice | None) -> None:

@@ -1,9 +1,12 @@
-"""One station in full: address, counts, flags, last report, position and rental links."""
+"""One station in full: availability, state, distance and walk first; then address,
+capacity, flags, last report, position and rental links."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, tzinfo
 from typing import ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Group
 from rich.table import Table
@@ -16,11 +19,11 @@ from textual.widgets import Footer
 
 from bikefinder.core.listing import StationDetails
 from bikefinder.core.models import StationStatus
-from bikefinder.core.modes import StationState, format_age, station_state
+from bikefinder.core.modes import StationState, counted, format_age, station_state
 from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
 from bikefinder.ui.widgets.safe import SafeStatic
-from bikefinder.ui.widgets.station_table import STATE_STYLES
+from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
 
@@ -38,14 +41,66 @@ def _count(value: int | None, change: int | None = None) -> Text:
     return text
 
 
-def _when(moment: datetime | None, local_tz: tzinfo | None) -> str:
+#: A rider's walking pace: 4.8 km/h, in metres per minute.
+WALK_M_PER_MIN = 4800 / 60
+
+
+def walking_time(metres: float) -> str:
+    """About how long a walk of ``metres`` takes at 4.8 km/h: "2 min", "1 h 05 min"."""
+    minutes = max(1, math.ceil(metres / WALK_M_PER_MIN))
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def system_zone(name: str | None, fallback: tzinfo | None) -> tzinfo | None:
+    """The system's time zone (system_information's ``timezone``), else ``fallback``."""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return fallback
+
+
+def _when(moment: datetime | None, zone: tzinfo | None) -> str:
+    """A local time with its zone: "2025-10-18 10:50:00 CEST (Europe/Paris)"."""
     if moment is None:
         return "unknown"
-    return moment.astimezone(local_tz).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    local = moment.astimezone(zone)
+    text = local.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    key = getattr(zone, "key", None)
+    return f"{text} ({key})" if key and key != local.tzname() else text
+
+
+def _availability(details: StationDetails, status: StationStatus | None) -> Text:
+    """The counts in one line: "5 bikes (3 mechanical, 2 e-bikes) · 10 free docks"."""
+    if status is None:
+        return Text("no live status", style="bold yellow")
+    changes = details.changes
+
+    def marked(value: int | None, noun: str, field: str) -> Text:
+        text = Text(counted(value, noun), style="bold" if field == "bikes" else "")
+        change = changes.get(field)
+        if change:
+            arrow, style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
+            text.append(f"{arrow}{abs(change)}", style=style)
+        return text
+
+    line = marked(status.bikes, "bikes", "bikes")
+    line.append(" (")
+    line.append_text(marked(status.mechanical, "mechanical", "mechanical"))
+    line.append(", ")
+    line.append_text(marked(status.electric, "e-bikes", "electric"))
+    line.append(") · ")
+    line.append_text(marked(status.docks, "free docks", "docks"))
+    return line
 
 
 def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) -> Group:
-    """The details as Rich renderables built from ``Text`` (feed strings never parsed)."""
+    """The details as Rich renderables built from ``Text`` (feed strings never parsed).
+    What a rider decides on comes first (availability, state, distance and walk, the
+    watch, the last report), so nothing important scrolls out of a 60x20 terminal."""
     if details.ranked is None:
         return Group(
             Text(f"Station {clean(details.station_id, 60)}", style="bold"),
@@ -53,33 +108,29 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
         )
     ranked = details.ranked
     info, status = ranked.station.info, ranked.station.status
+    zone = system_zone(details.timezone, local_tz)
     title = Text()
     if details.favourite:
-        title.append("★ ", style="bold yellow")
+        title.append(f"{FAVOURITE_MARK} ", style="bold yellow")
+    if details.watch:
+        title.append(f"{WATCH_MARK} ", style="bold magenta")
     title.append(clean(info.name, 120) or "(unnamed)", style="bold")
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
-    grid.add_row("Address", Text(clean(info.address, 200) or "not given"))
-    grid.add_row("Station id", Text(clean(info.station_id, 60)))
-    grid.add_row("Capacity", _count(info.capacity))
+    grid.add_row("Now", _availability(details, status))
     grid.add_row("State", _state_text(status))
-    changes = details.changes
-    grid.add_row("Bikes", _count(status.bikes if status else None, changes.get("bikes")))
     grid.add_row(
-        "  mechanical", _count(status.mechanical if status else None, changes.get("mechanical"))
+        "Distance",
+        Text(
+            f"{format_distance(ranked.distance_m)} {ranked.bearing} · about "
+            f"{walking_time(ranked.distance_m)} on foot"
+        ),
     )
-    grid.add_row("  electric", _count(status.electric if status else None, changes.get("electric")))
-    grid.add_row("Free docks", _count(status.docks if status else None, changes.get("docks")))
-    grid.add_row("Disabled bikes", _count(status.bikes_disabled if status else None))
-    grid.add_row("Disabled docks", _count(status.docks_disabled if status else None))
-    grid.add_row("Installed", _flag(status.is_installed if status else None))
-    grid.add_row("Renting", _flag(status.is_renting if status else None))
-    grid.add_row("Returning", _flag(status.is_returning if status else None))
-    if info.is_virtual:
-        grid.add_row("Virtual", Text("yes (no physical docks)"))
-    reported = Text(_when(status.last_reported if status else None, local_tz))
+    if details.watch:
+        grid.add_row("Watch", Text(f"{WATCH_MARK} when it has {details.watch}", style="magenta"))
+    reported = Text(_when(status.last_reported if status else None, zone))
     if details.report_age_s is not None:
         style = "bold yellow" if details.report_stale else "dim"
         note = " (old)" if details.report_stale else ""
@@ -87,17 +138,30 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
             f"  {format_age(details.report_age_s)} before the feed's time{note}", style=style
         )
     grid.add_row("Last reported", reported)
-    grid.add_row("Coordinates", Text(f"{info.lat:.6f}, {info.lon:.6f}"))
+    grid.add_row("Address", Text(clean(info.address, 200) or "not given"))
+    grid.add_row("Capacity", _count(info.capacity))
+    disabled = (status.bikes_disabled, status.docks_disabled) if status else (None, None)
     grid.add_row(
-        "Distance",
-        Text(
-            f"{format_distance(ranked.distance_m)}, heading {ranked.bearing_deg:.0f}° "
-            f"({ranked.bearing})"
-        ),
+        "Disabled", Text(f"{counted(disabled[0], 'bikes')}, {counted(disabled[1], 'docks')}")
     )
+    flags = Text()
+    for label, value in (
+        ("installed", status.is_installed if status else None),
+        ("renting", status.is_renting if status else None),
+        ("returning", status.is_returning if status else None),
+    ):
+        flags.append(f"{label} ")
+        flags.append_text(_flag(value))
+        flags.append("  ")
+    grid.add_row("Flags", flags)
+    if info.is_virtual:
+        grid.add_row("Virtual", Text("yes (no physical docks)"))
+    grid.add_row("Heading", Text(f"{ranked.bearing_deg:.0f}° ({ranked.bearing})"))
+    grid.add_row("Coordinates", Text(f"{info.lat:.6f}, {info.lon:.6f}"))
+    grid.add_row("Station id", Text(clean(info.station_id, 60)))
     links = Text("\n".join(clean(url, 300) for url in info.rental_urls) or "none in the feed")
     grid.add_row("Rental links", links)
-    return Group(title, Text(""), grid)
+    return Group(title, grid)
 
 
 def _state_text(status: StationStatus | None) -> Text:

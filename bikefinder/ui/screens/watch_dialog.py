@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
 from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.core.models import Station
+from bikefinder.core.modes import counted
 from bikefinder.core.text import clean
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
 
@@ -35,12 +36,9 @@ def _now_text(station: Station) -> Text:
     if status is None:
         return Text("No live status for this station right now.", style="dim")
 
-    def count(value: int | None) -> str:
-        return "?" if value is None else str(value)
-
     return Text(
-        f"Now: {count(status.bikes)} bikes ({count(status.electric)} e-bikes), "
-        f"{count(status.docks)} free docks",
+        f"Now: {counted(status.bikes, 'bikes')} ({counted(status.electric, 'e-bikes')}), "
+        f"{counted(status.docks, 'free docks')}",
         style="dim",
     )
 

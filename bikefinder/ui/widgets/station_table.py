@@ -1,11 +1,19 @@
-"""The ranked station table: one row per station, updated in place on every refresh."""
+"""The ranked station table: one row per station, updated in place on every refresh.
+
+Columns are laid out by priority for the width the table has (:func:`table_layout`):
+the name, distance, the count the mode is about and the status are always shown; the
+direction, the mechanical / e-bike split and the trend drop first; the name takes
+whatever width is left. Widths are fixed per layout, so a refresh never re-measures.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
@@ -21,18 +29,7 @@ from bikefinder.core.output import format_distance
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Direction, Trend
 
-#: Station names are cut to fit the terminal: never below or above these widths.
-MIN_NAME_WIDTH, MAX_NAME_WIDTH = 24, 60
-#: Every column but the name, with cell padding and room for the widest status.
-OTHER_COLUMNS_WIDTH = 92
-
-
-def name_width_for(terminal_width: int) -> int:
-    """How many characters of a station name fit beside the other columns."""
-    return max(MIN_NAME_WIDTH, min(MAX_NAME_WIDTH, terminal_width - OTHER_COLUMNS_WIDTH))
-
-
-#: (key, label, right-aligned) per column; the keys name cells in ``update_cell``.
+#: (key, label, right-aligned) per column, in display order; keys name cells.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("rank", "#", True),
     ("name", "Station", False),
@@ -45,11 +42,36 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("trend", "Trend", False),
     ("status", "Status", False),
 )
+#: Content widths of the fixed columns (a count: stock mark, 3 digits, change arrow).
+COLUMN_WIDTHS = {
+    "distance": 9,
+    "direction": 3,
+    "bikes": 5,
+    "mechanical": 4,
+    "electric": 6,
+    "docks": 5,
+    "trend": 6,
+}
+#: The status column fits the loudest state (" NOT RETURNING "); wider when room is spare.
+STATUS_WIDTH, WIDE_STATUS_WIDTH = 15, 30
+#: Optional columns drop (in this order) while names would be narrower than
+#: ``NAME_COMFORT``; the rank and the counts the mode is not about only below ``NAME_MIN``.
+NAME_COMFORT, NAME_MIN, NAME_FLOOR = 20, 14, 6
+#: Names wider than this leave the spare width to the status column.
+NAME_ROOMY = 45
+#: Padding the table puts on each side of every column.
+CELL_PADDING = 1
 #: Rows put in the table at a time; more are added as the cursor nears the end, so a
 #: ``--limit 100000`` list costs what is shown, not what is listed.
 PAGE_ROWS = 200
 #: The column that holds what the rider is looking for, per mode.
 MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
+#: Per mode, the columns that may drop, first to go first.
+DROP_ORDER = {
+    Mode.ANY_BIKE: (("trend", "mechanical", "direction", "electric"), ("docks", "rank")),
+    Mode.EBIKE: (("trend", "mechanical", "direction"), ("docks", "bikes", "rank")),
+    Mode.DOCK: (("trend", "mechanical", "direction", "electric"), ("bikes", "rank")),
+}
 
 STATE_STYLES = {
     StationState.NO_STATUS: ("NO STATUS", "bold black on yellow"),
@@ -58,17 +80,84 @@ STATE_STYLES = {
     StationState.NOT_RENTING: ("NOT RENTING", "bold black on yellow"),
     StationState.NOT_RETURNING: ("NOT RETURNING", "bold black on yellow"),
 }
+#: A count of at most this is low stock.
+LOW_STOCK = 2
+#: How the wanted count looks by stock: (mark, style). The mark reads without colour.
+STOCK_LOOKS = {"empty": ("○", "bold red"), "low": ("◐", "yellow"), "plenty": (" ", "green")}
+#: Name marks: a favourite, a watched station.
+FAVOURITE_MARK, WATCH_MARK = "★", "⚑"
 
 
-def count_cell(value: int | None, change: int | None) -> Text:
-    """A right-aligned count with an up/down marker when it changed since the last refresh."""
-    text = Text("?" if value is None else str(value))
-    if change is None:
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """Which columns are shown and how wide each one's content is."""
+
+    widths: tuple[tuple[str, int], ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.widths)
+
+    def width(self, key: str) -> int:
+        return dict(self.widths)[key]
+
+
+def table_layout(width: int, mode: Mode, rank_width: int = 2) -> TableLayout:
+    """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``."""
+    widths = {"rank": max(1, rank_width), **COLUMN_WIDTHS, "status": STATUS_WIDTH}
+    shown = [key for key, _, _ in COLUMNS]
+
+    def name_room() -> int:
+        others = sum(widths[key] for key in shown if key != "name")
+        return width - others - 2 * CELL_PADDING * len(shown)
+
+    secondary, tertiary = DROP_ORDER[mode]
+    for key in secondary:
+        if name_room() >= NAME_COMFORT:
+            break
+        shown.remove(key)
+    for key in tertiary:
+        if name_room() >= NAME_MIN:
+            break
+        shown.remove(key)
+    spare = name_room() - NAME_ROOMY
+    if spare > 0:
+        widths["status"] += min(spare, WIDE_STATUS_WIDTH - STATUS_WIDTH)
+    widths["name"] = max(NAME_FLOOR, name_room())
+    return TableLayout(tuple((key, widths[key]) for key in shown))
+
+
+def stock_of(value: int | None) -> str | None:
+    """How a count stands: "empty", "low" or "plenty" (``None`` when unknown)."""
+    if value is None:
+        return None
+    if value <= 0:
+        return "empty"
+    return "low" if value <= LOW_STOCK else "plenty"
+
+
+def count_cell(
+    value: int | None, change: int | None, width: int = 0, *, stock: bool = False
+) -> Text:
+    """A count padded to ``width`` with a fixed slot for the change arrow, so digits
+    line up whether or not they changed; ``stock`` marks low stock (symbol and colour)."""
+    text = Text()
+    digits = "?" if value is None else str(value)
+    level = stock_of(value) if stock else None
+    if level is not None:
+        mark, style = STOCK_LOOKS[level]
+        text.append(mark, style=style)
+        text.append(digits, style=style)
+    else:
+        text.append(digits)
+    if change is None or change == 0:
         text.append(" ")
     elif change > 0:
         text.append("↑", style="bold green")
     else:
         text.append("↓", style="bold red")
+    if text.cell_len < width:
+        text = Text(" " * (width - text.cell_len)) + text
     return text
 
 
@@ -101,47 +190,62 @@ def status_cell(display: RowDisplay) -> Text:
     return text
 
 
-def station_cells(
-    display: RowDisplay, mode: Mode, name_width: int = MIN_NAME_WIDTH
-) -> tuple[Text, ...]:
-    """The cells of one row, in :data:`COLUMNS` order; feed text is always literal."""
+def name_cell(name: str, width: int, *, favourite: bool, watched: bool) -> Text:
+    """The name after its marks (★ favourite, ⚑ watched), cut to ``width`` cells."""
+    text = Text()
+    if favourite:
+        text.append(f"{FAVOURITE_MARK} ", style="bold yellow")
+    if watched:
+        text.append(f"{WATCH_MARK} ", style="bold magenta")
+    text.append(clean(name, max(1, width - text.cell_len)) or "(unnamed)")
+    return text
+
+
+def station_cells(display: RowDisplay, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+    """The cells of one row, for the columns of ``layout``; feed text is always literal."""
     row = display.row
     status = row.station.status
-    name = Text()
-    if display.favourite:
-        name.append("★ ", style="bold yellow")
-    name.append(clean(row.station.info.name, name_width) or "(unnamed)")
+    wanted = MODE_COLUMN[mode]
+    widths = dict(layout.widths)
 
     def count(field: str) -> Text:
         value = getattr(status, field) if status is not None else None
-        return count_cell(value, display.changes.get(field))
+        return count_cell(value, display.changes.get(field), widths.get(field, 0),
+                          stock=field == wanted)  # fmt: skip
 
-    cells = {
-        "rank": Text("–" if row.rank is None else str(row.rank)),
-        "name": name,
-        "distance": Text(format_distance(row.ranked.distance_m)),
-        "direction": Text(row.ranked.bearing),
-        "bikes": count("bikes"),
-        "mechanical": count("mechanical"),
-        "electric": count("electric"),
-        "docks": count("docks"),
-        "trend": trend_cell(display.trend),
-        "status": status_cell(display),
-    }
+    makers = {
+        "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
+        "name": lambda: name_cell(row.station.info.name, widths["name"],
+                                  favourite=display.favourite, watched=display.watched),
+        "distance": lambda: Text(format_distance(row.ranked.distance_m), justify="right"),
+        "direction": lambda: Text(row.ranked.bearing),
+        "bikes": lambda: count("bikes"),
+        "mechanical": lambda: count("mechanical"),
+        "electric": lambda: count("electric"),
+        "docks": lambda: count("docks"),
+        "trend": lambda: trend_cell(display.trend),
+        "status": lambda: status_cell(display),
+    }  # fmt: skip
+    cells = {key: makers[key]() for key in layout.keys}
     if row.useless:
         for key, cell in cells.items():
             if key != "status":
                 cell.stylize("dim")
-    else:
-        cells[MODE_COLUMN[mode]].stylize("bold")
-    for key, _, right in COLUMNS:
-        if right:
-            cells[key].justify = "right"
-    return tuple(cells[key] for key, _, _ in COLUMNS)
+    elif wanted in cells:
+        cells[wanted].stylize("bold")
+    return tuple(cells[key] for key in layout.keys)
 
 
 class StationTable(DataTable[Text]):
-    """A row-cursor table keyed by station id that keeps its cursor on the same station."""
+    """A row-cursor table keyed by station id that keeps its cursor on the same station
+    and lays its columns out for the width it has."""
+
+    DEFAULT_CSS = """
+    StationTable {
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Details", show=True),
@@ -152,21 +256,32 @@ class StationTable(DataTable[Text]):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, cell_padding=CELL_PADDING)
         self._mode: Mode | None = None
-        self.name_width = name_width_for(120)
+        self.column_layout: TableLayout | None = None
         #: Every row listed; the table holds the first ``_shown`` of them.
         self._displays: Sequence[RowDisplay] = ()
         self._shown = 0
 
-    def fit_width(self, terminal_width: int) -> bool:
-        """Size names for the terminal; True if that changed (the caller then re-shows)."""
-        width = name_width_for(terminal_width)
-        if width == self.name_width:
-            return False
-        self.name_width = width
-        self._mode = None  # rebuild the columns at the new width
-        return True
+    @property
+    def name_width(self) -> int:
+        """How many cells a station name may take in the current layout."""
+        return self.column_layout.width("name") if self.column_layout is not None else NAME_COMFORT
+
+    def content_width(self) -> int:
+        """The cells the columns may use: the table's width less its scrollbar gutter
+        (the screen's before the table is laid out)."""
+        width = self.size.width or (self.app.size.width if self.is_attached else 80)
+        return max(1, width - self.styles.scrollbar_size_vertical)
+
+    def _layout_for(self, mode: Mode, listed: int) -> TableLayout:
+        return table_layout(self.content_width(), mode, len(str(max(1, listed))))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Lay the columns out again for the new width (rows rebuilt only if it changed)."""
+        mode = self._mode
+        if mode is not None and self._layout_for(mode, len(self._displays)) != self.column_layout:
+            self.show(self._displays, mode)
 
     @property
     def highlighted_key(self) -> str | None:
@@ -209,36 +324,37 @@ class StationTable(DataTable[Text]):
     def _grow_to(self, rows: int) -> None:
         """Put rows in the table up to ``rows`` (at most every row listed)."""
         wanted = min(rows, len(self._displays))
-        if wanted <= self._shown or self._mode is None:
+        if wanted <= self._shown or self._mode is None or self.column_layout is None:
             return
         start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
         for display in self._displays[start:wanted]:
-            cells = station_cells(display, self._mode, self.name_width)
+            cells = station_cells(display, self._mode, self.column_layout)
             self.add_row(*cells, key=display.row.station.station_id)
 
     def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
-        """Show ``displays`` in order: cells update in place when the order is unchanged,
-        otherwise rows are rebuilt and the cursor follows the station it was on. Only
-        the rows up to a page past the cursor are put in the table."""
+        """Show ``displays`` in order: cells update in place when the order is unchanged
+        (rows are only added when the list grew at its end), otherwise rows are rebuilt
+        and the cursor follows the station it was on. Only the rows up to a page past
+        the cursor are put in the table."""
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
-        if mode is not self._mode:
+        layout = self._layout_for(mode, len(displays))
+        if mode is not self._mode or layout != self.column_layout:
             self._displays = ()
-            self._set_columns(mode)
+            self._set_columns(mode, layout)
         shown_keys = [str(row.key.value) for row in self.ordered_rows]
         self._displays = displays
         count = min(len(displays), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
         rows = [(d.row.station.station_id, d) for d in displays[:count]]
         new_keys = [key for key, _ in rows]
-        if new_keys == shown_keys:
-            for key, display in rows:
-                cells = station_cells(display, mode, self.name_width)
-                for (column, _, _), cell in zip(COLUMNS, cells, strict=True):
+        if shown_keys and new_keys[: len(shown_keys)] == shown_keys:
+            for key, display in rows[: len(shown_keys)]:
+                cells = station_cells(display, mode, layout)
+                for column, cell in zip(layout.keys, cells, strict=True):
                     if self.get_cell(key, column) != cell:
-                        # Re-measuring a column costs a pass over all its cells: only
-                        # when this cell no longer fits.
-                        wider = cell.cell_len > self.columns[column].content_width
-                        self.update_cell(key, column, cell, update_width=wider)
+                        self.update_cell(key, column, cell)
+            self._shown = len(shown_keys)
+            self._grow_to(count)
             return
         self._displays = ()  # clearing moves the cursor: nothing to grow into meanwhile
         self.clear()
@@ -265,13 +381,15 @@ class StationTable(DataTable[Text]):
         self.scroll_to(y=scroll_y, animate=False, immediate=True)
         self.move_cursor(row=self.cursor_row, animate=False, scroll=True)
 
-    def _set_columns(self, mode: Mode) -> None:
-        self._mode = mode
+    def _set_columns(self, mode: Mode, layout: TableLayout) -> None:
+        self._mode, self.column_layout = mode, layout
         self.clear(columns=True)
         self._shown = 0
         wanted = MODE_COLUMN[mode]
-        for key, label, right in COLUMNS:
+        labels = {key: (label, right) for key, label, right in COLUMNS}
+        for key, width in layout.widths:
+            label, right = labels[key]
             title = Text(label, justify="right" if right else "left")
             if key == wanted:
                 title.stylize("bold underline")
-            self.add_column(title, key=key)
+            self.add_column(title, key=key, width=width)

@@ -35,23 +35,54 @@ class HeaderState:
     chosen_by: str | None = None
 
 
-def header_text(state: HeaderState) -> Group:
-    """The two header lines as Rich renderables (``Text`` only: no markup is parsed)."""
+#: Below this many cells for the system and the point, "looking for" goes.
+ROOMY_HEAD = 24
+#: Header styles of the freshness label, per health.
+FRESHNESS_STYLES = {"ok": "", "stale": "bold black on yellow", "error": "bold white on red"}
+
+
+def _mode_part(state: HeaderState, *, short: bool) -> Text:
+    """The mode (always whole) and the view: " · looking for [any bike] · all stations"."""
+    part = Text(" · " if short else " · looking for ")
+    part.append(f" {state.mode.label} ", style="bold reverse")
+    if short:
+        part.append(" ★ favourites" if state.favourites_view else " all", style="bold")
+    else:
+        part.append(" · ")
+        part.append("favourites" if state.favourites_view else "all stations", style="bold")
+    return part
+
+
+def _head(state: HeaderState, room: int | None) -> Text:
+    """The system and the point in ``room`` cells (``None``: no limit): the point loses
+    decimals, then goes, before the system's name is cut."""
+    name = Text(clean(state.system_name, 50), style="bold")
+    note = Text(f" ({clean(state.near_note, 30)})", style="italic") if state.near_note else Text()
+    for digits in (5, 3, None):
+        head = name.copy()
+        if digits is not None:
+            head.append(f" · near {state.near[0]:.{digits}f}, {state.near[1]:.{digits}f}")
+        head.append_text(note)
+        if room is None or head.cell_len <= room:
+            return head
+    head.truncate(max(1, room), overflow="ellipsis")
+    return head
+
+
+def header_text(state: HeaderState, width: int | None = None) -> Group:
+    """The two header lines for ``width`` cells as Rich renderables (``Text`` only: no
+    markup is parsed). The mode is never cut: the point, "looking for" and the system
+    name give way first."""
+    right = Text(f" {state.freshness} ", style=FRESHNESS_STYLES.get(state.health, ""))
+    mode = _mode_part(state, short=False)
+    room = None if width is None else width - right.cell_len - 2 - mode.cell_len
+    if room is not None and room < ROOMY_HEAD:
+        mode = _mode_part(state, short=True)
+        room = width - right.cell_len - 2 - mode.cell_len if width is not None else None
     top = Table.grid(expand=True, padding=(0, 1))
     top.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     top.add_column(justify="right", no_wrap=True)
-    left = Text()
-    left.append(clean(state.system_name, 50), style="bold")
-    left.append(f" · near {state.near[0]:.5f}, {state.near[1]:.5f}")
-    if state.near_note:
-        left.append(f" ({clean(state.near_note, 30)})", style="italic")
-    left.append(" · looking for ")
-    left.append(f" {state.mode.label} ", style="bold reverse")
-    left.append(" · ")
-    left.append("favourites" if state.favourites_view else "all stations", style="bold")
-    freshness_style = {"ok": "", "stale": "bold black on yellow", "error": "bold white on red"}
-    right = Text(f" {state.freshness} ", style=freshness_style.get(state.health, ""))
-    top.add_row(left, right)
+    top.add_row(_head(state, room) + mode, right)
     if state.problem:
         style = "bold white on red" if state.health == "error" else "bold black on yellow"
         second = Text(f" {clean(state.problem, 400)} ", style=style, no_wrap=True)
@@ -66,5 +97,12 @@ def header_text(state: HeaderState) -> Group:
 class StatusBar(ScreenSafe, Static):
     """Docked at the top; the app calls :meth:`show` whenever anything in it changes."""
 
+    _state: HeaderState | None = None
+
     def show(self, state: HeaderState) -> None:
-        self.update(header_text(state))
+        self._state = state
+        self.update(header_text(state, self.content_size.width or None))
+
+    def on_resize(self) -> None:
+        if self._state is not None:
+            self.update(header_text(self._state, self.content_size.width or None))

@@ -16,23 +16,21 @@ from bikefinder.core.catalog import (
     CatalogEntry,
     CatalogFormatError,
     CitybikesNetwork,
-    Coverage,
     NoSystemNearbyError,
     UnknownSystemError,
     build_catalog,
     citybikes_from_json,
     citybikes_gbfs_url,
     citybikes_to_json,
-    coverage_from_points,
     fold,
     load_catalog,
-    load_coverages,
     merge_citybikes,
     parse_citybikes_manifest,
     parse_citybikes_networks,
     parse_system_locations,
     parse_systems_csv,
 )
+from bikefinder.core.coverage import Coverage, coverage_from_points, load_coverages
 from bikefinder.core.errors import BikefinderError, UsageError
 
 # --- examples from the Citybikes GBFS documentation (../shared/seeds/citybikes-gbfs-api.md)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bikefinder.core.catalog import coverage_from_points
+from bikefinder.core.coverage import coverage_from_points
 
 if TYPE_CHECKING:
     from tests.conftest import FeedServer

@@ -13,15 +13,14 @@ from bikefinder.core.catalog import (
     MOBILITYDATA,
     Catalog,
     CatalogEntry,
-    Coverage,
     NoSystemNearbyError,
     build_catalog,
     citybikes_from_json,
     citybikes_to_json,
-    coverage_from_points,
     load_catalog,
     parse_citybikes_networks,
 )
+from bikefinder.core.coverage import Coverage, coverage_from_points
 from bikefinder.core.places import (
     CITIES_FILE,
     PLACES_FILE,

@@ -253,3 +253,27 @@ def test_a_new_cache_sweeps_temp_files_a_killed_write_left(tmp_path: Path) -> No
     os.utime(stale, (old, old))
     FeedCache(GBFS_URL, tmp_path)
     assert not stale.exists() and fresh.exists()  # a write in progress is left alone
+
+
+def test_once_with_a_gbfs_url_does_not_load_the_catalog(feed_server, tmp_path: Path) -> None:
+    """A system named by URL needs no catalog: it is not even imported (start-up cost)."""
+    import os
+    import subprocess
+    import sys
+
+    gbfs_url = feed_server.serve_fixture("velib_v1_2025")
+    argv = ["--once", "--format", "json", "--near", "48.85,2.35", "--system", gbfs_url]
+    code = (
+        "import sys\nfrom bikefinder.cli import main\n"
+        f"code = main({argv!r})\n"
+        "print(code, 'bikefinder.core.catalog' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {
+        **os.environ,
+        **{f"XDG_{kind}_HOME": str(tmp_path / kind) for kind in ("CACHE", "CONFIG", "DATA")},
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.stderr.strip().splitlines()[-1] == "0 False", done.stderr
+    assert (tmp_path / "CACHE" / "bikefinder" / "coverage.json").is_file()  # still learned

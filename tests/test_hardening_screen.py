@@ -19,8 +19,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widget import Widget
 
-from bikefinder.core.catalog import load_coverages
-from bikefinder.core.coverage import remember_coverage
+from bikefinder.core.coverage import load_coverages, remember_coverage
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.listing import OtherFavourites
 from bikefinder.core.modes import Mode

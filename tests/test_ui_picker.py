@@ -29,7 +29,8 @@ from test_ui_support import (
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from bikefinder.core.catalog import Catalog, CatalogEntry, coverage_from_points
+from bikefinder.core.catalog import Catalog, CatalogEntry
+from bikefinder.core.coverage import coverage_from_points
 from bikefinder.core.errors import UsageError
 from bikefinder.core.source import (
     SYSTEM_CENTRE,

@@ -26,6 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bikefinder.core.coverage import (  # the reader lives with its writer
+    COVERAGE_FILE,
+    MAX_NAME_CHARS,
+    Coverage,
+    load_coverages,
+)
 from bikefinder.core.errors import BikefinderError, UsageError, first_line
 from bikefinder.core.places import Gazetteer, bundled_gazetteer
 from bikefinder.core.text import clean, fold
@@ -50,16 +56,10 @@ SEED_CITYBIKES_NETWORKS: tuple[tuple[str, str, str, str], ...] = (
 
 #: Radius assumed around a centre that has no radius of its own (Citybikes networks).
 DEFAULT_RADIUS_KM = 15.0
-#: Slack around a learned bounding box: a rider just outside the last station still counts.
-COVERAGE_MARGIN_KM = 2.0
-#: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
-COVERAGE_TRIM = 0.02
 _KM_PER_DEGREE = 111.195
 #: Choosing by location among systems placed only on their town: each counts as further
 #: by this share of its reach (a country-wide system loses to the town's own).
 WIDE_AREA_PENALTY = 0.1
-#: Names from feeds and catalog files are stored cleaned and at most this long.
-MAX_NAME_CHARS = 200
 
 SYSTEMS_CSV_COLUMNS = ("System ID", "Name", "Auto-Discovery URL")
 #: Hosts whose systems need an identifying header (the HTTP client sends Client-Identifier).
@@ -203,76 +203,6 @@ class CitybikesNetwork:
             centre=self.centre,
             aliases=(self.network_id,),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Where a loaded system's stations are: a trimmed bounding box and their centre."""
-
-    gbfs_url: str
-    name: str
-    min_lat: float
-    min_lon: float
-    max_lat: float
-    max_lon: float
-    centre: tuple[float, float]
-    stations: int
-
-    def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
-        lat_margin = margin_km / _KM_PER_DEGREE
-        lon_margin = margin_km / (_KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
-        return (
-            self.min_lat - lat_margin <= lat <= self.max_lat + lat_margin
-            and self.min_lon - lon_margin <= lon <= self.max_lon + lon_margin
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "gbfs_url": self.gbfs_url,
-            "name": self.name,
-            "bbox": [self.min_lat, self.min_lon, self.max_lat, self.max_lon],
-            "centre": list(self.centre),
-            "stations": self.stations,
-        }
-
-    @classmethod
-    def from_json(cls, record: Any) -> Coverage | None:
-        """A stored coverage, or ``None`` if the record is damaged."""
-        try:
-            bbox = [float(value) for value in record["bbox"]]
-            lat, lon = (float(value) for value in record["centre"])
-            url, name = record["gbfs_url"], record.get("name") or record["gbfs_url"]
-            if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
-                return None
-            name = clean(str(name), MAX_NAME_CHARS)
-            return cls(url, name, *bbox, centre=(lat, lon), stations=int(record["stations"]))
-        except (KeyError, TypeError, ValueError):
-            return None
-
-
-def coverage_from_points(
-    gbfs_url: str, name: str, points: Sequence[tuple[float, float]]
-) -> Coverage | None:
-    """The area a system's stations cover, ignoring a few outliers at each edge; ``name``
-    (a feed's) is stored cleaned."""
-    if not points:
-        return None
-    lats = sorted(lat for lat, _ in points)
-    lons = sorted(lon for _, lon in points)
-    trim = int(len(points) * COVERAGE_TRIM) if len(points) >= 20 else 0
-    kept = slice(trim, len(points) - trim)
-    lats, lons = lats[kept], lons[kept]
-    middle = len(lats) // 2
-    return Coverage(
-        gbfs_url=gbfs_url,
-        name=clean(name, MAX_NAME_CHARS),
-        min_lat=lats[0],
-        min_lon=lons[0],
-        max_lat=lats[-1],
-        max_lon=lons[-1],
-        centre=(lats[middle], lons[middle]),
-        stations=len(points),
-    )
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -819,7 +749,6 @@ def _list_order(entry: CatalogEntry) -> tuple[str, str, str]:
 CACHE_SUBDIR = "catalog"
 CACHED_SYSTEMS_CSV = "systems.csv"
 CACHED_CITYBIKES = "citybikes.json"
-COVERAGE_FILE = "coverage.json"
 
 
 def build_catalog(
@@ -891,15 +820,3 @@ def load_catalog(cache_dir: Path | None = None) -> Catalog:
         origin,
         bundled_gazetteer(),
     )
-
-
-def load_coverages(path: Path) -> list[Coverage]:
-    """Learned coverage; a missing or damaged file just means nothing learned yet."""
-    try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return []
-    records = doc.get("systems") if isinstance(doc, Mapping) else None
-    if not isinstance(records, list):
-        return []
-    return [c for c in (Coverage.from_json(record) for record in records) if c is not None]

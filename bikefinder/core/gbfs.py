@@ -493,38 +493,62 @@ def _wire_info(record: wire.InfoRecord, language: str | None) -> StationInfo | N
 def _wire_status(
     record: wire.StatusRecord, kinds: Mapping[str, VehicleKind]
 ) -> StationStatus | None:
-    """:func:`_station_status` for a record that fits :class:`wire.StatusRecord`."""
-    station_id = _wire_id(record.station_id)
+    """:func:`_station_status` for a record that fits :class:`wire.StatusRecord` (the hot
+    path: the common cases are tested inline before any helper is called)."""
+    station_id = record.station_id
+    station_id = str(station_id) if type(station_id) is int else as_id(station_id)
     if station_id is None:
         return None
-    bikes_value = record.num_bikes_available
-    bikes = _wire_count(record.num_vehicles_available if bikes_value is wire.UNSET else bikes_value)
-    disabled_value = record.num_bikes_disabled
-    bikes_disabled = _wire_count(
-        record.num_vehicles_disabled if disabled_value is wire.UNSET else disabled_value
-    )
-    mechanical, electric = _capped_split(_wire_split(record, bikes, kinds), bikes)
+    bikes = record.num_bikes_available
+    if bikes is wire.UNSET:
+        bikes = record.num_vehicles_available
+    if bikes is not None and not 0 <= bikes <= MAX_COUNT:
+        bikes = None
+    disabled = record.num_bikes_disabled
+    if disabled is wire.UNSET:
+        disabled = record.num_vehicles_disabled
+    types = record.num_bikes_available_types
+    split = _wire_velib_split(types) if types is not None else _wire_split(record, bikes, kinds)
+    mechanical, electric = _capped_split(split, bikes)
+    docks = record.num_docks_available
+    installed, renting, returning = record.is_installed, record.is_renting, record.is_returning
+    reported = record.last_reported
     return StationStatus(
-        station_id=station_id,
-        bikes=bikes,
-        mechanical=mechanical,
-        electric=electric,
-        docks=_wire_count(record.num_docks_available),
-        bikes_disabled=bikes_disabled,
-        docks_disabled=_wire_count(record.num_docks_disabled),
-        is_installed=_wire_flag(record.is_installed),
-        is_renting=_wire_flag(record.is_renting),
-        is_returning=_wire_flag(record.is_returning),
-        last_reported=as_timestamp(record.last_reported),
+        station_id,
+        bikes,
+        mechanical,
+        electric,
+        docks if docks is None or 0 <= docks <= MAX_COUNT else None,
+        _wire_count(disabled),
+        _wire_count(record.num_docks_disabled),
+        installed if installed is True or installed is None else _wire_flag(installed),
+        renting if renting is True or renting is None else _wire_flag(renting),
+        returning if returning is True or returning is None else _wire_flag(returning),
+        as_timestamp(reported) if reported is not None else None,
     )
+
+
+def _wire_velib_split(
+    types: list[dict[str, int]] | dict[str, int],
+) -> tuple[int | None, int | None]:
+    """:func:`_velib_split` for parts the wire shape guarantees are objects of ints."""
+    mechanical = electric = 0
+    seen_mechanical = seen_electric = False
+    for part in (types,) if type(types) is dict else types:
+        for key, count in part.items():
+            if not 0 <= count <= MAX_COUNT:
+                return None, None
+            if key in _VELIB_MECHANICAL_KEYS:
+                mechanical, seen_mechanical = mechanical + count, True
+            elif key in _VELIB_ELECTRIC_KEYS:
+                electric, seen_electric = electric + count, True
+    return (mechanical if seen_mechanical else None, electric if seen_electric else None)
 
 
 def _wire_split(
     record: wire.StatusRecord, bikes: int | None, kinds: Mapping[str, VehicleKind]
 ) -> tuple[int | None, int | None]:
     """:func:`_any_split` for a record that fits :class:`wire.StatusRecord`."""
-    if record.num_bikes_available_types is not None:
-        return _velib_split(record.num_bikes_available_types)
     by_type = record.vehicle_types_available
     if by_type is not None and kinds:
         mechanical = electric = 0

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+import msgspec
+
 
 class VehicleKind(Enum):
     """What a vehicle type means to a rider looking for a bike."""
@@ -50,9 +52,12 @@ class SystemInfo:
     url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StationInfo:
-    """One station from ``station_information``: where it is and what it is."""
+class StationInfo(msgspec.Struct, frozen=True, gc=False):
+    """One station from ``station_information``: where it is and what it is.
+
+    Station models are msgspec structs, not dataclasses: a 100,000-station feed builds
+    200,000 of them per change, and a struct is built several times faster and is not
+    tracked by the garbage collector (it can hold no reference cycle)."""
 
     station_id: str
     name: str
@@ -64,8 +69,7 @@ class StationInfo:
     rental_urls: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class StationStatus:
+class StationStatus(msgspec.Struct, frozen=True, gc=False):
     """One station from ``station_status``; ``None`` means the feed did not say."""
 
     station_id: str
@@ -81,8 +85,7 @@ class StationStatus:
     last_reported: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Station:
+class Station(msgspec.Struct, frozen=True, gc=False):
     """A station joined with its live status (``None`` when the status feed omits it)."""
 
     info: StationInfo

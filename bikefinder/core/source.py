@@ -182,7 +182,7 @@ def start_point(
 
 def _learned_centre(gbfs_url: str) -> tuple[float, float] | None:
     """The centre of a system's stations from an earlier load (``coverage.json``)."""
-    from bikefinder.core.catalog import COVERAGE_FILE, load_coverages
+    from bikefinder.core.coverage import COVERAGE_FILE, load_coverages
     from bikefinder.core.paths import cache_dir
 
     for coverage in load_coverages(cache_dir() / COVERAGE_FILE):

@@ -7,6 +7,10 @@ lenient rules in :mod:`bikefinder.core.values` accept without a string conversio
 anything else (a count sent as a string, a float id, a NaN) fails the typed decode,
 and :mod:`bikefinder.core.gbfs` then parses that record, or the whole document, the
 lenient way. So these shapes decide only speed, never what a value means.
+
+Records are not tracked by the garbage collector (``gc=False``): decoded JSON cannot form
+a reference cycle, and 200,000 tracked objects per refresh made collection a third of
+the CPU on large feeds.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from msgspec import UNSET, Raw, Struct, UnsetType
 # accepted wherever the lenient path takes one, and checked by the converter.
 
 
-class LocalizedText(Struct):
+class LocalizedText(Struct, gc=False):
     """One translation of a v3 localized string."""
 
     text: str
@@ -30,13 +34,13 @@ class LocalizedText(Struct):
 Text = str | list[LocalizedText] | None
 
 
-class RentalUris(Struct):
+class RentalUris(Struct, gc=False):
     web: str | None = None
     android: str | None = None
     ios: str | None = None
 
 
-class InfoRecord(Struct):
+class InfoRecord(Struct, gc=False):
     """One ``station_information`` record."""
 
     station_id: int | str | None = None
@@ -51,12 +55,12 @@ class InfoRecord(Struct):
     rental_url: str | None = None
 
 
-class TypeCount(Struct):
+class TypeCount(Struct, gc=False):
     vehicle_type_id: int | str | None = None
     count: int | None = None
 
 
-class StatusRecord(Struct):
+class StatusRecord(Struct, gc=False):
     """One ``station_status`` record (v1 to v3 names, Vélib's type split)."""
 
     station_id: int | str | None = None

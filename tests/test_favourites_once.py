@@ -27,8 +27,10 @@ from geopy.distance import great_circle
 from bikefinder import favourites_once
 from bikefinder.cli import parse_options
 from bikefinder.core.catalog import Catalog, CatalogEntry
+from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.output import STATION_FIELDS
+from bikefinder.favourites_once import group_by_system
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NEAR = (48.8566, 2.3522)
@@ -405,3 +407,43 @@ def test_unknown_system_name_is_a_usage_error(
     result = run("--system", "no such bike system anywhere")
     assert result.code == 2
     assert_one_line(result.stderr)
+
+
+# -- issue 12: honest freshness ---------------------------------------------------
+
+
+def test_favorites_once_uses_the_cache_when_the_server_is_down(
+    server: FixtureServer, favourites_file: Path, run
+) -> None:
+    velib = server.add_system("velib", "velib_v1_2022")
+    add_favourites(favourites_file, velib, VELIB_IDS, "velib")
+    live: Result = run("--format", "json")
+    assert live.code == 0, live.stderr
+    system = live.json()["systems"][0]
+    assert system["from_cache"] is False and system["data_age_s"] > 0
+    assert system["stale"] is True  # the fixture's own time is years past its ttl
+    for path in list(server.routes):
+        server.routes[path] = Route(b"down", 503)
+    cached = run("--format", "json")
+    assert cached.code == 0, cached.stderr
+    assert "cached" in cached.stderr
+    system = cached.json()["systems"][0]
+    assert system["from_cache"] is True and system["error"] is None
+    assert cached.json()["stations"][0]["bikes"] is not None
+    table = run()
+    assert table.code == 0
+    assert "CACHED" in table.stdout and "NOT LOADED" not in table.stdout
+
+
+def test_demo_favourites_count_for_live_velib_and_print_as_demo(
+    favourites_file: Path, run
+) -> None:
+    old = Favourite(DEMO_GBFS_URL, "velib", "Vélib' Métropole", "98187918", "Lobau", "t")
+    new = Favourite(DEMO_LIVE_GBFS_URL, "velib", "Vélib' Métropole", "213688169", "x", "t")
+    assert list(group_by_system([old, new])) == [DEMO_LIVE_GBFS_URL]
+    add_favourites(favourites_file, DEMO_GBFS_URL, ("98187918",), "velib")
+    shown = run("--demo")
+    assert shown.code == 0, shown.stderr
+    assert "demo data from 2025-10-18, not live" in shown.stdout
+    as_json = run("--demo", "--format", "json")
+    assert as_json.json()["systems"][0]["demo"] == "demo data from 2025-10-18"

@@ -125,6 +125,8 @@ class ListingData:
     distances: Sequence[float] = ()
     #: The middle of the system's stations (median latitude and longitude).
     centre: tuple[float, float] | None = None
+    #: How many stations' status differ from the previous data's (``None``: no previous).
+    changed: int | None = None
 
     @property
     def nearest_m(self) -> float | None:
@@ -222,7 +224,21 @@ def prepare_listing(
         order=order,
         distances=distances,
         centre=stations_centre(snapshot.stations),
-    )
+        changed=None
+        if previous is None
+        else sum(
+            1 for station in snapshot.stations
+            if _counts(previous_status.get(station.station_id)) != _counts(station.status)
+        ),
+    )  # fmt: skip
+
+
+def _counts(status: StationStatus | None) -> tuple[object, ...] | None:
+    """What a rider sees change in a status: the counts and the flags (not report times)."""
+    if status is None:
+        return None
+    return (status.bikes, status.mechanical, status.electric, status.docks,
+            status.is_installed, status.is_renting, status.is_returning)  # fmt: skip
 
 
 def stations_centre(stations: Sequence[Station]) -> tuple[float, float] | None:

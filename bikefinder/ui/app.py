@@ -310,8 +310,9 @@ class BikefinderApp(App[int]):
             self._remembered_url = snapshot.gbfs_url
             remember = partial(remember_loaded_system, self.source, snapshot)
             self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
-        changed = True
+        changed: int | None = None
         if message.data is not None and message.data.snapshot is snapshot:
+            changed = message.data.changed
             if message.data.near is not None and message.data.near != self.near:
                 # A system chosen with s whose stations are all far from the point.
                 self.near, self.near_note = message.data.near, SYSTEM_CENTRE
@@ -321,7 +322,7 @@ class BikefinderApp(App[int]):
         elif self.listing.load(snapshot):  # not prepared (e.g. posted by a test)
             self.watches.check(snapshot, self.listing.by_id)
         else:
-            changed = False
+            changed = 0
         if self.schedule.manual:
             self._refreshed_feedback(changed, message.partial_error)
         self.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
@@ -342,15 +343,20 @@ class BikefinderApp(App[int]):
             self._show_load_error()
         self._update_header()
 
-    def _refreshed_feedback(self, changed: bool, partial_error: str | None) -> None:
-        """What ``r`` did: the header flashes and a short note says whether anything moved."""
+    def _refreshed_feedback(self, changed: int | None, partial_error: str | None) -> None:
+        """What ``r`` did: the header flashes and a short note says whether anything moved
+        (``changed``: how many stations' status changed; ``None``: not known)."""
         self.flash_header()
         if partial_error is not None:
             return  # the header's problem line says it
         if self.source.is_demo:
             note = "Refreshed: no change (demo data never changes)"
+        elif changed == 0:
+            note = "Refreshed: no change"
+        elif changed is None:
+            note = "Refreshed: new availability"
         else:
-            note = "Refreshed: new availability" if changed else "Refreshed: no change"
+            note = f"Refreshed: {changed} station{'s' * (changed != 1)} changed"
         self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
 
     def flash_header(self) -> None:

@@ -73,28 +73,27 @@ def _when(moment: datetime | None, zone: tzinfo | None) -> str:
     return f"{text} ({key})" if key and key != local.tzname() else text
 
 
-def _availability(details: StationDetails, status: StationStatus | None) -> Text:
-    """The counts in one line: "5 bikes (3 mechanical, 2 e-bikes) · 10 free docks"."""
+def _marked(value: int | None, noun: str, change: int | None, style: str = "") -> Text:
+    """``value`` with its noun and, when it moved since the last refresh, an arrow."""
+    text = Text(counted(value, noun), style=style)
+    if change:
+        arrow, arrow_style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
+        text.append(f"{arrow}{abs(change)}", style=arrow_style)
+    return text
+
+
+def _availability(details: StationDetails, status: StationStatus | None) -> tuple[Text, Text]:
+    """The counts: "5 bikes · 10 free docks", then the split "3 mechanical, 2 e-bikes"."""
     if status is None:
-        return Text("no live status", style="bold yellow")
+        return Text("no live status", style="bold yellow"), Text("unknown", style="dim")
     changes = details.changes
-
-    def marked(value: int | None, noun: str, field: str) -> Text:
-        text = Text(counted(value, noun), style="bold" if field == "bikes" else "")
-        change = changes.get(field)
-        if change:
-            arrow, style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
-            text.append(f"{arrow}{abs(change)}", style=style)
-        return text
-
-    line = marked(status.bikes, "bikes", "bikes")
-    line.append(" (")
-    line.append_text(marked(status.mechanical, "mechanical", "mechanical"))
-    line.append(", ")
-    line.append_text(marked(status.electric, "e-bikes", "electric"))
-    line.append(") · ")
-    line.append_text(marked(status.docks, "free docks", "docks"))
-    return line
+    now = _marked(status.bikes, "bikes", changes.get("bikes"), "bold")
+    now.append(" · ")
+    now.append_text(_marked(status.docks, "free docks", changes.get("docks"), "bold"))
+    split = _marked(status.mechanical, "mechanical", changes.get("mechanical"))
+    split.append(", ")
+    split.append_text(_marked(status.electric, "e-bikes", changes.get("electric")))
+    return now, split
 
 
 def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) -> Group:
@@ -119,7 +118,9 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
-    grid.add_row("Now", _availability(details, status))
+    now, split = _availability(details, status)
+    grid.add_row("Now", now)
+    grid.add_row("Bikes are", split)
     grid.add_row("State", _state_text(status))
     grid.add_row(
         "Distance",

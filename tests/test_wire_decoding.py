@@ -163,3 +163,33 @@ def test_lone_surrogates_become_replacement_characters_on_the_fast_path_too() ->
     station = gbfs.decode_station_information(body, "u").stations[0]
     assert station.name == "Gare\ufffd"
     assert station == gbfs.parse_station_information(json.loads(body), "u").stations[0]
+
+
+@pytest.mark.parametrize("folder", STATION_FOLDERS)
+def test_large_bodies_decode_the_same_in_batches(folder: str, monkeypatch) -> None:
+    """Bodies past WHOLE_DECODE_MAX_BYTES are decoded a batch of records at a time (no
+    long GIL hold); the result is the same, a misfit batch falling back record by record."""
+    monkeypatch.setattr(gbfs, "WHOLE_DECODE_MAX_BYTES", 0)
+    monkeypatch.setattr(gbfs, "BATCH_RECORDS", 7)
+    status_body = (FIXTURES / folder / "station_status.json").read_bytes()
+    kinds = kinds_for(folder)
+    assert gbfs.StatusParser(kinds).parse_body(status_body, "u") == gbfs.parse_station_status(
+        json.loads(status_body), "u", kinds
+    )
+    info_path = FIXTURES / folder / "station_information.json"
+    if info_path.is_file():
+        body = info_path.read_bytes()
+        assert gbfs.decode_station_information(body, "u") == gbfs.parse_station_information(
+            json.loads(body), "u"
+        )
+
+
+def test_a_misfit_record_in_a_batch_keeps_the_rest_typed(monkeypatch) -> None:
+    monkeypatch.setattr(gbfs, "WHOLE_DECODE_MAX_BYTES", 0)
+    monkeypatch.setattr(gbfs, "BATCH_RECORDS", 3)
+    records = [{"station_id": str(i), "num_bikes_available": i} for i in range(10)]
+    records[4]["num_bikes_available"] = "4"  # a string: that batch goes record by record
+    body = json.dumps({"data": {"stations": records}}).encode()
+    feed = gbfs.StatusParser().parse_body(body, "u")
+    assert [s.bikes for s in feed.statuses] == list(range(10))
+    assert feed == gbfs.parse_station_status(json.loads(body), "u")

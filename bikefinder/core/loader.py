@@ -182,7 +182,7 @@ class SystemFeeds:
         assert info is not None and status is not None
         descriptive = [body for body in (system, types, info) if body is not None]
         snapshot = await self.offload(lambda: self._parse_all(descriptive, status))
-        self._store([*descriptive, status])
+        await self.offload(lambda: self._store([*descriptive, status]))
         return snapshot
 
     async def _choose_language(self, discovery_body: bytes) -> tuple[Discovery, _Body | None]:
@@ -300,7 +300,8 @@ class SystemFeeds:
             )
         else:
             snapshot = await self.offload(lambda: self._parse_status(status))
-        self._store([*changed, *([status] if status else [])])
+        stored = [*changed, *([status] if status else [])]
+        await self.offload(lambda: self._store(stored))
         return snapshot
 
     # -- fetching -----------------------------------------------------------------
@@ -330,7 +331,8 @@ class SystemFeeds:
         self.cache.touch(feed, etag=result.etag, last_modified=result.last_modified)
         if parsed and self._parsed_from.get(feed) == (meta.etag, meta.last_modified):
             return _Body(feed, url, None, result.etag, result.last_modified, False)
-        cached = self.cache.get(feed)
+        cache = self.cache
+        cached = await self.offload(lambda: cache.get(feed))  # reads and checks the body
         if cached is None:  # the copy went bad meanwhile: fetch it whole
             self.cache.discard(feed)
             return await self._fetch(feed, url, parsed=parsed, optional=optional)

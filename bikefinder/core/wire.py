@@ -119,5 +119,7 @@ STATUS_DOCUMENT = msgspec.json.Decoder(StatusDocument)
 RAW_STATIONS = msgspec.json.Decoder(RawStationsDocument)
 INFO_RECORD = msgspec.json.Decoder(InfoRecord)
 STATUS_RECORD = msgspec.json.Decoder(StatusRecord)
+INFO_RECORDS = msgspec.json.Decoder(list[InfoRecord])
+STATUS_RECORDS = msgspec.json.Decoder(list[StatusRecord])
 #: What a typed decode raises when a document or record does not fit its shape.
 MISFIT = (msgspec.ValidationError, msgspec.DecodeError)

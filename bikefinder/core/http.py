@@ -89,7 +89,8 @@ def check_client_id(client_id: str | None) -> None:
     """Raise :class:`UsageError` unless ``client_id`` can be sent as a header value
     (printable ASCII). Call it while parsing flags, before any UI starts."""
     if client_id is not None and not (client_id and all(" " <= c <= "~" for c in client_id)):
-        raise UsageError(f"--client-id must be printable ASCII text, got {client_id[:40]!r}")
+        # The value is never echoed: it may be a key pasted with a stray character.
+        raise UsageError("--client-id must be printable ASCII text (value not shown)")
 
 
 #: Host names of cloud metadata services (their addresses are link-local too).

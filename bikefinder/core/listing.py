@@ -9,7 +9,7 @@ favourites that are not in the list. No Textual: the widgets only render the res
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import overload
@@ -250,19 +250,25 @@ def stations_centre(stations: Sequence[Station]) -> tuple[float, float] | None:
     return lats[len(lats) // 2], lons[len(lons) // 2]
 
 
-def keep_rule(
-    data: ListingData, station_ids: set[str] | None, words: list[str]
-) -> Callable[[int], bool] | None:
-    """Which stations (by position) may be listed: those with one of ``station_ids``
-    (if given) whose folded name holds every word; ``None`` when all may."""
-    stations, names = data.index.stations, data.folded_names
+def matching_positions(
+    names: Sequence[str], words: Sequence[str], within: Iterable[int] | None = None
+) -> list[int]:
+    """Positions (feed order) whose folded name holds every word, scanning only
+    ``within`` when given (a narrower query searches the last query's matches)."""
+    candidates: Iterable[int] = range(len(names)) if within is None else within
+    for word in words:
+        candidates = [i for i in candidates if word in names[i]]
+    return list(candidates)
 
-    def keep(position: int) -> bool:
-        if station_ids is not None and stations[position].station_id not in station_ids:
-            return False
-        return all(word in names[position] for word in words)
 
-    return keep if station_ids is not None or words else None
+def in_distance_order(data: ListingData, positions: Sequence[int]) -> Sequence[int]:
+    """``positions`` nearest first (ties in feed order): a few are sorted, many are
+    picked out of the prepared order, whichever is cheaper."""
+    if len(positions) * 8 < len(data.order):
+        distances = data.distances
+        return sorted(positions, key=lambda p: (distances[p], p))
+    wanted = set(positions)
+    return [p for p in data.order if p in wanted]
 
 
 class StationListing:
@@ -271,6 +277,9 @@ class StationListing:
     def __init__(self, trends: TrendHistory | None = None) -> None:
         self.trends = trends if trends is not None else TrendHistory()
         self.data: ListingData | None = None
+        #: The last name search (over which data, its words) and its matches, to narrow from.
+        self._last_search: tuple[ListingData | None, tuple[str, ...], list[int]] = (None, (), [])
+        self._positions_for: tuple[ListingData | None, dict[str, int]] = (None, {})
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -339,11 +348,49 @@ class StationListing:
         if data.near != near:
             order, distances = data.index.order(*near)
             data = self.data = replace(data, near=near, order=order, distances=distances)
+        order = data.order
+        words = fold(name_query).split()
+        if favourites_only or words:
+            order = in_distance_order(
+                data, self._candidates(data, favourites_only, favourite_ids, words)
+            )
         if favourites_only:
             limit = len(favourite_ids)
-        keep = keep_rule(data, favourite_ids if favourites_only else None, fold(name_query).split())
-        picks = pick_rows(data.order, data.reasons[mode], limit, keep)
+        picks = pick_rows(order, data.reasons[mode], limit)
         return RowList(self, data, picks, mode, favourite_ids, watched_ids)
+
+    def _candidates(
+        self, data: ListingData, favourites_only: bool, favourite_ids: set[str], words: list[str]
+    ) -> list[int]:
+        """The positions a view and a name filter allow. Per keystroke this is one pass
+        over the names in C-level ``in`` tests, or less: typing one more letter searches
+        only the previous matches."""
+        within: Iterable[int] | None = None
+        if favourites_only:
+            positions = self._positions(data)
+            within = sorted(positions[i] for i in favourite_ids if i in positions)
+        last_data, last_words, last_matches = self._last_search
+        if (
+            within is None
+            and last_data is data
+            and last_words
+            and len(last_words) == len(words)
+            and all(new.startswith(old) for old, new in zip(last_words, words, strict=True))
+        ):
+            within = last_matches  # the same words, each typed further: a narrower search
+        if not words:
+            return list(within or [])
+        matches = matching_positions(data.folded_names, words, within)
+        if not favourites_only:
+            self._last_search = (data, tuple(words), matches)
+        return matches
+
+    def _positions(self, data: ListingData) -> dict[str, int]:
+        """Station id -> position in feed order, built once per data."""
+        if self._positions_for[0] is not data:
+            stations = data.index.stations
+            self._positions_for = (data, {s.station_id: i for i, s in enumerate(stations)})
+        return self._positions_for[1]
 
     def row_display(
         self, data: ListingData, position: int, rank: int | None, mode: Mode

@@ -594,7 +594,7 @@ def test_hostile_names_in_the_table_are_literal_and_truncated(feed_server, run_c
     assert result.code == 0, result.stderr
     assert not UNSAFE_CHARS & set(result.stdout)
     lines = result.stdout.splitlines()
-    rows = lines[4:]
+    rows = lines[5:]  # header, age line, blank, columns, rule
     assert len(rows) == len(HOSTILE_NAMES)  # no name broke a row in two
     assert max(len(line) for line in lines) < 200  # 10,000 chars truncated
     assert "[bold red]FREE BIKES[/bold red]" in result.stdout  # markup shown literally

@@ -136,7 +136,8 @@ async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
         text = screen_text(app)
         for expected in (
             "Alpha",
-            "5 bikes (3 mechanical, 2 e-bikes) · 10 free docks",
+            "5 bikes · 10 free docks",
+            "3 mechanical, 2 e-bikes",
             "100 m N · about 2 min on foot",
             "1 Rue A",
             "Capacity",

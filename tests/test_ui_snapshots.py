@@ -123,3 +123,52 @@ def test_demo(snap_compare: SnapCompare, fav_path: Path) -> None:
     app: BikefinderApp = make_app(source=demo_source(), favourites_path=fav_path,
                                   near=(48.8566, 2.3522))  # fmt: skip
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
+
+
+# -- issue 12: the layout at small and large terminals ---------------------------------
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_layout_at_size(snap_compare: SnapCompare, fav_path: Path, size: tuple[int, int]) -> None:
+    app = make_app(favourites_path=fav_path)
+    assert snap_compare(app, terminal_size=size, run_before=loaded)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_dock_mode_at_size(
+    snap_compare: SnapCompare, fav_path: Path, size: tuple[int, int]
+) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def dock_mode(pilot: Pilot[Any]) -> None:
+        await pilot.press("m", "m")
+
+    assert snap_compare(app, terminal_size=size, run_before=then(dock_mode))
+
+
+def test_details_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def open_details(pilot: Pilot[Any]) -> None:
+        await pilot.press("enter")
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=then(open_details))
+
+
+def test_keys_panel_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def keys(pilot: Pilot[Any]) -> None:
+        await pilot.press("question_mark")
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=then(keys))
+
+
+def test_watch_dialog_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+
+    async def watch(pilot: Pilot[Any]) -> None:
+        await pilot.press("a")
+        pilot.app.screen.query_one("#watch-threshold").cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=then(watch))

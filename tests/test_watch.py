@@ -61,7 +61,8 @@ def test_watch_prints_one_json_object_per_line_and_stops_on_ctrl_c(tmp_path: Pat
             "Lobau - Hôtel de Ville",
             "Place de l'Hôtel de Ville",
         ]
-        assert document["stale"] is False and document["demo"] == "demo data from 2025-10-18"
+        assert document["stale"] is True and document["demo"] == "demo data from 2025-10-18"
+        assert document["data_age_s"] > 0  # the one stale rule: the demo snapshot is old
 
 
 def test_ctrl_c_stops_the_watch_even_when_the_test_runner_ignores_sigint(

@@ -29,6 +29,8 @@ from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
 if TYPE_CHECKING:
     from bikefinder.ui.app import BikefinderApp
 
+#: How many fired alerts the keeper remembers.
+FIRED_KEPT = 50
 #: Notifications about a fired watch stay up long enough to be seen from across the room.
 ALERT_TIMEOUT_S = 30
 
@@ -41,7 +43,8 @@ class WatchKeeper:
         self.notify_command = notify_command
         self.tracker = AlertTracker()
         self._system: str | None = None  # station ids are only unique within a system
-        #: Every alert fired so far (oldest first), for tests and the curious.
+        #: The last alerts fired (oldest first, at most FIRED_KEPT): bounded, however long
+        #: the app runs.
         self.fired: list[Alert] = []
 
     def check(self, snapshot: Snapshot, stations_by_id: Mapping[str, Station]) -> list[Alert]:
@@ -60,6 +63,7 @@ class WatchKeeper:
 
     def _fire(self, alert: Alert, system_name: str) -> None:
         self.fired.append(alert)
+        del self.fired[:-FIRED_KEPT]
         self.app.bell()
         self.app.notify(alert_message(alert), title="Watch", timeout=ALERT_TIMEOUT_S,
                         markup=False)  # fmt: skip

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.modes import DEFAULT_LIMIT
 from bikefinder.core.output import FORMATS
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-DEFAULT_LIMIT = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,8 @@ class Options:
 
     near: tuple[float, float] | None
     system: str | None
-    limit: int
+    #: ``None``: the app fills the screen; printed outputs list DEFAULT_LIMIT.
+    limit: int | None
     language: str | None
     client_id: str | None
     once: bool
@@ -168,8 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit",
         metavar="N",
         type=str,
-        default=str(DEFAULT_LIMIT),
-        help=f"how many stations to list (default {DEFAULT_LIMIT})",
+        default=None,
+        help=f"how many stations to list (default: as many as fit the screen; {DEFAULT_LIMIT} "
+        "with --once)",
     )
     parser.add_argument("--lang", metavar="L", help="feed language to prefer, e.g. en, fr, nb")
     parser.add_argument(
@@ -288,7 +290,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
     return Options(
         near=parse_near(args.near) if args.near is not None else None,
         system=args.system,
-        limit=_positive_int("--limit", args.limit),
+        limit=_positive_int("--limit", args.limit) if args.limit is not None else None,
         language=args.lang,
         client_id=args.client_id,
         once=args.once,

@@ -21,7 +21,7 @@ from bikefinder.core.http import make_http_client
 from bikefinder.core.listing import FAR_FROM_POINT_M
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
-from bikefinder.core.modes import data_age_s, format_age, is_data_stale
+from bikefinder.core.modes import DEFAULT_LIMIT, data_age_s, format_age, is_data_stale
 from bikefinder.core.output import (
     format_distance,
     freshness_line,
@@ -66,7 +66,9 @@ async def run_once(options: Options) -> int:
             print(f"bikefinder: note: {feeds.label}: {feed}: {problem}", file=sys.stderr)
         if not snapshot.from_cache:
             remember_loaded_system(source, snapshot)
-        ranked = StationIndex(snapshot.stations).nearest(near[0], near[1], options.limit)
+        ranked = StationIndex(snapshot.stations).nearest(
+            near[0], near[1], options.limit or DEFAULT_LIMIT
+        )
         far = far_note(snapshot, ranked)
         if far:
             print(f"bikefinder: note: {far}", file=sys.stderr)
@@ -109,7 +111,7 @@ async def watch(
     index = StationIndex(snapshot.stations)
     error: str | None = None
     while True:
-        ranked = index.nearest(near[0], near[1], options.limit)
+        ranked = index.nearest(near[0], near[1], options.limit or DEFAULT_LIMIT)
         emit(
             render(
                 snapshot,

@@ -17,6 +17,9 @@ from bikefinder.core.models import RankedStation, Snapshot, Station, StationStat
 from bikefinder.core.ranking import StationIndex
 from bikefinder.core.text import fold  # the one folding rule (re-exported)
 
+#: How many stations a printed list shows when --limit is not given (the app fills the
+#: screen instead).
+DEFAULT_LIMIT = 20
 #: The app refreshes station status on its ttl, but never faster or slower than this.
 MIN_REFRESH_S = 5.0
 MAX_REFRESH_S = 60.0

@@ -34,7 +34,7 @@ from bikefinder.core.listing import (
 )
 from bikefinder.core.loader import SystemFeeds, system_label_for
 from bikefinder.core.models import Snapshot, Station
-from bikefinder.core.modes import Mode
+from bikefinder.core.modes import DEFAULT_LIMIT, Mode
 from bikefinder.core.output import format_distance
 from bikefinder.core.refresh import RefreshSchedule, freshness
 from bikefinder.core.source import (
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 
     from bikefinder.cli import Options
 
-DEFAULT_LIMIT = 20
 #: The map shows at most this many of the listed stations (the nearest).
 MAP_ROWS = 200
 #: How long ``r``'s note stays, and the header's flash.

@@ -654,6 +654,48 @@ class Catalog:
             "choose one with --system NAME or URL (see --list-systems)"
         )
 
+    def covering(self, lat: float, lon: float, limit: int | None = None) -> list[NearestSystem]:
+        """Every system whose area covers the point, station systems and free-floating
+        operators alike, best first by :meth:`nearest`'s rule (so the first is the one
+        it picks), at most ``limit``. A Citybikes mirror of a catalog system covering
+        the point, and a system known only by URL that a catalog entry already names,
+        are left out. Empty when none covers it."""
+        from bikefinder.core.ranking import haversine_m
+
+        learned = {coverage.gbfs_url: coverage for coverage in self.coverages}
+        found: list[tuple[tuple[int, int, float], float, CatalogEntry]] = []
+        for entry in [*self.entries, *_learned_only(learned, self.entries)]:
+            distance_km = math.inf
+            covers = own_area = False
+            area = self._area(entry)
+            if area is not None:
+                distance_km = haversine_m(lat, lon, *area[0]) / 1000
+                covers = distance_km <= area[1]
+                own_area = covers and not area[2]
+            coverage = learned.get(entry.gbfs_url)
+            if coverage is not None:
+                distance_km = min(distance_km, haversine_m(lat, lon, *coverage.centre) / 1000)
+                if coverage.contains(lat, lon):
+                    covers = own_area = True
+            if covers:
+                found.append(
+                    (_location_score(entry, distance_km, own_area, area), distance_km, entry)
+                )
+        found.sort(key=lambda item: (item[0], *_list_order(item[2])))
+        chosen: list[NearestSystem] = []
+        urls: set[str] = set()
+        names: set[str] = set()
+        for _, distance_km, entry in found:
+            name = fold(entry.name)
+            if entry.gbfs_url in urls or (entry.source == CITYBIKES and name in names):
+                continue
+            urls.add(entry.gbfs_url)
+            names.add(name)
+            chosen.append(NearestSystem(self.located(entry), distance_km))
+            if limit is not None and len(chosen) >= limit:
+                break
+        return chosen
+
 
 def _location_score(
     entry: CatalogEntry,

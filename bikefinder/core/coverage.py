@@ -114,14 +114,21 @@ def load_coverages(path: Path) -> list[Coverage]:
 
 
 def remember_coverage(
-    cache_dir: Path, gbfs_url: str, name: str, stations: Iterable[Station]
+    cache_dir: Path,
+    gbfs_url: str,
+    name: str,
+    stations: Iterable[Station | tuple[float, float]],
 ) -> Coverage | None:
-    """Record (or refresh) the area of ``gbfs_url``'s stations; ``None`` if nothing to store.
+    """Record (or refresh) the area of ``gbfs_url``'s stations, or of any points (a
+    free-floating operator's vehicles); ``None`` if nothing to store.
 
     ``name`` comes from a feed: it is cleaned before it is stored, so a later start that
     replays it (``Loading …``) never gets an escape sequence from this file."""
     name = clean(name, 120)
-    points = [(station.info.lat, station.info.lon) for station in stations]
+    points = [
+        (item.info.lat, item.info.lon) if isinstance(item, Station) else (item[0], item[1])
+        for item in stations
+    ]
     coverage = coverage_from_points(gbfs_url, name, points)
     if coverage is None:
         return None

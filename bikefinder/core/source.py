@@ -9,18 +9,20 @@ nothing extra at startup.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
 from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
 from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.core.models import Station
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
+    import httpx
+
     from bikefinder.core.catalog import Catalog, CatalogEntry
     from bikefinder.core.config import Config
     from bikefinder.core.models import Snapshot
@@ -208,12 +210,80 @@ def _key_needed(entry: CatalogEntry, missing: list[str], config_path: Path | Non
 
 
 def remember_loaded_system(source: SystemSource, snapshot: Snapshot) -> None:
-    """Learn where a just-loaded system's stations are (best effort, never raises)."""
-    if source.is_demo or source.transport is not None or not snapshot.stations:
+    """Learn where a just-loaded system's stations are, or a free-floating operator's
+    vehicles (best effort, never raises)."""
+    if source.is_demo or source.transport is not None:
+        return
+    points: list[Station | tuple[float, float]] = list(snapshot.stations)
+    if not points:
+        points = [
+            (v.lat, v.lon) for v in snapshot.vehicles if v.lat is not None and v.lon is not None
+        ]
+    if not points:
         return
     from bikefinder.core.coverage import remember_coverage
     from bikefinder.core.paths import cache_dir
 
     name = source.label or snapshot.system.name
     with contextlib.suppress(OSError, ValueError):
-        remember_coverage(cache_dir(), source.gbfs_url, name, snapshot.stations)
+        remember_coverage(cache_dir(), source.gbfs_url, name, points)
+
+
+#: How many systems ``--near`` without ``--system`` loads at most (``--max-systems``).
+DEFAULT_MAX_SYSTEMS = 6
+
+
+def resolve_sources(
+    systems: Sequence[str],
+    near: tuple[float, float] | None,
+    *,
+    max_systems: int = DEFAULT_MAX_SYSTEMS,
+    client_id: str | None = None,
+    catalog: Catalog | None = None,
+    config: Config | None = None,
+) -> tuple[list[SystemSource], list[str]]:
+    """The systems to load together, and notes on systems left out.
+
+    Each ``--system`` given (ids, names, URLs; a repeat is loaded once), or with none,
+    every known system covering ``near`` (station systems and free-floating operators
+    alike), best first, at most ``max_systems``. A system chosen by location that needs
+    an API key the config file does not give is left out with a note; one named with
+    ``--system`` fails as for a single system. Raises :class:`UsageError` as
+    :func:`resolve_source` does, and when no system covers ``near``.
+    """
+    sources: list[SystemSource] = []
+    notes: list[str] = []
+    if systems:
+        for name in systems:
+            source = resolve_source(name, near, client_id=client_id, catalog=catalog, config=config)
+            if all(known.gbfs_url != source.gbfs_url for known in sources):
+                sources.append(source)
+        return sources, notes
+    if near is None:
+        raise UsageError("say which systems: --system NAME or URL (repeatable), or --near LAT,LON")
+    catalog = catalog if catalog is not None else user_catalog()
+    covering = catalog.covering(*near)
+    if not covering:
+        catalog.nearest(*near)  # raises NoSystemNearbyError with the nearest known one
+    chosen_by = f"chosen from --near {near[0]:.5f},{near[1]:.5f}"
+    for position, found in enumerate(covering):
+        if len(sources) >= max_systems:
+            more = len(covering) - position
+            notes.append(
+                f"{more} more system{'s' if more > 1 else ''} cover this point; "
+                f"loaded the {max_systems} nearest (--max-systems N)"
+            )
+            break
+        try:
+            source = source_for_entry(
+                found.entry,
+                client_id=client_id,
+                config=config,
+                chosen_by=chosen_by,
+                centre=found.entry.centre,
+            )
+        except BikefinderError as error:
+            notes.append(str(error))
+            continue
+        sources.append(source)
+    return sources, notes

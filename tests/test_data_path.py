@@ -277,3 +277,14 @@ def test_once_with_a_gbfs_url_does_not_load_the_catalog(feed_server, tmp_path: P
     )
     assert done.stderr.strip().splitlines()[-1] == "0 False", done.stderr
     assert (tmp_path / "CACHE" / "bikefinder" / "coverage.json").is_file()  # still learned
+
+
+def test_the_app_module_does_not_import_httpx() -> None:
+    """The app paints cached data before its HTTP client exists: importing it must not
+    cost httpx's import (built off the UI thread with the client)."""
+    import subprocess
+    import sys
+
+    code = "import sys, bikefinder.ui.app\nprint('httpx' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

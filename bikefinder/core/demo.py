@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx  # imported only when the demo is served
+
 
 DEMO_HOST = "demo.bikefinder.invalid"
 DEMO_GBFS_URL = f"https://{DEMO_HOST}/velib/gbfs.json"
@@ -24,6 +27,8 @@ DEMO_LABEL = f"demo data from {DEMO_SNAPSHOT_TIME:%Y-%m-%d}"
 
 
 def _serve(request: httpx.Request) -> httpx.Response:
+    import httpx
+
     name = request.url.path.rsplit("/", 1)[-1]
     folder = resources.files("bikefinder.data").joinpath("demo", "velib")
     resource = folder.joinpath(name)
@@ -36,4 +41,6 @@ def _serve(request: httpx.Request) -> httpx.Response:
 
 def demo_transport() -> httpx.MockTransport:
     """A transport that answers the demo host from the bundled files."""
+    import httpx
+
     return httpx.MockTransport(_serve)

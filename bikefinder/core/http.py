@@ -17,14 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from bikefinder import __version__
 from bikefinder.core.errors import FeedError, FeedFormatError, UsageError, first_line
 from bikefinder.core.gbfs import decode_document
+
+if TYPE_CHECKING:
+    import httpx  # imported where it is used: the app paints cached data before it loads
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def make_http_client(
 
     Raises :class:`UsageError` for a ``client_id`` that cannot be sent as a header.
     """
+    import httpx
+
     check_client_id(client_id)
     timeout_s = http_timeout_s()
     all_headers = {
@@ -100,6 +103,8 @@ METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-da
 def check_http_url(url: str) -> str | None:
     """Why ``url`` cannot be fetched (non-HTTP scheme, no host, bad port, a link-local
     or cloud-metadata address), or ``None``. Loopback stays allowed (local feeds)."""
+    import httpx
+
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
@@ -244,6 +249,8 @@ class FeedFetcher:
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
         """One GET within the overall deadline, every failure turned into a FeedError."""
+        import httpx
+
         if self.http is None:
             raise RuntimeError("FeedFetcher has no HTTP client attached")
         deadline_s = DEADLINE_TIMEOUTS * (self.http.timeout.read or DEFAULT_TIMEOUT_S)
@@ -283,6 +290,8 @@ class FeedFetcher:
     ) -> tuple[int, bytes, httpx.Headers]:
         """Follow redirects (each hop checked like a feed URL, configured headers only
         to allowed origins), then read the final answer."""
+        import httpx
+
         assert self.http is not None  # checked by _get
         current = url
         for _ in range(MAX_REDIRECTS + 1):
@@ -428,6 +437,8 @@ def connect_cause(exc: httpx.ConnectError) -> str:
 
 def http_cause(status: int, headers: httpx.Headers) -> str:
     """A rider-readable cause for an HTTP error status."""
+    import httpx
+
     try:
         phrase = httpx.codes(status).phrase
     except ValueError:

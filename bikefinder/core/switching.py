@@ -10,13 +10,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.ranking import haversine_m
 from bikefinder.core.source import SYSTEM_CENTRE, SystemSource, source_for_entry
 
 if TYPE_CHECKING:
+    import httpx
+
     from bikefinder.core.catalog import Catalog, CatalogEntry
 
 #: A rider further than this from a system's centre is not in it: start at the centre.

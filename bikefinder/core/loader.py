@@ -29,10 +29,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
 import msgspec
 
 from bikefinder.core import gbfs, opening_hours, pricing, system_alerts, vehicles
@@ -50,6 +49,9 @@ from bikefinder.core.models import (
     SystemInfo,
     VehicleKind,
 )
+
+if TYPE_CHECKING:
+    import httpx  # only where the client is made: the app paints cached data first
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

@@ -43,6 +43,12 @@ class Options:
     update_catalog: bool = False
     notify_command: str | None = None
     debug: bool = False
+    #: Every ``--system`` given, in order (``system`` is the first); issue 11.
+    systems: tuple[str, ...] = ()
+    #: ``--max-systems N``: how many systems covering ``--near`` load together (None: 6).
+    max_systems: int | None = None
+    #: ``--vehicles none|bikes|all`` (``None``: not given; the mixed list uses bikes).
+    vehicles: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +62,18 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(message)
+
+
+class _SystemsAction(argparse.Action):
+    """``--system`` may be given several times: the first stays ``system`` (as ever), all
+    of them are ``systems``."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
+                 option_string: str | None = None) -> None:  # fmt: skip
+        given = [*(getattr(namespace, "systems", None) or []), values]
+        namespace.systems = given
+        if len(given) == 1:
+            namespace.system = values
 
 
 class _VersionAction(argparse.Action):
@@ -162,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--system",
         metavar="NAME|URL",
+        action=_SystemsAction,
         help="a system id, name or city (velib, Bergen, citybikes:bicing; see --list-systems) "
         "or a gbfs.json URL; default: the system covering --near",
     )
@@ -186,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FORMATS,
         default="table",
         help="output format with --once (default table)",
+    )
+    parser.add_argument(
+        "--max-systems",
+        metavar="N",
+        type=str,
+        help="with --once and --near but no --system: load every system covering the point "
+        "(stations and free-floating operators), the N nearest (default 6)",
+    )
+    parser.add_argument(
+        "--vehicles",
+        choices=("none", "bikes", "all"),
+        help="with --once: free-floating vehicles listed with the stations, of several "
+        "systems at once: none, bikes (bikes and cargo bikes) or all (scooters, mopeds, cars)",
     )
     parser.add_argument(
         "--refresh",
@@ -303,6 +335,13 @@ def options_from_args(args: argparse.Namespace) -> Options:
         update_catalog=args.update_catalog,
         notify_command=args.notify_command,
         debug=bool(getattr(args, "debug", False)),
+        systems=tuple(getattr(args, "systems", None) or ()),
+        max_systems=(
+            _positive_int("--max-systems", args.max_systems)
+            if getattr(args, "max_systems", None) is not None
+            else None
+        ),
+        vehicles=getattr(args, "vehicles", None),
     )
 
 
@@ -377,6 +416,10 @@ def _run(options: Options) -> int:
             from bikefinder.favourites_once import run_favourites_once
 
             return asyncio.run(run_favourites_once(options))
+        if len(options.systems) > 1 or options.vehicles or options.max_systems:
+            from bikefinder.nearby_once import run_nearby_once  # several systems, vehicles
+
+            return asyncio.run(run_nearby_once(options))
         from bikefinder.once import run_once
 
         return asyncio.run(run_once(options))

@@ -21,6 +21,7 @@ from bikefinder.core.text import clean
 if TYPE_CHECKING:
     from bikefinder.cli import Options
     from bikefinder.core.catalog import CatalogEntry
+    from bikefinder.core.config import Config
 
 #: Carriage return plus "erase line": the progress line is rewritten in place.
 CLEAR_LINE = "\r\x1b[2K"
@@ -45,7 +46,8 @@ def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_config_defaults(args: argparse.Namespace) -> None:
-    """Fill ``--system`` and ``--client-id`` from config.toml where the flags are absent."""
+    """Fill ``--system``, ``--client-id`` and ``--near`` from config.toml where the flags
+    are absent (``near`` only for what ranks stations: not the demo or the catalog)."""
     from bikefinder.core.config import load_config
 
     config = load_config()
@@ -55,17 +57,94 @@ def apply_config_defaults(args: argparse.Namespace) -> None:
         args.system = config.system
     if args.client_id is None:
         args.client_id = config.client_id
+    catalog_only = getattr(args, "list_systems", None) is not None or getattr(
+        args, "update_catalog", False
+    )
+    args.near_from_config = False
+    if args.near is None and config.near and not getattr(args, "demo", False) and not catalog_only:
+        args.near = config.near
+        args.near_from_config = True
 
 
-def parse_near(text: str) -> tuple[float, float]:
-    """``--near``: ``LAT,LON``, or a place name looked up with Nominatim (cached)."""
-    from bikefinder.core.geocode import default_cache_path, geocode_place, is_place_name
+def parse_near(
+    text: str,
+    config: Config | None = None,
+    *,
+    system: str | None = None,
+    demo: bool = False,
+) -> tuple[float, float]:
+    """``--near``: ``LAT,LON``; a name from config.toml's ``[places]``; or a place,
+    looked up with Nominatim (cached). A place that cannot be looked up (offline, not
+    found) may still be a station's name in cached or demo data ("Gare de Lyon" -> the
+    station "Gare de Lyon - Chalon"): that station's point, with a note on stderr."""
+    from bikefinder.core.geocode import is_place_name
 
     if not is_place_name(text):
         from bikefinder.cli import parse_point
 
         return parse_point(text)
-    return geocode_place(text, cache_path=default_cache_path()).point
+    if config is None:
+        from bikefinder.core.config import load_config
+
+        config = load_config()
+    named = config.place(text)
+    if named is not None:
+        _, value = named
+        if not is_place_name(value):
+            from bikefinder.cli import parse_point
+
+            return parse_point(value)  # checked when the file was read
+        text = value
+    return _look_up_place(text, system=system, demo=demo)
+
+
+def _look_up_place(text: str, *, system: str | None, demo: bool) -> tuple[float, float]:
+    """Nominatim (cached), else a station of that name in data on this machine."""
+    from bikefinder.core.errors import UsageError
+    from bikefinder.core.geocode import (
+        all_cached_stations,
+        default_cache_path,
+        demo_stations,
+        geocode_place,
+        station_place,
+    )
+
+    try:
+        return geocode_place(text, cache_path=default_cache_path()).point
+    except UsageError as exc:
+        failure = exc
+    demo_source = demo_stations()
+    sources = [demo_source] if demo else []
+    sources += all_cached_stations(None if demo else _system_url(system))
+    if not demo:
+        sources.append(demo_source)
+    found = station_place(text, sources)
+    if found is None:
+        raise UsageError(
+            f"{failure} (and no station in cached or demo data is named like it; "
+            "names for places go under [places] in config.toml)"
+        ) from None
+    others = f", the one nearest the middle of {found.matches}" if found.matches > 1 else ""
+    print(
+        f"bikefinder: note: --near {clean(text, 80)!r} could not be looked up; using the "
+        f"station {clean(found.station, 80)!r} ({clean(found.system, 80)}{others})",
+        file=sys.stderr,
+    )
+    return found.point
+
+
+def _system_url(system: str | None) -> str | None:
+    """The gbfs.json URL ``--system`` names, if the catalog resolves it offline."""
+    if system is None:
+        return None
+    from bikefinder.core.source import is_url, user_catalog
+
+    if is_url(system):
+        return system.strip()
+    try:
+        return user_catalog().resolve(system).gbfs_url
+    except (BikefinderError, OSError, ValueError):
+        return None
 
 
 def run_catalog_command(options: Options) -> int:

@@ -11,14 +11,14 @@ import argparse
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bikefinder.core.errors import BikefinderError, UsageError
 from bikefinder.core.modes import DEFAULT_LIMIT
-from bikefinder.core.output import FORMATS
+from bikefinder.core.output import FORMATS, MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -49,6 +49,12 @@ class Options:
     max_systems: int | None = None
     #: ``--vehicles none|bikes|all`` (``None``: not given; the mixed list uses bikes).
     vehicles: str | None = None
+    #: ``--mode bike|ebike|dock`` for the printed lists (``None``: nearest first, as ever).
+    mode: str | None = None
+    #: ``--min N``: hide stations with fewer than N of what the mode wants.
+    min_count: int | None = None
+    #: config.toml's ``max_feed_mb``: the cap on one feed answer, in bytes.
+    max_feed_bytes: int = 64 * 2**20
 
 
 class _Parser(argparse.ArgumentParser):
@@ -204,7 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
         dest="output_format",
         choices=FORMATS,
         default="table",
-        help="output format with --once (default table)",
+        help="output format with --once (default table; line: one line for status bars)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        help="with --once: what you look for (any bike, an e-bike, a free dock); stations "
+        "that cannot serve it come last, with the reason",
+    )
+    parser.add_argument(
+        "--min",
+        dest="min_count",
+        metavar="N",
+        type=str,
+        help="with --once: hide stations with fewer than N bikes (e-bikes, free docks in "
+        "that --mode)",
     )
     parser.add_argument(
         "--max-systems",
@@ -240,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--watch",
         metavar="SECONDS",
         type=str,
-        help="with --once --format json: print one JSON line every SECONDS until interrupted",
+        help="with --once --format json or line: print one line every SECONDS until interrupted",
     )
     parser.add_argument(
         "--notify-command",
@@ -315,12 +335,19 @@ def options_from_args(args: argparse.Namespace) -> Options:
     _check_client_id(args.client_id)  # before any UI starts: a header value must be ASCII
     refresh_s = _seconds("--refresh", args.refresh) if args.refresh is not None else None
     watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
-    if watch_s is not None and not (args.once and args.output_format == "json"):
-        raise UsageError("--watch needs --once --format json")
+    if watch_s is not None and not (args.once and args.output_format in ("json", "line")):
+        raise UsageError("--watch needs --once --format json or --format line")
+    if watch_s is not None and args.favorites:
+        raise UsageError("--watch works with --once, not with --favorites")
+    min_count = _positive_int("--min", args.min_count) if args.min_count is not None else None
+    if (args.mode is not None or min_count is not None) and not args.once:
+        raise UsageError("--mode and --min go with --once (in the app, press m to switch mode)")
+    if args.output_format == "line" and not args.once:
+        raise UsageError("--format line goes with --once")
     if args.notify_command is not None:
         _check_notify_command(args.notify_command, args.once)
     return Options(
-        near=parse_near(args.near) if args.near is not None else None,
+        near=_near(args, parse_near),
         system=args.system,
         limit=_positive_int("--limit", args.limit) if args.limit is not None else None,
         language=args.lang,
@@ -342,7 +369,32 @@ def options_from_args(args: argparse.Namespace) -> Options:
             else None
         ),
         vehicles=getattr(args, "vehicles", None),
+        mode=args.mode,
+        min_count=min_count,
+        max_feed_bytes=_max_feed_bytes(),
     )
+
+
+def _near(
+    args: argparse.Namespace, parse_near: Callable[..., tuple[float, float]]
+) -> tuple[float, float] | None:
+    """``--near`` (or config.toml's ``near``) as a point; a bad configured one says so."""
+    if args.near is None:
+        return None
+    try:
+        return parse_near(args.near, system=args.system, demo=args.demo)
+    except UsageError as exc:
+        if not getattr(args, "near_from_config", False):
+            raise
+        from bikefinder.core.config import config_path
+
+        raise UsageError(f"{exc} (from near = {args.near!r} in {config_path()})") from None
+
+
+def _max_feed_bytes() -> int:
+    from bikefinder.core.config import configured_max_feed_bytes
+
+    return configured_max_feed_bytes()
 
 
 def _check_client_id(client_id: str | None) -> None:

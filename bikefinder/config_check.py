@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-from bikefinder.core.config import CONFIG_ENV, load_config, masked
+from bikefinder.core.config import CONFIG_ENV, DEFAULT_MAX_FEED_MB, Config, load_config, masked
 from bikefinder.core.errors import UsageError
 
 EXIT_OK, EXIT_PROBLEM = 0, 2
@@ -33,6 +33,14 @@ def run_config_check(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM
     lines.append(_setting("system", args.system, config.system, "none: chosen from --near"))
     lines.append(_setting("client_id", args.client_id, config.client_id, _default_client_id()))
+    lines.append(_near_setting(args.near, config))
+    limit = f"{config.max_feed_mb} MB (config)" if config.max_feed_mb else None
+    lines.append(f"max_feed_mb: {limit or f'{DEFAULT_MAX_FEED_MB} MB (default)'}")
+    if config.places:
+        lines.append("places:")
+        lines.extend(f"  {name} = {_place_value(value)}" for name, value in config.places.items())
+    else:
+        lines.append("places: none")
     if config.headers:
         for system_id, headers in config.headers.items():
             lines.append(f"headers for {system_id}:")
@@ -67,6 +75,19 @@ def _setting(key: str, flag: str | None, configured: str | None, default: str) -
     if configured is not None:
         return f"{key}: {configured} (config)"
     return f"{key}: {default} (default)"
+
+
+def _near_setting(flag: str | None, config: Config) -> str:
+    """``near: home (config) = 48.8530,2.3499``: the default point and what it names."""
+    line = _setting("near", flag, config.near, "none: give --near")
+    named = config.place(flag or config.near or "")
+    return line + (f" = {_place_value(named[1])}" if named else "")
+
+
+def _place_value(value: str) -> str:
+    from bikefinder.core.geocode import is_place_name
+
+    return value + (" (a place, looked up when used)" if is_place_name(value) else "")
 
 
 def _default_client_id() -> str:

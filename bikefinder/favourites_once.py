@@ -13,7 +13,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +33,18 @@ from bikefinder.core.http import make_http_client
 from bikefinder.core.listing import favourites_url
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot, Station
-from bikefinder.core.modes import data_age_s, format_age, is_data_stale
+from bikefinder.core.modes import (
+    Mode,
+    ModeRow,
+    StationState,
+    data_age_s,
+    format_age,
+    has_at_least,
+    is_data_stale,
+    useless_reason,
+)
 from bikefinder.core.output import (
+    MODE_FIELDS,
     STATION_FIELDS,
     bikes_cell,
     csv_text,
@@ -42,7 +52,10 @@ from bikefinder.core.output import (
     format_count,
     format_distance,
     iso,
+    mode_name,
+    mode_named,
     state_label,
+    station_line,
     station_record,
 )
 from bikefinder.core.ranking import compass_point, haversine_m, initial_bearing_deg
@@ -105,8 +118,10 @@ class FavouriteRow:
     system: SystemResult
     ranked: RankedStation | None  # None: no live data for it
     error: str | None
+    #: In a ``--mode``: why the station is no option (``None``: it is one).
+    useless: str | None = None
 
-    def record(self, near: tuple[float, float] | None) -> dict[str, Any]:
+    def record(self, near: tuple[float, float] | None, mode: Mode | None = None) -> dict[str, Any]:
         if self.ranked is not None:
             record = station_record(self.ranked)
             if near is None:
@@ -121,6 +136,8 @@ class FavouriteRow:
             system_name=self.system.name,
             error=self.error,
         )
+        if mode is not None:
+            record.update(useful=self.useless is None, reason=self.useless)
         return record
 
 
@@ -139,11 +156,14 @@ async def load_system(
     favourites: Sequence[Favourite],
     language: str | None,
     headers: dict[str, str] | None = None,
+    max_bytes: int | None = None,
 ) -> SystemResult:
     """Load one system; any failure becomes the result's ``error`` instead of raising.
-    ``headers`` (configured keys) go only to the system's own origin."""
+    ``headers`` (configured keys) go only to the system's own origin; ``max_bytes``
+    (config.toml's ``max_feed_mb``) caps each feed answer."""
     cache = None if gbfs_url == DEMO_GBFS_URL else FeedCache(gbfs_url)
-    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache, headers=headers)
+    cap = {} if max_bytes is None else {"max_bytes": max_bytes}
+    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache, headers=headers, **cap)
     try:
         snapshot = await feeds.load()
     except BikefinderError as exc:
@@ -198,7 +218,9 @@ async def load_systems(groups: dict[str, list[Favourite]], options: Options) -> 
             else:
                 headers = extra_headers.get(url) or {}
                 http = await client_for(url)
-                loads.append(load_system(http, url, group, options.language, headers))
+                loads.append(
+                    load_system(http, url, group, options.language, headers, options.max_feed_bytes)
+                )
         return list(await asyncio.gather(*loads))
 
 
@@ -236,8 +258,80 @@ def rows_for(system: SystemResult, near: tuple[float, float] | None) -> list[Fav
     return rows
 
 
+def rows_in_mode(
+    system: SystemResult,
+    near: tuple[float, float] | None,
+    mode: Mode | None = None,
+    minimum: int | None = None,
+) -> list[FavouriteRow]:
+    """:func:`rows_for`, and in a ``--mode`` the app's rules: favourites with fewer than
+    ``minimum`` of what the mode wants hidden, the useful ones first, then the others
+    with their reason (a favourite without live data: "no status" or "not in feed")."""
+    rows = rows_for(system, near)
+    if mode is None:
+        return rows
+    useful: list[FavouriteRow] = []
+    useless: list[FavouriteRow] = []
+    for row in rows:
+        if row.ranked is None:
+            if minimum is None:
+                missing = row.error == MISSING_STATION
+                reason = "not in feed" if missing else StationState.NO_STATUS.value
+                useless.append(replace(row, useless=reason))
+            continue
+        if not has_at_least(row.ranked.station, mode, minimum):
+            continue
+        reason = useless_reason(row.ranked.station, mode)
+        (useful if reason is None else useless).append(replace(row, useless=reason))
+    return useful + useless
+
+
+def favourites_mode(options: Options) -> Mode | None:
+    """The ``--mode`` of the list; ``--min`` alone means any bike."""
+    mode = mode_named(options.mode)
+    return Mode.ANY_BIKE if mode is None and options.min_count is not None else mode
+
+
+def to_line(
+    systems: Sequence[SystemResult],
+    near: tuple[float, float] | None,
+    mode: Mode | None = None,
+    minimum: int | None = None,
+) -> str:
+    """``--format line``: the best favourite (the nearest useful one when there is a
+    point, else the first useful one) in one line, for status bars."""
+    now = datetime.now(UTC)
+    candidates = [
+        (row, system)
+        for system in systems
+        for row in rows_in_mode(system, near, mode, minimum)
+        if row.ranked is not None and system.snapshot is not None
+    ]
+    if near is not None:
+        candidates.sort(key=lambda pair: pair[0].ranked.distance_m if pair[0].ranked else 0.0)
+    candidates.sort(key=lambda pair: pair[0].useless is not None)  # stable: useful first
+    if not candidates:
+        empty = "no favourite stations" if not systems else "no favourite with live data"
+        return station_line(None, mode, None, empty=empty)
+    row, system = candidates[0]
+    assert row.ranked is not None and system.snapshot is not None
+    return station_line(
+        ModeRow(row.ranked, None, row.useless),
+        mode,
+        data_age_s(system.snapshot, now),
+        stale=is_data_stale(system.snapshot, now),
+        from_cache=system.snapshot.from_cache,
+        demo_label=DEMO_LABEL if system.is_demo else None,
+        show_distance=near is not None,
+    )
+
+
 def to_json(
-    systems: Sequence[SystemResult], near: tuple[float, float] | None, now: datetime
+    systems: Sequence[SystemResult],
+    near: tuple[float, float] | None,
+    now: datetime,
+    mode: Mode | None = None,
+    minimum: int | None = None,
 ) -> str:
     document = {
         "generated_at": iso(now),
@@ -254,20 +348,32 @@ def to_json(
             }
             for system in systems
         ],
-        "stations": [row.record(near) for system in systems for row in rows_for(system, near)],
+        "mode": mode_name(mode),
+        "min": minimum,
+        "stations": [
+            row.record(near, mode)
+            for system in systems
+            for row in rows_in_mode(system, near, mode, minimum)
+        ],
     }
     return dumps_terminal_safe(document)
 
 
-def to_csv(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
+def to_csv(
+    systems: Sequence[SystemResult],
+    near: tuple[float, float] | None,
+    mode: Mode | None = None,
+    minimum: int | None = None,
+) -> str:
+    """The favourites as CSV; in a ``--mode`` with ``useful`` and ``reason`` columns."""
     records = []
     for system in systems:
-        for row in rows_for(system, near):
-            record = row.record(near)
+        for row in rows_in_mode(system, near, mode, minimum):
+            record = row.record(near, mode)
             for text_field in ("name", "system_name", "error"):
                 record[text_field] = clean(record[text_field], 500) if record[text_field] else None
             records.append(record)
-    return csv_text(CSV_FIELDS, records)
+    return csv_text(CSV_FIELDS if mode is None else (*CSV_FIELDS, *MODE_FIELDS), records)
 
 
 def heading_of(system: SystemResult, now: datetime) -> str:
@@ -290,14 +396,21 @@ def heading_of(system: SystemResult, now: datetime) -> str:
     return heading
 
 
-def to_table(systems: Sequence[SystemResult], near: tuple[float, float] | None) -> str:
-    """One block per system: a heading (or why it failed), then its favourites aligned."""
+def to_table(
+    systems: Sequence[SystemResult],
+    near: tuple[float, float] | None,
+    mode: Mode | None = None,
+    minimum: int | None = None,
+) -> str:
+    """One block per system: a heading (or why it failed), then its favourites aligned;
+    in a ``--mode`` the useful ones first and the State column says why the others are not."""
     now = datetime.now(UTC)
     columns = ("Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
     blocks: list[tuple[str, list[tuple[str, ...]]]] = []
     for system in systems:
         heading = heading_of(system, now)
-        blocks.append((heading, [_table_cells(row, near) for row in rows_for(system, near)]))
+        rows = rows_in_mode(system, near, mode, minimum)
+        blocks.append((heading, [_table_cells(row, near, mode) for row in rows]))
     shown = [i for i in range(len(columns)) if near or i not in (1, 2)]  # no point: no distance
     rows = [row for _, block_rows in blocks for row in block_rows]
     widths = [max(len(col), *(len(row[i]) for row in rows)) for i, col in enumerate(columns)]
@@ -311,18 +424,23 @@ def to_table(systems: Sequence[SystemResult], near: tuple[float, float] | None) 
     count = sum(len(system.favourites) for system in systems)
     where = f"; distances from {near[0]:.5f},{near[1]:.5f}" if near else ""
     lines = [f"Favourites: {count} in {len(systems)} system{'s' * (len(systems) != 1)}{where}"]
+    if mode is not None:
+        lines[0] += f"; mode: {mode.label}" + (f", at least {minimum}" if minimum else "")
     for heading, block_rows in blocks:
         lines += ["", heading, line(columns), line(["-" * width for width in widths])]
         lines += [line(cells) for cells in block_rows]
     return "\n".join(lines)
 
 
-def _table_cells(row: FavouriteRow, near: tuple[float, float] | None) -> tuple[str, ...]:
+def _table_cells(
+    row: FavouriteRow, near: tuple[float, float] | None, mode: Mode | None = None
+) -> tuple[str, ...]:
     ranked = row.ranked
     name = clean(ranked.station.info.name if ranked else row.favourite.name, 40) or "(unnamed)"
     if ranked is None:
         state = "not in feed" if row.error == MISSING_STATION else "unknown"
         return (name, "", "", "?", "?", state)
+    state = state_label(ranked) if mode is None else row.useless or ""
     status = ranked.station.status
     return (
         name,
@@ -330,7 +448,7 @@ def _table_cells(row: FavouriteRow, near: tuple[float, float] | None) -> tuple[s
         ranked.bearing,
         bikes_cell(ranked),
         format_count(status.docks if status else None),
-        state_label(ranked),
+        state,
     )
 
 
@@ -362,14 +480,17 @@ async def run_favourites_once(options: Options) -> int:
     if options.demo and favourites:  # the live Vélib' favourites, on the demo's data
         groups = {DEMO_GBFS_URL: favourites}
     systems = await load_systems(groups, options) if groups else []
+    mode, minimum = favourites_mode(options), options.min_count
     if options.output_format == "json":
-        text = to_json(systems, near, datetime.now(UTC))
+        text = to_json(systems, near, datetime.now(UTC), mode, minimum)
     elif options.output_format == "csv":
-        text = to_csv(systems, near)
+        text = to_csv(systems, near, mode, minimum)
+    elif options.output_format == "line":
+        text = to_line(systems, near, mode, minimum)
     elif not systems:
         text = "No favourite stations yet: press f on a station in the app to add one."
     else:
-        text = to_table(systems, near)
+        text = to_table(systems, near, mode, minimum)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     for system in systems:
         if system.cache_note is not None:

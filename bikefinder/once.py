@@ -21,10 +21,24 @@ from bikefinder.core.http import make_http_client
 from bikefinder.core.listing import FAR_FROM_POINT_M
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
-from bikefinder.core.modes import DEFAULT_LIMIT, data_age_s, format_age, is_data_stale
+from bikefinder.core.modes import (
+    DEFAULT_LIMIT,
+    Mode,
+    ModeRow,
+    counted,
+    data_age_s,
+    format_age,
+    has_at_least,
+    is_data_stale,
+    rank_for_mode,
+    useful_first,
+)
 from bikefinder.core.output import (
     format_distance,
     freshness_line,
+    mode_name,
+    mode_named,
+    station_line,
     to_csv,
     to_json,
     to_table,
@@ -60,21 +74,22 @@ async def run_once(options: Options) -> int:
             label=source.label,
             cache=cache,
             headers=source.headers,
+            max_bytes=options.max_feed_bytes,
         )
         snapshot = await load_snapshot(feeds)
         for feed, problem in feeds.degraded.items():
             print(f"bikefinder: note: {feeds.label}: {feed}: {problem}", file=sys.stderr)
         if not snapshot.from_cache:
             remember_loaded_system(source, snapshot)
-        ranked = StationIndex(snapshot.stations).nearest(
-            near[0], near[1], options.limit or DEFAULT_LIMIT
-        )
+        ranked, rows = listing(StationIndex(snapshot.stations), near, options)
         far = far_note(snapshot, ranked)
         if far:
             print(f"bikefinder: note: {far}", file=sys.stderr)
         try:
             if options.watch_s is None:
-                emit(render(snapshot, ranked, near, source, options, near_note=near_note))
+                emit(
+                    render(snapshot, ranked, near, source, options, near_note=near_note, rows=rows)
+                )
             else:
                 await watch(feeds, snapshot, near, source, options, near_note)
         except BrokenPipeError:
@@ -111,7 +126,7 @@ async def watch(
     index = StationIndex(snapshot.stations)
     error: str | None = None
     while True:
-        ranked = index.nearest(near[0], near[1], options.limit or DEFAULT_LIMIT)
+        ranked, rows = listing(index, near, options)
         emit(
             render(
                 snapshot,
@@ -122,6 +137,7 @@ async def watch(
                 error=error,
                 one_line=True,
                 near_note=near_note,
+                rows=rows,
             )
         )
         await asyncio.sleep(options.watch_s)
@@ -136,13 +152,37 @@ async def watch(
         snapshot = fresh
 
 
+def script_mode(options: Options) -> Mode | None:
+    """The ``--mode`` of a printed list; ``--min`` alone means any bike."""
+    mode = mode_named(options.mode)
+    return Mode.ANY_BIKE if mode is None and options.min_count is not None else mode
+
+
+def listing(
+    index: StationIndex, near: tuple[float, float], options: Options
+) -> tuple[list[RankedStation], list[ModeRow] | None]:
+    """The stations to print, and in a ``--mode`` their rows: the ``--limit`` nearest
+    useful ones (with ``--min`` or more of what the mode wants) first, then the useless
+    ones among the nearest, with their reasons (the app's rules)."""
+    limit = options.limit or DEFAULT_LIMIT
+    mode = script_mode(options)
+    if mode is None:
+        return index.nearest(near[0], near[1], limit), None
+    keep = None
+    if options.min_count is not None:
+        keep = [has_at_least(station, mode, options.min_count) for station in index.stations]
+    rows = useful_first(rank_for_mode(index, near, mode, limit, keep))
+    return [row.ranked for row in rows], rows
+
+
 def far_note(snapshot: Snapshot, ranked: list[RankedStation]) -> str | None:
     """A warning when even the nearest station is far from the point (> 50 km)."""
-    if not ranked or ranked[0].distance_m <= FAR_AWAY_M:
+    nearest = min((item.distance_m for item in ranked), default=None)
+    if nearest is None or nearest <= FAR_AWAY_M:
         return None
     return (
         f"the nearest {clean(snapshot.system.name, 60)} station is "
-        f"{format_distance(ranked[0].distance_m)} away; is this the right system?"
+        f"{format_distance(nearest)} away; is this the right system?"
     )
 
 
@@ -161,18 +201,35 @@ def render(
     error: str | None = None,
     one_line: bool = False,
     near_note: str | None = None,
+    rows: list[ModeRow] | None = None,
 ) -> str:
-    """The ranked list as table, JSON (``stale`` and ``data_age_s`` always, ``from_cache``)
-    or CSV; ``near_note`` says the point is not the rider's (``"system centre"``)."""
+    """The ranked list as table, JSON (``stale`` and ``data_age_s`` always, ``from_cache``),
+    CSV or one line; ``near_note`` says the point is not the rider's (``"system centre"``);
+    ``rows`` are the stations in a ``--mode`` (see :func:`listing`)."""
     now = datetime.now(UTC)
     age = data_age_s(snapshot, now)
     stale = is_data_stale(snapshot, now)
     far = far_note(snapshot, ranked)
+    mode = script_mode(options)
+    if options.output_format == "line":
+        first = rows[0] if rows else (ModeRow(ranked[0], 1, None) if ranked else None)
+        return station_line(
+            first,
+            mode,
+            age,
+            stale=stale,
+            from_cache=snapshot.from_cache,
+            demo_label=source.demo_label,
+            error=error,
+            empty=nothing_text(mode, options.min_count),
+        )
     if options.output_format == "json":
         extra: dict[str, Any] = {
             "stale": stale or error is not None,
             "data_age_s": None if age is None else round(age, 1),
             "from_cache": snapshot.from_cache,
+            "mode": mode_name(mode),
+            "min": options.min_count,
         }
         if error:
             extra["error"] = error
@@ -184,9 +241,9 @@ def render(
             extra["near_is"] = near_note
         if far:
             extra["warning"] = far
-        return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2)
+        return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2, rows=rows)
     if options.output_format == "csv":
-        return to_csv(ranked)
+        return to_csv(ranked, rows)
     header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"
     if source.chosen_by:
         header = f"{clean(snapshot.system.name, 60)} ({source.chosen_by}): "
@@ -200,6 +257,17 @@ def render(
     if ranked:
         header += f" is {format_distance(ranked[0].distance_m)} away"
     header += "\n" + freshness_line(snapshot, now, demo_label=source.demo_label)
+    if mode is not None:
+        header += f"\nMode: {mode.label}" + (
+            f", at least {counted(options.min_count, mode.wanted)}" if options.min_count else ""
+        )
     if far:
         header += f"\nNote: {far}"
-    return to_table(snapshot, ranked, header)
+    return to_table(snapshot, ranked, header, rows)
+
+
+def nothing_text(mode: Mode | None, minimum: int | None) -> str:
+    """``--format line`` when no station is listed."""
+    if mode is None:
+        return "no stations"
+    return f"no station with at least {counted(minimum or 1, mode.wanted)}"

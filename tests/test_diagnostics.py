@@ -101,7 +101,10 @@ def test_bash_completion_parses_and_completes_flags_and_choices(run_cli, tmp_pat
         return done.stdout.split()
 
     assert complete("--for") == ["--format"]
-    assert complete("--format", "") == ["table", "json", "csv"]
+    assert complete("--format", "") == ["table", "json", "csv", "line"]
+    assert complete("--mode", "") == ["bike", "ebike", "dock"]
+    assert complete("--min", "") == []  # a number: no flags offered
+    assert complete("--mi") == ["--min"]
     assert complete("--completion", "f") == ["fish"]
     assert complete("--near", "") == []  # a value: no flags offered
     assert {"--near", "--system", "--once", "--debug", "--config-check"} <= set(complete("--"))
@@ -112,7 +115,10 @@ def test_zsh_and_fish_completion_scripts(run_cli, tmp_path, shell: str) -> None:
     result = run_cli("--completion", shell)
     assert result.code == 0
     assert "--near" in result.stdout or "-l near" in result.stdout
-    assert "table json csv" in result.stdout
+    assert "table json csv line" in result.stdout
+    assert "bike ebike dock" in result.stdout and (
+        "--min" in result.stdout or "-l min" in result.stdout
+    )
     if shutil.which(shell) is None:
         pytest.skip(f"{shell} is not installed here: syntax not checked")
     script = tmp_path / f"bikefinder.{shell}"
@@ -124,7 +130,7 @@ def test_zsh_and_fish_completion_scripts(run_cli, tmp_path, shell: str) -> None:
             ["fish", "-c", probe], capture_output=True, text=True, timeout=30, check=True
         )
         offered = [line.split("\t")[0] for line in done.stdout.splitlines()]
-        assert offered == ["csv", "json", "table", "--version"]
+        assert offered[:4] == ["csv", "json", "line", "table"] and "--version" in offered[4:]
 
 
 def test_unknown_shell_is_a_one_line_usage_error(run_cli) -> None:

@@ -105,4 +105,6 @@ def test_watch_requires_json_once(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2
-    assert result.stderr.strip() == "bikefinder: error: --watch needs --once --format json"
+    assert result.stderr.strip() == (
+        "bikefinder: error: --watch needs --once --format json or --format line"
+    )

@@ -1,4 +1,4 @@
-"""The optional TOML config file: a default system, a client id and per-system headers.
+"""The optional TOML config file: defaults, named places, per-system headers, limits.
 
 ``config.toml`` lives in platformdirs' user config dir (``BIKEFINDER_CONFIG`` names
 another file). Command-line flags always win over it. Unknown keys and wrong types are
@@ -7,6 +7,12 @@ Example::
 
     system = "bergen"                  # default for --system
     client_id = "myname-bikefinder"    # default for --client-id
+    near = "home"                      # default for --near: LAT,LON, a place or a name below
+    max_feed_mb = 64                   # refuse a feed answer larger than this (1..1024)
+
+    [places]                           # --near home, --near work
+    home = "48.8530,2.3499"
+    work = "Gare de Lyon, Paris"       # looked up when used (cached)
 
     [headers.stadtrad_hamburg]         # credentials a system's feed needs
     DB-Client-Id = "..."
@@ -26,7 +32,10 @@ from bikefinder.core.errors import UsageError
 CONFIG_FILE = "config.toml"
 CONFIG_ENV = "BIKEFINDER_CONFIG"
 #: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
-KNOWN_KEYS = ("system", "client_id", "headers")
+KNOWN_KEYS = ("system", "client_id", "near", "max_feed_mb", "places", "headers")
+#: ``max_feed_mb``: the default cap on one feed answer and the bounds a config may set.
+DEFAULT_MAX_FEED_MB = 64
+MAX_FEED_MB_BOUNDS = (1, 1024)
 #: Characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -42,8 +51,30 @@ class Config:
     #: Extra request headers by catalog system id.
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     path: Path | None = None
+    #: The default for ``--near``: ``LAT,LON``, a name in :attr:`places` or a place.
+    near: str | None = None
+    #: Named places (``[places] home = "48.85,2.35"``): name -> ``LAT,LON`` or a place.
+    places: dict[str, str] = field(default_factory=dict)
+    #: The cap on one feed answer, in MB (``None``: :data:`DEFAULT_MAX_FEED_MB`).
+    max_feed_mb: int | None = None
     #: One line per ignored key or value (unknown key, wrong type), naming key and file.
     warnings: tuple[str, ...] = ()
+
+    @property
+    def max_feed_bytes(self) -> int:
+        """The cap on one feed answer, in bytes."""
+        return (self.max_feed_mb or DEFAULT_MAX_FEED_MB) * 2**20
+
+    def place(self, name: str) -> tuple[str, str] | None:
+        """The configured place called ``name`` (case and accents ignored) as
+        (its name in the file, its value), or ``None``."""
+        from bikefinder.core.text import fold
+
+        wanted = fold(name)
+        for key, value in self.places.items():
+            if wanted and fold(key) == wanted:
+                return key, value
+        return None
 
     def headers_for(self, system_id: str) -> dict[str, str]:
         for key, values in self.headers.items():
@@ -138,9 +169,105 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
                 )
             checked[name] = value
         headers[str(system_id)] = checked
+    places = _places(doc.get("places", {}), where, warnings)
+    near = _near(_optional_text(doc, "near", where, warnings), places, where, warnings)
+    max_feed_mb = _max_feed_mb(doc.get("max_feed_mb"), where, warnings)
     return Config(
-        system=system, client_id=client_id, headers=headers, path=path, warnings=tuple(warnings)
+        system=system,
+        client_id=client_id,
+        headers=headers,
+        path=path,
+        warnings=tuple(warnings),
+        near=near,
+        places=places,
+        max_feed_mb=max_feed_mb,
     )
+
+
+def _places(table: Any, where: str, warnings: list[str]) -> dict[str, str]:
+    """``[places]``: each name maps to ``"LAT,LON"`` (checked now) or a place to look up."""
+    if not isinstance(table, Mapping):
+        warnings.append(
+            f"{where}: 'places' must be a table of names (home = \"48.85,2.35\"), "
+            f"got {_type_name(table)}; ignored"
+        )
+        return {}
+    from bikefinder.core.geocode import is_place_name
+
+    places: dict[str, str] = {}
+    for name, value in table.items():
+        key = f"[places] {_shown(name)!r}"
+        if not isinstance(value, str) or not value.strip():
+            got = "an empty string" if isinstance(value, str) else _type_name(value)
+            warnings.append(f'{where}: {key} must be "LAT,LON" or a place name, got {got}; ignored')
+            continue
+        value = " ".join(value.split())
+        if not is_place_name(value):
+            problem = point_problem(value)
+            if problem is not None:
+                warnings.append(f"{where}: {key}: {problem}; ignored")
+                continue
+        places[str(name)] = value
+    return places
+
+
+def _near(near: str | None, places: dict[str, str], where: str, warnings: list[str]) -> str | None:
+    """The ``near`` default: bad coordinates are ignored; a name that is almost one of
+    ``places`` (a typo would be sent to the geocoder) is ignored with a suggestion."""
+    from bikefinder.core.geocode import is_place_name
+    from bikefinder.core.text import fold
+
+    if near is None:
+        return None
+    if not is_place_name(near):
+        problem = point_problem(near)
+        if problem is not None:
+            warnings.append(f"{where}: 'near': {problem}; ignored")
+            return None
+        return near
+    names = {fold(name): name for name in places}
+    if fold(near) not in names:
+        close = did_you_mean(fold(near), names)
+        if close:
+            shown = f"{where}: 'near' = {_shown(near)!r}"
+            warnings.append(f"{shown} is not in [places]{close}; ignored")
+            return None
+    return near
+
+
+def point_problem(text: str) -> str | None:
+    """Why ``text`` is not a valid ``LAT,LON`` point, or ``None`` when it is one."""
+    from bikefinder.cli import parse_point
+
+    try:
+        parse_point(text)
+    except UsageError as exc:
+        return str(exc).replace("--near ", "", 1)
+    return None
+
+
+def _max_feed_mb(value: Any, where: str, warnings: list[str]) -> int | None:
+    low, high = MAX_FEED_MB_BOUNDS
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        got = repr(value) if numeric else _type_name(value)
+        warnings.append(
+            f"{where}: 'max_feed_mb' must be a whole number of MB from {low} to {high}, "
+            f"got {got}; the default {DEFAULT_MAX_FEED_MB} applies"
+        )
+        return None
+    return value
+
+
+def configured_max_feed_bytes() -> int:
+    """The cap on one feed answer from the user's config.toml (the default if the file
+    says nothing or cannot be read: the command line reports that problem itself)."""
+    try:
+        return load_config().max_feed_bytes
+    except UsageError:
+        return DEFAULT_MAX_FEED_MB * 2**20
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

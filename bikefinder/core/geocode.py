@@ -11,7 +11,7 @@ import contextlib
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -178,3 +178,175 @@ def default_cache_path() -> Path:
     from bikefinder.core.paths import cache_dir
 
     return cache_dir() / GEOCODE_CACHE_FILE
+
+
+# --------------------------------------------------------------- station names as places
+
+#: How a station name matches a place name, best first: the same name, the name starts
+#: with it, it is a phrase inside the name, every word of it is a word of the name.
+SAME, PREFIX, PHRASE, WORDS = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class StationPlace:
+    """A place found as a station name in data already on this machine."""
+
+    lat: float
+    lon: float
+    station: str
+    system: str
+    #: How many stations of that system match equally well (the point is the one
+    #: nearest their centre: "Gare de Lyon" has four Vélib' stations around it).
+    matches: int
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return (self.lat, self.lon)
+
+
+def match_score(name: str, query: str) -> int | None:
+    """How well the folded station ``name`` matches the folded ``query`` (see
+    :data:`SAME` ...), or ``None`` when it does not."""
+    if not query or not name:
+        return None
+    if name == query:
+        return SAME
+    if name.startswith(query + " "):
+        return PREFIX
+    if f" {query} " in f" {name} ":
+        return PHRASE
+    words = set(name.split())
+    return WORDS if all(word in words for word in query.split()) else None
+
+
+def query_variants(query: str) -> list[str]:
+    """Folded forms of a place to look for among station names: the whole text, then the
+    part before its first comma ("Gare de Lyon, Paris" -> "gare de lyon")."""
+    from bikefinder.core.text import fold
+
+    variants = []
+    for text in (query, query.split(",", 1)[0]):
+        folded = fold(text)
+        if folded and folded not in variants:
+            variants.append(folded)
+    return variants
+
+
+#: One system's stations to search: its name, then (station name, lat, lon) triples.
+StationSource = tuple[str, list[tuple[str, float, float]]]
+
+
+def station_place(query: str, sources: Iterable[StationSource]) -> StationPlace | None:
+    """The station whose name best matches ``query`` (accents, case and punctuation
+    ignored, the one :func:`~bikefinder.core.text.fold` rule), or ``None``.
+
+    Among the best-matching stations, the system with most of them wins (ties: the
+    earlier source); the point is that system's matching station nearest their centre.
+    """
+    from bikefinder.core.text import fold
+
+    listed = list(sources)
+    for variant in query_variants(query):
+        found: list[tuple[int, int, tuple[str, float, float]]] = []
+        for position, (_, stations) in enumerate(listed):
+            for station in stations:
+                score = match_score(fold(station[0]), variant)
+                if score is not None:
+                    found.append((score, position, station))
+        if not found:
+            continue
+        best = min(score for score, _, _ in found)
+        groups: dict[int, list[tuple[str, float, float]]] = {}
+        for score, position, station in found:
+            if score == best:
+                groups.setdefault(position, []).append(station)
+        position = max(groups, key=lambda key: (len(groups[key]), -key))
+        group = groups[position]
+        lat = sum(station[1] for station in group) / len(group)
+        lon = sum(station[2] for station in group) / len(group)
+        squeeze = math.cos(math.radians(lat)) ** 2
+        name, s_lat, s_lon = min(
+            group, key=lambda s: ((s[1] - lat) ** 2 + squeeze * (s[2] - lon) ** 2, s[0])
+        )
+        return StationPlace(s_lat, s_lon, name, listed[position][0], len(group))
+    return None
+
+
+def demo_stations() -> StationSource:
+    """The bundled demo snapshot's stations (Vélib' Métropole)."""
+    from importlib import resources
+
+    from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LABEL
+
+    folder = resources.files("bikefinder.data").joinpath("demo", "velib")
+    body = folder.joinpath("station_information.json").read_bytes()
+    return f"Vélib' Métropole, {DEMO_LABEL}", _station_triples(body, DEMO_GBFS_URL) or []
+
+
+def cached_stations(gbfs_url: str) -> StationSource | None:
+    """A system's stations from the feed cache (no network), or ``None`` if not cached."""
+    from bikefinder.core.cache import FeedCache
+
+    cache = FeedCache(gbfs_url)
+    entry = cache.get("station_information")
+    if entry is None:
+        return None
+    stations = _station_triples(entry.body, entry.url)
+    if stations is None:
+        return None
+    return f"{_cached_system_name(cache, gbfs_url)}, cached data", stations
+
+
+def all_cached_stations(first: str | None = None) -> list[StationSource]:
+    """Every cached system's stations, ``first`` (a gbfs.json URL) first, then the most
+    recently fetched; systems whose cache is unreadable are skipped."""
+    from bikefinder.core.cache import system_cache_dir
+    from bikefinder.core.paths import cache_dir
+
+    urls: list[tuple[float, str]] = []
+    with contextlib.suppress(OSError):
+        for folder in (cache_dir() / "feeds").iterdir():
+            meta = folder / "gbfs.json.meta.json"
+            try:
+                url = json.loads(meta.read_bytes()).get("url")
+                fetched = meta.stat().st_mtime
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(url, str) and system_cache_dir(url) == folder and url != first:
+                urls.append((fetched, url))
+    ordered = ([first] if first else []) + [url for _, url in sorted(urls, reverse=True)]
+    sources = []
+    for url in ordered:
+        source = cached_stations(url)
+        if source is not None:
+            sources.append(source)
+    return sources
+
+
+def _station_triples(body: bytes, url: str) -> list[tuple[str, float, float]] | None:
+    from bikefinder.core import gbfs
+    from bikefinder.core.errors import BikefinderError
+
+    try:
+        feed = gbfs.decode_station_information(body, url)
+    except (BikefinderError, ValueError):
+        return None
+    return [(info.name, info.lat, info.lon) for info in feed.stations if info.name]
+
+
+def _cached_system_name(cache: Any, gbfs_url: str) -> str:
+    from bikefinder.core import gbfs
+    from bikefinder.core.errors import BikefinderError
+    from bikefinder.core.text import clean
+
+    entry = cache.get("system_information")
+    if entry is not None:
+        try:
+            doc = gbfs.decode_document(entry.body, "system_information")
+            name = gbfs.parse_system_information(doc, entry.url).name
+        except (BikefinderError, ValueError):
+            name = None
+        if name:
+            return clean(name, 60)
+    parts = urlsplit(gbfs_url)
+    return parts.hostname or gbfs_url

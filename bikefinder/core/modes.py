@@ -208,6 +208,40 @@ def pick_rows(
     return picks
 
 
+def has_at_least(station: Station, mode: Mode, minimum: int | None) -> bool:
+    """Whether ``station`` has ``minimum`` or more of what ``mode`` wants (``--min``);
+    an unknown count is not enough. Always true without a minimum."""
+    if minimum is None:
+        return True
+    count = wanted_count(station.status, mode)
+    return count is not None and count >= minimum
+
+
+def useful_first(rows: Iterable[ModeRow]) -> list[ModeRow]:
+    """The useful rows (in their order), then the useless ones with their reasons: how
+    scripts list a mode, so the first row is always the best option."""
+    listed = list(rows)
+    return [row for row in listed if row.useless is None] + [
+        row for row in listed if row.useless is not None
+    ]
+
+
+def mode_rows(
+    ranked: Iterable[RankedStation], mode: Mode, minimum: int | None = None
+) -> list[ModeRow]:
+    """Already ordered stations (favourites) in ``mode``: those with fewer than
+    ``minimum`` hidden, the useful ones ranked 1..n and first, then the others."""
+    rows: list[ModeRow] = []
+    useful = 0
+    for item in ranked:
+        if not has_at_least(item.station, mode, minimum):
+            continue
+        reason = useless_reason(item.station, mode)
+        useful += reason is None
+        rows.append(ModeRow(ranked=item, rank=useful if reason is None else None, useless=reason))
+    return useful_first(rows)
+
+
 def name_mask(stations: Iterable[Station], query: str) -> list[bool]:
     """Which stations' names contain every word of ``query`` (accent and case blind)."""
     words = fold(query).split()

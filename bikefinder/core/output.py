@@ -1,4 +1,4 @@
-"""Render a ranked list as an aligned table, JSON or CSV (the scriptable contract)."""
+"""Render a ranked list as an aligned table, JSON, CSV or one line (the scriptable contract)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,25 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bikefinder.core.models import RankedStation, Snapshot
-from bikefinder.core.modes import data_age_s, format_age, is_data_stale
+from bikefinder.core.modes import (
+    Mode,
+    ModeRow,
+    StationState,
+    counted,
+    data_age_s,
+    format_age,
+    is_data_stale,
+)
 from bikefinder.core.text import clean
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "csv", "line")
+#: ``--mode`` values, and the app's modes they mean.
+MODES = ("bike", "ebike", "dock")
+_MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
+#: Per-station fields JSON and CSV add when a ``--mode`` is given.
+MODE_FIELDS = ("useful", "reason")
+#: Reasons that are a station's state rather than its counts (the line format says them).
+_STATE_REASONS = frozenset(state.value for state in StationState)
 #: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
 #: DEL, C1 controls (0x9b is CSI), bidi marks and Unicode line separators.
 _JSON_RAW_UNSAFE = re.compile(
@@ -37,6 +52,23 @@ STATION_FIELDS = (
     "is_returning",
     "last_reported",
 )
+
+
+def mode_named(name: str | None) -> Mode | None:
+    """The mode ``--mode NAME`` means (``None`` for none)."""
+    return None if name is None else _MODE_OF[name]
+
+
+def mode_name(mode: Mode | None) -> str | None:
+    """How ``--mode`` spells ``mode`` (``"bike"``, ``"ebike"``, ``"dock"``)."""
+    return next((name for name, known in _MODE_OF.items() if known is mode), None)
+
+
+def mode_record(row: ModeRow) -> dict[str, Any]:
+    """A station in a mode: the station's fields plus ``useful`` and ``reason``."""
+    record = station_record(row.ranked)
+    record.update(useful=row.useless is None, reason=row.useless)
+    return record
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -72,8 +104,10 @@ def to_json(
     extra: dict[str, Any] | None = None,
     *,
     indent: int | None = 2,
+    rows: Sequence[ModeRow] | None = None,
 ) -> str:
-    """The JSON contract: one object (``indent=None`` puts it on one line, for --watch)."""
+    """The JSON contract: one object (``indent=None`` puts it on one line, for --watch).
+    With ``rows`` (a ``--mode``) the stations are those rows, with ``useful`` and ``reason``."""
     report = snapshot.report
     document: dict[str, Any] = {
         "system": {
@@ -91,7 +125,11 @@ def to_json(
             "rejected": report.rejected,
         },
         **(extra or {}),
-        "stations": [station_record(item) for item in ranked],
+        "stations": (
+            [station_record(item) for item in ranked]
+            if rows is None
+            else [mode_record(row) for row in rows]
+        ),
     }
     return dumps_terminal_safe(document, indent=indent)
 
@@ -103,13 +141,19 @@ def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
     return _JSON_RAW_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def to_csv(ranked: Sequence[RankedStation]) -> str:
-    records = []
-    for item in ranked:
-        record = station_record(item)
+def to_csv(ranked: Sequence[RankedStation], rows: Sequence[ModeRow] | None = None) -> str:
+    """The stations as CSV; with ``rows`` (a ``--mode``) plus ``useful`` and ``reason``."""
+    records = (
+        [station_record(item) for item in ranked]
+        if rows is None
+        else [mode_record(row) for row in rows]
+    )
+    for record in records:
         record["name"] = clean(record["name"], 500)
-        records.append(record)
-    return csv_text(STATION_FIELDS, records)
+        if record.get("reason"):
+            record["reason"] = clean(record["reason"], 100)
+    fields = STATION_FIELDS if rows is None else (*STATION_FIELDS, *MODE_FIELDS)
+    return csv_text(fields, records)
 
 
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
@@ -196,20 +240,34 @@ def state_label(ranked: RankedStation) -> str:
     return ""
 
 
-def to_table(snapshot: Snapshot, ranked: Sequence[RankedStation], header: str) -> str:
-    """A readable, aligned plain-text table."""
+def to_table(
+    snapshot: Snapshot,
+    ranked: Sequence[RankedStation],
+    header: str,
+    mode_rows: Sequence[ModeRow] | None = None,
+) -> str:
+    """A readable, aligned plain-text table; with ``mode_rows`` (a ``--mode``) only the
+    useful stations are numbered and the others say why not in the State column."""
     columns = ("#", "Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
+    listed = (
+        [(str(rank), item, state_label(item)) for rank, item in enumerate(ranked, start=1)]
+        if mode_rows is None
+        else [
+            (str(row.rank) if row.rank is not None else "-", row.ranked, row.useless or "")
+            for row in mode_rows
+        ]
+    )
     rows = [
         (
-            str(rank),
+            rank,
             clean(item.station.info.name, 40) or "(unnamed)",
             format_distance(item.distance_m),
             item.bearing,
             bikes_cell(item),
             format_count(item.station.status.docks if item.station.status else None),
-            state_label(item),
+            state,
         )
-        for rank, item in enumerate(ranked, start=1)
+        for rank, item, state in listed
     ]
     widths = [
         max(len(col), *(len(row[i]) for row in rows)) if rows else len(col)
@@ -228,3 +286,58 @@ def to_table(snapshot: Snapshot, ranked: Sequence[RankedStation], header: str) -
     if not rows:
         lines.append("(no stations)")
     return "\n".join(lines)
+
+
+#: Between the parts of ``--format line``.
+LINE_SEPARATOR = " · "
+
+
+def counts_text(ranked: RankedStation, mode: Mode | None) -> str:
+    """What a station has, for one line: "40 bikes (9 e)", "9 e-bikes", "12 free docks"."""
+    status = ranked.station.status
+    if status is None:
+        return "no status"
+    if mode is Mode.DOCK:
+        return counted(status.docks, Mode.DOCK.wanted)
+    if mode is Mode.EBIKE:
+        return counted(status.electric, Mode.EBIKE.wanted)
+    text = counted(status.bikes, Mode.ANY_BIKE.wanted)
+    return text + (f" ({status.electric} e)" if status.electric is not None else "")
+
+
+def station_line(
+    row: ModeRow | None,
+    mode: Mode | None,
+    age_s: float | None,
+    *,
+    stale: bool = False,
+    from_cache: bool = False,
+    demo_label: str | None = None,
+    error: str | None = None,
+    empty: str = "no stations",
+    show_distance: bool = True,
+) -> str:
+    """``--format line``: the best station in one line, for status bars:
+    "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · 1 min ago"."""
+    if row is None:
+        parts = [empty]
+    else:
+        ranked = row.ranked
+        where = format_distance(ranked.distance_m)
+        if ranked.bearing:
+            where += f" {ranked.bearing}"
+        parts = [clean(ranked.station.info.name, 60) or "(unnamed)"]
+        if show_distance:
+            parts.append(where)
+        parts.append(counts_text(ranked, mode))
+        if row.useless in _STATE_REASONS and row.useless != StationState.NO_STATUS.value:
+            parts.append(row.useless)
+    if demo_label:
+        parts.append(demo_label)
+    elif age_s is not None:
+        parts.append(("cached, " if from_cache else "") + f"{format_age(age_s)} ago")
+    if stale and not demo_label:
+        parts.append("STALE")
+    if error:
+        parts.append("refresh failed")
+    return LINE_SEPARATOR.join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from bikefinder.core.config import configured_max_feed_bytes
 from bikefinder.core.errors import BikefinderError, FeedError
 from bikefinder.core.http import make_http_client
 from bikefinder.core.loader import SystemFeeds
@@ -57,6 +58,7 @@ class FeedSession:
             cache=cache,
             offload=asyncio.to_thread,  # decoding and parsing never hold up the screen
             headers=source.headers,
+            max_bytes=configured_max_feed_bytes(),  # config.toml's max_feed_mb
         )
         self.http: httpx.AsyncClient | None = None
         #: Set by :meth:`close`: a client made after that is closed at once.

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/benchmark.py               # every section
     .venv/bin/python scripts/benchmark.py once stall    # some sections
 
-Sections: ranking, once, parsing, refresh, stall, tui, memory. Every measurement goes
+Sections: ranking, once, parsing, refresh, stall, tui, memory, paris (issue 11: Vélib'
+plus three synthetic free-floating operators of 10,000 vehicles each). Every measurement goes
 through the app's public entry points (the ``bikefinder`` command, ``SystemFeeds`` with
 a ``FeedCache``, ``BikefinderApp`` under Pilot), with feeds served from 127.0.0.1 by
 scripts/serve_fixtures.py in another process. Each line prints the measured value, the
@@ -1021,6 +1022,99 @@ def bench_memory() -> None:
 
 # -- main ----------------------------------------------------------------------------
 
+# -- paris (issue 11) ------------------------------------------------------------------
+
+PARIS_OPERATORS, PARIS_VEHICLES = 3, 10_000
+
+
+def paris_urls(base: str) -> list[str]:
+    return [f"{base}/{VELIB}/gbfs.json"] + [
+        f"{base}/floating_{n}/gbfs.json" for n in range(1, PARIS_OPERATORS + 1)
+    ]
+
+
+def bench_paris() -> None:
+    """A Paris-like scene: Vélib's 1,495 stations and 3 x 10,000 free-floating vehicles."""
+    header(
+        "paris: Vélib' (1,495 stations) + 3 synthetic operators x 10,000 vehicles, "
+        "--once whole-process CPU (median of 3) and loader refresh CPU"
+    )
+    flags = ["--churn"] + ["--free-floating", str(PARIS_VEHICLES)] * PARIS_OPERATORS
+    near = ",".join(str(x) for x in NEAR[VELIB])
+    with fixture_server(*flags) as base, tempfile.TemporaryDirectory() as home:
+        urls = paris_urls(base)
+        single = ["--once", "--format", "json", "--near", near, "--system", urls[0]]
+        mixed = ["--once", "--format", "json", "--near", near, "--vehicles", "all"]
+        for url in urls:
+            mixed += ["--system", url]
+        velib, cold, warm, rss = [], [], [], []
+        for run in range(3):
+            env = isolated_env(f"{home}/paris-{run}")
+            cpu, _, error = run_child("bikefinder", single, env)
+            if error:
+                note(f"Vélib' alone {error}")
+                return
+            velib.append(cpu)
+            for sink in (cold, warm):
+                cpu, peak, error = run_child("bikefinder", mixed, env)
+                if error:
+                    row("--once, 4 systems", "FAILED", target="report")
+                    note(error)
+                    return
+                sink.append(cpu)
+                rss.append(peak)
+        reference = median(velib)
+        row("--once Vélib' alone (reference)", fmt_s(reference))
+        for kind, values in (("cold cache", cold), ("warm cache", warm)):
+            value = median(values)
+            row(f"--once 4 systems, 31,495 rows ranked, {kind}", fmt_s(value), fmt_s(reference),
+                value / reference, "report")  # fmt: skip
+        row("--once 4 systems peak RSS (VmHWM)", f"{max(rss):.0f} MB")
+        asyncio.run(_paris_refresh(urls, near, f"{home}/refresh"))
+
+
+async def _paris_refresh(urls: list[str], near: str, home: str) -> None:
+    """In this process: load the four systems, then refresh them (Vélib's status and
+    every operator's moving vehicles change each time) and rank the mixed list."""
+    from bikefinder.core.cache import FeedCache
+    from bikefinder.core.http import make_http_client
+    from bikefinder.core.loader import SystemFeeds
+    from bikefinder.core.nearby import Scene, SceneSystem
+    from bikefinder.core.vehicles import VehicleSelection
+
+    point = tuple(float(x) for x in near.split(","))
+    with environment(XDG_CACHE_HOME=f"{home}/cache"):
+        async with make_http_client() as http:
+            loaders = [
+                SystemFeeds(http, url, cache=FeedCache(url), free_floating=True) for url in urls
+            ]
+            started = time.process_time()
+            snapshots = await asyncio.gather(*(feeds.load() for feeds in loaders))
+            load_cpu = time.process_time() - started
+            systems = [SceneSystem(f"s{i}", f"s{i}", url) for i, url in enumerate(urls)]
+            started = time.process_time()
+            scene = Scene.build(list(zip(systems, snapshots, strict=True)), VehicleSelection.ALL)
+            build_ms = (time.process_time() - started) * 1000
+            rank_ms = best_of(20, lambda: scene.nearest(point, limit=20))  # type: ignore[arg-type]
+            refresh_cpu, rebuild = [], []
+            for _ in range(5):
+                started = time.process_time()
+                fresh = await asyncio.gather(*(feeds.refresh() for feeds in loaders))
+                refresh_cpu.append((time.process_time() - started) * 1000)
+                started = time.process_time()
+                for system, snapshot in zip(systems, fresh, strict=True):
+                    scene = scene.with_snapshot(system, snapshot)
+                scene.nearest(point, limit=20)  # type: ignore[arg-type]
+                rebuild.append((time.process_time() - started) * 1000)
+    vehicles = sum(len(snapshot.vehicles) for snapshot in snapshots)
+    row(f"loader first load, 4 systems ({vehicles:,} vehicles), CPU", fmt_s(load_cpu))
+    row("scene build (indexes for 4 systems), CPU", fmt_ms(build_ms))
+    row("mixed list: top 20 of 31,495, wall, best of 20", fmt_ms(rank_ms), target="report")
+    row("loader refresh, 4 systems (all changed), CPU, median of 5", fmt_ms(median(refresh_cpu)),
+        target="report")  # fmt: skip
+    row("scene update + top 20 after a refresh, CPU, median of 5", fmt_ms(median(rebuild)))
+
+
 SECTIONS: dict[str, Callable[[], None]] = {
     "ranking": bench_ranking,
     "once": bench_once,
@@ -1029,6 +1123,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "stall": bench_stall,
     "tui": bench_tui,
     "memory": bench_memory,
+    "paris": bench_paris,
 }
 _CHILDREN: dict[str, Callable[..., None]] = {"_tui_child": tui_child, "_floor_child": floor_child}
 

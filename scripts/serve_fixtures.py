@@ -1,7 +1,7 @@
 """Serve the recorded feeds in tests/fixtures as live GBFS systems on 127.0.0.1.
 
     .venv/bin/python scripts/serve_fixtures.py [--port 8765] [--churn]
-        [--synthetic 100000 ...] [--rotate-ids 0.02]
+        [--synthetic 100000 ...] [--rotate-ids 0.02] [--free-floating 10000 ...]
 
 Each snapshot folder becomes ``http://127.0.0.1:PORT/<folder>/gbfs.json`` (a
 ``gbfs.json`` is written on the fly where the snapshot has none, pointing at this
@@ -10,8 +10,11 @@ every ``station_status`` request sees a few stations' numbers change, like a liv
 feed. ``--synthetic N`` adds a deterministic N-station system ``synthetic_N`` with
 Citi Bike-shaped records (see :class:`SyntheticSystem`); ``--rotate-ids F`` makes a
 fraction F of its station ids new on each ``station_information`` request (a feed
-whose stations come and go). For trying the app by hand and for scripts/benchmark.py;
-tests have their own server in tests/conftest.py.
+whose stations come and go). ``--free-floating N`` (repeatable) adds a deterministic
+free-floating operator ``floating_<k>`` with N vehicles around Paris (e-bikes, bikes and
+scooters; GBFS 2.3 ``free_bike_status`` and ``vehicle_types``, no station feeds), whose
+vehicles move with ``--churn`` (see :class:`SyntheticOperator`). For trying the app by
+hand and for scripts/benchmark.py; tests have their own server in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -166,11 +169,108 @@ class SyntheticSystem:
         return cached[1], etag
 
 
+#: Where synthetic free-floating vehicles are spread: Paris, around Vélib's stations.
+FLOATING_CENTRE = (48.8566, 2.3522)
+_OPERATOR_TYPES = (
+    {"vehicle_type_id": "ebike", "form_factor": "bicycle", "propulsion_type": "electric_assist",
+     "max_range_meters": 60000, "name": "E-bike", "default_pricing_plan_id": "ride"},
+    {"vehicle_type_id": "bike", "form_factor": "bicycle", "propulsion_type": "human",
+     "name": "Bike", "default_pricing_plan_id": "ride"},
+    {"vehicle_type_id": "scooter", "form_factor": "scooter", "propulsion_type": "electric",
+     "max_range_meters": 30000, "name": "Scooter", "default_pricing_plan_id": "ride"},
+)  # fmt: skip
+
+
+class SyntheticOperator:
+    """A deterministic free-floating operator: ``count`` vehicles within ~8 km of Paris's
+    centre, shaped like Lyft's and Bird's 2.3 records (``bike_id``, position, type,
+    range, flags, a plan id); a few are reserved or disabled. With ``churn`` every
+    ``free_bike_status`` request sees a few vehicles move (and ids rotate, as GBFS asks)."""
+
+    def __init__(self, number: int, count: int, churn: bool = False) -> None:
+        self.number = number
+        self.count = count
+        self.churn = churn
+        self.random = random.Random(f"floating-{number}")
+        rng = random.Random(f"floating-{number}-{count}")
+        lat0, lon0 = FLOATING_CENTRE
+        self.records: list[dict[str, Any]] = []
+        for i in range(count):
+            kind = _OPERATOR_TYPES[i % 3]["vehicle_type_id"]
+            record: dict[str, Any] = {
+                "bike_id": f"op{number}-{i:06d}-0",
+                "lat": round(lat0 + rng.uniform(-0.07, 0.07), 6),
+                "lon": round(lon0 + rng.uniform(-0.11, 0.11), 6),
+                "is_reserved": i % 97 == 0,
+                "is_disabled": i % 89 == 0,
+                "vehicle_type_id": kind,
+                "last_reported": 1761018000 + rng.randint(0, 600),
+                "pricing_plan_id": "ride",
+            }
+            if kind != "bike":
+                record["current_range_meters"] = rng.randint(500, 40000)
+                record["current_fuel_percent"] = round(rng.random(), 2)
+            self.records.append(record)
+        self.parts = [json.dumps(r, separators=_COMPACT).encode() for r in self.records]
+        self.version = 0
+        self._body: tuple[int, bytes] | None = None
+        stamp = 1761018000
+        self.fixed = {
+            "system_information": {"last_updated": stamp, "ttl": 3600, "version": "2.3",
+                "data": {"system_id": f"floating_{number}", "name": f"Synthetic Float {number}",
+                         "language": "en", "timezone": "Europe/Paris"}},
+            "vehicle_types": {"last_updated": stamp, "ttl": 3600, "version": "2.3",
+                "data": {"vehicle_types": list(_OPERATOR_TYPES)}},
+            "system_pricing_plans": {"last_updated": stamp, "ttl": 3600, "version": "2.3",
+                "data": {"plans": [{"plan_id": "ride", "name": "Ride", "currency": "EUR",
+                                    "price": 1.0, "is_taxable": True, "description": "Ride",
+                                    "per_min_pricing": [{"start": 0, "rate": 0.25,
+                                                         "interval": 1}]}]}},
+        }  # fmt: skip
+
+    FEEDS = ("system_information", "vehicle_types", "system_pricing_plans", "free_bike_status")
+
+    def _move(self) -> None:
+        for slot in self.random.sample(range(self.count), min(20, self.count)):
+            record = self.records[slot]
+            record["lat"] = round(record["lat"] + self.random.uniform(-0.002, 0.002), 6)
+            record["lon"] = round(record["lon"] + self.random.uniform(-0.003, 0.003), 6)
+            head, _, generation = record["bike_id"].rpartition("-")
+            record["bike_id"] = f"{head}-{int(generation) + 1}"  # ids rotate after a trip
+            self.parts[slot] = json.dumps(record, separators=_COMPACT).encode()
+        self.version += 1
+
+    def entry(self, feed: str) -> tuple[bytes, str] | None:
+        if feed in self.fixed:
+            body = json.dumps(self.fixed[feed]).encode()
+            return body, f'"float{self.number}-{feed}"'
+        if feed != "free_bike_status":
+            return None
+        if self.churn:
+            self._move()
+        if self._body is None or self._body[0] != self.version:
+            head = b'{"last_updated":%d,"ttl":0,"version":"2.3","data":{"bikes":[' % (
+                1761018000 + self.version
+            )
+            self._body = (self.version, head + b",".join(self.parts) + b"]}}")
+        return self._body[1], f'"float{self.number}-{self.count}-{self.version}"'
+
+
 class FixtureSite:
     """The documents of every fixture folder, and the churn that makes status move."""
 
-    def __init__(self, churn: bool, synthetic: tuple[int, ...] = (), rotate: float = 0.0) -> None:
+    def __init__(
+        self,
+        churn: bool,
+        synthetic: tuple[int, ...] = (),
+        rotate: float = 0.0,
+        floating: tuple[int, ...] = (),
+    ) -> None:
         self.churn = churn
+        self.floating = {
+            f"floating_{number}": SyntheticOperator(number, count, churn)
+            for number, count in enumerate(floating, start=1)
+        }
         self.lock = threading.Lock()
         self.bodies: dict[tuple[str, str], bytes] = {}
         self.random = random.Random(1)
@@ -180,11 +280,13 @@ class FixtureSite:
 
     def folders(self) -> list[str]:
         recorded = [p.name for p in FIXTURES.iterdir() if (p / "station_status.json").exists()]
-        return sorted(recorded) + list(self.synthetic)
+        return sorted(recorded) + list(self.synthetic) + list(self.floating)
 
     def discovery(self, folder: str, base: str) -> bytes:
         if folder in self.synthetic:
             present = ["station_information", "station_status"]
+        elif folder in self.floating:
+            present = list(SyntheticOperator.FEEDS)
         else:
             present = [f for f in FEEDS if (FIXTURES / folder / f"{f}.json").exists()]
         feeds = [{"name": f, "url": f"{base}/{folder}/{f}.json"} for f in present]
@@ -196,6 +298,10 @@ class FixtureSite:
         if system is not None:
             with self.lock:
                 return system.entry(feed)
+        operator = self.floating.get(folder)
+        if operator is not None:
+            with self.lock:
+                return operator.entry(feed)
         body = self.body(folder, feed)
         return None if body is None else (body, '"' + hashlib.sha1(body).hexdigest() + '"')
 
@@ -275,10 +381,14 @@ class _Server(ThreadingHTTPServer):
 
 
 def serve(
-    port: int = 0, churn: bool = False, synthetic: tuple[int, ...] = (), rotate: float = 0.0
+    port: int = 0,
+    churn: bool = False,
+    synthetic: tuple[int, ...] = (),
+    rotate: float = 0.0,
+    floating: tuple[int, ...] = (),
 ) -> ThreadingHTTPServer:
     """Start the server in a daemon thread and return it (``server_port`` tells the port)."""
-    site = FixtureSite(churn, synthetic, rotate)
+    site = FixtureSite(churn, synthetic, rotate, floating)
     server = _Server(("127.0.0.1", port), make_handler(site))
     server.site = site  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -304,8 +414,19 @@ def main() -> None:
         metavar="FRACTION",
         help="synthetic systems: new ids for this fraction of stations per info request",
     )
+    parser.add_argument(
+        "--free-floating",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="also serve a synthetic free-floating operator with N vehicles around Paris as "
+        "floating_1, floating_2, ... (repeatable)",
+    )
     args = parser.parse_args()
-    server = serve(args.port, args.churn, tuple(args.synthetic), args.rotate_ids)
+    server = serve(
+        args.port, args.churn, tuple(args.synthetic), args.rotate_ids, tuple(args.free_floating)
+    )
     for folder in server.site.folders():  # type: ignore[attr-defined]
         print(f"http://127.0.0.1:{server.server_port}/{folder}/gbfs.json", flush=True)
     try:

@@ -127,6 +127,7 @@ examples:
   bikefinder --near "Gare de Lyon, Paris"      a place, looked up with Nominatim
   bikefinder --system velib --near 48.85,2.35 --once --format json
   bikefinder --favorites --once                your favourites with live status
+  bikefinder --near home --once --mode dock --format line   a status bar: [places] in config
   bikefinder --list-systems bergen             find a system's id
   bikefinder --config-check                    what config.toml sets, checked
   bikefinder --near 48.85,2.35 --debug         log requests to {log}
@@ -135,7 +136,8 @@ examples:
 HELP_FILES = """\
 files:
   config      {config}
-              (system = "velib", client_id = "...", [headers."<system-id>"] ...; see README)
+              (system = "velib", near = "home", [places] home = "48.85,2.35",
+              max_feed_mb = 64, [headers."<system-id>"] ...; see README)
   favourites  {favourites}
   cache       {cache}
   debug log   {log}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import overload
 
+from bikefinder.core import system_alerts as alerts_module
 from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
@@ -26,10 +27,15 @@ from bikefinder.core.modes import (
     mode_reasons,
     pick_rows,
     report_age_s,
+    useless_reason,
 )
+from bikefinder.core.nearby import STATION, NearbyRow, Scene, SceneSystem, SystemIndex
 from bikefinder.core.ranking import StationIndex, compass_point, haversine_m, initial_bearing_deg
+from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Trend, TrendHistory
+from bikefinder.core.vehicles import VehicleSelection
+from bikefinder.core.walking import walking_seconds
 
 #: A point whose nearest station is further than this is outside the system.
 FAR_FROM_POINT_M = 50_000.0
@@ -64,6 +70,25 @@ class StationDetails:
     watch: str | None = None
     #: The system's time zone name from system_information (``None`` if not given).
     timezone: str | None = None
+    #: The station's system, when several are shown (issue 11).
+    system_name: str | None = None
+    #: Active alerts naming the station.
+    alerts: tuple[SystemAlert, ...] = ()
+    #: "closed, opens 07:00" when its hours say it is closed now.
+    hours_text: str | None = None
+    #: What a ride costs (one plan for certain), if known.
+    price: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleDetails:
+    """A free-floating vehicle's details; ``row`` is ``None`` once it left the feed (or
+    its rotating id changed)."""
+
+    station_id: str  # the row key (named as StationDetails's, for the details screen)
+    row: NearbyRow | None
+    #: It was taken or moved since the details opened.
+    gone: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,3 +510,270 @@ class StationListing:
         else:
             parts.append("bundled snapshot, never refreshed")
         return " · ".join(parts)
+
+
+# ---------------------------------------------------------------------------------
+# The mixed list (issue 11): stations and free-floating vehicles of several systems.
+
+
+#: Rows prepared per mode for the mixed list (more when the list grows): the name filter
+#: and the favourites view pick from these, so a keystroke never ranks a whole city.
+MIXED_ROWS = 300
+
+
+def station_key(gbfs_url: str, station_id: str) -> str:
+    """A mixed-list row key for a station: stations of two systems may share ids."""
+    return f"s\x1f{gbfs_url}\x1f{station_id}"
+
+
+def nearby_key(row: NearbyRow) -> str:
+    """The table key of a mixed row (a vehicle's id rotates: its key is not kept)."""
+    if row.station is not None:
+        return station_key(row.system.gbfs_url, row.station.station_id)
+    assert row.vehicle is not None
+    return f"v\x1f{row.system.gbfs_url}\x1f{row.vehicle.vehicle_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class MixedDisplay:
+    """What one row of the mixed list shows (a station or a vehicle, with its system)."""
+
+    nearby: NearbyRow
+    key: str
+    favourite: bool = False
+    watched: bool = False
+    changes: dict[str, int] = field(default_factory=dict)
+    report_age_s: float | None = None
+    report_stale: bool = False
+
+    @property
+    def is_station(self) -> bool:
+        return self.nearby.station is not None
+
+
+@dataclass(frozen=True, slots=True)
+class MixedData:
+    """What the mixed list derives from the systems' snapshots, computed once per data
+    change off the UI thread: the scene, each mode's nearest rows, look-ups by key."""
+
+    scene: Scene
+    near: tuple[float, float]
+    limit: int
+    rows: dict[Mode, list[NearbyRow]]
+    #: ``gbfs_url -> station_id -> station`` (favourites and details look stations up).
+    stations: dict[str, dict[str, Station]]
+    #: ``gbfs_url -> station_id -> active alerts naming it``.
+    station_alerts: dict[str, dict[str, tuple[SystemAlert, ...]]]
+    #: Active system-wide alerts, per system.
+    system_alerts: list[tuple[SceneSystem, SystemAlert]]
+    #: Every active alert (station and system-wide), for the header's count.
+    alert_count: int
+    station_count: int
+    vehicle_count: int
+    previous_status: dict[str, StationStatus | None] = field(default_factory=dict)
+    #: Whether any system has vehicles the selection offers.
+    has_vehicles: bool = False
+
+    @property
+    def systems(self) -> list[SceneSystem]:
+        return [index.system for index in self.scene.indexes]
+
+    def snapshot_of(self, gbfs_url: str) -> Snapshot | None:
+        for index in self.scene.indexes:
+            if index.system.gbfs_url == gbfs_url:
+                return index.snapshot
+        return None
+
+
+def prepare_mixed(
+    systems: Sequence[tuple[SceneSystem, Snapshot]],
+    previous: MixedData | None,
+    near: tuple[float, float],
+    limit: int,
+    selection: VehicleSelection,
+    now: datetime,
+) -> MixedData:
+    """Everything the mixed list needs from ``systems`` (in scene order), reusing the
+    previous data's indexes of unchanged snapshots. Pure, possibly slow: run it on a
+    thread, once per data change (or point, or a list grown past ``limit``)."""
+    kept = {index.system.gbfs_url: index for index in previous.scene.indexes} if previous else {}
+    indexes: list[SystemIndex] = []
+    for system, snapshot in systems:
+        index = kept.get(system.gbfs_url)
+        if index is None or index.snapshot is not snapshot or index.selection is not selection:
+            index = SystemIndex(system, snapshot, selection)
+        indexes.append(index)
+    scene = Scene(indexes)
+    rows = {mode: scene.nearest(near, mode, limit, now=now) for mode in Mode}
+    stations: dict[str, dict[str, Station]] = {}
+    station_alerts: dict[str, dict[str, tuple[SystemAlert, ...]]] = {}
+    alert_count = 0
+    previous_status: dict[str, StationStatus | None] = {}
+    for system, snapshot in systems:
+        stations[system.gbfs_url] = {s.station_id: s for s in snapshot.stations}
+        active = alerts_module.active_alerts(snapshot.alerts, now)
+        alert_count += len(active)
+        by_id = {alert.alert_id: alert for alert in active}
+        station_alerts[system.gbfs_url] = {
+            station_id: tuple(by_id[i] for i in ids)
+            for station_id, ids in alerts_module.alerts_by_station(active).items()
+        }
+    if previous is not None:
+        for index in previous.scene.indexes:
+            url = index.system.gbfs_url
+            for station in index.snapshot.stations:
+                previous_status[station_key(url, station.station_id)] = station.status
+    return MixedData(
+        scene=scene,
+        near=near,
+        limit=limit,
+        rows=rows,
+        stations=stations,
+        station_alerts=station_alerts,
+        system_alerts=scene.system_alerts(now),
+        alert_count=alert_count,
+        station_count=sum(len(snapshot.stations) for _, snapshot in systems),
+        vehicle_count=sum(len(index.vehicles_for(Mode.ANY_BIKE)) for index in indexes),
+        previous_status=previous_status,
+        has_vehicles=any(index.vehicles_for(Mode.ANY_BIKE) for index in indexes),
+    )
+
+
+def favourite_row(
+    data: MixedData, system: SceneSystem, station: Station, mode: Mode
+) -> NearbyRow:
+    """One favourite station as a mixed row (its distance from the data's point); the
+    favourites view builds only these, one per favourite."""
+    lat, lon = data.near
+    info = station.info
+    distance = haversine_m(lat, lon, info.lat, info.lon)
+    bearing = initial_bearing_deg(lat, lon, info.lat, info.lon)
+    return NearbyRow(
+        kind=STATION,
+        system=system,
+        lat=info.lat,
+        lon=info.lon,
+        distance_m=distance,
+        bearing_deg=bearing,
+        bearing=compass_point(bearing),
+        walk_s=walking_seconds(distance),
+        rank=None,
+        useless=useless_reason(station, mode),
+        station=station,
+        alerts=data.station_alerts.get(system.gbfs_url, {}).get(station.station_id, ()),
+    )
+
+
+def mixed_rows(
+    data: MixedData,
+    mode: Mode,
+    limit: int,
+    favourite_keys: set[str],
+    *,
+    favourites_only: bool = False,
+    name_query: str = "",
+    watched_keys: set[str] | None = None,
+) -> list[MixedDisplay]:
+    """The mixed list for a view, filter and mode: picked from the prepared rows (or
+    built for the favourites), so its cost follows the rows listed. The name filter
+    matches a station's or vehicle's name and its system's name."""
+    watched_keys = watched_keys or set()
+    if favourites_only:
+        candidates: list[NearbyRow] = []
+        systems = {system.gbfs_url: system for system in data.systems}
+        for url, by_id in data.stations.items():
+            for key in favourite_keys:
+                prefix = station_key(url, "")
+                if key.startswith(prefix):
+                    station = by_id.get(key[len(prefix) :])
+                    if station is not None:
+                        candidates.append(favourite_row(data, systems[url], station, mode))
+        candidates.sort(key=lambda row: row.distance_m)
+        limit = max(1, len(candidates))
+    else:
+        candidates = data.rows[mode]
+    words = fold(name_query).split()
+    picked: list[MixedDisplay] = []
+    nearby = useful = 0
+    for row in candidates:
+        if words:
+            folded = fold(f"{row.label} {row.system.name}")
+            if not all(word in folded for word in words):
+                continue
+        is_useful = row.useless is None
+        taken = False
+        if nearby < limit:
+            nearby += 1
+            taken = True
+        if is_useful and useful < limit:
+            useful += 1
+            taken = True
+        if taken:
+            key = nearby_key(row)
+            if row.rank != (useful if is_useful else None):
+                row = replace(row, rank=useful if is_useful else None)
+            picked.append(_mixed_display(data, row, key, key in favourite_keys,
+                                         key in watched_keys))  # fmt: skip
+        if nearby >= limit and useful >= limit:
+            break
+    return picked
+
+
+def _mixed_display(
+    data: MixedData, row: NearbyRow, key: str, favourite: bool, watched: bool
+) -> MixedDisplay:
+    station = row.station
+    if station is None:
+        return MixedDisplay(row, key, favourite, watched)
+    snapshot = data.snapshot_of(row.system.gbfs_url)
+    age = report_age_s(station, snapshot) if snapshot is not None else None
+    changes = (
+        count_changes(data.previous_status.get(key), station.status)
+        if key in data.previous_status
+        else {}
+    )
+    return MixedDisplay(row, key, favourite, watched, changes, age, is_report_stale(age))
+
+
+def find_mixed_row(data: MixedData, key: str, mode: Mode) -> NearbyRow | None:
+    """The row of ``key`` in the current data: a station (wherever it is), or a vehicle
+    still among the prepared rows (``None`` once gone)."""
+    parts = key.split("\x1f")
+    if len(parts) != 3:
+        return None
+    kind, url, item_id = parts
+    systems = {system.gbfs_url: system for system in data.systems}
+    if kind == "s":
+        station = data.stations.get(url, {}).get(item_id)
+        if station is None or url not in systems:
+            return None
+        return favourite_row(data, systems[url], station, mode)
+    for rows in (data.rows[mode], *data.rows.values()):
+        for row in rows:
+            if row.vehicle is not None and nearby_key(row) == key:
+                return row
+    return None
+
+
+def mixed_detail_line(
+    data: MixedData,
+    displayed: Sequence[MixedDisplay],
+    mode: Mode,
+    name_query: str,
+    refresh_s: float | None,
+) -> str:
+    """The header's quiet line for the mixed list: systems, stations and vehicles, the
+    options listed, active alerts, the filter, the cadence."""
+    useful = sum(1 for d in displayed if d.nearby.useless is None)
+    systems = len(data.scene.indexes)
+    parts = [f"{systems} system{'s' * (systems != 1)}", f"{data.station_count} stations"]
+    if data.vehicle_count:
+        parts.append(f"{data.vehicle_count} vehicles")
+    parts.append(f"{useful} of {len(displayed)} listed have {mode.wanted}")
+    if data.alert_count:
+        parts.append(f"⚠ {data.alert_count} alert{'s' * (data.alert_count != 1)}")
+    if name_query.strip():
+        parts.append(f"filter: {clean(name_query, 40)}")
+    if refresh_s is not None:
+        parts.append(f"refresh every {refresh_s:.0f} s")
+    return " · ".join(parts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -26,17 +27,34 @@ from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.listing import (
     FAR_FROM_POINT_M,
+    MIXED_ROWS,
+    MixedData,
+    MixedDisplay,
     RowDisplay,
     StationDetails,
     StationListing,
+    VehicleDetails,
     favourites_url,
+    find_mixed_row,
+    mixed_detail_line,
+    mixed_rows,
     new_favourite,
+    prepare_mixed,
+    ranked_from,
+    station_key,
 )
 from bikefinder.core.loader import SystemFeeds, system_label_for
-from bikefinder.core.models import Snapshot, Station
-from bikefinder.core.modes import DEFAULT_LIMIT, Mode
+from bikefinder.core.models import RankedStation, Snapshot, Station
+from bikefinder.core.modes import (
+    DEFAULT_LIMIT,
+    Mode,
+    ModeRow,
+    count_changes,
+    is_report_stale,
+    report_age_s,
+)
 from bikefinder.core.output import format_distance
-from bikefinder.core.refresh import RefreshSchedule, freshness
+from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
 from bikefinder.core.source import (
     SYSTEM_CENTRE,
     SystemSource,
@@ -46,10 +64,12 @@ from bikefinder.core.source import (
 )
 from bikefinder.core.switching import SystemSwitching, point_for_system
 from bikefinder.core.text import clean
+from bikefinder.core.vehicles import VehicleSelection
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.feed_session import FeedSession
-from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
+from bikefinder.ui.messages import MixedPrepared, RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen
+from bikefinder.ui.systems import ExtraSystem, scene_system
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
@@ -115,13 +135,17 @@ class BikefinderApp(App[int]):
         near_note: str | None = None,
         switching: SystemSwitching | None = None,
         notify_command: str | None = None,
+        more_sources: Sequence[SystemSource] = (),
+        vehicles: VehicleSelection | None = None,
     ) -> None:
         """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
         (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
         any) supplies the last known data when the network fails. ``near_note`` says
         ``near`` is not the rider's position (e.g. ``"system centre"``). ``limit`` None
         lists as many stations as the screen holds, and more as the cursor reaches the
-        end."""
+        end. ``more_sources``: more systems listed with this one in one ranked list
+        (issue 11); ``vehicles``: which free-floating vehicles are listed (``None``: bikes,
+        and a system of vehicles alone loads only with several systems)."""
         super().__init__()
         self.source = source
         self.near = near
@@ -150,6 +174,19 @@ class BikefinderApp(App[int]):
         self.displayed: Sequence[RowDisplay] = []
         self._session: FeedSession | None = None
         self.watches = WatchKeeper(self, notify_command)
+        #: Issue 11: the other systems shown, by gbfs.json URL, and the mixed list.
+        self.extras: dict[str, ExtraSystem] = {
+            s.gbfs_url: ExtraSystem(s, RefreshSchedule.starting(clock(), refresh_s))
+            for s in more_sources
+            if s.gbfs_url != source.gbfs_url
+        }
+        self.selection = vehicles or VehicleSelection.BIKES
+        #: Systems of vehicles alone (no stations) load: several systems, or --vehicles.
+        self.free_floating = bool(self.extras) or vehicles is not None
+        self.mixed: MixedData | None = None
+        #: When the first system's refreshes started failing (the header says since when).
+        self.failing_since: datetime | None = None
+        self.primary_enabled = True
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -200,6 +237,8 @@ class BikefinderApp(App[int]):
         self.filter_bar.display = False
         self.set_interval(1.0, self.tick)
         self._open_system()
+        for extra in self.extras.values():
+            self._open_extra(extra)
 
     def _open_system(self) -> None:
         """Start loading ``self.source`` (at start-up and after a switch).
@@ -207,8 +246,9 @@ class BikefinderApp(App[int]):
         The HTTP client is made by the first fetch, off the UI thread (building its TLS
         context takes ~0.1 s), so cached data can be on screen before that."""
         self._session = FeedSession(
-            self.source, language=self.language, client_id=self.client_id, cache=self.cache
-        )
+            self.source, language=self.language, client_id=self.client_id, cache=self.cache,
+            free_floating=self.free_floating,
+        )  # fmt: skip
         self.message.show_loading(self._system_name())
         self._update_header()
         self._show_cached_then_fetch()
@@ -246,6 +286,171 @@ class BikefinderApp(App[int]):
     async def on_unmount(self) -> None:
         if self._session is not None:
             await self._session.close()
+        for extra in self.extras.values():
+            if extra.session is not None:
+                await extra.session.close()
+
+    # -- several systems (issue 11) --------------------------------------------------
+
+    def _open_extra(self, extra: ExtraSystem) -> None:
+        """Start loading one more system: its cached data, then its own refreshes."""
+        cache = None if self.cache is None else self.switching.cache_for(extra.source)
+        extra.session = FeedSession(extra.source, language=self.language, client_id=self.client_id,
+                                    cache=cache, free_floating=True)  # fmt: skip
+        self._fetch_extra(extra, with_cache=True)
+
+    def _fetch_extra(self, extra: ExtraSystem, *, with_cache: bool = False) -> None:
+        extra.schedule.start(extra.schedule.manual)
+        self.run_worker(self._extra_fetch_now(extra, with_cache), group=extra.worker_group,
+                        exclusive=True, exit_on_error=False)  # fmt: skip
+
+    async def _extra_fetch_now(self, extra: ExtraSystem, with_cache: bool) -> None:
+        """One system's fetch: posts messages only, its own worker group (each system
+        refreshes on its own ttl and back-off)."""
+        session = extra.session
+        assert session is not None
+        if with_cache:
+            cached = await session.load_cached()
+            if cached is not None:
+                self.post_message(SnapshotLoaded(cached))
+        if not await session.connect():
+            return
+        for message in await session.refresh(first_load=extra.snapshot is None):
+            self.post_message(message)
+
+    @property
+    def is_multi(self) -> bool:
+        """Several systems are shown (a System column, the picker toggles systems)."""
+        return bool(self.extras)
+
+    @property
+    def use_mixed(self) -> bool:
+        """The list is the mixed one: several systems, or vehicles to list."""
+        return self.is_multi or (self.mixed is not None and self.mixed.has_vehicles)
+
+    def shown_system_urls(self) -> set[str]:
+        """The gbfs.json URLs of every system shown."""
+        return {self.source.gbfs_url, *self.extras}
+
+    def _mixed_systems(self) -> list[tuple[SystemSource, Snapshot]]:
+        """The enabled systems with data, first system first."""
+        found: list[tuple[SystemSource, Snapshot]] = []
+        if self.primary_enabled and self.snapshot is not None:
+            found.append((self.source, self.snapshot))
+        for extra in self.extras.values():
+            if extra.enabled and extra.snapshot is not None:
+                found.append((extra.source, extra.snapshot))
+        return found
+
+    def _wants_mixed(self, snapshot: Snapshot) -> bool:
+        return self.is_multi or (
+            self.selection is not VehicleSelection.NONE and bool(snapshot.vehicles)
+        )
+
+    def _prepare_mixed(self) -> None:
+        """Rebuild the mixed list's data on a thread (one data change, point or size)."""
+        taken: set[str] = set()
+        systems = []
+        for source, snapshot in self._mixed_systems():
+            system = scene_system(source, snapshot, taken)
+            taken.add(system.key)
+            systems.append((system, snapshot))
+        limit = max(MIXED_ROWS, self.shown_limit)
+        prepare = partial(prepare_mixed, systems, self.mixed, self.near, limit, self.selection,
+                          self.clock())  # fmt: skip
+        self.run_worker(self._post_mixed(prepare), group="mixed", exclusive=True,
+                        exit_on_error=False)  # fmt: skip
+
+    async def _post_mixed(self, prepare: Callable[[], MixedData]) -> None:
+        self.post_message(MixedPrepared(await asyncio.to_thread(prepare)))
+
+    @on(MixedPrepared)
+    def _mixed_prepared(self, message: MixedPrepared) -> None:
+        self.mixed = message.data
+        if message.data.scene.indexes and not self.table.display:
+            self.message.display = False
+            self.table.display = True
+            self.table.focus()
+        self.render_rows()
+
+    def _extra_loaded(self, extra: ExtraSystem, message: SnapshotLoaded) -> None:
+        snapshot = message.snapshot
+        if not snapshot.from_cache and extra.snapshot is None:
+            remember = partial(remember_loaded_system, extra.source, snapshot)
+            self.run_worker(remember, thread=True, group="coverage", exit_on_error=False)
+        changed = extra.snapshot is not snapshot
+        extra.snapshot = snapshot
+        extra.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
+        if not snapshot.from_cache:
+            extra.failing_since = None
+        if changed:
+            self.watches.check(snapshot, {s.station_id: s for s in snapshot.stations})
+            self._prepare_mixed()
+        self._update_header()
+
+    def _extra_failed(self, extra: ExtraSystem, message: RefreshFailed) -> None:
+        extra.schedule.failed(message.error, message.brief, self.clock())
+        if extra.failing_since is None:
+            extra.failing_since = self.clock()
+        self._update_header()
+
+    def failing_systems(self) -> list[tuple[str, datetime | None, str]]:
+        """The shown systems whose refreshes fail: (name, since when, what fails)."""
+        failing = []
+        if self.schedule.last_error is not None:
+            brief = self.schedule.last_error_brief or self.schedule.last_error
+            failing.append((self._system_name(), self.failing_since, brief))
+        for extra in self.extras.values():
+            if extra.enabled and extra.schedule.last_error is not None:
+                name = (extra.snapshot.system.name if extra.snapshot else None) or (
+                    extra.source.label or system_label_for(extra.source.gbfs_url)
+                )
+                brief = extra.schedule.last_error_brief or extra.schedule.last_error
+                failing.append((name, extra.failing_since, brief))
+        return failing
+
+    def _failing_line(self) -> str | None:
+        parts = []
+        for name, since, brief in self.failing_systems():
+            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
+            parts.append(f"{clean(name, 40)} failing{when} ({clean(brief, 80)})")
+        if not parts:
+            return None
+        return "; ".join(parts) + ": the other systems' rows are shown"
+
+    def _render_mixed(self) -> None:
+        """Render the mixed list: rows picked from the prepared data (cost follows the
+        rows shown), the System column when several systems are shown."""
+        data = self.mixed
+        if data is None:
+            return
+        if data.near != self.near or self.shown_limit > data.limit:
+            self._prepare_mixed()  # a moved point or a grown list: rows come shortly
+        favourite_keys: set[str] = set()
+        watched_keys: set[str] = set()
+        for system in data.systems:
+            for favourite in self.favourites.for_system(favourites_url(system.gbfs_url)):
+                key = station_key(system.gbfs_url, favourite.station_id)
+                favourite_keys.add(key)
+                if favourite.watch is not None:
+                    watched_keys.add(key)
+        rows = mixed_rows(
+            data, self.mode, self.shown_limit, favourite_keys,
+            favourites_only=self.favourites_view, name_query=self.filter_query,
+            watched_keys=watched_keys,
+        )  # fmt: skip
+        self.displayed = rows
+        self.table.show(rows, self.mode, systems=len(data.systems) > 1)
+        if self.map_panel.display:
+            self.map_panel.show(self.near, _map_rows(rows[:MAP_ROWS]), self.mode,
+                                self.table.highlighted_key)  # fmt: skip
+        if rows:
+            self.message.display = False
+        else:
+            self.message.show_no_rows(self.favourites_view, self.filter_query)
+        self.others.show(None)
+        self._update_header()
+        self._update_details()
 
     def on_resize(self, event: events.Resize) -> None:
         """A narrow footer packs its keys; a taller screen lists more stations when the
@@ -293,17 +498,27 @@ class BikefinderApp(App[int]):
     def tick(self) -> None:
         """Every second: age the header, count the retry down, start a due refresh."""
         self._update_header()
-        if self.snapshot is None and self.last_error is not None:
+        if self.snapshot is None and self.last_error is not None and self.mixed is None:
             self._show_load_error()
-        if self.schedule.due(self.clock()):
+        now = self.clock()
+        if self.schedule.due(now) and self.primary_enabled:
             self.start_refresh()
+        for extra in self.extras.values():
+            if extra.enabled and extra.session is not None and extra.schedule.due(now):
+                self._fetch_extra(extra)
 
     @on(SnapshotLoaded)
     def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
         previous = self.snapshot
         snapshot = message.snapshot
+        extra = self.extras.get(snapshot.gbfs_url)
+        if extra is not None:
+            self._extra_loaded(extra, message)
+            return
         if snapshot.gbfs_url != self.source.gbfs_url:
             return  # posted for the system shown before a switch
+        if not snapshot.from_cache:
+            self.failing_since = None
         if not snapshot.from_cache and self._remembered_url != snapshot.gbfs_url:
             # Learn where this system is, once per system per session, off the UI thread.
             self._remembered_url = snapshot.gbfs_url
@@ -325,7 +540,11 @@ class BikefinderApp(App[int]):
         if self.schedule.manual:
             self._refreshed_feedback(changed, message.partial_error)
         self.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
-        if previous is None:
+        if self._wants_mixed(snapshot) and (
+            self.mixed is None or self.mixed.snapshot_of(snapshot.gbfs_url) is not snapshot
+        ):
+            self._prepare_mixed()
+        if previous is None and not (self.is_multi and self.table.display):
             self.message.display = False
             self.table.display = True
             self.table.focus()
@@ -333,12 +552,18 @@ class BikefinderApp(App[int]):
 
     @on(RefreshFailed)
     def _refresh_failed(self, message: RefreshFailed) -> None:
+        extra = self.extras.get(message.gbfs_url or "")
+        if extra is not None:
+            self._extra_failed(extra, message)
+            return
         if message.gbfs_url not in (None, self.source.gbfs_url):
             return  # posted for the system shown before a switch
         if self.schedule.manual:
             self.flash_header()
         self.schedule.failed(message.error, message.brief, self.clock())
-        if self.snapshot is None:
+        if self.failing_since is None:
+            self.failing_since = self.clock()
+        if self.snapshot is None and self.mixed is None:
             self._show_load_error()
         self._update_header()
 
@@ -388,6 +613,9 @@ class BikefinderApp(App[int]):
 
     def render_rows(self) -> None:
         """Recompute the listed stations for the view, filter and mode, and show them."""
+        if self.use_mixed:
+            self._render_mixed()
+            return
         snapshot = self.snapshot
         if snapshot is None:
             return
@@ -439,6 +667,8 @@ class BikefinderApp(App[int]):
     def header_state(self) -> HeaderState:
         """What the header says right now (data age, health, the failure if any)."""
         fresh = freshness(self.snapshot, self.schedule, self.source, self.clock())
+        if self.use_mixed and self.mixed is not None:
+            return self._mixed_header(fresh)
         problem = fresh.problem or self.far_note()
         return HeaderState(
             system_name=self._system_name(),
@@ -458,6 +688,39 @@ class BikefinderApp(App[int]):
             chosen_by=self.source.chosen_by,
         )
 
+    def _mixed_header(self, fresh: Freshness) -> HeaderState:
+        """The header of the mixed list: every system's name, which are failing and
+        since when, the active alerts' count."""
+        data = self.mixed
+        assert data is not None
+        names = [system.name for system in data.systems] or [self._system_name()]
+        failing = self._failing_line()
+        text, health = fresh.text, fresh.health
+        if self.snapshot is None or not self.primary_enabled:
+            shown = [e.snapshot for e in self.extras.values() if e.enabled and e.snapshot]
+            if shown:
+                fresh = freshness(shown[0], self.extras[shown[0].gbfs_url].schedule,
+                                  self.extras[shown[0].gbfs_url].source, self.clock())  # fmt: skip
+                text, health = fresh.text, fresh.health
+        if failing is not None:
+            health = "error"
+        problem = failing or (fresh.problem if fresh.health != "ok" else None)
+        refresh_s = None if self.source.is_demo else self.refresh_s
+        return HeaderState(
+            system_name=" + ".join(names),
+            near=self.near,
+            mode=self.mode,
+            favourites_view=self.favourites_view,
+            freshness=text,
+            health=health,
+            problem=problem,
+            detail=mixed_detail_line(
+                data, self.displayed, self.mode, self.filter_query, refresh_s  # type: ignore[arg-type]
+            ),
+            near_note=self.near_note,
+            chosen_by=self.source.chosen_by,
+        )
+
     def _update_header(self) -> None:
         state = self.header_state()
         self.status_bar.show(state)
@@ -466,12 +729,47 @@ class BikefinderApp(App[int]):
 
     # -- details ---------------------------------------------------------------------
 
-    def station_details(self, station_id: str) -> StationDetails:
-        """The details of one station from the current snapshot (``ranked`` None if gone)."""
+    def station_details(self, station_id: str) -> StationDetails | VehicleDetails:
+        """The details of one station from the current snapshot (``ranked`` None if gone);
+        in the mixed list, of the station or vehicle of that row key."""
+        if self.use_mixed and self.mixed is not None:
+            return self._mixed_details(station_id)
         assert self.snapshot is not None
         saved = self.favourites.get(favourites_url(self.snapshot.gbfs_url), station_id)
         watch = saved.watch.describe() if saved is not None and saved.watch else None
         return self.listing.details(station_id, self.near, saved is not None, watch)
+
+    def _mixed_details(self, key: str) -> StationDetails | VehicleDetails:
+        data = self.mixed
+        assert data is not None
+        row = find_mixed_row(data, key, self.mode)
+        if row is None and key.startswith("v\x1f") and isinstance(self.screen, DetailsScreen):
+            shown = self.screen.details  # a vehicle taken or moved: keep what was seen
+            if isinstance(shown, VehicleDetails):
+                return replace(shown, gone=True)
+        if row is None or row.station is None:
+            return VehicleDetails(key, row)
+        station = row.station
+        snapshot = data.snapshot_of(row.system.gbfs_url)
+        saved = self.favourites.get(favourites_url(row.system.gbfs_url), station.station_id)
+        watch = saved.watch.describe() if saved is not None and saved.watch else None
+        age = report_age_s(station, snapshot) if snapshot is not None else None
+        return StationDetails(
+            station_id=key,
+            ranked=ranked_from(self.near, station),
+            favourite=saved is not None,
+            report_age_s=age,
+            report_stale=is_report_stale(age),
+            changes=count_changes(data.previous_status.get(key), station.status)
+            if key in data.previous_status
+            else {},
+            watch=watch,
+            timezone=snapshot.system.timezone if snapshot is not None else None,
+            system_name=row.system.name if len(data.systems) > 1 else None,
+            alerts=row.alerts,
+            hours_text=row.hours_text if row.is_open is False else None,
+            price=row.price,
+        )
 
     def _update_details(self) -> None:
         if isinstance(self.screen, DetailsScreen):
@@ -486,11 +784,30 @@ class BikefinderApp(App[int]):
         self.map_panel.highlight(self.table.highlighted_key)
         self._grow_list()
 
+    def _selected_station(self) -> tuple[Snapshot, Station] | None:
+        """The station an action applies to, with its system's snapshot (``None``: none,
+        or a vehicle)."""
+        key = self.selected_station_id()
+        if key is None:
+            return None
+        if self.use_mixed and self.mixed is not None:
+            parts = key.split("\x1f")
+            if len(parts) != 3 or parts[0] != "s":
+                return None
+            snapshot = self.mixed.snapshot_of(parts[1])
+            station = self.mixed.stations.get(parts[1], {}).get(parts[2])
+            return None if snapshot is None or station is None else (snapshot, station)
+        station = self._by_id.get(key)
+        if self.snapshot is None or station is None:
+            return None
+        return self.snapshot, station
+
     def selected_station_id(self) -> str | None:
         """The station an action applies to: the details screen's, else the highlighted one."""
         if isinstance(self.screen, DetailsScreen):
             return self.screen.station_id
-        return self.table.highlighted_key if self.snapshot is not None else None
+        has_data = self.snapshot is not None or self.mixed is not None
+        return self.table.highlighted_key if has_data else None
 
     # -- actions ---------------------------------------------------------------------
 
@@ -501,7 +818,8 @@ class BikefinderApp(App[int]):
             return not any(isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
-        if action in ("toggle_favourite", "details", "watch") and self.snapshot is None:
+        no_data = self.snapshot is None and self.mixed is None
+        if action in ("toggle_favourite", "details", "watch") and no_data:
             return None
         return True
 
@@ -521,17 +839,21 @@ class BikefinderApp(App[int]):
             self.push_screen(KeysScreen())
 
     def action_refresh(self) -> None:
-        """Refresh now, whatever the timer says."""
-        self.start_refresh(manual=True)
+        """Refresh now, whatever the timer says (every system shown)."""
+        if self.primary_enabled:
+            self.start_refresh(manual=True)
+        for extra in self.extras.values():
+            if extra.enabled and extra.session is not None:
+                extra.schedule.manual = True
+                self._fetch_extra(extra)
 
     def action_watch(self) -> None:
         """Set, change or remove a watch on the highlighted station (``a``)."""
-        station_id = self.selected_station_id()
-        station = self._by_id.get(station_id) if station_id is not None else None
-        if self.snapshot is None or station is None:
+        selected = self._selected_station()
+        if selected is None:
             self.bell()
             return
-        self.watches.edit(self.snapshot, station, self.mode)
+        self.watches.edit(selected[0], selected[1], self.mode)
 
     def action_toggle_map(self) -> None:
         """Show or hide the map of the listed stations (``M``)."""
@@ -542,12 +864,49 @@ class BikefinderApp(App[int]):
         """Open the system picker; choosing a system reloads the view for it in place.
         (Imported here: the picker and the catalog code are not needed before ``s``.)"""
         from bikefinder.ui.screens.system_picker import SystemPickerScreen
+        from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
 
-        if isinstance(self.screen, SystemPickerScreen):
+        if isinstance(self.screen, SystemPickerScreen | SystemsToggleScreen):
+            return
+        if self.is_multi:
+            self.push_screen(SystemsToggleScreen(self.system_choices()), self._systems_toggled)
             return
         picker = SystemPickerScreen(self.switching, self.near, client_id=self.client_id,
                                     current_url=self.source.gbfs_url)  # fmt: skip
         self.push_screen(picker, self._system_picked)
+
+    def system_choices(self) -> list[tuple[str, str, bool]]:
+        """The systems shown, for the picker: (gbfs.json URL, name, on)."""
+        choices = [(self.source.gbfs_url, self._system_name(), self.primary_enabled)]
+        for url, extra in self.extras.items():
+            name = (extra.snapshot.system.name if extra.snapshot else None) or (
+                extra.source.label or system_label_for(url)
+            )
+            choices.append((url, name, extra.enabled))
+        return choices
+
+    def set_systems_enabled(self, enabled: set[str]) -> None:
+        """Turn systems on and off (at least one stays on); the list is re-prepared."""
+        if not enabled:
+            self.bell()
+            return
+        self.primary_enabled = self.source.gbfs_url in enabled
+        for url, extra in self.extras.items():
+            was = extra.enabled
+            extra.enabled = url in enabled
+            if extra.enabled and not was and extra.session is not None:
+                self._fetch_extra(extra)  # back on: refresh it now
+            elif was and not extra.enabled:
+                self.workers.cancel_group(self, extra.worker_group)
+                extra.schedule.refreshing = False
+        if not self.primary_enabled:
+            self.workers.cancel_group(self, "feeds")
+            self.schedule.refreshing = False
+        self._prepare_mixed()
+
+    def _systems_toggled(self, enabled: set[str] | None) -> None:
+        if enabled is not None:
+            self.set_systems_enabled(enabled)
 
     async def _system_picked(self, source: SystemSource | None) -> None:
         if source is None or source.gbfs_url == self.source.gbfs_url:
@@ -573,13 +932,12 @@ class BikefinderApp(App[int]):
 
     def action_toggle_favourite(self) -> None:
         """Add the highlighted station to the favourites, or remove it."""
-        station_id = self.selected_station_id()
-        snapshot = self.snapshot
-        station = self._by_id.get(station_id) if station_id is not None else None
-        if snapshot is None or station is None:
+        selected = self._selected_station()
+        if selected is None:
             self.bell()
             return
-        now_favourite = self.favourites.toggle(self.favourite_for(station))
+        snapshot, station = selected
+        now_favourite = self.favourites.toggle(self.favourite_for(station, snapshot))
         name = clean(station.info.name, 60) or station.station_id
         self.notify(
             f"★ {name} added to favourites" if now_favourite else f"{name} removed from favourites",
@@ -589,10 +947,11 @@ class BikefinderApp(App[int]):
         self._show_store_notices()
         self.render_rows()
 
-    def favourite_for(self, station: Station) -> Favourite:
-        """``station`` of the shown system as a (new) favourite."""
-        assert self.snapshot is not None
-        return new_favourite(self.snapshot, station, self.clock())
+    def favourite_for(self, station: Station, snapshot: Snapshot | None = None) -> Favourite:
+        """``station`` of the shown system (or of ``snapshot``'s) as a (new) favourite."""
+        snapshot = snapshot or self.snapshot
+        assert snapshot is not None
+        return new_favourite(snapshot, station, self.clock())
 
     def action_start_filter(self) -> None:
         """Show the name filter and type into it."""
@@ -633,6 +992,21 @@ class BikefinderApp(App[int]):
             self.notify(notice, title="Favourites", severity="warning", timeout=12, markup=False)
 
 
+def _map_rows(rows: Sequence[MixedDisplay]) -> list[ModeRow]:
+    """The stations of mixed rows, as the map draws them (vehicles are not drawn)."""
+    return [
+        ModeRow(
+            ranked=RankedStation(
+                d.nearby.station, d.nearby.distance_m, d.nearby.bearing_deg, d.nearby.bearing
+            ),
+            rank=d.nearby.rank,
+            useless=d.nearby.useless,
+        )
+        for d in rows
+        if d.nearby.station is not None
+    ]
+
+
 def run_app(options: Options) -> int:
     """Open the app for the command line's options; returns the exit status."""
     app = build_app(options)
@@ -641,10 +1015,30 @@ def run_app(options: Options) -> int:
 
 
 def build_app(options: Options) -> BikefinderApp:
-    """The app as the command line's options ask for it."""
-    source = resolve_source(
-        options.system, options.near, demo=options.demo, client_id=options.client_id
-    )
+    """The app as the command line's options ask for it: several systems at once when
+    ``--system`` is repeated, or with ``--vehicles`` / ``--max-systems`` (as ``--once``
+    decides; ``--near`` alone then loads every covering system)."""
+    systems = tuple(getattr(options, "systems", ()) or ())
+    selection_text = getattr(options, "vehicles", None)
+    max_systems = getattr(options, "max_systems", None)
+    more: list[SystemSource] = []
+    if not options.demo and (len(systems) > 1 or selection_text or max_systems):
+        from bikefinder.core.source import DEFAULT_MAX_SYSTEMS, resolve_sources
+
+        sources, _notes = resolve_sources(
+            systems, options.near, max_systems=max_systems or DEFAULT_MAX_SYSTEMS,
+            client_id=options.client_id,
+        )  # fmt: skip
+        source, more = sources[0], sources[1:]
+    else:
+        source = resolve_source(
+            options.system, options.near, demo=options.demo, client_id=options.client_id
+        )
+    selection: VehicleSelection | None = None
+    if selection_text:
+        from bikefinder.core.vehicles import parse_vehicle_selection
+
+        selection = parse_vehicle_selection(selection_text)
     near, near_note = start_point(source, options.near, DEMO_NEAR)
     app = BikefinderApp(
         source,
@@ -657,6 +1051,8 @@ def build_app(options: Options) -> BikefinderApp:
         cache=None if source.is_demo else FeedCache(source.gbfs_url),
         near_note=near_note,
         notify_command=options.notify_command,
+        more_sources=more,
+        vehicles=selection,
     )
     app.favourites_view = options.favorites  # `bikefinder --favorites` opens on them
     return app

@@ -47,7 +47,9 @@ class FeedSession:
         language: str | None,
         client_id: str | None,
         cache: FeedCache | None,
+        free_floating: bool = False,
     ) -> None:
+        """``free_floating``: a system with vehicles but no stations loads (issue 11)."""
         self.source = source
         self.client_id = client_id
         self.feeds = SystemFeeds(
@@ -59,6 +61,7 @@ class FeedSession:
             offload=asyncio.to_thread,  # decoding and parsing never hold up the screen
             headers=source.headers,
             max_bytes=configured_max_feed_bytes(),  # config.toml's max_feed_mb
+            free_floating=free_floating,
         )
         self.http: httpx.AsyncClient | None = None
         #: Set by :meth:`close`: a client made after that is closed at once.

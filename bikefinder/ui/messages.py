@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from bikefinder.core.listing import ListingData
+from bikefinder.core.listing import ListingData, MixedData
 from bikefinder.core.models import Snapshot
 
 
@@ -31,3 +31,10 @@ class RefreshFailed(Message):
     first_load: bool
     #: The system it is about, so a failure posted before a system switch is ignored.
     gbfs_url: str | None = None
+
+
+@dataclass
+class MixedPrepared(Message):
+    """The mixed list (several systems, vehicles) was prepared off the event loop."""
+
+    data: MixedData

@@ -43,14 +43,15 @@ class WatchKeeper:
         self.notify_command = notify_command
         self.tracker = AlertTracker()
         self._system: str | None = None  # station ids are only unique within a system
+        #: The trackers of the other systems shown (several at once: issue 11).
+        self._trackers: dict[str, AlertTracker] = {}
         #: The last alerts fired (oldest first, at most FIRED_KEPT): bounded, however long
         #: the app runs.
         self.fired: list[Alert] = []
 
     def check(self, snapshot: Snapshot, stations_by_id: Mapping[str, Station]) -> list[Alert]:
         """Fire the watches of this system whose condition just became true."""
-        if snapshot.gbfs_url != self._system:
-            self._system, self.tracker = snapshot.gbfs_url, AlertTracker()
+        self._use(snapshot.gbfs_url)
         watches = [
             (favourite.station_id, favourite.watch)
             for favourite in self.app.favourites.for_system(favourites_url(snapshot.gbfs_url))
@@ -60,6 +61,18 @@ class WatchKeeper:
         for alert in alerts:
             self._fire(alert, snapshot.system.name or snapshot.system.system_id)
         return alerts
+
+    def _use(self, gbfs_url: str) -> AlertTracker:
+        """The tracker of ``gbfs_url``'s watches (one per system shown: station ids are
+        only unique within a system; systems no longer shown are dropped)."""
+        if gbfs_url != self._system:
+            shown = self.app.shown_system_urls()
+            self._trackers = {url: t for url, t in self._trackers.items() if url in shown}
+            if self._system is not None and self._system in shown:
+                self._trackers[self._system] = self.tracker
+            self._system = gbfs_url
+            self.tracker = self._trackers.pop(gbfs_url, None) or AlertTracker()
+        return self.tracker
 
     def _fire(self, alert: Alert, system_name: str) -> None:
         self.fired.append(alert)
@@ -89,7 +102,8 @@ class WatchKeeper:
         def chosen(choice: WatchChoice | None) -> None:
             if choice is None:
                 return
-            self.app.favourites.set_watch(self.app.favourite_for(station), choice.watch)
+            self.app.favourites.set_watch(self.app.favourite_for(station, snapshot), choice.watch)
+            self._use(snapshot.gbfs_url)
             self.tracker.forget(station.station_id)
             # Start from what is known now: a watch already met fires only after a dip.
             if choice.watch is not None:

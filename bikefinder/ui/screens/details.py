@@ -17,10 +17,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from bikefinder.core.listing import StationDetails
+from bikefinder.core.listing import StationDetails, VehicleDetails
 from bikefinder.core.models import StationStatus
 from bikefinder.core.modes import StationState, counted, format_age, station_state
 from bikefinder.core.output import format_distance
+from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
@@ -129,6 +130,14 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
             f"{walking_time(ranked.distance_m)} on foot"
         ),
     )
+    if details.system_name:
+        grid.add_row("System", Text(clean(details.system_name, 80)))
+    if details.hours_text:
+        grid.add_row("Hours", Text(clean(details.hours_text, 80), style="bold red"))
+    for alert in details.alerts:
+        grid.add_row("Alert", alert_text(alert))
+    if details.price:
+        grid.add_row("Price", Text(clean(details.price, 200)))
     if details.watch:
         grid.add_row("Watch", Text(f"{WATCH_MARK} when it has {details.watch}", style="magenta"))
     reported = Text(_when(status.last_reported if status else None, zone))
@@ -165,6 +174,70 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
     return Group(title, grid)
 
 
+def alert_text(alert: SystemAlert) -> Text:
+    """An alert in full: its summary (bold), description and URL, all literal."""
+    text = Text(f"⚠ {clean(alert.summary or alert.type or 'alert', 200)}", style="bold magenta")
+    if alert.description:
+        text.append(f"\n{clean(alert.description, 600)}")
+    if alert.url:
+        text.append(f"\n{clean(alert.url, 300)}", style="underline")
+    return text
+
+
+def vehicle_renderable(details: VehicleDetails, local_tz: tzinfo | None = None) -> Group:
+    """A free-floating vehicle: what it is, range, system, distance and walk, price,
+    then its type, id, last report, position and rental links."""
+    row = details.row
+    if row is None or row.vehicle is None:
+        return Group(
+            Text("Vehicle", style="bold"),
+            Text("This vehicle is no longer offered (taken, or its id changed).",
+                 style="bold yellow"),
+        )
+    vehicle = row.vehicle
+    title = Text(clean(row.label, 60), style="bold")
+    title.append(f" · {clean(row.system.name, 60)}")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold cyan", no_wrap=True)
+    grid.add_column()
+    if details.gone:
+        grid.add_row("Now", Text("no longer offered (taken or moved)", style="bold yellow"))
+    form = vehicle.form.value.replace("_", " ")
+    electric = {True: "electric", False: "not electric", None: "propulsion unknown"}
+    grid.add_row("Vehicle", Text(f"{form} · {electric[vehicle.electric]}"))
+    if row.range_text:
+        rng = Text(row.range_text, style="bold yellow" if row.low_range else "bold")
+        if row.low_range:
+            rng.append("  LOW: may not get you far", style="bold black on yellow")
+        grid.add_row("Range", rng)
+    else:
+        grid.add_row("Range", Text("not given by the feed", style="dim"))
+    grid.add_row("System", Text(clean(row.system.name, 80)))
+    grid.add_row(
+        "Distance",
+        Text(f"{format_distance(row.distance_m)} {row.bearing} · about "
+             f"{walking_time(row.distance_m)} on foot"),
+    )
+    if row.useless:
+        grid.add_row("State", Text(clean(row.useless, 80), style="bold red"))
+    grid.add_row("Price", Text(clean(row.price, 200)) if row.price else
+                 Text("not published for this vehicle", style="dim"))  # fmt: skip
+    if row.vehicle_type is not None and row.vehicle_type.name:
+        grid.add_row("Type", Text(clean(row.vehicle_type.name, 80)))
+    grid.add_row("Last reported", Text(_when(vehicle.last_reported, local_tz)))
+    grid.add_row("Coordinates", Text(f"{row.lat:.6f}, {row.lon:.6f}"))
+    grid.add_row("Vehicle id", Text(f"{clean(vehicle.vehicle_id, 60)} (changes after each trip)"))
+    links = Text("\n".join(clean(url, 300) for url in vehicle.rental_urls) or "none in the feed")
+    grid.add_row("Rental links", links)
+    return Group(title, grid)
+
+
+def any_renderable(details: StationDetails | VehicleDetails, local_tz: tzinfo | None) -> Group:
+    if isinstance(details, VehicleDetails):
+        return vehicle_renderable(details, local_tz)
+    return details_renderable(details, local_tz)
+
+
 def _state_text(status: StationStatus | None) -> Text:
     state = station_state(status)
     if state is StationState.OK:
@@ -178,7 +251,9 @@ class DetailsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", show=True)]
 
-    def __init__(self, details: StationDetails, local_tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, details: StationDetails | VehicleDetails, local_tz: tzinfo | None = None
+    ) -> None:
         super().__init__()
         self.details = details
         self._local_tz = local_tz
@@ -190,14 +265,14 @@ class DetailsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="details-status")
         with VerticalScroll(id="details-scroll"):
-            yield SafeStatic(details_renderable(self.details, self._local_tz), id="details-body")
+            yield SafeStatic(any_renderable(self.details, self._local_tz), id="details-body")
         yield Footer()
 
     def show_header(self, state: HeaderState) -> None:
         self.query_one("#details-status", StatusBar).show(state)
 
-    def show(self, details: StationDetails) -> None:
+    def show(self, details: StationDetails | VehicleDetails) -> None:
         """Replace the shown details (after a refresh or a favourite toggle)."""
         self.details = details
         body = self.query_one("#details-body", SafeStatic)
-        body.update(details_renderable(details, self._local_tz))
+        body.update(any_renderable(details, self._local_tz))

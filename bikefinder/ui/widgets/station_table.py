@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from bikefinder.core.listing import RowDisplay
+from bikefinder.core.listing import MixedDisplay, RowDisplay
 from bikefinder.core.modes import (
     Mode,
     StationState,
@@ -26,6 +26,7 @@ from bikefinder.core.modes import (
     station_state,
 )
 from bikefinder.core.output import format_distance
+from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Direction, Trend
 
@@ -33,6 +34,7 @@ from bikefinder.core.trends import Direction, Trend
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("rank", "#", True),
     ("name", "Station", False),
+    ("system", "System", False),
     ("distance", "Distance", True),
     ("direction", "Dir", False),
     ("bikes", "Bikes", True),
@@ -51,6 +53,7 @@ COLUMN_WIDTHS = {
     "electric": 6,
     "docks": 5,
     "trend": 6,
+    "system": 12,
 }
 #: The status column fits the loudest state (" NOT RETURNING "); wider when room is spare.
 STATUS_WIDTH, WIDE_STATUS_WIDTH = 15, 30
@@ -68,9 +71,9 @@ PAGE_ROWS = 200
 MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
 #: Per mode, the columns that may drop, first to go first.
 DROP_ORDER = {
-    Mode.ANY_BIKE: (("trend", "mechanical", "direction", "electric"), ("docks", "rank")),
-    Mode.EBIKE: (("trend", "mechanical", "direction"), ("docks", "bikes", "rank")),
-    Mode.DOCK: (("trend", "mechanical", "direction", "electric"), ("bikes", "rank")),
+    Mode.ANY_BIKE: (("trend", "mechanical", "direction", "electric"), ("docks", "rank", "system")),
+    Mode.EBIKE: (("trend", "mechanical", "direction"), ("docks", "bikes", "rank", "system")),
+    Mode.DOCK: (("trend", "mechanical", "direction", "electric"), ("bikes", "rank", "system")),
 }
 
 STATE_STYLES = {
@@ -102,10 +105,13 @@ class TableLayout:
         return dict(self.widths)[key]
 
 
-def table_layout(width: int, mode: Mode, rank_width: int = 2) -> TableLayout:
-    """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``."""
+def table_layout(
+    width: int, mode: Mode, rank_width: int = 2, systems: bool = False
+) -> TableLayout:
+    """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``;
+    ``systems``: the list mixes several systems (a System column)."""
     widths = {"rank": max(1, rank_width), **COLUMN_WIDTHS, "status": STATUS_WIDTH}
-    shown = [key for key, _, _ in COLUMNS]
+    shown = [key for key, _, _ in COLUMNS if systems or key != "system"]
 
     def name_room() -> int:
         others = sum(widths[key] for key in shown if key != "name")
@@ -119,7 +125,8 @@ def table_layout(width: int, mode: Mode, rank_width: int = 2) -> TableLayout:
     for key in tertiary:
         if name_room() >= NAME_MIN:
             break
-        shown.remove(key)
+        if key in shown:
+            shown.remove(key)
     spare = name_room() - NAME_ROOMY
     if spare > 0:
         widths["status"] += min(spare, WIDE_STATUS_WIDTH - STATUS_WIDTH)
@@ -201,8 +208,19 @@ def name_cell(name: str, width: int, *, favourite: bool, watched: bool) -> Text:
     return text
 
 
-def station_cells(display: RowDisplay, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+def row_key(display: RowDisplay | MixedDisplay) -> str:
+    """The table key of a row: a station id, or a mixed row's system-qualified key."""
+    if isinstance(display, MixedDisplay):
+        return display.key
+    return display.row.station.station_id
+
+
+def station_cells(
+    display: RowDisplay | MixedDisplay, mode: Mode, layout: TableLayout
+) -> tuple[Text, ...]:
     """The cells of one row, for the columns of ``layout``; feed text is always literal."""
+    if isinstance(display, MixedDisplay):
+        return mixed_cells(display, mode, layout)
     row = display.row
     status = row.station.status
     wanted = MODE_COLUMN[mode]
@@ -236,6 +254,99 @@ def station_cells(display: RowDisplay, mode: Mode, layout: TableLayout) -> tuple
     return tuple(cells[key] for key in layout.keys)
 
 
+def alert_text(alerts: Sequence[SystemAlert]) -> Text:
+    """A station's active alerts for its Status cell: "⚠ Works at Alter Markt"."""
+    if not alerts:
+        return Text()
+    first = clean(alerts[0].summary or alerts[0].type or "alert", 60)
+    more = f" +{len(alerts) - 1}" if len(alerts) > 1 else ""
+    return Text(f" ⚠ {first}{more}", style="bold magenta")
+
+
+def mixed_status_cell(display: MixedDisplay) -> Text:
+    """A mixed row's status: a station's state, alerts and old report; a vehicle's
+    closed system or low range."""
+    nearby = display.nearby
+    text = Text()
+    if nearby.station is not None:
+        state = station_state(nearby.station.status)
+        if state in STATE_STYLES:
+            label, style = STATE_STYLES[state]
+            text.append(f" {label} ", style=style)
+        elif nearby.useless:
+            text.append(f" {nearby.useless}", style="italic")
+        text.append_text(alert_text(nearby.alerts))
+        if display.report_stale and display.report_age_s is not None:
+            text.append(f" report {format_age(display.report_age_s)} old", style="bold yellow")
+        return text
+    if nearby.useless:
+        text.append(f" {nearby.useless}", style="italic")
+    elif nearby.low_range:
+        text.append(" LOW RANGE ", style="bold black on yellow")
+    else:
+        text.append(" free-floating", style="dim")
+    return text
+
+
+def vehicle_name_cell(display: MixedDisplay, width: int) -> Text:
+    """What a vehicle is and how far it goes: "e-bike ~18 km" (low range in yellow)."""
+    nearby = display.nearby
+    text = Text(nearby.label)
+    if nearby.range_text:
+        text.append(f" {nearby.range_text}", style="bold yellow" if nearby.low_range else "dim")
+    text.truncate(max(1, width), overflow="ellipsis")
+    return text
+
+
+def mixed_cells(display: MixedDisplay, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+    """The cells of a mixed row (station or vehicle) for the columns of ``layout``."""
+    nearby = display.nearby
+    wanted = MODE_COLUMN[mode]
+    widths = dict(layout.widths)
+    vehicle = nearby.vehicle
+    status = nearby.station.status if nearby.station is not None else None
+
+    def count(field: str) -> Text:
+        width = widths.get(field, 0)
+        if vehicle is not None:
+            one = {
+                "bikes": True,
+                "mechanical": vehicle.electric is False,
+                "electric": vehicle.electric is True,
+            }.get(field, False)
+            return count_cell(1, None, width) if one else Text(" " * width)
+        value = getattr(status, field) if status is not None else None
+        return count_cell(value, display.changes.get(field), width, stock=field == wanted)
+
+    def name() -> Text:
+        if nearby.station is None:
+            return vehicle_name_cell(display, widths["name"])
+        return name_cell(nearby.station.info.name, widths["name"],
+                         favourite=display.favourite, watched=display.watched)  # fmt: skip
+
+    makers = {
+        "rank": lambda: Text("–" if nearby.rank is None else str(nearby.rank), justify="right"),
+        "name": name,
+        "system": lambda: Text(clean(nearby.system.name, widths.get("system", 12)) or "?"),
+        "distance": lambda: Text(format_distance(nearby.distance_m), justify="right"),
+        "direction": lambda: Text(nearby.bearing),
+        "bikes": lambda: count("bikes"),
+        "mechanical": lambda: count("mechanical"),
+        "electric": lambda: count("electric"),
+        "docks": lambda: count("docks"),
+        "trend": lambda: Text(""),
+        "status": lambda: mixed_status_cell(display),
+    }
+    cells = {key: makers[key]() for key in layout.keys}
+    if nearby.useless:
+        for key, cell in cells.items():
+            if key != "status":
+                cell.stylize("dim")
+    elif wanted in cells:
+        cells[wanted].stylize("bold")
+    return tuple(cells[key] for key in layout.keys)
+
+
 class StationTable(DataTable[Text]):
     """A row-cursor table keyed by station id that keeps its cursor on the same station
     and lays its columns out for the width it has."""
@@ -260,8 +371,10 @@ class StationTable(DataTable[Text]):
         self._mode: Mode | None = None
         self.column_layout: TableLayout | None = None
         #: Every row listed; the table holds the first ``_shown`` of them.
-        self._displays: Sequence[RowDisplay] = ()
+        self._displays: Sequence[RowDisplay | MixedDisplay] = ()
         self._shown = 0
+        #: The list mixes several systems: a System column.
+        self.systems = False
 
     @property
     def name_width(self) -> int:
@@ -275,7 +388,7 @@ class StationTable(DataTable[Text]):
         return max(1, width - self.styles.scrollbar_size_vertical)
 
     def _layout_for(self, mode: Mode, listed: int) -> TableLayout:
-        return table_layout(self.content_width(), mode, len(str(max(1, listed))))
+        return table_layout(self.content_width(), mode, len(str(max(1, listed))), self.systems)
 
     def on_resize(self, event: events.Resize) -> None:
         """Lay the columns out again for the new width (rows rebuilt only if it changed)."""
@@ -297,7 +410,7 @@ class StationTable(DataTable[Text]):
         station_ids = getattr(self._displays, "station_ids", None)
         if station_ids is not None:
             return list(station_ids())
-        return [d.row.station.station_id for d in self._displays]
+        return [row_key(d) for d in self._displays]
 
     @property
     def listed_count(self) -> int:
@@ -329,13 +442,21 @@ class StationTable(DataTable[Text]):
         start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
         for display in self._displays[start:wanted]:
             cells = station_cells(display, self._mode, self.column_layout)
-            self.add_row(*cells, key=display.row.station.station_id)
+            self.add_row(*cells, key=row_key(display))
 
-    def show(self, displays: Sequence[RowDisplay], mode: Mode) -> None:
+    def show(
+        self,
+        displays: Sequence[RowDisplay | MixedDisplay],
+        mode: Mode,
+        systems: bool | None = None,
+    ) -> None:
         """Show ``displays`` in order: cells update in place when the order is unchanged
         (rows are only added when the list grew at its end), otherwise rows are rebuilt
         and the cursor follows the station it was on. Only the rows up to a page past
-        the cursor are put in the table."""
+        the cursor are put in the table. ``systems``: show the System column (``None``:
+        as before)."""
+        if systems is not None:
+            self.systems = systems
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
         layout = self._layout_for(mode, len(displays))
@@ -345,7 +466,7 @@ class StationTable(DataTable[Text]):
         shown_keys = [str(row.key.value) for row in self.ordered_rows]
         self._displays = displays
         count = min(len(displays), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
-        rows = [(d.row.station.station_id, d) for d in displays[:count]]
+        rows = [(row_key(d), d) for d in displays[:count]]
         new_keys = [key for key, _ in rows]
         if shown_keys and new_keys[: len(shown_keys)] == shown_keys:
             for key, display in rows[: len(shown_keys)]:

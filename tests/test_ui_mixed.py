@@ -1,0 +1,159 @@
+"""Pilot tests of the mixed list (issue 11): several systems and free-floating vehicles
+in one ranked list, over a real 127.0.0.1 server with real_more feeds."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from test_nearby_once import LINZ, bike, operator
+from test_ui_app import screen_text
+from test_ui_support import SIZE
+
+from bikefinder.core.favourites import FavouritesStore
+from bikefinder.core.listing import MixedDisplay, VehicleDetails, station_key
+from bikefinder.core.modes import Mode
+from bikefinder.core.source import SystemSource
+from bikefinder.ui.app import BikefinderApp
+from bikefinder.ui.screens.details import DetailsScreen
+from tests.test_loader_issue11 import REAL, serve_real
+
+LINZ_FOLDER = "nextbike-linz_2.3_2025"
+PLAN = {
+    "last_updated": int(time.time()), "ttl": 60, "version": "2.3",
+    "data": {"plans": [{"plan_id": "ride", "name": "Ride", "currency": "EUR", "price": 1.0,
+                        "is_taxable": False, "description": "Pay as you go",
+                        "per_min_pricing": [{"start": 0, "rate": 0.25, "interval": 1}]}]},
+}  # fmt: skip
+
+
+def floating(server: Any, bikes: list[dict[str, Any]] | None = None) -> str:
+    feeds = operator(LINZ, bikes or [bike("near", 20), bike("low", 60, current_range_meters=900)])
+    feeds["system_pricing_plans"] = PLAN
+    return server.serve_system("float", feeds)
+
+
+def first_station_id() -> str:
+    info = json.loads((REAL / LINZ_FOLDER / "station_information.json").read_bytes())
+    return str(info["data"]["stations"][0]["station_id"])
+
+
+def mixed_app(tmp_path: Path, urls: list[str], **kwargs: Any) -> BikefinderApp:
+    sources = [SystemSource(gbfs_url=url) for url in urls]
+    return BikefinderApp(
+        sources[0], LINZ, FavouritesStore(tmp_path / "favourites.json"),
+        local_tz=UTC, more_sources=sources[1:], limit=20, **kwargs,
+    )  # fmt: skip
+
+
+async def settle_mixed(app: BikefinderApp, pilot: Any, systems: int) -> None:
+    """Wait until the mixed list shows ``systems`` systems (or the tries run out)."""
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.mixed is not None and len(app.mixed.systems) >= systems and app.table.row_count:
+            return
+        await pilot.pause(0.05)
+
+
+def rows(app: BikefinderApp) -> list[MixedDisplay]:
+    return [d for d in app.displayed if isinstance(d, MixedDisplay)]
+
+
+async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp_path) -> None:
+    app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), floating(feed_server)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_mixed(app, pilot, 2)
+        shown = rows(app)
+        assert len(shown) == len(app.displayed) >= 20
+        distances = [d.nearby.distance_m for d in shown]
+        assert distances == sorted(distances)
+        first = shown[0].nearby  # 20 m away, nearer than Alter Markt (96 m)
+        assert first.vehicle is not None and first.vehicle.vehicle_id == "near"
+        assert {d.nearby.system.name for d in shown} == {"Synthetic Float", "city bike Linz"}
+        assert {d.nearby.kind for d in shown} == {"station", "vehicle"}
+        assert "system" in app.table.column_layout.keys  # type: ignore[union-attr]
+        assert app.table.get_cell(shown[0].key, "system").plain.startswith("Synthetic")
+        station = next(d for d in shown if d.nearby.station is not None)
+        assert app.table.get_cell(station.key, "system").plain.startswith("city bike")
+        assert "e-bike ~12 km" in app.table.get_cell(shown[0].key, "name").plain
+        low = next(d for d in shown if d.nearby.vehicle and d.nearby.vehicle.vehicle_id == "low")
+        assert "LOW RANGE" in app.table.get_cell(low.key, "status").plain
+        header = app.header_state()
+        assert "Synthetic Float" in header.system_name and " + " in header.system_name
+        assert "2 systems" in header.detail and "vehicles" in header.detail
+        await pilot.press("m")  # e-bike: stations and electric vehicles only
+        assert all(d.nearby.vehicle is None or d.nearby.vehicle.electric for d in rows(app))
+        await pilot.press("m")  # free dock: stations only
+        assert app.mode is Mode.DOCK and all(d.nearby.station for d in rows(app))
+
+
+async def test_vehicle_details_say_range_system_walk_and_price(feed_server, tmp_path) -> None:
+    app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), floating(feed_server)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_mixed(app, pilot, 2)
+        app.table.move_cursor(row=0)  # the cursor may follow a station loaded first
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        assert isinstance(app.screen.details, VehicleDetails)
+        text = screen_text(app)
+        assert "e-bike · Synthetic Float" in text
+        assert "~12 km" in text and "bicycle · electric" in text
+        assert "on foot" in text and "20 m" in text
+        assert "1.00 €" in text and "0.25 €" in text  # the plan's sentence
+        await pilot.press("f")  # a vehicle cannot be a favourite
+        assert app.favourites.all() == []
+
+
+async def test_an_alert_shows_on_its_station_and_in_its_details(feed_server, tmp_path) -> None:
+    station_id = first_station_id()
+    now = int(time.time())
+    alerts = {
+        "last_updated": now, "ttl": 60, "version": "2.3",
+        "data": {"alerts": [
+            {"alert_id": "works", "type": "station_closure", "summary": "Works at Alter Markt",
+             "description": "Docks replaced until Friday", "url": "https://example.org/works",
+             "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
+        ]},
+    }  # fmt: skip
+    linz = serve_real(feed_server, LINZ_FOLDER, overrides={"system_alerts": alerts})
+    app = mixed_app(tmp_path, [linz, floating(feed_server)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_mixed(app, pilot, 2)
+        key = station_key(linz, station_id)
+        assert "⚠ Works at Alter Markt" in app.table.get_cell(key, "status").plain
+        assert "⚠ 1 alert" in app.header_state().detail
+        app.table.move_cursor(row=app.table.get_row_index(key))
+        await pilot.press("enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Works at Alter Markt" in text and "Docks replaced until Friday" in text
+        assert "https://example.org/works" in text
+        await pilot.press("f")  # a station of any system can be a favourite
+        assert [f.station_id for f in app.favourites.for_system(linz)] == [station_id]
+
+
+async def test_one_system_failing_keeps_the_others_rows(feed_server, tmp_path) -> None:
+    broken = feed_server.add("/broken/gbfs.json", "down", status=503)
+    app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), broken])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_mixed(app, pilot, 1)
+        assert app.table.display and app.table.row_count > 0
+        assert all(d.nearby.system.gbfs_url != broken for d in rows(app))
+        header = app.header_state()
+        assert header.health == "error"
+        assert header.problem is not None and "failing since" in header.problem
+        assert "broken" in header.problem.lower() or "127.0.0.1" in header.problem
+        await pilot.press("s")  # several systems: the picker turns them on and off
+        await pilot.pause()
+        from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
+
+        assert isinstance(app.screen, SystemsToggleScreen)
+        await pilot.press("down", "space", "enter")
+        await pilot.pause()
+        assert not app.extras[broken].enabled
+        assert app.header_state().problem is None or "failing" not in app.header_state().problem

@@ -172,3 +172,46 @@ def test_watch_dialog_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> Non
         pilot.app.screen.query_one("#watch-threshold").cursor_blink = False
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=then(watch))
+
+
+def mixed_app(fav_path: Path) -> BikefinderApp:
+    """nextbike Linz and a free-floating operator, in one list (issue 11)."""
+    from mixed_scene import LINZ, mixed_sources
+
+    clock = FakeClock()
+    sources = mixed_sources(clock.now)
+    return BikefinderApp(sources[0], LINZ, FavouritesStore(fav_path), clock=clock,
+                         local_tz=UTC, more_sources=sources[1:])  # fmt: skip
+
+
+async def mixed_loaded(pilot: Pilot[Any]) -> None:
+    app = pilot.app
+    assert isinstance(app, BikefinderApp)
+    for _ in range(100):
+        await loaded(pilot)
+        if app.mixed is not None and len(app.mixed.systems) == 2 and app.table.row_count:
+            break
+        await pilot.pause(0.05)
+    app.table.move_cursor(row=0)
+    await pilot.pause()
+
+
+def test_mixed_list(snap_compare: SnapCompare, fav_path: Path) -> None:
+    assert snap_compare(mixed_app(fav_path), terminal_size=SIZE, run_before=mixed_loaded)
+
+
+def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> None:
+    async def open_alerted(pilot: Pilot[Any]) -> None:
+        await mixed_loaded(pilot)
+        app = pilot.app
+        assert isinstance(app, BikefinderApp)
+        from mixed_scene import LINZ_URL, linz_station_ids
+
+        from bikefinder.core.listing import station_key
+
+        app.table.move_cursor(row=app.table.get_row_index(station_key(LINZ_URL,
+                                                                      linz_station_ids()[0])))
+        await pilot.press("enter")
+        await loaded(pilot)
+
+    assert snap_compare(mixed_app(fav_path), terminal_size=SIZE, run_before=open_alerted)

@@ -192,11 +192,42 @@ async def shoot(
         return Path(app.save_screenshot(f"{name}.svg", str(folder)))
 
 
+async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path) -> Path:
+    """Issue 11: nextbike Linz (real feeds, one station alert) and a free-floating
+    operator in one list (the fixed scene of ``tests/mixed_scene.py``)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from mixed_scene import LINZ, LINZ_URL, linz_station_ids, mixed_sources
+
+    from bikefinder.core.listing import station_key
+
+    now = DEMO_SNAPSHOT_TIME + timedelta(seconds=8)
+    sources = mixed_sources(now)
+    app = BikefinderApp(sources[0], LINZ, FavouritesStore(scratch / f"{name}.json"),
+                        clock=lambda: now, local_tz=UTC, more_sources=sources[1:])  # fmt: skip
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await settle(app, pilot)
+            if app.mixed is not None and len(app.mixed.systems) == 2 and app.table.row_count:
+                break
+            await pilot.pause(0.05)
+        app.table.move_cursor(row=0)
+        if open_alerted:
+            key = station_key(LINZ_URL, linz_station_ids()[0])
+            app.table.move_cursor(row=app.table.get_row_index(key))
+            await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause(0.2)
+        return Path(app.save_screenshot(f"{name}.svg", str(folder)))
+
+
 async def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         for name, (steps, near) in SHOTS.items():
             written = await shoot(name, steps, near, folder, Path(scratch))
+            print(written.relative_to(ROOT) if written.is_relative_to(ROOT) else written)
+        for name, alerted in (("mixed", False), ("station-alert", True)):
+            written = await shoot_mixed(name, alerted, folder, Path(scratch))
             print(written.relative_to(ROOT) if written.is_relative_to(ROOT) else written)
 
 

@@ -18,7 +18,6 @@ from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.errors import FeedError
 from bikefinder.core.http import make_http_client
-from bikefinder.core.listing import FAR_FROM_POINT_M
 from bikefinder.core.loader import SystemFeeds
 from bikefinder.core.models import RankedStation, Snapshot
 from bikefinder.core.modes import (
@@ -43,7 +42,7 @@ from bikefinder.core.output import (
     to_json,
     to_table,
 )
-from bikefinder.core.ranking import StationIndex
+from bikefinder.core.ranking import FAR_FROM_POINT_M, StationIndex
 from bikefinder.core.source import (
     SystemSource,
     remember_loaded_system,

@@ -30,15 +30,17 @@ from bikefinder.core.modes import (
     useless_reason,
 )
 from bikefinder.core.nearby import STATION, NearbyRow, Scene, SceneSystem, SystemIndex
-from bikefinder.core.ranking import StationIndex, compass_point, haversine_m, initial_bearing_deg
+from bikefinder.core.ranking import (
+    StationIndex,
+    compass_point,
+    haversine_m,
+    initial_bearing_deg,
+)
 from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Trend, TrendHistory
 from bikefinder.core.vehicles import VehicleSelection
 from bikefinder.core.walking import walking_seconds
-
-#: A point whose nearest station is further than this is outside the system.
-FAR_FROM_POINT_M = 50_000.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -639,9 +641,7 @@ def prepare_mixed(
     )
 
 
-def favourite_row(
-    data: MixedData, system: SceneSystem, station: Station, mode: Mode
-) -> NearbyRow:
+def favourite_row(data: MixedData, system: SceneSystem, station: Station, mode: Mode) -> NearbyRow:
     """One favourite station as a mixed row (its distance from the data's point); the
     favourites view builds only these, one per favourite."""
     lat, lon = data.near

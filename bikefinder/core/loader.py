@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from bikefinder.core import gbfs, opening_hours, pricing, system_alerts, vehicles
+from bikefinder.core import gbfs
 from bikefinder.core.cache import FeedCache
 from bikefinder.core.errors import FeedError, FeedFormatError
 from bikefinder.core.http import MAX_FEED_BYTES, FeedFetcher, origin_of
@@ -51,7 +51,10 @@ from bikefinder.core.models import (
 )
 
 if TYPE_CHECKING:
-    import httpx  # only where the client is made: the app paints cached data first
+    import httpx
+
+    # Imported where used: a station system without these feeds never loads them.
+    from bikefinder.core import opening_hours, pricing, system_alerts, vehicles
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -585,6 +588,8 @@ class SystemFeeds:
             return
         assert body.body is not None
         content, url, language = body.body, body.url, self._language()
+        from bikefinder.core import opening_hours, pricing, system_alerts, vehicles
+
         try:
             document = gbfs.decode_document(content, body.feed)
             meta = gbfs.parse_meta(document, body.feed, url)
@@ -618,7 +623,13 @@ class SystemFeeds:
         except FeedFormatError as error:
             self._degrade(body.feed, error.reason)
             return None
-        self.system_opening_hours = opening_hours.system_opening_hours(document)
+        data = document.get("data") if isinstance(document, dict) else None
+        if isinstance(data, dict) and "opening_hours" in data:
+            from bikefinder.core import opening_hours
+
+            self.system_opening_hours = opening_hours.system_opening_hours(document)
+        else:
+            self.system_opening_hours = None
         return system
 
     def _degrade(self, feed: str, cause: str) -> None:
@@ -673,6 +684,8 @@ class SystemFeeds:
             content = cached.body if cached is not None else None
         if content is None:
             return
+        from bikefinder.core import vehicles
+
         try:
             feed = vehicles.decode_vehicle_status(content, body.url, types, body.feed)
         except FeedFormatError as error:
@@ -698,15 +711,19 @@ class SystemFeeds:
         self._joined = (info, status, stations, report)
         return stations, report
 
-    def _docked_split(self) -> vehicles.DockedSplit:
+    def _docked_split(self) -> vehicles.DockedSplit | None:
         """The vehicles apart from those parked at a known station, reused while neither
         the vehicles nor the stations changed."""
         feed, info = self.vehicle_feed, self.info
         split = self._split
         if split is not None and split[0] is feed and split[1] is info:
             return split[2]
+        if feed is None or not feed.vehicles:
+            return None  # no vehicles: nothing to split (and no module to load)
+        from bikefinder.core import vehicles
+
         station_ids = frozenset(s.station_id for s in info.stations) if info else frozenset()
-        result = vehicles.split_docked(feed.vehicles if feed else (), station_ids)
+        result = vehicles.split_docked(feed.vehicles, station_ids)
         self._split = (feed, info, result)
         return result
 
@@ -740,9 +757,9 @@ class SystemFeeds:
             report=report,
             fetched_at=fetched_at or datetime.now(UTC),
             from_cache=from_cache,
-            vehicles=split.free_floating,
-            docked_vehicles=split.docked,
-            unplaceable_vehicles=split.unplaceable,
+            vehicles=split.free_floating if split else (),
+            docked_vehicles=split.docked if split else {},
+            unplaceable_vehicles=split.unplaceable if split else 0,
             vehicle_types=self.vehicle_types,
             vehicle_meta=vehicle_feed.meta if vehicle_feed else None,
             alerts=self.alerts.alerts if self.alerts else (),
@@ -796,4 +813,6 @@ def _station_hours(body: bytes) -> dict[str, opening_hours.OpeningHours]:
         {"station_id": s.station_id, "station_opening_hours": s.station_opening_hours}
         for s in document.data.stations
     ]
+    from bikefinder.core import opening_hours
+
     return opening_hours.station_opening_hours({"data": {"stations": records}})

@@ -45,6 +45,8 @@ def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> f
     return math.degrees(math.atan2(x, y)) % 360.0
 
 
+#: A point whose nearest station is further than this is outside the system.
+FAR_FROM_POINT_M = 50_000.0
 #: Below this many stations plain Python ranks in a few ms, and skipping numpy's
 #: import (~100 ms on a small machine) makes start-up faster than vectorising would.
 NUMPY_THRESHOLD = 5_000

@@ -26,7 +26,6 @@ from bikefinder.core.cache import FeedCache
 from bikefinder.core.demo import DEMO_NEAR
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.listing import (
-    FAR_FROM_POINT_M,
     MIXED_ROWS,
     MixedData,
     MixedDisplay,
@@ -54,6 +53,7 @@ from bikefinder.core.modes import (
     report_age_s,
 )
 from bikefinder.core.output import format_distance
+from bikefinder.core.ranking import FAR_FROM_POINT_M
 from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
 from bikefinder.core.source import (
     SYSTEM_CENTRE,

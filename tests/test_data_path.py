@@ -79,6 +79,9 @@ async def test_a_warm_start_decodes_the_cache_once_and_revalidates(
 
 
 async def test_a_304_touches_the_metadata_only(tmp_path: Path, monkeypatch) -> None:
+    import bikefinder.core.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "TOUCH_WRITE_INTERVAL_S", 0.0)
     server = FakeFeeds(velib_documents())
     cache = FeedCache(GBFS_URL, tmp_path)
     http, feeds = make_feeds(server, cache=cache)
@@ -288,3 +291,24 @@ def test_the_app_module_does_not_import_httpx() -> None:
     code = "import sys, bikefinder.ui.app\nprint('httpx' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+async def test_frequent_304s_rewrite_the_metadata_file_at_most_once_a_minute(
+    tmp_path: Path,
+) -> None:
+    """A 304 every few seconds updates the age in memory; the file follows a minute later
+    at most (what an offline start then says is at most a minute too old)."""
+    server = FakeFeeds(velib_documents())
+    cache = FeedCache(GBFS_URL, tmp_path)
+    http, feeds = make_feeds(server, cache=cache)
+    async with http:
+        await feeds.load()
+        meta_path = cache.folder / "station_status.meta.json"
+        written = meta_path.stat().st_mtime_ns
+        for _ in range(3):
+            await feeds.refresh()
+        assert meta_path.stat().st_mtime_ns == written
+        in_memory = cache.meta("station_status")
+        assert in_memory is not None
+        cache.touch("station_status", fetched_at=in_memory.fetched_at + 61)
+    assert json.loads(meta_path.read_bytes())["fetched_at"] == in_memory.fetched_at + 61

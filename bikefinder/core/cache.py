@@ -28,6 +28,8 @@ from bikefinder.core.files import sweep_stale_temps, write_atomic
 
 CACHE_FORMAT_VERSION = 1
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+#: A 304 rewrites the metadata file only if the one on disk is older than this.
+TOUCH_WRITE_INTERVAL_S = 60.0
 #: A fetch time more than this far in the future is corrupt metadata, not clock skew.
 _FUTURE_SLACK_S = 86_400.0
 
@@ -83,6 +85,8 @@ class FeedCache:
         self.gbfs_url = gbfs_url
         self.folder = system_cache_dir(gbfs_url, root)
         self._metas: dict[str, CachedMeta] = {}
+        #: Per feed, the fetch time last written to its metadata file.
+        self._written_at: dict[str, float] = {}
         with contextlib.suppress(OSError):  # temp files a killed process left behind
             sweep_stale_temps(self.folder)
 
@@ -154,6 +158,7 @@ class FeedCache:
             self.discard(feed)  # never leave metadata vouching for another body
             return
         self._metas[feed] = meta
+        self._written_at[feed] = meta.fetched_at
 
     def touch(
         self,
@@ -162,20 +167,28 @@ class FeedCache:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> None:
-        """Record that a 304 confirmed the cached body: the metadata file only."""
+        """Record that a 304 confirmed the cached body: the metadata file only, and on
+        disk at most every :data:`TOUCH_WRITE_INTERVAL_S` while the validators stay the
+        same (a 304 every 5 s need not rewrite a file each time; the age a later offline
+        start shows is then at most that much too old)."""
         meta = self.meta(feed)
         if meta is None:
             return
-        meta = replace(
+        touched = replace(
             meta,
             fetched_at=time.time() if fetched_at is None else fetched_at,
             etag=etag or meta.etag,
             last_modified=last_modified or meta.last_modified,
         )
-        self._metas[feed] = meta
+        self._metas[feed] = touched
+        written = self._written_at.get(feed, meta.fetched_at)
+        same_validators = (touched.etag, touched.last_modified) == (meta.etag, meta.last_modified)
+        if same_validators and touched.fetched_at - written < TOUCH_WRITE_INTERVAL_S:
+            return
         _, meta_path = self._paths(feed)
         with contextlib.suppress(OSError):
-            write_atomic(meta_path, _meta_bytes(meta), durable=False)
+            write_atomic(meta_path, _meta_bytes(touched), durable=False)
+            self._written_at[feed] = touched.fetched_at
 
     def discard(self, feed: str) -> None:
         self._metas.pop(feed, None)

@@ -55,6 +55,8 @@ class Options:
     min_count: int | None = None
     #: config.toml's ``max_feed_mb``: the cap on one feed answer, in bytes.
     max_feed_bytes: int = 64 * 2**20
+    #: config.toml's ``walking_speed_kmh``: the pace of every walking time shown.
+    walking_speed_kmh: float = 4.8
 
 
 class _Parser(argparse.ArgumentParser):
@@ -374,6 +376,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         mode=args.mode,
         min_count=min_count,
         max_feed_bytes=_max_feed_bytes(),
+        walking_speed_kmh=_walking_speed_kmh(),
     )
 
 
@@ -397,6 +400,12 @@ def _max_feed_bytes() -> int:
     from bikefinder.core.config import configured_max_feed_bytes
 
     return configured_max_feed_bytes()
+
+
+def _walking_speed_kmh() -> float:
+    from bikefinder.core.config import configured_walking_speed_kmh
+
+    return configured_walking_speed_kmh()
 
 
 def _check_client_id(client_id: str | None) -> None:

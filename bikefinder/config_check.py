@@ -12,7 +12,14 @@ import argparse
 import os
 import sys
 
-from bikefinder.core.config import CONFIG_ENV, DEFAULT_MAX_FEED_MB, Config, load_config, masked
+from bikefinder.core.config import (
+    CONFIG_ENV,
+    DEFAULT_MAX_FEED_MB,
+    DEFAULT_WALKING_SPEED_KMH,
+    Config,
+    load_config,
+    masked,
+)
 from bikefinder.core.errors import UsageError
 
 EXIT_OK, EXIT_PROBLEM = 0, 2
@@ -36,6 +43,9 @@ def run_config_check(args: argparse.Namespace) -> int:
     lines.append(_near_setting(args.near, config))
     limit = f"{config.max_feed_mb} MB (config)" if config.max_feed_mb else None
     lines.append(f"max_feed_mb: {limit or f'{DEFAULT_MAX_FEED_MB} MB (default)'}")
+    speed = config.walking_speed_kmh
+    pace = f"{speed:g} km/h (config)" if speed else f"{DEFAULT_WALKING_SPEED_KMH:g} km/h (default)"
+    lines.append(f"walking_speed_kmh: {pace}")
     if config.places:
         lines.append("places:")
         lines.extend(f"  {name} = {_place_value(value)}" for name, value in config.places.items())

@@ -27,7 +27,7 @@ from bikefinder.core.demo import (
     DEMO_NEAR,
     demo_transport,
 )
-from bikefinder.core.errors import BikefinderError
+from bikefinder.core.errors import BikefinderError, UsageError
 from bikefinder.core.favourites import Favourite, FavouritesStore
 from bikefinder.core.http import make_http_client
 from bikefinder.core.listing import favourites_url
@@ -457,19 +457,41 @@ def _short_time(moment: datetime | None) -> str:
 
 
 def chosen_favourites(store: FavouritesStore, options: Options) -> list[Favourite]:
-    """All favourites, or only those of the ``--system`` (URL or catalog name) or ``--demo``."""
-    if options.demo or options.system is not None:
-        source = resolve_source(
-            options.system, None, demo=options.demo, client_id=options.client_id
-        )
+    """All favourites, or only those of the ``--system`` flags (URLs or catalog names,
+    each may be repeated) or of ``--demo``."""
+    if not (options.demo or options.system is not None):
+        return store.all()
+    names: tuple[str | None, ...] = (options.system,)
+    if not options.demo and options.systems:
+        names = tuple(options.systems)
+    chosen: list[Favourite] = []
+    for name in names:
+        source = resolve_source(name, None, demo=options.demo, client_id=options.client_id)
         url = favourites_url(source.gbfs_url)
         extra = store.for_system(DEMO_GBFS_URL) if url == DEMO_LIVE_GBFS_URL else []
-        return store.for_system(url) + [f for f in extra if f not in store.for_system(url)]
-    return store.all()
+        chosen += [f for f in (*store.for_system(url), *extra) if f not in chosen]
+    return chosen
+
+
+def check_flags(options: Options) -> None:
+    """Refuse, in one line, what favourites cannot honour: they are stations saved in
+    their own systems, so there are no vehicles to list nor systems to choose around
+    ``--near`` (``--system`` picks which systems' favourites to print)."""
+    if options.vehicles not in (None, "none"):
+        raise UsageError(
+            "--favorites lists saved stations, not free-floating vehicles; for the nearest "
+            "vehicles use --once --near LAT,LON --vehicles " + options.vehicles
+        )
+    if options.max_systems is not None:
+        raise UsageError(
+            "--max-systems chooses systems around --near, but favourites come from the "
+            "systems they were saved in; use --system (repeatable) to print only some"
+        )
 
 
 async def run_favourites_once(options: Options) -> int:
     """Print the favourites with live status; 1 if any system could not be loaded."""
+    check_flags(options)
     store = FavouritesStore()
     store.load()
     for notice in store.take_notices():

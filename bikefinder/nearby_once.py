@@ -50,7 +50,7 @@ from bikefinder.core.source import (
 from bikefinder.core.system_alerts import SystemAlert, active_alerts
 from bikefinder.core.text import clean
 from bikefinder.core.vehicles import VehicleSelection, parse_vehicle_selection
-from bikefinder.core.walking import walking_text
+from bikefinder.core.walking import WALKING_SPEED_KMH, walking_text
 
 if TYPE_CHECKING:
     from bikefinder.cli import Options
@@ -97,6 +97,7 @@ async def run_nearby_once(options: Options) -> int:
     selection = parse_vehicle_selection(options.vehicles or VehicleSelection.BIKES.value)
     mode = _MODES.get(getattr(options, "mode", None) or "bike", Mode.ANY_BIKE)
     limit = options.limit or DEFAULT_LIMIT
+    speed = getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH)
     if options.demo:
         if options.systems:
             raise UsageError("--demo uses the bundled Vélib' snapshot; drop --system")
@@ -152,7 +153,7 @@ async def run_nearby_once(options: Options) -> int:
         )
         try:
             while True:
-                rows = scene.nearest(near, mode, limit)
+                rows = scene.nearest(near, mode, limit, walking_speed_kmh=speed)
                 _emit(render(systems, scene, rows, near, options, mode, selection, notes))
                 if options.watch_s is None:
                     break
@@ -369,7 +370,8 @@ def render(
         return csv_text(ROW_FIELDS, records)
     if output_format == "line":
         return _line(rows)
-    return _table(systems, scene, rows, near, now)
+    speed = getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH)
+    return _table(systems, scene, rows, near, now, speed)
 
 
 def _line(rows: Sequence[NearbyRow]) -> str:
@@ -391,6 +393,7 @@ def _table(
     rows: Sequence[NearbyRow],
     near: tuple[float, float],
     now: datetime,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> str:
     lines: list[str] = []
     for system in systems:
@@ -426,7 +429,7 @@ def _table(
         cells += [
             clean(row.label, 40) or "(unnamed)",
             format_distance(row.distance_m),
-            walking_text(row.distance_m) or "?",
+            walking_text(row.distance_m, walking_speed_kmh) or "?",
             row.bearing,
             _counts_cell(row),
             _docks_cell(row),

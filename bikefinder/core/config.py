@@ -9,6 +9,7 @@ Example::
     client_id = "myname-bikefinder"    # default for --client-id
     near = "home"                      # default for --near: LAT,LON, a place or a name below
     max_feed_mb = 64                   # refuse a feed answer larger than this (1..1024)
+    walking_speed_kmh = 4.8            # the pace walking times use (2..10 km/h)
 
     [places]                           # --near home, --near work
     home = "48.8530,2.3499"
@@ -32,10 +33,15 @@ from bikefinder.core.errors import UsageError
 CONFIG_FILE = "config.toml"
 CONFIG_ENV = "BIKEFINDER_CONFIG"
 #: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
-KNOWN_KEYS = ("system", "client_id", "near", "max_feed_mb", "places", "headers")
+KNOWN_KEYS = (
+    "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "places", "headers"
+)  # fmt: skip
 #: ``max_feed_mb``: the default cap on one feed answer and the bounds a config may set.
 DEFAULT_MAX_FEED_MB = 64
 MAX_FEED_MB_BOUNDS = (1, 1024)
+#: ``walking_speed_kmh``: the pace walking times use by default, and the bounds a config may set.
+DEFAULT_WALKING_SPEED_KMH = 4.8
+WALKING_SPEED_BOUNDS = (2.0, 10.0)
 #: Characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -57,6 +63,8 @@ class Config:
     places: dict[str, str] = field(default_factory=dict)
     #: The cap on one feed answer, in MB (``None``: :data:`DEFAULT_MAX_FEED_MB`).
     max_feed_mb: int | None = None
+    #: The walking pace in km/h (``None``: :data:`DEFAULT_WALKING_SPEED_KMH`).
+    walking_speed_kmh: float | None = None
     #: One line per ignored key or value (unknown key, wrong type), naming key and file.
     warnings: tuple[str, ...] = ()
 
@@ -172,6 +180,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
     places = _places(doc.get("places", {}), where, warnings)
     near = _near(_optional_text(doc, "near", where, warnings), places, where, warnings)
     max_feed_mb = _max_feed_mb(doc.get("max_feed_mb"), where, warnings)
+    walking_speed = _walking_speed(doc.get("walking_speed_kmh"), where, warnings)
     return Config(
         system=system,
         client_id=client_id,
@@ -181,6 +190,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
         near=near,
         places=places,
         max_feed_mb=max_feed_mb,
+        walking_speed_kmh=walking_speed,
     )
 
 
@@ -259,6 +269,32 @@ def _max_feed_mb(value: Any, where: str, warnings: list[str]) -> int | None:
         )
         return None
     return value
+
+
+def _walking_speed(value: Any, where: str, warnings: list[str]) -> float | None:
+    """``walking_speed_kmh``: a number of km/h within :data:`WALKING_SPEED_BOUNDS`."""
+    low, high = WALKING_SPEED_BOUNDS
+    if value is None:
+        return None
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if not numeric or not low <= value <= high:  # NaN and inf fail the range too
+        got = repr(value) if numeric else _type_name(value)
+        warnings.append(
+            f"{where}: 'walking_speed_kmh' must be a number of km/h from {low:g} to {high:g}, "
+            f"got {got}; the default {DEFAULT_WALKING_SPEED_KMH:g} applies"
+        )
+        return None
+    return float(value)
+
+
+def configured_walking_speed_kmh() -> float:
+    """The walking pace from the user's config.toml (the default if the file says
+    nothing or cannot be read: the command line reports that problem itself)."""
+    try:
+        speed = load_config().walking_speed_kmh
+    except UsageError:
+        speed = None
+    return speed or DEFAULT_WALKING_SPEED_KMH
 
 
 def configured_max_feed_bytes() -> int:

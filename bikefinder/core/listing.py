@@ -40,7 +40,7 @@ from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
 from bikefinder.core.trends import Trend, TrendHistory
 from bikefinder.core.vehicles import VehicleSelection
-from bikefinder.core.walking import walking_seconds
+from bikefinder.core.walking import WALKING_SPEED_KMH, walking_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -575,6 +575,8 @@ class MixedData:
     previous_status: dict[str, StationStatus | None] = field(default_factory=dict)
     #: Whether any system has vehicles the selection offers.
     has_vehicles: bool = False
+    #: The pace of the rows' walking times (config.toml's ``walking_speed_kmh``).
+    walking_speed_kmh: float = WALKING_SPEED_KMH
 
     @property
     def systems(self) -> list[SceneSystem]:
@@ -594,6 +596,7 @@ def prepare_mixed(
     limit: int,
     selection: VehicleSelection,
     now: datetime,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> MixedData:
     """Everything the mixed list needs from ``systems`` (in scene order), reusing the
     previous data's indexes of unchanged snapshots. Pure, possibly slow: run it on a
@@ -606,7 +609,10 @@ def prepare_mixed(
             index = SystemIndex(system, snapshot, selection)
         indexes.append(index)
     scene = Scene(indexes)
-    rows = {mode: scene.nearest(near, mode, limit, now=now) for mode in Mode}
+    rows = {
+        mode: scene.nearest(near, mode, limit, now=now, walking_speed_kmh=walking_speed_kmh)
+        for mode in Mode
+    }
     stations: dict[str, dict[str, Station]] = {}
     station_alerts: dict[str, dict[str, tuple[SystemAlert, ...]]] = {}
     alert_count = 0
@@ -638,6 +644,7 @@ def prepare_mixed(
         vehicle_count=sum(len(index.vehicles_for(Mode.ANY_BIKE)) for index in indexes),
         previous_status=previous_status,
         has_vehicles=any(index.vehicles_for(Mode.ANY_BIKE) for index in indexes),
+        walking_speed_kmh=walking_speed_kmh,
     )
 
 
@@ -656,7 +663,7 @@ def favourite_row(data: MixedData, system: SceneSystem, station: Station, mode: 
         distance_m=distance,
         bearing_deg=bearing,
         bearing=compass_point(bearing),
-        walk_s=walking_seconds(distance),
+        walk_s=walking_seconds(distance, data.walking_speed_kmh),
         rank=None,
         useless=useless_reason(station, mode),
         station=station,

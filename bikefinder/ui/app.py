@@ -65,6 +65,7 @@ from bikefinder.core.source import (
 from bikefinder.core.switching import SystemSwitching, point_for_system
 from bikefinder.core.text import clean
 from bikefinder.core.vehicles import VehicleSelection
+from bikefinder.core.walking import WALKING_SPEED_KMH
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import MixedPrepared, RefreshFailed, SnapshotLoaded
@@ -137,6 +138,7 @@ class BikefinderApp(App[int]):
         notify_command: str | None = None,
         more_sources: Sequence[SystemSource] = (),
         vehicles: VehicleSelection | None = None,
+        walking_speed_kmh: float = WALKING_SPEED_KMH,
     ) -> None:
         """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
         (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
@@ -145,7 +147,8 @@ class BikefinderApp(App[int]):
         lists as many stations as the screen holds, and more as the cursor reaches the
         end. ``more_sources``: more systems listed with this one in one ranked list
         (issue 11); ``vehicles``: which free-floating vehicles are listed (``None``: bikes,
-        and a system of vehicles alone loads only with several systems)."""
+        and a system of vehicles alone loads only with several systems);
+        ``walking_speed_kmh``: the pace of walking times (config.toml's)."""
         super().__init__()
         self.source = source
         self.near = near
@@ -187,6 +190,7 @@ class BikefinderApp(App[int]):
         #: When the first system's refreshes started failing (the header says since when).
         self.failing_since: datetime | None = None
         self.primary_enabled = True
+        self.walking_speed_kmh = walking_speed_kmh
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -357,7 +361,7 @@ class BikefinderApp(App[int]):
             systems.append((system, snapshot))
         limit = max(MIXED_ROWS, self.shown_limit)
         prepare = partial(prepare_mixed, systems, self.mixed, self.near, limit, self.selection,
-                          self.clock())  # fmt: skip
+                          self.clock(), self.walking_speed_kmh)  # fmt: skip
         self.run_worker(self._post_mixed(prepare), group="mixed", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 
@@ -828,7 +832,8 @@ class BikefinderApp(App[int]):
         station_id = self.selected_station_id()
         if station_id is None or isinstance(self.screen, DetailsScreen):
             return
-        self.push_screen(DetailsScreen(self.station_details(station_id), self.local_tz))
+        self.push_screen(DetailsScreen(self.station_details(station_id), self.local_tz,
+                                       self.walking_speed_kmh))  # fmt: skip
         self.call_after_refresh(self._update_header)
 
     def action_keys(self) -> None:
@@ -1053,6 +1058,7 @@ def build_app(options: Options) -> BikefinderApp:
         notify_command=options.notify_command,
         more_sources=more,
         vehicles=selection,
+        walking_speed_kmh=getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH),
     )
     app.favourites_view = options.favorites  # `bikefinder --favorites` opens on them
     return app

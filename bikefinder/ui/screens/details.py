@@ -23,6 +23,7 @@ from bikefinder.core.modes import StationState, counted, format_age, station_sta
 from bikefinder.core.output import format_distance
 from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
+from bikefinder.core.walking import WALKING_SPEED_KMH
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
@@ -42,13 +43,13 @@ def _count(value: int | None, change: int | None = None) -> Text:
     return text
 
 
-#: A rider's walking pace: 4.8 km/h, in metres per minute.
-WALK_M_PER_MIN = 4800 / 60
+#: A rider's walking pace: 4.8 km/h, in metres per minute (config.toml may choose another).
+WALK_M_PER_MIN = WALKING_SPEED_KMH * 1000 / 60
 
 
-def walking_time(metres: float) -> str:
-    """About how long a walk of ``metres`` takes at 4.8 km/h: "2 min", "1 h 05 min"."""
-    minutes = max(1, math.ceil(metres / WALK_M_PER_MIN))
+def walking_time(metres: float, speed_kmh: float = WALKING_SPEED_KMH) -> str:
+    """About how long a walk of ``metres`` takes at ``speed_kmh``: "2 min", "1 h 05 min"."""
+    minutes = max(1, math.ceil(metres / (speed_kmh * 1000 / 60)))
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60:02d} min"
@@ -97,7 +98,11 @@ def _availability(details: StationDetails, status: StationStatus | None) -> tupl
     return now, split
 
 
-def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) -> Group:
+def details_renderable(
+    details: StationDetails,
+    local_tz: tzinfo | None = None,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
+) -> Group:
     """The details as Rich renderables built from ``Text`` (feed strings never parsed).
     What a rider decides on comes first (availability, state, distance and walk, the
     watch, the last report), so nothing important scrolls out of a 60x20 terminal."""
@@ -127,7 +132,7 @@ def details_renderable(details: StationDetails, local_tz: tzinfo | None = None) 
         "Distance",
         Text(
             f"{format_distance(ranked.distance_m)} {ranked.bearing} · about "
-            f"{walking_time(ranked.distance_m)} on foot"
+            f"{walking_time(ranked.distance_m, walking_speed_kmh)} on foot"
         ),
     )
     if details.system_name:
@@ -184,7 +189,11 @@ def alert_text(alert: SystemAlert) -> Text:
     return text
 
 
-def vehicle_renderable(details: VehicleDetails, local_tz: tzinfo | None = None) -> Group:
+def vehicle_renderable(
+    details: VehicleDetails,
+    local_tz: tzinfo | None = None,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
+) -> Group:
     """A free-floating vehicle: what it is, range, system, distance and walk, price,
     then its type, id, last report, position and rental links."""
     row = details.row
@@ -216,7 +225,7 @@ def vehicle_renderable(details: VehicleDetails, local_tz: tzinfo | None = None) 
     grid.add_row(
         "Distance",
         Text(f"{format_distance(row.distance_m)} {row.bearing} · about "
-             f"{walking_time(row.distance_m)} on foot"),
+             f"{walking_time(row.distance_m, walking_speed_kmh)} on foot"),
     )
     if row.useless:
         grid.add_row("State", Text(clean(row.useless, 80), style="bold red"))
@@ -232,10 +241,14 @@ def vehicle_renderable(details: VehicleDetails, local_tz: tzinfo | None = None) 
     return Group(title, grid)
 
 
-def any_renderable(details: StationDetails | VehicleDetails, local_tz: tzinfo | None) -> Group:
+def any_renderable(
+    details: StationDetails | VehicleDetails,
+    local_tz: tzinfo | None,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
+) -> Group:
     if isinstance(details, VehicleDetails):
-        return vehicle_renderable(details, local_tz)
-    return details_renderable(details, local_tz)
+        return vehicle_renderable(details, local_tz, walking_speed_kmh)
+    return details_renderable(details, local_tz, walking_speed_kmh)
 
 
 def _state_text(status: StationStatus | None) -> Text:
@@ -252,11 +265,15 @@ class DetailsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", show=True)]
 
     def __init__(
-        self, details: StationDetails | VehicleDetails, local_tz: tzinfo | None = None
+        self,
+        details: StationDetails | VehicleDetails,
+        local_tz: tzinfo | None = None,
+        walking_speed_kmh: float = WALKING_SPEED_KMH,
     ) -> None:
         super().__init__()
         self.details = details
         self._local_tz = local_tz
+        self._walking_speed_kmh = walking_speed_kmh
 
     @property
     def station_id(self) -> str:
@@ -265,7 +282,8 @@ class DetailsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="details-status")
         with VerticalScroll(id="details-scroll"):
-            yield SafeStatic(any_renderable(self.details, self._local_tz), id="details-body")
+            body = any_renderable(self.details, self._local_tz, self._walking_speed_kmh)
+            yield SafeStatic(body, id="details-body")
         yield Footer()
 
     def show_header(self, state: HeaderState) -> None:
@@ -275,4 +293,4 @@ class DetailsScreen(Screen[None]):
         """Replace the shown details (after a refresh or a favourite toggle)."""
         self.details = details
         body = self.query_one("#details-body", SafeStatic)
-        body.update(any_renderable(details, self._local_tz))
+        body.update(any_renderable(details, self._local_tz, self._walking_speed_kmh))

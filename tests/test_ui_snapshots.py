@@ -30,12 +30,8 @@ def fav_path(tmp_path: Path) -> Path:
 
 
 async def loaded(pilot: Pilot[Any]) -> None:
-    """Wait for the first load (and anything it triggered: data prepared on a thread,
-    the handlers, focus and scroll restored after refresh) before the screenshot."""
+    """Wait for the first load (and anything it triggered) before the screenshot."""
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.wait_for_scheduled_animations()
     await pilot.pause()
 
 

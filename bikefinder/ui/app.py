@@ -561,6 +561,10 @@ class BikefinderApp(App[int]):
             self.table.display = True
             self.table.focus()
         self.render_rows()
+        if previous is None:
+            # Keys that needed data (f, a, Enter) are live now: the footer says so at
+            # once, not at whatever later moment Textual next re-checks bindings.
+            self.refresh_bindings()
 
     @on(RefreshFailed)
     def _refresh_failed(self, message: RefreshFailed) -> None:

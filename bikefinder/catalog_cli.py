@@ -19,9 +19,9 @@ from bikefinder.core.output import csv_text, dumps_terminal_safe
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
-    from bikefinder.cli import Options
     from bikefinder.core.catalog import CatalogEntry
     from bikefinder.core.config import Config
+    from bikefinder.options import Options
 
 #: Carriage return plus "erase line": the progress line is rewritten in place.
 CLEAR_LINE = "\r\x1b[2K"
@@ -80,7 +80,7 @@ def parse_near(
     from bikefinder.core.geocode import is_place_name
 
     if not is_place_name(text):
-        from bikefinder.cli import parse_point
+        from bikefinder.core.points import parse_point
 
         return parse_point(text)
     if config is None:
@@ -91,7 +91,7 @@ def parse_near(
     if named is not None:
         _, value = named
         if not is_place_name(value):
-            from bikefinder.cli import parse_point
+            from bikefinder.core.points import parse_point
 
             return parse_point(value)  # checked when the file was read
         text = value

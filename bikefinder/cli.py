@@ -12,51 +12,15 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bikefinder.core.errors import BikefinderError, UsageError
 from bikefinder.core.modes import DEFAULT_LIMIT
 from bikefinder.core.output import FORMATS, MODES
+from bikefinder.options import Options
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """The validated command line."""
-
-    near: tuple[float, float] | None
-    system: str | None
-    #: ``None``: the app fills the screen; printed outputs list DEFAULT_LIMIT.
-    limit: int | None
-    language: str | None
-    client_id: str | None
-    once: bool
-    output_format: str
-    refresh_s: float | None
-    demo: bool
-    favorites: bool = False
-    watch_s: float | None = None
-    list_systems: str | None = None
-    update_catalog: bool = False
-    notify_command: str | None = None
-    debug: bool = False
-    #: Every ``--system`` given, in order (``system`` is the first); issue 11.
-    systems: tuple[str, ...] = ()
-    #: ``--max-systems N``: how many systems covering ``--near`` load together (None: 6).
-    max_systems: int | None = None
-    #: ``--vehicles none|bikes|all`` (``None``: not given; the mixed list uses bikes).
-    vehicles: str | None = None
-    #: ``--mode bike|ebike|dock`` for the printed lists (``None``: nearest first, as ever).
-    mode: str | None = None
-    #: ``--min N``: hide stations with fewer than N of what the mode wants.
-    min_count: int | None = None
-    #: config.toml's ``max_feed_mb``: the cap on one feed answer, in bytes.
-    max_feed_bytes: int = 64 * 2**20
-    #: config.toml's ``walking_speed_kmh``: the pace of every walking time shown.
-    walking_speed_kmh: float = 4.8
 
 
 class _Parser(argparse.ArgumentParser):
@@ -104,22 +68,6 @@ class _CompletionAction(argparse.Action):
 
         sys.stdout.write(script(parser, str(values)))
         parser.exit()
-
-
-def parse_point(text: str) -> tuple[float, float]:
-    """``"48.85,2.35"`` -> (48.85, 2.35), checking both ranges."""
-    parts = text.replace(";", ",").split(",")
-    if len(parts) != 2:
-        raise UsageError(f"--near expects LAT,LON (e.g. 48.85,2.35), got {text!r}")
-    try:
-        lat, lon = (float(part.strip()) for part in parts)
-    except ValueError:
-        raise UsageError(f"--near expects two numbers LAT,LON, got {text!r}") from None
-    if not (math.isfinite(lat) and -90 <= lat <= 90):
-        raise UsageError(f"--near latitude must be between -90 and 90, got {parts[0].strip()}")
-    if not (math.isfinite(lon) and -180 <= lon <= 180):
-        raise UsageError(f"--near longitude must be between -180 and 180, got {parts[1].strip()}")
-    return lat, lon
 
 
 HELP_EXAMPLES = """\

@@ -63,7 +63,7 @@ from bikefinder.core.source import resolve_source, source_for_entry, user_catalo
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
-    from bikefinder.cli import Options
+    from bikefinder.options import Options
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 SYSTEM_FIELDS = ("gbfs_url", "system_id", "system_name", "error")

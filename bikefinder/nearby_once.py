@@ -53,7 +53,7 @@ from bikefinder.core.vehicles import VehicleSelection, parse_vehicle_selection
 from bikefinder.core.walking import WALKING_SPEED_KMH, walking_text
 
 if TYPE_CHECKING:
-    from bikefinder.cli import Options
+    from bikefinder.options import Options
 
 DEFAULT_LIMIT = 20
 _MODES = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}

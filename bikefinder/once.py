@@ -52,7 +52,7 @@ from bikefinder.core.source import (
 from bikefinder.core.text import clean
 
 if TYPE_CHECKING:
-    from bikefinder.cli import Options
+    from bikefinder.options import Options
 
 #: Beyond this, the rider has probably picked the wrong system for where they are.
 FAR_AWAY_M = FAR_FROM_POINT_M

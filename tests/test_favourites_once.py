@@ -435,9 +435,7 @@ def test_favorites_once_uses_the_cache_when_the_server_is_down(
     assert "CACHED" in table.stdout and "NOT LOADED" not in table.stdout
 
 
-def test_demo_favourites_count_for_live_velib_and_print_as_demo(
-    favourites_file: Path, run
-) -> None:
+def test_demo_favourites_count_for_live_velib_and_print_as_demo(favourites_file: Path, run) -> None:
     old = Favourite(DEMO_GBFS_URL, "velib", "Vélib' Métropole", "98187918", "Lobau", "t")
     new = Favourite(DEMO_LIVE_GBFS_URL, "velib", "Vélib' Métropole", "213688169", "x", "t")
     assert list(group_by_system([old, new])) == [DEMO_LIVE_GBFS_URL]

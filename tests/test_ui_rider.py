@@ -95,7 +95,7 @@ async def test_every_size_shows_name_distance_count_and_status(fav_path: Path) -
                 assert wanted[MODE_COLUMN[app.mode]] in columns
                 assert all(len(line) <= width for line in lines)
                 # The status reason of a closed station is on screen (s5 is in the first rows).
-                assert "CLOSED" in "\n".join(lines[3:height - 1]), width
+                assert "CLOSED" in "\n".join(lines[3 : height - 1]), width
                 # The footer keeps ? (which shows every key).
                 assert "? Keys" in lines[-1] or "?  Keys" in lines[-1], lines[-1]
 

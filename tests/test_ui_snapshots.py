@@ -209,8 +209,9 @@ def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> Non
 
         from bikefinder.core.listing import station_key
 
-        app.table.move_cursor(row=app.table.get_row_index(station_key(LINZ_URL,
-                                                                      linz_station_ids()[0])))
+        app.table.move_cursor(
+            row=app.table.get_row_index(station_key(LINZ_URL, linz_station_ids()[0]))
+        )
         await pilot.press("enter")
         await loaded(pilot)
 

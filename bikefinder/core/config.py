@@ -247,7 +247,7 @@ def _near(near: str | None, places: dict[str, str], where: str, warnings: list[s
 
 def point_problem(text: str) -> str | None:
     """Why ``text`` is not a valid ``LAT,LON`` point, or ``None`` when it is one."""
-    from bikefinder.cli import parse_point
+    from bikefinder.core.points import parse_point
 
     try:
         parse_point(text)

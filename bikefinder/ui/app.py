@@ -82,7 +82,7 @@ from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 if TYPE_CHECKING:
     import httpx
 
-    from bikefinder.cli import Options
+    from bikefinder.options import Options
 
 #: The map shows at most this many of the listed stations (the nearest).
 MAP_ROWS = 200
@@ -731,7 +731,11 @@ class BikefinderApp(App[int]):
             health=health,
             problem=problem,
             detail=mixed_detail_line(
-                data, self.displayed, self.mode, self.filter_query, refresh_s  # type: ignore[arg-type]
+                data,
+                self.displayed,
+                self.mode,
+                self.filter_query,
+                refresh_s,  # type: ignore[arg-type]
             ),
             near_note=self.near_note,
             chosen_by=self.source.chosen_by,

@@ -77,9 +77,7 @@ class FeedSession:
         context takes ~0.1 s); False if the session was closed meanwhile."""
         if self.http is None:
             source = self.source
-            http = await asyncio.to_thread(
-                make_http_client, self.client_id, None, source.transport
-            )
+            http = await asyncio.to_thread(make_http_client, self.client_id, None, source.transport)
             if self.closed:  # the system was switched meanwhile
                 await http.aclose()
                 return False

@@ -200,8 +200,9 @@ def vehicle_renderable(
     if row is None or row.vehicle is None:
         return Group(
             Text("Vehicle", style="bold"),
-            Text("This vehicle is no longer offered (taken, or its id changed).",
-                 style="bold yellow"),
+            Text(
+                "This vehicle is no longer offered (taken, or its id changed).", style="bold yellow"
+            ),
         )
     vehicle = row.vehicle
     title = Text(clean(row.label, 60), style="bold")
@@ -224,8 +225,10 @@ def vehicle_renderable(
     grid.add_row("System", Text(clean(row.system.name, 80)))
     grid.add_row(
         "Distance",
-        Text(f"{format_distance(row.distance_m)} {row.bearing} · about "
-             f"{walking_time(row.distance_m, walking_speed_kmh)} on foot"),
+        Text(
+            f"{format_distance(row.distance_m)} {row.bearing} · about "
+            f"{walking_time(row.distance_m, walking_speed_kmh)} on foot"
+        ),
     )
     if row.useless:
         grid.add_row("State", Text(clean(row.useless, 80), style="bold red"))

@@ -44,8 +44,10 @@ class SystemsToggleScreen(ModalScreen[set[str] | None]):
             yield Static(Text("Systems shown (space turns one on or off, Enter applies)",
                               style="bold"))  # fmt: skip
             yield SelectionList[str](
-                *(Selection(Text(clean(name, 60) or url), url, on)
-                  for url, name, on in self.choices),
+                *(
+                    Selection(Text(clean(name, 60) or url), url, on)
+                    for url, name, on in self.choices
+                ),
                 id="systems",
             )
         yield Footer()

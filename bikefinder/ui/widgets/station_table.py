@@ -105,9 +105,7 @@ class TableLayout:
         return dict(self.widths)[key]
 
 
-def table_layout(
-    width: int, mode: Mode, rank_width: int = 2, systems: bool = False
-) -> TableLayout:
+def table_layout(width: int, mode: Mode, rank_width: int = 2, systems: bool = False) -> TableLayout:
     """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``;
     ``systems``: the list mixes several systems (a System column)."""
     widths = {"rank": max(1, rank_width), **COLUMN_WIDTHS, "status": STATUS_WIDTH}

@@ -1,0 +1,42 @@
+"""The validated command line, as every command (the app, ``--once``, the catalog
+commands) receives it. Its own module so that no command imports the parser above it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The validated command line."""
+
+    near: tuple[float, float] | None
+    system: str | None
+    #: ``None``: the app fills the screen; printed outputs list DEFAULT_LIMIT.
+    limit: int | None
+    language: str | None
+    client_id: str | None
+    once: bool
+    output_format: str
+    refresh_s: float | None
+    demo: bool
+    favorites: bool = False
+    watch_s: float | None = None
+    list_systems: str | None = None
+    update_catalog: bool = False
+    notify_command: str | None = None
+    debug: bool = False
+    #: Every ``--system`` given, in order (``system`` is the first); issue 11.
+    systems: tuple[str, ...] = ()
+    #: ``--max-systems N``: how many systems covering ``--near`` load together (None: 6).
+    max_systems: int | None = None
+    #: ``--vehicles none|bikes|all`` (``None``: not given; the mixed list uses bikes).
+    vehicles: str | None = None
+    #: ``--mode bike|ebike|dock`` for the printed lists (``None``: nearest first, as ever).
+    mode: str | None = None
+    #: ``--min N``: hide stations with fewer than N of what the mode wants.
+    min_count: int | None = None
+    #: config.toml's ``max_feed_mb``: the cap on one feed answer, in bytes.
+    max_feed_bytes: int = 64 * 2**20
+    #: config.toml's ``walking_speed_kmh``: the pace of every walking time shown.
+    walking_speed_kmh: float = 4.8

@@ -19,6 +19,7 @@ from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.core.favourites import Favourite
 from bikefinder.core.models import RankedStation, Snapshot, Station, StationStatus
 from bikefinder.core.modes import (
+    ListLimit,
     Mode,
     ModeRow,
     count_changes,
@@ -701,27 +702,20 @@ def mixed_rows(
         candidates = data.rows[mode]
     words = fold(name_query).split()
     picked: list[MixedDisplay] = []
-    nearby = useful = 0
+    rule = ListLimit(limit)
     for row in candidates:
         if words:
             folded = fold(f"{row.label} {row.system.name}")
             if not all(word in folded for word in words):
                 continue
-        is_useful = row.useless is None
-        taken = False
-        if nearby < limit:
-            nearby += 1
-            taken = True
-        if is_useful and useful < limit:
-            useful += 1
-            taken = True
-        if taken:
+        listed, rank = rule.take(row.useless is None)
+        if listed:
             key = nearby_key(row)
-            if row.rank != (useful if is_useful else None):
-                row = replace(row, rank=useful if is_useful else None)
+            if row.rank != rank:
+                row = replace(row, rank=rank)
             picked.append(_mixed_display(data, row, key, key in favourite_keys,
                                          key in watched_keys))  # fmt: skip
-        if nearby >= limit and useful >= limit:
+        if rule.full:
             break
     return picked
 

@@ -176,34 +176,55 @@ def mode_reasons(stations: Sequence[Station], mode: Mode) -> list[str | None]:
     return [useless_reason(station, mode) for station in stations]
 
 
+class ListLimit:
+    """The listing rule of :func:`rank_for_mode`, one candidate at a time, nearest first:
+    a candidate is listed if it is among the ``limit`` nearest, or among the ``limit``
+    nearest useful ones; the useful are ranked 1..n. Shared by the station list, the
+    mixed list of several systems and :class:`~bikefinder.core.nearby.Scene`."""
+
+    __slots__ = ("limit", "nearby", "useful")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.nearby = self.useful = 0
+
+    def take(self, is_useful: bool) -> tuple[bool, int | None]:
+        """(listed, rank) for the next candidate."""
+        listed = False
+        if self.nearby < self.limit:
+            self.nearby += 1
+            listed = True
+        if is_useful and self.useful < self.limit:
+            self.useful += 1
+            listed = True
+        return listed, self.useful if listed and is_useful else None
+
+    @property
+    def full(self) -> bool:
+        """Both lists found: no later candidate can be listed."""
+        return self.nearby >= self.limit and self.useful >= self.limit
+
+
 def pick_rows(
     order: Iterable[int],
     reasons: Sequence[str | None],
     limit: int,
     keep: Callable[[int], bool] | None = None,
 ) -> list[tuple[int, int | None]]:
-    """The rows of :func:`rank_for_mode` from stations already in distance order: each
-    station that is among the ``limit`` nearest kept ones, or among the ``limit``
-    nearest useful ones, as (position, rank among the useful or ``None``). Stops as
-    soon as both are found, so its cost follows the rows listed."""
+    """The rows of :func:`rank_for_mode` from stations already in distance order, as
+    (position, rank among the useful or ``None``); stops as soon as the rule is full,
+    so its cost follows the rows listed."""
     picks: list[tuple[int, int | None]] = []
     if limit < 1:
         return picks
-    nearby = useful = 0
+    rule = ListLimit(limit)
     for position in order:
         if keep is not None and not keep(position):
             continue
-        is_useful = reasons[position] is None
-        taken = False
-        if nearby < limit:
-            nearby += 1
-            taken = True
-        if is_useful and useful < limit:
-            useful += 1
-            taken = True
-        if taken:
-            picks.append((position, useful if is_useful else None))
-        if nearby >= limit and useful >= limit:
+        listed, rank = rule.take(reasons[position] is None)
+        if listed:
+            picks.append((position, rank))
+        if rule.full:
             break
     return picks
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from bikefinder.core import opening_hours, pricing, system_alerts, vehicles
 from bikefinder.core.models import Snapshot, Station
-from bikefinder.core.modes import Mode, useless_reason
+from bikefinder.core.modes import ListLimit, Mode, useless_reason
 from bikefinder.core.ranking import (
     compass_point,
     coordinates_for,
@@ -238,7 +238,7 @@ class Scene:
                 distances = index.vehicle_coords(mode).distances_m(phi, lam)
                 streams.append(_stream(distances, number, 1))
         rows: list[NearbyRow] = []
-        nearby = useful = 0
+        rule = ListLimit(limit)
         for distance, number, source, position in heapq.merge(*streams):
             context = contexts[number]
             index = context.index
@@ -267,17 +267,10 @@ class Scene:
                     walking_speed_kmh,
                     low_range_m,
                 )
-            is_useful = reason is None
-            taken = False
-            if nearby < limit:
-                nearby += 1
-                taken = True
-            if is_useful and useful < limit:
-                useful += 1
-                taken = True
-            if taken:
-                rows.append(candidate(useful if is_useful else None))
-            if nearby >= limit and useful >= limit:
+            listed, rank = rule.take(reason is None)
+            if listed:
+                rows.append(candidate(rank))
+            if rule.full:
                 break
         return rows
 

@@ -543,3 +543,17 @@ def test_arbitrary_json_raises_only_feed_format_error(value: Any) -> None:
 @given(st.binary(max_size=64))
 def test_arbitrary_bytes_raise_only_feed_format_error(body: bytes) -> None:
     outcome(lambda: decode_vehicle_status(body, "u"))
+
+
+@pytest.mark.parametrize("folder", VEHICLE_FOLDERS)
+def test_large_vehicle_feeds_decode_the_same_in_batches(folder: str, monkeypatch) -> None:
+    """Past gbfs.WHOLE_DECODE_MAX_BYTES vehicles are decoded a batch of records at a
+    time, as stations are (no long GIL hold on the app's parsing thread): same result."""
+    from bikefinder.core import gbfs
+
+    monkeypatch.setattr(gbfs, "WHOLE_DECODE_MAX_BYTES", 0)
+    monkeypatch.setattr(gbfs, "BATCH_RECORDS", 50)
+    path = vehicle_feed_path(folder)
+    body, types = path.read_bytes(), load_types(folder)
+    batched = decode_vehicle_status(body, "u", types, path.stem)
+    assert batched == parse_vehicle_status(json.loads(body), "u", types, path.stem)

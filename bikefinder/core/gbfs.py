@@ -250,7 +250,7 @@ def decode_station_information(body: bytes, url: str, language: str | None = Non
     """``station_information`` from its raw body: typed decoding where records fit
     :mod:`wire`'s shapes, the lenient rules for those that do not (the same result as
     :func:`parse_station_information` on the decoded document, faster)."""
-    if not _is_utf8(body):
+    if not is_utf8(body):
         return parse_station_information(
             decode_document(body, "station_information"), url, language
         )
@@ -269,7 +269,7 @@ def decode_station_information(body: bytes, url: str, language: str | None = Non
             decode_document(body, "station_information"), url, language
         )
     meta = _wire_meta(raw_doc, "station_information", url)
-    stations = _in_batches(
+    stations = decode_in_batches(
         raw_doc.data.stations,
         wire.INFO_RECORDS,
         wire.INFO_RECORD,
@@ -357,7 +357,7 @@ class StatusParser:
         """A raw body: typed decoding where records fit :mod:`wire`'s shapes, the
         lenient rules for those that do not (same result as :meth:`parse`, faster)."""
         kinds = self.vehicle_kinds
-        if not _is_utf8(body):
+        if not is_utf8(body):
             return self.parse(decode_document(body, "station_status"), url)
         if len(body) <= WHOLE_DECODE_MAX_BYTES:
             try:
@@ -372,7 +372,7 @@ class StatusParser:
         except wire.MISFIT:
             return self.parse(decode_document(body, "station_status"), url)
         meta = _wire_meta(raw_doc, "station_status", url)
-        statuses = _in_batches(
+        statuses = decode_in_batches(
             raw_doc.data.stations,
             wire.STATUS_RECORDS,
             wire.STATUS_RECORD,
@@ -390,7 +390,7 @@ def decode_station_status(
     return StatusParser(vehicle_kinds).parse_body(body, url)
 
 
-def _is_utf8(body: bytes, chunk: int = 2**20) -> bool:
+def is_utf8(body: bytes, chunk: int = 2**20) -> bool:
     """Whether ``body`` is all UTF-8 (msgspec checks only the strings it decodes, not
     those in fields it skips; the lenient path names the fault). Checked a megabyte at a
     time, so a big body never holds the GIL in one long call."""
@@ -421,7 +421,7 @@ WHOLE_DECODE_MAX_BYTES = 2 * 2**20
 BATCH_RECORDS = 2000
 
 
-def _in_batches(
+def decode_in_batches(
     raws: list[Any], batch_decoder: Any, decoder: Any, fast: Any, lenient: Any, context: Any
 ) -> list[Any]:
     """Raw records decoded ``BATCH_RECORDS`` at a time; a batch that does not fit the

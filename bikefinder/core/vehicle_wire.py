@@ -80,3 +80,4 @@ class RawVehicleDocument(_Header):
 VEHICLE_DOCUMENT = msgspec.json.Decoder(VehicleDocument)
 RAW_VEHICLES = msgspec.json.Decoder(RawVehicleDocument)
 VEHICLE_RECORD = msgspec.json.Decoder(VehicleRecord)
+VEHICLE_RECORDS = msgspec.json.Decoder(list[VehicleRecord])

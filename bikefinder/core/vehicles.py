@@ -22,7 +22,6 @@ and counted; a document that is not a vehicle feed raises :class:`FeedFormatErro
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -301,17 +300,18 @@ def decode_vehicle_status(
     """A raw body: typed decoding where records fit :mod:`vehicle_wire`'s shapes, the
     lenient rules for those that do not (the same result as :func:`parse_vehicle_status`
     on the decoded document, faster)."""
-    if not _is_utf8(body):
+    if not gbfs.is_utf8(body):
         return parse_vehicle_status(gbfs.decode_document(body, feed), url, types, feed)
-    try:
-        doc = vehicle_wire.VEHICLE_DOCUMENT.decode(body)
-    except vehicle_wire.MISFIT:
-        pass
-    else:
-        meta = _wire_meta(doc, feed, url)
-        records, v3 = _wire_records(doc.data, feed)
-        context = _Context(types, v3)
-        return _vehicle_feed(meta, feed, [_wire_vehicle(r, context) for r in records])
+    if len(body) <= gbfs.WHOLE_DECODE_MAX_BYTES:
+        try:
+            doc = vehicle_wire.VEHICLE_DOCUMENT.decode(body)
+        except vehicle_wire.MISFIT:
+            pass
+        else:
+            meta = _wire_meta(doc, feed, url)
+            records, v3 = _wire_records(doc.data, feed)
+            context = _Context(types, v3)
+            return _vehicle_feed(meta, feed, [_wire_vehicle(r, context) for r in records])
     try:
         raw_doc = vehicle_wire.RAW_VEHICLES.decode(body)
     except vehicle_wire.MISFIT:
@@ -319,7 +319,17 @@ def decode_vehicle_status(
     meta = _wire_meta(raw_doc, feed, url)
     raws, v3 = _wire_records(raw_doc.data, feed)
     context = _Context(types, v3)
-    return _vehicle_feed(meta, feed, [_raw_vehicle(raw, context) for raw in raws])
+    # Record batches, as for stations: no single decode holds the GIL long (the app
+    # parses on a thread while its event loop must keep running).
+    vehicles = gbfs.decode_in_batches(
+        raws,
+        vehicle_wire.VEHICLE_RECORDS,
+        vehicle_wire.VEHICLE_RECORD,
+        _wire_vehicle,
+        _vehicle,
+        context,
+    )
+    return _vehicle_feed(meta, feed, vehicles)
 
 
 def _document(doc: Any, feed: str) -> Mapping[str, Any]:
@@ -361,34 +371,12 @@ def _wire_meta(doc: Any, feed: str, url: str) -> FeedMeta:
     return gbfs.parse_meta(header, feed, url)
 
 
-def _is_utf8(body: bytes) -> bool:
-    """msgspec checks only the strings it decodes; the lenient path names the fault."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 def _vehicle_feed(meta: FeedMeta, feed: str, parsed: Sequence[Vehicle | None]) -> VehicleFeed:
     vehicles = tuple(vehicle for vehicle in parsed if vehicle is not None)
     rejected = len(parsed) - len(vehicles)
     if rejected and not vehicles:
         raise FeedFormatError(feed, f"no usable vehicle: all {rejected} lack a valid id")
     return VehicleFeed(meta=meta, vehicles=vehicles, rejected=rejected)
-
-
-def _raw_vehicle(raw: Any, context: _Context) -> Vehicle | None:
-    """One raw record: typed when it fits, else decoded and judged the lenient way."""
-    try:
-        return _wire_vehicle(vehicle_wire.VEHICLE_RECORD.decode(raw), context)
-    except vehicle_wire.MISFIT:
-        pass
-    try:
-        record = json.loads(bytes(raw))
-    except (ValueError, RecursionError):
-        return None
-    return _vehicle(record, context)
 
 
 def _vehicle(record: Any, context: _Context) -> Vehicle | None:

@@ -18,7 +18,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from importlib import resources
@@ -610,17 +610,16 @@ class Catalog:
                     suggestions.append(entry)
         return suggestions[:count]
 
-    def nearest(self, lat: float, lon: float) -> NearestSystem:
-        """The system whose area covers the point: catalog feeds before Citybikes, and
-        systems known only from an earlier load (an ad-hoc URL) only where nothing else
-        covers it; a system's own area (curated, Citybikes' or learned from its stations)
-        before one guessed from its town's name; then the closest centre. Raises
-        :class:`NoSystemNearbyError` (exit 2) if none covers it."""
+    def _placements(
+        self, lat: float, lon: float
+    ) -> Iterator[tuple[CatalogEntry, float, tuple[int, int, float] | None]]:
+        """Every system with a known place, as (entry, distance in km to its centre, its
+        :func:`_location_score` if its area covers the point, else ``None``); systems
+        known only from an earlier load (an ad-hoc URL) come last. One rule for
+        :meth:`nearest` and :meth:`covering`."""
         from bikefinder.core.ranking import haversine_m
 
         learned = {coverage.gbfs_url: coverage for coverage in self.coverages}
-        covering: list[tuple[tuple[int, int, float], float, CatalogEntry]] = []
-        closest: tuple[float, CatalogEntry] | None = None
         for entry in [*self.entries, *_learned_only(learned, self.entries)]:
             distance_km = math.inf
             covers = own_area = False
@@ -636,10 +635,21 @@ class Catalog:
                     covers = own_area = True
             if math.isinf(distance_km):
                 continue
+            score = _location_score(entry, distance_km, own_area, area) if covers else None
+            yield entry, distance_km, score
+
+    def nearest(self, lat: float, lon: float) -> NearestSystem:
+        """The system whose area covers the point: catalog feeds before Citybikes, and
+        systems known only from an earlier load (an ad-hoc URL) only where nothing else
+        covers it; a system's own area (curated, Citybikes' or learned from its stations)
+        before one guessed from its town's name; then the closest centre. Raises
+        :class:`NoSystemNearbyError` (exit 2) if none covers it."""
+        covering: list[tuple[tuple[int, int, float], float, CatalogEntry]] = []
+        closest: tuple[float, CatalogEntry] | None = None
+        for entry, distance_km, score in self._placements(lat, lon):
             if closest is None or distance_km < closest[0]:
                 closest = (distance_km, entry)
-            if covers:
-                score = _location_score(entry, distance_km, own_area, area)
+            if score is not None:
                 covering.append((score, distance_km, entry))
         if covering:
             _, distance_km, entry = min(covering, key=lambda item: item[0])
@@ -660,27 +670,11 @@ class Catalog:
         it picks), at most ``limit``. A Citybikes mirror of a catalog system covering
         the point, and a system known only by URL that a catalog entry already names,
         are left out. Empty when none covers it."""
-        from bikefinder.core.ranking import haversine_m
-
-        learned = {coverage.gbfs_url: coverage for coverage in self.coverages}
-        found: list[tuple[tuple[int, int, float], float, CatalogEntry]] = []
-        for entry in [*self.entries, *_learned_only(learned, self.entries)]:
-            distance_km = math.inf
-            covers = own_area = False
-            area = self._area(entry)
-            if area is not None:
-                distance_km = haversine_m(lat, lon, *area[0]) / 1000
-                covers = distance_km <= area[1]
-                own_area = covers and not area[2]
-            coverage = learned.get(entry.gbfs_url)
-            if coverage is not None:
-                distance_km = min(distance_km, haversine_m(lat, lon, *coverage.centre) / 1000)
-                if coverage.contains(lat, lon):
-                    covers = own_area = True
-            if covers:
-                found.append(
-                    (_location_score(entry, distance_km, own_area, area), distance_km, entry)
-                )
+        found = [
+            (score, distance_km, entry)
+            for entry, distance_km, score in self._placements(lat, lon)
+            if score is not None
+        ]
         found.sort(key=lambda item: (item[0], *_list_order(item[2])))
         chosen: list[NearestSystem] = []
         urls: set[str] = set()

@@ -24,7 +24,7 @@ from typing import Any
 from bikefinder.core import gbfs
 from bikefinder.core.errors import FeedFormatError
 from bikefinder.core.models import FeedMeta
-from bikefinder.core.values import as_id, as_text, as_timestamp
+from bikefinder.core.values import as_id, as_id_list, as_text, as_timestamp
 
 #: The types GBFS defines; others are kept as sent (lower case).
 ALERT_TYPES = ("system_closure", "station_closure", "station_move", "other")
@@ -123,8 +123,8 @@ def _alert(record: Any, language: str | None) -> SystemAlert | None:
         summary=summary,
         description=description,
         url=_url(record.get("url"), language),
-        station_ids=_ids(record.get("station_ids")),
-        region_ids=_ids(record.get("region_ids")),
+        station_ids=as_id_list(record.get("station_ids")),
+        region_ids=as_id_list(record.get("region_ids")),
         windows=windows,
         last_updated=as_timestamp(record.get("last_updated")),
         times_unreadable=unreadable,
@@ -149,17 +149,6 @@ def _url(value: Any, language: str | None) -> str | None:
     if text is None or not text.lower().startswith(("http://", "https://")):
         return None
     return text if text.isprintable() and " " not in text else None
-
-
-def _ids(values: Any) -> tuple[str, ...]:
-    if not isinstance(values, list):
-        return ()
-    ids: list[str] = []
-    for value in values:
-        item = as_id(value)
-        if item is not None and item not in ids:
-            ids.append(item)
-    return tuple(ids)
 
 
 def _windows(times: Any) -> tuple[tuple[AlertWindow, ...], bool]:

@@ -178,3 +178,16 @@ def _pick_text(value: Any, language: str | None) -> str | None:
                     return item["text"]
         return translations[0]["text"]
     return None
+
+
+def as_id_list(values: Any) -> tuple[str, ...]:
+    """A JSON list of ids as exact strings, in order, without duplicates or junk (a
+    non-list is no ids)."""
+    if not isinstance(values, list):
+        return ()
+    ids: list[str] = []
+    for value in values:
+        item = as_id(value)
+        if item is not None and item not in ids:
+            ids.append(item)
+    return tuple(ids)

@@ -36,6 +36,7 @@ from bikefinder.core.values import (
     as_bool,
     as_float,
     as_id,
+    as_id_list,
     as_latitude,
     as_longitude,
     as_text,
@@ -211,7 +212,7 @@ def _vehicle_type(record: Any, language: str | None) -> VehicleType | None:
         max_range_meters=_range(record.get("max_range_meters")),
         name=name.strip() or None if name else None,
         default_pricing_plan_id=as_id(record.get("default_pricing_plan_id")),
-        pricing_plan_ids=_ids(plan_ids),
+        pricing_plan_ids=as_id_list(plan_ids),
     )
 
 
@@ -229,17 +230,6 @@ def _is_electric(propulsion: str | None) -> bool | None:
     if propulsion in _NOT_ELECTRIC:
         return False
     return None
-
-
-def _ids(values: Any) -> tuple[str, ...]:
-    if not isinstance(values, list):
-        return ()
-    ids: list[str] = []
-    for value in values:
-        item = as_id(value)
-        if item is not None and item not in ids:
-            ids.append(item)
-    return tuple(ids)
 
 
 # --------------------------------------------------------------------------- vehicle feeds

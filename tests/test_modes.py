@@ -15,8 +15,6 @@ from bikefinder.core.models import (
     SystemInfo,
 )
 from bikefinder.core.modes import (
-    MAX_REFRESH_S,
-    MIN_REFRESH_S,
     Mode,
     StationState,
     blocks,
@@ -28,14 +26,18 @@ from bikefinder.core.modes import (
     is_report_stale,
     name_mask,
     rank_for_mode,
-    refresh_interval_s,
     report_age_s,
-    retry_delay_s,
     stale_after_s,
     station_state,
     useless_reason,
 )
 from bikefinder.core.ranking import StationIndex
+from bikefinder.core.refresh import (
+    MAX_REFRESH_S,
+    MIN_REFRESH_S,
+    refresh_interval_s,
+    retry_delay_s,
+)
 
 T0 = datetime(2025, 10, 18, 9, 0, tzinfo=UTC)
 NEAR = (48.8566, 2.3522)

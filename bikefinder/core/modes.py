@@ -20,18 +20,12 @@ from bikefinder.core.text import fold  # the one folding rule (re-exported)
 #: How many stations a printed list shows when --limit is not given (the app fills the
 #: screen instead).
 DEFAULT_LIMIT = 20
-#: The app refreshes station status on its ttl, but never faster or slower than this.
-MIN_REFRESH_S = 5.0
-MAX_REFRESH_S = 60.0
 #: Data whose feed timestamp is older than this (or 3 of the feed's ttl) is stale.
 DATA_STALE_AFTER_S = 300.0
 #: The ttl assumed when a feed does not give one (GBFS publishers mostly use 60 s).
 DEFAULT_TTL_S = 60
 #: A station that has not reported for this long is flagged (Vélib' reports every ~30 min).
 STATION_REPORT_STALE_AFTER_S = 3600.0
-#: Retries after a failed refresh wait 5, 10, 20 ... seconds, up to this.
-FIRST_RETRY_S = 5.0
-MAX_RETRY_S = 120.0
 
 
 class Mode(Enum):
@@ -273,23 +267,6 @@ def id_mask(stations: Iterable[Station], station_ids: Iterable[str]) -> list[boo
     """Which stations have one of ``station_ids``."""
     wanted = set(station_ids)
     return [station.station_id in wanted for station in stations]
-
-
-def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) -> float:
-    """Seconds between status refreshes: ``--refresh`` if given, else the ttl within 5..60.
-
-    An unknown ttl means the default (60 s); ``ttl: 0`` means, in GBFS, that the data
-    changes constantly, so it refreshes at the fastest allowed rate (5 s).
-    """
-    if override_s is not None:
-        return override_s
-    ttl = MAX_REFRESH_S if status_ttl is None else float(status_ttl)
-    return min(MAX_REFRESH_S, max(MIN_REFRESH_S, ttl))
-
-
-def retry_delay_s(failures: int) -> float:
-    """Back-off before retry number ``failures`` (1-based): 5, 10, 20, ... up to 120 s."""
-    return min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, failures - 1))
 
 
 def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:

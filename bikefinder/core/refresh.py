@@ -11,14 +11,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bikefinder.core.models import Snapshot
-from bikefinder.core.modes import (
-    data_age_s,
-    format_age,
-    is_data_stale,
-    refresh_interval_s,
-    retry_delay_s,
-)
+from bikefinder.core.modes import data_age_s, format_age, is_data_stale
 from bikefinder.core.source import SystemSource
+
+#: The app refreshes station status on its ttl, but never faster or slower than this.
+MIN_REFRESH_S = 5.0
+MAX_REFRESH_S = 60.0
+#: Retries after a failed refresh wait 5, 10, 20 ... seconds, up to this.
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 120.0
+
+
+def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) -> float:
+    """Seconds between status refreshes: ``--refresh`` if given, else the ttl within 5..60.
+
+    An unknown ttl means the default (60 s); ``ttl: 0`` means, in GBFS, that the data
+    changes constantly, so it refreshes at the fastest allowed rate (5 s).
+    """
+    if override_s is not None:
+        return override_s
+    ttl = MAX_REFRESH_S if status_ttl is None else float(status_ttl)
+    return min(MAX_REFRESH_S, max(MIN_REFRESH_S, ttl))
+
+
+def retry_delay_s(failures: int) -> float:
+    """Back-off before retry number ``failures`` (1-based): 5, 10, 20, ... up to 120 s."""
+    return min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, failures - 1))
 
 
 @dataclass

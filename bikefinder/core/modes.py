@@ -1,8 +1,9 @@
 """What the rider is looking for (any bike, an e-bike, a free dock) and what follows from it.
 
-Pure logic, no UI: whether a station is an option in a mode, how to rank per mode,
-name filtering, refresh cadence, staleness thresholds and what changed between two
-refreshes. The Textual app only renders what these functions return.
+Pure logic, no UI: whether a station is an option in a mode, how to rank and list per
+mode, name filtering, staleness thresholds and what changed between two refreshes (the
+refresh cadence lives in :mod:`bikefinder.core.refresh`). The Textual app only renders
+what these functions return.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ from bikefinder.core.output import (
     station_line,
     station_record,
 )
-from bikefinder.core.ranking import compass_point, haversine_m, initial_bearing_deg
+from bikefinder.core.ranking import ranked_from
 from bikefinder.core.source import resolve_source, source_for_entry, user_catalog
 from bikefinder.core.text import clean
 
@@ -229,16 +229,10 @@ async def _failed(url: str, group: Sequence[Favourite], error: Exception) -> Sys
 
 
 def ranked_at(station: Station, near: tuple[float, float] | None) -> RankedStation:
+    """``station`` measured from ``near``; without a point, no distance or direction."""
     if near is None:
         return RankedStation(station=station, distance_m=0.0, bearing_deg=0.0, bearing="")
-    lat, lon = station.info.lat, station.info.lon
-    bearing_deg = initial_bearing_deg(near[0], near[1], lat, lon)
-    return RankedStation(
-        station=station,
-        distance_m=haversine_m(near[0], near[1], lat, lon),
-        bearing_deg=bearing_deg,
-        bearing=compass_point(bearing_deg),
-    )
+    return ranked_from(near, station)
 
 
 def rows_for(system: SystemResult, near: tuple[float, float] | None) -> list[FavouriteRow]:

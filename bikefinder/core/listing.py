@@ -36,6 +36,7 @@ from bikefinder.core.ranking import (
     compass_point,
     haversine_m,
     initial_bearing_deg,
+    ranked_from,
 )
 from bikefinder.core.system_alerts import SystemAlert
 from bikefinder.core.text import clean
@@ -101,18 +102,6 @@ class OtherFavourites:
 
     missing: list[Favourite] = field(default_factory=list)
     by_system: dict[str, list[Favourite]] = field(default_factory=dict)
-
-
-def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
-    """``station`` with its distance and direction from ``near``."""
-    lat, lon = near
-    bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
-    return RankedStation(
-        station=station,
-        distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
-        bearing_deg=bearing,
-        bearing=compass_point(bearing),
-    )
 
 
 def favourites_url(gbfs_url: str) -> str:

@@ -45,6 +45,19 @@ def initial_bearing_deg(lat1: float, lon1: float, lat2: float, lon2: float) -> f
     return math.degrees(math.atan2(x, y)) % 360.0
 
 
+def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
+    """``station`` with its distance and direction from ``near`` (one station; a list is
+    ranked by :class:`StationIndex`)."""
+    lat, lon = near
+    bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
+    return RankedStation(
+        station=station,
+        distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
+        bearing_deg=bearing,
+        bearing=compass_point(bearing),
+    )
+
+
 #: A point whose nearest station is further than this is outside the system.
 FAR_FROM_POINT_M = 50_000.0
 #: Below this many stations plain Python ranks in a few ms, and skipping numpy's

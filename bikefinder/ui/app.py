@@ -39,7 +39,6 @@ from bikefinder.core.listing import (
     mixed_rows,
     new_favourite,
     prepare_mixed,
-    ranked_from,
     station_key,
 )
 from bikefinder.core.loader import SystemFeeds, system_label_for
@@ -53,7 +52,7 @@ from bikefinder.core.modes import (
     report_age_s,
 )
 from bikefinder.core.output import format_distance
-from bikefinder.core.ranking import FAR_FROM_POINT_M
+from bikefinder.core.ranking import FAR_FROM_POINT_M, ranked_from
 from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
 from bikefinder.core.source import (
     SYSTEM_CENTRE,

@@ -240,7 +240,15 @@ def render(
             extra["near_is"] = near_note
         if far:
             extra["warning"] = far
-        return to_json(snapshot, ranked, near, extra, indent=None if one_line else 2, rows=rows)
+        return to_json(
+            snapshot,
+            ranked,
+            near,
+            extra,
+            indent=None if one_line else 2,
+            rows=rows,
+            walking_speed_kmh=options.walking_speed_kmh,
+        )
     if options.output_format == "csv":
         return to_csv(ranked, rows)
     header = f"{clean(snapshot.system.name, 60)}: {len(snapshot.stations)} stations"

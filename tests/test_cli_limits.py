@@ -17,3 +17,16 @@ def test_printed_lists_default_to_twenty(run_cli) -> None:
     result = run_cli("--demo", "--once", "--format", "json")
     assert result.code == 0, result.stderr
     assert len(result.json()["stations"]) >= DEFAULT_LIMIT == 20
+
+
+def test_single_system_json_carries_the_several_systems_fields(run_cli) -> None:
+    """Issue 11's contract holds for one system too: a `systems` list, and `kind`,
+    `system_id` and `walk_s` on every station (`system` stays for existing scripts)."""
+    result = run_cli("--demo", "--once", "--format", "json", "--limit", "3")
+    assert result.code == 0, result.stderr
+    document = result.json()
+    assert document["system"]["id"] == "velib"
+    assert [(s["id"], s["ok"]) for s in document["systems"]] == [("velib", True)]
+    first = document["stations"][0]
+    assert (first["kind"], first["system_id"]) == ("station", "velib")
+    assert first["walk_s"] == round(first["distance_m"] / (4.8 / 3.6))

@@ -21,6 +21,7 @@ from bikefinder.core.modes import (
     is_data_stale,
 )
 from bikefinder.core.text import clean
+from bikefinder.core.walking import WALKING_SPEED_KMH, walking_seconds
 
 FORMATS = ("table", "json", "csv", "line")
 #: ``--mode`` values, and the app's modes they mean.
@@ -105,10 +106,22 @@ def to_json(
     *,
     indent: int | None = 2,
     rows: Sequence[ModeRow] | None = None,
+    walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> str:
     """The JSON contract: one object (``indent=None`` puts it on one line, for --watch).
-    With ``rows`` (a ``--mode``) the stations are those rows, with ``useful`` and ``reason``."""
+    With ``rows`` (a ``--mode``) the stations are those rows, with ``useful`` and ``reason``.
+    As for several systems, there is a ``systems`` list and every station item has ``kind``,
+    ``system_id`` and ``walk_s`` (``system`` stays for existing scripts)."""
     report = snapshot.report
+    stations = (
+        [station_record(item) for item in ranked]
+        if rows is None
+        else [mode_record(row) for row in rows]
+    )
+    for record in stations:
+        record["kind"] = "station"
+        record["system_id"] = snapshot.system.system_id
+        record["walk_s"] = walking_seconds(record["distance_m"], walking_speed_kmh)
     document: dict[str, Any] = {
         "system": {
             "id": snapshot.system.system_id,
@@ -125,12 +138,19 @@ def to_json(
             "rejected": report.rejected,
         },
         **(extra or {}),
-        "stations": (
-            [station_record(item) for item in ranked]
-            if rows is None
-            else [mode_record(row) for row in rows]
-        ),
+        "stations": stations,
     }
+    document["systems"] = [
+        {
+            "id": snapshot.system.system_id,
+            "name": snapshot.system.name,
+            "gbfs_url": snapshot.gbfs_url,
+            "ok": "error" not in document,
+            "error": document.get("error"),
+            "data_updated_at": document["data_updated_at"],
+            "stale": document.get("stale"),
+        }
+    ]
     return dumps_terminal_safe(document, indent=indent)
 
 

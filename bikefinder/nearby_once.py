@@ -34,8 +34,10 @@ from bikefinder.core.modes import Mode, data_age_s, format_age, is_data_stale
 from bikefinder.core.nearby import STATION, NearbyRow, Scene, SceneSystem
 from bikefinder.core.output import (
     STATION_FIELDS,
+    bikes_text,
     csv_text,
     dumps_terminal_safe,
+    format_count,
     format_distance,
     iso,
 )
@@ -456,27 +458,17 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _count(value: int | None) -> str:
-    return "?" if value is None else str(value)
-
-
 def _counts_cell(row: NearbyRow) -> str:
     if row.station is None:
         return row.range_text or ""
-    status = row.station.status
-    if status is None:
-        return "?"
-    split = ""
-    if status.mechanical is not None or status.electric is not None:
-        split = f" ({_count(status.mechanical)}m/{_count(status.electric)}e)"
-    return _count(status.bikes) + split
+    return bikes_text(row.station.status)
 
 
 def _docks_cell(row: NearbyRow) -> str:
     if row.station is None:
         return ""
     status = row.station.status
-    return _count(status.docks if status else None)
+    return format_count(status.docks if status else None)
 
 
 def _state_cell(row: NearbyRow) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bikefinder.core.models import RankedStation, Snapshot
+from bikefinder.core.models import RankedStation, Snapshot, StationStatus
 from bikefinder.core.modes import (
     Mode,
     ModeRow,
@@ -235,7 +235,11 @@ def format_count(value: int | None) -> str:
 
 
 def bikes_cell(ranked: RankedStation) -> str:
-    status = ranked.station.status
+    return bikes_text(ranked.station.status)
+
+
+def bikes_text(status: StationStatus | None) -> str:
+    """A station's bikes with their mechanical/electric split: ``"12 (9m/3e)"``."""
     if status is None:
         return "?"
     split = ""

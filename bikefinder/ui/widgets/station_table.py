@@ -8,7 +8,7 @@ whatever width is left. Widths are fixed per layout, so a refresh never re-measu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -242,14 +242,7 @@ def station_cells(
         "trend": lambda: trend_cell(display.trend),
         "status": lambda: status_cell(display),
     }  # fmt: skip
-    cells = {key: makers[key]() for key in layout.keys}
-    if row.useless:
-        for key, cell in cells.items():
-            if key != "status":
-                cell.stylize("dim")
-    elif wanted in cells:
-        cells[wanted].stylize("bold")
-    return tuple(cells[key] for key in layout.keys)
+    return _styled_row(makers, layout.keys, bool(row.useless), wanted)
 
 
 def alert_text(alerts: Sequence[SystemAlert]) -> Text:
@@ -335,14 +328,22 @@ def mixed_cells(display: MixedDisplay, mode: Mode, layout: TableLayout) -> tuple
         "trend": lambda: Text(""),
         "status": lambda: mixed_status_cell(display),
     }
-    cells = {key: makers[key]() for key in layout.keys}
-    if nearby.useless:
+    return _styled_row(makers, layout.keys, bool(nearby.useless), wanted)
+
+
+def _styled_row(
+    makers: dict[str, Callable[[], Text]], keys: Sequence[str], useless: bool, wanted: str
+) -> tuple[Text, ...]:
+    """The cells of ``keys``: all but the status dimmed for a row that is no option, else
+    the mode's column bold (one rule for station and mixed rows)."""
+    cells = {key: makers[key]() for key in keys}
+    if useless:
         for key, cell in cells.items():
             if key != "status":
                 cell.stylize("dim")
     elif wanted in cells:
         cells[wanted].stylize("bold")
-    return tuple(cells[key] for key in layout.keys)
+    return tuple(cells[key] for key in keys)
 
 
 class StationTable(DataTable[Text]):

@@ -159,6 +159,22 @@ async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
         assert app.table.highlighted_key == "s1"
 
 
+async def test_header_and_details_given_before_the_details_screen_is_composed(
+    fav_path: Path,
+) -> None:
+    """A refresh landing between push_screen and compose must not crash (CI saw NoMatches)."""
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = DetailsScreen(app.station_details("s2"))
+        screen.show_header(app.header_state())  # not composed: kept for on_mount
+        screen.show(app.station_details("s1"))
+        await app.push_screen(screen)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Alpha" in text and "Test Bikes" in text
+
+
 async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
     fav_path: Path,
 ) -> None:

@@ -367,7 +367,7 @@ class BikefinderApp(App[int]):
         limit = max(MIXED_ROWS, self.shown_limit)
         prepare = partial(prepare_mixed, systems, self.mixed, self.near, limit, self.selection,
                           self.clock(), self.walking_speed_kmh)  # fmt: skip
-        self.run_worker(self._post_mixed(prepare), group="mixed", exclusive=True,
+        self.run_worker(partial(self._post_mixed, prepare), group="mixed", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 
     async def _post_mixed(self, prepare: Callable[[], MixedData]) -> None:

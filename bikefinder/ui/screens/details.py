@@ -277,6 +277,7 @@ class DetailsScreen(Screen[None]):
         self.details = details
         self._local_tz = local_tz
         self._walking_speed_kmh = walking_speed_kmh
+        self._header_state: HeaderState | None = None
 
     @property
     def station_id(self) -> str:
@@ -289,11 +290,18 @@ class DetailsScreen(Screen[None]):
             yield SafeStatic(body, id="details-body")
         yield Footer()
 
+    def on_mount(self) -> None:
+        if self._header_state is not None:
+            self.show_header(self._header_state)
+
     def show_header(self, state: HeaderState) -> None:
-        self.query_one("#details-status", StatusBar).show(state)
+        """Show the app's header state; kept for on_mount if the screen is not composed yet."""
+        self._header_state = state
+        for status_bar in self.query("#details-status").results(StatusBar):
+            status_bar.show(state)
 
     def show(self, details: StationDetails | VehicleDetails) -> None:
         """Replace the shown details (after a refresh or a favourite toggle)."""
-        self.details = details
-        body = self.query_one("#details-body", SafeStatic)
-        body.update(any_renderable(details, self._local_tz, self._walking_speed_kmh))
+        self.details = details  # compose reads it if the body is not there yet
+        for body in self.query("#details-body").results(SafeStatic):
+            body.update(any_renderable(details, self._local_tz, self._walking_speed_kmh))

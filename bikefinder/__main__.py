@@ -1,5 +1,5 @@
 """Allow ``python -m bikefinder``."""
 
-from bikefinder.cli import main
+from bikefinder.cli.main import main
 
 raise SystemExit(main())

@@ -39,9 +39,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bikefinder.core import gbfs
-from bikefinder.core.models import Station, StationInfo
-from bikefinder.core.ranking import StationIndex
+from bikefinder.feeds import gbfs
+from bikefinder.feeds.models import Station, StationInfo
+from bikefinder.rider.ranking import StationIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
@@ -520,9 +520,9 @@ def isolated_home() -> Iterator[str]:
 async def feeds_refresh_cpu(url: str, rounds: int, listing: bool) -> dict[str, float]:
     """CPU ms per ``SystemFeeds.refresh()`` (with a FeedCache) over ``rounds`` refreshes;
     with ``listing``, also per ``StationListing.load`` + top-20 rows of each new snapshot."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.http import make_http_client
-    from bikefinder.core.loader import SystemFeeds
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.feeds.http import make_http_client
+    from bikefinder.feeds.loader import SystemFeeds
 
     async with make_http_client() as http:
         feeds = SystemFeeds(http, url, cache=FeedCache(url))
@@ -551,8 +551,8 @@ async def feeds_refresh_cpu(url: str, rounds: int, listing: bool) -> dict[str, f
 def listing_model() -> Callable[[Any], object] | None:
     """The app's view model step for a new snapshot (load + top-20 rows), if reachable."""
     try:
-        from bikefinder.core.listing import StationListing
-        from bikefinder.core.modes import Mode
+        from bikefinder.rider.listing import StationListing
+        from bikefinder.rider.modes import Mode
     except ImportError:
         return None
     listing = StationListing()
@@ -705,9 +705,9 @@ async def app_stall(
     url: str, near: tuple[float, float], refreshes: int, keys: bool
 ) -> dict[str, Any]:
     """The real app headless on ``url``: idle and refresh heartbeat gaps, key timings."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.favourites import FavouritesStore
-    from bikefinder.core.source import SystemSource
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.rider.favourites import FavouritesStore
+    from bikefinder.systems.source import SystemSource
     from bikefinder.ui.app import BikefinderApp
 
     app = BikefinderApp(
@@ -817,9 +817,9 @@ def bench_stall() -> None:
 
 def tui_child(gbfs_url: str) -> None:
     """Child process: start the real app headless, exit as soon as a table is on screen."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.favourites import FavouritesStore
-    from bikefinder.core.source import SystemSource
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.rider.favourites import FavouritesStore
+    from bikefinder.systems.source import SystemSource
     from bikefinder.ui.app import BikefinderApp
 
     async def first_table() -> None:
@@ -932,9 +932,9 @@ MEMORY_BUDGET_S = float(os.environ.get("BENCH_MEMORY_BUDGET_S", "180"))
 async def memory_run(url: str) -> dict[str, Any]:
     """Refreshes through SystemFeeds (with a FeedCache) and the listing model of a feed
     whose ids rotate, RSS sampled after a full collection; stops at the time budget."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.http import make_http_client
-    from bikefinder.core.loader import SystemFeeds
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.feeds.http import make_http_client
+    from bikefinder.feeds.loader import SystemFeeds
 
     now = [0.0]
     view = listing_model()
@@ -1077,11 +1077,11 @@ def bench_paris() -> None:
 async def _paris_refresh(urls: list[str], near: str, home: str) -> None:
     """In this process: load the four systems, then refresh them (Vélib's status and
     every operator's moving vehicles change each time) and rank the mixed list."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.http import make_http_client
-    from bikefinder.core.loader import SystemFeeds
-    from bikefinder.core.nearby import Scene, SceneSystem
-    from bikefinder.core.vehicles import VehicleSelection
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.feeds.http import make_http_client
+    from bikefinder.feeds.loader import SystemFeeds
+    from bikefinder.feeds.vehicles import VehicleSelection
+    from bikefinder.rider.nearby import Scene, SceneSystem
 
     point = tuple(float(x) for x in near.split(","))
     with environment(XDG_CACHE_HOME=f"{home}/cache"):
@@ -1123,10 +1123,10 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
     """The real app headless on the Paris-like scene (four systems, every vehicle form):
     time to the first mixed table with all four systems, and the longest heartbeat gap
     during the first load and during each refresh of every system."""
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.favourites import FavouritesStore
-    from bikefinder.core.source import SystemSource
-    from bikefinder.core.vehicles import VehicleSelection
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.feeds.vehicles import VehicleSelection
+    from bikefinder.rider.favourites import FavouritesStore
+    from bikefinder.systems.source import SystemSource
     from bikefinder.ui.app import BikefinderApp
 
     more = [SystemSource(gbfs_url=url) for url in urls[1:]]

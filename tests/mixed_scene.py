@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from bikefinder.core.source import SystemSource
+from bikefinder.systems.source import SystemSource
 
 REAL = Path(__file__).parent / "fixtures" / "real_more"
 LINZ_FOLDER = "nextbike-linz_2.3_2025"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.alerts import (
+from bikefinder.feeds.models import Station, StationInfo, StationStatus
+from bikefinder.rider.alerts import (
     AlertTracker,
     Watch,
     WatchKind,
@@ -18,8 +19,7 @@ from bikefinder.core.alerts import (
     parse_command,
     run_notify_command,
 )
-from bikefinder.core.models import Station, StationInfo, StationStatus
-from bikefinder.core.modes import Mode
+from bikefinder.rider.modes import Mode
 
 
 def status(

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core import gbfs
-from bikefinder.core.catalog import (
+from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.feeds import gbfs
+from bikefinder.systems.catalog import (
     CITYBIKES,
     LEARNED,
     AmbiguousSystemError,
@@ -30,8 +31,7 @@ from bikefinder.core.catalog import (
     parse_system_locations,
     parse_systems_csv,
 )
-from bikefinder.core.coverage import Coverage, coverage_from_points, load_coverages
-from bikefinder.core.errors import BikefinderError, UsageError
+from bikefinder.systems.coverage import Coverage, coverage_from_points, load_coverages
 
 # --- examples from the Citybikes GBFS documentation (../shared/seeds/citybikes-gbfs-api.md)
 
@@ -203,7 +203,7 @@ def test_authentication_columns_become_required_headers(catalog: Catalog) -> Non
 
 
 def test_curated_locations_all_name_real_systems(catalog: Catalog) -> None:
-    from bikefinder.core.catalog import bundled_text
+    from bikefinder.systems.catalog import bundled_text
 
     curated = parse_system_locations(json.loads(bundled_text("system_locations.json")))
     assert len(curated) >= 40
@@ -477,8 +477,8 @@ def test_cached_copy_is_used_and_a_damaged_one_reported(tmp_path: Path) -> None:
 def test_resolve_source_by_name_near_and_url(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bikefinder.core import source as source_module
-    from bikefinder.core.config import Config
+    from bikefinder.systems import source as source_module
+    from bikefinder.systems.config import Config
 
     bergen = source_module.resolve_source("Bergen", None, catalog=catalog, config=Config())
     assert bergen.label == "Bergen City Bike" and bergen.system_id == "bergen-city-bike"
@@ -503,8 +503,8 @@ def test_resolve_source_by_name_near_and_url(
 
 
 def test_systems_that_need_a_key_say_where_to_put_it(catalog: Catalog, tmp_path: Path) -> None:
-    from bikefinder.core.config import Config
-    from bikefinder.core.source import resolve_source
+    from bikefinder.systems.config import Config
+    from bikefinder.systems.source import resolve_source
 
     config = Config(path=tmp_path / "config.toml")
     with pytest.raises(BikefinderError) as caught:
@@ -519,8 +519,8 @@ def test_systems_that_need_a_key_say_where_to_put_it(catalog: Catalog, tmp_path:
 
 
 def test_loaded_systems_are_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bikefinder.core.models import Station, StationInfo
-    from bikefinder.core.source import SystemSource, remember_loaded_system, user_catalog
+    from bikefinder.feeds.models import Station, StationInfo
+    from bikefinder.systems.source import SystemSource, remember_loaded_system, user_catalog
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     stations = tuple(

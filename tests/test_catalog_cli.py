@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bikefinder.core.coverage import coverage_from_points
+from bikefinder.systems.coverage import coverage_from_points
 
 if TYPE_CHECKING:
     from tests.conftest import FeedServer
@@ -163,8 +163,8 @@ def test_list_systems_csv_neutralises_formula_cells() -> None:
     import csv
     import io
 
-    from bikefinder.catalog_cli import format_entries
-    from bikefinder.core.catalog import CatalogEntry
+    from bikefinder.cli.catalog import format_entries
+    from bikefinder.systems.catalog import CatalogEntry
 
     entry = CatalogEntry("=cmd", "=cmd|' /C calc'!A0", "https://x.test/gbfs.json", "@home")
     rows = list(csv.reader(io.StringIO(format_entries([entry], "csv"))))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.catalog import (
+from bikefinder.common.geo import haversine_m
+from bikefinder.common.text import fold
+from bikefinder.systems.catalog import (
     LEARNED,
     MOBILITYDATA,
     Catalog,
@@ -20,8 +22,8 @@ from bikefinder.core.catalog import (
     load_catalog,
     parse_citybikes_networks,
 )
-from bikefinder.core.coverage import Coverage, coverage_from_points
-from bikefinder.core.places import (
+from bikefinder.systems.coverage import Coverage, coverage_from_points
+from bikefinder.systems.places import (
     CITIES_FILE,
     PLACES_FILE,
     Gazetteer,
@@ -29,9 +31,7 @@ from bikefinder.core.places import (
     bundled_table,
     location_keys,
 )
-from bikefinder.core.ranking import haversine_m
-from bikefinder.core.source import resolve_source, start_point
-from bikefinder.core.text import fold
+from bikefinder.systems.source import resolve_source, start_point
 
 SAME_PLACE_M = 5_000
 #: The issue's share of systems.csv systems that must be choosable by position offline.

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 from test_catalog import CITYBIKES_MANIFEST
 
-from bikefinder.core.catalog import CITYBIKES, load_catalog
-from bikefinder.core.catalog_update import (
+from bikefinder.feeds.http import make_http_client
+from bikefinder.systems.catalog import CITYBIKES, load_catalog
+from bikefinder.systems.catalog_update import (
     ENV_CITYBIKES_MANIFEST,
     ENV_CITYBIKES_NETWORKS,
     ENV_SYSTEMS_CSV,
@@ -20,7 +21,6 @@ from bikefinder.core.catalog_update import (
     CatalogUpdateError,
     update_catalog,
 )
-from bikefinder.core.http import make_http_client
 
 if TYPE_CHECKING:
     from tests.conftest import FeedServer

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bikefinder.cli import parse_options
-from bikefinder.core.modes import DEFAULT_LIMIT
+from bikefinder.cli.main import parse_options
+from bikefinder.rider.modes import DEFAULT_LIMIT
 from bikefinder.ui.app import build_app
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.config import CONFIG_ENV, Config, config_path, load_config
-from bikefinder.core.errors import UsageError
+from bikefinder.common.errors import UsageError
+from bikefinder.systems.config import CONFIG_ENV, Config, config_path, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -126,7 +126,7 @@ def test_location_follows_xdg_and_the_override(
 def test_parse_options_takes_defaults_from_config_and_flags_win(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bikefinder.cli import parse_options
+    from bikefinder.cli.main import parse_options
 
     monkeypatch.setenv(CONFIG_ENV, str(write(tmp_path, 'system = "bergen"\nclient_id = "cfg"\n')))
     defaults = parse_options(["--near", "60.39,5.32"])

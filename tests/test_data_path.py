@@ -14,11 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bikefinder.core import gbfs
-from bikefinder.core.cache import FeedCache
-from bikefinder.core.errors import FeedError
-from bikefinder.core.http import BadEncoding, BodyTooLarge, BoundedDecoder, FeedFetcher
-from bikefinder.core.loader import SystemFeeds
+from bikefinder.common.errors import FeedError
+from bikefinder.feeds import gbfs
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.http import BadEncoding, BodyTooLarge, BoundedDecoder, FeedFetcher
+from bikefinder.feeds.loader import SystemFeeds
 from tests.test_loader import BASE, FakeFeeds, make_feeds, velib_documents
 
 GBFS_URL = f"{BASE}/gbfs.json"
@@ -79,7 +79,7 @@ async def test_a_warm_start_decodes_the_cache_once_and_revalidates(
 
 
 async def test_a_304_touches_the_metadata_only(tmp_path: Path, monkeypatch) -> None:
-    import bikefinder.core.cache as cache_module
+    import bikefinder.feeds.cache as cache_module
 
     monkeypatch.setattr(cache_module, "TOUCH_WRITE_INTERVAL_S", 0.0)
     server = FakeFeeds(velib_documents())
@@ -172,7 +172,7 @@ async def test_a_failing_optional_feed_degrades_and_never_blocks(failure: Any) -
         return server.handler(request)
 
     server = FakeFeeds(documents)
-    from bikefinder.core.http import make_http_client
+    from bikefinder.feeds.http import make_http_client
 
     async with make_http_client(transport=httpx.MockTransport(handler)) as http:
         feeds = SystemFeeds(http, GBFS_URL)
@@ -267,9 +267,9 @@ def test_once_with_a_gbfs_url_does_not_load_the_catalog(feed_server, tmp_path: P
     gbfs_url = feed_server.serve_fixture("velib_v1_2025")
     argv = ["--once", "--format", "json", "--near", "48.85,2.35", "--system", gbfs_url]
     code = (
-        "import sys\nfrom bikefinder.cli import main\n"
+        "import sys\nfrom bikefinder.cli.main import main\n"
         f"code = main({argv!r})\n"
-        "print(code, 'bikefinder.core.catalog' in sys.modules, file=sys.stderr)\n"
+        "print(code, 'bikefinder.systems.catalog' in sys.modules, file=sys.stderr)\n"
     )
     env = {
         **os.environ,

@@ -62,7 +62,7 @@ def test_help_has_examples_config_path_exit_codes_and_environment(run_cli, tmp_p
 def test_help_version_completion_import_no_asyncio_httpx_or_textual(args: list[str]) -> None:
     code = (
         "import sys\n"
-        "from bikefinder.cli import main\n"
+        "from bikefinder.cli.main import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "heavy = ('httpx', 'textual', 'numpy', 'asyncio')\n"
         "print(' '.join(name for name in heavy if name in sys.modules), file=sys.stderr)\n"
@@ -254,7 +254,9 @@ def test_debug_logs_requests_but_no_configured_header_value(
     assert f"bikefinder {bikefinder.__version__}" in log and "textual" in log
     assert f"HTTP Request: GET {feed_server.base_url}/velib_v1_2022/gbfs.json" in log
     assert "station_status" in log and "200 OK" in log
-    assert any("bikefinder.core." in line and "station_status" in line for line in log.splitlines())
+    assert any(
+        "bikefinder.feeds." in line and "station_status" in line for line in log.splitlines()
+    )
     assert SECRET not in log
 
 
@@ -280,7 +282,7 @@ def test_without_debug_nothing_is_logged(feed_server: FeedServer, run_cli, tmp_p
 def test_debug_log_is_rotated(tmp_path: Path) -> None:
     import logging
 
-    from bikefinder.core import debuglog
+    from bikefinder.common import debuglog
 
     path = tmp_path / "log" / "bikefinder.log"
     debuglog.start(path, secrets=[SECRET], argv=[])

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core import favourites as favourites_module
-from bikefinder.core import files as files_module
-from bikefinder.core.alerts import Watch, WatchKind
-from bikefinder.core.favourites import (
+from bikefinder.common import files as files_module
+from bikefinder.rider import favourites as favourites_module
+from bikefinder.rider.alerts import Watch, WatchKind
+from bikefinder.rider.favourites import (
     Favourite,
     FavouritesStore,
     parse_favourites,
@@ -433,7 +433,7 @@ def test_works_without_fcntl(path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 WORKER = """
 import sys, time
 from pathlib import Path
-from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.rider.favourites import Favourite, FavouritesStore
 path, worker, count, start_at = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 url = "http://127.0.0.1:1/gbfs.json"
 store = FavouritesStore(path)

@@ -24,13 +24,13 @@ from typing import Any
 import pytest
 from geopy.distance import great_circle
 
-from bikefinder import favourites_once
-from bikefinder.cli import parse_options
-from bikefinder.core.catalog import Catalog, CatalogEntry
-from bikefinder.core.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.output import STATION_FIELDS
-from bikefinder.favourites_once import group_by_system
+from bikefinder.cli import favourites as favourites_once
+from bikefinder.cli.favourites import group_by_system
+from bikefinder.cli.main import parse_options
+from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.output import STATION_FIELDS
+from bikefinder.systems.catalog import Catalog, CatalogEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NEAR = (48.8566, 2.3522)

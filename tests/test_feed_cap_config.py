@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.config import DEFAULT_MAX_FEED_MB, configured_max_feed_bytes, parse_config
-from bikefinder.core.favourites import Favourite, FavouritesStore
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.systems.config import DEFAULT_MAX_FEED_MB, configured_max_feed_bytes, parse_config
 
 STATIONS = 12_000  # ~1.6 MB of station_information: over a 1 MB cap, under 2 MB
 
@@ -95,7 +95,7 @@ def test_favourites_once_uses_the_configured_cap(tmp_path: Path, run_cli, big_sy
 def test_the_app_feed_session_takes_the_configured_cap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bikefinder.core.source import SystemSource
+    from bikefinder.systems.source import SystemSource
     from bikefinder.ui.feed_session import FeedSession
 
     config = tmp_path / "config.toml"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bikefinder.core import catalog as catalog_module
-from bikefinder.core import modes
-from bikefinder.core.catalog import Catalog, CatalogEntry, UnknownSystemError, build_catalog
-from bikefinder.core.models import Station, StationInfo
-from bikefinder.core.text import fold
+from bikefinder.common.text import fold
+from bikefinder.feeds.models import Station, StationInfo
+from bikefinder.rider import modes
+from bikefinder.systems import catalog as catalog_module
+from bikefinder.systems.catalog import Catalog, CatalogEntry, UnknownSystemError, build_catalog
 
 
 @pytest.mark.parametrize(

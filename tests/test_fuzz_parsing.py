@@ -23,9 +23,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bikefinder.core import gbfs
-from bikefinder.core.errors import FeedFormatError
-from bikefinder.core.models import (
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds import gbfs
+from bikefinder.feeds.models import (
     Discovery,
     FeedMeta,
     InfoFeed,
@@ -36,9 +36,9 @@ from bikefinder.core.models import (
     SystemInfo,
     VehicleKind,
 )
-from bikefinder.core.output import to_csv, to_json, to_table
-from bikefinder.core.ranking import StationIndex
-from bikefinder.core.values import MAX_COUNT
+from bikefinder.feeds.values import MAX_COUNT
+from bikefinder.rider.output import to_csv, to_json, to_table
+from bikefinder.rider.ranking import StationIndex
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://example.test/gbfs/station_status.json"

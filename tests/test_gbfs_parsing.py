@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core import gbfs
-from bikefinder.core.errors import FeedFormatError
-from bikefinder.core.models import VehicleKind
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds import gbfs
+from bikefinder.feeds.models import VehicleKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

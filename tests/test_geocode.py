@@ -11,8 +11,8 @@ import pytest
 from geopy.exc import GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable
 
 from bikefinder import __version__
-from bikefinder.core.errors import UsageError
-from bikefinder.core.geocode import (
+from bikefinder.common.errors import UsageError
+from bikefinder.systems.geocode import (
     GeocodeError,
     PlaceNotFoundError,
     geocode_place,

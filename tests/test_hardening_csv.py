@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.output import csv_safe_text, csv_text
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.output import csv_safe_text, csv_text
 
 NEAR = "48.0,-0.1"
 HOSTILE = {
@@ -109,6 +109,6 @@ def test_favorites_once_csv_neutralises_formulas(feed_server, run_main, tmp_path
 @pytest.mark.parametrize("name", ["=1+1", "\t=1", "\r=1"])
 def test_control_prefixed_formulas_cannot_slip_through(name: str) -> None:
     """Tab and CR are folded away by clean(); what is left is still neutralised."""
-    from bikefinder.core.text import clean
+    from bikefinder.common.text import clean
 
     assert csv_safe_text(clean(name, 500)).startswith("'")

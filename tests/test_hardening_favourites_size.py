@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from test_ui_support import GBFS_URL, SIZE, make_app, settle
 
-from bikefinder.core import favourites as favourites_module
-from bikefinder.core.favourites import (
+from bikefinder.common.files import write_atomic
+from bikefinder.rider import favourites as favourites_module
+from bikefinder.rider.favourites import (
     MAX_FILE_BYTES,
     Favourite,
     FavouritesStore,
@@ -24,7 +25,6 @@ from bikefinder.core.favourites import (
     parse_favourites,
     render_favourites,
 )
-from bikefinder.core.files import write_atomic
 from bikefinder.ui.widgets.other_favourites import other_favourites_text
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core import files as files_module
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.files import sweep_stale_temps, temp_pattern, write_atomic
+from bikefinder.common import files as files_module
+from bikefinder.common.files import sweep_stale_temps, temp_pattern, write_atomic
+from bikefinder.rider.favourites import Favourite, FavouritesStore
 
 
 def favourite(station_id: str = "1", name: str = "Alpha") -> Favourite:
@@ -106,7 +106,7 @@ def test_write_atomic_through_a_link_used_by_the_cache(tmp_path: Path) -> None:
 _WRITER = """
 import sys
 from pathlib import Path
-from bikefinder.core.files import write_atomic
+from bikefinder.common.files import write_atomic
 path = Path(sys.argv[1])
 data = b"x" * int(sys.argv[2])
 write_atomic(path, b"first", durable=False)

@@ -19,12 +19,12 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widget import Widget
 
-from bikefinder.core.coverage import load_coverages, remember_coverage
-from bikefinder.core.favourites import Favourite
-from bikefinder.core.listing import OtherFavourites
-from bikefinder.core.modes import Mode
-from bikefinder.core.source import SystemSource
-from bikefinder.core.text import screen_safe
+from bikefinder.common.text import screen_safe
+from bikefinder.rider.favourites import Favourite
+from bikefinder.rider.listing import OtherFavourites
+from bikefinder.rider.modes import Mode
+from bikefinder.systems.coverage import load_coverages, remember_coverage
+from bikefinder.systems.source import SystemSource
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.watch_dialog import WatchDialog
 from bikefinder.ui.widgets.filter_bar import FilterBar
@@ -137,7 +137,7 @@ async def test_loading_panel_of_the_app_with_a_hostile_catalog_name(tmp_path: Pa
 
 
 def test_names_are_cleaned_before_they_are_stored_in_coverage(tmp_path: Path) -> None:
-    from bikefinder.core.models import Station, StationInfo
+    from bikefinder.feeds.models import Station, StationInfo
 
     stations = [
         Station(StationInfo(station_id=str(i), name="s", lat=48 + i / 100, lon=2.0), None)

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core import gbfs
-from bikefinder.core.favourites import FavouritesStore, render_favourites
-from bikefinder.core.listing import new_favourite
-from bikefinder.core.text import clean, encodable
-from bikefinder.core.values import as_id, as_text
+from bikefinder.common.text import clean, encodable
+from bikefinder.feeds import gbfs
+from bikefinder.feeds.values import as_id, as_text
+from bikefinder.rider.favourites import FavouritesStore, render_favourites
+from bikefinder.rider.listing import new_favourite
 
 LONE = "\udc80"
 NEAR = "48.0,2.0"

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core.config import DEFAULT_WALKING_SPEED_KMH, parse_config
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.listing import favourite_row, prepare_mixed
-from bikefinder.core.modes import Mode
-from bikefinder.core.vehicles import VehicleSelection
+from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.listing import favourite_row, prepare_mixed
+from bikefinder.rider.modes import Mode
+from bikefinder.systems.config import DEFAULT_WALKING_SPEED_KMH, parse_config
 from bikefinder.ui.screens.details import walking_time
 from tests.conftest import cli_env
 from tests.test_loader_issue11 import REAL, serve_real
@@ -105,7 +105,7 @@ def test_the_apps_rows_and_favourite_rows_use_the_pace(feed_server) -> None:
     at the app's pace."""
     from datetime import UTC, datetime
 
-    from bikefinder.core.nearby import SceneSystem
+    from bikefinder.rider.nearby import SceneSystem
     from tests.test_loader_issue11 import load
 
     url = serve_real(feed_server, "nextbike-linz_2.3_2025")

@@ -1,4 +1,4 @@
-"""bikefinder.core.listing (the list's view model) and bikefinder.core.refresh (schedule,
+"""bikefinder.rider.listing (the list's view model) and bikefinder.rider.refresh (schedule,
 freshness): pure, so tested without Textual."""
 
 from __future__ import annotations
@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bikefinder.core.favourites import Favourite
-from bikefinder.core.listing import StationListing, new_favourite
-from bikefinder.core.modes import Mode
-from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
-from bikefinder.core.source import SystemSource
+from bikefinder.rider.favourites import Favourite
+from bikefinder.rider.listing import StationListing, new_favourite
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.refresh import Freshness, RefreshSchedule, freshness
+from bikefinder.systems.source import SystemSource
 from tests.test_modes import NEAR, T0, snapshot, station
 
 URL = "https://x.test/gbfs.json"

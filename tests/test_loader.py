@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bikefinder.core.cache import FeedCache
-from bikefinder.core.errors import FeedError
-from bikefinder.core.http import make_http_client
-from bikefinder.core.loader import SystemFeeds
+from bikefinder.common.errors import FeedError
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.http import make_http_client
+from bikefinder.feeds.loader import SystemFeeds
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = "https://feeds.test/velib"

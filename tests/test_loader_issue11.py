@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core.cache import FeedCache
-from bikefinder.core.errors import FeedError
-from bikefinder.core.http import make_http_client
-from bikefinder.core.loader import SystemFeeds
-from bikefinder.core.opening_hours import OpeningHours, SystemHours
-from bikefinder.core.vehicles import VehicleForm
+from bikefinder.common.errors import FeedError
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.http import make_http_client
+from bikefinder.feeds.loader import SystemFeeds
+from bikefinder.feeds.opening_hours import OpeningHours, SystemHours
+from bikefinder.feeds.vehicles import VehicleForm
 
 REAL = Path(__file__).parent / "fixtures" / "real_more"
 

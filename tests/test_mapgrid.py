@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from bikefinder.core.mapgrid import (
+from bikefinder.feeds.models import RankedStation, Station, StationInfo, StationStatus
+from bikefinder.rider.mapgrid import (
     BRAILLE_BASE,
     HIGHLIGHT_GLYPH,
     ORIGIN_GLYPH,
@@ -18,8 +19,7 @@ from bikefinder.core.mapgrid import (
     offset_m,
     rasterise,
 )
-from bikefinder.core.models import RankedStation, Station, StationInfo, StationStatus
-from bikefinder.core.modes import Mode, ModeRow, useless_reason
+from bikefinder.rider.modes import Mode, ModeRow, useless_reason
 
 ORIGIN = (48.8566, 2.3522)
 M_PER_DEG = math.pi * 6_371_008.8 / 180

@@ -1,4 +1,4 @@
-"""bikefinder.core.modes: usefulness per mode, ranking per mode, refresh cadence, staleness."""
+"""bikefinder.rider.modes: usefulness per mode, ranking per mode, refresh cadence, staleness."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bikefinder.core.models import (
+from bikefinder.feeds.models import (
     FeedMeta,
     Snapshot,
     Station,
@@ -14,7 +14,7 @@ from bikefinder.core.models import (
     StationStatus,
     SystemInfo,
 )
-from bikefinder.core.modes import (
+from bikefinder.rider.modes import (
     Mode,
     StationState,
     blocks,
@@ -31,8 +31,8 @@ from bikefinder.core.modes import (
     station_state,
     useless_reason,
 )
-from bikefinder.core.ranking import StationIndex
-from bikefinder.core.refresh import (
+from bikefinder.rider.ranking import StationIndex
+from bikefinder.rider.refresh import (
     MAX_REFRESH_S,
     MIN_REFRESH_S,
     refresh_interval_s,

@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 
-from bikefinder.core import nearby
-from bikefinder.core.models import FeedMeta, Snapshot, Station, StationInfo, StationStatus
-from bikefinder.core.modes import Mode
-from bikefinder.core.nearby import Scene, SceneSystem
-from bikefinder.core.opening_hours import parse_opening_hours
-from bikefinder.core.pricing import PriceSegment, PricingPlan
-from bikefinder.core.system_alerts import AlertWindow, SystemAlert
-from bikefinder.core.vehicles import (
+from bikefinder.feeds.models import FeedMeta, Snapshot, Station, StationInfo, StationStatus
+from bikefinder.feeds.opening_hours import parse_opening_hours
+from bikefinder.feeds.pricing import PriceSegment, PricingPlan
+from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert
+from bikefinder.feeds.vehicles import (
     Vehicle,
     VehicleForm,
     VehicleSelection,
@@ -26,7 +23,10 @@ from bikefinder.core.vehicles import (
     decode_vehicle_status,
     parse_vehicle_type_details,
 )
-from bikefinder.core.walking import walking_seconds
+from bikefinder.rider import nearby
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.nearby import Scene, SceneSystem
+from bikefinder.rider.walking import walking_seconds
 
 NOW = datetime(2025, 10, 21, 12, 0, tzinfo=UTC)  # a Tuesday, 14:00 in Paris
 NEAR = (48.8500, 2.3500)
@@ -70,7 +70,7 @@ def snapshot(**fields: Any) -> Snapshot:
 
 
 def _system(timezone: str | None = "Europe/Paris") -> Any:
-    from bikefinder.core.models import SystemInfo
+    from bikefinder.feeds.models import SystemInfo
 
     return SystemInfo("x", "X", timezone=timezone)
 
@@ -220,7 +220,7 @@ def test_real_bird_scooters_with_their_own_plan() -> None:
     feed = decode_vehicle_status(
         (folder / "free_bike_status.json").read_bytes(), "u", types, "free_bike_status"
     )
-    from bikefinder.core.pricing import decode_system_pricing_plans
+    from bikefinder.feeds.pricing import decode_system_pricing_plans
 
     plans = decode_system_pricing_plans((folder / "system_pricing_plans.json").read_bytes(), "u")
     bird = snapshot(vehicles=feed.vehicles, vehicle_types=types, pricing=plans.plans)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bikefinder.core.coverage import remember_coverage
+from bikefinder.systems.coverage import remember_coverage
 from tests.test_loader_issue11 import REAL, serve_real
 
 LINZ = (48.3055, 14.2860)  # by Alter Markt, nextbike's first station

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bikefinder.core.errors import FeedFormatError
-from bikefinder.core.opening_hours import (
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds.opening_hours import (
     OpeningStatus,
     opening_status,
     parse_opening_hours,
@@ -24,7 +24,7 @@ from bikefinder.core.opening_hours import (
     system_opening_hours,
     zone,
 )
-from bikefinder.core.walking import walking_minutes, walking_seconds, walking_text
+from bikefinder.rider.walking import walking_minutes, walking_seconds, walking_text
 from tests.test_fuzz_parsing import json_values, scaled
 
 REAL = Path(__file__).parent / "fixtures" / "real_more"

@@ -84,7 +84,7 @@ def test_wheel_metadata_has_one_version_the_licence_and_the_urls(wheel: zipfile.
         requirement.startswith("textual>=") for requirement in metadata.get_all("Requires-Dist")
     )
     entry_points = wheel.read(f"{dist_info}/entry_points.txt").decode()
-    assert "bikefinder = bikefinder.cli:main" in entry_points
+    assert "bikefinder = bikefinder.cli.main:main" in entry_points
 
 
 def test_sdist_can_run_its_tests(sdist_names: set[str]) -> None:

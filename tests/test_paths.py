@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core import paths
-from bikefinder.core.favourites import FavouritesStore
+from bikefinder.common import paths
+from bikefinder.rider.favourites import FavouritesStore
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG is Linux's")
 
@@ -68,6 +68,6 @@ def test_importing_the_package_creates_nothing(tmp_path: Path) -> None:
         "HOME": str(tmp_path / "home"),
         "PATH": "/usr/bin:/bin",
     }
-    code = "import bikefinder.cli, bikefinder.core.paths, bikefinder.core.favourites"
+    code = "import bikefinder.cli.main, bikefinder.common.paths, bikefinder.rider.favourites"
     subprocess.run([sys.executable, "-c", code], env=environment, check=True, timeout=60)
     assert list(tmp_path.iterdir()) == []

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.config import parse_config
-from bikefinder.core.geocode import demo_stations, station_place
+from bikefinder.systems.config import parse_config
+from bikefinder.systems.geocode import demo_stations, station_place
 
 #: The geocoder is unreachable in these tests: connection refused, at once.
 OFFLINE = {"BIKEFINDER_NOMINATIM_URL": "http://127.0.0.1:9"}

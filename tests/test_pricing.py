@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bikefinder.core.errors import FeedFormatError
-from bikefinder.core.pricing import (
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds.pricing import (
     PricingPlan,
     decode_system_pricing_plans,
     format_money,
@@ -22,7 +22,7 @@ from bikefinder.core.pricing import (
     plans_for_vehicle_type,
     price_sentence,
 )
-from bikefinder.core.vehicles import parse_vehicle_type_details
+from bikefinder.feeds.vehicles import parse_vehicle_type_details
 from tests.test_fuzz_parsing import (
     document,
     hostile,

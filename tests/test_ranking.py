@@ -7,8 +7,9 @@ import random
 import pytest
 from geopy.distance import great_circle
 
-from bikefinder.core.models import Station, StationInfo
-from bikefinder.core.ranking import StationIndex, compass_point, haversine_m
+from bikefinder.common.geo import compass_point, haversine_m
+from bikefinder.feeds.models import Station, StationInfo
+from bikefinder.rider.ranking import StationIndex
 
 
 def make_stations(points: list[tuple[float, float]]) -> list[Station]:
@@ -91,7 +92,7 @@ def test_both_backends_rank_identically(threshold: int, monkeypatch: pytest.Monk
         (i for i in range(len(grid)) if keep[i]),
         key=lambda i: (haversine_m(48.85, 2.35, *grid[i]), i),
     )[:25]
-    monkeypatch.setattr("bikefinder.core.ranking.NUMPY_THRESHOLD", threshold)
+    monkeypatch.setattr("bikefinder.rider.ranking.NUMPY_THRESHOLD", threshold)
     index = StationIndex(make_stations(grid))
     ranked = index.nearest(48.85, 2.35, 25, keep)
     assert [int(r.station.station_id) for r in ranked] == reference
@@ -103,8 +104,8 @@ def test_large_feeds_rank_the_same_without_numpy(monkeypatch) -> None:
     import builtins
     import random
 
-    from bikefinder.core.models import Station, StationInfo
-    from bikefinder.core.ranking import NUMPY_THRESHOLD, StationIndex, coordinates_for
+    from bikefinder.feeds.models import Station, StationInfo
+    from bikefinder.rider.ranking import NUMPY_THRESHOLD, StationIndex, coordinates_for
 
     rng = random.Random(7)
     stations = [

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.core.demo import DEMO_LIVE_GBFS_URL
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.output import STATION_FIELDS
+from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.output import STATION_FIELDS
 
 #: A full Vélib' station (0 free docks, renting): the nearest to its own point.
 AUSTERLITZ = "48.84369030864,2.3657163977623"

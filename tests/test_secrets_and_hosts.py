@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bikefinder.core.errors import FeedError
-from bikefinder.core.http import check_http_url, make_http_client
-from bikefinder.core.loader import SystemFeeds
+from bikefinder.common.errors import FeedError
+from bikefinder.feeds.http import check_http_url, make_http_client
+from bikefinder.feeds.loader import SystemFeeds
 from tests.test_feed_faults import feed_docs
 
 KEY = {"X-Api-Key": "s3cret-value"}

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bikefinder.core.errors import FeedFormatError
-from bikefinder.core.system_alerts import (
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds.system_alerts import (
     active_alerts,
     alerts_by_station,
     alerts_for_station,

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bikefinder.core.models import Station, StationInfo, StationStatus
-from bikefinder.core.modes import Mode
-from bikefinder.core.trends import Direction, Trend, TrendHistory, trend_of
+from bikefinder.feeds.models import Station, StationInfo, StationStatus
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.trends import Direction, Trend, TrendHistory, trend_of
 
 T0 = datetime(2025, 10, 18, 9, 0, tzinfo=UTC)
 SYSTEM = "https://bikes.test/gbfs.json"

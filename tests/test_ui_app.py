@@ -22,11 +22,11 @@ from test_ui_support import (
     settle,
 )
 
-from bikefinder.cli import main
-from bikefinder.core.cache import FeedCache
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.modes import Mode
-from bikefinder.core.source import demo_source
+from bikefinder.cli.main import main
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.modes import Mode
+from bikefinder.systems.source import demo_source
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
 
@@ -555,7 +555,7 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
 
     import httpx
 
-    from bikefinder.core.source import SystemSource
+    from bikefinder.systems.source import SystemSource
 
     system = FakeSystem()
     cache_root = tmp_path / "cache"
@@ -583,9 +583,18 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
 
 
 def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
-    from bikefinder.cli import parse_options
+    from bikefinder.cli.main import parse_options
     from bikefinder.ui.app import build_app
 
     assert build_app(parse_options(["--demo", "--favorites"])).favourites_view is True
     app = build_app(parse_options(["--demo", "--limit", "7"]))
     assert app.favourites_view is False and app.limit == 7 and app.source.is_demo
+
+
+async def test_timers_firing_during_shutdown_find_no_screen(fav_path: Path) -> None:
+    """The 1 s tick may fire while the app shuts down: no screen, no ScreenStackError."""
+    app = make_app(favourites_path=fav_path)
+    assert app.top_screen is None  # not started: the stack is empty
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.top_screen is app.screen

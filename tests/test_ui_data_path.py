@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_ui_support import SIZE, FakeStation, FakeSystem, make_app, settle
 
-from bikefinder.core import gbfs
+from bikefinder.feeds import gbfs
 
 
 def many_stations(count: int) -> list[FakeStation]:

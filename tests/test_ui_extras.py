@@ -13,10 +13,10 @@ import pytest
 from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
 from textual.pilot import Pilot
 
-from bikefinder.cli import main, parse_options
-from bikefinder.core.alerts import Watch, WatchKind
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind
+from bikefinder.cli.main import main, parse_options
+from bikefinder.rider.alerts import Watch, WatchKind
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.watch_dialog import WatchDialog
 

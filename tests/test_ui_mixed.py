@@ -13,10 +13,10 @@ from test_nearby_once import LINZ, bike, operator
 from test_ui_app import screen_text
 from test_ui_support import SIZE
 
-from bikefinder.core.favourites import FavouritesStore
-from bikefinder.core.listing import MixedDisplay, VehicleDetails, station_key
-from bikefinder.core.modes import Mode
-from bikefinder.core.source import SystemSource
+from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.rider.listing import MixedDisplay, VehicleDetails, station_key
+from bikefinder.rider.modes import Mode
+from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
 from tests.test_loader_issue11 import REAL, serve_real

@@ -29,10 +29,10 @@ from test_ui_support import (
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from bikefinder.core.catalog import Catalog, CatalogEntry
-from bikefinder.core.coverage import coverage_from_points
-from bikefinder.core.errors import UsageError
-from bikefinder.core.source import (
+from bikefinder.common.errors import UsageError
+from bikefinder.systems.catalog import Catalog, CatalogEntry
+from bikefinder.systems.coverage import coverage_from_points
+from bikefinder.systems.source import (
     SYSTEM_CENTRE,
     SystemSource,
     demo_source,
@@ -472,7 +472,7 @@ async def test_coverage_is_remembered_once_per_live_system(
 async def test_cached_data_is_not_remembered(
     fav_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from bikefinder.core.cache import FeedCache
+    from bikefinder.feeds.cache import FeedCache
 
     remembered: list[str] = []
     monkeypatch.setattr("bikefinder.ui.app.remember_loaded_system",
@@ -494,7 +494,7 @@ async def test_cached_data_is_not_remembered(
 async def test_a_live_load_writes_coverage_json(fav_path: Path, tmp_path: Path) -> None:
     """End to end through the real remember_loaded_system (sources without a test
     transport only: a mock transport's stations must not teach the real cache)."""
-    from bikefinder.core.paths import cache_dir
+    from bikefinder.common.paths import cache_dir
 
     world = World()
 
@@ -502,7 +502,7 @@ async def test_a_live_load_writes_coverage_json(fav_path: Path, tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
     assert not (cache_dir() / "coverage.json").exists()  # a test transport: skipped
-    from bikefinder.core.source import remember_loaded_system
+    from bikefinder.systems.source import remember_loaded_system
 
     assert app.snapshot is not None
     remember_loaded_system(SystemSource(gbfs_url=GBFS_URL, label="Test Bikes"), app.snapshot)
@@ -614,12 +614,12 @@ def test_start_point() -> None:
 
 
 def test_start_point_uses_the_learned_centre_of_a_url(tmp_path: Path) -> None:
-    from bikefinder.core.coverage import remember_coverage
-    from bikefinder.core.models import Station, StationInfo
+    from bikefinder.feeds.models import Station, StationInfo
+    from bikefinder.systems.coverage import remember_coverage
 
     stations = [Station(StationInfo(station_id=str(i), name="x", lat=59.9 + i / 100, lon=10.7),
                         None) for i in range(3)]  # fmt: skip
-    from bikefinder.core.paths import cache_dir
+    from bikefinder.common.paths import cache_dir
 
     remember_coverage(cache_dir(), "https://n.test/g.json", "N", stations)
     point, note = start_point(SystemSource(gbfs_url="https://n.test/g.json"), None, (1.0, 2.0))

@@ -13,11 +13,11 @@ import pytest
 from test_ui_support import GBFS_URL, NEAR, SIZE, FakeClock, FakeStation, FakeSystem, make_app
 from test_ui_support import settle as _settle
 
-from bikefinder.core.alerts import Watch, WatchKind
-from bikefinder.core.demo import DEMO_LIVE_GBFS_URL
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.modes import Mode, counted, is_data_stale, stale_after_s
-from bikefinder.core.source import SystemSource, demo_source
+from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
+from bikefinder.rider.alerts import Watch, WatchKind
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.modes import Mode, counted, is_data_stale, stale_after_s
+from bikefinder.systems.source import SystemSource, demo_source
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.keys import KeysScreen

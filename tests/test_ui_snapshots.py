@@ -16,8 +16,8 @@ import pytest
 from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app
 from textual.pilot import Pilot
 
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.source import demo_source
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.systems.source import demo_source
 from bikefinder.ui.app import BikefinderApp
 
 SnapCompare = Callable[..., bool]
@@ -207,7 +207,7 @@ def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> Non
         assert isinstance(app, BikefinderApp)
         from mixed_scene import LINZ_URL, linz_station_ids
 
-        from bikefinder.core.listing import station_key
+        from bikefinder.rider.listing import station_key
 
         app.table.move_cursor(
             row=app.table.get_row_index(station_key(LINZ_URL, linz_station_ids()[0]))

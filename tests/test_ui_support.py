@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from bikefinder.core.favourites import FavouritesStore
-from bikefinder.core.source import SystemSource
+from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
 
 BASE = "https://bikes.test/gbfs"
@@ -206,7 +206,7 @@ async def run_palette_command(app: BikefinderApp, pilot: Any, query: str) -> Non
 
 async def fill_cache(system: FakeSystem, favourites_path: Path, cache_root: Path) -> None:
     """One successful run of the app, so ``cache_root`` holds ``system``'s feeds."""
-    from bikefinder.core.cache import FeedCache
+    from bikefinder.feeds.cache import FeedCache
 
     app = make_app(system, favourites_path=favourites_path,
                    cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bikefinder.core.values import as_bool, as_count, as_id, as_latitude, as_text, as_timestamp
+from bikefinder.feeds.values import as_bool, as_count, as_id, as_latitude, as_text, as_timestamp
 
 
 @pytest.mark.parametrize(

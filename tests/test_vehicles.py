@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bikefinder.core import gbfs, vehicle_wire
-from bikefinder.core.errors import FeedFormatError, UsageError
-from bikefinder.core.vehicles import (
+from bikefinder.common.errors import FeedFormatError, UsageError
+from bikefinder.feeds import gbfs, vehicle_wire
+from bikefinder.feeds.vehicles import (
     LOW_RANGE_M,
     Vehicle,
     VehicleForm,
@@ -549,7 +549,7 @@ def test_arbitrary_bytes_raise_only_feed_format_error(body: bytes) -> None:
 def test_large_vehicle_feeds_decode_the_same_in_batches(folder: str, monkeypatch) -> None:
     """Past gbfs.WHOLE_DECODE_MAX_BYTES vehicles are decoded a batch of records at a
     time, as stations are (no long GIL hold on the app's parsing thread): same result."""
-    from bikefinder.core import gbfs
+    from bikefinder.feeds import gbfs
 
     monkeypatch.setattr(gbfs, "WHOLE_DECODE_MAX_BYTES", 0)
     monkeypatch.setattr(gbfs, "BATCH_RECORDS", 50)

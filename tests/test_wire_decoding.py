@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from bikefinder.core import gbfs, wire
-from bikefinder.core.errors import FeedFormatError
+from bikefinder.common.errors import FeedFormatError
+from bikefinder.feeds import gbfs, wire
 from tests.test_fuzz_parsing import info_doc, languages, scaled, status_doc, vehicle_types_doc
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,1 +1,1 @@
-"""The Textual station finder: renders what :mod:`bikefinder.core` hands it."""
+"""The Textual station finder: renders what the core packages (feeds, systems, rider) hand it."""

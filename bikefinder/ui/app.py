@@ -4,7 +4,7 @@ Data flow: a 1 s ``set_interval`` tick starts an exclusive ``@work`` worker when
 refresh is due; the worker only fetches (``SystemFeeds.refresh``) and posts a
 :class:`SnapshotLoaded` or :class:`RefreshFailed` message; the ``@on`` handlers own
 all state and redraw the table in place. Ranking, usefulness per mode and
-staleness come from :mod:`bikefinder.core.modes`; this module only renders.
+staleness come from :mod:`bikefinder.rider.modes`; this module only renders.
 """
 
 from __future__ import annotations
@@ -22,10 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer
 
-from bikefinder.core.cache import FeedCache
-from bikefinder.core.demo import DEMO_NEAR
-from bikefinder.core.favourites import Favourite, FavouritesStore
-from bikefinder.core.listing import (
+from bikefinder.common.text import clean
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.demo import DEMO_NEAR
+from bikefinder.feeds.loader import SystemFeeds, system_label_for
+from bikefinder.feeds.models import RankedStation, Snapshot, Station
+from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.rider.favourites import Favourite, FavouritesStore
+from bikefinder.rider.listing import (
     MIXED_ROWS,
     MixedData,
     MixedDisplay,
@@ -41,9 +45,7 @@ from bikefinder.core.listing import (
     prepare_mixed,
     station_key,
 )
-from bikefinder.core.loader import SystemFeeds, system_label_for
-from bikefinder.core.models import RankedStation, Snapshot, Station
-from bikefinder.core.modes import (
+from bikefinder.rider.modes import (
     DEFAULT_LIMIT,
     Mode,
     ModeRow,
@@ -51,20 +53,18 @@ from bikefinder.core.modes import (
     is_report_stale,
     report_age_s,
 )
-from bikefinder.core.output import format_distance
-from bikefinder.core.ranking import FAR_FROM_POINT_M, ranked_from
-from bikefinder.core.refresh import Freshness, RefreshSchedule, freshness
-from bikefinder.core.source import (
+from bikefinder.rider.output import format_distance
+from bikefinder.rider.ranking import FAR_FROM_POINT_M, ranked_from
+from bikefinder.rider.refresh import Freshness, RefreshSchedule, freshness
+from bikefinder.rider.walking import WALKING_SPEED_KMH
+from bikefinder.systems.source import (
     SYSTEM_CENTRE,
     SystemSource,
     remember_loaded_system,
     resolve_source,
     start_point,
 )
-from bikefinder.core.switching import SystemSwitching, point_for_system
-from bikefinder.core.text import clean
-from bikefinder.core.vehicles import VehicleSelection
-from bikefinder.core.walking import WALKING_SPEED_KMH
+from bikefinder.systems.switching import SystemSwitching, point_for_system
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import MixedPrepared, RefreshFailed, SnapshotLoaded
@@ -209,6 +209,12 @@ class BikefinderApp(App[int]):
     @property
     def _http(self) -> httpx.AsyncClient | None:
         return self._session.http if self._session is not None else None
+
+    @property
+    def top_screen(self) -> Screen[object] | None:
+        """The active screen, or None while the app shuts down (its timers may still fire)."""
+        stack = self.screen_stack
+        return stack[-1] if stack else None
 
     @property
     def _by_id(self) -> dict[str, Station]:
@@ -743,7 +749,7 @@ class BikefinderApp(App[int]):
     def _update_header(self) -> None:
         state = self.header_state()
         self.status_bar.show(state)
-        if isinstance(self.screen, DetailsScreen):
+        if isinstance(self.top_screen, DetailsScreen):
             self.screen.show_header(state)
 
     # -- details ---------------------------------------------------------------------
@@ -762,7 +768,7 @@ class BikefinderApp(App[int]):
         data = self.mixed
         assert data is not None
         row = find_mixed_row(data, key, self.mode)
-        if row is None and key.startswith("v\x1f") and isinstance(self.screen, DetailsScreen):
+        if row is None and key.startswith("v\x1f") and isinstance(self.top_screen, DetailsScreen):
             shown = self.screen.details  # a vehicle taken or moved: keep what was seen
             if isinstance(shown, VehicleDetails):
                 return replace(shown, gone=True)
@@ -791,7 +797,7 @@ class BikefinderApp(App[int]):
         )
 
     def _update_details(self) -> None:
-        if isinstance(self.screen, DetailsScreen):
+        if isinstance(self.top_screen, DetailsScreen):
             self.screen.show(self.station_details(self.screen.station_id))
 
     @on(DataTable.RowSelected, "#stations")
@@ -823,7 +829,7 @@ class BikefinderApp(App[int]):
 
     def selected_station_id(self) -> str | None:
         """The station an action applies to: the details screen's, else the highlighted one."""
-        if isinstance(self.screen, DetailsScreen):
+        if isinstance(self.top_screen, DetailsScreen):
             return self.screen.station_id
         has_data = self.snapshot is not None or self.mixed is not None
         return self.table.highlighted_key if has_data else None
@@ -831,9 +837,9 @@ class BikefinderApp(App[int]):
     # -- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in LIST_ONLY_ACTIONS and isinstance(self.screen, DetailsScreen):
+        if action in LIST_ONLY_ACTIONS and isinstance(self.top_screen, DetailsScreen):
             return False
-        if isinstance(self.screen, ModalScreen) and action != "quit":  # the list's keys
+        if isinstance(self.top_screen, ModalScreen) and action != "quit":  # the list's keys
             return not any(isinstance(b, Binding) and b.action == action for b in self.BINDINGS)
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
@@ -845,7 +851,7 @@ class BikefinderApp(App[int]):
     def action_details(self) -> None:
         """Open the highlighted station's details."""
         station_id = self.selected_station_id()
-        if station_id is None or isinstance(self.screen, DetailsScreen):
+        if station_id is None or isinstance(self.top_screen, DetailsScreen):
             return
         self.push_screen(DetailsScreen(self.station_details(station_id), self.local_tz,
                                        self.walking_speed_kmh))  # fmt: skip
@@ -855,7 +861,7 @@ class BikefinderApp(App[int]):
         """Show every key (``?``); Escape closes."""
         from bikefinder.ui.screens.keys import KeysScreen
 
-        if not isinstance(self.screen, KeysScreen):
+        if not isinstance(self.top_screen, KeysScreen):
             self.push_screen(KeysScreen())
 
     def action_refresh(self) -> None:
@@ -886,7 +892,7 @@ class BikefinderApp(App[int]):
         from bikefinder.ui.screens.system_picker import SystemPickerScreen
         from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
 
-        if isinstance(self.screen, SystemPickerScreen | SystemsToggleScreen):
+        if isinstance(self.top_screen, SystemPickerScreen | SystemsToggleScreen):
             return
         if self.is_multi:
             self.push_screen(SystemsToggleScreen(self.system_choices()), self._systems_toggled)
@@ -1043,7 +1049,7 @@ def build_app(options: Options) -> BikefinderApp:
     max_systems = getattr(options, "max_systems", None)
     more: list[SystemSource] = []
     if not options.demo and (len(systems) > 1 or selection_text or max_systems):
-        from bikefinder.core.source import DEFAULT_MAX_SYSTEMS, resolve_sources
+        from bikefinder.systems.source import DEFAULT_MAX_SYSTEMS, resolve_sources
 
         sources, _notes = resolve_sources(
             systems, options.near, max_systems=max_systems or DEFAULT_MAX_SYSTEMS,
@@ -1056,7 +1062,7 @@ def build_app(options: Options) -> BikefinderApp:
         )
     selection: VehicleSelection | None = None
     if selection_text:
-        from bikefinder.core.vehicles import parse_vehicle_selection
+        from bikefinder.feeds.vehicles import parse_vehicle_selection
 
         selection = parse_vehicle_selection(selection_text)
     near, near_note = start_point(source, options.near, DEMO_NEAR)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 
-from bikefinder.core.modes import Mode
+from bikefinder.rider.modes import Mode
 
 if TYPE_CHECKING:
     from bikefinder.ui.app import BikefinderApp

@@ -11,18 +11,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from bikefinder.core.config import configured_max_feed_bytes
-from bikefinder.core.errors import BikefinderError, FeedError
-from bikefinder.core.http import make_http_client
-from bikefinder.core.loader import SystemFeeds
+from bikefinder.common.errors import BikefinderError, FeedError
+from bikefinder.feeds.http import make_http_client
+from bikefinder.feeds.loader import SystemFeeds
+from bikefinder.systems.config import configured_max_feed_bytes
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 
 if TYPE_CHECKING:
     import httpx
 
-    from bikefinder.core.cache import FeedCache
-    from bikefinder.core.models import Snapshot
-    from bikefinder.core.source import SystemSource
+    from bikefinder.feeds.cache import FeedCache
+    from bikefinder.feeds.models import Snapshot
+    from bikefinder.systems.source import SystemSource
 
 
 def failure_lines(exc: Exception, label: str) -> tuple[str, str]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from bikefinder.core.listing import ListingData, MixedData
-from bikefinder.core.models import Snapshot
+from bikefinder.feeds.models import Snapshot
+from bikefinder.rider.listing import ListingData, MixedData
 
 
 @dataclass

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bikefinder.core.models import Snapshot
-from bikefinder.core.nearby import SceneSystem
-from bikefinder.core.refresh import RefreshSchedule
-from bikefinder.core.source import SystemSource
+from bikefinder.feeds.models import Snapshot
+from bikefinder.rider.nearby import SceneSystem
+from bikefinder.rider.refresh import RefreshSchedule
+from bikefinder.systems.source import SystemSource
 from bikefinder.ui.feed_session import FeedSession
 
 

@@ -1,7 +1,7 @@
 """The app's side of watches: the ``a`` dialog's outcome, and what happens when one fires.
 
 Kept out of ``app.py`` so the app only wires keys and messages: deciding *whether* a
-watch fires is :class:`bikefinder.core.alerts.AlertTracker`'s job; this module rings
+watch fires is :class:`bikefinder.rider.alerts.AlertTracker`'s job; this module rings
 the bell, shows the notification and starts the rider's ``--notify-command``
 (in a worker: the UI never waits for it).
 """
@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from bikefinder.core.alerts import (
+from bikefinder.common.text import clean
+from bikefinder.feeds.models import Snapshot, Station
+from bikefinder.rider.alerts import (
     Alert,
     AlertTracker,
     WatchKind,
@@ -20,10 +22,8 @@ from bikefinder.core.alerts import (
     condition_met,
     run_notify_command,
 )
-from bikefinder.core.listing import favourites_url
-from bikefinder.core.models import Snapshot, Station
-from bikefinder.core.modes import Mode
-from bikefinder.core.text import clean
+from bikefinder.rider.listing import favourites_url
+from bikefinder.rider.modes import Mode
 from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
 
 if TYPE_CHECKING:

@@ -17,13 +17,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from bikefinder.core.listing import StationDetails, VehicleDetails
-from bikefinder.core.models import StationStatus
-from bikefinder.core.modes import StationState, counted, format_age, station_state
-from bikefinder.core.output import format_distance
-from bikefinder.core.system_alerts import SystemAlert
-from bikefinder.core.text import clean
-from bikefinder.core.walking import WALKING_SPEED_KMH
+from bikefinder.common.text import clean
+from bikefinder.feeds.models import StationStatus
+from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.rider.listing import StationDetails, VehicleDetails
+from bikefinder.rider.modes import StationState, counted, format_age, station_state
+from bikefinder.rider.output import format_distance
+from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar

@@ -21,7 +21,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from bikefinder.core.catalog import (
+from bikefinder.common.errors import BikefinderError
+from bikefinder.common.geo import haversine_m
+from bikefinder.common.text import clean
+from bikefinder.feeds.loader import system_label_for
+from bikefinder.systems.catalog import (
     CITYBIKES_PREFIX,
     LEARNED,
     Catalog,
@@ -29,17 +33,13 @@ from bikefinder.core.catalog import (
     CitybikesNetwork,
     is_citybikes_network_id,
 )
-from bikefinder.core.errors import BikefinderError
-from bikefinder.core.loader import system_label_for
-from bikefinder.core.ranking import haversine_m
-from bikefinder.core.source import SystemSource, is_url
-from bikefinder.core.switching import (  # noqa: F401 (re-exported for the picker's users)
+from bikefinder.systems.source import SystemSource, is_url
+from bikefinder.systems.switching import (  # noqa: F401 (re-exported for the picker's users)
     DEMO_POINT,
     FAR_FROM_SYSTEM_KM,
     SystemSwitching,
     point_for_system,
 )
-from bikefinder.core.text import clean
 
 #: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
 MAX_ROWS = 200

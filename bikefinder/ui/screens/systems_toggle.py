@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from bikefinder.core.text import clean
+from bikefinder.common.text import clean
 
 
 class SystemsToggleScreen(ModalScreen[set[str] | None]):

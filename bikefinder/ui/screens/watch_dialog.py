@@ -13,10 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
-from bikefinder.core.alerts import MAX_THRESHOLD, Watch, WatchKind
-from bikefinder.core.models import Station
-from bikefinder.core.modes import counted
-from bikefinder.core.text import clean
+from bikefinder.common.text import clean
+from bikefinder.feeds.models import Station
+from bikefinder.rider.alerts import MAX_THRESHOLD, Watch, WatchKind
+from bikefinder.rider.modes import counted
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").

@@ -1,6 +1,6 @@
 """The map panel (``M``): the listed stations around the query point, north up.
 
-Geometry and classification are :mod:`bikefinder.core.mapgrid`'s; this widget only
+Geometry and classification are :mod:`bikefinder.rider.mapgrid`'s; this widget only
 turns the grid into styled ``rich.text.Text`` (feed strings are never parsed as
 markup) and redraws at whatever size the layout gives it.
 """
@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from bikefinder.core.mapgrid import (
+from bikefinder.common.text import clean
+from bikefinder.rider.mapgrid import (
     HIGHLIGHT_GLYPH,
     ORIGIN_GLYPH,
     CellKind,
@@ -21,9 +22,8 @@ from bikefinder.core.mapgrid import (
     map_points,
     rasterise,
 )
-from bikefinder.core.modes import Mode, ModeRow
-from bikefinder.core.output import format_distance
-from bikefinder.core.text import clean
+from bikefinder.rider.modes import Mode, ModeRow
+from bikefinder.rider.output import format_distance
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 CELL_STYLES = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from bikefinder.core.text import clean
+from bikefinder.common.text import clean
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from bikefinder.core.favourites import Favourite
-from bikefinder.core.listing import OtherFavourites
-from bikefinder.core.text import clean
+from bikefinder.common.text import clean
+from bikefinder.rider.favourites import Favourite
+from bikefinder.rider.listing import OtherFavourites
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 #: Names listed per line, and lines (systems) listed: thousands of favourites would

@@ -15,7 +15,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import Label, Static
 
-from bikefinder.core.text import has_unsafe_chars, screen_safe
+from bikefinder.common.text import has_unsafe_chars, screen_safe
 
 if TYPE_CHECKING:
     from textual.geometry import Region

@@ -18,17 +18,17 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
-from bikefinder.core.listing import MixedDisplay, RowDisplay
-from bikefinder.core.modes import (
+from bikefinder.common.text import clean
+from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.rider.listing import MixedDisplay, RowDisplay
+from bikefinder.rider.modes import (
     Mode,
     StationState,
     format_age,
     station_state,
 )
-from bikefinder.core.output import format_distance
-from bikefinder.core.system_alerts import SystemAlert
-from bikefinder.core.text import clean
-from bikefinder.core.trends import Direction, Trend
+from bikefinder.rider.output import format_distance
+from bikefinder.rider.trends import Direction, Trend
 
 #: (key, label, right-aligned) per column, in display order; keys name cells.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from bikefinder.core.modes import Mode
-from bikefinder.core.text import clean
+from bikefinder.common.text import clean
+from bikefinder.rider.modes import Mode
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 

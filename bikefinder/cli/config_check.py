@@ -1,0 +1,106 @@
+"""``bikefinder --config-check``: what config.toml sets, checked, with secrets hidden.
+
+Prints the config file's path, the effective settings and where each comes from (flag,
+config or default), the header names per system with their values hidden, the files
+bikefinder uses and the ``BIKEFINDER_*`` variables set. Exit 0 when the file is fine
+(or absent), 2 when it has a problem: each problem is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from bikefinder.common.errors import UsageError
+from bikefinder.systems.config import (
+    CONFIG_ENV,
+    DEFAULT_MAX_FEED_MB,
+    DEFAULT_WALKING_SPEED_KMH,
+    Config,
+    load_config,
+    masked,
+)
+
+EXIT_OK, EXIT_PROBLEM = 0, 2
+
+
+def run_config_check(args: argparse.Namespace) -> int:
+    """Print the report on stdout, problems on stderr; the exit status."""
+    from bikefinder.common import debuglog, paths
+    from bikefinder.systems.config import config_path
+
+    path = config_path()
+    lines = [f"config file: {path}" + ("" if path.is_file() else " (not found: defaults apply)")]
+    try:
+        config = load_config(path)
+    except UsageError as exc:
+        print("\n".join(lines))
+        print(f"bikefinder: error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    lines.append(_setting("system", args.system, config.system, "none: chosen from --near"))
+    lines.append(_setting("client_id", args.client_id, config.client_id, _default_client_id()))
+    lines.append(_near_setting(args.near, config))
+    limit = f"{config.max_feed_mb} MB (config)" if config.max_feed_mb else None
+    lines.append(f"max_feed_mb: {limit or f'{DEFAULT_MAX_FEED_MB} MB (default)'}")
+    speed = config.walking_speed_kmh
+    pace = f"{speed:g} km/h (config)" if speed else f"{DEFAULT_WALKING_SPEED_KMH:g} km/h (default)"
+    lines.append(f"walking_speed_kmh: {pace}")
+    if config.places:
+        lines.append("places:")
+        lines.extend(f"  {name} = {_place_value(value)}" for name, value in config.places.items())
+    else:
+        lines.append("places: none")
+    if config.headers:
+        for system_id, headers in config.headers.items():
+            lines.append(f"headers for {system_id}:")
+            lines.extend(f"  {name} = {masked(value)}" for name, value in headers.items())
+    else:
+        lines.append("headers: none")
+    debugging = bool(args.debug) or debuglog.requested()
+    lines += [
+        f"favourites: {paths.favourites_path()}",
+        f"cache: {paths.cache_dir()}",
+        f"debug log: {paths.debug_log_path()} ({'on' if debugging else 'off'})",
+    ]
+    variables = sorted(name for name in os.environ if name.startswith("BIKEFINDER_"))
+    lines.append(
+        "environment: " + (", ".join(f"{name}={os.environ[name]}" for name in variables) or "none")
+    )
+    if CONFIG_ENV in os.environ:
+        lines.append(f"  ({CONFIG_ENV} chooses the config file)")
+    print("\n".join(lines))
+    for warning in config.warnings:
+        print(f"bikefinder: warning: {warning}", file=sys.stderr)
+    if config.warnings:
+        print(f"bikefinder: {len(config.warnings)} problem(s) in {path}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return EXIT_OK
+
+
+def _setting(key: str, flag: str | None, configured: str | None, default: str) -> str:
+    """``system: velib (config)``: the value that wins and where it comes from."""
+    if flag is not None:
+        return f"{key}: {flag} (flag)"
+    if configured is not None:
+        return f"{key}: {configured} (config)"
+    return f"{key}: {default} (default)"
+
+
+def _near_setting(flag: str | None, config: Config) -> str:
+    """``near: home (config) = 48.8530,2.3499``: the default point and what it names."""
+    line = _setting("near", flag, config.near, "none: give --near")
+    named = config.place(flag or config.near or "")
+    return line + (f" = {_place_value(named[1])}" if named else "")
+
+
+def _place_value(value: str) -> str:
+    from bikefinder.systems.geocode import is_place_name
+
+    return value + (" (a place, looked up when used)" if is_place_name(value) else "")
+
+
+def _default_client_id() -> str:
+    from bikefinder.feeds.http import DEFAULT_CLIENT_ID
+
+    return DEFAULT_CLIENT_ID

@@ -1,1 +1,0 @@
-"""The data core: feeds, models, ranking, favourites. Nothing here imports Textual."""

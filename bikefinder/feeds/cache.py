@@ -1,0 +1,246 @@
+"""Per-system cache of fetched feeds in platformdirs' user cache dir.
+
+Each feed is stored as its raw body (``<feed>.json``) plus a small metadata file
+(``<feed>.meta.json``: URL, fetch time, ETag, Last-Modified, size and SHA-256 of
+the body). Both are written atomically; an entry whose parts do not agree, or whose
+metadata is implausible, is corrupt, and corrupt entries are dropped and refetched,
+never fatal.
+
+The cache only moves bytes: bodies are decoded by the parser, once per change. A
+revalidation (HTTP 304) rewrites the small metadata file and never reads, hashes or
+decodes the body again; the metadata read once is kept in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bikefinder.common import paths
+from bikefinder.common.files import sweep_stale_temps, write_atomic
+
+CACHE_FORMAT_VERSION = 1
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+#: A 304 rewrites the metadata file only if the one on disk is older than this.
+TOUCH_WRITE_INTERVAL_S = 60.0
+#: A fetch time more than this far in the future is corrupt metadata, not clock skew.
+_FUTURE_SLACK_S = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class CachedMeta:
+    """What is known about a cached body without reading it."""
+
+    url: str
+    fetched_at: float  # POSIX seconds
+    etag: str | None
+    last_modified: str | None
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class CachedFeed:
+    """A feed as it was last fetched successfully: its body and metadata."""
+
+    meta: CachedMeta
+    body: bytes
+
+    @property
+    def url(self) -> str:
+        return self.meta.url
+
+    @property
+    def fetched_at(self) -> float:
+        return self.meta.fetched_at
+
+    @property
+    def etag(self) -> str | None:
+        return self.meta.etag
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.meta.last_modified
+
+
+def system_cache_dir(gbfs_url: str, root: Path | None = None) -> Path:
+    """``<cache>/feeds/<host>-<hash of the gbfs.json URL>``: readable and collision-free."""
+    digest = hashlib.sha256(gbfs_url.encode("utf-8")).hexdigest()[:16]
+    host = _UNSAFE_NAME.sub("_", urlsplit(gbfs_url).hostname or "system")[:40]
+    return (root or paths.cache_dir()) / "feeds" / f"{host}-{digest}"
+
+
+class FeedCache:
+    """The cached feeds of one system. Every method swallows file errors: a cache
+    that cannot be read or written only costs speed."""
+
+    def __init__(self, gbfs_url: str, root: Path | None = None) -> None:
+        self.gbfs_url = gbfs_url
+        self.folder = system_cache_dir(gbfs_url, root)
+        self._metas: dict[str, CachedMeta] = {}
+        #: Per feed, the fetch time last written to its metadata file.
+        self._written_at: dict[str, float] = {}
+        with contextlib.suppress(OSError):  # temp files a killed process left behind
+            sweep_stale_temps(self.folder)
+
+    def _paths(self, feed: str) -> tuple[Path, Path]:
+        name = _UNSAFE_NAME.sub("_", feed)
+        return self.folder / f"{name}.json", self.folder / f"{name}.meta.json"
+
+    def meta(self, feed: str) -> CachedMeta | None:
+        """The cached feed's metadata (read once, then kept), or ``None``."""
+        known = self._metas.get(feed)
+        if known is not None:
+            return known
+        _, meta_path = self._paths(feed)
+        try:
+            raw = meta_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            self.discard(feed)
+            return None
+        meta = _parse_meta(raw)
+        if meta is None:
+            self.discard(feed)
+            return None
+        self._metas[feed] = meta
+        return meta
+
+    def get(self, feed: str) -> CachedFeed | None:
+        """The cached body with its metadata, or ``None`` if absent or corrupt (a corrupt
+        entry is removed). Reads and checks the body: for start-up and offline use."""
+        meta = self.meta(feed)
+        if meta is None:
+            return None
+        body_path, _ = self._paths(feed)
+        try:
+            body = body_path.read_bytes()
+        except OSError:
+            self.discard(feed)
+            return None
+        if len(body) != meta.size or hashlib.sha256(body).hexdigest() != meta.sha256:
+            self.discard(feed)
+            return None
+        return CachedFeed(meta=meta, body=body)
+
+    def put(
+        self,
+        feed: str,
+        url: str,
+        body: bytes,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        fetched_at: float | None = None,
+    ) -> None:
+        """Store a body that parsed (body first, then the metadata that vouches for it)."""
+        meta = CachedMeta(
+            url=url,
+            fetched_at=time.time() if fetched_at is None else fetched_at,
+            etag=etag,
+            last_modified=last_modified,
+            size=len(body),
+            sha256=hashlib.sha256(body).hexdigest(),
+        )
+        body_path, meta_path = self._paths(feed)
+        self._metas.pop(feed, None)
+        try:
+            write_atomic(body_path, body, durable=False)
+            write_atomic(meta_path, _meta_bytes(meta), durable=False)
+        except OSError:
+            self.discard(feed)  # never leave metadata vouching for another body
+            return
+        self._metas[feed] = meta
+        self._written_at[feed] = meta.fetched_at
+
+    def touch(
+        self,
+        feed: str,
+        fetched_at: float | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Record that a 304 confirmed the cached body: the metadata file only, and on
+        disk at most every :data:`TOUCH_WRITE_INTERVAL_S` while the validators stay the
+        same (a 304 every 5 s need not rewrite a file each time; the age a later offline
+        start shows is then at most that much too old)."""
+        meta = self.meta(feed)
+        if meta is None:
+            return
+        touched = replace(
+            meta,
+            fetched_at=time.time() if fetched_at is None else fetched_at,
+            etag=etag or meta.etag,
+            last_modified=last_modified or meta.last_modified,
+        )
+        self._metas[feed] = touched
+        written = self._written_at.get(feed, meta.fetched_at)
+        same_validators = (touched.etag, touched.last_modified) == (meta.etag, meta.last_modified)
+        if same_validators and touched.fetched_at - written < TOUCH_WRITE_INTERVAL_S:
+            return
+        _, meta_path = self._paths(feed)
+        with contextlib.suppress(OSError):
+            write_atomic(meta_path, _meta_bytes(touched), durable=False)
+            self._written_at[feed] = touched.fetched_at
+
+    def discard(self, feed: str) -> None:
+        self._metas.pop(feed, None)
+        for path in self._paths(feed):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _meta_bytes(meta: CachedMeta) -> bytes:
+    return json.dumps(
+        {
+            "version": CACHE_FORMAT_VERSION,
+            "url": meta.url,
+            "fetched_at": meta.fetched_at,
+            "etag": meta.etag,
+            "last_modified": meta.last_modified,
+            "size": meta.size,
+            "sha256": meta.sha256,
+        }
+    ).encode("utf-8")
+
+
+def _parse_meta(raw: bytes) -> CachedMeta | None:
+    """Metadata as written by :func:`_meta_bytes`, or ``None`` if anything in it is off
+    (wrong types, a NaN or far-future fetch time, a header value that cannot be sent)."""
+    try:
+        meta = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(meta, dict) or meta.get("version") != CACHE_FORMAT_VERSION:
+        return None
+    url, fetched_at = meta.get("url"), meta.get("fetched_at")
+    size, sha256 = meta.get("size"), meta.get("sha256")
+    etag, last_modified = meta.get("etag"), meta.get("last_modified")
+    if not isinstance(url, str) or type(size) is not int or not isinstance(sha256, str):
+        return None
+    if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float):
+        return None
+    if not (math.isfinite(fetched_at) and 0 <= fetched_at <= time.time() + _FUTURE_SLACK_S):
+        return None
+    if not (_header_value(etag) and _header_value(last_modified)):
+        return None
+    return CachedMeta(
+        url=url,
+        fetched_at=float(fetched_at),
+        etag=etag,
+        last_modified=last_modified,
+        size=size,
+        sha256=sha256,
+    )
+
+
+def _header_value(value: object) -> bool:
+    """Whether ``value`` is absent or can be sent back as a header (printable ASCII)."""
+    return value is None or (isinstance(value, str) and all(" " <= c <= "~" for c in value))

@@ -1,0 +1,127 @@
+"""Is a station filling or emptying? A bounded per-station history of what refreshes showed.
+
+The app feeds every *new* snapshot's stations to :meth:`TrendHistory.record` (a 304
+answer is the same snapshot object and is not fed twice). A station's history keeps
+its last :data:`HISTORY_LENGTH` *distinct* observations: a refresh in which the station
+did not report again adds nothing, so the trend is over real reports, not over polls.
+:func:`trend_of` turns a history into a tiny sparkline and an arrow for one mode (in
+dock mode the trend is about free docks). No new service, no extra request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from bikefinder.feeds.models import Station, StationStatus
+from bikefinder.rider.modes import Mode
+
+#: Observations kept per station (memory stays bounded whatever the system's size).
+HISTORY_LENGTH = 8
+#: How many of the newest observations the sparkline and the arrow look at.
+TREND_WINDOW = 5
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+
+#: One observation: bikes, e-bikes, free docks and when the station reported them.
+Observation = tuple[int | None, int | None, int | None, datetime | None]
+
+
+def observation_of(status: StationStatus | None) -> Observation | None:
+    """The part of a status a trend needs (``None`` for a station without status)."""
+    if status is None:
+        return None
+    return (status.bikes, status.electric, status.docks, status.last_reported)
+
+
+class Direction(Enum):
+    """Where the wanted count went over the window."""
+
+    UP = "↗"
+    DOWN = "↘"
+    FLAT = "→"
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The recent values of the wanted count (oldest first) and their net direction."""
+
+    values: tuple[int, ...]
+    direction: Direction
+    change: int
+
+    @property
+    def sparkline(self) -> str:
+        """One block per value, scaled from 0 to the window's maximum ("▁▄█")."""
+        top = max(self.values)
+        if top <= 0:
+            return SPARK_LEVELS[0] * len(self.values)
+        last = len(SPARK_LEVELS) - 1
+        return "".join(SPARK_LEVELS[round(value * last / top)] for value in self.values)
+
+
+class TrendHistory:
+    """Per station id, the last few distinct observations, oldest first."""
+
+    def __init__(self, length: int = HISTORY_LENGTH) -> None:
+        if length < 2:
+            raise ValueError("a trend needs at least two observations")
+        self.length = length
+        self._history: dict[str, tuple[Observation, ...]] = {}
+        self._system: str | None = None
+
+    def __len__(self) -> int:
+        return len(self._history)
+
+    def record(self, system: str, stations: Iterable[Station]) -> None:
+        """Add each station's observation unless it equals the station's last one.
+
+        ``system`` (the gbfs.json URL) scopes the station ids: data of another system
+        starts a fresh history instead of mixing two systems' station "42". Stations no
+        longer in the feed are forgotten, so memory follows the feed, whatever ids come
+        and go. The history is replaced whole, so readers on another thread never see
+        it half-built.
+        """
+        history = {} if system != self._system else self._history
+        length = self.length
+        kept: dict[str, tuple[Observation, ...]] = {}
+        for station in stations:
+            key = station.info.station_id
+            past = history.get(key)
+            observation = observation_of(station.status)
+            if observation is None:
+                if past is not None:
+                    kept[key] = past
+            elif past is None:
+                kept[key] = (observation,)
+            elif past[-1] != observation:
+                kept[key] = (*past[-(length - 1) :], observation)
+            else:
+                kept[key] = past
+        self._system = system
+        self._history = kept
+
+    def observations(self, station_id: str) -> tuple[Observation, ...]:
+        return self._history.get(station_id, ())
+
+    def trend(self, station_id: str, mode: Mode) -> Trend | None:
+        """The station's trend in ``mode`` (``None`` until there are two known values)."""
+        return trend_of(self._history.get(station_id, ()), mode)
+
+
+_COUNT_INDEX = {Mode.ANY_BIKE: 0, Mode.EBIKE: 1, Mode.DOCK: 2}
+
+
+def trend_of(
+    observations: Iterable[Observation], mode: Mode, window: int = TREND_WINDOW
+) -> Trend | None:
+    """The last ``window`` known values of what ``mode`` wants, and the net change
+    from the first to the last of them; ``None`` with fewer than two values."""
+    index = _COUNT_INDEX[mode]
+    values = [value for obs in observations if (value := obs[index]) is not None][-window:]
+    if len(values) < 2:
+        return None
+    change = values[-1] - values[0]
+    direction = Direction.UP if change > 0 else Direction.DOWN if change < 0 else Direction.FLAT
+    return Trend(values=tuple(values), direction=direction, change=change)

@@ -1,0 +1,144 @@
+"""Where each loaded system's stations are, so ``--near`` alone finds it next time.
+
+The store is ``coverage.json`` in the user cache dir, keyed by discovery URL; this module
+reads and writes it (the catalog consults it). Writing is best effort: a read-only or
+full disk never breaks a station lookup. Light on imports: ``--once`` with a URL
+remembers its system without loading the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bikefinder.common.files import write_atomic
+from bikefinder.common.text import clean
+from bikefinder.feeds.models import Station
+
+#: Keep the store small: the most recently loaded systems win.
+MAX_REMEMBERED = 200
+COVERAGE_FILE = "coverage.json"
+#: Slack around a learned bounding box: a rider just outside the last station still counts.
+COVERAGE_MARGIN_KM = 2.0
+#: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
+COVERAGE_TRIM = 0.02
+_KM_PER_DEGREE = 111.195
+#: Names from feeds and catalog files are stored cleaned and at most this long.
+MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Where a loaded system's stations are: a trimmed bounding box and their centre."""
+
+    gbfs_url: str
+    name: str
+    min_lat: float
+    min_lon: float
+    max_lat: float
+    max_lon: float
+    centre: tuple[float, float]
+    stations: int
+
+    def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
+        lat_margin = margin_km / _KM_PER_DEGREE
+        lon_margin = margin_km / (_KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat))))
+        return (
+            self.min_lat - lat_margin <= lat <= self.max_lat + lat_margin
+            and self.min_lon - lon_margin <= lon <= self.max_lon + lon_margin
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "gbfs_url": self.gbfs_url,
+            "name": self.name,
+            "bbox": [self.min_lat, self.min_lon, self.max_lat, self.max_lon],
+            "centre": list(self.centre),
+            "stations": self.stations,
+        }
+
+    @classmethod
+    def from_json(cls, record: Any) -> Coverage | None:
+        """A stored coverage, or ``None`` if the record is damaged."""
+        try:
+            bbox = [float(value) for value in record["bbox"]]
+            lat, lon = (float(value) for value in record["centre"])
+            url, name = record["gbfs_url"], record.get("name") or record["gbfs_url"]
+            if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
+                return None
+            name = clean(str(name), MAX_NAME_CHARS)
+            return cls(url, name, *bbox, centre=(lat, lon), stations=int(record["stations"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def coverage_from_points(
+    gbfs_url: str, name: str, points: Sequence[tuple[float, float]]
+) -> Coverage | None:
+    """The area a system's stations cover, ignoring a few outliers at each edge; ``name``
+    (a feed's) is stored cleaned."""
+    if not points:
+        return None
+    lats = sorted(lat for lat, _ in points)
+    lons = sorted(lon for _, lon in points)
+    trim = int(len(points) * COVERAGE_TRIM) if len(points) >= 20 else 0
+    kept = slice(trim, len(points) - trim)
+    lats, lons = lats[kept], lons[kept]
+    middle = len(lats) // 2
+    return Coverage(
+        gbfs_url=gbfs_url,
+        name=clean(name, MAX_NAME_CHARS),
+        min_lat=lats[0],
+        min_lon=lons[0],
+        max_lat=lats[-1],
+        max_lon=lons[-1],
+        centre=(lats[middle], lons[middle]),
+        stations=len(points),
+    )
+
+
+def load_coverages(path: Path) -> list[Coverage]:
+    """Learned coverage; a missing or damaged file just means nothing learned yet."""
+    try:
+        doc = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return []
+    records = doc.get("systems") if isinstance(doc, Mapping) else None
+    if not isinstance(records, list):
+        return []
+    return [c for c in (Coverage.from_json(record) for record in records) if c is not None]
+
+
+def remember_coverage(
+    cache_dir: Path,
+    gbfs_url: str,
+    name: str,
+    stations: Iterable[Station | tuple[float, float]],
+) -> Coverage | None:
+    """Record (or refresh) the area of ``gbfs_url``'s stations, or of any points (a
+    free-floating operator's vehicles); ``None`` if nothing to store.
+
+    ``name`` comes from a feed: it is cleaned before it is stored, so a later start that
+    replays it (``Loading …``) never gets an escape sequence from this file."""
+    name = clean(name, 120)
+    points = [
+        (item.info.lat, item.info.lon) if isinstance(item, Station) else (item[0], item[1])
+        for item in stations
+    ]
+    coverage = coverage_from_points(gbfs_url, name, points)
+    if coverage is None:
+        return None
+    path = cache_dir / COVERAGE_FILE
+    others = [known for known in load_coverages(path) if known.gbfs_url != gbfs_url]
+    kept = [coverage, *others][:MAX_REMEMBERED]
+    try:
+        write_atomic(
+            path, json.dumps({"systems": [c.to_json() for c in kept]}).encode(), durable=False
+        )
+    except OSError:
+        return None
+    return coverage

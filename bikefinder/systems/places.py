@@ -1,0 +1,116 @@
+"""Where a catalog system's town is, offline: bikefinder's own gazetteer tables.
+
+``places.tsv`` places every location of the bundled ``systems.csv``; ``cities.tsv`` (every
+town of 15,000 people or more) places what an updated catalog adds. Both are generated
+from GeoNames by ``scripts/build_places.py`` (see ``bikefinder/data/ATTRIBUTION.md``);
+the app needs nothing else. ``cities.tsv`` is only read when ``places.tsv`` does not know
+a location, so the bundled catalog pays for one small table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from bikefinder.common.text import fold
+
+PLACES_FILE = "places.tsv"
+CITIES_FILE = "cities.tsv"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A town's centre and how far a bike-share system there plausibly reaches."""
+
+    lat: float
+    lon: float
+    radius_km: float
+
+
+#: (country code, folded location) -> where it is; ``None``: known not to be placeable.
+PlaceTable = Mapping[tuple[str, str], Place | None]
+
+
+def radius_for_population(population: int) -> float:
+    """A town's reach in km: big cities' systems spread further than small towns'."""
+    if population >= 2_000_000:
+        return 30.0
+    if population >= 500_000:
+        return 20.0
+    if population >= 100_000:
+        return 15.0
+    return 10.0
+
+
+_BRACKETS = re.compile(r"\([^)]*\)")
+_SEPARATORS = re.compile(r"[,/;]| & ")
+_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def location_keys(location: str, country: str = "") -> list[str]:
+    """Folded forms of a systems.csv location to look up, most specific first.
+
+    ``"Bilbao (bk 4.0)"`` -> ``bilbao``; ``"Olbramovice, CZ"`` -> ``olbramovice``;
+    ``"Rotterdam/Den Haag"`` -> ``rotterdam``, ``den haag``.
+    """
+    keys = [fold(location)] if fold(location) else []
+    bare = _BRACKETS.sub(" ", location)
+    for text in (bare, *_SEPARATORS.split(bare)):
+        key = fold(text)
+        # A lone "CZ" or "MN" after a comma is a country or state code, not a town.
+        if key and key not in keys and not _CODE.match(text.strip()):
+            keys.append(key)
+    return keys
+
+
+def parse_table(text: str) -> dict[tuple[str, str], Place | None]:
+    """A gazetteer table: ``country, key, lat, lon, radius_km`` by tabs; ``#`` comments."""
+    table: dict[tuple[str, str], Place | None] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        country, key, lat, lon, radius = line.split("\t")
+        table[(country, key)] = Place(float(lat), float(lon), float(radius)) if lat else None
+    return table
+
+
+@cache
+def bundled_table(name: str) -> dict[tuple[str, str], Place | None]:
+    return parse_table(resources.files("bikefinder.data").joinpath(name).read_text("utf-8"))
+
+
+class Gazetteer:
+    """Looks locations up in ``places`` first, then in ``cities``; each table is read
+    on first need (a catalog that only resolves names reads neither)."""
+
+    def __init__(
+        self,
+        places: Callable[[], PlaceTable],
+        cities: Callable[[], PlaceTable] | None = None,
+    ) -> None:
+        self._places = places
+        self._cities = cities
+
+    def locate(self, location: str, country: str) -> Place | None:
+        """Where ``location`` (in ``country``) is, or ``None`` if the tables cannot say."""
+        country = country.strip().upper()
+        key = (country, fold(location))
+        places = self._places()
+        if key in places:
+            return places[key]
+        if not key[1] or self._cities is None:
+            return None
+        cities = self._cities()
+        for candidate in location_keys(location, country):
+            place = cities.get((country, candidate))
+            if place is not None:
+                return place
+        return None
+
+
+def bundled_gazetteer() -> Gazetteer:
+    """The tables shipped in ``bikefinder/data``."""
+    return Gazetteer(lambda: bundled_table(PLACES_FILE), lambda: bundled_table(CITIES_FILE))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from map_cells import cells_of_kind
 
 from bikefinder.feeds.models import RankedStation, Station, StationInfo, StationStatus
 from bikefinder.rider.mapgrid import (
@@ -82,20 +83,22 @@ def test_colour_precedence_and_marks() -> None:
     grid = rasterise(ORIGIN, [*same_cell, point("x", 800, 800, CellKind.UNKNOWN)], 21, 7)
     # Stations sharing the origin's cell: the cross stays, coloured by the best station.
     assert grid.cells[3][10] == (ORIGIN_GLYPH, CellKind.USEFUL)
-    assert grid.find(CellKind.UNKNOWN) != []
+    assert cells_of_kind(grid, CellKind.UNKNOWN) != []
     highlighted = rasterise(ORIGIN, [point("x", 800, 800, CellKind.USELESS)], 21, 7, "x")
-    ((y, x),) = highlighted.find(CellKind.HIGHLIGHT)
+    ((y, x),) = cells_of_kind(highlighted, CellKind.HIGHLIGHT)
     assert highlighted.positions["x"] == (y, x)
     assert highlighted.cells[y][x][0] == HIGHLIGHT_GLYPH
     plain = rasterise(ORIGIN, [point("x", 800, 800, CellKind.USELESS)], 21, 7)
-    assert plain.cells[y][x][1] is CellKind.USELESS and plain.find(CellKind.HIGHLIGHT) == []
+    assert (
+        plain.cells[y][x][1] is CellKind.USELESS and cells_of_kind(plain, CellKind.HIGHLIGHT) == []
+    )
     on_origin = rasterise(ORIGIN, [point("here", 0, 0)], 21, 7, "here")
     assert on_origin.cells[3][10] == (HIGHLIGHT_GLYPH, CellKind.HIGHLIGHT)
 
 
 def test_empty_tiny_and_degenerate_input_never_fail() -> None:
     empty = rasterise(ORIGIN, [], 10, 4)
-    assert empty.find(CellKind.ORIGIN) == [(2, 5)]
+    assert cells_of_kind(empty, CellKind.ORIGIN) == [(2, 5)]
     assert rasterise(ORIGIN, [point("a", 100, 100)], 1, 1).cells[0][0][0] == ORIGIN_GLYPH
     assert rasterise(ORIGIN, [point("a", 100, 100)], 0, 0).width == 1
     nan = MapPoint("nan", float("nan"), 2.0, CellKind.USEFUL)

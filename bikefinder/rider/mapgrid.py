@@ -135,15 +135,6 @@ class MapGrid:
     def scale(self, max_cells: int) -> ScaleBar:
         return nice_scale(self.metres_per_cell, max_cells)
 
-    def find(self, kind: CellKind) -> list[tuple[int, int]]:
-        """(row, column) of every cell of ``kind`` (for tests and the legend)."""
-        return [
-            (y, x)
-            for y, line in enumerate(self.cells)
-            for x, (_, cell_kind) in enumerate(line)
-            if cell_kind is kind
-        ]
-
 
 def rasterise(
     origin: tuple[float, float],

@@ -279,11 +279,6 @@ class FavouritesStore:
         notices, self.notices = self.notices, []
         return notices
 
-    @property
-    def unsaved_changes(self) -> int:
-        """How many changes are only in memory (a write failed or was refused)."""
-        return len(self._unsaved)
-
     # -- changes -------------------------------------------------------------------
 
     def toggle(self, favourite: Favourite) -> bool:

@@ -263,10 +263,23 @@ def _deny(*args: object, **kwargs: object) -> bytes:
     raise PermissionError(errno.EACCES, "Permission denied")
 
 
+def deny_reading(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Make opening ``path`` fail as an unreadable file does (``chmod 0`` is no fault for
+    root, who runs these tests in CI containers); every other file opens as usual."""
+    real_open = Path.open
+
+    def open_unless_denied(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            _deny()
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", open_unless_denied)
+
+
 def test_unreadable_file_is_moved_aside(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path.parent.mkdir()
     path.write_bytes(VALID)
-    monkeypatch.setattr(favourites_module, "_read_bytes", _deny)
+    deny_reading(monkeypatch, path)
     store = FavouritesStore(path)
     assert store.load() == []
     assert "unreadable (permission denied)" in store.notices[0]
@@ -278,12 +291,13 @@ def test_unreadable_file_that_cannot_be_moved_is_left_alone(
 ) -> None:
     path.parent.mkdir()
     path.write_bytes(VALID)
-    monkeypatch.setattr(favourites_module, "_read_bytes", _deny)
-    monkeypatch.setattr(FavouritesStore, "_move_aside", _deny)
+    deny_reading(monkeypatch, path)
+    monkeypatch.setattr(favourites_module.os, "rename", _deny)  # and it cannot be moved
     store = FavouritesStore(path)
     store.load()
     store.add(fav("9"))
     assert store.all() == [fav("9")]
+    monkeypatch.undo()
     assert path.read_bytes() == VALID  # never replaced by a file without its entries
     assert any("could not be moved aside" in notice for notice in store.notices)
 

@@ -222,7 +222,8 @@ def render_favourites(favourites: Iterable[Favourite]) -> bytes:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """At most ``MAX_FILE_BYTES + 1`` bytes of ``path`` (a seam for fault-injection tests)."""
+    """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``: enough to tell a file that is too
+    big without reading all of it."""
     with path.open("rb") as file:
         return file.read(MAX_FILE_BYTES + 1)
 

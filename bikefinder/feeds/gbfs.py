@@ -61,7 +61,7 @@ def _document(doc: Any, feed: str) -> Mapping[str, Any]:
 
 
 def _kind(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string"}
+    names: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -573,7 +573,7 @@ def _wire_velib_split(
     """:func:`_velib_split` for parts the wire shape guarantees are objects of ints."""
     mechanical = electric = 0
     seen_mechanical = seen_electric = False
-    for part in (types,) if type(types) is dict else types:
+    for part in (types,) if isinstance(types, dict) else types:
         for key, count in part.items():
             if not 0 <= count <= MAX_COUNT:
                 return None, None

@@ -439,10 +439,7 @@ def http_cause(status: int, headers: httpx.Headers) -> str:
     """A rider-readable cause for an HTTP error status."""
     import httpx
 
-    try:
-        phrase = httpx.codes(status).phrase
-    except ValueError:
-        phrase = ""
+    phrase = httpx.codes.get_reason_phrase(status)  # "" for a status it does not know
     cause = f"HTTP {status} {phrase}".strip()
     if status in (401, 403):
         cause += " (the system may require a Client-Identifier or key: try --client-id)"

@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,6 +54,8 @@ CLOSING_HORIZON_DAYS = 8
 Interval = tuple[int, int]
 #: A day's open intervals, or ``None`` when the hours do not say.
 DayIntervals = Callable[[date], tuple[Interval, ...] | None]
+#: An interval as (start, end) aware UTC datetimes.
+Span = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,9 +512,7 @@ def opening_status(
     kinds = sorted(hours.user_types) if user_type is None else [user_type]
     if not kinds:
         return _status(hours.day_intervals, moment, tz)
-    statuses = {
-        _status(lambda day, kind=kind: hours.day_intervals(day, kind), moment, tz) for kind in kinds
-    }
+    statuses = {_status(partial(hours.day_intervals, user_type=kind), moment, tz) for kind in kinds}
     if len(statuses) == 1:
         return statuses.pop()
     answers = {status.is_open for status in statuses}
@@ -536,7 +537,7 @@ def _status(day_intervals: DayIntervals, at: datetime, tz: tzinfo) -> OpeningSta
     return OpeningStatus(is_open=False, opens_at=_opening(day_intervals, at, tz, today))
 
 
-def _absolute(day: date, intervals: tuple[Interval, ...], tz: tzinfo) -> Iterator[Interval]:
+def _absolute(day: date, intervals: tuple[Interval, ...], tz: tzinfo) -> Iterator[Span]:
     """Each interval as (start, end) aware UTC datetimes (wall-clock times of ``day``)."""
     midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
     for start, end in intervals:
@@ -546,7 +547,9 @@ def _absolute(day: date, intervals: tuple[Interval, ...], tz: tzinfo) -> Iterato
         )
 
 
-def _stream(day_intervals: DayIntervals, first: date, days: int, tz: tzinfo) -> Iterator[Any]:
+def _stream(
+    day_intervals: DayIntervals, first: date, days: int, tz: tzinfo
+) -> Iterator[Span | None]:
     """Intervals in order of start from ``first`` on; ``None`` marks a day not known."""
     for offset in range(days):
         day = first + timedelta(days=offset)

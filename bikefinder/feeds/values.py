@@ -166,17 +166,19 @@ def _pick_text(value: Any, language: str | None) -> str | None:
         return value
     if isinstance(value, list):
         translations = [
-            item for item in value if isinstance(item, dict) and isinstance(item.get("text"), str)
+            (item, text)
+            for item in value
+            if isinstance(item, dict) and isinstance(text := item.get("text"), str)
         ]
         if not translations:
             return None
         if language:
             wanted = language.lower()
-            for item in translations:
+            for item, text in translations:
                 code = str(item.get("language", "")).lower()
                 if code == wanted or code.split("-")[0] == wanted.split("-")[0]:
-                    return item["text"]
-        return translations[0]["text"]
+                    return text
+        return translations[0][1]
     return None
 
 

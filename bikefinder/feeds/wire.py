@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from msgspec import UNSET, Raw, Struct, UnsetType
+from msgspec import UNSET as UNSET  # re-exported: gbfs tells an absent field by it
+from msgspec import Raw, Struct, UnsetType
 
 # Integers keep every digit (msgspec decodes ints beyond 64 bits exactly); floats are
 # accepted wherever the lenient path takes one, and checked by the converter.

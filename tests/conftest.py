@@ -14,6 +14,10 @@ Fixtures
     The same contract, but calls ``bikefinder.cli.main`` in this process (same sandboxed
     environment, output captured): ~20x faster, for the many fault cases. An exception
     escaping ``main`` fails the test just as a traceback on stderr would.
+``fav_path``
+    Where a test's favourites file goes (``tmp_path/data/favourites.json``, not created).
+``catalog``
+    The built-in system catalog, loaded once per test module (it takes a moment).
 
 Typical use::
 
@@ -43,6 +47,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from bikefinder.systems.catalog import Catalog, load_catalog
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).parent.parent
@@ -501,3 +507,18 @@ def run_main(
         return CliResult(code, out, err, time.monotonic() - started)
 
     return run
+
+
+# --------------------------------------------------------------------------- shared data
+
+
+@pytest.fixture
+def fav_path(tmp_path: Path) -> Path:
+    """A favourites file of the test's own (its folder does not exist yet)."""
+    return tmp_path / "data" / "favourites.json"
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """The built-in catalog (no cache dir): read once per module, never modified."""
+    return load_catalog(None)

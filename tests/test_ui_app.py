@@ -34,11 +34,6 @@ from bikefinder.ui.screens.details import DetailsScreen
 FIRST_ROWS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "f01"]
 
 
-@pytest.fixture
-def fav_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "favourites.json"
-
-
 def cell(app: BikefinderApp, station_id: str, column: str) -> Text:
     return app.table.get_cell(station_id, column)
 

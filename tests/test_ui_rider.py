@@ -28,11 +28,6 @@ from bikefinder.ui.widgets.status_bar import HeaderState, header_text
 SIZES = [(60, 20), (80, 24), (120, 40), (160, 48), (200, 60)]
 
 
-@pytest.fixture
-def fav_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "favourites.json"
-
-
 async def settle(app: BikefinderApp, pilot: Any) -> None:
     await _settle(app, pilot)
     await pilot.pause()

@@ -24,11 +24,6 @@ SnapCompare = Callable[..., bool]
 Step = Callable[[Pilot[Any]], Awaitable[None]]
 
 
-@pytest.fixture
-def fav_path(tmp_path: Path) -> Path:
-    return tmp_path / "favourites.json"
-
-
 async def loaded(pilot: Pilot[Any]) -> None:
     """Wait for the first load (and anything it triggered) before the screenshot."""
     await pilot.app.workers.wait_for_complete()

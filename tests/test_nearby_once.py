@@ -217,6 +217,34 @@ def test_alerts_on_a_station_and_system_wide(feed_server, run_main) -> None:
     assert "Alert (" in table.stdout and "Strike today" in table.stdout
 
 
+def test_one_system_json_has_the_same_alerts_contract(feed_server, run_main) -> None:
+    """One system, stations only (the single-system --once path): ``alerts`` and each
+    station's ``alert_ids`` as with several systems; an expired alert is not listed."""
+    folder = "nextbike-linz_2.3_2025"
+    info = json.loads((REAL / folder / "station_information.json").read_bytes())
+    station_id = info["data"]["stations"][0]["station_id"]
+    now = int(time.time())
+    alerts = {
+        "last_updated": now, "ttl": 60, "version": "2.3",
+        "data": {"alerts": [
+            {"alert_id": "works", "type": "station_closure", "summary": "Works",
+             "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
+            {"alert_id": "old", "type": "other", "summary": "Over",
+             "times": [{"start": now - 7200, "end": now - 3600}]},
+        ]},
+    }  # fmt: skip
+    linz = serve_real(feed_server, folder, overrides={"system_alerts": alerts})
+    result = once(run_main, "--system", linz, "--near", f"{LINZ[0]},{LINZ[1]}",
+                  "--format", "json", "--limit", "3")  # fmt: skip
+    assert result.code == 0, result.stderr
+    doc = result.json()
+    assert [a["alert_id"] for a in doc["alerts"]] == ["works"]
+    assert doc["alerts"][0]["system_id"] == doc["systems"][0]["id"]
+    ids = {r["station_id"]: r["alert_ids"] for r in doc["stations"]}
+    assert ids[station_id] == ["works"]
+    assert all(v == [] for k, v in ids.items() if k != station_id)
+
+
 def test_vehicles_all_adds_scooters_with_their_price(feed_server, run_main) -> None:
     bird = serve_real(feed_server, "bird-seattle_2.3_2025")
     near = f"{SEATTLE[0]},{SEATTLE[1]}"

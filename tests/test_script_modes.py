@@ -31,7 +31,13 @@ def test_dock_mode_lists_the_full_station_last_with_its_reason(run_cli) -> None:
     assert document["mode"] is None and document["min"] is None
     assert document["stations"][0]["name"] == AUSTERLITZ_NAME  # nearest first, as ever
     # No mode: no mode keys; the issue-11 keys every station item has (kind, system, walk).
-    assert set(document["stations"][0]) == {*STATION_FIELDS, "kind", "system_id", "walk_s"}
+    assert set(document["stations"][0]) == {
+        *STATION_FIELDS,
+        "kind",
+        "system_id",
+        "walk_s",
+        "alert_ids",
+    }
 
     docks = run_cli(
         "--once", "--demo", "--near", AUSTERLITZ, "--limit", "3", "--mode", "dock",

@@ -31,12 +31,13 @@ from bikefinder.feeds.demo import DEMO_NEAR
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.feeds.models import Snapshot
-from bikefinder.feeds.system_alerts import SystemAlert, active_alerts
+from bikefinder.feeds.system_alerts import active_alerts
 from bikefinder.feeds.vehicles import VehicleSelection, parse_vehicle_selection
 from bikefinder.rider.modes import DEFAULT_LIMIT, Mode, data_age_s, format_age, is_data_stale
 from bikefinder.rider.nearby import STATION, NearbyRow, Scene, SceneSystem
 from bikefinder.rider.output import (
     STATION_FIELDS,
+    alert_record,
     bikes_text,
     csv_text,
     dumps_terminal_safe,
@@ -284,20 +285,6 @@ def row_record(row: NearbyRow) -> dict[str, Any]:
     return record
 
 
-def alert_record(system: SceneSystem, alert: SystemAlert) -> dict[str, Any]:
-    return {
-        "system_id": system.key,
-        "alert_id": alert.alert_id,
-        "type": alert.type,
-        "summary": alert.summary,
-        "description": alert.description,
-        "url": alert.url,
-        "station_ids": list(alert.station_ids),
-        "starts_at": iso(alert.starts_at),
-        "ends_at": iso(alert.ends_at),
-    }
-
-
 def system_record(system: LoadedSystem, now: datetime) -> dict[str, Any]:
     snapshot = system.snapshot
     key = system.scene_system.key if system.scene_system else system.source.system_id
@@ -324,7 +311,7 @@ def _active(systems: Sequence[LoadedSystem], now: datetime) -> list[dict[str, An
     for system in systems:
         if system.snapshot is not None and system.scene_system is not None:
             for alert in active_alerts(system.snapshot.alerts, now):
-                records.append(alert_record(system.scene_system, alert))
+                records.append(alert_record(system.scene_system.key, alert))
     return records
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import RankedStation, Snapshot, StationStatus
+from bikefinder.feeds.system_alerts import SystemAlert, active_alerts, alerts_by_station
 from bikefinder.rider.modes import (
     Mode,
     ModeRow,
@@ -110,18 +111,22 @@ def to_json(
 ) -> str:
     """The JSON contract: one object (``indent=None`` puts it on one line, for --watch).
     With ``rows`` (a ``--mode``) the stations are those rows, with ``useful`` and ``reason``.
-    As for several systems, there is a ``systems`` list and every station item has ``kind``,
-    ``system_id`` and ``walk_s`` (``system`` stays for existing scripts)."""
+    As for several systems, there are ``systems`` and ``alerts`` (the active ones) lists and
+    every station item has ``kind``, ``system_id``, ``walk_s`` and ``alert_ids`` (``system``
+    stays for existing scripts)."""
     report = snapshot.report
     stations = (
         [station_record(item) for item in ranked]
         if rows is None
         else [mode_record(row) for row in rows]
     )
+    active = active_alerts(snapshot.alerts, datetime.now(UTC))
+    alert_ids = alerts_by_station(active)
     for record in stations:
         record["kind"] = "station"
         record["system_id"] = snapshot.system.system_id
         record["walk_s"] = walking_seconds(record["distance_m"], walking_speed_kmh)
+        record["alert_ids"] = list(alert_ids.get(record["station_id"], ()))
     document: dict[str, Any] = {
         "system": {
             "id": snapshot.system.system_id,
@@ -138,6 +143,7 @@ def to_json(
             "rejected": report.rejected,
         },
         **(extra or {}),
+        "alerts": [alert_record(snapshot.system.system_id, alert) for alert in active],
         "stations": stations,
     }
     document["systems"] = [
@@ -152,6 +158,21 @@ def to_json(
         }
     ]
     return dumps_terminal_safe(document, indent=indent)
+
+
+def alert_record(system_id: str, alert: SystemAlert) -> dict[str, Any]:
+    """One active alert as the JSON contract spells it (times in UTC ISO 8601)."""
+    return {
+        "system_id": system_id,
+        "alert_id": alert.alert_id,
+        "type": alert.type,
+        "summary": alert.summary,
+        "description": alert.description,
+        "url": alert.url,
+        "station_ids": list(alert.station_ids),
+        "starts_at": iso(alert.starts_at),
+        "ends_at": iso(alert.ends_at),
+    }
 
 
 def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:

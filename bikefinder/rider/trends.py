@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Literal
 
 from bikefinder.feeds.models import Station, StationStatus
 from bikefinder.rider.modes import Mode
@@ -110,7 +111,8 @@ class TrendHistory:
         return trend_of(self._history.get(station_id, ()), mode)
 
 
-_COUNT_INDEX = {Mode.ANY_BIKE: 0, Mode.EBIKE: 1, Mode.DOCK: 2}
+#: Where in an :data:`Observation` each mode's count is (literal, so the count is an int).
+_COUNT_INDEX: dict[Mode, Literal[0, 1, 2]] = {Mode.ANY_BIKE: 0, Mode.EBIKE: 1, Mode.DOCK: 2}
 
 
 def trend_of(

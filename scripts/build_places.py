@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bikefinder.common.text import fold  # noqa: E402
-from bikefinder.systems.catalog import parse_systems_csv  # noqa: E402
 from bikefinder.systems.places import (  # noqa: E402
     CITIES_FILE,
     PLACES_FILE,
     location_keys,
     radius_for_population,
 )
+from bikefinder.systems.systems_csv import parse_systems_csv  # noqa: E402
 
 DATA = ROOT / "bikefinder" / "data"
 #: cities.tsv keeps towns at least this big (the fallback for updated catalogs).

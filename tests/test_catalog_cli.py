@@ -164,7 +164,7 @@ def test_list_systems_csv_neutralises_formula_cells() -> None:
     import io
 
     from bikefinder.cli.catalog import format_entries
-    from bikefinder.systems.catalog import CatalogEntry
+    from bikefinder.systems.entries import CatalogEntry
 
     entry = CatalogEntry("=cmd", "=cmd|' /C calc'!A0", "https://x.test/gbfs.json", "@home")
     rows = list(csv.reader(io.StringIO(format_entries([entry], "csv"))))

@@ -12,7 +12,7 @@ import pytest
 from test_catalog import CITYBIKES_MANIFEST
 
 from bikefinder.feeds.http import make_http_client
-from bikefinder.systems.catalog import CITYBIKES, load_catalog
+from bikefinder.systems.catalog import load_catalog
 from bikefinder.systems.catalog_update import (
     ENV_CITYBIKES_MANIFEST,
     ENV_CITYBIKES_NETWORKS,
@@ -21,6 +21,7 @@ from bikefinder.systems.catalog_update import (
     CatalogUpdateError,
     update_catalog,
 )
+from bikefinder.systems.entries import CITYBIKES
 
 if TYPE_CHECKING:
     from tests.conftest import FeedServer

@@ -30,7 +30,8 @@ from bikefinder.cli.main import parse_options
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.output import STATION_FIELDS
-from bikefinder.systems.catalog import Catalog, CatalogEntry
+from bikefinder.systems.catalog import Catalog
+from bikefinder.systems.entries import CatalogEntry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NEAR = (48.8566, 2.3522)

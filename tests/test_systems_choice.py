@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bikefinder.systems.catalog import CITYBIKES, Catalog, CatalogEntry, NoSystemNearbyError
+from bikefinder.systems.catalog import Catalog, NoSystemNearbyError
 from bikefinder.systems.config import Config
 from bikefinder.systems.coverage import load_coverages, remember_coverage
+from bikefinder.systems.entries import CITYBIKES, CatalogEntry
 from bikefinder.systems.source import resolve_sources
 
 PARIS = (48.8566, 2.3522)

@@ -20,8 +20,8 @@ from bikefinder.rider.output import csv_text, dumps_terminal_safe
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
-    from bikefinder.systems.catalog import CatalogEntry
     from bikefinder.systems.config import Config
+    from bikefinder.systems.entries import CatalogEntry
 
 #: Carriage return plus "erase line": the progress line is rewritten in place.
 CLEAR_LINE = "\r\x1b[2K"

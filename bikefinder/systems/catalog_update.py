@@ -21,17 +21,15 @@ import httpx
 from bikefinder.common.errors import BikefinderError, first_line
 from bikefinder.common.files import write_atomic
 from bikefinder.feeds.http import connect_cause, decode_json, http_cause
-from bikefinder.systems.catalog import (
-    CACHE_SUBDIR,
-    CACHED_CITYBIKES,
-    CACHED_SYSTEMS_CSV,
-    CatalogFormatError,
+from bikefinder.systems.catalog import CACHE_SUBDIR, CACHED_CITYBIKES, CACHED_SYSTEMS_CSV
+from bikefinder.systems.citybikes import (
     citybikes_to_json,
     merge_citybikes,
     parse_citybikes_manifest,
     parse_citybikes_networks,
-    parse_systems_csv,
 )
+from bikefinder.systems.entries import CatalogFormatError
+from bikefinder.systems.systems_csv import parse_systems_csv
 
 SYSTEMS_CSV_URL = "https://raw.githubusercontent.com/MobilityData/gbfs/master/systems.csv"
 CITYBIKES_MANIFEST_URL = "https://api.citybik.es/gbfs/3/manifest.json"

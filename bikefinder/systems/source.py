@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     import httpx
 
     from bikefinder.feeds.models import Snapshot
-    from bikefinder.systems.catalog import Catalog, CatalogEntry
+    from bikefinder.systems.catalog import Catalog
     from bikefinder.systems.config import Config
+    from bikefinder.systems.entries import CatalogEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ def source_for_entry(
     columns) get their headers from ``config.toml`` or fail here with where to get one.
     """
     from bikefinder.feeds.http import DEFAULT_CLIENT_ID
-    from bikefinder.systems.catalog import LEARNED
+    from bikefinder.systems.entries import LEARNED
 
     headers: dict[str, str] = {}
     if entry.needs_entur_client_name:

@@ -17,7 +17,8 @@ from bikefinder.systems.source import SYSTEM_CENTRE, SystemSource, source_for_en
 if TYPE_CHECKING:
     import httpx
 
-    from bikefinder.systems.catalog import Catalog, CatalogEntry
+    from bikefinder.systems.catalog import Catalog
+    from bikefinder.systems.entries import CatalogEntry
 
 #: A rider further than this from a system's centre is not in it: start at the centre.
 FAR_FROM_SYSTEM_KM = 50.0

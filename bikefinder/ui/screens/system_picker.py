@@ -25,14 +25,13 @@ from bikefinder.common.errors import BikefinderError
 from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import clean
 from bikefinder.feeds.loader import system_label_for
-from bikefinder.systems.catalog import (
+from bikefinder.systems.catalog import Catalog
+from bikefinder.systems.citybikes import (
     CITYBIKES_PREFIX,
-    LEARNED,
-    Catalog,
-    CatalogEntry,
     CitybikesNetwork,
     is_citybikes_network_id,
 )
+from bikefinder.systems.entries import LEARNED, CatalogEntry
 from bikefinder.systems.source import SystemSource, is_url
 from bikefinder.systems.switching import (  # noqa: F401 (re-exported for the picker's users)
     DEMO_POINT,

@@ -71,7 +71,17 @@ class Coverage:
             if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
                 return None
             name = clean(str(name), MAX_NAME_CHARS)
-            return cls(url, name, *bbox, centre=(lat, lon), stations=int(record["stations"]))
+            min_lat, min_lon, max_lat, max_lon = bbox
+            return cls(
+                url,
+                name,
+                min_lat,
+                min_lon,
+                max_lat,
+                max_lon,
+                centre=(lat, lon),
+                stations=int(record["stations"]),
+            )
         except (KeyError, TypeError, ValueError):
             return None
 

@@ -105,15 +105,18 @@ def nominatim() -> Geocoder:
     (a self-hosted instance, or a local server in tests)."""
     from geopy.geocoders import Nominatim
 
+    geocoder: Geocoder  # geopy is untyped: this says what bikefinder relies on
     override = urlsplit(os.environ.get("BIKEFINDER_NOMINATIM_URL", ""))
     if override.scheme in ("http", "https") and override.netloc:
-        return Nominatim(
+        geocoder = Nominatim(
             user_agent=USER_AGENT,
             timeout=TIMEOUT_S,
             domain=override.netloc + override.path.rstrip("/"),
             scheme=override.scheme,
         )
-    return Nominatim(user_agent=USER_AGENT, timeout=TIMEOUT_S)
+    else:
+        geocoder = Nominatim(user_agent=USER_AGENT, timeout=TIMEOUT_S)
+    return geocoder
 
 
 def _lookup(text: str, geocoder: Geocoder) -> Place:
@@ -135,26 +138,28 @@ def _lookup(text: str, geocoder: Geocoder) -> Place:
         raise GeocodeError(f"--near: cannot look up {text!r}: {first_line(exc)}") from None
     if location is None:
         raise PlaceNotFoundError(f"--near: no place found for {text!r}; try LAT,LON")
-    lat, lon = getattr(location, "latitude", None), getattr(location, "longitude", None)
-    if not _valid(lat, lon):
+    point = _point(getattr(location, "latitude", None), getattr(location, "longitude", None))
+    if point is None:
         raise GeocodeError(f"--near: cannot look up {text!r}: the service returned no coordinates")
     address = getattr(location, "address", None)
-    return Place(float(lat), float(lon), address if isinstance(address, str) else text)
+    return Place(*point, address if isinstance(address, str) else text)
 
 
-def _valid(lat: Any, lon: Any) -> bool:
+def _point(lat: object, lon: object) -> tuple[float, float] | None:
+    """``(lat, lon)`` as floats if both are finite numbers (not booleans) on the globe."""
     if isinstance(lat, bool) or isinstance(lon, bool):
-        return False
+        return None
     if not isinstance(lat, int | float) or not isinstance(lon, int | float):
-        return False
-    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        return None
+    valid = math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+    return (float(lat), float(lon)) if valid else None
 
 
 def _cached_place(record: Any) -> Place | None:
-    if not isinstance(record, Mapping) or not _valid(record.get("lat"), record.get("lon")):
+    point = _point(record.get("lat"), record.get("lon")) if isinstance(record, Mapping) else None
+    if point is None:
         return None
-    address = record.get("address")
-    return Place(float(record["lat"]), float(record["lon"]), str(address or ""))
+    return Place(*point, str(record.get("address") or ""))
 
 
 def _read_cache(path: Path) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bikefinder.cli.main import parse_options
-from bikefinder.rider.modes import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.ui.app import build_app
 
 

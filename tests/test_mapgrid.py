@@ -20,7 +20,8 @@ from bikefinder.rider.mapgrid import (
     offset_m,
     rasterise,
 )
-from bikefinder.rider.modes import Mode, ModeRow, useless_reason
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode, useless_reason
 
 ORIGIN = (48.8566, 2.3522)
 M_PER_DEG = math.pi * 6_371_008.8 / 180

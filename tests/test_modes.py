@@ -1,4 +1,5 @@
-"""bikefinder.rider.modes: usefulness per mode, ranking per mode, refresh cadence, staleness."""
+"""Usefulness per mode (modes), ranking per mode (mode_rows), refresh cadence (refresh),
+staleness and ages (staleness), changes between refreshes (changes)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bikefinder.common.text import fold
 from bikefinder.feeds.models import (
     FeedMeta,
     Snapshot,
@@ -14,20 +16,13 @@ from bikefinder.feeds.models import (
     StationStatus,
     SystemInfo,
 )
+from bikefinder.rider.changes import count_changes
+from bikefinder.rider.listing import StationListing
+from bikefinder.rider.mode_rows import rank_for_mode
 from bikefinder.rider.modes import (
     Mode,
     StationState,
     blocks,
-    count_changes,
-    data_age_s,
-    fold,
-    format_age,
-    id_mask,
-    is_report_stale,
-    name_mask,
-    rank_for_mode,
-    report_age_s,
-    stale_after_s,
     station_state,
     useless_reason,
 )
@@ -37,6 +32,13 @@ from bikefinder.rider.refresh import (
     MIN_REFRESH_S,
     refresh_interval_s,
     retry_delay_s,
+)
+from bikefinder.rider.staleness import (
+    data_age_s,
+    format_age,
+    is_report_stale,
+    report_age_s,
+    stale_after_s,
 )
 
 T0 = datetime(2025, 10, 18, 9, 0, tzinfo=UTC)
@@ -187,7 +189,8 @@ def test_rank_for_mode_is_bounded_when_nothing_is_useful() -> None:
 def test_rank_for_mode_respects_keep_and_handles_empty() -> None:
     stations = [station("a", 100), station("b", 200), station("c", 300)]
     index = StationIndex(stations)
-    rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, 10, keep=id_mask(stations, {"c", "a"}))
+    keep = [station.station_id in {"c", "a"} for station in stations]
+    rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, 10, keep=keep)
     assert [r.station.station_id for r in rows] == ["a", "c"]
     assert [r.rank for r in rows] == [1, 2]
     assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 0) == []
@@ -195,16 +198,20 @@ def test_rank_for_mode_respects_keep_and_handles_empty() -> None:
     assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 5, keep=[False] * 3) == []
 
 
-def test_name_mask_is_accent_and_case_blind_and_matches_every_word() -> None:
-    stations = [
-        station("1", 0, name="Hôtel de Ville"),
-        station("2", 0, name="Place de l'HOTEL de ville"),
-        station("3", 0, name="Rivoli"),
-    ]
-    assert name_mask(stations, "hotel") == [True, True, False]
-    assert name_mask(stations, "ville hôtel") == [True, True, False]
-    assert name_mask(stations, "RIV") == [False, False, True]
-    assert name_mask(stations, "") == [True, True, True]
+def test_name_filter_is_accent_and_case_blind_and_matches_every_word() -> None:
+    listing = StationListing()
+    listing.load(snapshot([station("1", 100, name="Hôtel de Ville"),
+                           station("2", 200, name="Place de l'HOTEL de ville"),
+                           station("3", 300, name="Rivoli")]))  # fmt: skip
+
+    def matches(query: str) -> list[str]:
+        rows = listing.rows(NEAR, Mode.ANY_BIKE, 10, set(), name_query=query)
+        return [display.row.station.station_id for display in rows]
+
+    assert matches("hotel") == ["1", "2"]
+    assert matches("ville hôtel") == ["1", "2"]
+    assert matches("RIV") == ["3"]
+    assert matches("") == ["1", "2", "3"]
     assert fold("Émile ÇA") == "emile ca"
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.options import Options
-from bikefinder.rider.modes import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2

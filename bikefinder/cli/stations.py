@@ -2,7 +2,7 @@
 
 Live data when the network answers; otherwise the last cached data, marked as such
 with its age (on stderr, ``"from_cache": true`` in JSON). Whether data is stale follows
-the app's one rule (:func:`bikefinder.rider.modes.is_data_stale`); JSON always has
+the app's one rule (:func:`bikefinder.rider.staleness.is_data_stale`); JSON always has
 ``data_age_s`` and the table prints the age line.
 """
 
@@ -21,18 +21,8 @@ from bikefinder.feeds.demo import DEMO_NEAR
 from bikefinder.feeds.http import make_http_client
 from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.feeds.models import RankedStation, Snapshot
-from bikefinder.rider.modes import (
-    DEFAULT_LIMIT,
-    Mode,
-    ModeRow,
-    counted,
-    data_age_s,
-    format_age,
-    has_at_least,
-    is_data_stale,
-    rank_for_mode,
-    useful_first,
-)
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, ModeRow, rank_for_mode, useful_first
+from bikefinder.rider.modes import Mode, counted, has_at_least
 from bikefinder.rider.output import (
     format_distance,
     freshness_line,
@@ -44,6 +34,7 @@ from bikefinder.rider.output import (
     to_table,
 )
 from bikefinder.rider.ranking import FAR_FROM_POINT_M, StationIndex
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.systems.source import (
     SystemSource,
     remember_loaded_system,

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from bikefinder.common.geo import EARTH_RADIUS_M
-from bikefinder.rider.modes import Mode, ModeRow, StationState, station_state, wanted_count
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode, StationState, station_state, wanted_count
 
 BRAILLE_BASE = 0x2800
 #: Bit of each dot in a braille cell, by (column, row) in the 2x4 matrix.

@@ -13,15 +13,9 @@ from typing import Any
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import RankedStation, Snapshot, StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert, active_alerts, alerts_by_station
-from bikefinder.rider.modes import (
-    Mode,
-    ModeRow,
-    StationState,
-    counted,
-    data_age_s,
-    format_age,
-    is_data_stale,
-)
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode, StationState, counted
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
 
 FORMATS = ("table", "json", "csv", "line")

@@ -22,7 +22,8 @@ from bikefinder.rider.mapgrid import (
     map_points,
     rasterise,
 )
-from bikefinder.rider.modes import Mode, ModeRow
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import format_distance
 from bikefinder.ui.widgets.safe import ScreenSafe
 

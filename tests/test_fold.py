@@ -6,9 +6,11 @@ import pytest
 
 from bikefinder.common.text import fold
 from bikefinder.feeds.models import Station, StationInfo
-from bikefinder.rider import modes
-from bikefinder.systems import catalog as catalog_module
-from bikefinder.systems.catalog import Catalog, CatalogEntry, UnknownSystemError, build_catalog
+from bikefinder.rider import listing
+from bikefinder.systems import search as catalog_search
+from bikefinder.systems.catalog import Catalog, build_catalog
+from bikefinder.systems.entries import CatalogEntry
+from bikefinder.systems.search import UnknownSystemError
 
 
 @pytest.mark.parametrize(
@@ -33,7 +35,7 @@ def test_fold(text: str, folded: str) -> None:
 
 
 def test_one_fold_everywhere() -> None:
-    assert modes.fold is fold and catalog_module.fold is fold
+    assert listing.fold is fold and catalog_search.fold is fold
 
 
 def _station(name: str) -> Station:
@@ -42,9 +44,14 @@ def _station(name: str) -> Station:
 
 def test_station_filter_folds_like_the_picker() -> None:
     stations = [_station("Sørli plass"), _station("Москва-Сити"), _station("Rivoli")]
-    assert modes.name_mask(stations, "sorli") == [True, False, False]
-    assert modes.name_mask(stations, "москва") == [False, True, False]
-    assert modes.name_mask(stations, "Сити") == [False, True, False]
+    names = [fold(station.info.name) for station in stations]  # as listing prepares them
+
+    def matches(query: str) -> list[int]:  # as the station list filters by name
+        return listing.matching_positions(names, fold(query).split())
+
+    assert matches("sorli") == [0]
+    assert matches("москва") == [1]
+    assert matches("Сити") == [1]
 
 
 def _catalog() -> Catalog:

@@ -29,21 +29,13 @@ from bikefinder.feeds.demo import (
     DEMO_NEAR,
     demo_transport,
 )
-from bikefinder.feeds.http import make_http_client
+from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.feeds.models import RankedStation, Snapshot, Station
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.listing import favourites_url
-from bikefinder.rider.modes import (
-    Mode,
-    ModeRow,
-    StationState,
-    data_age_s,
-    format_age,
-    has_at_least,
-    is_data_stale,
-    useless_reason,
-)
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode, StationState, has_at_least, useless_reason
 from bikefinder.rider.output import (
     MODE_FIELDS,
     STATION_FIELDS,
@@ -60,6 +52,7 @@ from bikefinder.rider.output import (
     station_record,
 )
 from bikefinder.rider.ranking import ranked_from
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.systems.source import resolve_source, source_for_entry, user_catalog
 
 if TYPE_CHECKING:
@@ -162,8 +155,10 @@ async def load_system(
     ``headers`` (configured keys) go only to the system's own origin; ``max_bytes``
     (config.toml's ``max_feed_mb``) caps each feed answer."""
     cache = None if gbfs_url == DEMO_GBFS_URL else FeedCache(gbfs_url)
-    cap = {} if max_bytes is None else {"max_bytes": max_bytes}
-    feeds = SystemFeeds(http, gbfs_url, language=language, cache=cache, headers=headers, **cap)
+    cap = MAX_FEED_BYTES if max_bytes is None else max_bytes
+    feeds = SystemFeeds(
+        http, gbfs_url, language=language, cache=cache, headers=headers, max_bytes=cap
+    )
     try:
         snapshot = await feeds.load()
     except BikefinderError as exc:
@@ -270,8 +265,8 @@ def rows_in_mode(
         if row.ranked is None:
             if minimum is None:
                 missing = row.error == MISSING_STATION
-                reason = "not in feed" if missing else StationState.NO_STATUS.value
-                useless.append(replace(row, useless=reason))
+                absent = "not in feed" if missing else StationState.NO_STATUS.value
+                useless.append(replace(row, useless=absent))
             continue
         if not has_at_least(row.ranked.station, mode, minimum):
             continue
@@ -406,8 +401,10 @@ def to_table(
         rows = rows_in_mode(system, near, mode, minimum)
         blocks.append((heading, [_table_cells(row, near, mode) for row in rows]))
     shown = [i for i in range(len(columns)) if near or i not in (1, 2)]  # no point: no distance
-    rows = [row for _, block_rows in blocks for row in block_rows]
-    widths = [max(len(col), *(len(row[i]) for row in rows)) for i, col in enumerate(columns)]
+    cell_rows = [cells for _, block_rows in blocks for cells in block_rows]
+    widths = [
+        max(len(col), *(len(cells[i]) for cells in cell_rows)) for i, col in enumerate(columns)
+    ]
 
     def line(cells: Sequence[str]) -> str:
         aligned = (

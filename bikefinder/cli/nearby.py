@@ -33,7 +33,8 @@ from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.feeds.models import Snapshot
 from bikefinder.feeds.system_alerts import active_alerts
 from bikefinder.feeds.vehicles import VehicleSelection, parse_vehicle_selection
-from bikefinder.rider.modes import DEFAULT_LIMIT, Mode, data_age_s, format_age, is_data_stale
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.modes import Mode
 from bikefinder.rider.nearby import STATION, NearbyRow, Scene, SceneSystem
 from bikefinder.rider.output import (
     STATION_FIELDS,
@@ -45,6 +46,7 @@ from bikefinder.rider.output import (
     format_distance,
     iso,
 )
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.systems.source import (
     DEFAULT_MAX_SYSTEMS,
@@ -100,6 +102,7 @@ async def run_nearby_once(options: Options) -> int:
     mode = _MODES.get(getattr(options, "mode", None) or "bike", Mode.ANY_BIKE)
     limit = options.limit or DEFAULT_LIMIT
     speed = getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH)
+    notes: list[str]  # why a system was left out, for stderr
     if options.demo:
         if options.systems:
             raise UsageError("--demo uses the bundled Vélib' snapshot; drop --system")
@@ -402,9 +405,9 @@ def _table(
         if active:
             parts.append(f"{active} alert{'s' if active > 1 else ''}")
         lines.append(f"{name}: {', '.join(parts)}; data {when}{state}")
-    for system, alert in scene.system_alerts(now):
+    for alerted, alert in scene.system_alerts(now):
         text = clean(alert.summary or alert.description or "", 100)
-        lines.append(f"Alert ({clean(system.name, 40)}): {text}")
+        lines.append(f"Alert ({clean(alerted.name, 40)}): {text}")
     lines.append(f"Nearest to {near[0]:.5f},{near[1]:.5f}:")
     several = len({row.system.key for row in rows}) > 1 or len(scene.indexes) > 1
     columns = ["#", *(["System"] if several else []), "What", "Distance", "Walk", "Dir",

@@ -14,33 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import overload
 
-from bikefinder.common.text import clean
+from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
+from bikefinder.common.text import clean, fold
 from bikefinder.feeds import system_alerts as alerts_module
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.feeds.models import RankedStation, Snapshot, Station, StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.rider.changes import count_changes
 from bikefinder.rider.favourites import Favourite
-from bikefinder.rider.modes import (
-    ListLimit,
-    Mode,
-    ModeRow,
-    count_changes,
-    fold,
-    is_report_stale,
-    mode_reasons,
-    pick_rows,
-    report_age_s,
-    useless_reason,
-)
+from bikefinder.rider.mode_rows import ListLimit, ModeRow, pick_rows
+from bikefinder.rider.modes import Mode, mode_reasons, useless_reason
 from bikefinder.rider.nearby import STATION, NearbyRow, Scene, SceneSystem, SystemIndex
-from bikefinder.rider.ranking import (
-    StationIndex,
-    compass_point,
-    haversine_m,
-    initial_bearing_deg,
-    ranked_from,
-)
+from bikefinder.rider.ranking import StationIndex, ranked_from
+from bikefinder.rider.staleness import is_report_stale, report_age_s
 from bikefinder.rider.trends import Trend, TrendHistory
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
 

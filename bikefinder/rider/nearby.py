@@ -31,14 +31,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bikefinder.common.geo import compass_point, initial_bearing_deg
 from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
 from bikefinder.feeds.models import Snapshot, Station
-from bikefinder.rider.modes import ListLimit, Mode, useless_reason
-from bikefinder.rider.ranking import (
-    compass_point,
-    coordinates_for,
-    initial_bearing_deg,
-)
+from bikefinder.rider.mode_rows import ListLimit
+from bikefinder.rider.modes import Mode, useless_reason
+from bikefinder.rider.ranking import coordinates_for
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
 
 STATION = "station"
@@ -220,7 +218,7 @@ class Scene:
         low_range_m: float = vehicles.LOW_RANGE_M,
     ) -> list[NearbyRow]:
         """The mixed list: the ``limit`` nearest rows, plus nearer useless ones among them,
-        as :func:`bikefinder.rider.modes.rank_for_mode` does for one system: every row
+        as :func:`bikefinder.rider.mode_rows.rank_for_mode` does for one system: every row
         among the ``limit`` nearest overall or the ``limit`` nearest options (at most
         ``2 * limit`` rows), nearest first, ties in scene then feed order."""
         if limit < 1:

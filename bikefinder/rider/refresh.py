@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bikefinder.feeds.models import Snapshot
-from bikefinder.rider.modes import data_age_s, format_age, is_data_stale
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.systems.source import SystemSource
 
 #: The app refreshes station status on its ttl, but never faster or slower than this.
@@ -36,7 +36,7 @@ def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) 
 
 def retry_delay_s(failures: int) -> float:
     """Back-off before retry number ``failures`` (1-based): 5, 10, 20, ... up to 120 s."""
-    return min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** max(0, failures - 1))
+    return min(MAX_RETRY_S, FIRST_RETRY_S * 2.0 ** max(0, failures - 1))
 
 
 @dataclass

@@ -8,30 +8,29 @@ from pathlib import Path
 import pytest
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.text import fold
 from bikefinder.feeds import gbfs
 from bikefinder.systems.catalog import (
-    CITYBIKES,
-    LEARNED,
-    AmbiguousSystemError,
     Catalog,
-    CatalogEntry,
-    CatalogFormatError,
-    CitybikesNetwork,
     NoSystemNearbyError,
-    UnknownSystemError,
     build_catalog,
+    bundled_text,
+    load_catalog,
+    parse_system_locations,
+)
+from bikefinder.systems.citybikes import (
+    CitybikesNetwork,
     citybikes_from_json,
     citybikes_gbfs_url,
     citybikes_to_json,
-    fold,
-    load_catalog,
     merge_citybikes,
     parse_citybikes_manifest,
     parse_citybikes_networks,
-    parse_system_locations,
-    parse_systems_csv,
 )
 from bikefinder.systems.coverage import Coverage, coverage_from_points, load_coverages
+from bikefinder.systems.entries import CITYBIKES, LEARNED, CatalogEntry, CatalogFormatError
+from bikefinder.systems.search import AmbiguousSystemError, UnknownSystemError
+from bikefinder.systems.systems_csv import parse_systems_csv
 
 # --- examples from the Citybikes GBFS documentation (../shared/seeds/citybikes-gbfs-api.md)
 
@@ -142,11 +141,6 @@ CITYBIKES_NETWORKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(None)
-
-
 # --- systems.csv ----------------------------------------------------------------------------
 
 
@@ -203,8 +197,6 @@ def test_authentication_columns_become_required_headers(catalog: Catalog) -> Non
 
 
 def test_curated_locations_all_name_real_systems(catalog: Catalog) -> None:
-    from bikefinder.systems.catalog import bundled_text
-
     curated = parse_system_locations(json.loads(bundled_text("system_locations.json")))
     assert len(curated) >= 40
     for system_id in curated:

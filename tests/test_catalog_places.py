@@ -11,18 +11,18 @@ import pytest
 from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import fold
 from bikefinder.systems.catalog import (
-    LEARNED,
-    MOBILITYDATA,
     Catalog,
-    CatalogEntry,
     NoSystemNearbyError,
     build_catalog,
+    load_catalog,
+)
+from bikefinder.systems.citybikes import (
     citybikes_from_json,
     citybikes_to_json,
-    load_catalog,
     parse_citybikes_networks,
 )
 from bikefinder.systems.coverage import Coverage, coverage_from_points
+from bikefinder.systems.entries import LEARNED, MOBILITYDATA, CatalogEntry
 from bikefinder.systems.places import (
     CITIES_FILE,
     PLACES_FILE,
@@ -36,11 +36,6 @@ from bikefinder.systems.source import resolve_source, start_point
 SAME_PLACE_M = 5_000
 #: The issue's share of systems.csv systems that must be choosable by position offline.
 REQUIRED_SHARE = 0.95
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(None)
 
 
 def choosable_share(catalog: Catalog) -> tuple[float, float]:

@@ -720,13 +720,13 @@ async def app_stall(
                 lambda: (
                     app.snapshot is not None
                     and not app.snapshot.from_cache
-                    and app.table.row_count > 0
+                    and app.stations.table.row_count > 0
                 ),
                 180,
                 "first table",
             )
         except TimeoutError as exc:
-            result["error"] = f"{exc}; app.last_error: {app.last_error}"
+            result["error"] = f"{exc}; last error: {app.schedule.last_error}"
             return result
         await pilot.pause()
         with Heartbeat() as beat:
@@ -830,7 +830,7 @@ def tui_child(gbfs_url: str) -> None:
             cache=FeedCache(gbfs_url),
         )
         async with app.run_test(size=SIZE) as pilot:
-            while app.table.row_count == 0:
+            while app.stations.table.row_count == 0:
                 await pilot.pause(0.005)
             print("cached" if app.snapshot and app.snapshot.from_cache else "live")
             app.exit()
@@ -1143,7 +1143,7 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
             data is not None
             and all(s is not None and not s.from_cache for s in wanted)
             and all(data.snapshot_of(s.gbfs_url) is s for s in wanted)
-            and app.table.row_count > 0
+            and app.stations.table.row_count > 0
         )
 
     result: dict[str, Any] = {}
@@ -1153,7 +1153,7 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
             try:
                 await wait_for(lambda: shown(snapshots()), 180, "first mixed table")
             except TimeoutError as exc:
-                result["error"] = f"{exc}; app.last_error: {app.last_error}"
+                result["error"] = f"{exc}; last error: {app.schedule.last_error}"
                 return result
             result["first_table_s"] = time.perf_counter() - started
             await pilot.pause()
@@ -1177,7 +1177,7 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
             walls.append(time.perf_counter() - start)
             gaps.append(beat.worst * 1000)
         result["stall_ms"], result["refresh_s"] = max(gaps), median(walls)
-        result["rows"] = app.table.row_count
+        result["rows"] = app.stations.table.row_count
         app.exit()
     return result
 

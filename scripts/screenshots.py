@@ -94,7 +94,7 @@ async def favourites(app: BikefinderApp, pilot: Pilot[None]) -> None:
 
 async def name_filter(app: BikefinderApp, pilot: Pilot[None]) -> None:
     await pilot.press("slash", *"rivoli")
-    app.filter_bar.cursor_blink = False
+    app.stations.filter_bar.cursor_blink = False
 
 
 async def failed_refresh(app: BikefinderApp, pilot: Pilot[None]) -> None:
@@ -207,13 +207,14 @@ async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(100):
             await settle(app, pilot)
-            if app.mixed is not None and len(app.mixed.systems) == 2 and app.table.row_count:
+            listed = app.stations.table.row_count
+            if app.mixed is not None and len(app.mixed.systems) == 2 and listed:
                 break
             await pilot.pause(0.05)
-        app.table.move_cursor(row=0)
+        app.stations.table.move_cursor(row=0)
         if open_alerted:
             key = station_key(LINZ_URL, linz_station_ids()[0])
-            app.table.move_cursor(row=app.table.get_row_index(key))
+            app.stations.table.move_cursor(row=app.stations.table.get_row_index(key))
             await pilot.press("enter")
         await settle(app, pilot)
         await pilot.pause(0.2)

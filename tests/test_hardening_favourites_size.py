@@ -150,7 +150,7 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
     app = make_app(favourites_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None, app.last_error  # the fake system loaded
+        assert app.snapshot is not None, app.schedule.last_error  # the fake system loaded
         timings = []
         for key in ("v", "v", "v", "v"):
             started = time.perf_counter()
@@ -171,7 +171,7 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
         assert min(toggles) < 1_500
         await pilot.press("v")
         await pilot.pause()
-        assert app.favourites_view
+        assert app.stations.favourites_view
         text = "\n".join(
             line.plain
             for line in other_favourites_text(

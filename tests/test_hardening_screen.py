@@ -128,11 +128,11 @@ async def test_loading_panel_of_the_app_with_a_hostile_catalog_name(tmp_path: Pa
     app = make_app(source=source, favourites_path=tmp_path / "favourites.json")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        message = app.query_one(MessagePanel)
+        message = app.stations.query_one(MessagePanel)
         text = rendered(message)
         assert "Could not load Evil" in text
         assert not UNSAFE.search(text), text
-        assert not UNSAFE.search(rendered(app.query_one(StatusBar)))
+        assert not UNSAFE.search(rendered(app.stations.query_one(StatusBar)))
         assert "\x1b" not in app.export_screenshot()
 
 

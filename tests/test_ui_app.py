@@ -12,6 +12,7 @@ import pytest
 from rich.text import Text
 from test_ui_support import (
     GBFS_URL,
+    INFO_TTL_S,
     SIZE,
     T0,
     FakeClock,
@@ -20,6 +21,7 @@ from test_ui_support import (
     make_app,
     run_palette_command,
     settle,
+    time_passes,
 )
 
 from bikefinder.cli.main import main
@@ -35,7 +37,7 @@ FIRST_ROWS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "f01"]
 
 
 def cell(app: BikefinderApp, station_id: str, column: str) -> Text:
-    return app.table.get_cell(station_id, column)
+    return app.stations.table.get_cell(station_id, column)
 
 
 def screen_text(app: BikefinderApp) -> str:
@@ -49,14 +51,14 @@ async def test_first_load_lists_stations_in_distance_order_with_ranks(fav_path: 
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.table.station_keys[:10] == FIRST_ROWS
+        assert app.stations.table.station_keys[:10] == FIRST_ROWS
         ranks = [cell(app, key, "rank").plain for key in FIRST_ROWS]
         assert ranks == ["1", "–", "2", "3", "–", "–", "4", "5", "6", "7"]
-        assert app.table.row_count == 23  # 20 useful + 3 useless among the 20 nearest
+        assert app.stations.table.row_count == 23  # 20 useful + 3 useless among the 20 nearest
         assert cell(app, "s1", "distance").plain == "100 m"
         assert cell(app, "s1", "direction").plain == "N"
         assert cell(app, "s2", "direction").plain == "E"
-        assert app.table.station_keys[-1] == "f14"
+        assert app.stations.table.station_keys[-1] == "f14"
         assert cell(app, "f14", "distance").plain == "1.7 km"
         assert (cell(app, "s1", "bikes").plain.strip(), cell(app, "s1", "mechanical").plain.strip(),
                 cell(app, "s1", "electric").plain.strip(), cell(app, "s1", "docks").plain.strip()
@@ -65,7 +67,7 @@ async def test_first_load_lists_stations_in_distance_order_with_ranks(fav_path: 
         assert state.system_name == "Test Bikes"
         assert state.freshness == "updated 8 s ago"
         assert state.health == "ok" and state.problem is None
-        assert app.focused is app.table
+        assert app.focused is app.stations.table
 
 
 async def test_status_column_makes_every_state_unmistakable(fav_path: Path) -> None:
@@ -105,7 +107,7 @@ async def test_movement_keys(fav_path: Path) -> None:
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.table
+        table = app.stations.table
         assert table.cursor_row == 0
         await pilot.press("down", "j", "j")
         assert table.cursor_row == 3
@@ -148,10 +150,10 @@ async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
             assert expected in text, expected
         # List-only keys do nothing here.
         await pilot.press("m", "v")
-        assert app.mode is Mode.ANY_BIKE and not app.favourites_view
+        assert app.stations.mode is Mode.ANY_BIKE and not app.stations.favourites_view
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)
-        assert app.table.highlighted_key == "s1"
+        assert app.stations.table.highlighted_key == "s1"
 
 
 async def test_header_and_details_given_before_the_details_screen_is_composed(
@@ -173,19 +175,18 @@ async def test_header_and_details_given_before_the_details_screen_is_composed(
 async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
     fav_path: Path,
 ) -> None:
-    system = FakeSystem()
-    app = make_app(system, favourites_path=fav_path)
+    system, clock = FakeSystem(), FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.table.move_cursor(row=app.table.get_row_index("s5"))
+        app.stations.table.move_cursor(row=app.stations.table.get_row_index("s5"))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen) and app.screen.station_id == "s5"
         assert "CLOSED" in screen_text(app)
         system.stations = [s for s in system.stations if s.station_id != "s5"]
-        # station_information is only refetched on its ttl: force it for this test.
-        assert app._feeds is not None
-        app._feeds._states["station_information"].fetched_at = -1e9
+        # station_information is only refetched on its ttl: let that much time pass.
+        time_passes(system, clock, INFO_TTL_S)
         await pilot.press("r")
         await settle(app, pilot)
         assert isinstance(app.screen, DetailsScreen) and app.screen.details.ranked is None
@@ -209,17 +210,17 @@ async def test_favourite_toggle_view_and_persistence(fav_path: Path) -> None:
         }
         assert FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
         await pilot.press("v")
-        assert app.favourites_view
-        assert app.table.station_keys == ["s3"]
+        assert app.stations.favourites_view
+        assert app.stations.table.station_keys == ["s3"]
         assert app.header_state().favourites_view
         others = screen_text(app)
         assert "Oslo Bysykkel" in others and "Torggata" in others
         await pilot.press("f")  # removes s3, from the favourites view
-        assert app.table.station_keys == []
+        assert app.stations.table.station_keys == []
         assert "No favourites in this system yet" in screen_text(app)
         assert not FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
         await pilot.press("v")
-        assert not app.favourites_view and app.table.row_count == 23
+        assert not app.stations.favourites_view and app.stations.table.row_count == 23
 
 
 async def test_favourites_view_names_favourites_missing_from_the_feed(fav_path: Path) -> None:
@@ -247,25 +248,25 @@ async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> N
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("slash")
-        assert app.focused is app.filter_bar
+        assert app.focused is app.stations.filter_bar
         await pilot.press("h", "o", "t")
-        assert app.table.station_keys == ["s8", "s9"]  # "Hôtel" matches too
+        assert app.stations.table.station_keys == ["s8", "s9"]  # "Hôtel" matches too
         await pilot.press("e", "l", "space", "d", "e")
-        assert app.table.station_keys == ["s9"]
+        assert app.stations.table.station_keys == ["s9"]
         assert "filter: hotel de" in app.header_state().detail
         await pilot.press("escape")
-        assert app.filter_query == "" and not app.filter_bar.display
-        assert app.table.row_count == 23 and app.focused is app.table
+        assert app.stations.filter_query == "" and not app.stations.filter_bar.display
+        assert app.stations.table.row_count == 23 and app.focused is app.stations.table
         # Enter keeps the filter and returns to the table; Escape there clears it.
         await pilot.press("slash", "z", "z", "z")
-        assert app.table.row_count == 0
+        assert app.stations.table.row_count == 0
         assert "No station name matches" in screen_text(app)
         await pilot.press("backspace", "backspace", "backspace", "f", "i", "l", "down", "enter")
-        assert app.focused is app.table and app.filter_query == "fil"
-        assert app.table.highlighted_key == "f02"
+        assert app.focused is app.stations.table and app.stations.filter_query == "fil"
+        assert app.stations.table.highlighted_key == "f02"
         await pilot.press("escape")
-        assert app.filter_query == "" and app.table.row_count == 23
-        assert app.table.highlighted_key == "f02"
+        assert app.stations.filter_query == "" and app.stations.table.row_count == 23
+        assert app.stations.table.highlighted_key == "f02"
 
 
 async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
@@ -273,13 +274,13 @@ async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "j", "j", "m")
-        assert app.mode is Mode.EBIKE
-        assert app.table.highlighted_key == "s4"  # the cursor stays on its station
+        assert app.stations.mode is Mode.EBIKE
+        assert app.stations.table.highlighted_key == "s4"  # the cursor stays on its station
         assert cell(app, "s3", "status").plain.strip() == "no e-bikes"
         assert cell(app, "s3", "rank").plain == "–"
         assert cell(app, "s2", "status").plain.strip() == "no e-bikes"
         await pilot.press("m")
-        assert app.mode is Mode.DOCK
+        assert app.stations.mode is Mode.DOCK
         assert app.header_state().mode is Mode.DOCK
         ranks = {key: cell(app, key, "rank").plain for key in ("s1", "s2", "s3", "s4", "s7")}
         assert ranks == {"s1": "1", "s2": "2", "s3": "–", "s4": "3", "s7": "–"}
@@ -288,7 +289,7 @@ async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
         assert any("dim" in str(span.style) for span in cell(app, "s7", "docks").spans)
         assert any("bold" in str(span.style) for span in cell(app, "s1", "docks").spans)
         await pilot.press("m")
-        assert app.mode is Mode.ANY_BIKE
+        assert app.stations.mode is Mode.ANY_BIKE
 
 
 async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path) -> None:
@@ -296,7 +297,7 @@ async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path
     app = make_app(system, favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.table
+        table = app.stations.table
         await pilot.press("j", "j", "j")
         assert table.highlighted_key == "s4"
         system.by_id("s1").bikes = 8  # 5 -> 8, of which electric 2 -> 4
@@ -309,7 +310,7 @@ async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path
         await pilot.press("r")
         await settle(app, pilot)
         assert rebuilds == []  # same rows in the same order: cells updated in place
-        assert app.table is table and table.highlighted_key == "s4"
+        assert app.stations.table is table and table.highlighted_key == "s4"
         assert cell(app, "s1", "bikes").plain.lstrip() == "8↑"
         assert cell(app, "s1", "electric").plain.lstrip() == "4↑"
         assert cell(app, "s1", "mechanical").plain.lstrip() == "4↑"  # 3 -> 4 as well
@@ -329,17 +330,17 @@ async def test_cursor_stays_on_the_same_station_when_ranks_and_rows_change(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "j", "j")
-        assert app.table.highlighted_key == "s4" and cell(app, "s4", "rank").plain == "3"
+        assert app.stations.table.highlighted_key == "s4" and cell(app, "s4", "rank").plain == "3"
         system.by_id("s1").renting = 0  # s1 and s3 stop being options; s2 becomes one
         system.by_id("s1").returning = 0
         system.by_id("s3").bikes = 0
         system.by_id("s2").bikes = 4
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.table.highlighted_key == "s4"
+        assert app.stations.table.highlighted_key == "s4"
         assert cell(app, "s4", "rank").plain == "2"
         assert cell(app, "s1", "status").plain.strip() == "CLOSED"
-        assert "f15" in app.table.station_keys  # a farther station fills the list
+        assert "f15" in app.stations.table.station_keys  # a farther station fills the list
 
 
 async def test_auto_refresh_follows_the_status_ttl_and_keeps_info(fav_path: Path) -> None:
@@ -348,7 +349,7 @@ async def test_auto_refresh_follows_the_status_ttl_and_keeps_info(fav_path: Path
     app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.refresh_s == 30
+        assert app.schedule.refresh_s == 30
         assert system.requests.count("station_status") == 1
         clock.advance(29)
         app.tick()
@@ -366,7 +367,7 @@ async def test_refresh_interval_is_clamped_or_overridden(fav_path: Path) -> None
         app = make_app(system, favourites_path=fav_path, **kwargs)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            return app.refresh_s
+            return app.schedule.refresh_s
 
     assert await interval(FakeSystem(status_ttl=1)) == 5
     assert await interval(FakeSystem(status_ttl=3600)) == 60
@@ -392,18 +393,18 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
             "(station_status: HTTP 503 Service Unavailable); retrying in 5 s"
         )
         assert "refresh failed" in screen_text(app)
-        assert app.last_error is not None
-        assert app.last_error.startswith("Test Bikes: station_status: HTTP 503")
-        assert app.table.row_count == 23 and app.table.highlighted_key == "s3"
+        assert app.schedule.last_error is not None
+        assert app.schedule.last_error.startswith("Test Bikes: station_status: HTTP 503")
+        assert app.stations.table.row_count == 23 and app.stations.table.highlighted_key == "s3"
         # Backoff: the next retry is 5 s later, then 10 s.
         clock.advance(4)
         app.tick()
         await settle(app, pilot)
-        assert app.failures == 1
+        assert app.schedule.failures == 1
         clock.advance(1)
         app.tick()
         await settle(app, pilot)
-        assert app.failures == 2
+        assert app.schedule.failures == 2
         assert "retrying in 10 s" in (app.header_state().problem or "")
         # The system comes back: the next retry recovers without any key press.
         del system.failing["station_status"]
@@ -412,9 +413,9 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
         app.tick()
         await settle(app, pilot)
         state = app.header_state()
-        assert state.health == "ok" and state.problem is None and app.failures == 0
+        assert state.health == "ok" and state.problem is None and app.schedule.failures == 0
         assert cell(app, "s3", "bikes").plain.lstrip() == "9↑"
-        assert app.table.highlighted_key == "s3"
+        assert app.stations.table.highlighted_key == "s3"
 
 
 async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Path) -> None:
@@ -423,7 +424,7 @@ async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Pa
     app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is None and not app.table.display
+        assert app.snapshot is None and not app.stations.table.display
         text = screen_text(app)
         assert "Could not load" in text
         assert "gbfs.json: HTTP 500 Internal Server Error" in text
@@ -436,8 +437,8 @@ async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Pa
         clock.advance(5)
         app.tick()
         await settle(app, pilot)
-        assert app.snapshot is not None and app.table.display
-        assert app.table.row_count == 23 and app.focused is app.table
+        assert app.snapshot is not None and app.stations.table.display
+        assert app.stations.table.row_count == 23 and app.focused is app.stations.table
 
 
 async def test_broken_feed_document_is_an_error_message_not_a_crash(fav_path: Path) -> None:
@@ -447,7 +448,7 @@ async def test_broken_feed_document_is_an_error_message_not_a_crash(fav_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert "station_status" in screen_text(app)
-        assert app.last_error is not None and "'data'" in app.last_error
+        assert app.schedule.last_error is not None and "'data'" in app.schedule.last_error
 
 
 async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
@@ -463,7 +464,7 @@ async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.snapshot is not None and app.snapshot.from_cache
-        assert app.table.row_count == 23
+        assert app.stations.table.row_count == 23
         state = app.header_state()
         assert state.freshness == "CACHED data, 2 h old"
         assert state.health == "error"
@@ -509,7 +510,7 @@ async def test_every_action_is_in_the_command_palette(fav_path: Path) -> None:
                       "Filter by name", "Clear filter", "Station details", "Quit"):  # fmt: skip
             assert title in titles
         await run_palette_command(app, pilot, "look for: free dock")
-        assert app.mode is Mode.DOCK
+        assert app.stations.mode is Mode.DOCK
 
 
 async def test_q_quits(fav_path: Path) -> None:
@@ -539,7 +540,7 @@ async def test_names_get_the_room_the_terminal_has_and_cursor_survives_resize(
         await pilot.resize_terminal(160, 30)
         await pilot.pause()
         assert cell(app, "s1", "name").plain == system.by_id("s1").name
-        assert app.table.highlighted_key == "s3"
+        assert app.stations.table.highlighted_key == "s3"
 
 
 async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
@@ -568,7 +569,7 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.snapshot is not None and app.snapshot.from_cache
-        assert app.table.row_count == 23
+        assert app.stations.table.row_count == 23
         assert (app.header_state().freshness or "").startswith("CACHED data")
         cached_bikes = app.snapshot.stations[0].status.bikes
         network_answers.set()
@@ -581,15 +582,16 @@ def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
     from bikefinder.cli.main import parse_options
     from bikefinder.ui.app import build_app
 
-    assert build_app(parse_options(["--demo", "--favorites"])).favourites_view is True
+    assert build_app(parse_options(["--demo", "--favorites"])).stations.favourites_view is True
     app = build_app(parse_options(["--demo", "--limit", "7"]))
-    assert app.favourites_view is False and app.limit == 7 and app.source.is_demo
+    assert app.stations.favourites_view is False and app.limit == 7 and app.source.is_demo
 
 
 async def test_timers_firing_during_shutdown_find_no_screen(fav_path: Path) -> None:
     """The 1 s tick may fire while the app shuts down: no screen, no ScreenStackError."""
     app = make_app(favourites_path=fav_path)
-    assert app.top_screen is None  # not started: the stack is empty
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.top_screen is app.screen
+        assert app.screen is app.stations
+    assert not app.screen_stack  # shut down: the stack is empty
+    app.tick()  # a late tick draws nothing and raises nothing

@@ -37,7 +37,7 @@ async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(gbfs.StatusParser, "parse_body", slow_parse)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.table.cursor_row == 0
+        assert app.stations.table.cursor_row == 0
         slow.set()
         system.stations[0].bikes += 1
         app.action_refresh()
@@ -45,7 +45,7 @@ async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch)
         await pilot.press("j", "j")
         await pilot.pause()
         # The keys were handled while the parse is still held: no key waited for it.
-        assert app.table.cursor_row == 2
+        assert app.stations.table.cursor_row == 2
         assert app.schedule.refreshing
         release.set()
         await settle(app, pilot)
@@ -59,17 +59,17 @@ async def test_a_limit_beyond_the_station_count_works(tmp_path: Path) -> None:
     app = make_app(system, favourites_path=tmp_path / "fav.json", limit=10_000)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.table.listed_count == 5000
-        assert app.table.row_count < 1000  # a page, not every row
+        assert app.stations.table.listed_count == 5000
+        assert app.stations.table.row_count < 1000  # a page, not every row
         started = time.monotonic()
         await pilot.press("j", "m", "j")
         await pilot.pause()
         assert time.monotonic() - started < 5
         await pilot.press("end")
         await pilot.pause()
-        last = app.table.station_keys[-1]
-        assert app.table.highlighted_key == last
-        assert app.table.cursor_row == 4999
+        last = app.stations.table.station_keys[-1]
+        assert app.stations.table.highlighted_key == last
+        assert app.stations.table.cursor_row == 4999
         await pilot.press("pagedown", "up")
         await pilot.pause()
-        assert app.table.cursor_row == 4998
+        assert app.stations.table.cursor_row == 4998

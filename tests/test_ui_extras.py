@@ -10,22 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from map_cells import cells_of_kind
 from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
+from textual.message import Message
 from textual.pilot import Pilot
 
 from bikefinder.cli.main import main, parse_options
-from bikefinder.rider.alerts import Watch, WatchKind
+from bikefinder.rider.alerts import Alert, Watch, WatchKind
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind
 from bikefinder.ui.app import BikefinderApp
+from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchDialog
 
 SnapCompare = Callable[..., bool]
-
-
-@pytest.fixture
-def fav_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "favourites.json"
 
 
 def count_bells(app: BikefinderApp) -> list[int]:
@@ -47,7 +45,7 @@ async def refresh(app: BikefinderApp, pilot: Pilot[Any], system: FakeSystem) -> 
 
 
 async def open_dialog_on(app: BikefinderApp, pilot: Pilot[Any], station_id: str) -> WatchDialog:
-    app.table.move_cursor(row=app.table.get_row_index(station_id))
+    app.stations.table.move_cursor(row=app.stations.table.get_row_index(station_id))
     await pilot.press("a")
     await pilot.pause()
     assert isinstance(app.screen, WatchDialog)
@@ -57,7 +55,13 @@ async def open_dialog_on(app: BikefinderApp, pilot: Pilot[Any], station_id: str)
 async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -> None:
     system = FakeSystem()
     app = make_app(system, favourites_path=fav_path)
-    async with app.run_test(size=SIZE) as pilot:
+    fired: list[Alert] = []  # the alerts, as the app is told of them
+
+    def hook(message: Message) -> None:
+        if isinstance(message, WatchFired):
+            fired.append(message.alert)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(app, pilot)
         rings = count_bells(app)
         dialog = await open_dialog_on(app, pilot, "s2")  # Bravo: 0 bikes
@@ -68,12 +72,12 @@ async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -
         # Setting a watch made Bravo a favourite, with its watch, on disk.
         saved = FavouritesStore(fav_path).get(GBFS_URL, "s2")
         assert saved is not None and saved.watch == Watch(WatchKind.BIKES, 2)
-        assert app.table.get_cell("s2", "name").plain.startswith("★")
+        assert app.stations.table.get_cell("s2", "name").plain.startswith("★")
         assert "★ Watching Bravo: notify when it has at least 2 bikes" in watch_messages(app)
         bravo = system.by_id("s2")
         bravo.bikes = 1
         await refresh(app, pilot, system)
-        assert rings == [] and app.watches.fired == []
+        assert rings == [] and fired == []
         bravo.bikes = 3  # at least 2: fires
         await refresh(app, pilot, system)
         assert len(rings) == 1
@@ -81,12 +85,12 @@ async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -
         for bikes in (3, 5):  # the same data again, then still true: no more bells
             bravo.bikes = bikes
             await refresh(app, pilot, system)
-        assert len(rings) == 1 and len(app.watches.fired) == 1
+        assert len(rings) == 1 and len(fired) == 1
         bravo.bikes = 0  # false again re-arms it...
         await refresh(app, pilot, system)
         bravo.bikes = 2  # ...so becoming true rings again
         await refresh(app, pilot, system)
-        assert len(rings) == 2 and app.watches.fired[-1].count == 2
+        assert len(rings) == 2 and fired[-1].count == 2
 
 
 async def test_notify_command_gets_the_station_in_its_environment(
@@ -152,7 +156,7 @@ async def test_dialog_defaults_edits_removes_validates_and_cancels(fav_path: Pat
         await pilot.press("m", "escape")  # "m" is the digits-only field's: no mode change
         assert not isinstance(app.screen, WatchDialog)
         assert FavouritesStore(fav_path).get(GBFS_URL, "s1") is None  # cancelled: nothing
-        assert app.mode.name == "DOCK"
+        assert app.stations.mode.name == "DOCK"
         dialog = await open_dialog_on(app, pilot, "s1")
         await pilot.press("backspace", "enter")  # empty: refused with a reason
         assert isinstance(app.screen, WatchDialog)
@@ -184,14 +188,15 @@ async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert not app.map_panel.display
+        assert not app.stations.map_panel.display
         await pilot.press("M")
         await pilot.pause()
-        panel = app.map_panel
+        panel = app.stations.map_panel
         assert panel.display and panel.grid is not None
         grid = panel.grid
-        assert set(grid.positions) == set(app.table.station_keys)  # exactly the table's rows
-        assert grid.find(CellKind.HIGHLIGHT) == [grid.positions["s1"]]
+        table_keys = set(app.stations.table.station_keys)
+        assert set(grid.positions) == table_keys  # exactly the table's rows
+        assert cells_of_kind(grid, CellKind.HIGHLIGHT) == [grid.positions["s1"]]
         centre = (grid.height // 2, grid.width // 2)
         # North up: Alpha (100 m N) above the centre; Bravo (200 m E) to its right.
         assert grid.positions["s1"][0] <= centre[0] and grid.positions["s2"][1] > centre[1]
@@ -200,7 +205,7 @@ async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
         await pilot.pause()
         grid = panel.grid
         assert panel.highlighted == "s2"
-        (highlight,) = grid.find(CellKind.HIGHLIGHT)
+        (highlight,) = cells_of_kind(grid, CellKind.HIGHLIGHT)
         assert highlight == grid.positions["s2"] and grid.cells[highlight[0]][highlight[1]][0] == (
             HIGHLIGHT_GLYPH
         )
@@ -223,22 +228,23 @@ async def test_trends_follow_several_refreshes_and_the_mode(fav_path: Path) -> N
     app = make_app(system, favourites_path=fav_path, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.table.get_cell("s1", "trend").plain == ""  # one observation: no trend yet
+        table = app.stations.table
+        assert table.get_cell("s1", "trend").plain == ""  # one observation: no trend yet
         alpha = system.by_id("s1")
         for bikes, docks in ((6, 9), (8, 7)):
             alpha.bikes, alpha.docks = bikes, docks
             await refresh(app, pilot, system)
-        assert app.table.get_cell("s1", "trend").plain == "▅▆█↗"  # 5, 6, 8 of at most 8
-        trend_styles = {str(span.style) for span in app.table.get_cell("s1", "trend").spans}
+        assert app.stations.table.get_cell("s1", "trend").plain == "▅▆█↗"  # 5, 6, 8 of at most 8
+        trend_styles = {str(span.style) for span in table.get_cell("s1", "trend").spans}
         assert "bold green" in trend_styles
         before = app.trends.observations("s1")
         await pilot.press("r")  # the same data again (as after a 304): not recorded twice
         await settle(app, pilot)
         assert app.trends.observations("s1") == before
         await pilot.press("m", "m")  # dock mode: the trend is about docks
-        assert app.table.get_cell("s1", "trend").plain == "█▇▆↘"
+        assert app.stations.table.get_cell("s1", "trend").plain == "█▇▆↘"
         # Bravo only got new reports with the same counts: flat.
-        assert app.table.get_cell("s2", "trend").plain.endswith("→")
+        assert app.stations.table.get_cell("s2", "trend").plain.endswith("→")
 
 
 # -- snapshots ------------------------------------------------------------------------

@@ -54,13 +54,14 @@ async def settle_mixed(app: BikefinderApp, pilot: Any, systems: int) -> None:
     for _ in range(100):
         await app.workers.wait_for_complete()
         await pilot.pause()
-        if app.mixed is not None and len(app.mixed.systems) >= systems and app.table.row_count:
+        listed = app.stations.table.row_count
+        if app.mixed is not None and len(app.mixed.systems) >= systems and listed:
             return
         await pilot.pause(0.05)
 
 
 def rows(app: BikefinderApp) -> list[MixedDisplay]:
-    return [d for d in app.displayed if isinstance(d, MixedDisplay)]
+    return [d for d in app.stations.displayed if isinstance(d, MixedDisplay)]
 
 
 async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp_path) -> None:
@@ -68,34 +69,34 @@ async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
         shown = rows(app)
-        assert len(shown) == len(app.displayed) >= 20
+        assert len(shown) == len(app.stations.displayed) >= 20
         distances = [d.nearby.distance_m for d in shown]
         assert distances == sorted(distances)
         first = shown[0].nearby  # 20 m away, nearer than Alter Markt (96 m)
         assert first.vehicle is not None and first.vehicle.vehicle_id == "near"
         assert {d.nearby.system.name for d in shown} == {"Synthetic Float", "city bike Linz"}
         assert {d.nearby.kind for d in shown} == {"station", "vehicle"}
-        assert "system" in app.table.column_layout.keys  # type: ignore[union-attr]
-        assert app.table.get_cell(shown[0].key, "system").plain.startswith("Synthetic")
+        assert "system" in app.stations.table.column_layout.keys  # type: ignore[union-attr]
+        assert app.stations.table.get_cell(shown[0].key, "system").plain.startswith("Synthetic")
         station = next(d for d in shown if d.nearby.station is not None)
-        assert app.table.get_cell(station.key, "system").plain.startswith("city bike")
-        assert "e-bike ~12 km" in app.table.get_cell(shown[0].key, "name").plain
+        assert app.stations.table.get_cell(station.key, "system").plain.startswith("city bike")
+        assert "e-bike ~12 km" in app.stations.table.get_cell(shown[0].key, "name").plain
         low = next(d for d in shown if d.nearby.vehicle and d.nearby.vehicle.vehicle_id == "low")
-        assert "LOW RANGE" in app.table.get_cell(low.key, "status").plain
+        assert "LOW RANGE" in app.stations.table.get_cell(low.key, "status").plain
         header = app.header_state()
         assert "Synthetic Float" in header.system_name and " + " in header.system_name
         assert "2 systems" in header.detail and "vehicles" in header.detail
         await pilot.press("m")  # e-bike: stations and electric vehicles only
         assert all(d.nearby.vehicle is None or d.nearby.vehicle.electric for d in rows(app))
         await pilot.press("m")  # free dock: stations only
-        assert app.mode is Mode.DOCK and all(d.nearby.station for d in rows(app))
+        assert app.stations.mode is Mode.DOCK and all(d.nearby.station for d in rows(app))
 
 
 async def test_vehicle_details_say_range_system_walk_and_price(feed_server, tmp_path) -> None:
     app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), floating(feed_server)])
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
-        app.table.move_cursor(row=0)  # the cursor may follow a station loaded first
+        app.stations.table.move_cursor(row=0)  # the cursor may follow a station loaded first
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
@@ -125,9 +126,9 @@ async def test_an_alert_shows_on_its_station_and_in_its_details(feed_server, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
         key = station_key(linz, station_id)
-        assert "⚠ Works at Alter Markt" in app.table.get_cell(key, "status").plain
+        assert "⚠ Works at Alter Markt" in app.stations.table.get_cell(key, "status").plain
         assert "⚠ 1 alert" in app.header_state().detail
-        app.table.move_cursor(row=app.table.get_row_index(key))
+        app.stations.table.move_cursor(row=app.stations.table.get_row_index(key))
         await pilot.press("enter")
         await pilot.pause()
         text = screen_text(app)
@@ -142,7 +143,7 @@ async def test_one_system_failing_keeps_the_others_rows(feed_server, tmp_path) -
     app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), broken])
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 1)
-        assert app.table.display and app.table.row_count > 0
+        assert app.stations.table.display and app.stations.table.row_count > 0
         assert all(d.nearby.system.gbfs_url != broken for d in rows(app))
         header = app.header_state()
         assert header.health == "error"

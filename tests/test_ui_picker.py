@@ -30,8 +30,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from bikefinder.common.errors import UsageError
-from bikefinder.systems.catalog import Catalog, CatalogEntry
+from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.coverage import coverage_from_points
+from bikefinder.systems.entries import CatalogEntry
 from bikefinder.systems.source import (
     SYSTEM_CENTRE,
     SystemSource,
@@ -134,11 +135,6 @@ class World:
         return make_app(favourites_path=fav_path, switching=self.switching, **kwargs)
 
 
-@pytest.fixture
-def fav_path(tmp_path: Path) -> Path:
-    return tmp_path / "data" / "favourites.json"
-
-
 @pytest.fixture(autouse=True)
 def no_user_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Config, cache and coverage of the test's own, never the user's."""
@@ -197,7 +193,8 @@ async def test_picker_lists_nearest_first_and_filters_as_you_type(fav_path: Path
         assert "No system matches frxx" in screen_text(app)
         # Keys are text here, not app actions.
         await pilot.press(*["backspace"] * 4, *"mvq")
-        assert app.mode.name == "ANY_BIKE" and not app.favourites_view and not app._exit
+        assert app.stations.mode.name == "ANY_BIKE" and not app.stations.favourites_view
+        assert not app._exit
 
 
 async def test_arrows_move_through_the_matches_while_typing(fav_path: Path) -> None:
@@ -230,7 +227,7 @@ async def test_escape_cancels_and_nothing_changes(fav_path: Path) -> None:
         assert not isinstance(app.screen, SystemPickerScreen)
         assert app.source.gbfs_url == GBFS_URL and app.snapshot is not None
         assert world.fjord.requests == [] and len(world.home.requests) == requests
-        assert app.filter_query == ""  # Escape in the picker is not "clear filter" too
+        assert app.stations.filter_query == ""  # Escape in the picker is not "clear filter" too
 
 
 async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: Path) -> None:
@@ -241,23 +238,26 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
         await pilot.press("v")  # the favourites view...
         await pilot.press("v", "slash", *"fil", "enter")  # ...then all, filtered
         await pilot.press("m")  # e-bike mode
-        old_http = app._http
-        assert app.table.station_keys[0] == "f01"
+        assert app.session is not None
+        old_http = app.session.http
+        assert app.stations.table.station_keys[0] == "f01"
         await choose(app, pilot, "fjord")
         assert not isinstance(app.screen, SystemPickerScreen)
         assert app.source.gbfs_url == FJORD_URL and app.source.label == "Fjord Bysykkel"
         assert world.fjord.requests[:1] == ["gbfs"]
         assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
-        assert old_http.is_closed and not app._http.is_closed
+        assert old_http is not None and old_http.is_closed
+        assert app.session.http is not None and not app.session.http.is_closed
         state = app.header_state()
         assert state.system_name == "Fjord Bysykkel"
         # Paris is 1,500 km from Bergen: the list starts at the system's centre, and says so.
         assert app.near == FJORD_CENTRE and state.near_note == SYSTEM_CENTRE
         assert "(system centre)" in screen_text(app)
         # Mode and filter are kept and apply to the new system's stations.
-        assert app.mode.name == "EBIKE" and app.filter_query == "fil"
-        assert app.table.station_keys and all(k.startswith("f") for k in app.table.station_keys)
-        assert app.table.display and app.table.cursor_row == 0
+        assert app.stations.mode.name == "EBIKE" and app.stations.filter_query == "fil"
+        keys = app.stations.table.station_keys
+        assert keys and all(k.startswith("f") for k in keys)
+        assert app.stations.table.display and app.stations.table.cursor_row == 0
         # Back home: the rider's own point again, not Bergen's centre.
         await choose(app, pilot, "test bikes")
         assert app.source.gbfs_url == GBFS_URL and app.near == NEAR
@@ -270,10 +270,10 @@ async def test_favourites_view_is_kept_across_a_switch(fav_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f", "v")  # s1 of Test Bikes is a favourite
-        assert app.table.station_keys == ["s1"]
+        assert app.stations.table.station_keys == ["s1"]
         await choose(app, pilot, "fjord")
-        assert app.favourites_view and app.header_state().favourites_view
-        assert app.table.station_keys == []  # none in Fjord Bysykkel...
+        assert app.stations.favourites_view and app.header_state().favourites_view
+        assert app.stations.table.station_keys == []  # none in Fjord Bysykkel...
         text = screen_text(app)
         assert "No favourites in this system yet" in text
         assert "In Test Bikes: Alpha" in text  # ...but the other system's are named
@@ -286,7 +286,7 @@ async def test_failed_load_after_switching_says_why_and_s_works_again(fav_path: 
         await settle(app, pilot)
         await choose(app, pilot, "lyon")
         assert app.source.gbfs_url == LYON_URL and app.snapshot is None
-        assert not app.table.display
+        assert not app.stations.table.display
         text = screen_text(app)
         assert "Could not load Vélo Ville" in text
         assert "gbfs.json: HTTP 503 Service Unavailable" in text
@@ -294,7 +294,7 @@ async def test_failed_load_after_switching_says_why_and_s_works_again(fav_path: 
         assert app.header_state().health == "error"
         await choose(app, pilot, "fjord")
         assert app.snapshot is not None and app.snapshot.system.name == "Fjord Bysykkel"
-        assert app.last_error is None and app.header_state().health == "ok"
+        assert app.schedule.last_error is None and app.header_state().health == "ok"
 
 
 async def test_a_system_needing_a_key_is_explained_in_the_picker(fav_path: Path) -> None:
@@ -327,7 +327,7 @@ async def test_switching_cancels_a_fetch_under_way(fav_path: Path) -> None:
     app = world.app(fav_path, source=source)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.snapshot is None and app.refreshing
+        assert app.snapshot is None and app.schedule.refreshing
         await open_picker(app, pilot)
         await pilot.press(*"fjord", "enter")
         await asyncio.wait_for(settle(app, pilot), timeout=10)
@@ -346,7 +346,7 @@ async def test_late_messages_about_the_previous_system_are_ignored(fav_path: Pat
         app.post_message(RefreshFailed("Test Bikes: boom", "boom", False, GBFS_URL))
         await pilot.pause()
         assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
-        assert app.last_error is None and app.failures == 0
+        assert app.schedule.last_error is None and app.schedule.failures == 0
 
 
 async def test_picking_the_system_shown_changes_nothing(fav_path: Path) -> None:
@@ -354,9 +354,11 @@ async def test_picking_the_system_shown_changes_nothing(fav_path: Path) -> None:
     app = world.app(fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        http, snapshot = app._http, app.snapshot
+        session, snapshot = app.session, app.snapshot
+        assert session is not None and session.http is not None
         await choose(app, pilot, "test")
-        assert app._http is http and app.snapshot is snapshot
+        assert app.session is session and session.http is not None
+        assert not session.http.is_closed and app.snapshot is snapshot
 
 
 async def test_picker_is_in_the_palette_and_not_over_details(fav_path: Path) -> None:

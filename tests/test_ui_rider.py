@@ -10,13 +10,24 @@ from typing import Any
 
 import httpx
 import pytest
-from test_ui_support import GBFS_URL, NEAR, SIZE, FakeClock, FakeStation, FakeSystem, make_app
+from test_ui_support import (
+    GBFS_URL,
+    INFO_TTL_S,
+    NEAR,
+    SIZE,
+    FakeClock,
+    FakeStation,
+    FakeSystem,
+    make_app,
+    time_passes,
+)
 from test_ui_support import settle as _settle
 
 from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
 from bikefinder.rider.alerts import Watch, WatchKind
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.modes import Mode, counted, is_data_stale, stale_after_s
+from bikefinder.rider.modes import Mode, counted
+from bikefinder.rider.staleness import is_data_stale, stale_after_s
 from bikefinder.systems.source import SystemSource, demo_source
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
@@ -83,11 +94,11 @@ async def test_every_size_shows_name_distance_count_and_status(fav_path: Path) -
                 await pilot.pause()
                 lines = screen_lines(app)
                 header, columns = lines[0], lines[2]
-                assert f" {app.mode.label} " in header, (width, header)
+                assert f" {app.stations.mode.label} " in header, (width, header)
                 for label in ("Station", "Distance", "Status"):
                     assert label in columns, (width, columns)
                 wanted = {"bikes": "Bikes", "electric": "E-bike", "docks": "Docks"}
-                assert wanted[MODE_COLUMN[app.mode]] in columns
+                assert wanted[MODE_COLUMN[app.stations.mode]] in columns
                 assert all(len(line) <= width for line in lines)
                 # The status reason of a closed station is on screen (s5 is in the first rows).
                 assert "CLOSED" in "\n".join(lines[3 : height - 1]), width
@@ -156,7 +167,7 @@ async def test_question_mark_shows_every_key_and_escape_closes(fav_path: Path) -
         for words in ("choose another system", "watch", "map", "refresh now", "quit", "Escape"):
             assert words in text, words
         await pilot.press("m")  # the list's keys do nothing behind the panel
-        assert app.mode is Mode.ANY_BIKE
+        assert app.stations.mode is Mode.ANY_BIKE
         await pilot.press("escape")
         assert not isinstance(app.screen, KeysScreen)
 
@@ -169,16 +180,16 @@ async def test_the_list_fills_the_screen_and_grows_at_its_end(fav_path: Path) ->
     app = make_app(system, favourites_path=fav_path, limit=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        visible = app.table.size.height - 1
-        assert app.table.listed_count >= visible > 20
-        before = app.table.listed_count
+        visible = app.stations.table.size.height - 1
+        assert app.stations.table.listed_count >= visible > 20
+        before = app.stations.table.listed_count
         await pilot.press("end")
         await settle(app, pilot)
-        assert app.table.listed_count > before  # more on scroll
+        assert app.stations.table.listed_count > before  # more on scroll
     limited = make_app(system, favourites_path=fav_path, limit=5)
     async with limited.run_test(size=(120, 40)) as pilot:
         await settle(limited, pilot)
-        ranks = [d.row.rank for d in limited.displayed if d.row.rank is not None]
+        ranks = [d.row.rank for d in limited.stations.displayed if d.row.rank is not None]
         assert ranks == [1, 2, 3, 4, 5]  # --limit N means exactly N
 
 
@@ -209,9 +220,9 @@ async def test_low_stock_is_visible_without_colour(fav_path: Path) -> None:
     app = make_app(system, favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        empty = app.table.get_cell("s2", "bikes")
-        low = app.table.get_cell("s9", "bikes")
-        plenty = app.table.get_cell("s1", "bikes")
+        empty = app.stations.table.get_cell("s2", "bikes")
+        low = app.stations.table.get_cell("s9", "bikes")
+        plenty = app.stations.table.get_cell("s1", "bikes")
         assert "○0" in empty.plain and "◐2" in low.plain
         assert "○" not in plenty.plain and "◐" not in plenty.plain
         assert any("red" in str(span.style) for span in empty.spans)
@@ -277,46 +288,46 @@ async def test_r_during_an_outage_keeps_the_back_off_and_success_resets_it(
         clock.advance(40)
         app.tick()  # a due refresh fails: back-off 5 s
         await settle(app, pilot)
-        assert app.failures == 1
+        assert app.schedule.failures == 1
         next_at = app.schedule.next_at
         for _ in range(3):
             clock.advance(1)
             await pilot.press("r")
             await settle(app, pilot)
-        assert app.failures == 1 and app.schedule.next_at == next_at
+        assert app.schedule.failures == 1 and app.schedule.next_at == next_at
         del system.failing["station_status"]
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.failures == 0 and app.header_state().problem is None
-        assert app.schedule.wait_s(clock()) == app.refresh_s  # the whole period, no back-off
+        assert app.schedule.failures == 0 and app.header_state().problem is None
+        # The whole period, no back-off.
+        assert app.schedule.wait_s(clock()) == app.schedule.refresh_s
 
 
 async def test_a_failed_station_information_refresh_is_shown(fav_path: Path) -> None:
-    system = FakeSystem()
-    app = make_app(system, favourites_path=fav_path)
+    system, clock = FakeSystem(), FakeClock()
+    app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         system.failing["station_information"] = 500
-        assert app._feeds is not None
-        app._feeds._states["station_information"].fetched_at = -1e9
+        time_passes(system, clock, INFO_TTL_S)  # station_information is due again
         await pilot.press("r")
         await settle(app, pilot)
         state = app.header_state()
         assert state.health == "error"
         assert "station_information" in (state.problem or "")
         assert "refresh failed" in screen_text(app).lower()
-        assert app.failures == 0  # availability still refreshes on its own period
+        assert app.schedule.failures == 0  # availability still refreshes on its own period
 
 
 async def test_demo_favourites_belong_to_live_velib(fav_path: Path) -> None:
     app = make_app(source=demo_source(), favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        key = app.table.highlighted_key
+        key = app.stations.table.highlighted_key
         await pilot.press("f")
         saved = FavouritesStore(fav_path).all()
         assert [(f.gbfs_url, f.station_id) for f in saved] == [(DEMO_LIVE_GBFS_URL, key)]
-        assert app.table.get_cell(key, "name").plain.startswith("★")
+        assert app.stations.table.get_cell(key, "name").plain.startswith("★")
 
 
 # -- moving around ----------------------------------------------------------------------
@@ -336,11 +347,11 @@ async def test_watched_stations_are_marked_in_list_favourites_and_details(
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "⚑" in app.table.get_cell("s3", "name").plain
-        assert "⚑" not in app.table.get_cell("s1", "name").plain
+        assert "⚑" in app.stations.table.get_cell("s3", "name").plain
+        assert "⚑" not in app.stations.table.get_cell("s1", "name").plain
         await pilot.press("v")
         await pilot.pause()
-        assert "⚑" in app.table.get_cell("s3", "name").plain
+        assert "⚑" in app.stations.table.get_cell("s3", "name").plain
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
@@ -396,11 +407,11 @@ async def test_choosing_a_far_system_ranks_from_its_centre(fav_path: Path) -> No
         source = SystemSource(
             gbfs_url="https://far.test/gbfs.json", transport=httpx.MockTransport(far.handle)
         )
-        await app._system_picked(source)
+        await app.system_picked(source)
         await settle(app, pilot)
         assert app.near_note == "system centre"
         assert app.near[0] > NEAR[0] + 8
-        distance = app.table.get_cell(app.table.station_keys[0], "distance").plain
+        distance = app.stations.table.get_cell(app.stations.table.station_keys[0], "distance").plain
         assert distance.endswith(" m")
         assert app.header_state().problem is None
 

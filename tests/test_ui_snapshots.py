@@ -85,7 +85,7 @@ def test_filter(snap_compare: SnapCompare, fav_path: Path) -> None:
 
     async def type_filter(pilot: Pilot[Any]) -> None:
         await pilot.press("slash", *"hotel")
-        app.filter_bar.cursor_blink = False
+        app.stations.filter_bar.cursor_blink = False
 
     assert snap_compare(app, terminal_size=SIZE, run_before=then(type_filter))
 
@@ -184,10 +184,10 @@ async def mixed_loaded(pilot: Pilot[Any]) -> None:
     assert isinstance(app, BikefinderApp)
     for _ in range(100):
         await loaded(pilot)
-        if app.mixed is not None and len(app.mixed.systems) == 2 and app.table.row_count:
+        if app.mixed is not None and len(app.mixed.systems) == 2 and app.stations.table.row_count:
             break
         await pilot.pause(0.05)
-    app.table.move_cursor(row=0)
+    app.stations.table.move_cursor(row=0)
     await pilot.pause()
 
 
@@ -204,8 +204,8 @@ def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> Non
 
         from bikefinder.rider.listing import station_key
 
-        app.table.move_cursor(
-            row=app.table.get_row_index(station_key(LINZ_URL, linz_station_ids()[0]))
+        app.stations.table.move_cursor(
+            row=app.stations.table.get_row_index(station_key(LINZ_URL, linz_station_ids()[0]))
         )
         await pilot.press("enter")
         await loaded(pilot)

@@ -164,6 +164,17 @@ class FakeClock:
         self.now += timedelta(seconds=seconds)
 
 
+#: The ttl :class:`FakeSystem` gives its descriptive feeds (station_information...).
+INFO_TTL_S = 3600
+
+
+def time_passes(system: FakeSystem, clock: FakeClock, seconds: float) -> None:
+    """``seconds`` go by for the app (its injected clock, which also times the feeds'
+    ttls) and for the feed alike (a live feed's time moves on too)."""
+    clock.advance(seconds)
+    system.last_updated += timedelta(seconds=seconds)
+
+
 def make_app(
     system: FakeSystem | None = None,
     favourites_path: Path | None = None,

@@ -9,6 +9,8 @@ app's message handlers. Closing a session (on a system switch, on exit) closes i
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bikefinder.common.errors import BikefinderError, FeedError
@@ -48,8 +50,10 @@ class FeedSession:
         client_id: str | None,
         cache: FeedCache | None,
         free_floating: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``free_floating``: a system with vehicles but no stations loads (issue 11)."""
+        """``free_floating``: a system with vehicles but no stations loads (issue 11);
+        ``clock`` (seconds) times the descriptive feeds' ttls."""
         self.source = source
         self.client_id = client_id
         self.feeds = SystemFeeds(
@@ -62,6 +66,7 @@ class FeedSession:
             headers=source.headers,
             max_bytes=configured_max_feed_bytes(),  # config.toml's max_feed_mb
             free_floating=free_floating,
+            clock=clock,
         )
         self.http: httpx.AsyncClient | None = None
         #: Set by :meth:`close`: a client made after that is closed at once.

@@ -1,4 +1,5 @@
-"""Messages the refresh worker posts to the app, which alone owns the displayed state."""
+"""Messages to the app: what the refresh worker fetched, what the rider asked of a
+station, and a fired watch; the app's ``@on`` handlers own the data they change."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from bikefinder.feeds.models import Snapshot
+from bikefinder.rider.alerts import Alert
 from bikefinder.rider.listing import ListingData, MixedData
 
 
@@ -38,3 +40,27 @@ class MixedPrepared(Message):
     """The mixed list (several systems, vehicles) was prepared off the event loop."""
 
     data: MixedData
+
+
+@dataclass
+class ToggleFavourite(Message):
+    """The rider asked (``f``) to favourite a row's station, or no longer.
+
+    ``key`` is the row key (``None``: no row)."""
+
+    key: str | None
+
+
+@dataclass
+class EditWatch(Message):
+    """The rider asked (``a``) to set, change or remove a watch on a row's station."""
+
+    key: str | None
+
+
+@dataclass
+class WatchFired(Message):
+    """A watch's condition just became true (the bell, a notification, the command)."""
+
+    alert: Alert
+    system_name: str

@@ -21,9 +21,11 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.listing import StationDetails, VehicleDetails
-from bikefinder.rider.modes import StationState, counted, format_age, station_state
+from bikefinder.rider.modes import StationState, counted, station_state
 from bikefinder.rider.output import format_distance
+from bikefinder.rider.staleness import format_age
 from bikefinder.rider.walking import WALKING_SPEED_KMH
+from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
@@ -263,9 +265,16 @@ def _state_text(status: StationStatus | None) -> Text:
 
 
 class DetailsScreen(Screen[None]):
-    """Pushed by Enter on a station; Escape returns to the list. Kept live by the app."""
+    """Pushed by Enter on a station; Escape returns to the list, which keeps it live."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back", show=True)]
+    #: The list's keys that apply to one station, in the list's order.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", show=True),
+        Binding("question_mark", "keys", "Keys"),
+        Binding("f", "toggle_favourite", "Fav"),
+        Binding("a", "watch", "Watch"),
+        Binding("r", "refresh", "Refresh"),
+    ]
 
     def __init__(
         self,
@@ -299,6 +308,25 @@ class DetailsScreen(Screen[None]):
         self._header_state = state
         for status_bar in self.query("#details-status").results(StatusBar):
             status_bar.show(state)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.is_active  # under a dialog: its keys apply, not these
+
+    async def action_keys(self) -> None:
+        """Every key (``?``): the app's panel."""
+        await self.app.run_action("keys")
+
+    async def action_refresh(self) -> None:
+        """Refresh now (``r``): the app's feeds."""
+        await self.app.run_action("refresh")
+
+    def action_toggle_favourite(self) -> None:
+        """Add this station to the favourites, or remove it."""
+        self.post_message(ToggleFavourite(self.station_id))
+
+    def action_watch(self) -> None:
+        """Set, change or remove a watch on this station."""
+        self.post_message(EditWatch(self.station_id))
 
     def show(self, details: StationDetails | VehicleDetails) -> None:
         """Replace the shown details (after a refresh or a favourite toggle)."""

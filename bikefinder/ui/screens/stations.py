@@ -1,0 +1,422 @@
+"""The station list: the screen the app opens on, with its header, map, filter and keys.
+
+The app owns the feeds (sessions, workers, timers) and the data they bring; this screen
+owns how the list is looked at (mode, favourites view, name filter: reactive, so the list
+re-renders from one place) and draws it. It reads the data through :class:`StationFeed`,
+which the app implements, so it never imports the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import tzinfo
+from typing import ClassVar, Protocol
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from bikefinder.feeds.models import RankedStation, Snapshot
+from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.rider.listing import (
+    MixedData,
+    MixedDisplay,
+    RowDisplay,
+    StationDetails,
+    StationListing,
+    VehicleDetails,
+    favourites_url,
+    mixed_rows,
+    station_key,
+)
+from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.modes import Mode
+from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.screens.details import DetailsScreen
+from bikefinder.ui.widgets.filter_bar import FilterBar
+from bikefinder.ui.widgets.map_panel import MapPanel
+from bikefinder.ui.widgets.message_panel import MessagePanel
+from bikefinder.ui.widgets.other_favourites import OtherFavouritesPanel
+from bikefinder.ui.widgets.station_table import StationTable
+from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
+
+#: The map shows at most this many of the listed stations (the nearest).
+MAP_ROWS = 200
+#: How long the header's flash lasts (a refresh was done).
+FLASH_S = 0.6
+#: Below this width the footer packs its keys closer.
+WIDE_FOOTER = 120
+
+
+class StationFeed(Protocol):
+    """What the list is drawn from, as the app holds it."""
+
+    near: tuple[float, float]
+    listing: StationListing
+    mixed: MixedData | None
+    favourites: FavouritesStore
+
+    @property
+    def snapshot(self) -> Snapshot | None: ...
+
+    @property
+    def use_mixed(self) -> bool: ...
+
+    def prepare_mixed(self) -> None:
+        """Rebuild the mixed list's data (it comes back as new data shortly)."""
+
+    def header_state(self) -> HeaderState: ...
+
+    def station_details(
+        self, key: str, shown: StationDetails | VehicleDetails | None = None
+    ) -> StationDetails | VehicleDetails: ...
+
+
+class StationsScreen(Screen[None]):
+    """The ranked list of nearby stations (and vehicles), kept live by the app."""
+
+    #: Most important first: a narrow footer shows the first ones (``?`` lists all).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "keys", "Keys"),
+        Binding("m", "cycle_mode", "Mode"),
+        Binding("slash", "start_filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear filter"),
+        Binding("f", "toggle_favourite", "Fav"),
+        Binding("v", "toggle_view", "Favs/all"),
+        Binding("s", "choose_system", "System"),
+        Binding("a", "watch", "Watch"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("M", "toggle_map", "Map"),
+    ]
+
+    #: What the list ranks by.
+    mode: var[Mode] = var(Mode.ANY_BIKE, init=False)
+    #: The favourites only (``v``), else every station.
+    favourites_view: var[bool] = var(False, init=False)
+    #: The name filter (``/``): only names holding it are listed.
+    filter_query: var[str] = var("", init=False)
+
+    def __init__(
+        self,
+        feed: StationFeed,
+        *,
+        limit: int | None,
+        local_tz: tzinfo | None,
+        walking_speed_kmh: float,
+        favourites_view: bool = False,
+    ) -> None:
+        """``limit`` None lists as many stations as the screen holds, and more as the
+        cursor reaches the end."""
+        super().__init__()
+        self.feed = feed
+        self.limit = limit
+        self.local_tz = local_tz
+        self.walking_speed_kmh = walking_speed_kmh
+        #: With no ``limit``: how many stations the list has grown to (see ``shown_limit``).
+        self._fill_limit = 0
+        #: The rows listed now.
+        self.displayed: Sequence[RowDisplay] = []
+        #: The details screen this list opened (kept live while it is open).
+        self._details: DetailsScreen | None = None
+        self.set_reactive(StationsScreen.favourites_view, favourites_view)
+
+    def compose(self) -> ComposeResult:
+        self.status_bar = StatusBar(id="status")
+        self.table = StationTable(id="stations")
+        self.map_panel = MapPanel(id="map")
+        self.message = MessagePanel(id="message")
+        self.others = OtherFavouritesPanel(id="others")
+        self.filter_bar = FilterBar(id="filter")
+        self.footer = Footer()
+        yield self.status_bar
+        yield self.table
+        yield self.map_panel
+        yield self.message
+        yield self.others
+        yield self.filter_bar
+        yield self.footer
+
+    def on_mount(self) -> None:
+        self.table.display = False
+        self.others.display = False
+        self.filter_bar.display = False
+
+    @property
+    def has_data(self) -> bool:
+        return self.feed.snapshot is not None or self.feed.mixed is not None
+
+    # -- what the app tells the list -------------------------------------------------
+
+    def show_loading(self, system_name: str) -> None:
+        """A system is being loaded: no table yet."""
+        self.message.show_loading(system_name)
+
+    def show_load_error(self, system_name: str, error: str | None, wait_s: float,
+                        attempt: int) -> None:  # fmt: skip
+        """The first load failed: what, and when the next try is."""
+        self.message.show_load_error(system_name, error, wait_s, attempt)
+
+    def show_list(self) -> None:
+        """The first data arrived: the table replaces the message and takes the focus."""
+        self.message.display = False
+        self.table.display = True
+        self.table.focus()
+
+    def clear(self) -> None:
+        """Another system is being loaded: forget the rows shown."""
+        self.displayed = []
+        self.table.show([], self.mode)
+        self.table.display = self.others.display = False
+
+    def flash_header(self) -> None:
+        """Highlight the header for a moment (a refresh was done)."""
+        self.status_bar.add_class("-flash")
+        self.set_timer(FLASH_S, lambda: self.status_bar.remove_class("-flash"))
+
+    # -- rendering -------------------------------------------------------------------
+
+    def watch_mode(self) -> None:
+        self.render_rows()
+
+    def watch_favourites_view(self) -> None:
+        self.render_rows()
+
+    def watch_filter_query(self) -> None:
+        self.render_rows()
+
+    def render_rows(self) -> None:
+        """Recompute the listed rows for the data, view, filter and mode, and show them
+        (with the header and any details open): the one way the list is redrawn."""
+        if not self.is_mounted:
+            return  # composed later, from the state then
+        if self.feed.use_mixed:
+            self._render_mixed()
+        else:
+            self._render_stations()
+        self.update_header()
+        self._update_details()
+
+    def _render_stations(self) -> None:
+        feed = self.feed
+        snapshot = feed.snapshot
+        if snapshot is None:
+            return
+        here = feed.favourites.for_system(favourites_url(snapshot.gbfs_url))
+        favourite_ids = {f.station_id for f in here}
+        watched_ids = {f.station_id for f in here if f.watch is not None}
+        self.displayed = feed.listing.rows(
+            feed.near, self.mode, self.shown_limit, favourite_ids,
+            favourites_only=self.favourites_view, name_query=self.filter_query,
+            watched_ids=watched_ids,
+        )  # fmt: skip
+        self.table.show(self.displayed, self.mode)
+        if self.map_panel.display:
+            rows = [display.row for display in self.displayed[:MAP_ROWS]]
+            self.map_panel.show(feed.near, rows, self.mode, self.table.highlighted_key)
+        self._say_when_empty(bool(self.displayed))
+        others = feed.listing.other_favourites(here, feed.favourites.all())
+        self.others.show(others if self.favourites_view else None)
+
+    def _render_mixed(self) -> None:
+        """The mixed list: rows picked from the prepared data (cost follows the rows
+        shown), the System column when several systems are shown."""
+        feed = self.feed
+        data = feed.mixed
+        if data is None:
+            return
+        if data.near != feed.near or self.shown_limit > data.limit:
+            feed.prepare_mixed()  # a moved point or a grown list: rows come shortly
+        favourite_keys: set[str] = set()
+        watched_keys: set[str] = set()
+        for system in data.systems:
+            for favourite in feed.favourites.for_system(favourites_url(system.gbfs_url)):
+                key = station_key(system.gbfs_url, favourite.station_id)
+                favourite_keys.add(key)
+                if favourite.watch is not None:
+                    watched_keys.add(key)
+        rows = mixed_rows(
+            data, self.mode, self.shown_limit, favourite_keys,
+            favourites_only=self.favourites_view, name_query=self.filter_query,
+            watched_keys=watched_keys,
+        )  # fmt: skip
+        self.displayed = rows
+        self.table.show(rows, self.mode, systems=len(data.systems) > 1)
+        if self.map_panel.display:
+            self.map_panel.show(feed.near, _map_rows(rows[:MAP_ROWS]), self.mode,
+                                self.table.highlighted_key)  # fmt: skip
+        self._say_when_empty(bool(rows))
+        self.others.show(None)
+
+    def _say_when_empty(self, has_rows: bool) -> None:
+        if has_rows:
+            self.message.display = False
+        else:
+            self.message.show_no_rows(self.favourites_view, self.filter_query)
+
+    def update_header(self) -> None:
+        """Show the app's header state here and on the details screen (if open)."""
+        if not self.is_mounted:
+            return
+        state = self.feed.header_state()
+        self.status_bar.show(state)
+        details = self._open_details()
+        if details is not None:
+            details.show_header(state)
+
+    def _open_details(self) -> DetailsScreen | None:
+        """The details screen this list opened, until the list is shown again."""
+        return self._details
+
+    def on_screen_resume(self) -> None:
+        self._details = None  # back from the details (Escape)
+
+    def _update_details(self) -> None:
+        details = self._open_details()
+        if details is not None:
+            details.show(self.feed.station_details(details.station_id, details.details))
+
+    # -- how many rows ---------------------------------------------------------------
+
+    def _fill_rows(self) -> int:
+        """How many station rows the screen holds (the table's height once laid out)."""
+        height = self.table.size.height
+        return max(1, height - 1 if height else self.app.size.height - 4)
+
+    @property
+    def shown_limit(self) -> int:
+        """How many nearest stations to list: ``--limit``, else as many as fit (or as
+        many as the list has grown to)."""
+        if self.limit is not None:
+            return self.limit
+        return max(self._fill_limit, self._fill_rows())
+
+    def _grow_list(self) -> None:
+        """The cursor reached the end of a list that fills the screen: list a screenful more."""
+        if self.limit is None and not self.favourites_view and self.feed.snapshot is not None:
+            listed = self.table.listed_count
+            if listed and self.table.cursor_row >= listed - 1:
+                self._fill_limit = self.shown_limit + self._fill_rows()
+                self.render_rows()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A narrow footer packs its keys; a taller screen lists more stations when the
+        list fills the screen."""
+        self.footer.compact = event.size.width < WIDE_FOOTER
+        self.footer.show_command_palette = event.size.width >= WIDE_FOOTER
+        if self.limit is None and self._fill_rows() > self._fill_limit:
+            self._fill_limit = self._fill_rows()
+            self.render_rows()
+
+    # -- the table -------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#stations")
+    def _row_selected(self) -> None:
+        self.action_details()
+
+    @on(DataTable.RowHighlighted, "#stations")
+    def _row_highlighted(self) -> None:
+        self.map_panel.highlight(self.table.highlighted_key)
+        self._grow_list()
+
+    def highlighted_key(self) -> str | None:
+        """The row key an action applies to (``None`` before any data)."""
+        return self.table.highlighted_key if self.has_data else None
+
+    # -- actions ---------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_active:
+            return False  # under a dialog: its keys apply, not the list's
+        if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
+            return False
+        if action in ("toggle_favourite", "details", "watch") and not self.has_data:
+            return None
+        return True
+
+    def action_details(self) -> None:
+        """Open the highlighted station's details."""
+        key = self.highlighted_key()
+        if key is None or self._open_details() is not None:
+            return
+        details = DetailsScreen(self.feed.station_details(key), self.local_tz,
+                                self.walking_speed_kmh)  # fmt: skip
+        self._details = details
+        self.app.push_screen(details)
+        self.call_after_refresh(self.update_header)
+
+    async def action_keys(self) -> None:
+        """Every key (``?``): the app's panel."""
+        await self.app.run_action("keys")
+
+    async def action_refresh(self) -> None:
+        """Refresh now (``r``): the app's feeds."""
+        await self.app.run_action("refresh")
+
+    async def action_choose_system(self) -> None:
+        """Another system (``s``): the app's picker."""
+        await self.app.run_action("choose_system")
+
+    def action_cycle_mode(self) -> None:
+        """Any bike -> e-bike -> free dock."""
+        self.mode = self.mode.next()
+
+    def action_toggle_view(self) -> None:
+        """Switch between all stations and the favourites."""
+        self.favourites_view = not self.favourites_view
+
+    def action_toggle_favourite(self) -> None:
+        """Add the highlighted station to the favourites, or remove it."""
+        self.post_message(ToggleFavourite(self.highlighted_key()))
+
+    def action_watch(self) -> None:
+        """Set, change or remove a watch on the highlighted station (``a``)."""
+        self.post_message(EditWatch(self.highlighted_key()))
+
+    def action_toggle_map(self) -> None:
+        """Show or hide the map of the listed stations (``M``)."""
+        self.map_panel.display = not self.map_panel.display
+        self.render_rows()
+
+    def action_start_filter(self) -> None:
+        """Show the name filter and type into it."""
+        if self.feed.snapshot is not None:
+            self.filter_bar.open()
+            self.refresh_bindings()
+
+    def action_clear_filter(self) -> None:
+        """Clear and hide the name filter."""
+        self.filter_bar.close()
+        if self.feed.snapshot is not None:
+            self.table.focus()
+        self.filter_query = ""
+        self.refresh_bindings()
+
+    def on_filter_bar_query_changed(self, message: FilterBar.QueryChanged) -> None:
+        self.filter_query = message.query
+
+    def on_filter_bar_done(self) -> None:
+        self.table.focus()
+
+    def on_filter_bar_cleared(self) -> None:
+        self.action_clear_filter()
+
+    def on_filter_bar_move(self, message: FilterBar.Move) -> None:
+        self.table.move_cursor_by(message.rows)
+
+
+def _map_rows(rows: Sequence[MixedDisplay]) -> list[ModeRow]:
+    """The stations of mixed rows, as the map draws them (vehicles are not drawn)."""
+    return [
+        ModeRow(
+            ranked=RankedStation(
+                d.nearby.station, d.nearby.distance_m, d.nearby.bearing_deg, d.nearby.bearing
+            ),
+            rank=d.nearby.rank,
+            useless=d.nearby.useless,
+        )
+        for d in rows
+        if d.nearby.station is not None
+    ]

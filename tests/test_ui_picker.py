@@ -40,16 +40,14 @@ from bikefinder.systems.source import (
     resolve_source,
     start_point,
 )
+from bikefinder.systems.switching import DEMO_POINT, SystemSwitching, point_for_system
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.system_picker import (
-    DEMO_POINT,
     SystemPickerScreen,
-    SystemSwitching,
     format_km,
     picker_rows,
-    point_for_system,
     typed_entry,
 )
 

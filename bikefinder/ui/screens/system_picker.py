@@ -26,19 +26,10 @@ from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import clean
 from bikefinder.feeds.loader import system_label_for
 from bikefinder.systems.catalog import Catalog
-from bikefinder.systems.citybikes import (
-    CITYBIKES_PREFIX,
-    CitybikesNetwork,
-    is_citybikes_network_id,
-)
+from bikefinder.systems.citybikes import citybikes_entry
 from bikefinder.systems.entries import LEARNED, CatalogEntry
 from bikefinder.systems.source import SystemSource, is_url
-from bikefinder.systems.switching import (  # noqa: F401 (re-exported for the picker's users)
-    DEMO_POINT,
-    FAR_FROM_SYSTEM_KM,
-    SystemSwitching,
-    point_for_system,
-)
+from bikefinder.systems.switching import SystemSwitching
 
 #: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
 MAX_ROWS = 200
@@ -59,11 +50,7 @@ def typed_entry(query: str) -> CatalogEntry | None:
         return CatalogEntry(
             system_id=text, name=system_label_for(text), gbfs_url=text, source=LEARNED
         )
-    if text.casefold().startswith(CITYBIKES_PREFIX):
-        network_id = text[len(CITYBIKES_PREFIX) :].strip()
-        if is_citybikes_network_id(network_id):
-            return CitybikesNetwork(network_id=network_id).to_entry()
-    return None
+    return citybikes_entry(text)
 
 
 def picker_rows(

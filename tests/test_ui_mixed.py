@@ -61,7 +61,7 @@ async def settle_mixed(app: BikefinderApp, pilot: Any, systems: int) -> None:
 
 
 def rows(app: BikefinderApp) -> list[MixedDisplay]:
-    return [d for d in app.stations.displayed if isinstance(d, MixedDisplay)]
+    return [d for d in app.stations.displayed_mixed if isinstance(d, MixedDisplay)]
 
 
 async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp_path) -> None:
@@ -69,7 +69,7 @@ async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
         shown = rows(app)
-        assert len(shown) == len(app.stations.displayed) >= 20
+        assert len(shown) == len(app.stations.displayed_mixed) >= 20
         distances = [d.nearby.distance_m for d in shown]
         assert distances == sorted(distances)
         first = shown[0].nearby  # 20 m away, nearer than Alter Markt (96 m)

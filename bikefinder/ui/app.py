@@ -314,10 +314,11 @@ class BikefinderApp(App[int]):
         limit = max(MIXED_ROWS, self.stations.shown_limit)
         prepare = partial(prepare_mixed, systems, self.mixed, self.near, limit, self.selection,
                           self.clock(), self.walking_speed_kmh)  # fmt: skip
-        self.run_worker(partial(self._post_mixed, prepare), group="mixed", exclusive=True,
-                        exit_on_error=False)  # fmt: skip
+        self._post_mixed(prepare)
 
+    @work(exclusive=True, group="mixed", exit_on_error=False)
     async def _post_mixed(self, prepare: Callable[[], MixedData]) -> None:
+        """Run ``prepare`` on a thread; the newest preparation wins (exclusive)."""
         self.post_message(MixedPrepared(await asyncio.to_thread(prepare)))
 
     @on(MixedPrepared)
@@ -578,10 +579,10 @@ class BikefinderApp(App[int]):
             problem=problem,
             detail=mixed_detail_line(
                 data,
-                view.displayed,
+                view.displayed_mixed,
                 view.mode,
                 view.filter_query,
-                refresh_s,  # type: ignore[arg-type]
+                refresh_s,
             ),
             near_note=self.near_note,
             chosen_by=self.source.chosen_by,
@@ -789,7 +790,7 @@ class BikefinderApp(App[int]):
         await self.switch_system(source, near, note)
         self._move_if_far = True  # a URL's system may be anywhere: its centre if far
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""
         yield from super().get_system_commands(screen)
         details = screen if isinstance(screen, DetailsScreen) else None

@@ -59,7 +59,8 @@ class WatchKeeper:
             if self._system is not None and self._system in shown:
                 self._trackers[self._system] = self.tracker
             self._system = gbfs_url
-            self.tracker = self._trackers.pop(gbfs_url, None) or AlertTracker()
+            known = self._trackers.pop(gbfs_url, None)
+            self.tracker = known if known is not None else AlertTracker()
         return self.tracker
 
     # -- the dialog -----------------------------------------------------------------

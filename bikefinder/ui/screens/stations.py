@@ -118,7 +118,8 @@ class StationsScreen(Screen[None]):
         #: With no ``limit``: how many stations the list has grown to (see ``shown_limit``).
         self._fill_limit = 0
         #: The rows listed now.
-        self.displayed: Sequence[RowDisplay] = []
+        self.displayed: Sequence[RowDisplay] = []  # one system's rows as listed
+        self.displayed_mixed: Sequence[MixedDisplay] = []  # the mixed list's rows
         #: The details screen this list opened (kept live while it is open).
         self._details: DetailsScreen | None = None
         self.set_reactive(StationsScreen.favourites_view, favourites_view)
@@ -168,6 +169,7 @@ class StationsScreen(Screen[None]):
     def clear(self) -> None:
         """Another system is being loaded: forget the rows shown."""
         self.displayed = []
+        self.displayed_mixed = []
         self.table.show([], self.mode)
         self.table.display = self.others.display = False
 
@@ -242,7 +244,7 @@ class StationsScreen(Screen[None]):
             favourites_only=self.favourites_view, name_query=self.filter_query,
             watched_keys=watched_keys,
         )  # fmt: skip
-        self.displayed = rows
+        self.displayed_mixed = rows
         self.table.show(rows, self.mode, systems=len(data.systems) > 1)
         if self.map_panel.display:
             self.map_panel.show(feed.near, _map_rows(rows[:MAP_ROWS]), self.mode,

@@ -65,7 +65,7 @@ def _head(state: HeaderState, room: int | None) -> Text:
         head.append_text(note)
         if room is None or head.cell_len <= room:
             return head
-    head.truncate(max(1, room), overflow="ellipsis")
+    head.truncate(max(1, room or 1), overflow="ellipsis")
     return head
 
 

@@ -27,6 +27,10 @@ Typical use::
         assert result.code == 0
 
 Hypothesis profiles: ``ci`` (default, quick) and ``long`` (``--hypothesis-profile=long``).
+
+Parallel runs: the suite runs on every core (``-n auto`` in pyproject's addopts; ``-n 0``
+runs it in one process). A test marked ``serial`` runs while no other test does
+(:mod:`serial_lock`): for timing bounds and benchmarks that need the machine to themselves.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
+from serial_lock import LOCK_DIR_KEY, machine_share, make_lock_dir, remove_lock_dir
 
 from bikefinder.systems.catalog import Catalog, load_catalog
 
@@ -522,3 +527,37 @@ def fav_path(tmp_path: Path) -> Path:
 def catalog() -> Catalog:
     """The built-in catalog (no cache dir): read once per module, never modified."""
     return load_catalog(None)
+
+
+# --------------------------------------------------------------------------- parallel runs
+
+
+#: The serial lock folder, on the controller of a pytest-xdist run only.
+_SERIAL_LOCK_DIR = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On the controller of a pytest-xdist run: the folder for the serial lock files."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        config.stash[_SERIAL_LOCK_DIR] = make_lock_dir()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand each xdist worker the run's lock folder."""
+    node.workerinput[LOCK_DIR_KEY] = node.config.stash[_SERIAL_LOCK_DIR]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller removes the lock folder once every worker is done."""
+    lock_dir = config.stash.get(_SERIAL_LOCK_DIR, None)
+    if lock_dir is not None:
+        remove_lock_dir(lock_dir)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """Run each test (setup to teardown) holding its share of the machine."""
+    lock_dir = getattr(item.config, "workerinput", {}).get(LOCK_DIR_KEY)
+    with machine_share(lock_dir, serial=item.get_closest_marker("serial") is not None):
+        return (yield)

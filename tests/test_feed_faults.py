@@ -227,6 +227,7 @@ def test_connection_refused_on_discovery(run_main) -> None:
     assert_fails(result, "gbfs.json", "connection refused")
 
 
+@pytest.mark.serial
 def test_server_that_never_answers_times_out(feed_server, run_cli) -> None:
     gbfs_url = serve(feed_server, station_status=feed_server.never_answers())
     result = once(run_cli, gbfs_url, env={"BIKEFINDER_HTTP_TIMEOUT": "1"})
@@ -234,6 +235,7 @@ def test_server_that_never_answers_times_out(feed_server, run_cli) -> None:
     assert result.elapsed_s < 5  # far below the default 10 s: the override works
 
 
+@pytest.mark.serial
 def test_trickling_server_hits_the_overall_deadline(feed_server, run_main) -> None:
     """One byte every 0.2 s never trips a per-read timeout; the deadline still ends it."""
     gbfs_url = serve(feed_server, station_information=feed_server.trickles(0.2))

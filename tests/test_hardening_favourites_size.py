@@ -104,6 +104,7 @@ def _timed(action, repeat: int = 5) -> float:
     return best * 1000
 
 
+@pytest.mark.serial
 def test_store_operations_at_10000_favourites(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,6 +141,7 @@ def test_store_operations_at_10000_favourites(
     assert len(parses) == 1 and store.is_favourite("https://third.test/gbfs.json", "st-0")
 
 
+@pytest.mark.serial
 async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Path) -> None:
     path = tmp_path / "data" / "favourites.json"
     here = [

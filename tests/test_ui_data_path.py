@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from test_ui_support import SIZE, FakeStation, FakeSystem, make_app, settle
 
 from bikefinder.feeds import gbfs
@@ -52,6 +53,7 @@ async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch)
     assert parse_threads and threading.main_thread().name not in parse_threads
 
 
+@pytest.mark.serial
 async def test_a_limit_beyond_the_station_count_works(tmp_path: Path) -> None:
     """5,000 stations and --limit 10000: the table holds a page, keys answer, and the
     cursor reaches the very last station."""

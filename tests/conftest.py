@@ -417,6 +417,13 @@ class CliResult:
 
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+#: The XDG variables and their folders under a sandboxed HOME.
+USER_DIRS = {
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+}
 
 
 def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -427,12 +434,9 @@ def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str
         if key.lower() not in _PROXY_VARS
         and not key.startswith(("XDG_", "BIKEFINDER_", "HYPOTHESIS"))
     }
+    env.update({name: str(home / folder) for name, folder in USER_DIRS.items()})
     env.update(
         HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-        XDG_STATE_HOME=str(home / ".local/state"),
         NO_PROXY="*",
         PYTHONIOENCODING="utf-8",
         PYTHONDONTWRITEBYTECODE="1",
@@ -515,6 +519,19 @@ def run_main(
 
 
 # --------------------------------------------------------------------------- shared data
+
+
+@pytest.fixture(autouse=True)
+def own_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HOME and the XDG dirs in a folder of the test's own: no test reads or writes the real
+    user's files, and parallel workers share none (the UI tests' feed cache and learned
+    coverage went to ``~/.cache/bikefinder``). A test's own settings still win."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name, folder in USER_DIRS.items():
+        monkeypatch.setenv(name, str(home / folder))
 
 
 @pytest.fixture

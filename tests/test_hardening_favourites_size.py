@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_ui_support import GBFS_URL, SIZE, make_app, settle
+from ui_support import GBFS_URL, SIZE, make_app, settle
 
 from bikefinder.common.files import write_atomic
 from bikefinder.rider import favourites as favourites_module

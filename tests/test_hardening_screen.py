@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import httpx
-from test_ui_support import SIZE, make_app, settle
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widget import Widget
+from ui_support import SIZE, make_app, settle
 
 from bikefinder.common.text import screen_safe
 from bikefinder.rider.favourites import Favourite

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from test_ui_support import (
+from ui_support import (
     GBFS_URL,
     INFO_TTL_S,
     SIZE,

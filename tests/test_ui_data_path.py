@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_ui_support import SIZE, FakeStation, FakeSystem, make_app, settle
+from ui_support import SIZE, FakeStation, FakeSystem, make_app, settle
 
 from bikefinder.feeds import gbfs
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from map_cells import cells_of_kind
-from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
 from textual.message import Message
 from textual.pilot import Pilot
+from ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
 
 from bikefinder.cli.main import main, parse_options
 from bikefinder.rider.alerts import Alert, Watch, WatchKind

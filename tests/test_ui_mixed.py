@@ -11,7 +11,7 @@ from typing import Any
 
 from test_nearby_once import LINZ, bike, operator
 from test_ui_app import screen_text
-from test_ui_support import SIZE
+from ui_support import SIZE
 
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import MixedDisplay, VehicleDetails, station_key

@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 from test_ui_app import screen_text
-from test_ui_support import (
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+from ui_support import (
     GBFS_URL,
     NEAR,
     SIZE,
@@ -26,8 +28,6 @@ from test_ui_support import (
     run_palette_command,
     settle,
 )
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
 
 from bikefinder.common.errors import UsageError
 from bikefinder.systems.catalog import Catalog

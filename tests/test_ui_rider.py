@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_ui_support import (
+from ui_support import (
     GBFS_URL,
     INFO_TTL_S,
     NEAR,
@@ -21,7 +21,7 @@ from test_ui_support import (
     make_app,
     time_passes,
 )
-from test_ui_support import settle as _settle
+from ui_support import settle as _settle
 
 from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
 from bikefinder.rider.alerts import Watch, WatchKind

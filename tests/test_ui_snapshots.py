@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app
 from textual.pilot import Pilot
+from ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app
 
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.systems.source import demo_source

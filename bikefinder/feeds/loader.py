@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -85,7 +85,12 @@ DEGRADED_COSTS = {
 }
 _STATION_HOURS = re.compile(rb'"station_opening_hours"\s*:\s*"')
 
-Offload = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+class Offload(Protocol):
+    """Runs ``work`` (here, or on a worker thread like ``asyncio.to_thread``) and gives
+    back its result, typed: a snapshot parsed through it is still a Snapshot."""
+
+    def __call__(self, work: Callable[[], T], /) -> Awaitable[T]: ...
 
 
 async def run_inline(work: Callable[[], T]) -> T:

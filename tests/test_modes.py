@@ -238,6 +238,11 @@ def test_retry_backoff_grows_and_is_capped() -> None:
     assert max(delays) == 120.0
 
 
+def test_retry_backoff_after_days_offline_stays_capped() -> None:
+    """One retry per 2 minutes for two days is ~1,440 failures: 2.0 ** 1440 would overflow."""
+    assert retry_delay_s(1_440) == retry_delay_s(10**9) == 120.0
+
+
 def test_data_age_and_staleness() -> None:
     snap = snapshot([station("a", 0)])
     assert data_age_s(snap, T0 + timedelta(seconds=8)) == 8.0

@@ -36,7 +36,8 @@ def refresh_interval_s(status_ttl: int | None, override_s: float | None = None) 
 
 def retry_delay_s(failures: int) -> float:
     """Back-off before retry number ``failures`` (1-based): 5, 10, 20, ... up to 120 s."""
-    return min(MAX_RETRY_S, FIRST_RETRY_S * 2.0 ** max(0, failures - 1))
+    doublings = min(max(0, failures - 1), 32)  # capped first: 2.0 ** 1024 overflows
+    return min(MAX_RETRY_S, FIRST_RETRY_S * 2.0**doublings)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import io
 import json
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,22 +184,26 @@ def test_one_system_failing_keeps_the_others(feed_server, run_main) -> None:
     assert len(nothing.stderr.splitlines()) == 2 and "Traceback" not in nothing.stderr
 
 
-def test_alerts_on_a_station_and_system_wide(feed_server, run_main) -> None:
+def linz_with_alerts(feed_server, alerts: Callable[[str, int], list[Any]]) -> tuple[str, str]:
+    """nextbike Linz served with a ``system_alerts`` feed: ``alerts(first station id, now)``
+    gives its records. Returns the gbfs.json URL and that station's id (Alter Markt)."""
     folder = "nextbike-linz_2.3_2025"
     info = json.loads((REAL / folder / "station_information.json").read_bytes())
-    station_id = info["data"]["stations"][0]["station_id"]  # Alter Markt, the nearest
+    station_id = info["data"]["stations"][0]["station_id"]
     now = int(time.time())
-    alerts = {
-        "last_updated": now, "ttl": 60, "version": "2.3",
-        "data": {"alerts": [
-            {"alert_id": "works", "type": "station_closure", "summary": "Works at Alter Markt",
-             "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
-            {"alert_id": "old", "type": "station_closure", "summary": "Over",
-             "station_ids": [station_id], "times": [{"start": now - 7200, "end": now - 3600}]},
-            {"alert_id": "strike", "type": "other", "summary": "Strike today"},
-        ]},
-    }  # fmt: skip
-    linz = serve_real(feed_server, folder, overrides={"system_alerts": alerts})
+    feed = {"last_updated": now, "ttl": 60, "version": "2.3",
+            "data": {"alerts": alerts(station_id, now)}}  # fmt: skip
+    return serve_real(feed_server, folder, overrides={"system_alerts": feed}), station_id
+
+
+def test_alerts_on_a_station_and_system_wide(feed_server, run_main) -> None:
+    linz, station_id = linz_with_alerts(feed_server, lambda station_id, now: [
+        {"alert_id": "works", "type": "station_closure", "summary": "Works at Alter Markt",
+         "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
+        {"alert_id": "old", "type": "station_closure", "summary": "Over",
+         "station_ids": [station_id], "times": [{"start": now - 7200, "end": now - 3600}]},
+        {"alert_id": "strike", "type": "other", "summary": "Strike today"},
+    ])  # fmt: skip
     renningen = serve_real(feed_server, "oekostadt-renningen-mobidatabw_2.3_2025")
     near = f"{LINZ[0]},{LINZ[1]}"
     result = once(run_main, "--system", linz, "--system", renningen, "--near", near,
@@ -220,20 +225,12 @@ def test_alerts_on_a_station_and_system_wide(feed_server, run_main) -> None:
 def test_one_system_json_has_the_same_alerts_contract(feed_server, run_main) -> None:
     """One system, stations only (the single-system --once path): ``alerts`` and each
     station's ``alert_ids`` as with several systems; an expired alert is not listed."""
-    folder = "nextbike-linz_2.3_2025"
-    info = json.loads((REAL / folder / "station_information.json").read_bytes())
-    station_id = info["data"]["stations"][0]["station_id"]
-    now = int(time.time())
-    alerts = {
-        "last_updated": now, "ttl": 60, "version": "2.3",
-        "data": {"alerts": [
-            {"alert_id": "works", "type": "station_closure", "summary": "Works",
-             "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
-            {"alert_id": "old", "type": "other", "summary": "Over",
-             "times": [{"start": now - 7200, "end": now - 3600}]},
-        ]},
-    }  # fmt: skip
-    linz = serve_real(feed_server, folder, overrides={"system_alerts": alerts})
+    linz, station_id = linz_with_alerts(feed_server, lambda station_id, now: [
+        {"alert_id": "works", "type": "station_closure", "summary": "Works",
+         "station_ids": [station_id], "times": [{"start": now - 3600, "end": now + 3600}]},
+        {"alert_id": "old", "type": "other", "summary": "Over",
+         "times": [{"start": now - 7200, "end": now - 3600}]},
+    ])  # fmt: skip
     result = once(run_main, "--system", linz, "--near", f"{LINZ[0]},{LINZ[1]}",
                   "--format", "json", "--limit", "3")  # fmt: skip
     assert result.code == 0, result.stderr

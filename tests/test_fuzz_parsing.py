@@ -29,13 +29,13 @@ from bikefinder.feeds.models import (
     Discovery,
     FeedMeta,
     InfoFeed,
-    Snapshot,
     StationInfo,
     StationStatus,
     StatusFeed,
     SystemInfo,
     VehicleKind,
 )
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.values import MAX_COUNT
 from bikefinder.rider.output import to_csv, to_json, to_table
 from bikefinder.rider.ranking import StationIndex

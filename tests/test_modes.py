@@ -8,14 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bikefinder.common.text import fold
-from bikefinder.feeds.models import (
-    FeedMeta,
-    Snapshot,
-    Station,
-    StationInfo,
-    StationStatus,
-    SystemInfo,
-)
+from bikefinder.feeds.models import FeedMeta, Station, StationInfo, StationStatus, SystemInfo
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
 from bikefinder.rider.listing import StationListing
 from bikefinder.rider.mode_rows import rank_for_mode

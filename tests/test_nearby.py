@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from bikefinder.feeds.models import FeedMeta, Snapshot, Station, StationInfo, StationStatus
+from bikefinder.feeds.models import FeedMeta, Station, StationInfo, StationStatus
 from bikefinder.feeds.opening_hours import parse_opening_hours
 from bikefinder.feeds.pricing import PriceSegment, PricingPlan
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert
 from bikefinder.feeds.vehicles import (
     Vehicle,

@@ -31,7 +31,8 @@ from bikefinder.feeds.demo import (
 )
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import SystemFeeds
-from bikefinder.feeds.models import RankedStation, Snapshot, Station
+from bikefinder.feeds.models import RankedStation, Station
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.listing import favourites_url
 from bikefinder.rider.mode_rows import ModeRow

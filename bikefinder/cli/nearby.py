@@ -30,7 +30,7 @@ from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.demo import DEMO_NEAR
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import SystemFeeds
-from bikefinder.feeds.models import Snapshot
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import active_alerts
 from bikefinder.feeds.vehicles import VehicleSelection, parse_vehicle_selection
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT

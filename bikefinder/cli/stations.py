@@ -20,7 +20,8 @@ from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.demo import DEMO_NEAR
 from bikefinder.feeds.http import make_http_client
 from bikefinder.feeds.loader import SystemFeeds
-from bikefinder.feeds.models import RankedStation, Snapshot
+from bikefinder.feeds.models import RankedStation
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT, ModeRow, rank_for_mode, useful_first
 from bikefinder.rider.modes import Mode, counted, has_at_least
 from bikefinder.rider.output import (

@@ -43,12 +43,12 @@ from bikefinder.feeds.models import (
     FeedMeta,
     InfoFeed,
     JoinReport,
-    Snapshot,
     Station,
     StatusFeed,
     SystemInfo,
     VehicleKind,
 )
+from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
     import httpx

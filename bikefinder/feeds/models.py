@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING
 
 import msgspec
-
-if TYPE_CHECKING:  # the issue-11 modules import this one
-    from bikefinder.feeds.opening_hours import OpeningHours, SystemHours
-    from bikefinder.feeds.pricing import PricingPlan
-    from bikefinder.feeds.system_alerts import SystemAlert
-    from bikefinder.feeds.vehicles import Vehicle, VehicleType
 
 
 class VehicleKind(Enum):
@@ -134,47 +126,6 @@ class JoinReport:
     @property
     def problems(self) -> int:
         return self.info_only + self.status_only + self.duplicate_ids + self.rejected
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything known about one system at one moment: what the UI and outputs render."""
-
-    gbfs_url: str
-    system: SystemInfo
-    stations: tuple[Station, ...]
-    info_meta: FeedMeta
-    status_meta: FeedMeta
-    report: JoinReport = field(default_factory=JoinReport)
-    #: When station_status was fetched (from the network, or originally, if cached).
-    fetched_at: datetime | None = None
-    #: True when this is the last known data from the cache, not a live answer.
-    from_cache: bool = False
-    #: Free-floating vehicles with a location of their own, offered or not (see
-    #: :func:`bikefinder.feeds.vehicles.offered`); vehicles parked at a known station are
-    #: not here but in :attr:`docked_vehicles` (they count with their station).
-    vehicles: tuple[Vehicle, ...] = ()
-    #: ``station_id -> vehicles parked there`` (never listed on their own).
-    docked_vehicles: Mapping[str, tuple[Vehicle, ...]] = field(default_factory=dict, hash=False)
-    #: Vehicles with neither a location nor a known station: counted, never placed.
-    unplaceable_vehicles: int = 0
-    #: ``vehicle_types`` with the details riders see (form, propulsion, range, plans).
-    vehicle_types: Mapping[str, VehicleType] = field(default_factory=dict, hash=False)
-    #: The header of ``free_bike_status`` / ``vehicle_status``, when one was read.
-    vehicle_meta: FeedMeta | None = None
-    #: Every alert of ``system_alerts`` (active or not: see ``system_alerts.active_alerts``).
-    alerts: tuple[SystemAlert, ...] = ()
-    #: The system's hours: v2 ``system_hours`` or v3 ``system_information.opening_hours``.
-    hours: SystemHours | OpeningHours | None = None
-    #: v3 ``station_opening_hours`` by station id (each overrides :attr:`hours`).
-    station_hours: Mapping[str, OpeningHours] = field(default_factory=dict, hash=False)
-    #: ``system_pricing_plans``, in feed order.
-    pricing: tuple[PricingPlan, ...] = ()
-
-    @property
-    def data_time(self) -> datetime | None:
-        """How recent the availability numbers are: the feed's own time, else fetch time."""
-        return self.status_meta.last_updated or self.fetched_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,8 @@ from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_de
 from bikefinder.common.text import clean, fold
 from bikefinder.feeds import system_alerts as alerts_module
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
-from bikefinder.feeds.models import RankedStation, Snapshot, Station, StationStatus
+from bikefinder.feeds.models import RankedStation, Station, StationStatus
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.rider.changes import count_changes

@@ -33,7 +33,8 @@ from typing import Any
 
 from bikefinder.common.geo import compass_point, initial_bearing_deg
 from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
-from bikefinder.feeds.models import Snapshot, Station
+from bikefinder.feeds.models import Station
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.mode_rows import ListLimit
 from bikefinder.rider.modes import Mode, useless_reason
 from bikefinder.rider.ranking import coordinates_for

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bikefinder.common.text import clean
-from bikefinder.feeds.models import RankedStation, Snapshot, StationStatus
+from bikefinder.feeds.models import RankedStation, StationStatus
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import SystemAlert, active_alerts, alerts_by_station
 from bikefinder.rider.mode_rows import ModeRow
 from bikefinder.rider.modes import Mode, StationState, counted

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bikefinder.feeds.models import Snapshot
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
 from bikefinder.systems.source import SystemSource
 

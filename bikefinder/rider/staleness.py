@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from bikefinder.feeds.models import Snapshot, Station
+from bikefinder.feeds.models import Station
+from bikefinder.feeds.snapshot import Snapshot
 
 #: Data whose feed timestamp is older than this (or 3 of the feed's ttl) is stale.
 DATA_STALE_AFTER_S = 300.0

@@ -23,7 +23,7 @@ from bikefinder.feeds.models import Station
 if TYPE_CHECKING:
     import httpx
 
-    from bikefinder.feeds.models import Snapshot
+    from bikefinder.feeds.snapshot import Snapshot
     from bikefinder.systems.catalog import Catalog
     from bikefinder.systems.config import Config
     from bikefinder.systems.entries import CatalogEntry

@@ -26,7 +26,8 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.demo import DEMO_NEAR
 from bikefinder.feeds.loader import system_label_for
-from bikefinder.feeds.models import Snapshot, Station
+from bikefinder.feeds.models import Station
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.rider.alerts import alert_environment, alert_message, run_notify_command
 from bikefinder.rider.changes import count_changes

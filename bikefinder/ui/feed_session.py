@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import httpx
 
     from bikefinder.feeds.cache import FeedCache
-    from bikefinder.feeds.models import Snapshot
+    from bikefinder.feeds.snapshot import Snapshot
     from bikefinder.systems.source import SystemSource
 
 

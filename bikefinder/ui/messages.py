@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from bikefinder.feeds.models import Snapshot
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.alerts import Alert
 from bikefinder.rider.listing import ListingData, MixedData
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bikefinder.feeds.models import Snapshot
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.nearby import SceneSystem
 from bikefinder.rider.refresh import RefreshSchedule
 from bikefinder.systems.source import SystemSource

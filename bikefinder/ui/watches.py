@@ -13,7 +13,8 @@ from collections.abc import Callable, Collection, Mapping
 from textual.message import Message
 
 from bikefinder.common.text import clean
-from bikefinder.feeds.models import Snapshot, Station
+from bikefinder.feeds.models import Station
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.alerts import Alert, AlertTracker, WatchKind, condition_met
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.listing import favourites_url

@@ -19,7 +19,8 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from bikefinder.feeds.models import RankedStation, Snapshot
+from bikefinder.feeds.models import RankedStation
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import (
     MixedData,

@@ -373,13 +373,13 @@ def test_disk_full_leaves_the_file_intact_and_retries(
     store = FavouritesStore(path)
     store.add(fav("1"))
     before = path.read_bytes()
-    real_write = files_module._write_fully
+    real_write = files_module.write_fully
 
     def write_half_then_fill_up(fd: int, data: bytes) -> None:
         real_write(fd, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(files_module, "_write_fully", write_half_then_fill_up)
+    monkeypatch.setattr(files_module, "write_fully", write_half_then_fill_up)
     store.add(fav("2"))
     assert path.read_bytes() == before  # never truncated
     assert leftovers(path) == []  # the half-written temp file is gone

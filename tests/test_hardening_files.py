@@ -182,14 +182,14 @@ def test_a_program_handler_for_sigterm_is_kept_and_the_write_completes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[int] = []
-    real_write = files_module._write_fully
+    real_write = files_module.write_fully
 
     def write_then_signal(fd: int, data: bytes) -> None:
         real_write(fd, data[:10])
         os.kill(os.getpid(), signal.SIGTERM)
         real_write(fd, data[10:])
 
-    monkeypatch.setattr(files_module, "_write_fully", write_then_signal)
+    monkeypatch.setattr(files_module, "write_fully", write_then_signal)
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append(signum))
     try:
         mine = signal.getsignal(signal.SIGTERM)

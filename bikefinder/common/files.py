@@ -55,7 +55,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
         temp_name, fd = _create_temp(target, live)
         try:
             try:
-                _write_fully(fd, data)
+                write_fully(fd, data)
                 if durable:
                     os.fsync(fd)
             finally:
@@ -158,8 +158,8 @@ def _remove_temps_then_die(signum: int, frame: FrameType | None) -> None:
     os.kill(os.getpid(), signum)
 
 
-def _write_fully(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` (a seam for fault-injection tests: disk full)."""
+def write_fully(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``, however many partial writes the OS makes of it."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]

@@ -165,7 +165,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         else:
             self._load_catalog(self.switching.catalog)
 
-    @work(thread=True, exit_on_error=False, group="catalog")
+    @work(thread=True, exit_on_error=False, group="catalog", description="read the catalog")
     def _load_catalog(self, load: Callable[[], Catalog]) -> None:
         """Reading and indexing ~1,500 systems takes ~0.1 s: not on the UI thread."""
         try:

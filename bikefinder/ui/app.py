@@ -10,7 +10,6 @@ come from :mod:`bikefinder.rider`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
@@ -59,6 +58,7 @@ from bikefinder.systems.source import (
 )
 from bikefinder.systems.switching import SystemSwitching, point_for_system
 from bikefinder.ui.commands import palette_commands
+from bikefinder.ui.data_thread import run_on_data_thread
 from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import (
     EditWatch,
@@ -322,7 +322,7 @@ class BikefinderApp(App[int]):
     @work(exclusive=True, group="mixed", exit_on_error=False, description="prepare the mixed list")
     async def _post_mixed(self, prepare: Callable[[], MixedData]) -> None:
         """Run ``prepare`` on a thread; the newest preparation wins (exclusive)."""
-        self.post_message(MixedPrepared(await asyncio.to_thread(prepare)))
+        self.post_message(MixedPrepared(await run_on_data_thread(prepare)))
 
     @on(MixedPrepared)
     def _mixed_prepared(self, message: MixedPrepared) -> None:
@@ -331,12 +331,15 @@ class BikefinderApp(App[int]):
             self.stations.show_list()
         self.stations.render_rows()
 
+    @work(group="coverage", exit_on_error=False, description=COVERAGE_WORKER)
+    async def _remember(self, source: SystemSource, snapshot: Snapshot) -> None:
+        """Learn where a loaded system is (its coverage, for choosing by location)."""
+        await run_on_data_thread(remember_loaded_system, source, snapshot)
+
     def _extra_loaded(self, extra: ExtraSystem, message: SnapshotLoaded) -> None:
         snapshot = message.snapshot
         if not snapshot.from_cache and extra.snapshot is None:
-            remember = partial(remember_loaded_system, extra.source, snapshot)
-            self.run_worker(remember, thread=True, group="coverage", exit_on_error=False,
-                            description=COVERAGE_WORKER)  # fmt: skip
+            self._remember(extra.source, snapshot)
         changed = extra.snapshot is not snapshot
         extra.snapshot = snapshot
         extra.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
@@ -404,10 +407,10 @@ class BikefinderApp(App[int]):
     async def _post_loaded(self, message: SnapshotLoaded) -> None:
         """Post new data with what the list derives from it, prepared on a thread."""
         if self.listing.is_new(message.snapshot):
-            data = await asyncio.to_thread(self.listing.prepare, message.snapshot, self.near)
+            data = await run_on_data_thread(self.listing.prepare, message.snapshot, self.near)
             far = data.nearest_m is not None and data.nearest_m > FAR_FROM_POINT_M
             if self._move_if_far and far and data.centre is not None:
-                data = await asyncio.to_thread(data.moved_to, data.centre)
+                data = await run_on_data_thread(data.moved_to, data.centre)
             message.data = data
         self.post_message(message)
 
@@ -438,9 +441,7 @@ class BikefinderApp(App[int]):
         if not snapshot.from_cache and self._remembered_url != snapshot.gbfs_url:
             # Learn where this system is, once per system per session, off the UI thread.
             self._remembered_url = snapshot.gbfs_url
-            remember = partial(remember_loaded_system, self.source, snapshot)
-            self.run_worker(remember, thread=True, group="coverage", exit_on_error=False,
-                            description=COVERAGE_WORKER)  # fmt: skip
+            self._remember(self.source, snapshot)
         changed: int | None = None
         if message.data is not None and message.data.snapshot is snapshot:
             changed = message.data.changed

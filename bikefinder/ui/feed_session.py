@@ -17,6 +17,7 @@ from bikefinder.common.errors import BikefinderError, FeedError
 from bikefinder.feeds.http import make_http_client
 from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.systems.config import configured_max_feed_bytes
+from bikefinder.ui.data_thread import run_on_data_thread
 from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class FeedSession:
             language=language,
             label=source.label,
             cache=cache,
-            offload=asyncio.to_thread,  # decoding and parsing never hold up the screen
+            offload=run_on_data_thread,  # decoding and parsing never hold up the screen
             headers=source.headers,
             max_bytes=configured_max_feed_bytes(),  # config.toml's max_feed_mb
             free_floating=free_floating,
@@ -75,7 +76,7 @@ class FeedSession:
     async def load_cached(self) -> Snapshot | None:
         """The last known data (marked with its age), with no network; None if none.
         Read and parsed on a thread."""
-        return await asyncio.to_thread(self.feeds.load_cached)
+        return await run_on_data_thread(self.feeds.load_cached)
 
     async def connect(self) -> bool:
         """Make the HTTP client if not yet made, off the UI thread (building its TLS

@@ -75,3 +75,21 @@ async def test_a_limit_beyond_the_station_count_works(tmp_path: Path) -> None:
         await pilot.press("pagedown", "up")
         await pilot.pause()
         assert app.stations.table.cursor_row == 4998
+
+
+async def test_the_apps_data_work_shares_one_thread_in_order() -> None:
+    """Parsing several systems on several threads is no faster under the GIL and makes
+    the event loop wait behind more threads: the app's data work is one queue."""
+    from bikefinder.ui.data_thread import run_on_data_thread
+
+    seen: list[tuple[str, int]] = []
+
+    def job(number: int) -> int:
+        time.sleep(0.01)
+        seen.append((threading.current_thread().name, number))
+        return number * 2
+
+    results = await asyncio.gather(*(run_on_data_thread(job, n) for n in range(6)))
+    assert results == [0, 2, 4, 6, 8, 10]
+    assert [number for _, number in seen] == list(range(6))  # one at a time, in order
+    assert len({name for name, _ in seen}) == 1 and seen[0][0].startswith("bikefinder-data")

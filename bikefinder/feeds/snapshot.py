@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bikefinder.feeds.models import FeedMeta, JoinReport, Station, SystemInfo
-from bikefinder.feeds.opening_hours import OpeningHours, SystemHours
-from bikefinder.feeds.pricing import PricingPlan
-from bikefinder.feeds.system_alerts import SystemAlert
-from bikefinder.feeds.vehicles import Vehicle, VehicleType
+
+if TYPE_CHECKING:  # types only: the app paints cached stations before these load
+    from bikefinder.feeds.opening_hours import OpeningHours, SystemHours
+    from bikefinder.feeds.pricing import PricingPlan
+    from bikefinder.feeds.system_alerts import SystemAlert
+    from bikefinder.feeds.vehicles import Vehicle, VehicleType
 
 
 @dataclass(frozen=True, slots=True)

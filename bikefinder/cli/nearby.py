@@ -28,7 +28,7 @@ from bikefinder.common.errors import FeedError, UsageError
 from bikefinder.common.text import clean
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.demo import DEMO_NEAR
-from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
+from bikefinder.feeds.http import make_http_client
 from bikefinder.feeds.loader import SystemFeeds
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import active_alerts
@@ -99,9 +99,9 @@ class LoadedSystem:
 async def run_nearby_once(options: Options) -> int:
     """Print the mixed list of every chosen system (repeatedly with ``--watch``)."""
     selection = parse_vehicle_selection(options.vehicles or VehicleSelection.BIKES.value)
-    mode = _MODES.get(getattr(options, "mode", None) or "bike", Mode.ANY_BIKE)
+    mode = _MODES.get(options.mode or "bike", Mode.ANY_BIKE)
     limit = options.limit or DEFAULT_LIMIT
-    speed = getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH)
+    speed = options.walking_speed_kmh
     notes: list[str]  # why a system was left out, for stderr
     if options.demo:
         if options.systems:
@@ -122,7 +122,7 @@ async def run_nearby_once(options: Options) -> int:
         raise UsageError("several systems need --near LAT,LON (where you are, e.g. 48.85,2.35)")
     for note in notes:
         print(f"bikefinder: note: {note}", file=sys.stderr)
-    max_bytes = getattr(options, "max_feed_bytes", MAX_FEED_BYTES)
+    max_bytes = options.max_feed_bytes
     async with contextlib.AsyncExitStack() as stack:
         systems: list[LoadedSystem] = []
         shared = await stack.enter_async_context(make_http_client(options.client_id))
@@ -361,7 +361,7 @@ def render(
         return csv_text(ROW_FIELDS, records)
     if output_format == "line":
         return _line(rows)
-    speed = getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH)
+    speed = options.walking_speed_kmh
     return _table(systems, scene, rows, near, now, speed)
 
 

@@ -817,9 +817,9 @@ def build_app(options: Options) -> BikefinderApp:
     """The app as the command line's options ask for it: several systems at once when
     ``--system`` is repeated, or with ``--vehicles`` / ``--max-systems`` (as ``--once``
     decides; ``--near`` alone then loads every covering system)."""
-    systems = tuple(getattr(options, "systems", ()) or ())
-    selection_text = getattr(options, "vehicles", None)
-    max_systems = getattr(options, "max_systems", None)
+    systems = options.systems
+    selection_text = options.vehicles
+    max_systems = options.max_systems
     more: list[SystemSource] = []
     if not options.demo and (len(systems) > 1 or selection_text or max_systems):
         from bikefinder.systems.source import DEFAULT_MAX_SYSTEMS, resolve_sources
@@ -852,6 +852,6 @@ def build_app(options: Options) -> BikefinderApp:
         notify_command=options.notify_command,
         more_sources=more,
         vehicles=selection,
-        walking_speed_kmh=getattr(options, "walking_speed_kmh", WALKING_SPEED_KMH),
+        walking_speed_kmh=options.walking_speed_kmh,
         favourites_view=options.favorites,  # `bikefinder --favorites` opens on them
     )

@@ -28,4 +28,3 @@ async def run_on_data_thread(work: Callable[P, R], *args: P.args, **kwargs: P.kw
     context = contextvars.copy_context()
     call = partial(context.run, work, *args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, call)
-

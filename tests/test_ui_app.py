@@ -269,6 +269,22 @@ async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> N
         assert app.stations.table.highlighted_key == "f02"
 
 
+async def test_a_filter_that_hides_the_highlighted_station_highlights_the_nearest_match(
+    fav_path: Path,
+) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "j")
+        assert app.stations.table.highlighted_key == "s4"  # Delta: no "i" in its name
+        await pilot.press("slash", "i")
+        keys = app.stations.table.station_keys
+        assert "s4" not in keys and len(keys) > 4
+        assert app.stations.table.highlighted_key == keys[0]  # not the 4th match
+        await pilot.press("escape")  # the match stays highlighted in the whole list
+        assert app.stations.table.highlighted_key == keys[0]
+
+
 async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:

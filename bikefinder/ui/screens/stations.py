@@ -188,7 +188,11 @@ class StationsScreen(Screen[None]):
         self.render_rows()
 
     def watch_filter_query(self) -> None:
+        highlighted = self.table.highlighted_key
         self.render_rows()
+        if self.table.highlighted_key != highlighted and self.table.row_count:
+            # The station is filtered out: the nearest match, not whatever took its row.
+            self.table.move_cursor(row=0, animate=False)
 
     def render_rows(self) -> None:
         """Recompute the listed rows for the data, view, filter and mode, and show them

@@ -130,7 +130,9 @@ def parse_discovery(doc: Any, url: str, language: str | None = None) -> Discover
         if not isinstance(entry, Mapping):
             continue
         name, feed_url = entry.get("name"), entry.get("url")
-        if isinstance(name, str) and isinstance(feed_url, str) and feed_url.strip():
+        if not (isinstance(name, str) and name.strip()):
+            continue  # a feed without a name cannot be asked for (and errors name it)
+        if isinstance(feed_url, str) and feed_url.strip():
             feeds.setdefault(name.strip(), _resolve(url, feed_url.strip()))
     return Discovery(
         url=url,

@@ -115,7 +115,8 @@ def to_json(
         if rows is None
         else [mode_record(row) for row in rows]
     )
-    active = active_alerts(snapshot.alerts, datetime.now(UTC))
+    generated_at = datetime.now(UTC)  # one moment: the alerts listed are those active then
+    active = active_alerts(snapshot.alerts, generated_at)
     alert_ids = alerts_by_station(active)
     for record in stations:
         record["kind"] = "station"
@@ -129,7 +130,7 @@ def to_json(
             "gbfs_url": snapshot.gbfs_url,
         },
         "near": {"lat": near[0], "lon": near[1]},
-        "generated_at": iso(datetime.now(UTC)),
+        "generated_at": iso(generated_at),
         "data_updated_at": iso(snapshot.status_meta.last_updated),
         "skipped": {
             "info_only": report.info_only,

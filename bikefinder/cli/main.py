@@ -423,15 +423,7 @@ def _run(options: Options) -> int:
     if options.once:
         import asyncio  # here, not at the top: --help and the app's start need no asyncio yet
 
-        if options.favorites:
-            from bikefinder.cli.favourites import run_favourites_once
-
-            return asyncio.run(run_favourites_once(options))
-        if len(options.systems) > 1 or options.vehicles or options.max_systems:
-            from bikefinder.cli.nearby import run_nearby_once  # several systems, vehicles
-
-            return asyncio.run(run_nearby_once(options))
-        from bikefinder.cli.stations import run_once
+        from bikefinder.cli.once import run_once
 
         return asyncio.run(run_once(options))
     from bikefinder.ui.app import run_app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 # C0/C1 controls (ESC included, so no ANSI/OSC sequence survives), DEL, and
 # bidi embedding, override and isolate marks.
@@ -89,3 +90,12 @@ def fold(text: str) -> str:
         char if char.isalnum() or unicodedata.category(char)[0] == "M" else " " for char in bare
     )
     return " ".join("".join(kept).split())
+
+
+def system_label_for(url: str) -> str:
+    """A name for a system before (or without) its ``system_information``: the host and
+    folder of its ``gbfs.json``, e.g. ``gbfs.example.com/bikes``."""
+    parts = urlsplit(url)
+    folder = parts.path.rsplit("/", 1)[0].strip("/")
+    label = f"{parts.hostname}/{folder}" if folder else parts.hostname
+    return label or url

@@ -30,11 +30,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 import msgspec
 
 from bikefinder.common.errors import FeedError, FeedFormatError
+from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
@@ -96,15 +96,6 @@ class Offload(Protocol):
 async def run_inline(work: Callable[[], T]) -> T:
     """The default ``offload``: run the work right here (scripts have no UI to keep)."""
     return work()
-
-
-def system_label_for(url: str) -> str:
-    """A name for a system before (or without) its ``system_information``: the host and
-    folder of its ``gbfs.json``, e.g. ``gbfs.example.com/bikes``."""
-    parts = urlsplit(url)
-    folder = parts.path.rsplit("/", 1)[0].strip("/")
-    label = f"{parts.hostname}/{folder}" if folder else parts.hostname
-    return label or url
 
 
 def clamp_ttl(ttl: int | None, low: int, high: int) -> int:

@@ -37,11 +37,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.files import resolve_links, sweep_stale_temps, write_atomic
 from bikefinder.common.paths import favourites_path
+from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.rider.alerts import Watch
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.models import Station
+    from bikefinder.feeds.snapshot import Snapshot
 
 try:  # POSIX only; elsewhere the store works without inter-process locking.
     import fcntl
@@ -496,3 +501,22 @@ def _apply(favourites: list[Favourite], changes: Iterable[_Change]) -> list[Favo
         else:
             by_key.setdefault(change.key, change.favourite)
     return list(by_key.values())
+
+
+def favourites_url(gbfs_url: str) -> str:
+    """The system a favourite of ``gbfs_url`` belongs to: the demo's favourites are the
+    live Vélib' system's (the demo is a snapshot of it)."""
+    return DEMO_LIVE_GBFS_URL if gbfs_url == DEMO_GBFS_URL else gbfs_url
+
+
+def new_favourite(snapshot: Snapshot, station: Station, now: datetime) -> Favourite:
+    """``station`` of ``snapshot``'s system as a new favourite, added ``now`` (stored to
+    the second, UTC written with ``Z``); one made in the demo is the live system's."""
+    return Favourite(
+        gbfs_url=favourites_url(snapshot.gbfs_url),
+        system_id=snapshot.system.system_id,
+        system_name=snapshot.system.name,
+        station_id=station.station_id,
+        name=station.info.name,
+        added_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+    )

@@ -12,13 +12,13 @@ station, an unknown one, then a useless one. No UI here: the widget maps the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
 from bikefinder.common.geo import EARTH_RADIUS_M
-from bikefinder.rider.mode_rows import ModeRow
 from bikefinder.rider.modes import Mode, StationState, station_state, wanted_count
+from bikefinder.rider.rows import Row
 
 BRAILLE_BASE = 0x2800
 #: Bit of each dot in a braille cell, by (column, row) in the 2x4 matrix.
@@ -45,31 +45,33 @@ class CellKind(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class MapPoint:
-    """A station to draw: where, and whether it is an option in the current mode."""
+    """A row to draw: which (a row key), where, and whether it is an option in the mode."""
 
-    station_id: str
+    key: Hashable
     lat: float
     lon: float
     kind: CellKind
 
 
-def availability_kind(row: ModeRow, mode: Mode) -> CellKind:
+def availability_kind(row: Row, mode: Mode) -> CellKind:
     """Useful (the rider's mode has it), useless (closed, empty, full) or unknown."""
-    if row.useless is None:
+    if row.useful:
         return CellKind.USEFUL
+    if row.station is None:
+        return CellKind.USELESS if row.vehicle is not None else CellKind.UNKNOWN
     status = row.station.status
     if station_state(status) is StationState.NO_STATUS or wanted_count(status, mode) is None:
         return CellKind.UNKNOWN
     return CellKind.USELESS
 
 
-def map_points(rows: Iterable[ModeRow], mode: Mode) -> list[MapPoint]:
-    """The listed rows as points, classified for ``mode``."""
+def map_points(rows: Iterable[Row], mode: Mode) -> list[MapPoint]:
+    """The listed rows with a position as points, classified for ``mode``."""
     return [
-        MapPoint(row.station.station_id, row.station.info.lat, row.station.info.lon,
-                 availability_kind(row, mode))
+        MapPoint(row.key, row.lat, row.lon, availability_kind(row, mode))
         for row in rows
-    ]  # fmt: skip
+        if row.lat is not None and row.lon is not None
+    ]
 
 
 def offset_m(origin: tuple[float, float], lat: float, lon: float) -> tuple[float, float]:
@@ -121,7 +123,7 @@ class MapGrid:
     cells: tuple[tuple[tuple[str, CellKind], ...], ...]
     metres_per_cell: float
     #: The (row, column) of each drawn station's own cell.
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
     #: Stations that fell outside the grid (none, unless the grid is tiny).
     clipped: int = 0
 
@@ -142,7 +144,7 @@ def rasterise(
     points: Sequence[MapPoint],
     width: int,
     height: int,
-    highlighted: str | None = None,
+    highlighted: Hashable | None = None,
 ) -> MapGrid:
     """Draw ``points`` around ``origin`` on a ``width`` x ``height`` cell grid.
 
@@ -165,7 +167,7 @@ def rasterise(
     bits = [[0] * width for _ in range(height)]
     kinds = [[CellKind.EMPTY] * width for _ in range(height)]
     glyphs: dict[tuple[int, int], str] = {}
-    positions: dict[str, tuple[int, int]] = {}
+    positions: dict[Hashable, tuple[int, int]] = {}
     clipped = 0
     origin_dot_x = centre_x * DOTS_X + DOTS_X / 2
     origin_dot_y = centre_y * DOTS_Y + DOTS_Y / 2
@@ -179,14 +181,14 @@ def rasterise(
         if not (0 <= x < width and 0 <= y < height):
             clipped += 1
             continue
-        positions.setdefault(point.station_id, (y, x))
+        positions.setdefault(point.key, (y, x))
         left, top = math.floor(exact_x - 0.5), math.floor(exact_y - 0.5)
         for dot_x, dot_y in ((left, top), (left + 1, top), (left, top + 1), (left + 1, top + 1)):
             cell_x, cell_y = dot_x // DOTS_X, dot_y // DOTS_Y
             if 0 <= cell_x < width and 0 <= cell_y < height:
                 bits[cell_y][cell_x] |= BRAILLE_BITS[dot_x % DOTS_X][dot_y % DOTS_Y]
                 kinds[cell_y][cell_x] = max(kinds[cell_y][cell_x], point.kind)
-        if point.station_id == highlighted:
+        if point.key == highlighted:
             kinds[y][x] = CellKind.HIGHLIGHT
             glyphs[(y, x)] = HIGHLIGHT_GLYPH
     if kinds[centre_y][centre_x] is not CellKind.HIGHLIGHT:

@@ -1,4 +1,12 @@
-"""Render a ranked list as an aligned table, JSON, CSV or one line (the scriptable contract)."""
+"""Every printed answer: one document, in four formats (table, JSON, CSV, one line).
+
+``--once``, ``--watch`` and ``--favorites --once``, of one system or eight, print an
+:class:`Answer`: what the systems said and the rows the scene gave for the query. JSON
+is the document of :func:`document`, described by the JSON Schema shipped as
+``bikefinder/data/schema/answer.schema.json`` (``schema_version`` says which); CSV has
+one column per row field of that document, and the table the same columns every time
+(a column that does not apply to a row stays empty, it never disappears).
+"""
 
 from __future__ import annotations
 
@@ -6,39 +14,49 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.text import clean
-from bikefinder.feeds.models import RankedStation, StationStatus
-from bikefinder.feeds.snapshot import Snapshot
-from bikefinder.feeds.system_alerts import SystemAlert, active_alerts, alerts_by_station
-from bikefinder.rider.mode_rows import ModeRow
-from bikefinder.rider.modes import Mode, StationState, counted
+from bikefinder.feeds.models import StationStatus
+from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.rider.modes import Mode, counted
+from bikefinder.rider.rows import Kind, Row, SceneSystem
+from bikefinder.rider.scene import Query
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
-from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
+from bikefinder.rider.walking import walking_text
 
+if TYPE_CHECKING:
+    from bikefinder.feeds.snapshot import Snapshot
+
+#: The version of the JSON document's shape; bumped when a key changes meaning or goes.
+SCHEMA_VERSION = 1
 FORMATS = ("table", "json", "csv", "line")
-#: ``--mode`` values, and the app's modes they mean.
+#: ``--mode`` values, and the modes they mean.
 MODES = ("bike", "ebike", "dock")
 _MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
-#: Per-station fields JSON and CSV add when a ``--mode`` is given.
-MODE_FIELDS = ("useful", "reason")
-#: Reasons that are a station's state rather than its counts (the line format says them).
-_STATE_REASONS = frozenset(state.value for state in StationState)
 #: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
 #: DEL, C1 controls (0x9b is CSI), bidi marks and Unicode line separators.
 _JSON_RAW_UNSAFE = re.compile(
     r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
 )
-STATION_FIELDS = (
+#: Every row's fields, in order: the JSON keys of ``stations[]`` and the CSV columns.
+ROW_FIELDS = (
+    "kind",
+    "system_id",
     "station_id",
+    "vehicle_id",
     "name",
     "lat",
     "lon",
     "distance_m",
     "bearing",
+    "walk_s",
+    "rank",
+    "useful",
+    "reason",
     "bikes",
     "mechanical",
     "electric",
@@ -48,7 +66,27 @@ STATION_FIELDS = (
     "is_renting",
     "is_returning",
     "last_reported",
+    "alert_ids",
+    "is_open",
+    "hours",
+    "price",
+    "trend",
+    "changes",
+    "favourite",
+    "watched",
+    "error",
+    "vehicle_type_id",
+    "form_factor",
+    "propulsion",
+    "range_m",
+    "fuel_percent",
+    "range_text",
+    "low_range",
+    "system_name",
+    "gbfs_url",
 )
+#: Fields whose text comes from a feed or a file, cleaned in CSV and the table.
+_TEXT_FIELDS = ("name", "reason", "hours", "price", "error", "range_text", "system_name")
 
 
 def mode_named(name: str | None) -> Mode | None:
@@ -56,108 +94,128 @@ def mode_named(name: str | None) -> Mode | None:
     return None if name is None else _MODE_OF[name]
 
 
-def mode_name(mode: Mode | None) -> str | None:
+def mode_name(mode: Mode) -> str:
     """How ``--mode`` spells ``mode`` (``"bike"``, ``"ebike"``, ``"dock"``)."""
-    return next((name for name, known in _MODE_OF.items() if known is mode), None)
-
-
-def mode_record(row: ModeRow) -> dict[str, Any]:
-    """A station in a mode: the station's fields plus ``useful`` and ``reason``."""
-    record = station_record(row.ranked)
-    record.update(useful=row.useless is None, reason=row.useless)
-    return record
+    return next(name for name, known in _MODE_OF.items() if known is mode)
 
 
 def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
-def station_record(ranked: RankedStation) -> dict[str, Any]:
-    """One station as the JSON/CSV contract spells it (``None`` where unknown)."""
-    info, status = ranked.station.info, ranked.station.status
-    return {
-        "station_id": info.station_id,
-        "name": info.name,
-        "lat": info.lat,
-        "lon": info.lon,
-        "distance_m": round(ranked.distance_m, 1),
-        "bearing": ranked.bearing,
-        "bikes": status.bikes if status else None,
-        "mechanical": status.mechanical if status else None,
-        "electric": status.electric if status else None,
-        "docks": status.docks if status else None,
-        "capacity": info.capacity,
-        "is_installed": status.is_installed if status else None,
-        "is_renting": status.is_renting if status else None,
-        "is_returning": status.is_returning if status else None,
-        "last_reported": iso(status.last_reported) if status else None,
-    }
+@dataclass(frozen=True, slots=True)
+class SystemReport:
+    """What a printed answer says about one system: its data or why it has none."""
+
+    system: SceneSystem
+    snapshot: Snapshot | None
+    error: str | None = None
+    demo_label: str | None = None
+    chosen_by: str | None = None
+    degraded: Mapping[str, str] = field(default_factory=dict)
+
+    def age_s(self, now: datetime) -> float | None:
+        return data_age_s(self.snapshot, now) if self.snapshot is not None else None
+
+    def stale(self, now: datetime) -> bool:
+        """Stale by the one rule, or failing (its numbers are the last known ones)."""
+        if self.snapshot is None:
+            return True
+        return is_data_stale(self.snapshot, now) or self.error is not None
 
 
-def to_json(
-    snapshot: Snapshot,
-    ranked: Sequence[RankedStation],
-    near: tuple[float, float],
-    extra: dict[str, Any] | None = None,
-    *,
-    indent: int | None = 2,
-    rows: Sequence[ModeRow] | None = None,
-    walking_speed_kmh: float = WALKING_SPEED_KMH,
-) -> str:
-    """The JSON contract: one object (``indent=None`` puts it on one line, for --watch).
-    With ``rows`` (a ``--mode``) the stations are those rows, with ``useful`` and ``reason``.
-    As for several systems, there are ``systems`` and ``alerts`` (the active ones) lists and
-    every station item has ``kind``, ``system_id``, ``walk_s`` and ``alert_ids`` (``system``
-    stays for existing scripts)."""
-    report = snapshot.report
-    stations = (
-        [station_record(item) for item in ranked]
-        if rows is None
-        else [mode_record(row) for row in rows]
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One printed answer: the systems, the query and its rows (nearest first)."""
+
+    systems: Sequence[SystemReport]
+    query: Query
+    rows: Sequence[Row]
+    now: datetime
+    vehicles: str = "bikes"
+    #: The point is not the rider's ("system centre").
+    near_note: str | None = None
+    #: Systems left out, and why.
+    notes: Sequence[str] = ()
+    #: A warning about the answer (the point is far from every station).
+    warning: str | None = None
+    alerts: Sequence[tuple[SceneSystem, SystemAlert]] = ()
+
+    @property
+    def demo_label(self) -> str | None:
+        return next((s.demo_label for s in self.systems if s.demo_label), None)
+
+    @property
+    def with_data(self) -> list[SystemReport]:
+        return [system for system in self.systems if system.snapshot is not None]
+
+
+# --------------------------------------------------------------------------- records
+
+
+def row_record(row: Row) -> dict[str, Any]:
+    """One row as the document spells it (``None`` where unknown or not applicable)."""
+    record: dict[str, Any] = dict.fromkeys(ROW_FIELDS)
+    record.update(
+        kind=row.kind.value,
+        system_id=row.system.key,
+        system_name=row.system.name,
+        gbfs_url=row.system.gbfs_url,
+        name=row.name,
+        lat=row.lat,
+        lon=row.lon,
+        distance_m=None if row.distance_m is None else round(row.distance_m, 1),
+        bearing=row.bearing or None,
+        walk_s=row.walk_s,
+        rank=row.rank,
+        useful=row.useful,
+        reason=row.reason,
+        alert_ids=[alert.alert_id for alert in row.alerts],
+        is_open=row.is_open,
+        hours=row.hours_text,
+        price=row.price,
+        trend=list(row.trend.values) if row.trend is not None else None,
+        changes=dict(row.changes),
+        favourite=row.favourite,
+        watched=row.watched,
+        error=row.error,
     )
-    generated_at = datetime.now(UTC)  # one moment: the alerts listed are those active then
-    active = active_alerts(snapshot.alerts, generated_at)
-    alert_ids = alerts_by_station(active)
-    for record in stations:
-        record["kind"] = "station"
-        record["system_id"] = snapshot.system.system_id
-        record["walk_s"] = walking_seconds(record["distance_m"], walking_speed_kmh)
-        record["alert_ids"] = list(alert_ids.get(record["station_id"], ()))
-    document: dict[str, Any] = {
-        "system": {
-            "id": snapshot.system.system_id,
-            "name": snapshot.system.name,
-            "gbfs_url": snapshot.gbfs_url,
-        },
-        "near": {"lat": near[0], "lon": near[1]},
-        "generated_at": iso(generated_at),
-        "data_updated_at": iso(snapshot.status_meta.last_updated),
-        "skipped": {
-            "info_only": report.info_only,
-            "status_only": report.status_only,
-            "duplicate_ids": report.duplicate_ids,
-            "rejected": report.rejected,
-        },
-        **(extra or {}),
-        "alerts": [alert_record(snapshot.system.system_id, alert) for alert in active],
-        "stations": stations,
-    }
-    document["systems"] = [
-        {
-            "id": snapshot.system.system_id,
-            "name": snapshot.system.name,
-            "gbfs_url": snapshot.gbfs_url,
-            "ok": "error" not in document,
-            "error": document.get("error"),
-            "data_updated_at": document["data_updated_at"],
-            "stale": document.get("stale"),
-        }
-    ]
-    return dumps_terminal_safe(document, indent=indent)
+    if row.kind is Kind.STATION:
+        record["station_id"] = row.key.item_id
+        if row.station is not None:
+            record["capacity"] = row.station.info.capacity
+            status = row.station.status
+            if status is not None:
+                record.update(
+                    bikes=status.bikes,
+                    mechanical=status.mechanical,
+                    electric=status.electric,
+                    docks=status.docks,
+                    is_installed=status.is_installed,
+                    is_renting=status.is_renting,
+                    is_returning=status.is_returning,
+                    last_reported=iso(status.last_reported),
+                )
+        return record
+    vehicle = row.vehicle
+    assert vehicle is not None
+    record.update(
+        vehicle_id=vehicle.vehicle_id,
+        vehicle_type_id=vehicle.vehicle_type_id,
+        form_factor=vehicle.form.value,
+        propulsion=vehicle.propulsion,
+        electric=vehicle.electric,
+        range_m=vehicle.current_range_meters,
+        fuel_percent=vehicle.current_fuel_percent,
+        range_text=row.range_text,
+        low_range=row.low_range,
+        last_reported=iso(vehicle.last_reported),
+    )
+    return record
 
 
 def alert_record(system_id: str, alert: SystemAlert) -> dict[str, Any]:
-    """One active alert as the JSON contract spells it (times in UTC ISO 8601)."""
+    """One active alert as the document spells it (times in UTC ISO 8601)."""
     return {
         "system_id": system_id,
         "alert_id": alert.alert_id,
@@ -171,6 +229,77 @@ def alert_record(system_id: str, alert: SystemAlert) -> dict[str, Any]:
     }
 
 
+def _skipped(snapshots: Iterable[Snapshot]) -> dict[str, int]:
+    total = {"info_only": 0, "status_only": 0, "duplicate_ids": 0, "rejected": 0}
+    for snapshot in snapshots:
+        report = snapshot.report
+        total["info_only"] += report.info_only
+        total["status_only"] += report.status_only
+        total["duplicate_ids"] += report.duplicate_ids
+        total["rejected"] += report.rejected
+    return total
+
+
+def system_record(report: SystemReport, now: datetime) -> dict[str, Any]:
+    snapshot = report.snapshot
+    age = report.age_s(now)
+    return {
+        "id": report.system.key,
+        "name": report.system.name,
+        "gbfs_url": report.system.gbfs_url,
+        "ok": report.error is None,
+        "error": report.error,
+        "data_updated_at": iso(snapshot.data_time) if snapshot else None,
+        "data_age_s": None if age is None else round(age, 1),
+        "stale": report.stale(now),
+        "from_cache": snapshot.from_cache if snapshot else False,
+        "demo": report.demo_label,
+        "chosen_by": report.chosen_by,
+        "stations": len(snapshot.stations) if snapshot else 0,
+        "vehicles": len(snapshot.vehicles) if snapshot else 0,
+        "skipped": _skipped([snapshot] if snapshot else []),
+        "degraded": dict(report.degraded),
+    }
+
+
+def document(answer: Answer) -> dict[str, Any]:
+    """The JSON document: one shape for every printed command (see the schema file)."""
+    now, query = answer.now, answer.query
+    systems = [system_record(report, now) for report in answer.systems]
+    with_data = answer.with_data
+    ages = [age for report in with_data if (age := report.age_s(now)) is not None]
+    times = [s.snapshot.data_time for s in with_data if s.snapshot and s.snapshot.data_time]
+    errors = [{"system_id": r["id"], "error": r["error"]} for r in systems if r["error"]]
+    first = answer.systems[0] if answer.systems else None
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": iso(now),
+        "system": {"id": first.system.key, "name": first.system.name,
+                   "gbfs_url": first.system.gbfs_url} if first else None,
+        "systems": systems,
+        "near": {"lat": query.near[0], "lon": query.near[1]} if query.near else None,
+        "near_is": answer.near_note,
+        "chosen_by": first.chosen_by if first else None,
+        "data_updated_at": iso(min(times)) if times else None,
+        "data_age_s": round(max(ages), 1) if ages else None,
+        "stale": any(system["stale"] for system in systems) if systems else False,
+        "from_cache": any(system["from_cache"] for system in systems),
+        "demo": answer.demo_label,
+        "mode": mode_name(query.mode),
+        "min": query.minimum,
+        "limit": None if query.favourites_only else query.limit,
+        "vehicles": answer.vehicles,
+        "favourites_only": query.favourites_only,
+        "skipped": _skipped(s.snapshot for s in with_data if s.snapshot is not None),
+        "alerts": [alert_record(system.key, alert) for system, alert in answer.alerts],
+        "error": "; ".join(e["error"] for e in errors) or None,
+        "errors": errors,
+        "notes": list(answer.notes),
+        "warning": answer.warning,
+        "stations": [row_record(row) for row in answer.rows],
+    }  # fmt: skip
+
+
 def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
     """JSON that is safe to print: readable UTF-8, but every character a terminal could
     act on is a ``\\uXXXX`` escape, so the decoded strings stay exactly the feed's."""
@@ -178,19 +307,11 @@ def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
     return _JSON_RAW_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
-def to_csv(ranked: Sequence[RankedStation], rows: Sequence[ModeRow] | None = None) -> str:
-    """The stations as CSV; with ``rows`` (a ``--mode``) plus ``useful`` and ``reason``."""
-    records = (
-        [station_record(item) for item in ranked]
-        if rows is None
-        else [mode_record(row) for row in rows]
-    )
-    for record in records:
-        record["name"] = clean(record["name"], 500)
-        if record.get("reason"):
-            record["reason"] = clean(record["reason"], 100)
-    fields = STATION_FIELDS if rows is None else (*STATION_FIELDS, *MODE_FIELDS)
-    return csv_text(fields, records)
+def to_json(answer: Answer, *, one_line: bool = False) -> str:
+    return dumps_terminal_safe(document(answer), indent=None if one_line else 2)
+
+
+# --------------------------------------------------------------------------- CSV
 
 
 #: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
@@ -226,21 +347,23 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def freshness_line(snapshot: Snapshot, now: datetime, *, demo_label: str | None = None) -> str:
-    """How old the data is, by the one stale rule: "Data: 12 s old (feed time …)",
-    "… STALE: …", marked cached or demo where it is."""
-    age = data_age_s(snapshot, now)
-    moment = iso(snapshot.data_time)
-    when = f" (feed time {moment})" if moment else ""
-    if demo_label:
-        return f"Data: {demo_label}, bundled with bikefinder, never refreshed{when}"
-    cached = "CACHED " if snapshot.from_cache else ""
-    if age is None:
-        return f"Data: {cached}time unknown"
-    line = f"Data: {cached}{format_age(age)} old{when}"
-    if is_data_stale(snapshot, now):
-        line += "; STALE: the system has not published newer availability"
-    return line
+def to_csv(answer: Answer) -> str:
+    """The rows as CSV, one column per row field; lists joined with ``;``, the changes
+    as ``bikes:+1;docks:-1``, text cleaned of control characters."""
+    records = []
+    for row in answer.rows:
+        record = row_record(row)
+        record["alert_ids"] = ";".join(record["alert_ids"])
+        record["trend"] = ";".join(map(str, record["trend"])) if record["trend"] else None
+        record["changes"] = ";".join(f"{k}:{v:+d}" for k, v in record["changes"].items()) or None
+        for name in (*_TEXT_FIELDS, "station_id", "vehicle_id", "system_id"):
+            if isinstance(record[name], str):
+                record[name] = clean(record[name], 500)
+        records.append(record)
+    return csv_text(ROW_FIELDS, records)
+
+
+# --------------------------------------------------------------------------- text
 
 
 def format_distance(metres: float) -> str:
@@ -249,10 +372,6 @@ def format_distance(metres: float) -> str:
 
 def format_count(value: int | None) -> str:
     return "?" if value is None else str(value)
-
-
-def bikes_cell(ranked: RankedStation) -> str:
-    return bikes_text(ranked.station.status)
 
 
 def bikes_text(status: StationStatus | None) -> str:
@@ -265,67 +384,130 @@ def bikes_text(status: StationStatus | None) -> str:
     return format_count(status.bikes) + split
 
 
-def state_label(ranked: RankedStation) -> str:
-    """A short word for anything that makes a station unusable, '' when it is fine."""
-    status = ranked.station.status
-    if status is None:
-        return "no status"
-    if status.is_installed is False:
-        return "not installed"
-    if status.is_renting is False and status.is_returning is False:
-        return "closed"
-    if status.is_renting is False:
-        return "no rentals"
-    if status.is_returning is False:
-        return "no returns"
-    return ""
+def freshness_text(report: SystemReport, now: datetime) -> str:
+    """How old a system's data is, by the one stale rule: "data 12 s old", "demo data
+    from …", "CACHED", "STALE", or why it failed."""
+    snapshot = report.snapshot
+    if snapshot is None:
+        return f"FAILED: {clean(report.error or 'no data', 200)}"
+    if report.demo_label:
+        return f"{report.demo_label}, bundled with bikefinder, never refreshed"
+    age = report.age_s(now)
+    text = f"data {format_age(age)} old" if age is not None else "data time unknown"
+    if snapshot.from_cache:
+        text += " (CACHED)"
+    if is_data_stale(snapshot, now):
+        text += "; STALE: the system has not published newer availability"
+    if report.error is not None:
+        text += f"; refresh failed: {clean(report.error, 200)}"
+    return text
 
 
-def to_table(
-    snapshot: Snapshot,
-    ranked: Sequence[RankedStation],
-    header: str,
-    mode_rows: Sequence[ModeRow] | None = None,
-) -> str:
-    """A readable, aligned plain-text table; with ``mode_rows`` (a ``--mode``) only the
-    useful stations are numbered and the others say why not in the State column."""
-    columns = ("#", "Station", "Distance", "Dir", "Bikes (mech/elec)", "Docks", "State")
-    listed = (
-        [(str(rank), item, state_label(item)) for rank, item in enumerate(ranked, start=1)]
-        if mode_rows is None
-        else [
-            (str(row.rank) if row.rank is not None else "-", row.ranked, row.useless or "")
-            for row in mode_rows
-        ]
-    )
-    rows = [
-        (
-            rank,
-            clean(item.station.info.name, 40) or "(unnamed)",
-            format_distance(item.distance_m),
-            item.bearing,
-            bikes_cell(item),
-            format_count(item.station.status.docks if item.station.status else None),
-            state,
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _counts_cell(row: Row) -> str:
+    if row.vehicle is not None:
+        return f"1 {row.range_text}" if row.range_text else "1"
+    return bikes_text(row.station.status) if row.station is not None else "?"
+
+
+def _docks_cell(row: Row) -> str:
+    if row.vehicle is not None:
+        return ""
+    status = row.station.status if row.station is not None else None
+    return format_count(status.docks if status else None)
+
+
+def _state_cell(row: Row) -> str:
+    parts: list[str] = []
+    if row.reason:
+        parts.append(row.reason)
+    if row.low_range:
+        parts.append("low range")
+    if row.alerts:
+        summary = clean(row.alerts[0].summary or row.alerts[0].description or "alert", 40)
+        more = f" (+{len(row.alerts) - 1})" if len(row.alerts) > 1 else ""
+        parts.append(f"alert: {summary}{more}")
+    if row.report_stale and row.report_age_s is not None:
+        parts.append(f"report {format_age(row.report_age_s)} old")
+    return "; ".join(parts)
+
+
+#: The table's columns, always all of them: (title, right-aligned).
+TABLE_COLUMNS = (
+    ("#", True),
+    ("System", False),
+    ("Name", False),
+    ("Distance", True),
+    ("Walk", True),
+    ("Dir", False),
+    ("Bikes (mech/elec)", True),
+    ("Docks", True),
+    ("State", False),
+)
+
+
+def to_table(answer: Answer, walking_speed_kmh: float) -> str:
+    """A heading per system (counts, alerts, freshness), the query, then the rows."""
+    now, query = answer.now, answer.query
+    lines: list[str] = []
+    for report in answer.systems:
+        name = clean(report.system.name, 60) or report.system.key
+        if report.chosen_by:
+            name += f" ({clean(report.chosen_by, 80)})"
+        snapshot = report.snapshot
+        if snapshot is None:
+            lines.append(f"{name}: {freshness_text(report, now)}")
+            continue
+        parts = [_plural(len(snapshot.stations), "station")]
+        if snapshot.vehicles:
+            parts.append(_plural(len(snapshot.vehicles), "vehicle"))
+        lines.append(f"{name}: {', '.join(parts)}; {freshness_text(report, now)}")
+    for alerted, alert in answer.alerts:
+        if alert.system_wide:
+            text = clean(alert.summary or alert.description or "", 100)
+            lines.append(f"Alert ({clean(alerted.name, 40)}): {text}")
+    if query.near is not None:
+        where = f"the {answer.near_note} " if answer.near_note else ""
+        lines.append(f"Nearest to {where}{query.near[0]:.5f},{query.near[1]:.5f}")
+    what = "favourites" if query.favourites_only else "options"
+    line = f"Mode: {query.mode.label}"
+    if query.minimum:
+        line += f", at least {counted(query.minimum, query.mode.wanted)}"
+    lines.append(f"{line}; nearest first, {what} ranked, the others say why not")
+    if answer.warning:
+        lines.append(f"Note: {answer.warning}")
+    table = [[title for title, _ in TABLE_COLUMNS]]
+    for row in answer.rows:
+        table.append(
+            [
+                str(row.rank) if row.rank is not None else "-",
+                clean(row.system.name, 24),
+                clean(row.name, 40) or "(unnamed)",
+                format_distance(row.distance_m) if row.distance_m is not None else "",
+                walking_text(row.distance_m, walking_speed_kmh) or ""
+                if row.distance_m is not None
+                else "",
+                row.bearing,
+                _counts_cell(row),
+                _docks_cell(row),
+                _state_cell(row),
+            ]
         )
-        for rank, item, state in listed
-    ]
-    widths = [
-        max(len(col), *(len(row[i]) for row in rows)) if rows else len(col)
-        for i, col in enumerate(columns)
-    ]
-    right_aligned = {0, 2, 5}
+    widths = [max(len(line[i]) for line in table) for i in range(len(TABLE_COLUMNS))]
 
-    def line(cells: Sequence[str]) -> str:
+    def aligned(cells: Sequence[str]) -> str:
         return "  ".join(
-            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
+            cell.rjust(widths[i]) if TABLE_COLUMNS[i][1] else cell.ljust(widths[i])
             for i, cell in enumerate(cells)
         ).rstrip()
 
-    lines = [header, "", line(columns), line(["-" * width for width in widths])]
-    lines += [line(row) for row in rows]
-    if not rows:
-        lines.append("(no stations)")
+    lines += ["", aligned(table[0]), aligned(["-" * width for width in widths])]
+    lines += [aligned(cells) for cells in table[1:]]
+    if not answer.rows:
+        lines.append(f"({nothing_text(query)})")
     return "\n".join(lines)
 
 
@@ -333,9 +515,12 @@ def to_table(
 LINE_SEPARATOR = " · "
 
 
-def counts_text(ranked: RankedStation, mode: Mode | None) -> str:
-    """What a station has, for one line: "40 bikes (9 e)", "9 e-bikes", "12 free docks"."""
-    status = ranked.station.status
+def counts_text(row: Row, mode: Mode) -> str:
+    """What a row has, for one line: "40 bikes (9 e)", "9 e-bikes", "12 free docks",
+    "e-bike ~18 km"."""
+    if row.vehicle is not None:
+        return row.range_text or "1 " + mode.wanted.rstrip("s")
+    status = row.station.status if row.station is not None else None
     if status is None:
         return "no status"
     if mode is Mode.DOCK:
@@ -346,39 +531,52 @@ def counts_text(ranked: RankedStation, mode: Mode | None) -> str:
     return text + (f" ({status.electric} e)" if status.electric is not None else "")
 
 
-def station_line(
-    row: ModeRow | None,
-    mode: Mode | None,
-    age_s: float | None,
-    *,
-    stale: bool = False,
-    from_cache: bool = False,
-    demo_label: str | None = None,
-    error: str | None = None,
-    empty: str = "no stations",
-    show_distance: bool = True,
-) -> str:
-    """``--format line``: the best station in one line, for status bars:
+def nothing_text(query: Query) -> str:
+    """What a list with no row says."""
+    if query.favourites_only:
+        return "no favourite stations" if not query.favourites else "no favourite listed"
+    if query.minimum:
+        return f"nothing with at least {counted(query.minimum, query.mode.wanted)}"
+    return f"nothing nearby with {query.mode.wanted}"
+
+
+def to_line(answer: Answer) -> str:
+    """The best option in one line, for status bars:
     "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · 1 min ago"."""
+    query, now = answer.query, answer.now
+    row = next((row for row in answer.rows if row.useful and row.error is None), None)
     if row is None:
-        parts = [empty]
+        parts = [nothing_text(query)]
+        report = answer.with_data[0] if answer.with_data else None
     else:
-        ranked = row.ranked
-        where = format_distance(ranked.distance_m)
-        if ranked.bearing:
-            where += f" {ranked.bearing}"
-        parts = [clean(ranked.station.info.name, 60) or "(unnamed)"]
-        if show_distance:
-            parts.append(where)
-        parts.append(counts_text(ranked, mode))
-        if row.useless in _STATE_REASONS and row.useless != StationState.NO_STATUS.value:
-            parts.append(row.useless)
-    if demo_label:
-        parts.append(demo_label)
-    elif age_s is not None:
-        parts.append(("cached, " if from_cache else "") + f"{format_age(age_s)} ago")
-    if stale and not demo_label:
-        parts.append("STALE")
-    if error:
-        parts.append("refresh failed")
+        parts = [clean(row.name, 60) or "(unnamed)"]
+        if row.distance_m is not None:
+            parts.append(f"{format_distance(row.distance_m)} {row.bearing}".rstrip())
+        parts.append(counts_text(row, query.mode))
+        if len(answer.systems) > 1:
+            parts.append(clean(row.system.name, 30))
+        report = next((s for s in answer.systems if s.system.key == row.system.key), None)
+    if report is not None and report.snapshot is not None:
+        if report.demo_label:
+            parts.append(report.demo_label)
+        else:
+            age = report.age_s(now)
+            if age is not None:
+                cached = "cached, " if report.snapshot.from_cache else ""
+                parts.append(f"{cached}{format_age(age)} ago")
+            if is_data_stale(report.snapshot, now):
+                parts.append("STALE")
+        if report.error is not None:
+            parts.append("refresh failed")
     return LINE_SEPARATOR.join(parts)
+
+
+def render(answer: Answer, output_format: str, *, one_line: bool, walking_speed_kmh: float) -> str:
+    """``answer`` in ``output_format`` (``one_line``: JSON on one line, for ``--watch``)."""
+    if output_format == "json":
+        return to_json(answer, one_line=one_line)
+    if output_format == "csv":
+        return to_csv(answer)
+    if output_format == "line":
+        return to_line(answer)
+    return to_table(answer, walking_speed_kmh)

@@ -1,18 +1,19 @@
-"""The Textual station finder: a live, ranked, keyboard-driven list of nearby stations.
+"""The Textual app: a live, ranked, keyboard-driven list of what is near the rider.
 
-The app owns the feeds; its one screen, :class:`StationsScreen`, owns the list. Data
-flow: a 1 s ``set_interval`` tick starts an exclusive ``@work`` worker when a refresh is
-due; the worker only fetches (``SystemFeeds.refresh``) and posts a :class:`SnapshotLoaded`
-or :class:`RefreshFailed` message; the ``@on`` handlers own the data and hand it to the
-screen, which redraws the table in place. Ranking, usefulness per mode and staleness
-come from :mod:`bikefinder.rider`.
+The app holds a :class:`~bikefinder.fleet.fleet.Fleet` (one system or eight, alike) and
+the :class:`~bikefinder.rider.scene.Scene` prepared from it; its one list screen,
+:class:`StationsScreen`, asks it for rows and draws them. Data flow: a 1 s
+``set_interval`` tick starts an exclusive worker per system whose refresh is due; the
+worker only fetches and posts :class:`FleetUpdate`; the handler records it in the fleet
+and prepares a new scene on the data thread (:class:`ScenePrepared`), which the list
+redraws in place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
@@ -22,61 +23,41 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from bikefinder.common.text import clean
-from bikefinder.feeds.cache import FeedCache
-from bikefinder.feeds.demo import DEMO_NEAR
-from bikefinder.feeds.loader import system_label_for
-from bikefinder.feeds.models import Station
-from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
+from bikefinder.fleet.live import LiveSystem, Loaded
 from bikefinder.rider.alerts import alert_environment, alert_message, run_notify_command
-from bikefinder.rider.changes import count_changes
-from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.listing import (
-    MIXED_ROWS,
-    MixedData,
-    StationDetails,
-    StationListing,
-    VehicleDetails,
-    favourites_url,
-    find_mixed_row,
-    mixed_detail_line,
-    new_favourite,
-    prepare_mixed,
-)
+from bikefinder.rider.favourites import FavouritesStore, favourites_url, new_favourite
+from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import format_distance
-from bikefinder.rider.ranking import FAR_FROM_POINT_M, ranked_from
-from bikefinder.rider.refresh import Freshness, RefreshSchedule, freshness
-from bikefinder.rider.staleness import is_report_stale, report_age_s
+from bikefinder.rider.ranking import FAR_FROM_POINT_M
+from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
+from bikefinder.rider.scene import Query, Scene, stations_centre
 from bikefinder.rider.walking import WALKING_SPEED_KMH
-from bikefinder.systems.source import (
-    SYSTEM_CENTRE,
-    SystemSource,
-    remember_loaded_system,
-    resolve_source,
-    start_point,
-)
+from bikefinder.systems.source import SYSTEM_CENTRE, SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.data_thread import run_on_data_thread
-from bikefinder.ui.feed_session import FeedSession
 from bikefinder.ui.messages import (
     EditWatch,
-    MixedPrepared,
-    RefreshFailed,
-    SnapshotLoaded,
+    FleetUpdate,
+    ScenePrepared,
     ToggleFavourite,
     WatchFired,
 )
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.screens.watch_dialog import WatchChoice
-from bikefinder.ui.systems import ExtraSystem, scene_system
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 
 if TYPE_CHECKING:
+    from bikefinder.feeds.models import Station
+    from bikefinder.feeds.snapshot import Snapshot
     from bikefinder.options import Options
+    from bikefinder.rider.refresh import RefreshSchedule
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
@@ -84,23 +65,12 @@ REFRESH_NOTE_S = 2.5
 ALERT_TIMEOUT_S = 30
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-#: The coverage workers' description: given, because Textual's default is ``repr(work)``,
-#: and the repr of a partial holding a snapshot walks every station and vehicle on the
-#: event loop (~200 ms for 10,000 vehicles).
-COVERAGE_WORKER = "remember where the system is"
-
-
 class BikefinderApp(App[int]):
-    """The station finder for one system around one point."""
+    """What is near one point, in one system or several."""
 
     CSS_PATH = "app.tcss"
     TITLE = "bikefinder"
-    #: Every screen's keys; the list and details screens bind their own (``?`` and ``r``
-    #: there run the app's actions, in the footer's order).
+    #: Every screen's keys; the list and details screens bind their own.
     BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
     def __init__(
@@ -109,6 +79,7 @@ class BikefinderApp(App[int]):
         near: tuple[float, float],
         favourites: FavouritesStore,
         *,
+        more_sources: Sequence[SystemSource] = (),
         limit: int | None = DEFAULT_LIMIT,
         language: str | None = None,
         client_id: str | None = None,
@@ -119,68 +90,71 @@ class BikefinderApp(App[int]):
         near_note: str | None = None,
         switching: SystemSwitching | None = None,
         notify_command: str | None = None,
-        more_sources: Sequence[SystemSource] = (),
         vehicles: VehicleSelection | None = None,
         walking_speed_kmh: float = WALKING_SPEED_KMH,
         favourites_view: bool = False,
+        max_feed_bytes: int | None = None,
     ) -> None:
-        """``source.transport``, ``favourites``, ``cache``, ``clock`` and ``switching``
-        (the picker's catalog and transport) are the seams tests inject; ``cache`` (if
-        any) supplies the last known data when the network fails. ``near_note`` says
-        ``near`` is not the rider's position (e.g. ``"system centre"``). ``limit`` None
-        lists as many stations as the screen holds, and more as the cursor reaches the
-        end. ``more_sources``: more systems listed with this one in one ranked list
-        (issue 11); ``vehicles``: which free-floating vehicles are listed (``None``: bikes,
-        and a system of vehicles alone loads only with several systems);
-        ``walking_speed_kmh``: the pace of walking times (config.toml's);
-        ``favourites_view``: open on the favourites (``--favorites``)."""
+        """``source`` and ``more_sources`` are the systems listed together; their
+        ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
+        cache when ``None``), ``clock`` and ``switching`` (the picker's catalog and
+        transport) are the seams tests inject. ``limit`` None lists as many rows as the
+        screen holds, and more as the cursor reaches the end."""
         super().__init__()
-        self.source = source
-        self.near = near
-        self.near_note = near_note
+        self.near, self.near_note = near, near_note
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
         self.switching = switching or SystemSwitching()
-        self._remembered_url: str | None = None
         self.favourites = favourites
         self.limit = limit
-        #: Set by a switch (``s``): rank from the system's centre if the point is far from it.
-        self._move_if_far = False
-        self.language = language
-        self.client_id = client_id
-        self.cache = cache
         self.clock = clock
         self.local_tz = local_tz
-        self.schedule = RefreshSchedule.starting(clock(), refresh_s)
-        self.listing = StationListing()
-        self.trends = self.listing.trends
-        #: The feeds of the system shown (made when the app mounts, and by a switch).
-        self.session: FeedSession | None = None
         self.notify_command = notify_command
-        self.watches = WatchKeeper(favourites, self.post_message)
-        #: Issue 11: the other systems shown, by gbfs.json URL, and the mixed list.
-        self.extras: dict[str, ExtraSystem] = {
-            s.gbfs_url: ExtraSystem(s, RefreshSchedule.starting(clock(), refresh_s))
-            for s in more_sources
-            if s.gbfs_url != source.gbfs_url
-        }
-        self.selection = vehicles or VehicleSelection.BIKES
-        #: Systems of vehicles alone (no stations) load: several systems, or --vehicles.
-        self.free_floating = bool(self.extras) or vehicles is not None
-        self.mixed: MixedData | None = None
-        #: When the first system's refreshes started failing (the header says since when).
-        self.failing_since: datetime | None = None
-        self.primary_enabled = True
         self.walking_speed_kmh = walking_speed_kmh
-        #: The list: the screen the app opens on, which the data is handed to.
+        self._cache, self._caching = cache, cache is not None
+        self.fleet = Fleet(language=language, client_id=client_id, refresh_s=refresh_s,
+                           selection=vehicles or VehicleSelection.BIKES, clock=clock,
+                           offload=run_on_data_thread, cache_for=self._cache_for,
+                           max_bytes=max_feed_bytes)  # fmt: skip
+        for each in (source, *more_sources):
+            self.fleet.add(each)
+        self.scene: Scene | None = None
+        self.watches = WatchKeeper(favourites, self.post_message)
+        #: Set by a switch (``s``): rank from the system's centre if the point is far from it.
+        self._move_if_far = False
+        #: A refresh the rider asked for (``r``): the systems not answered yet, and per
+        #: system how many stations changed (``None``: not known, or it failed).
+        self._waiting: set[str] = set()
+        self._asked: dict[str, int | None] = {}
+        self._asked_failed = False
         self.stations = StationsScreen(self, limit=limit, local_tz=local_tz,
                                        walking_speed_kmh=walking_speed_kmh,
                                        favourites_view=favourites_view)  # fmt: skip
 
+    def _cache_for(self, source: SystemSource) -> FeedCache | None:
+        if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
+            return self._cache
+        return self.switching.cache_for(source) if self._caching else None
+
+    # -- the first system, as one-system views and tests speak of it -----------------
+
+    @property
+    def lead(self) -> LiveSystem:
+        """The first system shown (whose freshness the header shows)."""
+        enabled = self.fleet.enabled or self.fleet.systems
+        return next((s for s in enabled if s.snapshot is not None), enabled[0])
+
     @property
     def snapshot(self) -> Snapshot | None:
-        """The data shown (``None`` until the first load)."""
-        return self.listing.snapshot
+        return self.lead.snapshot
+
+    @property
+    def schedule(self) -> RefreshSchedule:
+        return self.lead.schedule
+
+    @property
+    def source(self) -> SystemSource:
+        return self.lead.source
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -189,474 +163,265 @@ class BikefinderApp(App[int]):
         self._show_store_notices()
         await self.push_screen(self.stations)
         self.set_interval(1.0, self.tick)
-        self._open_system()
-        for extra in self.extras.values():
-            self._open_extra(extra)
-
-    def _open_system(self) -> None:
-        """Start loading ``self.source`` (at start-up and after a switch).
-
-        The HTTP client is made by the first fetch, off the UI thread (building its TLS
-        context takes ~0.1 s), so cached data can be on screen before that."""
-        self.session = FeedSession(
-            self.source, language=self.language, client_id=self.client_id, cache=self.cache,
-            free_floating=self.free_floating, clock=self._feed_clock,
-        )  # fmt: skip
-        self.stations.show_loading(self._system_name())
-        self.stations.update_header()
-        self._show_cached_then_fetch()
-
-    def _feed_clock(self) -> float:
-        """The app's clock in seconds, for the feeds' own ttls: one clock for every
-        deadline (and the one tests set)."""
-        return self.clock().timestamp()
-
-    @work(exclusive=True, group="feeds")
-    async def _show_cached_then_fetch(self) -> None:
-        """Stale-while-revalidate: the last known data (marked with its age) as soon as
-        it is read, replaced in place when the live fetch answers."""
-        session = self.session
-        assert session is not None
-        cached = await session.load_cached()
-        if cached is not None:
-            await self._post_loaded(SnapshotLoaded(cached))
-        self.schedule.start()
-        await self._fetch_now(session)
-
-    async def switch_system(
-        self, source: SystemSource, near: tuple[float, float], near_note: str | None
-    ) -> None:
-        """Show another system in place: the fetch under way is cancelled, the old HTTP
-        client closed; mode, favourites view and filter are kept."""
-        self.workers.cancel_group(self, "feeds")
-        old_session = self.session
-        self.source, self.near, self.near_note = source, near, near_note
-        self.cache = self.switching.cache_for(source)
-        self.listing.clear()
-        self.schedule.forget_failures()
-        self.stations.clear()
-        self._open_system()
-        if old_session is not None:
-            await old_session.close()
+        self.stations.show_loading(self.lead.name)
+        for system in self.fleet.systems:
+            self._fetch(system, with_cache=True)
 
     async def on_unmount(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-        for extra in self.extras.values():
-            if extra.session is not None:
-                await extra.session.close()
+        await self.fleet.aclose()
 
-    # -- several systems (issue 11) --------------------------------------------------
+    def _fetch(self, system: LiveSystem, *, with_cache: bool = False, asked: bool = False) -> None:
+        """Fetch ``system`` in its own exclusive worker (a fetch under way restarts)."""
+        system.schedule.start(asked)
+        self.run_worker(self._fetch_now(system, with_cache), group=f"feeds:{system.url}",
+                        exclusive=True, exit_on_error=False,
+                        description=f"fetch {system.url}")  # fmt: skip
 
-    def _open_extra(self, extra: ExtraSystem) -> None:
-        """Start loading one more system: its cached data, then its own refreshes."""
-        cache = None if self.cache is None else self.switching.cache_for(extra.source)
-        extra.session = FeedSession(extra.source, language=self.language, client_id=self.client_id,
-                                    cache=cache, free_floating=True,
-                                    clock=self._feed_clock)  # fmt: skip
-        self._fetch_extra(extra, with_cache=True)
-
-    def _fetch_extra(self, extra: ExtraSystem, *, with_cache: bool = False) -> None:
-        extra.schedule.start(extra.schedule.manual)
-        self.run_worker(self._extra_fetch_now(extra, with_cache), group=extra.worker_group,
-                        exclusive=True, exit_on_error=False)  # fmt: skip
-
-    async def _extra_fetch_now(self, extra: ExtraSystem, with_cache: bool) -> None:
-        """One system's fetch: posts messages only, its own worker group (each system
-        refreshes on its own ttl and back-off)."""
-        session = extra.session
-        assert session is not None
+    async def _fetch_now(self, system: LiveSystem, with_cache: bool) -> None:
+        """Stale-while-revalidate: the last known data first, then the live answer."""
         if with_cache:
-            cached = await session.load_cached()
+            cached = await self.fleet.read_cache(system)
             if cached is not None:
-                self.post_message(SnapshotLoaded(cached))
-        if not await session.connect():
-            return
-        for message in await session.refresh(first_load=extra.snapshot is None):
-            self.post_message(message)
-
-    @property
-    def is_multi(self) -> bool:
-        """Several systems are shown (a System column, the picker toggles systems)."""
-        return bool(self.extras)
-
-    @property
-    def use_mixed(self) -> bool:
-        """The list is the mixed one: several systems, or vehicles to list."""
-        return self.is_multi or (self.mixed is not None and self.mixed.has_vehicles)
-
-    def shown_system_urls(self) -> set[str]:
-        """The gbfs.json URLs of every system shown."""
-        return {self.source.gbfs_url, *self.extras}
-
-    def _mixed_systems(self) -> list[tuple[SystemSource, Snapshot]]:
-        """The enabled systems with data, first system first."""
-        found: list[tuple[SystemSource, Snapshot]] = []
-        if self.primary_enabled and self.snapshot is not None:
-            found.append((self.source, self.snapshot))
-        for extra in self.extras.values():
-            if extra.enabled and extra.snapshot is not None:
-                found.append((extra.source, extra.snapshot))
-        return found
-
-    def _wants_mixed(self, snapshot: Snapshot) -> bool:
-        return self.is_multi or (
-            self.selection is not VehicleSelection.NONE and bool(snapshot.vehicles)
-        )
-
-    def prepare_mixed(self) -> None:
-        """Rebuild the mixed list's data on a thread (one data change, point or size)."""
-        taken: set[str] = set()
-        systems = []
-        for source, snapshot in self._mixed_systems():
-            system = scene_system(source, snapshot, taken)
-            taken.add(system.key)
-            systems.append((system, snapshot))
-        limit = max(MIXED_ROWS, self.stations.shown_limit)
-        prepare = partial(prepare_mixed, systems, self.mixed, self.near, limit, self.selection,
-                          self.clock(), self.walking_speed_kmh)  # fmt: skip
-        self._post_mixed(prepare)
-
-    # A description, or Textual builds one from repr(prepare): every snapshot, every
-    # vehicle (1.6 s on the event loop for the Paris-like scene's 30,000 vehicles).
-    @work(exclusive=True, group="mixed", exit_on_error=False, description="prepare the mixed list")
-    async def _post_mixed(self, prepare: Callable[[], MixedData]) -> None:
-        """Run ``prepare`` on a thread; the newest preparation wins (exclusive)."""
-        self.post_message(MixedPrepared(await run_on_data_thread(prepare)))
-
-    @on(MixedPrepared)
-    def _mixed_prepared(self, message: MixedPrepared) -> None:
-        self.mixed = message.data
-        if message.data.scene.indexes and not self.stations.table.display:
-            self.stations.show_list()
-        self.stations.render_rows()
-
-    @work(group="coverage", exit_on_error=False, description=COVERAGE_WORKER)
-    async def _remember(self, source: SystemSource, snapshot: Snapshot) -> None:
-        """Learn where a loaded system is (its coverage, for choosing by location)."""
-        await run_on_data_thread(remember_loaded_system, source, snapshot)
-
-    def _extra_loaded(self, extra: ExtraSystem, message: SnapshotLoaded) -> None:
-        snapshot = message.snapshot
-        if not snapshot.from_cache and extra.snapshot is None:
-            self._remember(extra.source, snapshot)
-        changed = extra.snapshot is not snapshot
-        extra.snapshot = snapshot
-        extra.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
-        if not snapshot.from_cache:
-            extra.failing_since = None
-        if changed:
-            self._check_watches(snapshot, {s.station_id: s for s in snapshot.stations})
-            self.prepare_mixed()
-        self.stations.update_header()
-
-    def _extra_failed(self, extra: ExtraSystem, message: RefreshFailed) -> None:
-        extra.schedule.failed(message.error, message.brief, self.clock())
-        if extra.failing_since is None:
-            extra.failing_since = self.clock()
-        self.stations.update_header()
-
-    def failing_systems(self) -> list[tuple[str, datetime | None, str]]:
-        """The shown systems whose refreshes fail: (name, since when, what fails)."""
-        failing = []
-        if self.schedule.last_error is not None:
-            brief = self.schedule.last_error_brief or self.schedule.last_error
-            failing.append((self._system_name(), self.failing_since, brief))
-        for extra in self.extras.values():
-            if extra.enabled and extra.schedule.last_error is not None:
-                name = (extra.snapshot.system.name if extra.snapshot else None) or (
-                    extra.source.label or system_label_for(extra.source.gbfs_url)
-                )
-                brief = extra.schedule.last_error_brief or extra.schedule.last_error
-                failing.append((name, extra.failing_since, brief))
-        return failing
-
-    def _failing_line(self) -> str | None:
-        parts = []
-        for name, since, brief in self.failing_systems():
-            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
-            parts.append(f"{clean(name, 40)} failing{when} ({clean(brief, 80)})")
-        if not parts:
-            return None
-        return "; ".join(parts) + ": the other systems' rows are shown"
-
-    # -- refreshing ------------------------------------------------------------------
-
-    def start_refresh(self, manual: bool = False) -> None:
-        """Fetch now (a refresh already running is cancelled and restarted); ``manual``:
-        the rider asked (``r``), which never lengthens the back-off."""
-        self.schedule.start(manual)
-        self._fetch()
-
-    @work(exclusive=True, group="feeds")
-    async def _fetch(self) -> None:
-        """Fetch in the background; all state changes happen in the message handlers."""
-        session = self.session
-        assert session is not None
-        await self._fetch_now(session)
-
-    async def _fetch_now(self, session: FeedSession) -> None:
-        if not await session.connect():
-            return
-        for message in await session.refresh(first_load=self.snapshot is None):
-            if isinstance(message, SnapshotLoaded):
-                await self._post_loaded(message)
-            else:
-                self.post_message(message)
-
-    async def _post_loaded(self, message: SnapshotLoaded) -> None:
-        """Post new data with what the list derives from it, prepared on a thread."""
-        if self.listing.is_new(message.snapshot):
-            data = await run_on_data_thread(self.listing.prepare, message.snapshot, self.near)
-            far = data.nearest_m is not None and data.nearest_m > FAR_FROM_POINT_M
-            if self._move_if_far and far and data.centre is not None:
-                data = await run_on_data_thread(data.moved_to, data.centre)
-            message.data = data
-        self.post_message(message)
+                self.post_message(FleetUpdate(cached))
+        for event in await self.fleet.fetch(system):
+            self.post_message(FleetUpdate(event))
 
     def tick(self) -> None:
-        """Every second: age the header, count the retry down, start a due refresh."""
+        """Every second: age the header, count the retry down, start due refreshes."""
         self.stations.update_header()
-        if self.snapshot is None and self.schedule.last_error is not None and self.mixed is None:
+        if not self.has_data and any(s.error for s in self.fleet.enabled):
             self._show_load_error()
-        now = self.clock()
-        if self.schedule.due(now) and self.primary_enabled:
-            self.start_refresh()
-        for extra in self.extras.values():
-            if extra.enabled and extra.session is not None and extra.schedule.due(now):
-                self._fetch_extra(extra)
+        for system in self.fleet.due():
+            self._fetch(system)
 
-    @on(SnapshotLoaded)
-    def _snapshot_loaded(self, message: SnapshotLoaded) -> None:
-        previous = self.snapshot
-        snapshot = message.snapshot
-        extra = self.extras.get(snapshot.gbfs_url)
-        if extra is not None:
-            self._extra_loaded(extra, message)
-            return
-        if snapshot.gbfs_url != self.source.gbfs_url:
-            return  # posted for the system shown before a switch
-        if not snapshot.from_cache:
-            self.failing_since = None
-        if not snapshot.from_cache and self._remembered_url != snapshot.gbfs_url:
-            # Learn where this system is, once per system per session, off the UI thread.
-            self._remembered_url = snapshot.gbfs_url
-            self._remember(self.source, snapshot)
-        changed: int | None = None
-        if message.data is not None and message.data.snapshot is snapshot:
-            changed = message.data.changed
-            if message.data.near is not None and message.data.near != self.near:
-                # A system chosen with s whose stations are all far from the point.
-                self.near, self.near_note = message.data.near, SYSTEM_CENTRE
-            self._move_if_far = False
-            self.listing.apply(message.data)
-            self._check_watches(snapshot, self.listing.by_id)
-        elif self.listing.load(snapshot):  # not prepared (e.g. posted by a test)
-            self._check_watches(snapshot, self.listing.by_id)
-        else:
-            changed = 0
-        if self.schedule.manual:
-            self._refreshed_feedback(changed, message.partial_error)
-        self.schedule.succeeded(snapshot.status_meta.ttl, self.clock(), message.partial_error)
-        if self._wants_mixed(snapshot) and (
-            self.mixed is None or self.mixed.snapshot_of(snapshot.gbfs_url) is not snapshot
-        ):
-            self.prepare_mixed()
-        if previous is None and not (self.is_multi and self.stations.table.display):
+    @on(FleetUpdate)
+    def _fleet_update(self, message: FleetUpdate) -> None:
+        event = message.event
+        before = self.fleet.system(event.gbfs_url)
+        old = before.snapshot if before is not None else None
+        system = self.fleet.apply(event)
+        if system is None:
+            return  # a system removed meanwhile (switched away from)
+        waited = system.url in self._waiting and not (
+            isinstance(event, Loaded) and event.snapshot.from_cache
+        )
+        if isinstance(event, Loaded):
+            new = (
+                old is None
+                or event.snapshot.stations is not old.stations
+                or (event.snapshot.vehicles is not old.vehicles)
+            )
+            if new:
+                self.prepare_scene()  # the answer is counted when the scene is ready
+            elif waited:
+                self._asked[system.url] = 0
+                self._waiting.discard(system.url)
+        elif waited:
+            self._asked_failed = True
+            self._waiting.discard(system.url)
+        if not self.has_data and system.error is not None:
+            self._show_load_error()
+        self._say_refreshed()
+        self.stations.update_header()
+
+    def prepare_scene(self) -> None:
+        """Prepare a new scene from the fleet's data, on the data thread."""
+        self._prepare(partial(self.fleet.prepare, self.fleet.frame(), self.scene))
+
+    # A description, or Textual builds one from repr(): every snapshot, every vehicle.
+    @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
+    async def _prepare(self, prepare: Callable[[], Scene]) -> None:
+        self.post_message(ScenePrepared(await run_on_data_thread(prepare)))
+
+    @on(ScenePrepared)
+    def _scene_prepared(self, message: ScenePrepared) -> None:
+        scene, old = message.scene, self.scene
+        self.scene = scene
+        for index in scene.indexes:
+            kept = old.index(index.system.key) if old is not None else None
+            if kept is None or kept.snapshot.stations is not index.snapshot.stations:
+                self.watches.check(index.snapshot, index.station, self._shown_urls())
+                url = index.system.gbfs_url
+                if url in self._waiting and not index.snapshot.from_cache:
+                    self._asked[url] = index.changed
+                    self._waiting.discard(url)
+        if self._move_if_far:
+            self._move_away_if_far(scene)
+        if scene.indexes and not self.stations.table.display:
             self.stations.show_list()
+            self.stations.refresh_bindings()  # f, a, Enter are live now
+        self._say_refreshed()
         self.stations.render_rows()
-        if previous is None:
-            # Keys that needed data (f, a, Enter) are live now: the footer says so at
-            # once, not at whatever later moment Textual next re-checks bindings.
-            self.stations.refresh_bindings()
 
-    @on(RefreshFailed)
-    def _refresh_failed(self, message: RefreshFailed) -> None:
-        extra = self.extras.get(message.gbfs_url or "")
-        if extra is not None:
-            self._extra_failed(extra, message)
+    def _move_away_if_far(self, scene: Scene) -> None:
+        """After a switch: rank from the system's centre when the point is far from it."""
+        index = scene.indexes[0] if scene.indexes else None
+        if index is None or index.snapshot.from_cache:
             return
-        if message.gbfs_url not in (None, self.source.gbfs_url):
-            return  # posted for the system shown before a switch
-        if self.schedule.manual:
-            self.stations.flash_header()
-        self.schedule.failed(message.error, message.brief, self.clock())
-        if self.failing_since is None:
-            self.failing_since = self.clock()
-        if self.snapshot is None and self.mixed is None:
-            self._show_load_error()
-        self.stations.update_header()
+        self._move_if_far = False
+        nearest = scene.rows(Query(self.near, limit=1), now=self.clock())
+        centre = stations_centre(index.snapshot.stations)
+        if nearest and (nearest[0].distance_m or 0) > FAR_FROM_POINT_M and centre is not None:
+            self.near, self.near_note = centre, SYSTEM_CENTRE
 
-    def _refreshed_feedback(self, changed: int | None, partial_error: str | None) -> None:
-        """What ``r`` did: the header flashes and a short note says whether anything moved
-        (``changed``: how many stations' status changed; ``None``: not known)."""
+    def _say_refreshed(self) -> None:
+        """Once every system the rider refreshed (``r``) has answered: the header
+        flashes, and a short note says what changed (a failure or a descriptive feed's
+        problem is the header's to say)."""
+        if self._waiting or not (self._asked or self._asked_failed):
+            return
+        results, failed = list(self._asked.values()), self._asked_failed
+        self._asked, self._asked_failed = {}, False
         self.stations.flash_header()
-        if partial_error is not None:
-            return  # the header's problem line says it
-        if self.source.is_demo:
+        if failed or any(system.schedule.partial_error for system in self.fleet.enabled):
+            return
+        changed = sum(value or 0 for value in results)
+        if self.lead.is_demo:
             note = "Refreshed: no change (demo data never changes)"
+        elif any(value is None for value in results):
+            note = "Refreshed: new availability"
         elif changed == 0:
             note = "Refreshed: no change"
-        elif changed is None:
-            note = "Refreshed: new availability"
         else:
             note = f"Refreshed: {changed} station{'s' * (changed != 1)} changed"
         self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
 
-    # -- what the header and the details say -----------------------------------------
+    # -- what the list is drawn from (the list screen's ListSource) ------------------
 
-    def _show_load_error(self) -> None:
-        """The first load failed: say what and when the next try is; no table yet."""
-        wait_s = self.schedule.wait_s(self.clock())
-        self.stations.show_load_error(
-            self._system_name(), self.schedule.last_error, wait_s, self.schedule.failures + 1
-        )
+    @property
+    def has_data(self) -> bool:
+        return self.scene is not None and bool(self.scene.indexes)
 
-    def _system_name(self) -> str:
-        if self.snapshot is not None:
-            return self.snapshot.system.name or self.snapshot.system.system_id
-        return self.source.label or system_label_for(self.source.gbfs_url)
+    @property
+    def several(self) -> bool:
+        return len(self.fleet.enabled) > 1
 
-    def far_note(self) -> str | None:
-        """A warning when the point is far from every station of the system."""
-        data = self.listing.data
-        if data is None or data.near != self.near or data.nearest_m is None:
-            return None
-        if data.nearest_m <= FAR_FROM_POINT_M:
-            return None
-        return (
-            f"The nearest station is {format_distance(data.nearest_m)} away: this point is "
-            f"outside {clean(self._system_name(), 40)}. Press s to choose another system."
+    def _shown_urls(self) -> set[str]:
+        return {system.url for system in self.fleet.systems}
+
+    def rider_query(self, mode: Mode, favourites_only: bool = False, name_query: str = "",
+              limit: int = DEFAULT_LIMIT) -> Query:  # fmt: skip
+        """The list's question: the rider's favourites and watches as row keys."""
+        favourites: dict[RowKey, str] = {}
+        watched: set[RowKey] = set()
+        for system in self.fleet.enabled:
+            for favourite in self.favourites.for_system(favourites_url(system.url)):
+                key = RowKey(Kind.STATION, system.system_id, favourite.station_id)
+                favourites[key] = favourite.name or favourite.station_id
+                if favourite.watch is not None:
+                    watched.add(key)
+        return Query(self.near, mode, None, limit, name_query, favourites_only, favourites,
+                     frozenset(watched))  # fmt: skip
+
+    def list_rows(
+        self, mode: Mode, favourites_only: bool, name_query: str, limit: int
+    ) -> list[Row]:
+        if self.scene is None:
+            return []
+        query = self.rider_query(mode, favourites_only, name_query, limit)
+        return self.scene.rows(query, now=self.clock(), walking_speed_kmh=self.walking_speed_kmh,
+                               trends=self.fleet.trends)  # fmt: skip
+
+    def list_status(self) -> ListStatus:
+        """The header's facts: the systems, the lead system's freshness, what fails."""
+        now, lead, scene = self.clock(), self.lead, self.scene
+        enabled = self.fleet.enabled
+        fresh = lead.freshness(now)
+        health, problem = fresh.health, fresh.problem
+        failing = self._failing_line() if self.several else None
+        if failing is not None:
+            health, problem = "error", failing
+        problem = problem or self.far_note()
+        return ListStatus(
+            system_name=" + ".join(s.name for s in enabled) or lead.name,
+            near=self.near,
+            freshness=fresh.text,
+            health=health,
+            problem=problem,
+            near_note=self.near_note,
+            chosen_by=lead.source.chosen_by,
+            systems=len(enabled),
+            station_count=scene.station_count if scene else 0,
+            vehicle_count=scene.vehicle_count if scene else 0,
+            alert_count=len(scene.active_alerts(now)) if scene else 0,
+            skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
+            refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
         )
 
     def header_state(self) -> HeaderState:
-        """What the header says right now (data age, health, the failure if any)."""
-        view = self.stations
-        fresh = freshness(self.snapshot, self.schedule, self.source, self.clock())
-        if self.use_mixed and self.mixed is not None:
-            return self._mixed_header(fresh)
-        problem = fresh.problem or self.far_note()
-        return HeaderState(
-            system_name=self._system_name(),
-            near=self.near,
-            mode=view.mode,
-            favourites_view=view.favourites_view,
-            freshness=fresh.text,
-            health=fresh.health,
-            problem=problem,
-            detail=self.listing.detail_line(
-                view.displayed,
-                view.mode,
-                view.filter_query,
-                None if self.source.is_demo else self.schedule.refresh_s,
-            ),
-            near_note=self.near_note,
-            chosen_by=self.source.chosen_by,
+        """The list's header as it stands."""
+        return self.stations.header_state()
+
+    def _failing_line(self) -> str | None:
+        parts = []
+        for system in self.fleet.enabled:
+            if system.schedule.last_error is None:
+                continue
+            since = system.failing_since
+            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
+            brief = system.schedule.last_error_brief or system.schedule.last_error
+            parts.append(f"{clean(system.name, 40)} failing{when} ({clean(brief, 80)})")
+        if not parts:
+            return None
+        return "; ".join(parts) + ": the other systems' rows are shown"
+
+    def far_note(self) -> str | None:
+        """A warning when the point is far from every row of the systems shown."""
+        if self.scene is None or not self.scene.indexes:
+            return None
+        nearest = self.scene.rows(Query(self.near, limit=1), now=self.clock())
+        distance = nearest[0].distance_m if nearest else None
+        if distance is None or distance <= FAR_FROM_POINT_M:
+            return None
+        return (
+            f"The nearest station is {format_distance(distance)} away: this point is "
+            f"outside {clean(self.lead.name, 40)}. Press s to choose another system."
         )
 
-    def _mixed_header(self, fresh: Freshness) -> HeaderState:
-        """The header of the mixed list: every system's name, which are failing and
-        since when, the active alerts' count."""
-        view = self.stations
-        data = self.mixed
-        assert data is not None
-        names = [system.name for system in data.systems] or [self._system_name()]
-        failing = self._failing_line()
-        text, health = fresh.text, fresh.health
-        if self.snapshot is None or not self.primary_enabled:
-            shown = [e.snapshot for e in self.extras.values() if e.enabled and e.snapshot]
-            if shown:
-                fresh = freshness(shown[0], self.extras[shown[0].gbfs_url].schedule,
-                                  self.extras[shown[0].gbfs_url].source, self.clock())  # fmt: skip
-                text, health = fresh.text, fresh.health
-        if failing is not None:
-            health = "error"
-        problem = failing or (fresh.problem if fresh.health != "ok" else None)
-        refresh_s = None if self.source.is_demo else self.schedule.refresh_s
-        return HeaderState(
-            system_name=" + ".join(names),
-            near=self.near,
-            mode=view.mode,
-            favourites_view=view.favourites_view,
-            freshness=text,
-            health=health,
-            problem=problem,
-            detail=mixed_detail_line(
-                data,
-                view.displayed_mixed,
-                view.mode,
-                view.filter_query,
-                refresh_s,
-            ),
-            near_note=self.near_note,
-            chosen_by=self.source.chosen_by,
-        )
-
-    # -- details ---------------------------------------------------------------------
-
-    def station_details(
-        self, station_id: str, shown: StationDetails | VehicleDetails | None = None
-    ) -> StationDetails | VehicleDetails:
-        """The details of one station from the current snapshot (``ranked`` None if gone);
-        in the mixed list, of the station or vehicle of that row key (``shown``: the
-        details on screen, kept when their vehicle is gone)."""
-        if self.use_mixed and self.mixed is not None:
-            return self._mixed_details(station_id, shown)
-        assert self.snapshot is not None
-        saved = self.favourites.get(favourites_url(self.snapshot.gbfs_url), station_id)
-        watch = saved.watch.describe() if saved is not None and saved.watch else None
-        return self.listing.details(station_id, self.near, saved is not None, watch)
-
-    def _mixed_details(
-        self, key: str, shown: StationDetails | VehicleDetails | None
-    ) -> StationDetails | VehicleDetails:
-        data = self.mixed
-        assert data is not None
-        row = find_mixed_row(data, key, self.stations.mode)
-        if row is None and key.startswith("v\x1f") and isinstance(shown, VehicleDetails):
+    def row_details(self, key: RowKey, shown: RowDetails | None = None) -> RowDetails:
+        """One row of the current scene (``row`` None once it left the feed)."""
+        row = None
+        if self.scene is not None:
+            query = self.rider_query(self.stations.mode)
+            row = self.scene.row(key, query, now=self.clock(),
+                                 walking_speed_kmh=self.walking_speed_kmh,
+                                 trends=self.fleet.trends)  # fmt: skip
+        if row is None and shown is not None and shown.row is not None and not key.is_station:
             return replace(shown, gone=True)  # a vehicle taken or moved: keep what was seen
-        if row is None or row.station is None:
-            return VehicleDetails(key, row)
-        station = row.station
-        snapshot = data.snapshot_of(row.system.gbfs_url)
-        saved = self.favourites.get(favourites_url(row.system.gbfs_url), station.station_id)
-        watch = saved.watch.describe() if saved is not None and saved.watch else None
-        age = report_age_s(station, snapshot) if snapshot is not None else None
-        return StationDetails(
-            station_id=key,
-            ranked=ranked_from(self.near, station),
-            favourite=saved is not None,
-            report_age_s=age,
-            report_stale=is_report_stale(age),
-            changes=count_changes(data.previous_status.get(key), station.status)
-            if key in data.previous_status
-            else {},
-            watch=watch,
+        system = self.fleet.by_id(key.system)
+        saved = None
+        if system is not None and key.is_station:
+            saved = self.favourites.get(favourites_url(system.url), key.item_id)
+        snapshot = system.snapshot if system is not None else None
+        return RowDetails(
+            key=key,
+            row=row,
+            watch=saved.watch.describe() if saved is not None and saved.watch else None,
             timezone=snapshot.system.timezone if snapshot is not None else None,
-            system_name=row.system.name if len(data.systems) > 1 else None,
-            alerts=row.alerts,
-            hours_text=row.hours_text if row.is_open is False else None,
-            price=row.price,
+            several=self.several,
         )
+
+    def other_favourites(self) -> OtherFavourites:
+        return other_favourites(self._shown_urls(), self.favourites.all())
+
+    def _show_load_error(self) -> None:
+        """Nothing loaded yet and a load failed: say what and when the next try is."""
+        system = next((s for s in self.fleet.enabled if s.error), self.lead)
+        wait_s = system.schedule.wait_s(self.clock())
+        self.stations.show_load_error(system.name, system.schedule.last_error, wait_s,
+                                      system.schedule.failures + 1)  # fmt: skip
 
     # -- favourites and watches ------------------------------------------------------
 
-    def _selected_station(self, key: str | None) -> tuple[Snapshot, Station] | None:
-        """The station of row ``key``, with its system's snapshot (``None``: none, or a
-        vehicle)."""
-        if key is None:
+    def _selected_station(self, key: RowKey | None) -> tuple[Snapshot, Station] | None:
+        """The station of row ``key`` with its snapshot; a vehicle is no station (and
+        the rider is told why)."""
+        if key is not None and not key.is_station:
+            self.notify("Vehicles move: favourite or watch a station instead.", timeout=4,
+                        markup=False)  # fmt: skip
             return None
-        if self.use_mixed and self.mixed is not None:
-            parts = key.split("\x1f")
-            if len(parts) != 3 or parts[0] != "s":
-                return None
-            snapshot = self.mixed.snapshot_of(parts[1])
-            station = self.mixed.stations.get(parts[1], {}).get(parts[2])
-            return None if snapshot is None or station is None else (snapshot, station)
-        station = self.listing.by_id.get(key)
-        if self.snapshot is None or station is None:
-            return None
-        return self.snapshot, station
+        found = self.scene.station(key) if self.scene is not None and key is not None else None
+        return None if found is None else (found[0].snapshot, found[1])
 
     @on(ToggleFavourite)
     def _toggle_favourite(self, message: ToggleFavourite) -> None:
@@ -666,21 +431,12 @@ class BikefinderApp(App[int]):
             self.bell()
             return
         snapshot, station = selected
-        now_favourite = self.favourites.toggle(self.favourite_for(station, snapshot))
+        added = self.favourites.toggle(new_favourite(snapshot, station, self.clock()))
         name = clean(station.info.name, 60) or station.station_id
-        self.notify(
-            f"★ {name} added to favourites" if now_favourite else f"{name} removed from favourites",
-            markup=False,
-            timeout=3,
-        )
+        self.notify(f"★ {name} added to favourites" if added else f"{name} removed from favourites",
+                    markup=False, timeout=3)  # fmt: skip
         self._show_store_notices()
         self.stations.render_rows()
-
-    def favourite_for(self, station: Station, snapshot: Snapshot | None = None) -> Favourite:
-        """``station`` of the shown system (or of ``snapshot``'s) as a (new) favourite."""
-        snapshot = snapshot or self.snapshot
-        assert snapshot is not None
-        return new_favourite(snapshot, station, self.clock())
 
     @on(EditWatch)
     def _edit_watch(self, message: EditWatch) -> None:
@@ -697,20 +453,16 @@ class BikefinderApp(App[int]):
                       choice: WatchChoice | None) -> None:  # fmt: skip
         if choice is None:
             return
-        favourite = self.favourite_for(station, snapshot)
-        shown = self.shown_system_urls()
-        confirmation = self.watches.save(snapshot, station, favourite, choice, shown)
+        favourite = new_favourite(snapshot, station, self.clock())
+        confirmation = self.watches.save(snapshot, station, favourite, choice, self._shown_urls())
         self.notify(confirmation, title="Watch", timeout=6, markup=False)
         self._show_store_notices()  # e.g. the file is read-only
         self.stations.render_rows()
 
-    def _check_watches(self, snapshot: Snapshot, stations_by_id: dict[str, Station]) -> None:
-        self.watches.check(snapshot, stations_by_id, self.shown_system_urls())
-
     @on(WatchFired)
     def _watch_fired(self, message: WatchFired) -> None:
-        """Ring, show the alert, and start the rider's ``--notify-command`` (in a worker:
-        the UI never waits for it)."""
+        """Ring, show the notification, and start the rider's ``--notify-command`` (in a
+        worker: the UI never waits for it)."""
         self.bell()
         self.notify(alert_message(message.alert), title="Watch", timeout=ALERT_TIMEOUT_S,
                     markup=False)  # fmt: skip
@@ -724,6 +476,10 @@ class BikefinderApp(App[int]):
         if problem is not None:
             self.notify(problem, title="Watch", severity="warning", timeout=10, markup=False)
 
+    def _show_store_notices(self) -> None:
+        for notice in self.favourites.take_notices():
+            self.notify(notice, title="Favourites", severity="warning", timeout=12, markup=False)
+
     # -- the app's keys --------------------------------------------------------------
 
     def action_keys(self) -> None:
@@ -733,66 +489,63 @@ class BikefinderApp(App[int]):
         self.push_screen(KeysScreen())
 
     def action_refresh(self) -> None:
-        """Refresh now, whatever the timer says (every system shown)."""
-        if self.primary_enabled:
-            self.start_refresh(manual=True)
-        for extra in self.extras.values():
-            if extra.enabled and extra.session is not None:
-                extra.schedule.manual = True
-                self._fetch_extra(extra)
+        """Refresh every system shown now, whatever the timers say (``r``)."""
+        self._asked, self._asked_failed = {}, False
+        self._waiting = {system.url for system in self.fleet.enabled}
+        for system in self.fleet.enabled:
+            self._fetch(system, asked=True)
 
     def action_choose_system(self) -> None:
-        """Open the system picker; choosing a system reloads the view for it in place.
-        (Imported here: the picker and the catalog code are not needed before ``s``.)"""
+        """Open the system picker (``s``): with one system, another one replaces it in
+        place; with several, systems are turned on and off. (Imported here: the picker
+        and the catalog code are not needed before ``s``.)"""
         from bikefinder.ui.screens.system_picker import SystemPickerScreen
         from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
 
-        if self.is_multi:
-            self.push_screen(SystemsToggleScreen(self.system_choices()), self._systems_toggled)
+        if len(self.fleet.systems) > 1:
+            choices = [(s.url, s.name, s.enabled) for s in self.fleet.systems]
+            self.push_screen(SystemsToggleScreen(choices), self._systems_toggled)
             return
-        picker = SystemPickerScreen(self.switching, self.near, client_id=self.client_id,
-                                    current_url=self.source.gbfs_url)  # fmt: skip
+        picker = SystemPickerScreen(self.switching, self.near, client_id=self.fleet.client_id,
+                                    current_url=self.lead.url)  # fmt: skip
         self.push_screen(picker, self.system_picked)
-
-    def system_choices(self) -> list[tuple[str, str, bool]]:
-        """The systems shown, for the picker: (gbfs.json URL, name, on)."""
-        choices = [(self.source.gbfs_url, self._system_name(), self.primary_enabled)]
-        for url, extra in self.extras.items():
-            name = (extra.snapshot.system.name if extra.snapshot else None) or (
-                extra.source.label or system_label_for(url)
-            )
-            choices.append((url, name, extra.enabled))
-        return choices
-
-    def set_systems_enabled(self, enabled: set[str]) -> None:
-        """Turn systems on and off (at least one stays on); the list is re-prepared."""
-        if not enabled:
-            self.bell()
-            return
-        self.primary_enabled = self.source.gbfs_url in enabled
-        for url, extra in self.extras.items():
-            was = extra.enabled
-            extra.enabled = url in enabled
-            if extra.enabled and not was and extra.session is not None:
-                self._fetch_extra(extra)  # back on: refresh it now
-            elif was and not extra.enabled:
-                self.workers.cancel_group(self, extra.worker_group)
-                extra.schedule.refreshing = False
-        if not self.primary_enabled:
-            self.workers.cancel_group(self, "feeds")
-            self.schedule.refreshing = False
-        self.prepare_mixed()
 
     def _systems_toggled(self, enabled: set[str] | None) -> None:
         if enabled is not None:
             self.set_systems_enabled(enabled)
 
-    async def system_picked(self, source: SystemSource | None) -> None:
-        if source is None or source.gbfs_url == self.source.gbfs_url:
+    def set_systems_enabled(self, enabled: set[str]) -> None:
+        """Turn systems on and off (at least one stays on); the scene is prepared again."""
+        if not enabled:
+            self.bell()
             return
-        near, note = point_for_system(source, self.rider_near, self.near, self.near_note)
-        await self.switch_system(source, near, note)
+        for system in self.fleet.systems:
+            was, system.enabled = system.enabled, system.url in enabled
+            if system.enabled and not was:
+                self._fetch(system)  # back on: refresh it now
+            elif was and not system.enabled:
+                self.workers.cancel_group(self, f"feeds:{system.url}")
+                system.schedule.refreshing = False
+        self.prepare_scene()
+
+    async def system_picked(self, source: SystemSource | None) -> None:
+        """Show ``source`` instead of the system shown, in place: mode, view and filter
+        are kept; the fetch under way is cancelled."""
+        if source is None or source.gbfs_url == self.lead.url:
+            return
+        for system in list(self.fleet.systems):
+            self.workers.cancel_group(self, f"feeds:{system.url}")
+            self.fleet.remove(system.url)
+        self.near, self.near_note = point_for_system(source, self.rider_near, self.near,
+                                                     self.near_note)  # fmt: skip
+        self._caching = True
+        system = self.fleet.add(source)
+        self.scene = None
+        self.stations.clear()
+        self.stations.show_loading(system.name)
+        self.stations.update_header()
         self._move_if_far = True  # a URL's system may be anywhere: its centre if far
+        self._fetch(system, with_cache=True)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""
@@ -800,10 +553,6 @@ class BikefinderApp(App[int]):
         details = screen if isinstance(screen, DetailsScreen) else None
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,
                                     choose_system=self.action_choose_system)  # fmt: skip
-
-    def _show_store_notices(self) -> None:
-        for notice in self.favourites.take_notices():
-            self.notify(notice, title="Favourites", severity="warning", timeout=12, markup=False)
 
 
 def run_app(options: Options) -> int:
@@ -814,44 +563,28 @@ def run_app(options: Options) -> int:
 
 
 def build_app(options: Options) -> BikefinderApp:
-    """The app as the command line's options ask for it: several systems at once when
-    ``--system`` is repeated, or with ``--vehicles`` / ``--max-systems`` (as ``--once``
-    decides; ``--near`` alone then loads every covering system)."""
-    systems = options.systems
-    selection_text = options.vehicles
-    max_systems = options.max_systems
-    more: list[SystemSource] = []
-    if not options.demo and (len(systems) > 1 or selection_text or max_systems):
-        from bikefinder.systems.source import DEFAULT_MAX_SYSTEMS, resolve_sources
+    """The app on the systems the command line asks for (the same choice as ``--once``)."""
+    from bikefinder.fleet.choice import choose, selection_of
 
-        sources, _notes = resolve_sources(
-            systems, options.near, max_systems=max_systems or DEFAULT_MAX_SYSTEMS,
-            client_id=options.client_id,
-        )  # fmt: skip
-        source, more = sources[0], sources[1:]
-    else:
-        source = resolve_source(
-            options.system, options.near, demo=options.demo, client_id=options.client_id
-        )
-    selection: VehicleSelection | None = None
-    if selection_text:
-        from bikefinder.feeds.vehicles import parse_vehicle_selection
-
-        selection = parse_vehicle_selection(selection_text)
-    near, near_note = start_point(source, options.near, DEMO_NEAR)
+    favourites = FavouritesStore()
+    saved = favourites.load() if options.favorites else []
+    choice = choose(options, saved)
+    first, *more = choice.sources
+    assert choice.near is not None
     return BikefinderApp(
-        source,
-        near,
-        FavouritesStore(),
+        first,
+        choice.near,
+        favourites,
+        more_sources=more,
         limit=options.limit,
         language=options.language,
         client_id=options.client_id,
         refresh_s=options.refresh_s,
-        cache=None if source.is_demo else FeedCache(source.gbfs_url),
-        near_note=near_note,
+        cache=Fleet().default_cache(first),
+        near_note=choice.near_note,
         notify_command=options.notify_command,
-        more_sources=more,
-        vehicles=selection,
+        vehicles=selection_of(options),
         walking_speed_kmh=options.walking_speed_kmh,
         favourites_view=options.favorites,  # `bikefinder --favorites` opens on them
+        max_feed_bytes=options.max_feed_bytes,
     )

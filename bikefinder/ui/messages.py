@@ -1,5 +1,6 @@
-"""Messages to the app: what the refresh worker fetched, what the rider asked of a
-station, and a fired watch; the app's ``@on`` handlers own the data they change."""
+"""Messages to the app: what the fleet's workers fetched, the scene prepared from it,
+what the rider asked of a row, and a fired watch; the app's ``@on`` handlers own the
+state they change."""
 
 from __future__ import annotations
 
@@ -7,55 +8,38 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from bikefinder.feeds.snapshot import Snapshot
+from bikefinder.fleet.live import Failed, Loaded
 from bikefinder.rider.alerts import Alert
-from bikefinder.rider.listing import ListingData, MixedData
+from bikefinder.rider.rows import RowKey
+from bikefinder.rider.scene import Scene
 
 
 @dataclass
-class SnapshotLoaded(Message):
-    """A load or refresh succeeded; ``data`` is what the list derives from new numbers,
-    prepared off the event loop (``None`` when nothing changed)."""
+class FleetUpdate(Message):
+    """A system's fetch or cache read finished: its data, or why it failed."""
 
-    snapshot: Snapshot
-    data: ListingData | None = None
-    #: A descriptive feed failed to refresh (feed and cause); the availability is new.
-    partial_error: str | None = None
+    event: Loaded | Failed
 
 
 @dataclass
-class RefreshFailed(Message):
-    """A load or refresh failed: ``error`` names the system, feed, cause and URL in one
-    line; ``brief`` is just the feed and cause, for the header."""
+class ScenePrepared(Message):
+    """A scene was prepared off the event loop from the fleet's data."""
 
-    error: str
-    brief: str
-    first_load: bool
-    #: The system it is about, so a failure posted before a system switch is ignored.
-    gbfs_url: str | None = None
-
-
-@dataclass
-class MixedPrepared(Message):
-    """The mixed list (several systems, vehicles) was prepared off the event loop."""
-
-    data: MixedData
+    scene: Scene
 
 
 @dataclass
 class ToggleFavourite(Message):
-    """The rider asked (``f``) to favourite a row's station, or no longer.
+    """The rider asked (``f``) to favourite a row's station, or no longer (``None``: no row)."""
 
-    ``key`` is the row key (``None``: no row)."""
-
-    key: str | None
+    key: RowKey | None
 
 
 @dataclass
 class EditWatch(Message):
     """The rider asked (``a``) to set, change or remove a watch on a row's station."""
 
-    key: str | None
+    key: RowKey | None
 
 
 @dataclass

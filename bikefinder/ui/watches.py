@@ -8,7 +8,7 @@ The keeper holds only the favourites store and a way to post messages, never the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 
 from textual.message import Message
 
@@ -16,8 +16,7 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.alerts import Alert, AlertTracker, WatchKind, condition_met
-from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.listing import favourites_url
+from bikefinder.rider.favourites import Favourite, FavouritesStore, favourites_url
 from bikefinder.rider.modes import Mode
 from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
@@ -36,17 +35,26 @@ class WatchKeeper:
         self._trackers: dict[str, AlertTracker] = {}
 
     def check(
-        self, snapshot: Snapshot, stations_by_id: Mapping[str, Station], shown: Collection[str]
+        self,
+        snapshot: Snapshot,
+        station: Callable[[str], Station | None],
+        shown: Collection[str],
     ) -> list[Alert]:
-        """Fire the watches of this system whose condition just became true (``shown``:
-        the gbfs.json URLs of every system shown)."""
+        """Fire the watches of this system whose condition just became true (``station``
+        finds a station of ``snapshot`` by id; ``shown``: the gbfs.json URLs of every
+        system shown)."""
         self._use(snapshot.gbfs_url, shown)
         watches = [
             (favourite.station_id, favourite.watch)
             for favourite in self.favourites.for_system(favourites_url(snapshot.gbfs_url))
             if favourite.watch is not None
         ]
-        alerts = self.tracker.check(stations_by_id, watches)
+        watched: dict[str, Station] = {}
+        for station_id, _watch in watches:
+            found = station(station_id)
+            if found is not None:
+                watched[station_id] = found
+        alerts = self.tracker.check(watched, watches)
         system_name = snapshot.system.name or snapshot.system.system_id
         for alert in alerts:
             self.post(WatchFired(alert, system_name))

@@ -3,7 +3,7 @@ capacity, flags, last report, position and rental links."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +20,11 @@ from textual.widgets import Footer
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert
-from bikefinder.rider.listing import StationDetails, VehicleDetails
 from bikefinder.rider.modes import StationState, counted, station_state
 from bikefinder.rider.output import format_distance
+from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
-from bikefinder.rider.walking import WALKING_SPEED_KMH
+from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
@@ -43,18 +43,6 @@ def _count(value: int | None, change: int | None = None) -> Text:
         arrow, style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
         text.append(f" {arrow}{abs(change)} since last refresh", style=style)
     return text
-
-
-#: A rider's walking pace: 4.8 km/h, in metres per minute (config.toml may choose another).
-WALK_M_PER_MIN = WALKING_SPEED_KMH * 1000 / 60
-
-
-def walking_time(metres: float, speed_kmh: float = WALKING_SPEED_KMH) -> str:
-    """About how long a walk of ``metres`` takes at ``speed_kmh``: "2 min", "1 h 05 min"."""
-    minutes = max(1, math.ceil(metres / (speed_kmh * 1000 / 60)))
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def system_zone(name: str | None, fallback: tzinfo | None) -> tzinfo | None:
@@ -86,11 +74,10 @@ def _marked(value: int | None, noun: str, change: int | None, style: str = "") -
     return text
 
 
-def _availability(details: StationDetails, status: StationStatus | None) -> tuple[Text, Text]:
+def _availability(changes: Mapping[str, int], status: StationStatus | None) -> tuple[Text, Text]:
     """The counts: "5 bikes · 10 free docks", then the split "3 mechanical, 2 e-bikes"."""
     if status is None:
         return Text("no live status", style="bold yellow"), Text("unknown", style="dim")
-    changes = details.changes
     now = _marked(status.bikes, "bikes", changes.get("bikes"), "bold")
     now.append(" · ")
     now.append_text(_marked(status.docks, "free docks", changes.get("docks"), "bold"))
@@ -100,24 +87,32 @@ def _availability(details: StationDetails, status: StationStatus | None) -> tupl
     return now, split
 
 
+def _distance_text(row: Row, walking_speed_kmh: float) -> Text:
+    """ "88 m SE · about 2 min on foot" (one walking-time rule, the lists')."""
+    if row.distance_m is None:
+        return Text("unknown", style="dim")
+    walk = walking_text(row.distance_m, walking_speed_kmh) or "?"
+    return Text(f"{format_distance(row.distance_m)} {row.bearing} · about {walk} on foot")
+
+
 def details_renderable(
-    details: StationDetails,
+    details: RowDetails,
     local_tz: tzinfo | None = None,
     walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> Group:
     """The details as Rich renderables built from ``Text`` (feed strings never parsed).
     What a rider decides on comes first (availability, state, distance and walk, the
     watch, the last report), so nothing important scrolls out of a 60x20 terminal."""
-    if details.ranked is None:
+    row = details.row
+    if row is None or row.station is None:
         return Group(
-            Text(f"Station {clean(details.station_id, 60)}", style="bold"),
+            Text(f"Station {clean(details.key.item_id, 60)}", style="bold"),
             Text("This station is no longer in the feed.", style="bold yellow"),
         )
-    ranked = details.ranked
-    info, status = ranked.station.info, ranked.station.status
+    info, status = row.station.info, row.station.status
     zone = system_zone(details.timezone, local_tz)
     title = Text()
-    if details.favourite:
+    if row.favourite:
         title.append(f"{FAVOURITE_MARK} ", style="bold yellow")
     if details.watch:
         title.append(f"{WATCH_MARK} ", style="bold magenta")
@@ -126,33 +121,29 @@ def details_renderable(
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
-    now, split = _availability(details, status)
+    now, split = _availability(row.changes, status)
     grid.add_row("Now", now)
     grid.add_row("Bikes are", split)
     grid.add_row("State", _state_text(status))
-    grid.add_row(
-        "Distance",
-        Text(
-            f"{format_distance(ranked.distance_m)} {ranked.bearing} · about "
-            f"{walking_time(ranked.distance_m, walking_speed_kmh)} on foot"
-        ),
-    )
-    if details.system_name:
-        grid.add_row("System", Text(clean(details.system_name, 80)))
-    if details.hours_text:
-        grid.add_row("Hours", Text(clean(details.hours_text, 80), style="bold red"))
-    for alert in details.alerts:
+    grid.add_row("Distance", _distance_text(row, walking_speed_kmh))
+    if details.several:
+        grid.add_row("System", Text(clean(row.system.name, 80)))
+    if row.is_open is False and row.hours_text:
+        grid.add_row("Hours", Text(clean(row.hours_text, 80), style="bold red"))
+    elif row.reason and row.reason not in {state.value for state in StationState}:
+        grid.add_row("Why not", Text(clean(row.reason, 80), style="bold red"))
+    for alert in row.alerts:
         grid.add_row("Alert", alert_text(alert))
-    if details.price:
-        grid.add_row("Price", Text(clean(details.price, 200)))
+    if row.price:
+        grid.add_row("Price", Text(clean(row.price, 200)))
     if details.watch:
         grid.add_row("Watch", Text(f"{WATCH_MARK} when it has {details.watch}", style="magenta"))
     reported = Text(_when(status.last_reported if status else None, zone))
-    if details.report_age_s is not None:
-        style = "bold yellow" if details.report_stale else "dim"
-        note = " (old)" if details.report_stale else ""
+    if row.report_age_s is not None:
+        style = "bold yellow" if row.report_stale else "dim"
+        note = " (old)" if row.report_stale else ""
         reported.append(
-            f"  {format_age(details.report_age_s)} before the feed's time{note}", style=style
+            f"  {format_age(row.report_age_s)} before the feed's time{note}", style=style
         )
     grid.add_row("Last reported", reported)
     grid.add_row("Address", Text(clean(info.address, 200) or "not given"))
@@ -173,7 +164,8 @@ def details_renderable(
     grid.add_row("Flags", flags)
     if info.is_virtual:
         grid.add_row("Virtual", Text("yes (no physical docks)"))
-    grid.add_row("Heading", Text(f"{ranked.bearing_deg:.0f}° ({ranked.bearing})"))
+    if row.bearing_deg is not None:
+        grid.add_row("Heading", Text(f"{row.bearing_deg:.0f}° ({row.bearing})"))
     grid.add_row("Coordinates", Text(f"{info.lat:.6f}, {info.lon:.6f}"))
     grid.add_row("Station id", Text(clean(info.station_id, 60)))
     links = Text("\n".join(clean(url, 300) for url in info.rental_urls) or "none in the feed")
@@ -192,7 +184,7 @@ def alert_text(alert: SystemAlert) -> Text:
 
 
 def vehicle_renderable(
-    details: VehicleDetails,
+    details: RowDetails,
     local_tz: tzinfo | None = None,
     walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> Group:
@@ -207,7 +199,7 @@ def vehicle_renderable(
             ),
         )
     vehicle = row.vehicle
-    title = Text(clean(row.label, 60), style="bold")
+    title = Text(clean(row.name, 60), style="bold")
     title.append(f" · {clean(row.system.name, 60)}")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
@@ -225,21 +217,15 @@ def vehicle_renderable(
     else:
         grid.add_row("Range", Text("not given by the feed", style="dim"))
     grid.add_row("System", Text(clean(row.system.name, 80)))
-    grid.add_row(
-        "Distance",
-        Text(
-            f"{format_distance(row.distance_m)} {row.bearing} · about "
-            f"{walking_time(row.distance_m, walking_speed_kmh)} on foot"
-        ),
-    )
-    if row.useless:
-        grid.add_row("State", Text(clean(row.useless, 80), style="bold red"))
+    grid.add_row("Distance", _distance_text(row, walking_speed_kmh))
+    if row.reason:
+        grid.add_row("State", Text(clean(row.reason, 80), style="bold red"))
     grid.add_row("Price", Text(clean(row.price, 200)) if row.price else
                  Text("not published for this vehicle", style="dim"))  # fmt: skip
     if row.vehicle_type is not None and row.vehicle_type.name:
         grid.add_row("Type", Text(clean(row.vehicle_type.name, 80)))
     grid.add_row("Last reported", Text(_when(vehicle.last_reported, local_tz)))
-    grid.add_row("Coordinates", Text(f"{row.lat:.6f}, {row.lon:.6f}"))
+    grid.add_row("Coordinates", Text(f"{vehicle.lat:.6f}, {vehicle.lon:.6f}"))
     grid.add_row("Vehicle id", Text(f"{clean(vehicle.vehicle_id, 60)} (changes after each trip)"))
     links = Text("\n".join(clean(url, 300) for url in vehicle.rental_urls) or "none in the feed")
     grid.add_row("Rental links", links)
@@ -247,11 +233,11 @@ def vehicle_renderable(
 
 
 def any_renderable(
-    details: StationDetails | VehicleDetails,
+    details: RowDetails,
     local_tz: tzinfo | None,
     walking_speed_kmh: float = WALKING_SPEED_KMH,
 ) -> Group:
-    if isinstance(details, VehicleDetails):
+    if not details.key.is_station:
         return vehicle_renderable(details, local_tz, walking_speed_kmh)
     return details_renderable(details, local_tz, walking_speed_kmh)
 
@@ -278,7 +264,7 @@ class DetailsScreen(Screen[None]):
 
     def __init__(
         self,
-        details: StationDetails | VehicleDetails,
+        details: RowDetails,
         local_tz: tzinfo | None = None,
         walking_speed_kmh: float = WALKING_SPEED_KMH,
     ) -> None:
@@ -289,8 +275,8 @@ class DetailsScreen(Screen[None]):
         self._header_state: HeaderState | None = None
 
     @property
-    def station_id(self) -> str:
-        return self.details.station_id
+    def key(self) -> RowKey:
+        return self.details.key
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="details-status")
@@ -322,13 +308,13 @@ class DetailsScreen(Screen[None]):
 
     def action_toggle_favourite(self) -> None:
         """Add this station to the favourites, or remove it."""
-        self.post_message(ToggleFavourite(self.station_id))
+        self.post_message(ToggleFavourite(self.key))
 
     def action_watch(self) -> None:
         """Set, change or remove a watch on this station."""
-        self.post_message(EditWatch(self.station_id))
+        self.post_message(EditWatch(self.key))
 
-    def show(self, details: StationDetails | VehicleDetails) -> None:
+    def show(self, details: RowDetails) -> None:
         """Replace the shown details (after a refresh or a favourite toggle)."""
         self.details = details  # compose reads it if the body is not there yet
         for body in self.query("#details-body").results(SafeStatic):

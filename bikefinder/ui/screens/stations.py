@@ -2,8 +2,8 @@
 
 The app owns the feeds (sessions, workers, timers) and the data they bring; this screen
 owns how the list is looked at (mode, favourites view, name filter: reactive, so the list
-re-renders from one place) and draws it. It reads the data through :class:`StationFeed`,
-which the app implements, so it never imports the app.
+re-renders from one place), draws it and builds its own header. It reads the data through
+:class:`ListSource`, which the app implements, so it never imports the app.
 """
 
 from __future__ import annotations
@@ -19,22 +19,10 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
-from bikefinder.feeds.models import RankedStation
-from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import FavouritesStore
-from bikefinder.rider.listing import (
-    MixedData,
-    MixedDisplay,
-    RowDisplay,
-    StationDetails,
-    StationListing,
-    VehicleDetails,
-    favourites_url,
-    mixed_rows,
-    station_key,
-)
-from bikefinder.rider.mode_rows import ModeRow
+from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
 from bikefinder.rider.modes import Mode
+from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.widgets.filter_bar import FilterBar
@@ -52,28 +40,32 @@ FLASH_S = 0.6
 WIDE_FOOTER = 120
 
 
-class StationFeed(Protocol):
+class ListSource(Protocol):
     """What the list is drawn from, as the app holds it."""
 
-    near: tuple[float, float]
-    listing: StationListing
-    mixed: MixedData | None
     favourites: FavouritesStore
 
     @property
-    def snapshot(self) -> Snapshot | None: ...
+    def has_data(self) -> bool:
+        """Some system has data (the list can be shown)."""
 
     @property
-    def use_mixed(self) -> bool: ...
+    def several(self) -> bool:
+        """Several systems are listed (a System column)."""
 
-    def prepare_mixed(self) -> None:
-        """Rebuild the mixed list's data (it comes back as new data shortly)."""
+    def list_rows(
+        self, mode: Mode, favourites_only: bool, name_query: str, limit: int
+    ) -> list[Row]:
+        """The rows for this view of the list, nearest first."""
 
-    def header_state(self) -> HeaderState: ...
+    def list_status(self) -> ListStatus:
+        """The systems behind the list, for its header."""
 
-    def station_details(
-        self, key: str, shown: StationDetails | VehicleDetails | None = None
-    ) -> StationDetails | VehicleDetails: ...
+    def row_details(self, key: RowKey, shown: RowDetails | None = None) -> RowDetails:
+        """One row in full (``shown``: the details on screen, kept for a vehicle gone)."""
+
+    def other_favourites(self) -> OtherFavourites:
+        """Favourites of systems not listed."""
 
 
 class StationsScreen(Screen[None]):
@@ -102,7 +94,7 @@ class StationsScreen(Screen[None]):
 
     def __init__(
         self,
-        feed: StationFeed,
+        feed: ListSource,
         *,
         limit: int | None,
         local_tz: tzinfo | None,
@@ -119,8 +111,7 @@ class StationsScreen(Screen[None]):
         #: With no ``limit``: how many stations the list has grown to (see ``shown_limit``).
         self._fill_limit = 0
         #: The rows listed now.
-        self.displayed: Sequence[RowDisplay] = []  # one system's rows as listed
-        self.displayed_mixed: Sequence[MixedDisplay] = []  # the mixed list's rows
+        self.displayed: Sequence[Row] = []
         #: The details screen this list opened (kept live while it is open).
         self._details: DetailsScreen | None = None
         self.set_reactive(StationsScreen.favourites_view, favourites_view)
@@ -148,7 +139,7 @@ class StationsScreen(Screen[None]):
 
     @property
     def has_data(self) -> bool:
-        return self.feed.snapshot is not None or self.feed.mixed is not None
+        return self.feed.has_data
 
     # -- what the app tells the list -------------------------------------------------
 
@@ -170,7 +161,6 @@ class StationsScreen(Screen[None]):
     def clear(self) -> None:
         """Another system is being loaded: forget the rows shown."""
         self.displayed = []
-        self.displayed_mixed = []
         self.table.show([], self.mode)
         self.table.display = self.others.display = False
 
@@ -197,65 +187,23 @@ class StationsScreen(Screen[None]):
     def render_rows(self) -> None:
         """Recompute the listed rows for the data, view, filter and mode, and show them
         (with the header and any details open): the one way the list is redrawn."""
-        if not self.is_mounted:
+        if not self.is_mounted or not self.feed.has_data:
             return  # composed later, from the state then
-        if self.feed.use_mixed:
-            self._render_mixed()
-        else:
-            self._render_stations()
+        feed = self.feed
+        rows = feed.list_rows(self.mode, self.favourites_view, self.filter_query,
+                              self.shown_limit)  # fmt: skip
+        self.displayed = rows
+        self.table.show(rows, self.mode, systems=feed.several)
+        if self.map_panel.display:
+            self.map_panel.show(self.list_status_near(), rows[:MAP_ROWS], self.mode,
+                                self.table.highlighted_key)  # fmt: skip
+        self._say_when_empty(bool(rows))
+        self.others.show(feed.other_favourites() if self.favourites_view else None)
         self.update_header()
         self._update_details()
 
-    def _render_stations(self) -> None:
-        feed = self.feed
-        snapshot = feed.snapshot
-        if snapshot is None:
-            return
-        here = feed.favourites.for_system(favourites_url(snapshot.gbfs_url))
-        favourite_ids = {f.station_id for f in here}
-        watched_ids = {f.station_id for f in here if f.watch is not None}
-        self.displayed = feed.listing.rows(
-            feed.near, self.mode, self.shown_limit, favourite_ids,
-            favourites_only=self.favourites_view, name_query=self.filter_query,
-            watched_ids=watched_ids,
-        )  # fmt: skip
-        self.table.show(self.displayed, self.mode)
-        if self.map_panel.display:
-            rows = [display.row for display in self.displayed[:MAP_ROWS]]
-            self.map_panel.show(feed.near, rows, self.mode, self.table.highlighted_key)
-        self._say_when_empty(bool(self.displayed))
-        others = feed.listing.other_favourites(here, feed.favourites.all())
-        self.others.show(others if self.favourites_view else None)
-
-    def _render_mixed(self) -> None:
-        """The mixed list: rows picked from the prepared data (cost follows the rows
-        shown), the System column when several systems are shown."""
-        feed = self.feed
-        data = feed.mixed
-        if data is None:
-            return
-        if data.near != feed.near or self.shown_limit > data.limit:
-            feed.prepare_mixed()  # a moved point or a grown list: rows come shortly
-        favourite_keys: set[str] = set()
-        watched_keys: set[str] = set()
-        for system in data.systems:
-            for favourite in feed.favourites.for_system(favourites_url(system.gbfs_url)):
-                key = station_key(system.gbfs_url, favourite.station_id)
-                favourite_keys.add(key)
-                if favourite.watch is not None:
-                    watched_keys.add(key)
-        rows = mixed_rows(
-            data, self.mode, self.shown_limit, favourite_keys,
-            favourites_only=self.favourites_view, name_query=self.filter_query,
-            watched_keys=watched_keys,
-        )  # fmt: skip
-        self.displayed_mixed = rows
-        self.table.show(rows, self.mode, systems=len(data.systems) > 1)
-        if self.map_panel.display:
-            self.map_panel.show(feed.near, _map_rows(rows[:MAP_ROWS]), self.mode,
-                                self.table.highlighted_key)  # fmt: skip
-        self._say_when_empty(bool(rows))
-        self.others.show(None)
+    def list_status_near(self) -> tuple[float, float]:
+        return self.feed.list_status().near
 
     def _say_when_empty(self, has_rows: bool) -> None:
         if has_rows:
@@ -263,11 +211,29 @@ class StationsScreen(Screen[None]):
         else:
             self.message.show_no_rows(self.favourites_view, self.filter_query)
 
+    def header_state(self) -> HeaderState:
+        """The header: the app's facts about its systems, and this list's own view."""
+        status = self.feed.list_status()
+        return HeaderState(
+            system_name=status.system_name,
+            near=status.near,
+            mode=self.mode,
+            favourites_view=self.favourites_view,
+            freshness=status.freshness,
+            health=status.health,
+            problem=status.problem,
+            detail=detail_line(status, self.displayed, self.mode, self.filter_query)
+            if self.has_data
+            else "",
+            near_note=status.near_note,
+            chosen_by=status.chosen_by,
+        )
+
     def update_header(self) -> None:
-        """Show the app's header state here and on the details screen (if open)."""
+        """Show the header here and on the details screen (if open)."""
         if not self.is_mounted:
             return
-        state = self.feed.header_state()
+        state = self.header_state()
         self.status_bar.show(state)
         details = self._open_details()
         if details is not None:
@@ -283,7 +249,7 @@ class StationsScreen(Screen[None]):
     def _update_details(self) -> None:
         details = self._open_details()
         if details is not None:
-            details.show(self.feed.station_details(details.station_id, details.details))
+            details.show(self.feed.row_details(details.key, details.details))
 
     # -- how many rows ---------------------------------------------------------------
 
@@ -302,7 +268,7 @@ class StationsScreen(Screen[None]):
 
     def _grow_list(self) -> None:
         """The cursor reached the end of a list that fills the screen: list a screenful more."""
-        if self.limit is None and not self.favourites_view and self.feed.snapshot is not None:
+        if self.limit is None and not self.favourites_view and self.feed.has_data:
             listed = self.table.listed_count
             if listed and self.table.cursor_row >= listed - 1:
                 self._fill_limit = self.shown_limit + self._fill_rows()
@@ -328,7 +294,7 @@ class StationsScreen(Screen[None]):
         self.map_panel.highlight(self.table.highlighted_key)
         self._grow_list()
 
-    def highlighted_key(self) -> str | None:
+    def highlighted_key(self) -> RowKey | None:
         """The row key an action applies to (``None`` before any data)."""
         return self.table.highlighted_key if self.has_data else None
 
@@ -348,7 +314,7 @@ class StationsScreen(Screen[None]):
         key = self.highlighted_key()
         if key is None or self._open_details() is not None:
             return
-        details = DetailsScreen(self.feed.station_details(key), self.local_tz,
+        details = DetailsScreen(self.feed.row_details(key), self.local_tz,
                                 self.walking_speed_kmh)  # fmt: skip
         self._details = details
         self.app.push_screen(details)
@@ -389,14 +355,14 @@ class StationsScreen(Screen[None]):
 
     def action_start_filter(self) -> None:
         """Show the name filter and type into it."""
-        if self.feed.snapshot is not None:
+        if self.feed.has_data:
             self.filter_bar.open()
             self.refresh_bindings()
 
     def action_clear_filter(self) -> None:
         """Clear and hide the name filter."""
         self.filter_bar.close()
-        if self.feed.snapshot is not None:
+        if self.feed.has_data:
             self.table.focus()
         self.filter_query = ""
         self.refresh_bindings()
@@ -412,18 +378,3 @@ class StationsScreen(Screen[None]):
 
     def on_filter_bar_move(self, message: FilterBar.Move) -> None:
         self.table.move_cursor_by(message.rows)
-
-
-def _map_rows(rows: Sequence[MixedDisplay]) -> list[ModeRow]:
-    """The stations of mixed rows, as the map draws them (vehicles are not drawn)."""
-    return [
-        ModeRow(
-            ranked=RankedStation(
-                d.nearby.station, d.nearby.distance_m, d.nearby.bearing_deg, d.nearby.bearing
-            ),
-            rank=d.nearby.rank,
-            useless=d.nearby.useless,
-        )
-        for d in rows
-        if d.nearby.station is not None
-    ]

@@ -23,8 +23,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.geo import haversine_m
-from bikefinder.common.text import clean
-from bikefinder.feeds.loader import system_label_for
+from bikefinder.common.text import clean, system_label_for
 from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.citybikes import citybikes_entry
 from bikefinder.systems.entries import LEARNED, CatalogEntry

@@ -22,9 +22,9 @@ from bikefinder.rider.mapgrid import (
     map_points,
     rasterise,
 )
-from bikefinder.rider.mode_rows import ModeRow
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import format_distance
+from bikefinder.rider.rows import Row, RowKey
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 CELL_STYLES = {
@@ -47,19 +47,19 @@ class MapPanel(ScreenSafe, Widget):
         super().__init__(id=id)
         self.border_title = "Map · north up"
         self._origin: tuple[float, float] = (0.0, 0.0)
-        self._rows: tuple[ModeRow, ...] = ()
+        self._rows: tuple[Row, ...] = ()
         self._points: list[MapPoint] = []
         self._mode = Mode.ANY_BIKE
-        self.highlighted: str | None = None
+        self.highlighted: RowKey | None = None
         #: The last grid drawn (tests and the legend read it).
         self.grid: MapGrid | None = None
 
     def show(
         self,
         origin: tuple[float, float],
-        rows: Sequence[ModeRow],
+        rows: Sequence[Row],
         mode: Mode,
-        highlighted: str | None,
+        highlighted: RowKey | None,
     ) -> None:
         """Draw exactly ``rows`` (the table's rows, filter and view applied) for ``mode``."""
         self._origin, self._rows, self._mode = origin, tuple(rows), mode
@@ -67,10 +67,10 @@ class MapPanel(ScreenSafe, Widget):
         self.highlighted = highlighted
         self.refresh()
 
-    def highlight(self, station_id: str | None) -> None:
-        """Mark the station under the table's cursor."""
-        if station_id != self.highlighted:
-            self.highlighted = station_id
+    def highlight(self, key: RowKey | None) -> None:
+        """Mark the row under the table's cursor."""
+        if key != self.highlighted:
+            self.highlighted = key
             self.refresh()
 
     def render(self) -> Text:
@@ -98,21 +98,16 @@ class MapPanel(ScreenSafe, Widget):
         wanted = self._mode.wanted
         lines: list[Text] = []
         count = len(self._rows)
-        lines.append(Text(f"{count} listed station{'s' if count != 1 else ''}", style="bold"))
-        selected = next(
-            (row for row in self._rows if row.station.station_id == self.highlighted), None
-        )
+        lines.append(Text(f"{count} listed", style="bold"))
+        selected = next((row for row in self._rows if row.key == self.highlighted), None)
         if selected is not None:
             line = Text(HIGHLIGHT_GLYPH + " ", style=CELL_STYLES[CellKind.HIGHLIGHT])
-            name = clean(selected.station.info.name, width - 2) or "(unnamed)"
+            name = clean(selected.name, width - 2) or "(unnamed)"
             line.append(name)
             lines.append(line)
-            lines.append(
-                Text(
-                    f"  {format_distance(selected.ranked.distance_m)} {selected.ranked.bearing}",
-                    style="dim",
-                )
-            )
+            if selected.distance_m is not None:
+                where = f"  {format_distance(selected.distance_m)} {selected.bearing}"
+                lines.append(Text(where, style="dim"))
         lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, "you (query point)"))
         lines.append(self._key(SAMPLE_DOTS, CellKind.USEFUL, f"has {wanted}"))
         lines.append(self._key(SAMPLE_DOTS, CellKind.USELESS, f"no {wanted} / closed"))

@@ -20,9 +20,9 @@ from textual.widgets import DataTable
 
 from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
-from bikefinder.rider.listing import MixedDisplay, RowDisplay
 from bikefinder.rider.modes import Mode, StationState, station_state
 from bikefinder.rider.output import format_distance
+from bikefinder.rider.rows import Row, RowKey
 from bikefinder.rider.staleness import format_age
 from bikefinder.rider.trends import Direction, Trend
 
@@ -175,22 +175,6 @@ def trend_cell(trend: Trend | None) -> Text:
     return text
 
 
-def status_cell(display: RowDisplay) -> Text:
-    """Status words: broken states loud, mode-specific uselessness quiet, old reports flagged."""
-    station = display.row.station
-    state = station_state(station.status)
-    text = Text()
-    if state in STATE_STYLES:
-        label, style = STATE_STYLES[state]
-        text.append(f" {label} ", style=style)
-    elif display.row.useless:
-        text.append(f" {display.row.useless}", style="italic")
-    if display.report_stale and display.report_age_s is not None:
-        text.append(" ")
-        text.append(f"report {format_age(display.report_age_s)} old", style="bold yellow")
-    return text
-
-
 def name_cell(name: str, width: int, *, favourite: bool, watched: bool) -> Text:
     """The name after its marks (★ favourite, ⚑ watched), cut to ``width`` cells."""
     text = Text()
@@ -202,45 +186,6 @@ def name_cell(name: str, width: int, *, favourite: bool, watched: bool) -> Text:
     return text
 
 
-def row_key(display: RowDisplay | MixedDisplay) -> str:
-    """The table key of a row: a station id, or a mixed row's system-qualified key."""
-    if isinstance(display, MixedDisplay):
-        return display.key
-    return display.row.station.station_id
-
-
-def station_cells(
-    display: RowDisplay | MixedDisplay, mode: Mode, layout: TableLayout
-) -> tuple[Text, ...]:
-    """The cells of one row, for the columns of ``layout``; feed text is always literal."""
-    if isinstance(display, MixedDisplay):
-        return mixed_cells(display, mode, layout)
-    row = display.row
-    status = row.station.status
-    wanted = MODE_COLUMN[mode]
-    widths = dict(layout.widths)
-
-    def count(field: str) -> Text:
-        value = getattr(status, field) if status is not None else None
-        return count_cell(value, display.changes.get(field), widths.get(field, 0),
-                          stock=field == wanted)  # fmt: skip
-
-    makers = {
-        "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
-        "name": lambda: name_cell(row.station.info.name, widths["name"],
-                                  favourite=display.favourite, watched=display.watched),
-        "distance": lambda: Text(format_distance(row.ranked.distance_m), justify="right"),
-        "direction": lambda: Text(row.ranked.bearing),
-        "bikes": lambda: count("bikes"),
-        "mechanical": lambda: count("mechanical"),
-        "electric": lambda: count("electric"),
-        "docks": lambda: count("docks"),
-        "trend": lambda: trend_cell(display.trend),
-        "status": lambda: status_cell(display),
-    }  # fmt: skip
-    return _styled_row(makers, layout.keys, bool(row.useless), wanted)
-
-
 def alert_text(alerts: Sequence[SystemAlert]) -> Text:
     """A station's active alerts for its Status cell: "⚠ Works at Alter Markt"."""
     if not alerts:
@@ -250,48 +195,54 @@ def alert_text(alerts: Sequence[SystemAlert]) -> Text:
     return Text(f" ⚠ {first}{more}", style="bold magenta")
 
 
-def mixed_status_cell(display: MixedDisplay) -> Text:
-    """A mixed row's status: a station's state, alerts and old report; a vehicle's
-    closed system or low range."""
-    nearby = display.nearby
+def status_cell(row: Row) -> Text:
+    """Status words: a station's broken state loud, why a row is no option quiet, then
+    its alerts and an old report; a vehicle's low range."""
     text = Text()
-    if nearby.station is not None:
-        state = station_state(nearby.station.status)
+    if row.station is not None:
+        state = station_state(row.station.status)
         if state in STATE_STYLES:
             label, style = STATE_STYLES[state]
             text.append(f" {label} ", style=style)
-        elif nearby.useless:
-            text.append(f" {nearby.useless}", style="italic")
-        text.append_text(alert_text(nearby.alerts))
-        if display.report_stale and display.report_age_s is not None:
-            text.append(f" report {format_age(display.report_age_s)} old", style="bold yellow")
+        elif row.reason:
+            text.append(f" {clean(row.reason, 60)}", style="italic")
+        text.append_text(alert_text(row.alerts))
+        if row.report_stale and row.report_age_s is not None:
+            text.append(f" report {format_age(row.report_age_s)} old", style="bold yellow")
         return text
-    if nearby.useless:
-        text.append(f" {nearby.useless}", style="italic")
-    elif nearby.low_range:
+    if row.vehicle is None:  # a favourite with no live data
+        text.append(f" {clean(row.reason or 'unknown', 60)}", style="italic")
+    elif row.reason:
+        text.append(f" {clean(row.reason, 60)}", style="italic")
+    elif row.low_range:
         text.append(" LOW RANGE ", style="bold black on yellow")
     else:
         text.append(" free-floating", style="dim")
     return text
 
 
-def vehicle_name_cell(display: MixedDisplay, width: int) -> Text:
+def vehicle_name_cell(row: Row, width: int) -> Text:
     """What a vehicle is and how far it goes: "e-bike ~18 km" (low range in yellow)."""
-    nearby = display.nearby
-    text = Text(nearby.label)
-    if nearby.range_text:
-        text.append(f" {nearby.range_text}", style="bold yellow" if nearby.low_range else "dim")
+    text = Text(row.name)
+    if row.range_text:
+        text.append(f" {row.range_text}", style="bold yellow" if row.low_range else "dim")
     text.truncate(max(1, width), overflow="ellipsis")
     return text
 
 
-def mixed_cells(display: MixedDisplay, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
-    """The cells of a mixed row (station or vehicle) for the columns of ``layout``."""
-    nearby = display.nearby
+def row_token(key: RowKey) -> str:
+    """The table's own key for a row (DataTable keys are strings); never parsed back:
+    :class:`StationTable` maps it to the :class:`RowKey`."""
+    return f"{key.kind.value}\x1f{key.system}\x1f{key.item_id}"
+
+
+def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+    """The cells of one row (a station or a vehicle) for the columns of ``layout``; feed
+    text is always literal."""
     wanted = MODE_COLUMN[mode]
     widths = dict(layout.widths)
-    vehicle = nearby.vehicle
-    status = nearby.station.status if nearby.station is not None else None
+    vehicle = row.vehicle
+    status = row.station.status if row.station is not None else None
 
     def count(field: str) -> Text:
         width = widths.get(field, 0)
@@ -303,28 +254,29 @@ def mixed_cells(display: MixedDisplay, mode: Mode, layout: TableLayout) -> tuple
             }.get(field, False)
             return count_cell(1, None, width) if one else Text(" " * width)
         value = getattr(status, field) if status is not None else None
-        return count_cell(value, display.changes.get(field), width, stock=field == wanted)
+        return count_cell(value, row.changes.get(field), width, stock=field == wanted)
 
     def name() -> Text:
-        if nearby.station is None:
-            return vehicle_name_cell(display, widths["name"])
-        return name_cell(nearby.station.info.name, widths["name"],
-                         favourite=display.favourite, watched=display.watched)  # fmt: skip
+        if vehicle is not None:
+            return vehicle_name_cell(row, widths["name"])
+        return name_cell(row.name, widths["name"], favourite=row.favourite, watched=row.watched)
 
     makers = {
-        "rank": lambda: Text("–" if nearby.rank is None else str(nearby.rank), justify="right"),
+        "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
         "name": name,
-        "system": lambda: Text(clean(nearby.system.name, widths.get("system", 12)) or "?"),
-        "distance": lambda: Text(format_distance(nearby.distance_m), justify="right"),
-        "direction": lambda: Text(nearby.bearing),
+        "system": lambda: Text(clean(row.system.name, widths.get("system", 12)) or "?"),
+        "distance": lambda: Text(
+            format_distance(row.distance_m) if row.distance_m is not None else "", justify="right"
+        ),
+        "direction": lambda: Text(row.bearing),
         "bikes": lambda: count("bikes"),
         "mechanical": lambda: count("mechanical"),
         "electric": lambda: count("electric"),
         "docks": lambda: count("docks"),
-        "trend": lambda: Text(""),
-        "status": lambda: mixed_status_cell(display),
+        "trend": lambda: trend_cell(row.trend),
+        "status": lambda: status_cell(row),
     }
-    return _styled_row(makers, layout.keys, bool(nearby.useless), wanted)
+    return _styled_row(makers, layout.keys, not row.useful, wanted)
 
 
 def _styled_row(
@@ -366,7 +318,9 @@ class StationTable(DataTable[Text]):
         self._mode: Mode | None = None
         self.column_layout: TableLayout | None = None
         #: Every row listed; the table holds the first ``_shown`` of them.
-        self._displays: Sequence[RowDisplay | MixedDisplay] = ()
+        self._displays: Sequence[Row] = ()
+        #: Each row's table key -> its typed key.
+        self._keys: dict[str, RowKey] = {}
         self._shown = 0
         #: The list mixes several systems: a System column.
         self.systems = False
@@ -392,20 +346,24 @@ class StationTable(DataTable[Text]):
             self.show(self._displays, mode)
 
     @property
-    def highlighted_key(self) -> str | None:
-        """The station id under the cursor, if any."""
+    def highlighted_key(self) -> RowKey | None:
+        """The key of the row under the cursor, if any."""
         if self.row_count == 0:
             return None
-        row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        return row_key.value
+        token = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self._keys.get(token) if token is not None else None
 
     @property
-    def station_keys(self) -> list[str]:
-        """The ids of every row listed (also those not yet put in the table)."""
-        station_ids = getattr(self._displays, "station_ids", None)
-        if station_ids is not None:
-            return list(station_ids())
-        return [row_key(d) for d in self._displays]
+    def highlighted_row(self) -> Row | None:
+        """The row under the cursor, if any."""
+        if self.row_count == 0 or not 0 <= self.cursor_row < len(self._displays):
+            return None
+        return self._displays[self.cursor_row]
+
+    @property
+    def station_keys(self) -> list[RowKey]:
+        """The keys of every row listed (also those not yet put in the table)."""
+        return [row.key for row in self._displays]
 
     @property
     def listed_count(self) -> int:
@@ -435,57 +393,52 @@ class StationTable(DataTable[Text]):
         if wanted <= self._shown or self._mode is None or self.column_layout is None:
             return
         start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
-        for display in self._displays[start:wanted]:
-            cells = station_cells(display, self._mode, self.column_layout)
-            self.add_row(*cells, key=row_key(display))
+        for row in self._displays[start:wanted]:
+            cells = row_cells(row, self._mode, self.column_layout)
+            token = row_token(row.key)
+            self._keys[token] = row.key
+            self.add_row(*cells, key=token)
 
-    def show(
-        self,
-        displays: Sequence[RowDisplay | MixedDisplay],
-        mode: Mode,
-        systems: bool | None = None,
-    ) -> None:
-        """Show ``displays`` in order: cells update in place when the order is unchanged
+    def show(self, rows: Sequence[Row], mode: Mode, systems: bool | None = None) -> None:
+        """Show ``rows`` in order: cells update in place when the order is unchanged
         (rows are only added when the list grew at its end), otherwise rows are rebuilt
-        and the cursor follows the station it was on. Only the rows up to a page past
-        the cursor are put in the table. ``systems``: show the System column (``None``:
-        as before)."""
+        and the cursor follows the row it was on. Only the rows up to a page past the
+        cursor are put in the table. ``systems``: show the System column (``None``: as
+        before)."""
         if systems is not None:
             self.systems = systems
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
-        layout = self._layout_for(mode, len(displays))
+        layout = self._layout_for(mode, len(rows))
         if mode is not self._mode or layout != self.column_layout:
             self._displays = ()
             self._set_columns(mode, layout)
-        shown_keys = [str(row.key.value) for row in self.ordered_rows]
-        self._displays = displays
-        count = min(len(displays), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
-        rows = [(row_key(d), d) for d in displays[:count]]
-        new_keys = [key for key, _ in rows]
+        shown_keys = [self._keys.get(str(row.key.value)) for row in self.ordered_rows]
+        self._displays = rows
+        count = min(len(rows), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
+        new_keys = [row.key for row in rows[:count]]
         if shown_keys and new_keys[: len(shown_keys)] == shown_keys:
-            for key, display in rows[: len(shown_keys)]:
-                cells = station_cells(display, mode, layout)
+            for row in rows[: len(shown_keys)]:
+                token = row_token(row.key)
+                cells = row_cells(row, mode, layout)
                 for column, cell in zip(layout.keys, cells, strict=True):
-                    if self.get_cell(key, column) != cell:
-                        self.update_cell(key, column, cell)
+                    if self.get_cell(token, column) != cell:
+                        self.update_cell(token, column, cell)
             self._shown = len(shown_keys)
             self._grow_to(count)
             return
         self._displays = ()  # clearing moves the cursor: nothing to grow into meanwhile
         self.clear()
+        self._keys = {}
         self._shown = 0
-        self._displays = displays
-        target_key = highlighted
+        self._displays = rows
         self._grow_to(count)
         if not rows:
             return
-        if target_key not in new_keys and highlighted is not None:
-            wanted = getattr(displays, "station_ids", None)
-            listed = wanted() if wanted is not None else []
-            if highlighted in listed:  # further down than the rows put in so far
-                self._grow_to(listed.index(highlighted) + PAGE_ROWS)
-                new_keys = listed[: self._shown]
+        listed = [row.key for row in rows]
+        if highlighted is not None and highlighted not in new_keys and highlighted in listed:
+            self._grow_to(listed.index(highlighted) + PAGE_ROWS)  # further down the list
+            new_keys = listed[: self._shown]
         if highlighted in new_keys:
             target = new_keys.index(highlighted)
         else:

@@ -1,0 +1,170 @@
+"""``--once`` (and ``--watch``, ``--favorites --once``): load, list, print, exit.
+
+One command for one system or several, stations and vehicles, all stations or the
+favourites: the fleet loads every chosen system at once (live, else its cached copy),
+the scene answers the query, and :mod:`bikefinder.rider.output` prints the one
+document. A system that fails is one stderr line (and ``systems[].error``) and keeps no
+other system's rows from being printed; the exit status is 0 when any system has data,
+1 when none has (a single system that fails: its one-line error, exit 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bikefinder.common.text import clean
+from bikefinder.fleet.choice import Choice, choose, fleet_for
+from bikefinder.fleet.fleet import Fleet
+from bikefinder.rider.favourites import Favourite, FavouritesStore, favourites_url
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.output import Answer, SystemReport, format_distance, mode_named, render
+from bikefinder.rider.ranking import FAR_FROM_POINT_M
+from bikefinder.rider.rows import Kind, Row, RowKey
+from bikefinder.rider.scene import Query, Scene
+
+if TYPE_CHECKING:
+    from bikefinder.options import Options
+
+EXIT_OK, EXIT_FAILURE = 0, 1
+
+
+def query_for(options: Options, choice: Choice, fleet: Fleet) -> Query:
+    """The rider's question, from the command line: ``--mode`` (any bike by default),
+    ``--min``, ``--limit`` and, for a favourites view, the favourites as row keys."""
+    favourites: dict[RowKey, str] = {}
+    for favourite in choice.favourites or ():
+        system = _system_of(fleet, favourite)
+        if system is not None:
+            key = RowKey(Kind.STATION, system, favourite.station_id)
+            favourites.setdefault(key, favourite.name or favourite.station_id)
+    return Query(
+        near=choice.near,
+        mode=mode_named(options.mode) or Mode.ANY_BIKE,
+        minimum=options.min_count,
+        limit=options.limit or DEFAULT_LIMIT,
+        favourites_only=choice.favourites is not None,
+        favourites=favourites,
+    )
+
+
+def _system_of(fleet: Fleet, favourite: Favourite) -> str | None:
+    """The id, in ``fleet``, of the system ``favourite`` was saved in."""
+    url = favourites_url(favourite.gbfs_url)
+    for system in fleet.systems:
+        if favourites_url(system.url) == url:
+            return system.system_id
+    return None
+
+
+def answer_for(
+    fleet: Fleet, scene: Scene, query: Query, choice: Choice, options: Options
+) -> Answer:
+    now = datetime.now(UTC)
+    rows = scene.rows(query, now=now, walking_speed_kmh=options.walking_speed_kmh,
+                      trends=fleet.trends)  # fmt: skip
+    reports = [
+        SystemReport(
+            system.scene_system,
+            system.snapshot,
+            system.error,
+            system.source.demo_label,
+            system.source.chosen_by,
+            dict(system.feeds.degraded),
+        )
+        for system in fleet.enabled
+    ]
+    return Answer(
+        systems=reports,
+        query=query,
+        rows=rows,
+        now=now,
+        vehicles=fleet.selection.value,
+        near_note=choice.near_note,
+        notes=choice.notes,
+        warning=far_note(rows, fleet) if not query.favourites_only else None,
+        alerts=scene.active_alerts(now),
+    )
+
+
+def far_note(rows: list[Row], fleet: Fleet) -> str | None:
+    """A warning when even the nearest row is far from the point (> 50 km)."""
+    nearest = min((row.distance_m for row in rows if row.distance_m is not None), default=None)
+    if nearest is None or nearest <= FAR_FROM_POINT_M:
+        return None
+    names = ", ".join(clean(system.name, 60) for system in fleet.enabled)
+    return f"the nearest of {names} is {format_distance(nearest)} away; is this the right system?"
+
+
+def _say(text: str) -> None:
+    print(f"bikefinder: {text}", file=sys.stderr)
+
+
+def _emit(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+async def run_once(options: Options) -> int:
+    """Print the answer in the chosen format (one line per refresh with ``--watch``)."""
+    store: FavouritesStore | None = None
+    saved: list[Favourite] = []
+    if options.favorites:
+        store = FavouritesStore()
+        saved = store.load()
+        for notice in store.take_notices():
+            _say(notice)
+    choice = choose(options, saved)
+    for note in choice.notes:
+        _say(f"note: {clean(note, 300)}")
+    if choice.favourites is not None and not choice.sources:
+        empty = "No favourite stations yet: press f on a station in the app to add one."
+        _emit(empty if options.output_format == "table" else _nothing(options, choice))
+        return EXIT_OK
+    async with fleet_for(options, choice) as fleet:
+        await fleet.load()
+        systems = fleet.enabled
+        with_data = [system for system in systems if system.snapshot is not None]
+        if len(systems) == 1 and not with_data:
+            _say(clean(systems[0].error or "no data", 600))
+            return EXIT_FAILURE
+        for system in systems:
+            if system.cache_note is not None:
+                _say(clean(system.cache_note, 600))
+            elif system.error is not None:
+                _say(clean(system.error, 600))
+            for feed, problem in system.feeds.degraded.items():
+                _say(f"note: {clean(system.name, 60)}: {feed}: {clean(problem, 200)}")
+        if not with_data:
+            return EXIT_FAILURE
+        query = query_for(options, choice, fleet)
+        scene = fleet.scene()
+        answer = answer_for(fleet, scene, query, choice, options)
+        if answer.warning:
+            _say(f"note: {answer.warning}")
+        try:
+            while True:
+                _emit(render(answer, options.output_format, one_line=options.watch_s is not None,
+                             walking_speed_kmh=options.walking_speed_kmh))  # fmt: skip
+                if options.watch_s is None:
+                    break
+                await asyncio.sleep(options.watch_s)
+                await fleet.refresh()
+                scene = fleet.scene(scene)
+                answer = answer_for(fleet, scene, query, choice, options)
+        except BrokenPipeError:
+            # The reader went away (``| head``, a closed status bar): not an error.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_OK
+
+
+def _nothing(options: Options, choice: Choice) -> str:
+    """The answer with no system at all (no favourites yet), in the asked format."""
+    query = Query(near=choice.near, favourites_only=True, minimum=options.min_count)
+    answer = Answer(systems=[], query=query, rows=[], now=datetime.now(UTC))
+    return render(answer, options.output_format, one_line=options.watch_s is not None,
+                  walking_speed_kmh=options.walking_speed_kmh)  # fmt: skip

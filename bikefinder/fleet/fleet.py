@@ -1,0 +1,307 @@
+"""The fleet of live systems: loading (cache first, then live), refreshing and the scene.
+
+The printed commands and the app drive the same object: the printed ones call
+:meth:`Fleet.load` then (``--watch``) :meth:`Fleet.refresh`; the app runs
+:meth:`Fleet.read_cache` and :meth:`Fleet.fetch` in its workers and hands the results to
+:meth:`Fleet.apply` in its message handlers. Either way :meth:`Fleet.prepare` makes the
+:class:`~bikefinder.rider.scene.Scene` the lists are drawn from, and calls each hook
+given to :meth:`Fleet.on_snapshot` once per new snapshot: the place for anything that
+learns from the data over time (trends, where a system is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bikefinder.common.text import system_label_for
+from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
+from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
+from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines
+from bikefinder.rider.refresh import RefreshSchedule
+from bikefinder.rider.rows import SceneSystem
+from bikefinder.rider.scene import Scene
+from bikefinder.rider.staleness import data_age_s, format_age
+from bikefinder.rider.trends import TrendHistory
+from bikefinder.systems.source import SystemSource, remember_loaded_system
+
+if TYPE_CHECKING:
+    import httpx
+
+    from bikefinder.feeds.snapshot import Snapshot
+
+#: What a hook is given: the system and its new snapshot (on the thread that prepares).
+SnapshotHook = Callable[[LiveSystem, "Snapshot"], None]
+#: One system's data as a scene is built from it: (system, snapshot or None, why none).
+Frame = list[tuple[SceneSystem, "Snapshot | None", "str | None"]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Fleet:
+    """The systems a rider looks at, each loading and refreshing on its own."""
+
+    def __init__(
+        self,
+        sources: Sequence[SystemSource] = (),
+        *,
+        language: str | None = None,
+        client_id: str | None = None,
+        max_bytes: int | None = None,
+        refresh_s: float | None = None,
+        selection: VehicleSelection = VehicleSelection.BIKES,
+        clock: Callable[[], datetime] = utc_now,
+        offload: Offload = run_inline,
+        use_cache: bool = True,
+        cache_for: Callable[[SystemSource], FeedCache | None] | None = None,
+        remember: bool = True,
+    ) -> None:
+        """``offload`` runs decoding and parsing (the app: its data thread); ``clock`` is
+        the one clock of every deadline (tests set it); ``use_cache``: read and write the
+        feed cache (``cache_for``: each system's, instead of the user's cache folder);
+        ``remember``: learn where each loaded system is (coverage)."""
+        self.language = language
+        self.client_id = client_id
+        self.max_bytes = MAX_FEED_BYTES if max_bytes is None else max_bytes
+        self.refresh_s = refresh_s
+        self.selection = selection
+        self.clock = clock
+        self.offload = offload
+        self.use_cache = use_cache
+        self.cache_for = cache_for
+        self.systems: list[LiveSystem] = []
+        #: Each system's recent counts, by system id (the Trend column).
+        self.trends: dict[str, TrendHistory] = {}
+        self._hooks: list[SnapshotHook] = [self._record_trends]
+        if remember:
+            self._hooks.append(self._remember_where)
+        self._clients: dict[int, httpx.AsyncClient] = {}
+        self._client_lock: asyncio.Lock | None = None
+        self.closed = False
+        for source in sources:
+            self.add(source)
+
+    # -- which systems ---------------------------------------------------------------
+
+    def add(self, source: SystemSource) -> LiveSystem:
+        """One more system (the same gbfs.json URL twice is one system)."""
+        known = self.system(source.gbfs_url)
+        if known is not None:
+            return known
+        cache = None
+        if not source.is_demo and self.use_cache:
+            cache = self.cache_for(source) if self.cache_for else FeedCache(source.gbfs_url)
+        feeds = SystemFeeds(
+            None,
+            source.gbfs_url,
+            language=self.language,
+            label=source.label,
+            cache=cache,
+            offload=self.offload,
+            headers=source.headers,
+            max_bytes=self.max_bytes,
+            free_floating=True,
+            clock=self._feed_clock,
+        )
+        schedule = RefreshSchedule.starting(self.clock(), self.refresh_s)
+        system = LiveSystem(source, feeds, schedule)
+        self.systems.append(system)
+        self._name(system)
+        return system
+
+    def remove(self, gbfs_url: str) -> LiveSystem | None:
+        system = self.system(gbfs_url)
+        if system is not None:
+            self.systems.remove(system)
+        return system
+
+    def system(self, gbfs_url: str) -> LiveSystem | None:
+        return next((s for s in self.systems if s.url == gbfs_url), None)
+
+    def by_id(self, system_id: str) -> LiveSystem | None:
+        return next((s for s in self.systems if s.system_id == system_id), None)
+
+    @property
+    def enabled(self) -> list[LiveSystem]:
+        return [system for system in self.systems if system.enabled]
+
+    def on_snapshot(self, hook: SnapshotHook) -> None:
+        """Call ``hook(system, snapshot)`` once per new snapshot, when a scene is prepared."""
+        self._hooks.append(hook)
+
+    def _name(self, system: LiveSystem) -> None:
+        """Fix the system's id once it is known: the catalog's, else its feed's (made
+        unique in the fleet); until data names it, its URL's host/folder."""
+        snapshot = system.snapshot
+        base = system.source.system_id or (snapshot.system.system_id if snapshot else None)
+        if system.system_id and (system.named or base is None):
+            return
+        taken = {other.system_id for other in self.systems if other is not system}
+        first = base or system_label_for(system.url)
+        key, number = first, 2
+        while key in taken:
+            key, number = f"{first}#{number}", number + 1
+        system.system_id, system.named = key, base is not None
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _feed_clock(self) -> float:
+        """The fleet's clock in seconds, for the feeds' own ttls."""
+        return self.clock().timestamp()
+
+    async def _client(self, system: LiveSystem) -> httpx.AsyncClient | None:
+        """The HTTP client for ``system``: one shared by every system, one more per
+        test or demo transport; made off the event loop (a TLS context takes ~0.1 s).
+        ``None`` once the fleet is closed."""
+        if self._client_lock is None:
+            self._client_lock = asyncio.Lock()
+        transport = system.source.transport
+        slot = id(transport) if transport is not None else 0
+        async with self._client_lock:
+            client = self._clients.get(slot)
+            if client is None:
+                client = await asyncio.to_thread(make_http_client, self.client_id, None, transport)
+                if self.closed:
+                    await client.aclose()
+                    return None
+                self._clients[slot] = client
+        return client
+
+    async def read_cache(self, system: LiveSystem) -> Loaded | None:
+        """The system's last known data (marked as cached), without the network."""
+        snapshot = await self.offload(system.feeds.load_cached)
+        return None if snapshot is None else Loaded(system.url, snapshot)
+
+    async def fetch(self, system: LiveSystem) -> list[Loaded | Failed]:
+        """Fetch once (the whole system the first time, then what is due); what
+        happened. A failed first load brings the cached copy first, if there is one."""
+        if system.refused is not None:
+            return [Failed(system.url, system.refused, system.refused)]
+        client = await self._client(system)
+        if client is None:
+            return []
+        system.feeds.attach(client)
+        first_load = system.snapshot is None or system.snapshot.from_cache
+        try:
+            snapshot = await system.feeds.refresh()
+        except Exception as exc:  # report and retry, whatever it is
+            error, brief = failure_lines(exc, system.feeds.label)
+            cached = None
+            if first_load and system.snapshot is None:
+                cached = await self.read_cache(system)
+            return [*([cached] if cached else []), Failed(system.url, error, brief)]
+        problem = system.feeds.descriptive_error
+        partial = f"{problem.feed}: {problem.cause}" if problem is not None else None
+        return [Loaded(system.url, snapshot, partial)]
+
+    def apply(self, event: Loaded | Failed) -> LiveSystem | None:
+        """Record what a fetch or cache read gave; the system it is about (``None``: a
+        system no longer in the fleet)."""
+        system = self.system(event.gbfs_url)
+        if system is None:
+            return None
+        now = self.clock()
+        if isinstance(event, Loaded):
+            system.loaded(event.snapshot, now, event.partial_error)
+            self._name(system)
+        else:
+            system.failed(event.error, event.brief, now)
+            if system.snapshot is not None and system.snapshot.from_cache:
+                age = data_age_s(system.snapshot, now)
+                age_text = f"{format_age(age)} old" if age is not None else "of unknown age"
+                system.cache_note = f"{event.error}; showing cached data {age_text}"
+        return system
+
+    async def load(self) -> None:
+        """Every enabled system at once, for a printed answer: live, else its cached copy
+        (with :attr:`LiveSystem.cache_note`), else its error."""
+
+        async def one(system: LiveSystem) -> None:
+            for event in await self.fetch(system):
+                self.apply(event)
+
+        await asyncio.gather(*(one(system) for system in self.enabled))
+
+    async def refresh(self) -> None:
+        """One refresh of every enabled system (each loader fetches only what is due);
+        a failure keeps that system's last data with its error."""
+        await self.load()
+
+    def due(self) -> list[LiveSystem]:
+        """The enabled systems whose next fetch is due now."""
+        now = self.clock()
+        return [system for system in self.enabled if system.schedule.due(now)]
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients; a client made after this is closed at once."""
+        self.closed = True
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def __aenter__(self) -> Fleet:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- the scene -------------------------------------------------------------------
+
+    def frame(self) -> Frame:
+        """The enabled systems' data as it is now (cheap: for the UI thread)."""
+        return [(system.scene_system, system.snapshot, system.error) for system in self.enabled]
+
+    def prepare(self, frame: Frame, previous: Scene | None = None) -> Scene:
+        """The scene of ``frame``, after the hooks have seen each new snapshot in it.
+        Possibly slow (indexes, trends): the app runs it on its data thread."""
+        for scene_system, snapshot, _error in frame:
+            system = self.system(scene_system.gbfs_url)
+            if system is None or snapshot is None or system.hooked is snapshot:
+                continue
+            seen = system.hooked
+            system.hooked = snapshot
+            if (
+                seen is not None
+                and seen.stations is snapshot.stations
+                and seen.vehicles is snapshot.vehicles
+            ):
+                continue
+            for hook in self._hooks:
+                hook(system, snapshot)
+        return Scene.build(frame, self.selection, previous)
+
+    def scene(self, previous: Scene | None = None) -> Scene:
+        """:meth:`prepare` of the fleet as it is now, on this thread."""
+        return self.prepare(self.frame(), previous)
+
+    def default_cache(self, source: SystemSource) -> FeedCache | None:
+        """The user's feed cache for ``source`` (none for the demo)."""
+        return None if source.is_demo else FeedCache(source.gbfs_url)
+
+    def _remember_where(self, system: LiveSystem, snapshot: Snapshot) -> None:
+        """Learn where a system is (its coverage, for choosing by location) from its first
+        live snapshot of the fleet's life."""
+        if not snapshot.from_cache and not system.remembered:
+            system.remembered = True
+            remember_loaded_system(system.source, snapshot)
+
+    def _record_trends(self, system: LiveSystem, snapshot: Snapshot) -> None:
+        history = self.trends.setdefault(system.system_id, TrendHistory())
+        history.record(system.url, snapshot.stations)
+
+
+def _same_numbers(before: Snapshot, after: Snapshot) -> bool:
+    """The loader hands back the very same station and vehicle tuples when nothing
+    changed (a 304, a cached copy replaced by the same live data)."""
+    return before.stations is after.stations and before.vehicles is after.vehicles
+
+
+#: What the fleet exports: ``FeedCache`` too, the type of a system's cache, so that
+#: front ends can name it without importing the feeds' I/O.
+__all__ = ["FeedCache", "Fleet", "Frame", "SnapshotHook", "utc_now"]

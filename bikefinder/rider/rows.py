@@ -1,0 +1,132 @@
+"""The one row every list is made of: a station or a free-floating vehicle near the rider.
+
+The app's table, its details screen, the map and every printed format (table, JSON,
+CSV, line) render :class:`Row` and nothing else, so they cannot disagree about a
+station's rank, why it is no option, its walking time or its alerts. A row is
+identified by a typed :class:`RowKey` (kind, system, id), never by a string with
+separators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.models import Station
+    from bikefinder.feeds.pricing import PricingPlan
+    from bikefinder.feeds.system_alerts import SystemAlert
+    from bikefinder.feeds.vehicles import Vehicle, VehicleType
+    from bikefinder.rider.trends import Trend
+
+
+class Kind(Enum):
+    """What a row is."""
+
+    STATION = "station"
+    VEHICLE = "vehicle"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RowKey:
+    """Which row: its kind, its system (:attr:`SceneSystem.key`) and the feed's id.
+
+    A station keeps its key across refreshes; a vehicle's id is rotated by operators
+    (GBFS 2.x requires it), so a vehicle key lasts only as long as its id does."""
+
+    kind: Kind
+    system: str
+    item_id: str
+
+    @property
+    def is_station(self) -> bool:
+        return self.kind is Kind.STATION
+
+
+@dataclass(frozen=True, slots=True)
+class SceneSystem:
+    """One system as the lists name it: ``key`` tells systems apart (the catalog id,
+    else the feed's, made unique), ``name`` is what the rider reads."""
+
+    key: str
+    name: str
+    gbfs_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A station or a vehicle, with everything any view shows of it.
+
+    ``rank`` counts only the rows that are an option in the mode (1, 2, ...);
+    ``reason`` says why a row is not one ("no bikes", "closed, opens 07:00", "only 2
+    bikes"), else ``None``. Distances are ``None`` when there is no point to measure
+    from (favourites printed without ``--near``). ``error`` is set on a favourite with
+    no live data (its system failed, or the station left the feed).
+    """
+
+    key: RowKey
+    system: SceneSystem
+    name: str
+    lat: float | None
+    lon: float | None
+    distance_m: float | None
+    bearing_deg: float | None
+    #: A compass point ("NE"), empty without a point to measure from.
+    bearing: str
+    walk_s: int | None
+    rank: int | None
+    reason: str | None
+    station: Station | None = None
+    vehicle: Vehicle | None = None
+    vehicle_type: VehicleType | None = None
+    #: Active alerts naming this station.
+    alerts: tuple[SystemAlert, ...] = ()
+    #: Open now (``None``: the hours are not known or not published).
+    is_open: bool | None = None
+    #: "closed, opens 07:00" / "open until 22:00", ``None`` when not known.
+    hours_text: str | None = None
+    #: What a ride costs, in one sentence (``None`` when not known for sure).
+    price: str | None = None
+    #: The plan that price comes from.
+    price_plan: PricingPlan | None = None
+    #: "~18 km" or "62 %" (vehicles), and whether the range is below the threshold.
+    range_text: str | None = None
+    low_range: bool | None = None
+    #: Recent values of what the mode wants (``None`` until two refreshes saw it).
+    trend: Trend | None = None
+    #: How each count moved since the previous refresh ({"bikes": -2}).
+    changes: Mapping[str, int] = field(default_factory=dict)
+    #: How long before the data's own time the station last reported, and if that is old.
+    report_age_s: float | None = None
+    report_stale: bool = False
+    favourite: bool = False
+    watched: bool = False
+    error: str | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return self.key.kind
+
+    @property
+    def useful(self) -> bool:
+        """An option in the mode asked for."""
+        return self.reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class RowDetails:
+    """What a details view shows of one row: the row now (``None`` once it left the
+    feed), the watch on it, the system's time zone, and whether to name the system."""
+
+    key: RowKey
+    row: Row | None
+    #: The watch on this station, described ("at least 2 bikes"), if any.
+    watch: str | None = None
+    #: The system's time zone name from system_information (``None`` if not given).
+    timezone: str | None = None
+    #: Several systems are shown: the details say which one this is.
+    several: bool = False
+    #: A vehicle taken or moved since its details opened (``row`` is as it was).
+    gone: bool = False

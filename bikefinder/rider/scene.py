@@ -1,0 +1,664 @@
+"""Everything the loaded systems offer around a point, and the one way to list it.
+
+Pure: no I/O, no UI. A :class:`Scene` holds one :class:`SystemIndex` per system with
+data (built once per snapshot, off the UI thread if need be) and the systems that have
+none (with why). :meth:`Scene.rows` answers a :class:`Query` (point, mode, minimum,
+limit, name filter, favourites only) with :class:`~bikefinder.rider.rows.Row` s; every
+front end asks it, so one system and eight, the app and every printed format, get the
+same rows. The rules:
+
+* **Mode** (:class:`~bikefinder.rider.modes.Mode`): any bike lists stations and the
+  vehicles ``--vehicles`` selects; e-bike lists stations (ranked on their e-bikes) and
+  electric vehicles only (a vehicle whose propulsion is unknown is not an e-bike);
+  free dock lists stations only.
+* **An option** is a row that can serve the mode now. A station is none when its state
+  blocks the mode, when it has none of what the mode wants, when its opening hours (its
+  own, else the system's) close it, or when it has fewer than the query's ``minimum``;
+  a vehicle is none when its system is closed or the minimum is above one. The row says
+  why (:attr:`Row.reason`).
+* **The limit**: a row is listed when it is among the ``limit`` nearest rows, or among
+  the ``limit`` nearest options (so at most ``2 * limit`` rows); options are ranked
+  1, 2, ... by distance. The favourites view lists every favourite.
+* **Vehicles**: only offered ones (not reserved, not disabled), of the forms the
+  :class:`~bikefinder.feeds.vehicles.VehicleSelection` lists; vehicles parked at a
+  station are not rows (the loader counts them with their station).
+
+Per call, distances are computed once per source and point (vectorised for large
+ones), and only as many candidates are ordered and turned into rows as the list needs:
+the cost follows the rows asked for, not the 30,000 vehicles of a big city.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
+from bikefinder.common.text import fold
+from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+from bikefinder.feeds.models import Station, StationStatus
+from bikefinder.feeds.snapshot import Snapshot
+from bikefinder.rider.changes import count_changes
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, ListLimit
+from bikefinder.rider.modes import Mode, counted, useless_reason, wanted_count
+from bikefinder.rider.ranking import coordinates_for
+from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
+from bikefinder.rider.staleness import is_report_stale, report_age_s
+from bikefinder.rider.trends import TrendHistory
+from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
+
+#: Why a favourite has no numbers.
+NOT_IN_FEED = "not in feed"
+MISSING_STATION = "station is no longer in the system's feeds"
+NO_STATUS = "no status"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What the rider asks of a scene.
+
+    ``near`` is where distances are measured from (``None``: nowhere, allowed only for
+    the favourites view). ``favourites`` maps each saved station's key to its saved
+    name, in the rider's order; ``favourites_only`` lists just those (every one of them,
+    also those whose system or station has no live data). ``watched`` are the keys with
+    a watch."""
+
+    near: tuple[float, float] | None
+    mode: Mode = Mode.ANY_BIKE
+    minimum: int | None = None
+    limit: int = DEFAULT_LIMIT
+    name_query: str = ""
+    favourites_only: bool = False
+    favourites: Mapping[RowKey, str] = field(default_factory=dict)
+    watched: frozenset[RowKey] = frozenset()
+
+
+class SystemIndex:
+    """One snapshot ready for repeated listing: its stations and offered vehicles, the
+    previous snapshot's statuses (for what changed) and look-ups built when first asked."""
+
+    __slots__ = (
+        "_by_id",
+        "_coords",
+        "_distances",
+        "_folded",
+        "_mode_vehicles",
+        "changed",
+        "previous",
+        "selection",
+        "snapshot",
+        "station_coords",
+        "system",
+    )
+
+    def __init__(
+        self,
+        system: SceneSystem,
+        snapshot: Snapshot,
+        selection: vehicles.VehicleSelection = vehicles.VehicleSelection.BIKES,
+        previous: Snapshot | None = None,
+    ) -> None:
+        self.system = system
+        self.snapshot = snapshot
+        self.selection = selection
+        infos = [station.info for station in snapshot.stations]
+        self.station_coords = coordinates_for([i.lat for i in infos], [i.lon for i in infos])
+        offered = vehicles.offered(snapshot.vehicles, selection)
+        electric = tuple(v for v in offered if v.electric is True)
+        self._mode_vehicles = {False: offered, True: electric}
+        self._coords: dict[bool, Any] = {}
+        self._distances: dict[tuple[int, bool], tuple[tuple[float, float], Any]] = {}
+        self._folded: dict[tuple[int, bool], list[str]] = {}
+        self._by_id: dict[str, int] | None = None
+        #: The previous snapshot's statuses by station id (``{}``: no previous data).
+        self.previous: dict[str, StationStatus | None] = {}
+        #: How many stations' counts or flags changed since it (``None``: no previous).
+        self.changed: int | None = None
+        if previous is not None and previous.stations is not snapshot.stations:
+            self.previous = {s.station_id: s.status for s in previous.stations}
+            seen_before = self.previous
+            self.changed = sum(
+                1
+                for s in snapshot.stations
+                if _seen(seen_before.get(s.station_id)) != _seen(s.status)
+            )
+        elif previous is not None:
+            self.changed = 0
+
+    def vehicles_for(self, mode: Mode) -> tuple[vehicles.Vehicle, ...]:
+        """The vehicles listed in ``mode`` (none in free-dock mode)."""
+        if mode is Mode.DOCK:
+            return ()
+        return self._mode_vehicles[mode is Mode.EBIKE]
+
+    def station_position(self, station_id: str) -> int | None:
+        if self._by_id is None:
+            self._by_id = {s.station_id: i for i, s in enumerate(self.snapshot.stations)}
+        return self._by_id.get(station_id)
+
+    def station(self, station_id: str) -> Station | None:
+        position = self.station_position(station_id)
+        return None if position is None else self.snapshot.stations[position]
+
+    def distances(self, source: int, electric_only: bool, near: tuple[float, float]) -> Any:
+        """Distances in metres from ``near`` to every station (``source`` 0) or listed
+        vehicle (1), remembered for the last point asked (keys and filters reuse it)."""
+        key = (source, electric_only)
+        known = self._distances.get(key)
+        if known is not None and known[0] == near:
+            return known[1]
+        phi, lam = math.radians(near[0]), math.radians(near[1])
+        coords = self.station_coords if source == 0 else self._vehicle_coords(electric_only)
+        distances = coords.distances_m(phi, lam)
+        self._distances[key] = (near, distances)
+        return distances
+
+    def _vehicle_coords(self, electric_only: bool) -> Any:
+        coords = self._coords.get(electric_only)
+        if coords is None:
+            chosen = self._mode_vehicles[electric_only]
+            lats = [v.lat for v in chosen]
+            lons = [v.lon for v in chosen]
+            coords = self._coords[electric_only] = coordinates_for(lats, lons)  # type: ignore[arg-type]
+        return coords
+
+    def folded_names(self, source: int, electric_only: bool) -> list[str]:
+        """Names folded for matching ("Hôtel" -> "hotel"): stations', or the listed
+        vehicles' labels; built on the first filter."""
+        key = (source, electric_only)
+        names = self._folded.get(key)
+        if names is None:
+            if source == 0:
+                names = [fold(station.info.name) for station in self.snapshot.stations]
+            else:
+                labels: dict[tuple[Any, Any], str] = {}
+                names = []
+                for vehicle in self._mode_vehicles[electric_only]:
+                    kind = (vehicle.form, vehicle.electric)
+                    if kind not in labels:
+                        labels[kind] = fold(vehicles.vehicle_label(vehicle.form, vehicle.electric))
+                    names.append(labels[kind])
+            self._folded[key] = names
+        return names
+
+
+def _seen(status: StationStatus | None) -> tuple[object, ...] | None:
+    """What a rider sees change in a status: the counts and the flags (not report times)."""
+    if status is None:
+        return None
+    return (status.bikes, status.mechanical, status.electric, status.docks,
+            status.is_installed, status.is_renting, status.is_returning)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What one call knows about one system: the moment's alerts, hours and prices."""
+
+    index: SystemIndex
+    alerts_by_station: Mapping[str, tuple[str, ...]]
+    alerts: Mapping[str, system_alerts.SystemAlert]
+    system_open: opening_hours.OpeningStatus
+    timezone: Any
+    now: datetime
+    single_plan: pricing.PricingPlan | None
+    _station_open: dict[str, opening_hours.OpeningStatus] = field(default_factory=dict)
+
+    def station_opening(self, station_id: str) -> opening_hours.OpeningStatus:
+        hours = self.index.snapshot.station_hours.get(station_id)
+        if hours is None:
+            return self.system_open
+        known = self._station_open.get(station_id)
+        if known is None:
+            known = opening_hours.opening_status(hours, self.now, self.timezone)
+            self._station_open[station_id] = known
+        return known
+
+
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One :meth:`Scene.rows` call: the query and how rows are measured and decorated."""
+
+    query: Query
+    now: datetime
+    walking_speed_kmh: float
+    low_range_m: float
+    trends: Mapping[str, TrendHistory]
+    several: bool
+
+
+#: One candidate row: (distance, reason, build(rank) -> Row).
+_Candidate = tuple[float, str | None, Callable[[int | None], Row]]
+
+
+class Scene:
+    """Several systems' snapshots, listed together (see the module docs)."""
+
+    def __init__(
+        self,
+        indexes: Sequence[SystemIndex] = (),
+        failed: Sequence[tuple[SceneSystem, str]] = (),
+    ) -> None:
+        self.indexes: tuple[SystemIndex, ...] = tuple(indexes)
+        #: Systems with no data at all, and why.
+        self.failed: tuple[tuple[SceneSystem, str], ...] = tuple(failed)
+        self._by_key = {index.system.key: index for index in self.indexes}
+
+    @classmethod
+    def build(
+        cls,
+        systems: Sequence[tuple[SceneSystem, Snapshot | None, str | None]],
+        selection: vehicles.VehicleSelection = vehicles.VehicleSelection.BIKES,
+        previous: Scene | None = None,
+    ) -> Scene:
+        """A scene of ``systems`` (system, its snapshot or ``None``, why none), in order.
+        Indexes of ``previous`` whose snapshot is unchanged are reused; a changed one
+        remembers the previous statuses (what changed). Possibly slow: off the UI thread."""
+        kept = {index.system.key: index for index in previous.indexes} if previous else {}
+        indexes: list[SystemIndex] = []
+        failed: list[tuple[SceneSystem, str]] = []
+        for system, snapshot, error in systems:
+            if snapshot is None:
+                failed.append((system, error or "no data"))
+                continue
+            old = kept.get(system.key)
+            if old is not None and old.snapshot is snapshot and old.selection is selection:
+                if old.system != system:
+                    old.system = system
+                indexes.append(old)
+                continue
+            before = old.snapshot if old is not None else None
+            index = SystemIndex(system, snapshot, selection, before)
+            if old is not None and old.snapshot.stations is snapshot.stations:
+                index.previous, index.changed = old.previous, old.changed
+            indexes.append(index)
+        return cls(indexes, failed)
+
+    # -- what the scene holds --------------------------------------------------------
+
+    @property
+    def systems(self) -> list[SceneSystem]:
+        """Every system of the scene, those with data first."""
+        return [index.system for index in self.indexes] + [system for system, _ in self.failed]
+
+    def index(self, system_key: str) -> SystemIndex | None:
+        return self._by_key.get(system_key)
+
+    def station(self, key: RowKey) -> tuple[SystemIndex, Station] | None:
+        """The station of ``key`` and its system's index (``None``: gone, or a vehicle)."""
+        if key.kind is not Kind.STATION:
+            return None
+        index = self._by_key.get(key.system)
+        station = index.station(key.item_id) if index is not None else None
+        return None if index is None or station is None else (index, station)
+
+    def system_for_url(self, gbfs_url: str) -> SceneSystem | None:
+        for system in self.systems:
+            if system.gbfs_url == gbfs_url:
+                return system
+        return None
+
+    @property
+    def station_count(self) -> int:
+        return sum(len(index.snapshot.stations) for index in self.indexes)
+
+    @property
+    def vehicle_count(self) -> int:
+        """The offered vehicles of the selection, every system."""
+        return sum(len(index.vehicles_for(Mode.ANY_BIKE)) for index in self.indexes)
+
+    def active_alerts(self, now: datetime) -> list[tuple[SceneSystem, system_alerts.SystemAlert]]:
+        """Every active alert (about stations or whole systems), per system in order."""
+        return [
+            (index.system, alert)
+            for index in self.indexes
+            for alert in system_alerts.active_alerts(index.snapshot.alerts, now)
+        ]
+
+    def system_alerts(
+        self, now: datetime | None = None
+    ) -> list[tuple[SceneSystem, system_alerts.SystemAlert]]:
+        """Active alerts about a whole system, per system in scene order."""
+        moment = now or datetime.now(UTC)
+        return [
+            (system, alert) for system, alert in self.active_alerts(moment) if alert.system_wide
+        ]
+
+    # -- listing ---------------------------------------------------------------------
+
+    def rows(
+        self,
+        query: Query,
+        *,
+        now: datetime | None = None,
+        walking_speed_kmh: float = WALKING_SPEED_KMH,
+        low_range_m: float = vehicles.LOW_RANGE_M,
+        trends: Mapping[str, TrendHistory] | None = None,
+    ) -> list[Row]:
+        """The rows that answer ``query``, nearest first (ties in scene, then feed
+        order; without a point, in the favourites' order). ``trends``: each system's
+        history, by system key."""
+        if query.limit < 1:
+            return []
+        call = _Call(query, now or datetime.now(UTC), walking_speed_kmh, low_range_m,
+                     trends or {}, len(self.systems) > 1)  # fmt: skip
+        contexts = {index.system.key: self._context(index, call.now) for index in self.indexes}
+        if query.favourites_only:
+            candidates: Iterable[_Candidate] = self._favourite_candidates(call, contexts)
+            limit = max(1, len(query.favourites))
+        else:
+            if query.near is None:
+                raise ValueError("a list of every row needs a point to measure from")
+            candidates = self._nearest_candidates(call, contexts)
+            limit = query.limit
+        rows: list[Row] = []
+        rule = ListLimit(limit)
+        for _distance, reason, build in candidates:
+            listed, rank = rule.take(reason is None)
+            if listed:
+                rows.append(build(rank))
+            if rule.full:
+                break
+        return rows
+
+    def row(
+        self,
+        key: RowKey,
+        query: Query,
+        *,
+        now: datetime | None = None,
+        walking_speed_kmh: float = WALKING_SPEED_KMH,
+        trends: Mapping[str, TrendHistory] | None = None,
+    ) -> Row | None:
+        """The row of ``key`` now, wherever it is in the list (``None``: it left the
+        feed; a vehicle whose id rotated has left it too). Unranked."""
+        index = self._by_key.get(key.system)
+        if index is None:
+            return None
+        call = _Call(query, now or datetime.now(UTC), walking_speed_kmh, vehicles.LOW_RANGE_M,
+                     trends or {}, len(self.systems) > 1)  # fmt: skip
+        context = self._context(index, call.now)
+        if key.kind is Kind.STATION:
+            station = index.station(key.item_id)
+            if station is None:
+                return None
+            distance = _distance(query.near, station.info.lat, station.info.lon)
+            _reason, build = _station_candidate(call, context, station, distance)
+            return build(None)
+        for vehicle in index.vehicles_for(Mode.ANY_BIKE) or index.vehicles_for(query.mode):
+            if vehicle.vehicle_id == key.item_id:
+                assert vehicle.lat is not None and vehicle.lon is not None
+                distance = _distance(query.near, vehicle.lat, vehicle.lon)
+                _reason, build = _vehicle_candidate(call, context, vehicle, distance)
+                return build(None)
+        return None
+
+    def _nearest_candidates(
+        self, call: _Call, contexts: Mapping[str, _Context]
+    ) -> Iterator[_Candidate]:
+        query = call.query
+        assert query.near is not None
+        mode = query.mode
+        electric_only = mode is Mode.EBIKE
+        words = fold(query.name_query).split()
+        streams: list[Iterator[tuple[float, int, int, int]]] = []
+        for number, index in enumerate(self.indexes):
+            system_name = fold(index.system.name) if call.several else ""
+            for source in (0, 1):
+                if source == 0 and not index.snapshot.stations:
+                    continue
+                if source == 1 and not index.vehicles_for(mode):
+                    continue
+                distances = index.distances(source, electric_only, query.near)
+                within: list[int] | None = None
+                if words and not all(word in system_name for word in words):
+                    names = index.folded_names(source, electric_only)
+                    within = [
+                        i for i, name in enumerate(names)
+                        if all(word in name or word in system_name for word in words)
+                    ]  # fmt: skip
+                streams.append(_stream(distances, number, source, within))
+        for distance, number, source, position in heapq.merge(*streams):
+            index = self.indexes[number]
+            context = contexts[index.system.key]
+            if source == 0:
+                station = index.snapshot.stations[position]
+                reason, build = _station_candidate(call, context, station, distance)
+            else:
+                vehicle = index.vehicles_for(mode)[position]
+                reason, build = _vehicle_candidate(call, context, vehicle, distance)
+            yield distance, reason, build
+
+    def _favourite_candidates(
+        self, call: _Call, contexts: Mapping[str, _Context]
+    ) -> list[_Candidate]:
+        query = call.query
+        words = fold(query.name_query).split()
+        failed = {system.key: (system, error) for system, error in self.failed}
+        found: list[tuple[float, int, _Candidate]] = []
+        for order, (key, saved_name) in enumerate(query.favourites.items()):
+            index = self._by_key.get(key.system)
+            if words and not all(word in fold(saved_name) for word in words):
+                continue
+            station = index.station(key.item_id) if index is not None else None
+            if index is not None and station is not None:
+                distance = _distance(query.near, station.info.lat, station.info.lon)
+                reason, build = _station_candidate(call, contexts[key.system], station, distance)
+                found.append((math.inf if distance is None else distance, order,
+                              (distance or 0.0, reason, build)))  # fmt: skip
+                continue
+            if index is not None:
+                system, error, reason = index.system, MISSING_STATION, NOT_IN_FEED
+            elif key.system in failed:
+                system, error = failed[key.system]
+                reason = NO_STATUS
+            else:
+                continue
+            build = _absent_row(call, key, system, saved_name, reason, error)
+            found.append((math.inf, order, (0.0, reason, build)))
+        if query.near is not None:
+            found.sort(key=lambda item: (item[0], item[1]))
+        return [candidate for _, _, candidate in found]
+
+    def _context(self, index: SystemIndex, now: datetime) -> _Context:
+        snapshot = index.snapshot
+        active = system_alerts.active_alerts(snapshot.alerts, now)
+        timezone = opening_hours.zone(snapshot.system.timezone)
+        return _Context(
+            index=index,
+            alerts_by_station=system_alerts.alerts_by_station(active),
+            alerts={alert.alert_id: alert for alert in active},
+            system_open=opening_hours.opening_status(snapshot.hours, now, timezone),
+            timezone=timezone,
+            now=now,
+            single_plan=pricing.plan_for_vehicle(snapshot.pricing) if snapshot.pricing else None,
+        )
+
+
+def _distance(near: tuple[float, float] | None, lat: float, lon: float) -> float | None:
+    if near is None:
+        return None
+    return haversine_m(near[0], near[1], lat, lon)
+
+
+def _stream(
+    distances: Any, number: int, source: int, within: list[int] | None
+) -> Iterator[tuple[float, int, int, int]]:
+    """(distance, system number, source, position), nearest first (ties in feed order),
+    ordering only as many as are taken: the k smallest, then 4k, 16k, ... ``within``:
+    only these positions (a name filter's matches)."""
+    if within is not None:
+        within.sort(key=lambda position: (distances[position], position))
+        for position in within:
+            yield float(distances[position]), number, source, position
+        return
+    count = len(distances)
+    done = 0
+    wanted = min(count, 16)
+    is_array = not isinstance(distances, list)
+    while done < count:
+        order = _smallest(distances, wanted, is_array)
+        for position in order[done:]:
+            yield float(distances[position]), number, source, position
+        done = len(order)
+        wanted = min(count, wanted * 4)
+
+
+def _smallest(distances: Any, wanted: int, is_array: bool) -> list[int]:
+    """The positions of the ``wanted`` smallest distances, in order (ties by position)."""
+    count = len(distances)
+    if not is_array:
+        if wanted >= count:
+            return sorted(range(count), key=distances.__getitem__)
+        return heapq.nsmallest(wanted, range(count), key=distances.__getitem__)
+    import numpy as np
+
+    if wanted < count:
+        chosen = np.argpartition(distances, wanted - 1)[:wanted]
+        cutoff = distances[chosen].max()
+        chosen = np.nonzero(distances <= cutoff)[0]  # every tie at the cut, by position
+    else:
+        chosen = np.arange(count)
+    order = chosen[np.lexsort((chosen, distances[chosen]))][:wanted]
+    return [int(position) for position in order]
+
+
+def _where(
+    near: tuple[float, float] | None, lat: float, lon: float, distance: float | None, speed: float
+) -> dict[str, Any]:
+    """A row's position fields from ``near`` (all unknown without a point)."""
+    if near is None or distance is None:
+        return {"distance_m": None, "bearing_deg": None, "bearing": "", "walk_s": None}
+    bearing = initial_bearing_deg(near[0], near[1], lat, lon)
+    return {
+        "distance_m": distance,
+        "bearing_deg": bearing,
+        "bearing": compass_point(bearing),
+        "walk_s": walking_seconds(distance, speed),
+    }
+
+
+def station_reason(
+    station: Station, mode: Mode, minimum: int | None, opening: opening_hours.OpeningStatus,
+    now: datetime,
+) -> str | None:  # fmt: skip
+    """Why ``station`` is no option (state, counts, hours, the minimum), else ``None``."""
+    if opening.is_open is False:
+        return opening_hours.status_text(opening, now) or "closed"
+    reason = useless_reason(station, mode)
+    if reason is None and minimum is not None and minimum > 1:
+        count = wanted_count(station.status, mode)
+        if count is not None and count < minimum:
+            return f"only {counted(count, mode.wanted)}"
+    return reason
+
+
+def _station_candidate(
+    call: _Call, context: _Context, station: Station, distance: float | None
+) -> tuple[str | None, Callable[[int | None], Row]]:
+    query = call.query
+    opening = context.station_opening(station.station_id)
+    reason = station_reason(station, query.mode, query.minimum, opening, call.now)
+    index = context.index
+
+    def build(rank: int | None) -> Row:
+        info = station.info
+        key = RowKey(Kind.STATION, index.system.key, station.station_id)
+        alert_ids = context.alerts_by_station.get(station.station_id, ())
+        age = report_age_s(station, index.snapshot)
+        previous = index.previous
+        trends = call.trends.get(index.system.key)
+        plan = context.single_plan
+        return Row(
+            key=key,
+            system=index.system,
+            name=info.name,
+            lat=info.lat,
+            lon=info.lon,
+            **_where(query.near, info.lat, info.lon, distance, call.walking_speed_kmh),
+            rank=rank,
+            reason=reason,
+            station=station,
+            alerts=tuple(context.alerts[alert_id] for alert_id in alert_ids),
+            is_open=opening.is_open,
+            hours_text=opening_hours.status_text(opening, context.now),
+            price=pricing.price_sentence(plan) if plan is not None else None,
+            price_plan=plan,
+            trend=trends.trend(station.station_id, query.mode) if trends is not None else None,
+            changes=count_changes(previous[station.station_id], station.status)
+            if station.station_id in previous
+            else {},
+            report_age_s=age,
+            report_stale=is_report_stale(age),
+            favourite=key in query.favourites,
+            watched=key in query.watched,
+        )
+
+    return reason, build
+
+
+def _vehicle_candidate(
+    call: _Call, context: _Context, vehicle: vehicles.Vehicle, distance: float | None
+) -> tuple[str | None, Callable[[int | None], Row]]:
+    query = call.query
+    opening = context.system_open
+    reason: str | None = None
+    if opening.is_open is False:
+        reason = opening_hours.status_text(opening, call.now) or "closed"
+    elif query.minimum is not None and query.minimum > 1:
+        reason = f"only {counted(1, query.mode.wanted)}"
+    index = context.index
+
+    def build(rank: int | None) -> Row:
+        assert vehicle.lat is not None and vehicle.lon is not None
+        snapshot = index.snapshot
+        type_id = vehicle.vehicle_type_id
+        vehicle_type = snapshot.vehicle_types.get(type_id) if type_id is not None else None
+        plan = pricing.plan_for_vehicle(snapshot.pricing, vehicle_type, vehicle.pricing_plan_id)
+        return Row(
+            key=RowKey(Kind.VEHICLE, index.system.key, vehicle.vehicle_id),
+            system=index.system,
+            name=vehicles.vehicle_label(vehicle.form, vehicle.electric),
+            lat=vehicle.lat,
+            lon=vehicle.lon,
+            **_where(query.near, vehicle.lat, vehicle.lon, distance, call.walking_speed_kmh),
+            rank=rank,
+            reason=reason,
+            vehicle=vehicle,
+            vehicle_type=vehicle_type,
+            is_open=opening.is_open,
+            hours_text=opening_hours.status_text(opening, context.now),
+            price=pricing.price_sentence(plan) if plan is not None else None,
+            price_plan=plan,
+            range_text=vehicles.range_text(vehicle),
+            low_range=vehicles.is_low_range(vehicle, call.low_range_m),
+        )
+
+    return reason, build
+
+
+def _absent_row(
+    call: _Call, key: RowKey, system: SceneSystem, name: str, reason: str, error: str
+) -> Callable[[int | None], Row]:
+    """A favourite with no live data: its saved name, why, no numbers."""
+
+    def build(rank: int | None) -> Row:
+        return Row(
+            key=key, system=system, name=name, lat=None, lon=None, distance_m=None,
+            bearing_deg=None, bearing="", walk_s=None, rank=rank, reason=reason,
+            favourite=True, watched=key in call.query.watched, error=error,
+        )  # fmt: skip
+
+    return build
+
+
+def stations_centre(stations: Sequence[Station]) -> tuple[float, float] | None:
+    """The median latitude and longitude of ``stations`` (``None`` if there are none)."""
+    if not stations:
+        return None
+    lats = sorted(station.info.lat for station in stations)
+    lons = sorted(station.info.lon for station in stations)
+    return lats[len(lats) // 2], lons[len(lons) // 2]

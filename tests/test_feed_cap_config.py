@@ -92,19 +92,15 @@ def test_favourites_once_uses_the_configured_cap(tmp_path: Path, run_cli, big_sy
     assert admitted.json()["stations"][0]["bikes"] == 3
 
 
-def test_the_app_feed_session_takes_the_configured_cap(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bikefinder.systems.source import SystemSource
-    from bikefinder.ui.feed_session import FeedSession
+def test_the_app_takes_the_configured_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bikefinder.cli.main import parse_options
+    from bikefinder.ui.app import build_app
 
     config = tmp_path / "config.toml"
     config.write_text("max_feed_mb = 3\n", encoding="utf-8")
     monkeypatch.setenv("BIKEFINDER_CONFIG", str(config))
-    session = FeedSession(
-        SystemSource("http://127.0.0.1:9/gbfs.json"), language=None, client_id=None, cache=None
-    )
-    assert session.feeds.fetcher.max_bytes == 3 * 2**20
+    app = build_app(parse_options(["--system", "http://127.0.0.1:9/gbfs.json", "--near", "1,1"]))
+    assert app.lead.feeds.fetcher.max_bytes == 3 * 2**20
     config.write_text("", encoding="utf-8")
     assert configured_max_feed_bytes() == DEFAULT_MAX_FEED_MB * 2**20 == 64 * 2**20
 

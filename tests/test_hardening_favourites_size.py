@@ -174,12 +174,5 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
         await pilot.press("v")
         await pilot.pause()
         assert app.stations.favourites_view
-        text = "\n".join(
-            line.plain
-            for line in other_favourites_text(
-                app.listing.other_favourites(
-                    app.favourites.for_system(GBFS_URL), app.favourites.all()
-                )
-            )
-        )
+        text = "\n".join(line.plain for line in other_favourites_text(app.other_favourites()))
         assert "more" in text and len(text) < 5_000, len(text)

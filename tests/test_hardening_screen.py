@@ -73,7 +73,7 @@ async def test_every_panel_renders_hostile_names_without_escapes() -> None:
         message = app.query_one(MessagePanel)
         others = app.query_one(OtherFavouritesPanel)
         favourite = Favourite("https://x.test/gbfs.json", "x", EVIL, EVIL, EVIL, "2026")
-        others.show(OtherFavourites(missing=[favourite], by_system={EVIL: [favourite]}))
+        others.show(OtherFavourites(by_system={EVIL: [favourite]}))
         raw = app.query_one(SafeStatic)
         raw.update(EVIL)  # a widget that forgot clean() entirely
         raw.border_title = EVIL

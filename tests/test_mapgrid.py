@@ -7,7 +7,7 @@ import math
 import pytest
 from map_cells import cells_of_kind
 
-from bikefinder.feeds.models import RankedStation, Station, StationInfo, StationStatus
+from bikefinder.feeds.models import Station, StationInfo, StationStatus
 from bikefinder.rider.mapgrid import (
     BRAILLE_BASE,
     HIGHLIGHT_GLYPH,
@@ -20,8 +20,8 @@ from bikefinder.rider.mapgrid import (
     offset_m,
     rasterise,
 )
-from bikefinder.rider.mode_rows import ModeRow
 from bikefinder.rider.modes import Mode, useless_reason
+from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
 
 ORIGIN = (48.8566, 2.3522)
 M_PER_DEG = math.pi * 6_371_008.8 / 180
@@ -121,10 +121,13 @@ def test_scale_bar_is_a_round_length_that_fits(
     assert scale.cells <= max_cells
 
 
-def row(station_id: str, status: StationStatus | None, mode: Mode) -> ModeRow:
+def row(station_id: str, status: StationStatus | None, mode: Mode) -> Row:
     station = Station(StationInfo(station_id, "A", *at(100, 100)), status)
     useless = useless_reason(station, mode)
-    return ModeRow(RankedStation(station, 141.0, 45.0, "NE"), None if useless else 1, useless)
+    key = RowKey(Kind.STATION, "test", station_id)
+    return Row(key, SceneSystem("test", "Test", "https://t.test/gbfs.json"), "A",
+               station.info.lat, station.info.lon, 141.0, 45.0, "NE", 103,
+               None if useless else 1, useless, station=station)  # fmt: skip
 
 
 def test_availability_classes_follow_the_mode() -> None:
@@ -136,4 +139,4 @@ def test_availability_classes_follow_the_mode() -> None:
     assert availability_kind(row("b", unknown_docks, Mode.DOCK), Mode.DOCK) is CellKind.UNKNOWN
     assert availability_kind(row("c", None, Mode.ANY_BIKE), Mode.ANY_BIKE) is CellKind.UNKNOWN
     points = map_points([row("a", full, Mode.DOCK)], Mode.DOCK)
-    assert points[0].station_id == "a" and points[0].kind is CellKind.USELESS
+    assert points[0].key == RowKey(Kind.STATION, "test", "a") and points[0].kind is CellKind.USELESS

@@ -11,8 +11,6 @@ from bikefinder.common.text import fold
 from bikefinder.feeds.models import FeedMeta, Station, StationInfo, StationStatus, SystemInfo
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
-from bikefinder.rider.listing import StationListing
-from bikefinder.rider.mode_rows import rank_for_mode
 from bikefinder.rider.modes import (
     Mode,
     StationState,
@@ -20,13 +18,14 @@ from bikefinder.rider.modes import (
     station_state,
     useless_reason,
 )
-from bikefinder.rider.ranking import StationIndex
 from bikefinder.rider.refresh import (
     MAX_REFRESH_S,
     MIN_REFRESH_S,
     refresh_interval_s,
     retry_delay_s,
 )
+from bikefinder.rider.rows import SceneSystem
+from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.staleness import (
     data_age_s,
     format_age,
@@ -146,7 +145,17 @@ def test_useless_reason(fields: dict[str, object], mode: Mode, reason: str | Non
     assert useless_reason(station("a", 0, **fields), mode) == reason
 
 
-def test_rank_for_mode_ranks_only_useful_stations_and_keeps_nearby_useless_ones() -> None:
+def listed(
+    stations: list[Station], mode: Mode, limit: int, name_query: str = ""
+) -> list[tuple[str, int | None, str | None]]:
+    """(id, rank, reason) of each row the scene of ``stations`` lists around NEAR."""
+    scene = Scene.build([(SceneSystem("t", "Test", "https://t.test/gbfs.json"),
+                          snapshot(stations), None)])  # fmt: skip
+    rows = scene.rows(Query(NEAR, mode, limit=limit, name_query=name_query), now=T0)
+    return [(row.key.item_id, row.rank, row.reason) for row in rows]
+
+
+def test_a_mode_ranks_only_options_and_keeps_the_nearby_rows_that_are_none() -> None:
     stations = [
         station("far", 900),
         station("full", 100, docks=0),
@@ -154,9 +163,7 @@ def test_rank_for_mode_ranks_only_useful_stations_and_keeps_nearby_useless_ones(
         station("closed", 300, renting=False, returning=False),
         station("mid", 400),
     ]
-    index = StationIndex(stations)
-    rows = rank_for_mode(index, NEAR, Mode.DOCK, limit=3)
-    assert [(r.station.station_id, r.rank, r.useless) for r in rows] == [
+    assert listed(stations, Mode.DOCK, limit=3) == [
         ("full", None, "full"),
         ("near", 1, None),
         ("closed", None, "closed"),
@@ -164,8 +171,7 @@ def test_rank_for_mode_ranks_only_useful_stations_and_keeps_nearby_useless_ones(
         ("far", 3, None),
     ]
     # In bike mode the full station is an option, the first one.
-    bike_rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, limit=3)
-    assert [(r.station.station_id, r.rank) for r in bike_rows] == [
+    assert [(i, rank) for i, rank, _ in listed(stations, Mode.ANY_BIKE, limit=3)] == [
         ("full", 1),
         ("near", 2),
         ("closed", None),
@@ -173,34 +179,32 @@ def test_rank_for_mode_ranks_only_useful_stations_and_keeps_nearby_useless_ones(
     ]
 
 
-def test_rank_for_mode_is_bounded_when_nothing_is_useful() -> None:
+def test_a_list_is_bounded_when_nothing_is_an_option() -> None:
     stations = [station(str(i), 100 * i, docks=0) for i in range(50)]
-    rows = rank_for_mode(StationIndex(stations), NEAR, Mode.DOCK, limit=5)
-    assert [r.station.station_id for r in rows] == ["0", "1", "2", "3", "4"]
-    assert all(r.rank is None and r.useless == "full" for r in rows)
+    rows = listed(stations, Mode.DOCK, limit=5)
+    assert [i for i, _, _ in rows] == ["0", "1", "2", "3", "4"]
+    assert all(rank is None and reason == "full" for _, rank, reason in rows)
 
 
-def test_rank_for_mode_respects_keep_and_handles_empty() -> None:
-    stations = [station("a", 100), station("b", 200), station("c", 300)]
-    index = StationIndex(stations)
-    keep = [station.station_id in {"c", "a"} for station in stations]
-    rows = rank_for_mode(index, NEAR, Mode.ANY_BIKE, 10, keep=keep)
-    assert [r.station.station_id for r in rows] == ["a", "c"]
-    assert [r.rank for r in rows] == [1, 2]
-    assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 0) == []
-    assert rank_for_mode(StationIndex([]), NEAR, Mode.ANY_BIKE, 5) == []
-    assert rank_for_mode(index, NEAR, Mode.ANY_BIKE, 5, keep=[False] * 3) == []
+def test_a_filter_keeps_ranks_dense_and_empty_lists_are_empty() -> None:
+    stations = [station("a", 100, name="Alpha"), station("b", 200, name="Bravo"),
+                station("c", 300, name="Charlie")]  # fmt: skip
+    assert listed(stations, Mode.ANY_BIKE, 10, name_query="a") == [
+        ("a", 1, None), ("b", 2, None), ("c", 3, None)
+    ]  # fmt: skip
+    assert listed(stations, Mode.ANY_BIKE, 10, name_query="ha") == [("a", 1, None), ("c", 2, None)]
+    assert listed(stations, Mode.ANY_BIKE, 0) == []
+    assert listed([], Mode.ANY_BIKE, 5) == []
+    assert listed(stations, Mode.ANY_BIKE, 5, name_query="zulu") == []
 
 
 def test_name_filter_is_accent_and_case_blind_and_matches_every_word() -> None:
-    listing = StationListing()
-    listing.load(snapshot([station("1", 100, name="Hôtel de Ville"),
-                           station("2", 200, name="Place de l'HOTEL de ville"),
-                           station("3", 300, name="Rivoli")]))  # fmt: skip
+    stations = [station("1", 100, name="Hôtel de Ville"),
+                station("2", 200, name="Place de l'HOTEL de ville"),
+                station("3", 300, name="Rivoli")]  # fmt: skip
 
     def matches(query: str) -> list[str]:
-        rows = listing.rows(NEAR, Mode.ANY_BIKE, 10, set(), name_query=query)
-        return [display.row.station.station_id for display in rows]
+        return [i for i, _, _ in listed(stations, Mode.ANY_BIKE, 10, name_query=query)]
 
     assert matches("hotel") == ["1", "2"]
     assert matches("ville hôtel") == ["1", "2"]

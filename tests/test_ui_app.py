@@ -17,8 +17,13 @@ from ui_support import (
     T0,
     FakeClock,
     FakeSystem,
+    cell_of,
     fill_cache,
+    highlighted_id,
+    key_of,
+    listed_ids,
     make_app,
+    move_to,
     run_palette_command,
     settle,
     time_passes,
@@ -37,7 +42,7 @@ FIRST_ROWS = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "f01"]
 
 
 def cell(app: BikefinderApp, station_id: str, column: str) -> Text:
-    return app.stations.table.get_cell(station_id, column)
+    return cell_of(app, station_id, column)
 
 
 def screen_text(app: BikefinderApp) -> str:
@@ -51,14 +56,14 @@ async def test_first_load_lists_stations_in_distance_order_with_ranks(fav_path: 
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.stations.table.station_keys[:10] == FIRST_ROWS
+        assert listed_ids(app)[:10] == FIRST_ROWS
         ranks = [cell(app, key, "rank").plain for key in FIRST_ROWS]
         assert ranks == ["1", "–", "2", "3", "–", "–", "4", "5", "6", "7"]
         assert app.stations.table.row_count == 23  # 20 useful + 3 useless among the 20 nearest
         assert cell(app, "s1", "distance").plain == "100 m"
         assert cell(app, "s1", "direction").plain == "N"
         assert cell(app, "s2", "direction").plain == "E"
-        assert app.stations.table.station_keys[-1] == "f14"
+        assert listed_ids(app)[-1] == "f14"
         assert cell(app, "f14", "distance").plain == "1.7 km"
         assert (cell(app, "s1", "bikes").plain.strip(), cell(app, "s1", "mechanical").plain.strip(),
                 cell(app, "s1", "electric").plain.strip(), cell(app, "s1", "docks").plain.strip()
@@ -129,7 +134,7 @@ async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("enter")
         assert isinstance(app.screen, DetailsScreen)
-        assert app.screen.station_id == "s1"
+        assert app.screen.key.item_id == "s1"
         text = screen_text(app)
         for expected in (
             "Alpha",
@@ -153,7 +158,7 @@ async def test_enter_opens_details_and_escape_returns(fav_path: Path) -> None:
         assert app.stations.mode is Mode.ANY_BIKE and not app.stations.favourites_view
         await pilot.press("escape")
         assert not isinstance(app.screen, DetailsScreen)
-        assert app.stations.table.highlighted_key == "s1"
+        assert highlighted_id(app) == "s1"
 
 
 async def test_header_and_details_given_before_the_details_screen_is_composed(
@@ -163,9 +168,9 @@ async def test_header_and_details_given_before_the_details_screen_is_composed(
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = DetailsScreen(app.station_details("s2"))
+        screen = DetailsScreen(app.row_details(key_of(app, "s2")))
         screen.show_header(app.header_state())  # not composed: kept for on_mount
-        screen.show(app.station_details("s1"))
+        screen.show(app.row_details(key_of(app, "s1")))
         await app.push_screen(screen)
         await pilot.pause()
         text = screen_text(app)
@@ -179,17 +184,17 @@ async def test_details_of_a_closed_station_and_of_a_station_gone_from_the_feed(
     app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.stations.table.move_cursor(row=app.stations.table.get_row_index("s5"))
+        move_to(app, "s5")
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, DetailsScreen) and app.screen.station_id == "s5"
+        assert isinstance(app.screen, DetailsScreen) and app.screen.key.item_id == "s5"
         assert "CLOSED" in screen_text(app)
         system.stations = [s for s in system.stations if s.station_id != "s5"]
         # station_information is only refetched on its ttl: let that much time pass.
         time_passes(system, clock, INFO_TTL_S)
         await pilot.press("r")
         await settle(app, pilot)
-        assert isinstance(app.screen, DetailsScreen) and app.screen.details.ranked is None
+        assert isinstance(app.screen, DetailsScreen) and app.screen.details.row is None
         await pilot.pause()
         assert "no longer in the feed" in screen_text(app)
 
@@ -211,12 +216,12 @@ async def test_favourite_toggle_view_and_persistence(fav_path: Path) -> None:
         assert FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
         await pilot.press("v")
         assert app.stations.favourites_view
-        assert app.stations.table.station_keys == ["s3"]
+        assert listed_ids(app) == ["s3"]
         assert app.header_state().favourites_view
         others = screen_text(app)
         assert "Oslo Bysykkel" in others and "Torggata" in others
         await pilot.press("f")  # removes s3, from the favourites view
-        assert app.stations.table.station_keys == []
+        assert listed_ids(app) == []
         assert "No favourites in this system yet" in screen_text(app)
         assert not FavouritesStore(fav_path).is_favourite(GBFS_URL, "s3")
         await pilot.press("v")
@@ -230,7 +235,9 @@ async def test_favourites_view_names_favourites_missing_from_the_feed(fav_path: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("v")
-        assert "Not in this system's feed right now: Old Station" in screen_text(app)
+        assert listed_ids(app) == ["zz"]  # a row of its own, with why it has no numbers
+        text = screen_text(app)
+        assert "Old Station" in text and "not in feed" in text
 
 
 async def test_store_notices_are_shown_at_start(fav_path: Path) -> None:
@@ -250,9 +257,9 @@ async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> N
         await pilot.press("slash")
         assert app.focused is app.stations.filter_bar
         await pilot.press("h", "o", "t")
-        assert app.stations.table.station_keys == ["s8", "s9"]  # "Hôtel" matches too
+        assert listed_ids(app) == ["s8", "s9"]  # "Hôtel" matches too
         await pilot.press("e", "l", "space", "d", "e")
-        assert app.stations.table.station_keys == ["s9"]
+        assert listed_ids(app) == ["s9"]
         assert "filter: hotel de" in app.header_state().detail
         await pilot.press("escape")
         assert app.stations.filter_query == "" and not app.stations.filter_bar.display
@@ -263,10 +270,10 @@ async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> N
         assert "No station name matches" in screen_text(app)
         await pilot.press("backspace", "backspace", "backspace", "f", "i", "l", "down", "enter")
         assert app.focused is app.stations.table and app.stations.filter_query == "fil"
-        assert app.stations.table.highlighted_key == "f02"
+        assert highlighted_id(app) == "f02"
         await pilot.press("escape")
         assert app.stations.filter_query == "" and app.stations.table.row_count == 23
-        assert app.stations.table.highlighted_key == "f02"
+        assert highlighted_id(app) == "f02"
 
 
 async def test_a_filter_that_hides_the_highlighted_station_highlights_the_nearest_match(
@@ -276,13 +283,13 @@ async def test_a_filter_that_hides_the_highlighted_station_highlights_the_neares
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "j", "j")
-        assert app.stations.table.highlighted_key == "s4"  # Delta: no "i" in its name
+        assert highlighted_id(app) == "s4"  # Delta: no "i" in its name
         await pilot.press("slash", "i")
-        keys = app.stations.table.station_keys
+        keys = listed_ids(app)
         assert "s4" not in keys and len(keys) > 4
-        assert app.stations.table.highlighted_key == keys[0]  # not the 4th match
+        assert highlighted_id(app) == keys[0]  # not the 4th match
         await pilot.press("escape")  # the match stays highlighted in the whole list
-        assert app.stations.table.highlighted_key == keys[0]
+        assert highlighted_id(app) == keys[0]
 
 
 async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
@@ -291,7 +298,7 @@ async def test_mode_cycles_and_ranking_follows(fav_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("j", "j", "j", "m")
         assert app.stations.mode is Mode.EBIKE
-        assert app.stations.table.highlighted_key == "s4"  # the cursor stays on its station
+        assert highlighted_id(app) == "s4"  # the cursor stays on its station
         assert cell(app, "s3", "status").plain.strip() == "no e-bikes"
         assert cell(app, "s3", "rank").plain == "–"
         assert cell(app, "s2", "status").plain.strip() == "no e-bikes"
@@ -315,7 +322,7 @@ async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path
         await settle(app, pilot)
         table = app.stations.table
         await pilot.press("j", "j", "j")
-        assert table.highlighted_key == "s4"
+        assert highlighted_id(app) == "s4"
         system.by_id("s1").bikes = 8  # 5 -> 8, of which electric 2 -> 4
         system.by_id("s1").electric = 4
         system.by_id("s4").docks = 2  # 5 -> 2
@@ -326,7 +333,7 @@ async def test_refresh_updates_cells_in_place_with_change_markers(fav_path: Path
         await pilot.press("r")
         await settle(app, pilot)
         assert rebuilds == []  # same rows in the same order: cells updated in place
-        assert app.stations.table is table and table.highlighted_key == "s4"
+        assert app.stations.table is table and highlighted_id(app) == "s4"
         assert cell(app, "s1", "bikes").plain.lstrip() == "8↑"
         assert cell(app, "s1", "electric").plain.lstrip() == "4↑"
         assert cell(app, "s1", "mechanical").plain.lstrip() == "4↑"  # 3 -> 4 as well
@@ -346,17 +353,17 @@ async def test_cursor_stays_on_the_same_station_when_ranks_and_rows_change(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("j", "j", "j")
-        assert app.stations.table.highlighted_key == "s4" and cell(app, "s4", "rank").plain == "3"
+        assert highlighted_id(app) == "s4" and cell(app, "s4", "rank").plain == "3"
         system.by_id("s1").renting = 0  # s1 and s3 stop being options; s2 becomes one
         system.by_id("s1").returning = 0
         system.by_id("s3").bikes = 0
         system.by_id("s2").bikes = 4
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.stations.table.highlighted_key == "s4"
+        assert highlighted_id(app) == "s4"
         assert cell(app, "s4", "rank").plain == "2"
         assert cell(app, "s1", "status").plain.strip() == "CLOSED"
-        assert "f15" in app.stations.table.station_keys  # a farther station fills the list
+        assert "f15" in listed_ids(app)  # a farther station fills the list
 
 
 async def test_auto_refresh_follows_the_status_ttl_and_keeps_info(fav_path: Path) -> None:
@@ -411,7 +418,7 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
         assert "refresh failed" in screen_text(app)
         assert app.schedule.last_error is not None
         assert app.schedule.last_error.startswith("Test Bikes: station_status: HTTP 503")
-        assert app.stations.table.row_count == 23 and app.stations.table.highlighted_key == "s3"
+        assert app.stations.table.row_count == 23 and highlighted_id(app) == "s3"
         # Backoff: the next retry is 5 s later, then 10 s.
         clock.advance(4)
         app.tick()
@@ -431,7 +438,7 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
         state = app.header_state()
         assert state.health == "ok" and state.problem is None and app.schedule.failures == 0
         assert cell(app, "s3", "bikes").plain.lstrip() == "9↑"
-        assert app.stations.table.highlighted_key == "s3"
+        assert highlighted_id(app) == "s3"
 
 
 async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Path) -> None:
@@ -556,7 +563,7 @@ async def test_names_get_the_room_the_terminal_has_and_cursor_survives_resize(
         await pilot.resize_terminal(160, 30)
         await pilot.pause()
         assert cell(app, "s1", "name").plain == system.by_id("s1").name
-        assert app.stations.table.highlighted_key == "s3"
+        assert highlighted_id(app) == "s3"
 
 
 async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(

@@ -13,12 +13,22 @@ import pytest
 from map_cells import cells_of_kind
 from textual.message import Message
 from textual.pilot import Pilot
-from ui_support import GBFS_URL, SIZE, FakeClock, FakeSystem, make_app, settle
+from ui_support import (
+    GBFS_URL,
+    SIZE,
+    FakeClock,
+    FakeSystem,
+    cell_of,
+    listed_ids,
+    make_app,
+    move_to,
+    settle,
+)
 
 from bikefinder.cli.main import main, parse_options
 from bikefinder.rider.alerts import Alert, Watch, WatchKind
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind
+from bikefinder.rider.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind, MapGrid
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchDialog
@@ -45,7 +55,7 @@ async def refresh(app: BikefinderApp, pilot: Pilot[Any], system: FakeSystem) -> 
 
 
 async def open_dialog_on(app: BikefinderApp, pilot: Pilot[Any], station_id: str) -> WatchDialog:
-    app.stations.table.move_cursor(row=app.stations.table.get_row_index(station_id))
+    move_to(app, station_id)
     await pilot.press("a")
     await pilot.pause()
     assert isinstance(app.screen, WatchDialog)
@@ -72,7 +82,7 @@ async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -
         # Setting a watch made Bravo a favourite, with its watch, on disk.
         saved = FavouritesStore(fav_path).get(GBFS_URL, "s2")
         assert saved is not None and saved.watch == Watch(WatchKind.BIKES, 2)
-        assert app.stations.table.get_cell("s2", "name").plain.startswith("★")
+        assert cell_of(app, "s2", "name").plain.startswith("★")
         assert "★ Watching Bravo: notify when it has at least 2 bikes" in watch_messages(app)
         bravo = system.by_id("s2")
         bravo.bikes = 1
@@ -182,6 +192,11 @@ async def test_dialog_defaults_edits_removes_validates_and_cancels(fav_path: Pat
         )
 
 
+def by_id(grid: MapGrid) -> dict[str, tuple[int, int]]:
+    """Where each row is on the map, by its feed id."""
+    return {key.item_id: cell for key, cell in grid.positions.items()}  # type: ignore[attr-defined]
+
+
 async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
     fav_path: Path,
 ) -> None:
@@ -194,29 +209,29 @@ async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
         panel = app.stations.map_panel
         assert panel.display and panel.grid is not None
         grid = panel.grid
-        table_keys = set(app.stations.table.station_keys)
-        assert set(grid.positions) == table_keys  # exactly the table's rows
-        assert cells_of_kind(grid, CellKind.HIGHLIGHT) == [grid.positions["s1"]]
+        table_keys = set(listed_ids(app))
+        assert set(by_id(grid)) == table_keys  # exactly the table's rows
+        assert cells_of_kind(grid, CellKind.HIGHLIGHT) == [by_id(grid)["s1"]]
         centre = (grid.height // 2, grid.width // 2)
         # North up: Alpha (100 m N) above the centre; Bravo (200 m E) to its right.
-        assert grid.positions["s1"][0] <= centre[0] and grid.positions["s2"][1] > centre[1]
+        assert by_id(grid)["s1"][0] <= centre[0] and by_id(grid)["s2"][1] > centre[1]
         # Colour by the mode: Bravo has no bikes (useless), Alpha has some.
         await pilot.press("j")
         await pilot.pause()
         grid = panel.grid
-        assert panel.highlighted == "s2"
+        assert panel.highlighted is not None and panel.highlighted.item_id == "s2"
         (highlight,) = cells_of_kind(grid, CellKind.HIGHLIGHT)
-        assert highlight == grid.positions["s2"] and grid.cells[highlight[0]][highlight[1]][0] == (
+        assert highlight == by_id(grid)["s2"] and grid.cells[highlight[0]][highlight[1]][0] == (
             HIGHLIGHT_GLYPH
         )
         # Alpha, 100 m away, shares the query point's cell: the cross, coloured useful.
-        assert grid.positions["s1"] == centre
+        assert by_id(grid)["s1"] == centre
         assert grid.cells[centre[0]][centre[1]] == (ORIGIN_GLYPH, CellKind.USEFUL)
-        y, x = grid.positions["s6"]  # Foxtrot, not installed: useless in any mode
+        y, x = by_id(grid)["s6"]  # Foxtrot, not installed: useless in any mode
         assert grid.cells[y][x][1] is CellKind.USELESS
         await pilot.press("slash", *"hotel", "enter")
         await pilot.pause()
-        assert set(panel.grid.positions) == {"s8", "s9"}
+        assert set(by_id(panel.grid)) == {"s8", "s9"}
         assert "Map · north up" in str(panel.border_title)
         await pilot.press("M")
         await pilot.pause()
@@ -228,23 +243,22 @@ async def test_trends_follow_several_refreshes_and_the_mode(fav_path: Path) -> N
     app = make_app(system, favourites_path=fav_path, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        table = app.stations.table
-        assert table.get_cell("s1", "trend").plain == ""  # one observation: no trend yet
+        assert cell_of(app, "s1", "trend").plain == ""  # one observation: no trend yet
         alpha = system.by_id("s1")
         for bikes, docks in ((6, 9), (8, 7)):
             alpha.bikes, alpha.docks = bikes, docks
             await refresh(app, pilot, system)
-        assert app.stations.table.get_cell("s1", "trend").plain == "▅▆█↗"  # 5, 6, 8 of at most 8
-        trend_styles = {str(span.style) for span in table.get_cell("s1", "trend").spans}
+        assert cell_of(app, "s1", "trend").plain == "▅▆█↗"  # 5, 6, 8 of at most 8
+        trend_styles = {str(span.style) for span in cell_of(app, "s1", "trend").spans}
         assert "bold green" in trend_styles
-        before = app.trends.observations("s1")
+        before = app.fleet.trends["test"].observations("s1")
         await pilot.press("r")  # the same data again (as after a 304): not recorded twice
         await settle(app, pilot)
-        assert app.trends.observations("s1") == before
+        assert app.fleet.trends["test"].observations("s1") == before
         await pilot.press("m", "m")  # dock mode: the trend is about docks
-        assert app.stations.table.get_cell("s1", "trend").plain == "█▇▆↘"
+        assert cell_of(app, "s1", "trend").plain == "█▇▆↘"
         # Bravo only got new reports with the same counts: flat.
-        assert app.stations.table.get_cell("s2", "trend").plain.endswith("→")
+        assert cell_of(app, "s2", "trend").plain.endswith("→")
 
 
 # -- snapshots ------------------------------------------------------------------------

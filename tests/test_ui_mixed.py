@@ -11,15 +11,16 @@ from typing import Any
 
 from test_nearby_once import LINZ, bike, operator
 from test_ui_app import screen_text
-from ui_support import SIZE
+from ui_support import SIZE, cell_of, move_to
 
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import FavouritesStore
-from bikefinder.rider.listing import MixedDisplay, VehicleDetails, station_key
 from bikefinder.rider.modes import Mode
+from bikefinder.rider.rows import Kind, Row
 from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
+from bikefinder.ui.widgets.station_table import row_token
 from tests.test_loader_issue11 import REAL, serve_real
 
 LINZ_FOLDER = "nextbike-linz_2.3_2025"
@@ -56,13 +57,17 @@ async def settle_mixed(app: BikefinderApp, pilot: Any, systems: int) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         listed = app.stations.table.row_count
-        if app.mixed is not None and len(app.mixed.systems) >= systems and listed:
+        if app.scene is not None and len(app.scene.indexes) >= systems and listed:
             return
         await pilot.pause(0.05)
 
 
-def rows(app: BikefinderApp) -> list[MixedDisplay]:
-    return [d for d in app.stations.displayed_mixed if isinstance(d, MixedDisplay)]
+def rows(app: BikefinderApp) -> list[Row]:
+    return list(app.stations.displayed)
+
+
+def cell(app: BikefinderApp, row: Row, column: str) -> Any:
+    return app.stations.table.get_cell(row_token(row.key), column)
 
 
 async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp_path) -> None:
@@ -70,27 +75,27 @@ async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
         shown = rows(app)
-        assert len(shown) == len(app.stations.displayed_mixed) >= 20
-        distances = [d.nearby.distance_m for d in shown]
-        assert distances == sorted(distances)
-        first = shown[0].nearby  # 20 m away, nearer than Alter Markt (96 m)
+        assert len(shown) >= 20
+        distances = [row.distance_m for row in shown]
+        assert distances == sorted(distances)  # type: ignore[type-var]
+        first = shown[0]  # 20 m away, nearer than Alter Markt (96 m)
         assert first.vehicle is not None and first.vehicle.vehicle_id == "near"
-        assert {d.nearby.system.name for d in shown} == {"Synthetic Float", "city bike Linz"}
-        assert {d.nearby.kind for d in shown} == {"station", "vehicle"}
+        assert {row.system.name for row in shown} == {"Synthetic Float", "city bike Linz"}
+        assert {row.kind for row in shown} == {Kind.STATION, Kind.VEHICLE}
         assert "system" in app.stations.table.column_layout.keys  # type: ignore[union-attr]
-        assert app.stations.table.get_cell(shown[0].key, "system").plain.startswith("Synthetic")
-        station = next(d for d in shown if d.nearby.station is not None)
-        assert app.stations.table.get_cell(station.key, "system").plain.startswith("city bike")
-        assert "e-bike ~12 km" in app.stations.table.get_cell(shown[0].key, "name").plain
-        low = next(d for d in shown if d.nearby.vehicle and d.nearby.vehicle.vehicle_id == "low")
-        assert "LOW RANGE" in app.stations.table.get_cell(low.key, "status").plain
+        assert cell(app, shown[0], "system").plain.startswith("Synthetic")
+        station = next(row for row in shown if row.station is not None)
+        assert cell(app, station, "system").plain.startswith("city bike")
+        assert "e-bike ~12 km" in cell(app, shown[0], "name").plain
+        low = next(row for row in shown if row.vehicle and row.vehicle.vehicle_id == "low")
+        assert "LOW RANGE" in cell(app, low, "status").plain
         header = app.header_state()
         assert "Synthetic Float" in header.system_name and " + " in header.system_name
         assert "2 systems" in header.detail and "vehicles" in header.detail
         await pilot.press("m")  # e-bike: stations and electric vehicles only
-        assert all(d.nearby.vehicle is None or d.nearby.vehicle.electric for d in rows(app))
+        assert all(row.vehicle is None or row.vehicle.electric for row in rows(app))
         await pilot.press("m")  # free dock: stations only
-        assert app.stations.mode is Mode.DOCK and all(d.nearby.station for d in rows(app))
+        assert app.stations.mode is Mode.DOCK and all(row.station for row in rows(app))
 
 
 async def test_no_snapshot_is_ever_repr_d_on_the_way_to_the_screen(
@@ -117,7 +122,7 @@ async def test_vehicle_details_say_range_system_walk_and_price(feed_server, tmp_
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
-        assert isinstance(app.screen.details, VehicleDetails)
+        assert app.screen.details.key.kind is Kind.VEHICLE
         text = screen_text(app)
         assert "e-bike · Synthetic Float" in text
         assert "~12 km" in text and "bicycle · electric" in text
@@ -142,10 +147,9 @@ async def test_an_alert_shows_on_its_station_and_in_its_details(feed_server, tmp
     app = mixed_app(tmp_path, [linz, floating(feed_server)])
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
-        key = station_key(linz, station_id)
-        assert "⚠ Works at Alter Markt" in app.stations.table.get_cell(key, "status").plain
+        assert "⚠ Works at Alter Markt" in cell_of(app, station_id, "status").plain
         assert "⚠ 1 alert" in app.header_state().detail
-        app.stations.table.move_cursor(row=app.stations.table.get_row_index(key))
+        move_to(app, station_id)
         await pilot.press("enter")
         await pilot.pause()
         text = screen_text(app)
@@ -161,7 +165,7 @@ async def test_one_system_failing_keeps_the_others_rows(feed_server, tmp_path) -
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 1)
         assert app.stations.table.display and app.stations.table.row_count > 0
-        assert all(d.nearby.system.gbfs_url != broken for d in rows(app))
+        assert all(row.system.gbfs_url != broken for row in rows(app))
         header = app.header_state()
         assert header.health == "error"
         assert header.problem is not None and "failing since" in header.problem
@@ -173,5 +177,6 @@ async def test_one_system_failing_keeps_the_others_rows(feed_server, tmp_path) -
         assert isinstance(app.screen, SystemsToggleScreen)
         await pilot.press("down", "space", "enter")
         await pilot.pause()
-        assert not app.extras[broken].enabled
+        system = app.fleet.system(broken)
+        assert system is not None and not system.enabled
         assert app.header_state().problem is None or "failing" not in app.header_state().problem

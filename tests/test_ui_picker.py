@@ -28,8 +28,10 @@ from ui_support import (
     run_palette_command,
     settle,
 )
+from ui_support import listed_ids as table_ids
 
 from bikefinder.common.errors import UsageError
+from bikefinder.fleet.live import Failed, Loaded
 from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.coverage import coverage_from_points
 from bikefinder.systems.entries import CatalogEntry
@@ -42,7 +44,7 @@ from bikefinder.systems.source import (
 )
 from bikefinder.systems.switching import DEMO_POINT, SystemSwitching, point_for_system
 from bikefinder.ui.app import BikefinderApp
-from bikefinder.ui.messages import RefreshFailed, SnapshotLoaded
+from bikefinder.ui.messages import FleetUpdate
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.system_picker import (
     SystemPickerScreen,
@@ -236,16 +238,14 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
         await pilot.press("v")  # the favourites view...
         await pilot.press("v", "slash", *"fil", "enter")  # ...then all, filtered
         await pilot.press("m")  # e-bike mode
-        assert app.session is not None
-        old_http = app.session.http
-        assert app.stations.table.station_keys[0] == "f01"
+        old = app.fleet.system(GBFS_URL)
+        assert old is not None and table_ids(app)[0] == "f01"
         await choose(app, pilot, "fjord")
         assert not isinstance(app.screen, SystemPickerScreen)
         assert app.source.gbfs_url == FJORD_URL and app.source.label == "Fjord Bysykkel"
         assert world.fjord.requests[:1] == ["gbfs"]
         assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
-        assert old_http is not None and old_http.is_closed
-        assert app.session.http is not None and not app.session.http.is_closed
+        assert app.fleet.system(GBFS_URL) is None and app.fleet.systems == [app.lead]
         state = app.header_state()
         assert state.system_name == "Fjord Bysykkel"
         # Paris is 1,500 km from Bergen: the list starts at the system's centre, and says so.
@@ -253,7 +253,7 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
         assert "(system centre)" in screen_text(app)
         # Mode and filter are kept and apply to the new system's stations.
         assert app.stations.mode.name == "EBIKE" and app.stations.filter_query == "fil"
-        keys = app.stations.table.station_keys
+        keys = table_ids(app)
         assert keys and all(k.startswith("f") for k in keys)
         assert app.stations.table.display and app.stations.table.cursor_row == 0
         # Back home: the rider's own point again, not Bergen's centre.
@@ -268,10 +268,10 @@ async def test_favourites_view_is_kept_across_a_switch(fav_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f", "v")  # s1 of Test Bikes is a favourite
-        assert app.stations.table.station_keys == ["s1"]
+        assert table_ids(app) == ["s1"]
         await choose(app, pilot, "fjord")
         assert app.stations.favourites_view and app.header_state().favourites_view
-        assert app.stations.table.station_keys == []  # none in Fjord Bysykkel...
+        assert table_ids(app) == []  # none in Fjord Bysykkel...
         text = screen_text(app)
         assert "No favourites in this system yet" in text
         assert "In Test Bikes: Alpha" in text  # ...but the other system's are named
@@ -340,8 +340,8 @@ async def test_late_messages_about_the_previous_system_are_ignored(fav_path: Pat
         old_snapshot = app.snapshot
         assert old_snapshot is not None
         await choose(app, pilot, "fjord")
-        app.post_message(SnapshotLoaded(old_snapshot))
-        app.post_message(RefreshFailed("Test Bikes: boom", "boom", False, GBFS_URL))
+        app.post_message(FleetUpdate(Loaded(GBFS_URL, old_snapshot)))
+        app.post_message(FleetUpdate(Failed(GBFS_URL, "Test Bikes: boom", "boom")))
         await pilot.pause()
         assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
         assert app.schedule.last_error is None and app.schedule.failures == 0
@@ -352,11 +352,9 @@ async def test_picking_the_system_shown_changes_nothing(fav_path: Path) -> None:
     app = world.app(fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        session, snapshot = app.session, app.snapshot
-        assert session is not None and session.http is not None
+        system, snapshot = app.lead, app.snapshot
         await choose(app, pilot, "test")
-        assert app.session is session and session.http is not None
-        assert not session.http.is_closed and app.snapshot is snapshot
+        assert app.fleet.systems == [system] and app.snapshot is snapshot
 
 
 async def test_picker_is_in_the_palette_and_not_over_details(fav_path: Path) -> None:
@@ -441,8 +439,9 @@ async def test_a_switched_to_system_gets_its_feed_cache(fav_path: Path, tmp_path
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await choose(app, pilot, "fjord")
-        assert app.cache is not None and app.cache.gbfs_url == FJORD_URL
-        assert app.cache.get("station_status") is not None  # written by the live load
+        cache = app.lead.feeds.cache
+        assert cache is not None and cache.gbfs_url == FJORD_URL
+        assert cache.get("station_status") is not None  # written by the live load
 
 
 # -- remembering where systems are -----------------------------------------------------------
@@ -456,7 +455,7 @@ async def test_coverage_is_remembered_once_per_live_system(
     def record(source: SystemSource, snapshot: Any) -> None:
         remembered.append((source.gbfs_url, snapshot.from_cache))
 
-    monkeypatch.setattr("bikefinder.ui.app.remember_loaded_system", record)
+    monkeypatch.setattr("bikefinder.fleet.fleet.remember_loaded_system", record)
     world = World()
     clock = FakeClock()
     app = world.app(fav_path, clock=clock)
@@ -475,7 +474,7 @@ async def test_cached_data_is_not_remembered(
     from bikefinder.feeds.cache import FeedCache
 
     remembered: list[str] = []
-    monkeypatch.setattr("bikefinder.ui.app.remember_loaded_system",
+    monkeypatch.setattr("bikefinder.fleet.fleet.remember_loaded_system",
                         lambda source, snapshot: remembered.append(source.gbfs_url))  # fmt: skip
     world = World()
     cache_root = tmp_path / "cache"
@@ -639,7 +638,7 @@ def test_once_without_near_starts_at_the_learned_centre(feed_server: Any, run_ma
     assert run_main("--once", "--near", "12.0,45.2", "--system", gbfs_url).code == 0
     table = run_main("--once", "--system", gbfs_url)
     assert table.code == 0, table.stderr
-    assert "; nearest to the system centre " in table.stdout.splitlines()[0]
+    assert "Nearest to the system centre " in table.stdout
     document = run_main("--once", "--system", gbfs_url, "--format", "json").json()
     assert document["near_is"] == SYSTEM_CENTRE
 

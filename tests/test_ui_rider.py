@@ -18,6 +18,9 @@ from ui_support import (
     FakeClock,
     FakeStation,
     FakeSystem,
+    cell_of,
+    highlighted_id,
+    listed_ids,
     make_app,
     time_passes,
 )
@@ -189,7 +192,7 @@ async def test_the_list_fills_the_screen_and_grows_at_its_end(fav_path: Path) ->
     limited = make_app(system, favourites_path=fav_path, limit=5)
     async with limited.run_test(size=(120, 40)) as pilot:
         await settle(limited, pilot)
-        ranks = [d.row.rank for d in limited.stations.displayed if d.row.rank is not None]
+        ranks = [row.rank for row in limited.stations.displayed if row.rank is not None]
         assert ranks == [1, 2, 3, 4, 5]  # --limit N means exactly N
 
 
@@ -220,9 +223,9 @@ async def test_low_stock_is_visible_without_colour(fav_path: Path) -> None:
     app = make_app(system, favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        empty = app.stations.table.get_cell("s2", "bikes")
-        low = app.stations.table.get_cell("s9", "bikes")
-        plenty = app.stations.table.get_cell("s1", "bikes")
+        empty = cell_of(app, "s2", "bikes")
+        low = cell_of(app, "s9", "bikes")
+        plenty = cell_of(app, "s1", "bikes")
         assert "○0" in empty.plain and "◐2" in low.plain
         assert "○" not in plenty.plain and "◐" not in plenty.plain
         assert any("red" in str(span.style) for span in empty.spans)
@@ -323,11 +326,11 @@ async def test_demo_favourites_belong_to_live_velib(fav_path: Path) -> None:
     app = make_app(source=demo_source(), favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        key = app.stations.table.highlighted_key
+        key = highlighted_id(app)
         await pilot.press("f")
         saved = FavouritesStore(fav_path).all()
         assert [(f.gbfs_url, f.station_id) for f in saved] == [(DEMO_LIVE_GBFS_URL, key)]
-        assert app.stations.table.get_cell(key, "name").plain.startswith("★")
+        assert key is not None and cell_of(app, key, "name").plain.startswith("★")
 
 
 # -- moving around ----------------------------------------------------------------------
@@ -347,11 +350,11 @@ async def test_watched_stations_are_marked_in_list_favourites_and_details(
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert "⚑" in app.stations.table.get_cell("s3", "name").plain
-        assert "⚑" not in app.stations.table.get_cell("s1", "name").plain
+        assert "⚑" in cell_of(app, "s3", "name").plain
+        assert "⚑" not in cell_of(app, "s1", "name").plain
         await pilot.press("v")
         await pilot.pause()
-        assert "⚑" in app.stations.table.get_cell("s3", "name").plain
+        assert "⚑" in cell_of(app, "s3", "name").plain
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailsScreen)
@@ -411,7 +414,7 @@ async def test_choosing_a_far_system_ranks_from_its_centre(fav_path: Path) -> No
         await settle(app, pilot)
         assert app.near_note == "system centre"
         assert app.near[0] > NEAR[0] + 8
-        distance = app.stations.table.get_cell(app.stations.table.station_keys[0], "distance").plain
+        distance = cell_of(app, listed_ids(app)[0], "distance").plain
         assert distance.endswith(" m")
         assert app.header_state().problem is None
 

@@ -184,7 +184,7 @@ async def mixed_loaded(pilot: Pilot[Any]) -> None:
     assert isinstance(app, BikefinderApp)
     for _ in range(100):
         await loaded(pilot)
-        if app.mixed is not None and len(app.mixed.systems) == 2 and app.stations.table.row_count:
+        if app.scene is not None and len(app.scene.indexes) == 2 and app.stations.table.row_count:
             break
         await pilot.pause(0.05)
     app.stations.table.move_cursor(row=0)
@@ -200,13 +200,10 @@ def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> Non
         await mixed_loaded(pilot)
         app = pilot.app
         assert isinstance(app, BikefinderApp)
-        from mixed_scene import LINZ_URL, linz_station_ids
+        from mixed_scene import linz_station_ids
+        from ui_support import move_to
 
-        from bikefinder.rider.listing import station_key
-
-        app.stations.table.move_cursor(
-            row=app.stations.table.get_row_index(station_key(LINZ_URL, linz_station_ids()[0]))
-        )
+        move_to(app, linz_station_ids()[0])
         await pilot.press("enter")
         await loaded(pilot)
 

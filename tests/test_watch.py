@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import check_answer
+
 #: Starts bikefinder as a terminal starts a foreground job: SIGINT at its default.
 #: A test runner started as a background job of a script (``pytest ... &``, some CI
 #: runners) has SIGINT *ignored*, every child inherits that, and Python then never
@@ -57,6 +59,7 @@ def test_watch_prints_one_json_object_per_line_and_stops_on_ctrl_c(tmp_path: Pat
     assert b"Traceback" not in stderr
     for line in lines:
         document = json.loads(line)
+        check_answer(document)  # each --watch line is a whole answer of the schema
         assert [s["name"] for s in document["stations"]] == [
             "Lobau - Hôtel de Ville",
             "Place de l'Hôtel de Ville",
@@ -75,7 +78,7 @@ def test_ctrl_c_stops_the_watch_even_when_the_test_runner_ignores_sigint(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert process.stdout is not None
-    json.loads(process.stdout.readline())
+    check_answer(json.loads(process.stdout.readline()))
     process.send_signal(signal.SIGINT)
     try:
         _, stderr = process.communicate(timeout=20)
@@ -90,7 +93,7 @@ def test_ctrl_c_stops_the_watch_even_when_the_test_runner_ignores_sigint(
 def test_watch_exits_cleanly_when_the_reader_closes_the_pipe(tmp_path: Path) -> None:
     process = start_watch(tmp_path)
     assert process.stdout is not None and process.stderr is not None
-    json.loads(process.stdout.readline())
+    check_answer(json.loads(process.stdout.readline()))
     process.stdout.close()
     assert process.wait(timeout=20) == 0
     stderr = process.stderr.read()

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from rich.text import Text
 
 from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.rider.rows import RowKey
 from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
+from bikefinder.ui.widgets.station_table import row_token
 
 BASE = "https://bikes.test/gbfs"
 GBFS_URL = f"{BASE}/gbfs.json"
@@ -224,3 +227,29 @@ async def fill_cache(system: FakeSystem, favourites_path: Path, cache_root: Path
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.snapshot is not None and not app.snapshot.from_cache
+
+
+def listed_ids(app: BikefinderApp) -> list[str]:
+    """The feed ids of every row the list shows, in order."""
+    return [key.item_id for key in app.stations.table.station_keys]
+
+
+def highlighted_id(app: BikefinderApp) -> str | None:
+    """The feed id of the row under the cursor."""
+    key = app.stations.table.highlighted_key
+    return key.item_id if key is not None else None
+
+
+def key_of(app: BikefinderApp, item_id: str) -> RowKey:
+    """The key of the listed row whose feed id is ``item_id``."""
+    return next(key for key in app.stations.table.station_keys if key.item_id == item_id)
+
+
+def cell_of(app: BikefinderApp, item_id: str, column: str) -> Text:
+    """The cell of ``column`` in the row of ``item_id``."""
+    return app.stations.table.get_cell(row_token(key_of(app, item_id)), column)
+
+
+def move_to(app: BikefinderApp, item_id: str) -> None:
+    """Put the cursor on the row of ``item_id``."""
+    app.stations.table.move_cursor(row=listed_ids(app).index(item_id))

@@ -129,7 +129,7 @@ async def run_once(options: Options) -> int:
         await fleet.load()
         systems = fleet.enabled
         with_data = [system for system in systems if system.snapshot is not None]
-        if len(systems) == 1 and not with_data:
+        if len(systems) == 1 and not with_data and choice.favourites is None:
             _say(clean(systems[0].error or "no data", 600))
             return EXIT_FAILURE
         for system in systems:
@@ -139,7 +139,7 @@ async def run_once(options: Options) -> int:
                 _say(clean(system.error, 600))
             for feed, problem in system.feeds.degraded.items():
                 _say(f"note: {clean(system.name, 60)}: {feed}: {clean(problem, 200)}")
-        if not with_data:
+        if not with_data and choice.favourites is None:
             return EXIT_FAILURE
         query = query_for(options, choice, fleet)
         scene = fleet.scene()
@@ -159,7 +159,7 @@ async def run_once(options: Options) -> int:
         except BrokenPipeError:
             # The reader went away (``| head``, a closed status bar): not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return EXIT_OK
+    return EXIT_OK if with_data else EXIT_FAILURE
 
 
 def _nothing(options: Options, choice: Choice) -> str:

@@ -12,6 +12,7 @@ learns from the data over time (trends, where a system is).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     import httpx
 
     from bikefinder.feeds.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 #: What a hook is given: the system and its new snapshot (on the thread that prepares).
 SnapshotHook = Callable[[LiveSystem, "Snapshot"], None]
@@ -192,6 +195,7 @@ class Fleet:
             snapshot = await system.feeds.refresh()
         except Exception as exc:  # report and retry, whatever it is
             error, brief = failure_lines(exc, system.feeds.label)
+            log.error("fetch failed: %s", error, exc_info=exc)
             cached = None
             if first_load and system.snapshot is None:
                 cached = await self.read_cache(system)

@@ -67,7 +67,6 @@ class OtherFavourites:
     """The favourites of systems not shown, grouped by system name (in the order first
     met); those of shown systems are rows of the favourites view."""
 
-    missing: list[Favourite] = field(default_factory=list)
     by_system: dict[str, list[Favourite]] = field(default_factory=dict)
 
 

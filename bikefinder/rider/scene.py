@@ -273,7 +273,8 @@ class Scene:
             before = old.snapshot if old is not None else None
             index = SystemIndex(system, snapshot, selection, before)
             if old is not None and old.snapshot.stations is snapshot.stations:
-                index.previous, index.changed = old.previous, old.changed
+                index.previous = old.previous  # the same numbers: keep the change marks
+
             indexes.append(index)
         return cls(indexes, failed)
 
@@ -441,9 +442,10 @@ class Scene:
         found: list[tuple[float, int, _Candidate]] = []
         for order, (key, saved_name) in enumerate(query.favourites.items()):
             index = self._by_key.get(key.system)
-            if words and not all(word in fold(saved_name) for word in words):
-                continue
             station = index.station(key.item_id) if index is not None else None
+            name = station.info.name if station is not None else saved_name
+            if words and not all(word in fold(name) for word in words):
+                continue
             if index is not None and station is not None:
                 distance = _distance(query.near, station.info.lat, station.info.lon)
                 reason, build = _station_candidate(call, contexts[key.system], station, distance)

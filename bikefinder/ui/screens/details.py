@@ -130,7 +130,7 @@ def details_renderable(
         grid.add_row("System", Text(clean(row.system.name, 80)))
     if row.is_open is False and row.hours_text:
         grid.add_row("Hours", Text(clean(row.hours_text, 80), style="bold red"))
-    elif row.reason and row.reason not in {state.value for state in StationState}:
+    elif row.reason and row.reason.startswith("only "):  # below the rider's minimum
         grid.add_row("Why not", Text(clean(row.reason, 80), style="bold red"))
     for alert in row.alerts:
         grid.add_row("Alert", alert_text(alert))

@@ -23,12 +23,8 @@ def _names(favourites: list[Favourite]) -> str:
 
 
 def other_favourites_text(others: OtherFavourites) -> list[Text]:
-    """One line for the missing favourites, one per other system; feed text is literal."""
+    """One line per other system; feed text is literal."""
     lines: list[Text] = []
-    if others.missing:
-        line = Text("Not in this system's feed right now: ", style="bold yellow")
-        line.append(_names(others.missing))
-        lines.append(line)
     systems = list(others.by_system.items())
     for system, favourites in systems[:MAX_SYSTEMS]:
         line = Text("In ", style="dim")

@@ -1,19 +1,24 @@
-"""bikefinder.rider.listing (the list's view model) and bikefinder.rider.refresh (schedule,
-freshness): pure, so tested without Textual."""
+"""The scene (rider/scene.py: every list's rows), the header's facts (rider/listing.py)
+and the refresh schedule and freshness (rider/refresh.py): pure, tested without Textual."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
 
-from bikefinder.rider.favourites import Favourite
-from bikefinder.rider.listing import StationListing, new_favourite
+from bikefinder.feeds.snapshot import Snapshot
+from bikefinder.rider.favourites import Favourite, new_favourite
+from bikefinder.rider.listing import ListStatus, detail_line, other_favourites
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import Freshness, RefreshSchedule, freshness
+from bikefinder.rider.rows import Kind, RowKey, SceneSystem
+from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.trends import TrendHistory
 from bikefinder.systems.source import SystemSource
 from tests.test_modes import NEAR, T0, snapshot, station
 
 URL = "https://x.test/gbfs.json"
+SYSTEM = SceneSystem("x", "X", URL)
 
 
 def favourite(station_id: str, gbfs_url: str = URL, system_name: str = "X") -> Favourite:
@@ -25,61 +30,75 @@ def three_stations(**first: object) -> list:
             station("c", 300, "Hôtel", bikes=2)]  # fmt: skip
 
 
+def scene_of(data: Snapshot, previous: Scene | None = None) -> Scene:
+    return Scene.build([(SYSTEM, data, None)], previous=previous)
+
+
+def key(station_id: str) -> RowKey:
+    return RowKey(Kind.STATION, "x", station_id)
+
+
 def test_rows_rank_filter_and_favourites() -> None:
-    listing = StationListing()
-    assert listing.rows(NEAR, Mode.ANY_BIKE, 5, set()) == []  # nothing loaded yet
-    assert listing.load(snapshot(three_stations()))
-    rows = listing.rows(NEAR, Mode.ANY_BIKE, 5, {"c"})
-    assert [(d.row.station.station_id, d.row.rank, d.favourite) for d in rows] == [
+    scene = scene_of(snapshot(three_stations()))
+    saved = {key("b"): "Fav b", key("c"): "Fav c"}
+    rows = scene.rows(Query(NEAR, limit=5, favourites={key("c"): "Fav c"}), now=T0)
+    assert [(r.key.item_id, r.rank, r.favourite) for r in rows] == [
         ("a", 1, False), ("b", None, False), ("c", 2, True)
     ]  # fmt: skip
-    assert [d.row.station.station_id for d in listing.rows(NEAR, Mode.ANY_BIKE, 5, set(),
-            name_query="hotel")] == ["c"]  # fmt: skip
-    favourites = listing.rows(NEAR, Mode.ANY_BIKE, 1, {"b", "c"}, favourites_only=True)
-    assert [d.row.station.station_id for d in favourites] == ["b", "c"]  # the limit is theirs
-    both = listing.rows(NEAR, Mode.ANY_BIKE, 5, {"b", "c"}, favourites_only=True,
-                        name_query="bra")  # fmt: skip
-    assert [d.row.station.station_id for d in both] == ["b"]
+    hotel = scene.rows(Query(NEAR, limit=5, name_query="hotel"), now=T0)
+    assert [r.key.item_id for r in hotel] == ["c"]
+    favourites = scene.rows(Query(NEAR, limit=1, favourites_only=True, favourites=saved), now=T0)
+    assert [r.key.item_id for r in favourites] == ["b", "c"]  # the limit is theirs
+    both = scene.rows(
+        Query(NEAR, limit=5, favourites_only=True, favourites=saved, name_query="bra"), now=T0
+    )
+    assert [r.key.item_id for r in both] == ["b"]
+    gone = scene.rows(Query(NEAR, favourites_only=True, favourites={key("zz"): "Old"}), now=T0)
+    assert [(r.name, r.reason, r.distance_m, r.rank) for r in gone] == [
+        ("Old", "not in feed", None, None)
+    ]
 
 
 def test_changes_and_trends_follow_new_numbers_only() -> None:
-    listing = StationListing()
     first = snapshot(three_stations())
-    listing.load(first)
-    assert listing.rows(NEAR, Mode.ANY_BIKE, 5, set())[0].changes == {}
-    assert not listing.load(replace(first))  # same stations object: an HTTP 304
+    trends = TrendHistory()
+    trends.record(URL, first.stations)
+    scene = scene_of(first)
+    assert scene.rows(Query(NEAR, limit=5), now=T0)[0].changes == {}
+    same = scene_of(replace(first), scene)  # same stations object: an HTTP 304
+    assert same.indexes[0].changed == 0 and same.rows(Query(NEAR), now=T0)[0].changes == {}
     second = snapshot(three_stations(bikes=5, reported=T0 + timedelta(minutes=1)))
-    assert listing.load(second)
-    alpha = listing.rows(NEAR, Mode.ANY_BIKE, 5, set())[0]
-    assert alpha.changes == {"bikes": 2}
+    trends.record(URL, second.stations)
+    scene = scene_of(second, scene)
+    alpha = scene.rows(Query(NEAR, limit=5), now=T0, trends={"x": trends})[0]
+    assert alpha.changes == {"bikes": 2} and scene.indexes[0].changed == 1
     assert alpha.trend is not None and alpha.trend.values == (3, 5)
-    details = listing.details("a", NEAR, favourite=True)
-    assert details.changes == {"bikes": 2} and details.favourite
-    assert details.ranked is not None and round(details.ranked.distance_m) == 100
-    assert details.ranked.bearing == "N"
-    gone = listing.details("zz", NEAR, favourite=False)
-    assert gone.ranked is None and gone.changes == {} and not gone.report_stale
-    listing.clear()
-    assert listing.snapshot is None and listing.by_id == {}
+    details = scene.row(key("a"), Query(NEAR, favourites={key("a"): "A"}), now=T0)
+    assert details is not None and details.changes == {"bikes": 2} and details.favourite
+    assert details.distance_m is not None and round(details.distance_m) == 100
+    assert details.bearing == "N" and details.rank is None
+    assert scene.row(key("zz"), Query(NEAR), now=T0) is None
 
 
 def test_other_favourites_and_detail_line() -> None:
-    listing = StationListing()
-    listing.load(snapshot(three_stations()))
-    here = [favourite("a"), favourite("gone")]
-    everywhere = [*here, favourite("1", "https://y.test/gbfs.json", "Y bikes"),
+    everywhere = [favourite("a"), favourite("gone"),
+                  favourite("1", "https://y.test/gbfs.json", "Y bikes"),
                   favourite("2", "https://z.test/gbfs.json", ""),
                   favourite("3", "https://y.test/gbfs.json", "Y bikes")]  # fmt: skip
-    others = listing.other_favourites(here, everywhere)
-    assert [f.station_id for f in others.missing] == ["gone"]
+    others = other_favourites([URL], everywhere)
     assert {system: [f.station_id for f in favs] for system, favs in others.by_system.items()} == {
         "Y bikes": ["1", "3"], "x": ["2"]  # no system name: its id
     }  # fmt: skip
-    rows = listing.rows(NEAR, Mode.ANY_BIKE, 5, set())
-    assert listing.detail_line(rows, Mode.ANY_BIKE, "  al ", 30.0) == (
+    rows = scene_of(snapshot(three_stations())).rows(Query(NEAR, limit=5), now=T0)
+    status = ListStatus("X", NEAR, "updated 8 s ago", station_count=3, refresh_s=30.0)
+    assert detail_line(status, rows, Mode.ANY_BIKE, "  al ") == (
         "3 stations · 2 of 3 listed have bikes · filter: al · refresh every 30 s"
     )
-    assert StationListing().detail_line([], Mode.DOCK, "", 30.0) == ""
+    several = replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None)
+    assert detail_line(several, [], Mode.DOCK, "") == (
+        "2 systems · 3 stations · 4 vehicles · 0 of 0 listed have free docks · ⚠ 1 alert · "
+        "bundled snapshot, never refreshed"
+    )
 
 
 def test_schedule_backs_off_and_recovers() -> None:

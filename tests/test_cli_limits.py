@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bikefinder.cli.main import parse_options
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
-from bikefinder.ui.app import build_app
+from bikefinder.ui.start import build_app
 
 
 def test_without_limit_the_app_fills_the_screen() -> None:
@@ -16,7 +16,12 @@ def test_without_limit_the_app_fills_the_screen() -> None:
 def test_printed_lists_default_to_twenty(run_cli) -> None:
     result = run_cli("--demo", "--once", "--format", "json")
     assert result.code == 0, result.stderr
-    assert len(result.json()["stations"]) >= DEFAULT_LIMIT == 20
+    document = result.json()
+    assert document["limit"] == DEFAULT_LIMIT == 20
+    # The one --limit rule: the 20 nearest rows and the 20 nearest options.
+    stations = document["stations"]
+    assert 20 <= len(stations) <= 40
+    assert [s["rank"] for s in stations if s["useful"]] == list(range(1, 21))
 
 
 def test_single_system_json_carries_the_several_systems_fields(run_cli) -> None:

@@ -94,7 +94,7 @@ def test_favourites_once_uses_the_configured_cap(tmp_path: Path, run_cli, big_sy
 
 def test_the_app_takes_the_configured_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bikefinder.cli.main import parse_options
-    from bikefinder.ui.app import build_app
+    from bikefinder.ui.start import build_app
 
     config = tmp_path / "config.toml"
     config.write_text("max_feed_mb = 3\n", encoding="utf-8")

@@ -24,9 +24,10 @@ from bikefinder.feeds.vehicles import (
     decode_vehicle_status,
     parse_vehicle_type_details,
 )
-from bikefinder.rider import nearby
+from bikefinder.rider import scene as scene_module
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.nearby import Scene, SceneSystem
+from bikefinder.rider.rows import Row, SceneSystem
+from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.walking import walking_seconds
 
 NOW = datetime(2025, 10, 21, 12, 0, tzinfo=UTC)  # a Tuesday, 14:00 in Paris
@@ -77,14 +78,24 @@ def _system(timezone: str | None = "Europe/Paris") -> Any:
 
 
 def scene(*systems: tuple[SceneSystem, Snapshot], selection: Any = None) -> Scene:
-    return Scene.build(list(systems), selection or VehicleSelection.BIKES)
+    return Scene.build(
+        [(system, data, None) for system, data in systems], selection or VehicleSelection.BIKES
+    )
+
+
+def nearest(
+    listed: Scene, near: tuple[float, float], mode: Mode = Mode.ANY_BIKE, limit: int = 20,
+    now: datetime = NOW,
+) -> list[Row]:  # fmt: skip
+    """The scene's rows around ``near`` (as every list asks for them)."""
+    return listed.rows(Query(near, mode, limit=limit), now=now)
 
 
 def test_stations_and_vehicles_of_two_systems_in_one_list() -> None:
     docks = snapshot(stations=(station("A", 300), station("B", 100), station("C", 500)))
     floating = snapshot(vehicles=(vehicle("v1", 200), vehicle("v2", 50), vehicle("v3", 400)))
-    rows = scene((DOCKS, docks), (FLOAT, floating)).nearest(NEAR, limit=10, now=NOW)
-    assert [(r.kind, r.system.key, r.label) for r in rows] == [
+    rows = nearest(scene((DOCKS, docks), (FLOAT, floating)), NEAR, limit=10, now=NOW)
+    assert [(r.kind.value, r.system.key, r.name) for r in rows] == [
         ("vehicle", "float", "bike"),
         ("station", "docks", "Station B"),
         ("vehicle", "float", "bike"),
@@ -100,7 +111,7 @@ def test_stations_and_vehicles_of_two_systems_in_one_list() -> None:
     assert rows[0].walk_s == walking_seconds(rows[0].distance_m) == pytest.approx(38, abs=1)
     assert rows[0].bearing == "N"
     # The limit counts rows: the 2 nearest.
-    assert [r.label for r in scene((DOCKS, docks), (FLOAT, floating)).nearest(NEAR, limit=2,
+    assert [r.name for r in nearest(scene((DOCKS, docks), (FLOAT, floating)), NEAR, limit=2,
             now=NOW)] == ["bike", "Station B"]  # fmt: skip
 
 
@@ -114,15 +125,15 @@ def test_modes_ebike_lists_electric_vehicles_only_and_dock_lists_stations_only()
     )
     docks = snapshot(stations=(station("A", 40, bikes=2, electric=0),))
     both = scene((DOCKS, docks), (FLOAT, floating))
-    ebike = both.nearest(NEAR, Mode.EBIKE, limit=5, now=NOW)
-    assert [(r.label, r.rank, r.useless) for r in ebike] == [
+    ebike = nearest(both, NEAR, Mode.EBIKE, limit=5, now=NOW)
+    assert [(r.name, r.rank, r.reason) for r in ebike] == [
         ("e-bike", 1, None),
         ("Station A", None, "no e-bikes"),
     ]
-    dock = both.nearest(NEAR, Mode.DOCK, limit=5, now=NOW)
-    assert [r.kind for r in dock] == ["station"]
-    anything = both.nearest(NEAR, Mode.ANY_BIKE, limit=5, now=NOW)
-    assert [r.label for r in anything] == ["bike", "e-bike", "bike", "Station A"]
+    dock = nearest(both, NEAR, Mode.DOCK, limit=5, now=NOW)
+    assert [r.kind.value for r in dock] == ["station"]
+    anything = nearest(both, NEAR, Mode.ANY_BIKE, limit=5, now=NOW)
+    assert [r.name for r in anything] == ["bike", "e-bike", "bike", "Station A"]
 
 
 def test_reserved_disabled_and_unselected_vehicles_are_never_offered() -> None:
@@ -137,15 +148,15 @@ def test_reserved_disabled_and_unselected_vehicles_are_never_offered() -> None:
     )
     ids = [
         r.vehicle.vehicle_id
-        for r in scene((FLOAT, floating)).nearest(NEAR, limit=10, now=NOW)
+        for r in nearest(scene((FLOAT, floating)), NEAR, limit=10, now=NOW)
         if r.vehicle
     ]
     assert ids == ["ok"]
     everything = scene((FLOAT, floating), selection=VehicleSelection.ALL)
-    labels = [r.label for r in everything.nearest(NEAR, limit=10, now=NOW)]
+    labels = [r.name for r in nearest(everything, NEAR, limit=10, now=NOW)]
     assert labels == ["e-scooter", "unknown vehicle", "bike"]
     none = scene((FLOAT, floating), selection=VehicleSelection.NONE)
-    assert none.nearest(NEAR, limit=10, now=NOW) == []
+    assert nearest(none, NEAR, limit=10, now=NOW) == []
 
 
 def test_active_alerts_on_the_stations_they_name_and_system_wide_ones() -> None:
@@ -157,7 +168,7 @@ def test_active_alerts_on_the_stations_they_name_and_system_wide_ones() -> None:
     wide = SystemAlert("a3", "other", "Strike")
     docks = snapshot(stations=(station("A", 10), station("B", 20)), alerts=(named, over, wide))
     both = scene((DOCKS, docks))
-    rows = both.nearest(NEAR, limit=5, now=NOW)
+    rows = nearest(both, NEAR, limit=5, now=NOW)
     assert [[a.alert_id for a in r.alerts] for r in rows] == [[], ["a1"]]
     assert [(s.key, a.alert_id) for s, a in both.system_alerts(NOW)] == [("docks", "a3")]
 
@@ -170,21 +181,21 @@ def test_a_station_outside_its_hours_is_closed_and_says_when_it_opens() -> None:
         stations=(station("A", 10), station("B", 20), station("C", 30)),
         station_hours={"A": early, "B": always},
     )
-    rows = scene((DOCKS, docks)).nearest(NEAR, limit=3, now=NOW)
-    assert [(r.label, r.rank, r.is_open, r.useless) for r in rows] == [
+    rows = nearest(scene((DOCKS, docks)), NEAR, limit=3, now=NOW)
+    assert [(r.name, r.rank, r.is_open, r.reason) for r in rows] == [
         ("Station A", None, False, "closed, opens Wed 06:00"),
         ("Station B", 1, True, None),
         ("Station C", 2, None, None),  # no hours known: never "closed"
     ]
     # A free-floating system outside its hours: its vehicles are listed, not offered.
     night = snapshot(vehicles=(vehicle("v", 10),), hours=early)
-    row = scene((FLOAT, night)).nearest(NEAR, limit=1, now=NOW)[0]
-    assert (row.rank, row.useless) == (None, "closed, opens Wed 06:00")
+    row = nearest(scene((FLOAT, night)), NEAR, limit=1, now=NOW)[0]
+    assert (row.rank, row.reason) == (None, "closed, opens Wed 06:00")
     # An unknown time zone leaves the hours unknown, not closed.
     unknown = snapshot(
         system=_system(timezone=None), stations=(station("A", 10),), station_hours={"A": early}
     )
-    assert scene((DOCKS, unknown)).nearest(NEAR, limit=1, now=NOW)[0].useless is None
+    assert nearest(scene((DOCKS, unknown)), NEAR, limit=1, now=NOW)[0].reason is None
 
 
 def test_vehicle_range_low_flag_and_price_sentence() -> None:
@@ -204,7 +215,7 @@ def test_vehicle_range_low_flag_and_price_sentence() -> None:
         vehicle_types={"eb": ebike_type},
         pricing=(plan, other),
     )
-    rows = scene((FLOAT, floating)).nearest(NEAR, limit=3, now=NOW)
+    rows = nearest(scene((FLOAT, floating)), NEAR, limit=3, now=NOW)
     assert [(r.range_text, r.low_range) for r in rows] == [
         ("~18 km", False),
         ("~1.5 km", True),
@@ -226,10 +237,10 @@ def test_real_bird_scooters_with_their_own_plan() -> None:
     plans = decode_system_pricing_plans((folder / "system_pricing_plans.json").read_bytes(), "u")
     bird = snapshot(vehicles=feed.vehicles, vehicle_types=types, pricing=plans.plans)
     seattle = (47.6097, -122.3331)
-    bikes = scene((FLOAT, bird)).nearest(seattle, limit=20, now=NOW)
-    assert len(bikes) == 20 and {r.label for r in bikes} == {"e-bike"}  # no scooter
-    rows = scene((FLOAT, bird), selection=VehicleSelection.ALL).nearest(seattle, limit=20, now=NOW)
-    assert {r.label for r in rows} == {"e-bike", "e-scooter"}
+    bikes = nearest(scene((FLOAT, bird)), seattle, limit=20, now=NOW)
+    assert len(bikes) == 20 and {r.name for r in bikes} == {"e-bike"}  # no scooter
+    rows = nearest(scene((FLOAT, bird), selection=VehicleSelection.ALL), seattle, limit=20, now=NOW)
+    assert {r.name for r in rows} == {"e-bike", "e-scooter"}
     assert rows[0].distance_m < bikes[0].distance_m  # a scooter is nearer than any bike
     assert all(r.price and r.price.startswith("$1.00 to unlock, then $") for r in rows)
     assert all(not (r.vehicle.is_reserved or r.vehicle.is_disabled) for r in rows)
@@ -245,24 +256,31 @@ def test_cost_follows_the_rows_asked_for(monkeypatch: pytest.MonkeyPatch) -> Non
         for n in range(3)
     ]
     systems = [SceneSystem(f"op{n}", f"Op {n}", f"https://op{n}.test/gbfs.json") for n in range(3)]
-    big = Scene.build(list(zip(systems, fleets, strict=True)))
+    big = Scene.build(
+        [(system, fleet, None) for system, fleet in zip(systems, fleets, strict=True)]
+    )
     built = []
-    real_row = nearby._vehicle_row
-    monkeypatch.setattr(nearby, "_vehicle_row", lambda *args: built.append(1) or real_row(*args))
-    rows = big.nearest(NEAR, limit=10, now=NOW)
+    real = scene_module._vehicle_candidate
+    monkeypatch.setattr(
+        scene_module, "_vehicle_candidate", lambda *args: built.append(1) or real(*args)
+    )
+    rows = nearest(big, NEAR, limit=10, now=NOW)
     assert len(rows) == 10
     assert len(built) == 10  # every candidate looked at was a row
     everything = sorted(v.lat for f in fleets for v in f.vehicles)[:10]
     assert [r.lat for r in rows] == everything
 
 
-def test_with_snapshot_reuses_other_indexes() -> None:
+def test_a_new_scene_reuses_the_indexes_of_unchanged_snapshots() -> None:
     a = snapshot(stations=(station("A", 10),))
     b = snapshot(vehicles=(vehicle("v", 20),))
     first = scene((DOCKS, a), (FLOAT, b))
     b2 = snapshot(vehicles=(vehicle("w", 5),))
-    second = first.with_snapshot(FLOAT, b2)
+    second = Scene.build([(DOCKS, a, None), (FLOAT, b2, None)], previous=first)
     assert second.indexes[0] is first.indexes[0]
-    assert second.with_snapshot(FLOAT, b2).indexes[1] is second.indexes[1]
-    assert [r.vehicle.vehicle_id for r in second.nearest(NEAR, now=NOW) if r.vehicle] == ["w"]
-    assert [r.kind for r in second.without("float").nearest(NEAR, now=NOW)] == ["station"]
+    again = Scene.build([(DOCKS, a, None), (FLOAT, b2, None)], previous=second)
+    assert again.indexes[1] is second.indexes[1]
+    assert [r.vehicle.vehicle_id for r in nearest(second, NEAR, now=NOW) if r.vehicle] == ["w"]
+    without = Scene.build([(DOCKS, a, None), (FLOAT, None, "down")], previous=second)
+    assert [r.kind.value for r in nearest(without, NEAR, now=NOW)] == ["station"]
+    assert without.failed == ((FLOAT, "down"),)

@@ -603,7 +603,7 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
 
 def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
     from bikefinder.cli.main import parse_options
-    from bikefinder.ui.app import build_app
+    from bikefinder.ui.start import build_app
 
     assert build_app(parse_options(["--demo", "--favorites"])).stations.favourites_view is True
     app = build_app(parse_options(["--demo", "--limit", "7"]))

@@ -426,7 +426,7 @@ def _run(options: Options) -> int:
         from bikefinder.cli.once import run_once
 
         return asyncio.run(run_once(options))
-    from bikefinder.ui.app import run_app
+    from bikefinder.ui.start import run_app
 
     return run_app(options)
 

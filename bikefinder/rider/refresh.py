@@ -7,6 +7,7 @@ words (its right-hand label, health and problem line). Pure: no UI, no clock of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -164,3 +165,47 @@ def freshness(
             "(names, places); availability is up to date"
         )
     return Freshness(text, health, problem)
+
+
+class AskedRefresh:
+    """A refresh the rider asked for (``r``), across every system shown: which have not
+    answered yet, and what the answers say, so one short note sums them up."""
+
+    def __init__(self) -> None:
+        self.waiting: set[str] = set()
+        self._changed: list[int | None] = []
+        self._failed = False
+
+    def start(self, systems: Iterable[str]) -> None:
+        self.waiting, self._changed, self._failed = set(systems), [], False
+
+    def answered(self, system: str, changed: int | None) -> None:
+        """``system`` answered: ``changed`` stations moved (``None``: not known)."""
+        if system in self.waiting:
+            self.waiting.discard(system)
+            self._changed.append(changed)
+
+    def failed(self, system: str) -> None:
+        if system in self.waiting:
+            self.waiting.discard(system)
+            self._failed = True
+
+    def finished(self) -> bool:
+        """Every system answered (once: the next call is False until the next start)."""
+        return not self.waiting and (bool(self._changed) or self._failed)
+
+    def note(self, *, demo: bool, problem: bool) -> str | None:
+        """What the refresh did, in a short note; ``None`` when a failure or a
+        descriptive feed's problem is the header's to say (``problem``). Forgets it."""
+        changed, failed = self._changed, self._failed
+        self._changed, self._failed = [], False
+        if failed or problem:
+            return None
+        if demo:
+            return "Refreshed: no change (demo data never changes)"
+        if any(value is None for value in changed):
+            return "Refreshed: new availability"
+        total = sum(value or 0 for value in changed)
+        if total == 0:
+            return "Refreshed: no change"
+        return f"Refreshed: {total} station{'s' * (total != 1)} changed"

@@ -12,7 +12,6 @@ redraws in place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -22,21 +21,19 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from bikefinder.common.text import clean
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
 from bikefinder.fleet.live import LiveSystem, Loaded
-from bikefinder.rider.alerts import alert_environment, alert_message, run_notify_command
-from bikefinder.rider.favourites import FavouritesStore, favourites_url, new_favourite
-from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
+from bikefinder.fleet.view import FleetView
+from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.rider.listing import ListStatus, OtherFavourites
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.output import format_distance
-from bikefinder.rider.ranking import FAR_FROM_POINT_M
-from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
-from bikefinder.rider.scene import Query, Scene, stations_centre
+from bikefinder.rider.refresh import AskedRefresh
+from bikefinder.rider.rows import Row, RowDetails, RowKey
+from bikefinder.rider.scene import Scene
 from bikefinder.rider.walking import WALKING_SPEED_KMH
-from bikefinder.systems.source import SYSTEM_CENTRE, SystemSource
+from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.data_thread import run_on_data_thread
@@ -49,20 +46,16 @@ from bikefinder.ui.messages import (
 )
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
-from bikefinder.ui.screens.watch_dialog import WatchChoice
+from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 
 if TYPE_CHECKING:
-    from bikefinder.feeds.models import Station
     from bikefinder.feeds.snapshot import Snapshot
-    from bikefinder.options import Options
     from bikefinder.rider.refresh import RefreshSchedule
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
-#: Notifications about a fired watch stay up long enough to be seen from across the room.
-ALERT_TIMEOUT_S = 30
 
 
 class BikefinderApp(App[int]):
@@ -101,7 +94,6 @@ class BikefinderApp(App[int]):
         transport) are the seams tests inject. ``limit`` None lists as many rows as the
         screen holds, and more as the cursor reaches the end."""
         super().__init__()
-        self.near, self.near_note = near, near_note
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
         self.switching = switching or SystemSwitching()
@@ -118,15 +110,15 @@ class BikefinderApp(App[int]):
                            max_bytes=max_feed_bytes)  # fmt: skip
         for each in (source, *more_sources):
             self.fleet.add(each)
-        self.scene: Scene | None = None
+        #: What the list is drawn from: the fleet, the scene made of it, the point.
+        self.view = FleetView(self.fleet, near, favourites, near_note, walking_speed_kmh,
+                              local_tz)  # fmt: skip
         self.watches = WatchKeeper(favourites, self.post_message)
+        self.actions = StationActions(self, self.view, self.watches, notify_command,
+                                      changed=lambda: self.stations.render_rows())  # fmt: skip
         #: Set by a switch (``s``): rank from the system's centre if the point is far from it.
         self._move_if_far = False
-        #: A refresh the rider asked for (``r``): the systems not answered yet, and per
-        #: system how many stations changed (``None``: not known, or it failed).
-        self._waiting: set[str] = set()
-        self._asked: dict[str, int | None] = {}
-        self._asked_failed = False
+        self.asked = AskedRefresh()
         self.stations = StationsScreen(self, limit=limit, local_tz=local_tz,
                                        walking_speed_kmh=walking_speed_kmh,
                                        favourites_view=favourites_view)  # fmt: skip
@@ -140,9 +132,21 @@ class BikefinderApp(App[int]):
 
     @property
     def lead(self) -> LiveSystem:
-        """The first system shown (whose freshness the header shows)."""
-        enabled = self.fleet.enabled or self.fleet.systems
-        return next((s for s in enabled if s.snapshot is not None), enabled[0])
+        """The first system shown with data: the one whose freshness the header shows."""
+        return self.view.lead
+
+    @property
+    def scene(self) -> Scene | None:
+        return self.view.scene
+
+    @property
+    def near(self) -> tuple[float, float]:
+        assert self.view.near is not None
+        return self.view.near
+
+    @property
+    def near_note(self) -> str | None:
+        return self.view.near_note
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -160,7 +164,7 @@ class BikefinderApp(App[int]):
 
     async def on_mount(self) -> None:
         self.favourites.load()
-        self._show_store_notices()
+        self.actions.show_store_notices()
         await self.push_screen(self.stations)
         self.set_interval(1.0, self.tick)
         self.stations.show_loading(self.lead.name)
@@ -202,9 +206,7 @@ class BikefinderApp(App[int]):
         system = self.fleet.apply(event)
         if system is None:
             return  # a system removed meanwhile (switched away from)
-        waited = system.url in self._waiting and not (
-            isinstance(event, Loaded) and event.snapshot.from_cache
-        )
+        live = not (isinstance(event, Loaded) and event.snapshot.from_cache)
         if isinstance(event, Loaded):
             new = (
                 old is None
@@ -212,13 +214,11 @@ class BikefinderApp(App[int]):
                 or (event.snapshot.vehicles is not old.vehicles)
             )
             if new:
-                self.prepare_scene()  # the answer is counted when the scene is ready
-            elif waited:
-                self._asked[system.url] = 0
-                self._waiting.discard(system.url)
-        elif waited:
-            self._asked_failed = True
-            self._waiting.discard(system.url)
+                self.prepare_scene()  # an answer the rider asked for counts when it is ready
+            elif live:
+                self.asked.answered(system.url, 0)
+        elif live:
+            self.asked.failed(system.url)
         if not self.has_data and system.error is not None:
             self._show_load_error()
         self._say_refreshed()
@@ -226,7 +226,7 @@ class BikefinderApp(App[int]):
 
     def prepare_scene(self) -> None:
         """Prepare a new scene from the fleet's data, on the data thread."""
-        self._prepare(partial(self.fleet.prepare, self.fleet.frame(), self.scene))
+        self._prepare(partial(self.fleet.prepare, self.fleet.frame(), self.view.scene))
 
     # A description, or Textual builds one from repr(): every snapshot, every vehicle.
     @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
@@ -235,174 +235,66 @@ class BikefinderApp(App[int]):
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
-        scene, old = message.scene, self.scene
-        self.scene = scene
+        scene, old = message.scene, self.view.scene
+        self.view.scene = scene
         for index in scene.indexes:
             kept = old.index(index.system.key) if old is not None else None
             if kept is None or kept.snapshot.stations is not index.snapshot.stations:
                 self.watches.check(index.snapshot, index.station, self._shown_urls())
-                url = index.system.gbfs_url
-                if url in self._waiting and not index.snapshot.from_cache:
-                    self._asked[url] = index.changed
-                    self._waiting.discard(url)
-        if self._move_if_far:
-            self._move_away_if_far(scene)
+                if not index.snapshot.from_cache:
+                    self.asked.answered(index.system.gbfs_url, index.changed)
+        if self._move_if_far and scene.indexes and not scene.indexes[0].snapshot.from_cache:
+            self._move_if_far = False
+            self.view.move_to_centre_if_far()
         if scene.indexes and not self.stations.table.display:
             self.stations.show_list()
             self.stations.refresh_bindings()  # f, a, Enter are live now
         self._say_refreshed()
         self.stations.render_rows()
 
-    def _move_away_if_far(self, scene: Scene) -> None:
-        """After a switch: rank from the system's centre when the point is far from it."""
-        index = scene.indexes[0] if scene.indexes else None
-        if index is None or index.snapshot.from_cache:
-            return
-        self._move_if_far = False
-        nearest = scene.rows(Query(self.near, limit=1), now=self.clock())
-        centre = stations_centre(index.snapshot.stations)
-        if nearest and (nearest[0].distance_m or 0) > FAR_FROM_POINT_M and centre is not None:
-            self.near, self.near_note = centre, SYSTEM_CENTRE
-
     def _say_refreshed(self) -> None:
-        """Once every system the rider refreshed (``r``) has answered: the header
-        flashes, and a short note says what changed (a failure or a descriptive feed's
-        problem is the header's to say)."""
-        if self._waiting or not (self._asked or self._asked_failed):
+        """Once every system the rider refreshed (``r``) answered: the header flashes
+        and a short note says what changed."""
+        if not self.asked.finished():
             return
-        results, failed = list(self._asked.values()), self._asked_failed
-        self._asked, self._asked_failed = {}, False
         self.stations.flash_header()
-        if failed or any(system.schedule.partial_error for system in self.fleet.enabled):
-            return
-        changed = sum(value or 0 for value in results)
-        if self.lead.is_demo:
-            note = "Refreshed: no change (demo data never changes)"
-        elif any(value is None for value in results):
-            note = "Refreshed: new availability"
-        elif changed == 0:
-            note = "Refreshed: no change"
-        else:
-            note = f"Refreshed: {changed} station{'s' * (changed != 1)} changed"
-        self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
+        problem = any(system.schedule.partial_error for system in self.fleet.enabled)
+        note = self.asked.note(demo=self.lead.is_demo, problem=problem)
+        if note is not None:
+            self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
 
     # -- what the list is drawn from (the list screen's ListSource) ------------------
 
     @property
     def has_data(self) -> bool:
-        return self.scene is not None and bool(self.scene.indexes)
+        return self.view.has_data
 
     @property
     def several(self) -> bool:
-        return len(self.fleet.enabled) > 1
+        return self.view.several
 
     def _shown_urls(self) -> set[str]:
         return {system.url for system in self.fleet.systems}
 
-    def rider_query(self, mode: Mode, favourites_only: bool = False, name_query: str = "",
-              limit: int = DEFAULT_LIMIT) -> Query:  # fmt: skip
-        """The list's question: the rider's favourites and watches as row keys."""
-        favourites: dict[RowKey, str] = {}
-        watched: set[RowKey] = set()
-        for system in self.fleet.enabled:
-            for favourite in self.favourites.for_system(favourites_url(system.url)):
-                key = RowKey(Kind.STATION, system.system_id, favourite.station_id)
-                favourites[key] = favourite.name or favourite.station_id
-                if favourite.watch is not None:
-                    watched.add(key)
-        return Query(self.near, mode, None, limit, name_query, favourites_only, favourites,
-                     frozenset(watched))  # fmt: skip
-
     def list_rows(
         self, mode: Mode, favourites_only: bool, name_query: str, limit: int
     ) -> list[Row]:
-        if self.scene is None:
-            return []
-        query = self.rider_query(mode, favourites_only, name_query, limit)
-        return self.scene.rows(query, now=self.clock(), walking_speed_kmh=self.walking_speed_kmh,
-                               trends=self.fleet.trends)  # fmt: skip
+        query = self.view.query(mode, favourites_only=favourites_only, name_query=name_query,
+                                limit=limit)  # fmt: skip
+        return self.view.rows(query)
 
     def list_status(self) -> ListStatus:
-        """The header's facts: the systems, the lead system's freshness, what fails."""
-        now, lead, scene = self.clock(), self.lead, self.scene
-        enabled = self.fleet.enabled
-        fresh = lead.freshness(now)
-        health, problem = fresh.health, fresh.problem
-        failing = self._failing_line() if self.several else None
-        if failing is not None:
-            health, problem = "error", failing
-        problem = problem or self.far_note()
-        return ListStatus(
-            system_name=" + ".join(s.name for s in enabled) or lead.name,
-            near=self.near,
-            freshness=fresh.text,
-            health=health,
-            problem=problem,
-            near_note=self.near_note,
-            chosen_by=lead.source.chosen_by,
-            systems=len(enabled),
-            station_count=scene.station_count if scene else 0,
-            vehicle_count=scene.vehicle_count if scene else 0,
-            alert_count=len(scene.active_alerts(now)) if scene else 0,
-            skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
-            refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
-        )
+        return self.view.status()
 
     def header_state(self) -> HeaderState:
         """The list's header as it stands."""
         return self.stations.header_state()
 
-    def _failing_line(self) -> str | None:
-        parts = []
-        for system in self.fleet.enabled:
-            if system.schedule.last_error is None:
-                continue
-            since = system.failing_since
-            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
-            brief = system.schedule.last_error_brief or system.schedule.last_error
-            parts.append(f"{clean(system.name, 40)} failing{when} ({clean(brief, 80)})")
-        if not parts:
-            return None
-        return "; ".join(parts) + ": the other systems' rows are shown"
-
-    def far_note(self) -> str | None:
-        """A warning when the point is far from every row of the systems shown."""
-        if self.scene is None or not self.scene.indexes:
-            return None
-        nearest = self.scene.rows(Query(self.near, limit=1), now=self.clock())
-        distance = nearest[0].distance_m if nearest else None
-        if distance is None or distance <= FAR_FROM_POINT_M:
-            return None
-        return (
-            f"The nearest station is {format_distance(distance)} away: this point is "
-            f"outside {clean(self.lead.name, 40)}. Press s to choose another system."
-        )
-
     def row_details(self, key: RowKey, shown: RowDetails | None = None) -> RowDetails:
-        """One row of the current scene (``row`` None once it left the feed)."""
-        row = None
-        if self.scene is not None:
-            query = self.rider_query(self.stations.mode)
-            row = self.scene.row(key, query, now=self.clock(),
-                                 walking_speed_kmh=self.walking_speed_kmh,
-                                 trends=self.fleet.trends)  # fmt: skip
-        if row is None and shown is not None and shown.row is not None and not key.is_station:
-            return replace(shown, gone=True)  # a vehicle taken or moved: keep what was seen
-        system = self.fleet.by_id(key.system)
-        saved = None
-        if system is not None and key.is_station:
-            saved = self.favourites.get(favourites_url(system.url), key.item_id)
-        snapshot = system.snapshot if system is not None else None
-        return RowDetails(
-            key=key,
-            row=row,
-            watch=saved.watch.describe() if saved is not None and saved.watch else None,
-            timezone=snapshot.system.timezone if snapshot is not None else None,
-            several=self.several,
-        )
+        return self.view.details(key, self.stations.mode, shown)
 
     def other_favourites(self) -> OtherFavourites:
-        return other_favourites(self._shown_urls(), self.favourites.all())
+        return self.view.other_favourites()
 
     def _show_load_error(self) -> None:
         """Nothing loaded yet and a load failed: say what and when the next try is."""
@@ -413,72 +305,17 @@ class BikefinderApp(App[int]):
 
     # -- favourites and watches ------------------------------------------------------
 
-    def _selected_station(self, key: RowKey | None) -> tuple[Snapshot, Station] | None:
-        """The station of row ``key`` with its snapshot; a vehicle is no station (and
-        the rider is told why)."""
-        if key is not None and not key.is_station:
-            self.notify("Vehicles move: favourite or watch a station instead.", timeout=4,
-                        markup=False)  # fmt: skip
-            return None
-        found = self.scene.station(key) if self.scene is not None and key is not None else None
-        return None if found is None else (found[0].snapshot, found[1])
-
     @on(ToggleFavourite)
     def _toggle_favourite(self, message: ToggleFavourite) -> None:
-        """Add the station to the favourites, or remove it (``f``)."""
-        selected = self._selected_station(message.key)
-        if selected is None:
-            self.bell()
-            return
-        snapshot, station = selected
-        added = self.favourites.toggle(new_favourite(snapshot, station, self.clock()))
-        name = clean(station.info.name, 60) or station.station_id
-        self.notify(f"★ {name} added to favourites" if added else f"{name} removed from favourites",
-                    markup=False, timeout=3)  # fmt: skip
-        self._show_store_notices()
-        self.stations.render_rows()
+        self.actions.toggle_favourite(message.key)
 
     @on(EditWatch)
     def _edit_watch(self, message: EditWatch) -> None:
-        """Open the watch dialog on the station (``a``); saving makes it a favourite."""
-        selected = self._selected_station(message.key)
-        if selected is None:
-            self.bell()
-            return
-        snapshot, station = selected
-        dialog = self.watches.dialog(snapshot, station, self.stations.mode)
-        self.push_screen(dialog, partial(self._watch_chosen, snapshot, station))
-
-    def _watch_chosen(self, snapshot: Snapshot, station: Station,
-                      choice: WatchChoice | None) -> None:  # fmt: skip
-        if choice is None:
-            return
-        favourite = new_favourite(snapshot, station, self.clock())
-        confirmation = self.watches.save(snapshot, station, favourite, choice, self._shown_urls())
-        self.notify(confirmation, title="Watch", timeout=6, markup=False)
-        self._show_store_notices()  # e.g. the file is read-only
-        self.stations.render_rows()
+        self.actions.edit_watch(message.key, self.stations.mode)
 
     @on(WatchFired)
     def _watch_fired(self, message: WatchFired) -> None:
-        """Ring, show the notification, and start the rider's ``--notify-command`` (in a
-        worker: the UI never waits for it)."""
-        self.bell()
-        self.notify(alert_message(message.alert), title="Watch", timeout=ALERT_TIMEOUT_S,
-                    markup=False)  # fmt: skip
-        if self.notify_command:
-            environment = alert_environment(message.alert, message.system_name)
-            self.run_worker(self._run_notify_command(self.notify_command, environment),
-                            group="notify-command", exit_on_error=False)  # fmt: skip
-
-    async def _run_notify_command(self, command: str, environment: dict[str, str]) -> None:
-        problem = await run_notify_command(command, environment)
-        if problem is not None:
-            self.notify(problem, title="Watch", severity="warning", timeout=10, markup=False)
-
-    def _show_store_notices(self) -> None:
-        for notice in self.favourites.take_notices():
-            self.notify(notice, title="Favourites", severity="warning", timeout=12, markup=False)
+        self.actions.watch_fired(message.alert, message.system_name)
 
     # -- the app's keys --------------------------------------------------------------
 
@@ -490,8 +327,7 @@ class BikefinderApp(App[int]):
 
     def action_refresh(self) -> None:
         """Refresh every system shown now, whatever the timers say (``r``)."""
-        self._asked, self._asked_failed = {}, False
-        self._waiting = {system.url for system in self.fleet.enabled}
+        self.asked.start(system.url for system in self.fleet.enabled)
         for system in self.fleet.enabled:
             self._fetch(system, asked=True)
 
@@ -536,11 +372,12 @@ class BikefinderApp(App[int]):
         for system in list(self.fleet.systems):
             self.workers.cancel_group(self, f"feeds:{system.url}")
             self.fleet.remove(system.url)
-        self.near, self.near_note = point_for_system(source, self.rider_near, self.near,
-                                                     self.near_note)  # fmt: skip
+        self.view.near, self.view.near_note = point_for_system(
+            source, self.rider_near, self.near, self.near_note
+        )
         self._caching = True
         system = self.fleet.add(source)
-        self.scene = None
+        self.view.scene = None
         self.stations.clear()
         self.stations.show_loading(system.name)
         self.stations.update_header()
@@ -553,38 +390,3 @@ class BikefinderApp(App[int]):
         details = screen if isinstance(screen, DetailsScreen) else None
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,
                                     choose_system=self.action_choose_system)  # fmt: skip
-
-
-def run_app(options: Options) -> int:
-    """Open the app for the command line's options; returns the exit status."""
-    app = build_app(options)
-    app.run()
-    return app.return_code or 0
-
-
-def build_app(options: Options) -> BikefinderApp:
-    """The app on the systems the command line asks for (the same choice as ``--once``)."""
-    from bikefinder.fleet.choice import choose, selection_of
-
-    favourites = FavouritesStore()
-    saved = favourites.load() if options.favorites else []
-    choice = choose(options, saved)
-    first, *more = choice.sources
-    assert choice.near is not None
-    return BikefinderApp(
-        first,
-        choice.near,
-        favourites,
-        more_sources=more,
-        limit=options.limit,
-        language=options.language,
-        client_id=options.client_id,
-        refresh_s=options.refresh_s,
-        cache=Fleet().default_cache(first),
-        near_note=choice.near_note,
-        notify_command=options.notify_command,
-        vehicles=selection_of(options),
-        walking_speed_kmh=options.walking_speed_kmh,
-        favourites_view=options.favorites,  # `bikefinder --favorites` opens on them
-        max_feed_bytes=options.max_feed_bytes,
-    )

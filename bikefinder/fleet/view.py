@@ -1,0 +1,207 @@
+"""The fleet as a list looks at it: the rider's question, its rows, its header's facts.
+
+Both front ends ask through a :class:`FleetView`: the app for its screen (with the scene
+it prepared off the event loop), the printed commands for their one answer. It turns
+the rider's favourites into row keys, so one rule decides what a favourite, a watch
+and "favourites only" mean for one system or eight. No Textual, no I/O of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+from bikefinder.common.text import clean
+from bikefinder.fleet.fleet import Fleet
+from bikefinder.fleet.live import LiveSystem
+from bikefinder.rider.favourites import Favourite, favourites_url
+from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.output import format_distance
+from bikefinder.rider.ranking import FAR_FROM_POINT_M
+from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
+from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.system_index import stations_centre
+from bikefinder.rider.walking import WALKING_SPEED_KMH
+from bikefinder.systems.source import SYSTEM_CENTRE
+
+
+class SavedFavourites(Protocol):
+    """Where favourites come from: the store, or a list read once."""
+
+    def all(self) -> list[Favourite]: ...
+
+
+@dataclass
+class FleetView:
+    """A fleet, the scene made of it, and where the rider is."""
+
+    fleet: Fleet
+    near: tuple[float, float] | None
+    favourites: SavedFavourites
+    near_note: str | None = None
+    walking_speed_kmh: float = WALKING_SPEED_KMH
+    local_tz: tzinfo | None = None
+    scene: Scene | None = None
+    #: Only these favourites, in this order (a printed favourites view's choice).
+    chosen: Sequence[Favourite] | None = field(default=None)
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.fleet.clock
+
+    @property
+    def lead(self) -> LiveSystem:
+        """The first system shown with data (else the first shown): the header's."""
+        enabled = self.fleet.enabled or self.fleet.systems
+        return next((s for s in enabled if s.snapshot is not None), enabled[0])
+
+    @property
+    def has_data(self) -> bool:
+        return self.scene is not None and bool(self.scene.indexes)
+
+    @property
+    def several(self) -> bool:
+        return len(self.fleet.enabled) > 1
+
+    # -- the question and its rows ---------------------------------------------------
+
+    def saved_keys(self) -> tuple[dict[RowKey, str], frozenset[RowKey]]:
+        """The favourites of the systems shown as row keys (with their saved names), in
+        the rider's order, and the keys with a watch."""
+        favourites: dict[RowKey, str] = {}
+        watched: set[RowKey] = set()
+        by_url: dict[str, str] = {}
+        for system in self.fleet.enabled:
+            by_url.setdefault(favourites_url(system.url), system.system_id)
+        saved = self.chosen if self.chosen is not None else self.favourites.all()
+        for favourite in saved:
+            system_id = by_url.get(favourites_url(favourite.gbfs_url))
+            if system_id is None:
+                continue
+            key = RowKey(Kind.STATION, system_id, favourite.station_id)
+            favourites.setdefault(key, favourite.name or favourite.station_id)
+            if favourite.watch is not None:
+                watched.add(key)
+        return favourites, frozenset(watched)
+
+    def query(
+        self,
+        mode: Mode = Mode.ANY_BIKE,
+        *,
+        favourites_only: bool = False,
+        name_query: str = "",
+        limit: int = DEFAULT_LIMIT,
+        minimum: int | None = None,
+    ) -> Query:
+        favourites, watched = self.saved_keys()
+        return Query(self.near, mode, minimum, limit, name_query, favourites_only, favourites,
+                     watched)  # fmt: skip
+
+    def rows(self, query: Query) -> list[Row]:
+        """The rows answering ``query`` (none before the first scene)."""
+        if self.scene is None:
+            return []
+        return self.scene.rows(query, now=self.clock(), walking_speed_kmh=self.walking_speed_kmh,
+                               trends=self.fleet.trends)  # fmt: skip
+
+    def details(self, key: RowKey, mode: Mode, shown: RowDetails | None = None) -> RowDetails:
+        """One row now (``row`` None once it left the feed; a vehicle taken or moved
+        keeps what ``shown`` saw, marked gone)."""
+        row = None
+        if self.scene is not None:
+            row = self.scene.row(key, self.query(mode), now=self.clock(),
+                                 walking_speed_kmh=self.walking_speed_kmh,
+                                 trends=self.fleet.trends)  # fmt: skip
+        if row is None and shown is not None and shown.row is not None and not key.is_station:
+            return replace(shown, gone=True)
+        system = self.fleet.by_id(key.system)
+        watch = None
+        if system is not None and key.is_station:
+            url = favourites_url(system.url)
+            for saved in self.favourites.all():
+                if saved.station_id == key.item_id and favourites_url(saved.gbfs_url) == url:
+                    watch = saved.watch.describe() if saved.watch else None
+                    break
+        snapshot = system.snapshot if system is not None else None
+        return RowDetails(key, row, watch, snapshot.system.timezone if snapshot else None,
+                          self.several)  # fmt: skip
+
+    def other_favourites(self) -> OtherFavourites:
+        """Favourites of systems not shown."""
+        return other_favourites((s.url for s in self.fleet.systems), self.favourites.all())
+
+    # -- the header's facts ----------------------------------------------------------
+
+    def status(self) -> ListStatus:
+        """The systems, the lead system's freshness, what fails, a far point."""
+        now, lead, scene = self.clock(), self.lead, self.scene
+        enabled = self.fleet.enabled
+        fresh = lead.freshness(now)
+        health, problem = fresh.health, fresh.problem
+        failing = self.failing_line() if self.several else None
+        if failing is not None:
+            health, problem = "error", failing
+        return ListStatus(
+            system_name=" + ".join(s.name for s in enabled) or lead.name,
+            near=self.near or (0.0, 0.0),
+            freshness=fresh.text,
+            health=health,
+            problem=problem or self.far_note(),
+            near_note=self.near_note,
+            chosen_by=lead.source.chosen_by,
+            systems=len(enabled),
+            station_count=scene.station_count if scene else 0,
+            vehicle_count=scene.vehicle_count if scene else 0,
+            alert_count=len(scene.active_alerts(now)) if scene else 0,
+            skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
+            refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
+        )
+
+    def failing_line(self) -> str | None:
+        """Which shown systems fail, since when and why, in one line."""
+        parts = []
+        for system in self.fleet.enabled:
+            if system.schedule.last_error is None:
+                continue
+            since = system.failing_since
+            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
+            brief = system.schedule.last_error_brief or system.schedule.last_error
+            parts.append(f"{clean(system.name, 40)} failing{when} ({clean(brief, 80)})")
+        if not parts:
+            return None
+        return "; ".join(parts) + ": the other systems' rows are shown"
+
+    def nearest_m(self) -> float | None:
+        """How far the nearest row of any kind is from the point."""
+        if self.scene is None or self.near is None:
+            return None
+        nearest = self.scene.rows(Query(self.near, limit=1), now=self.clock())
+        return nearest[0].distance_m if nearest else None
+
+    def move_to_centre_if_far(self) -> None:
+        """Measure from the first system's centre when the point is far from all of it
+        (a system chosen with ``s`` may be anywhere), and say so."""
+        index = self.scene.indexes[0] if self.scene is not None and self.scene.indexes else None
+        nearest = self.nearest_m()
+        centre = stations_centre(index.snapshot.stations) if index is not None else None
+        if nearest is not None and nearest > FAR_FROM_POINT_M and centre is not None:
+            self.near, self.near_note = centre, SYSTEM_CENTRE
+
+    def far_note(self) -> str | None:
+        """A warning when the point is far from every row of the systems shown."""
+        distance = self.nearest_m()
+        if distance is None or distance <= FAR_FROM_POINT_M:
+            return None
+        return (
+            f"The nearest station is {format_distance(distance)} away: this point is "
+            f"outside {clean(self.lead.name, 40)}. Press s to choose another system."
+        )
+
+
+def names(systems: Iterable[LiveSystem]) -> str:
+    """The systems' names, joined for a sentence."""
+    return ", ".join(clean(system.name, 60) for system in systems)

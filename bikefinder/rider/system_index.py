@@ -1,0 +1,186 @@
+"""One system's snapshot ready for repeated listing, and the nearest-first streams a
+scene merges: the indexes are built once per snapshot (off the UI thread if need be),
+and a stream orders only as many positions as a list takes."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from bikefinder.common.text import fold
+from bikefinder.feeds import vehicles
+from bikefinder.feeds.models import Station, StationStatus
+from bikefinder.feeds.snapshot import Snapshot
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.ranking import coordinates_for
+from bikefinder.rider.rows import SceneSystem
+
+
+class SystemIndex:
+    """One snapshot ready for repeated listing: its stations and offered vehicles, the
+    previous snapshot's statuses (for what changed) and look-ups built when first asked."""
+
+    __slots__ = (
+        "_by_id",
+        "_coords",
+        "_distances",
+        "_folded",
+        "_mode_vehicles",
+        "changed",
+        "previous",
+        "selection",
+        "snapshot",
+        "station_coords",
+        "system",
+    )
+
+    def __init__(
+        self,
+        system: SceneSystem,
+        snapshot: Snapshot,
+        selection: vehicles.VehicleSelection = vehicles.VehicleSelection.BIKES,
+        previous: Snapshot | None = None,
+    ) -> None:
+        self.system = system
+        self.snapshot = snapshot
+        self.selection = selection
+        infos = [station.info for station in snapshot.stations]
+        self.station_coords = coordinates_for([i.lat for i in infos], [i.lon for i in infos])
+        offered = vehicles.offered(snapshot.vehicles, selection)
+        electric = tuple(v for v in offered if v.electric is True)
+        self._mode_vehicles = {False: offered, True: electric}
+        self._coords: dict[bool, Any] = {}
+        self._distances: dict[tuple[int, bool], tuple[tuple[float, float], Any]] = {}
+        self._folded: dict[tuple[int, bool], list[str]] = {}
+        self._by_id: dict[str, int] | None = None
+        #: The previous snapshot's statuses by station id (``{}``: no previous data).
+        self.previous: dict[str, StationStatus | None] = {}
+        #: How many stations' counts or flags changed since it (``None``: no previous).
+        self.changed: int | None = None
+        if previous is not None and previous.stations is not snapshot.stations:
+            self.previous = {s.station_id: s.status for s in previous.stations}
+            seen_before = self.previous
+            self.changed = sum(
+                1
+                for s in snapshot.stations
+                if _seen(seen_before.get(s.station_id)) != _seen(s.status)
+            )
+        elif previous is not None:
+            self.changed = 0
+
+    def vehicles_for(self, mode: Mode) -> tuple[vehicles.Vehicle, ...]:
+        """The vehicles listed in ``mode`` (none in free-dock mode)."""
+        if mode is Mode.DOCK:
+            return ()
+        return self._mode_vehicles[mode is Mode.EBIKE]
+
+    def station_position(self, station_id: str) -> int | None:
+        if self._by_id is None:
+            self._by_id = {s.station_id: i for i, s in enumerate(self.snapshot.stations)}
+        return self._by_id.get(station_id)
+
+    def station(self, station_id: str) -> Station | None:
+        position = self.station_position(station_id)
+        return None if position is None else self.snapshot.stations[position]
+
+    def distances(self, source: int, electric_only: bool, near: tuple[float, float]) -> Any:
+        """Distances in metres from ``near`` to every station (``source`` 0) or listed
+        vehicle (1), remembered for the last point asked (keys and filters reuse it)."""
+        key = (source, electric_only)
+        known = self._distances.get(key)
+        if known is not None and known[0] == near:
+            return known[1]
+        phi, lam = math.radians(near[0]), math.radians(near[1])
+        coords = self.station_coords if source == 0 else self._vehicle_coords(electric_only)
+        distances = coords.distances_m(phi, lam)
+        self._distances[key] = (near, distances)
+        return distances
+
+    def _vehicle_coords(self, electric_only: bool) -> Any:
+        coords = self._coords.get(electric_only)
+        if coords is None:
+            chosen = self._mode_vehicles[electric_only]
+            lats = [v.lat for v in chosen]
+            lons = [v.lon for v in chosen]
+            coords = self._coords[electric_only] = coordinates_for(lats, lons)  # type: ignore[arg-type]
+        return coords
+
+    def folded_names(self, source: int, electric_only: bool) -> list[str]:
+        """Names folded for matching ("Hôtel" -> "hotel"): stations', or the listed
+        vehicles' labels; built on the first filter."""
+        key = (source, electric_only)
+        names = self._folded.get(key)
+        if names is None:
+            if source == 0:
+                names = [fold(station.info.name) for station in self.snapshot.stations]
+            else:
+                labels: dict[tuple[Any, Any], str] = {}
+                names = []
+                for vehicle in self._mode_vehicles[electric_only]:
+                    kind = (vehicle.form, vehicle.electric)
+                    if kind not in labels:
+                        labels[kind] = fold(vehicles.vehicle_label(vehicle.form, vehicle.electric))
+                    names.append(labels[kind])
+            self._folded[key] = names
+        return names
+
+
+def _seen(status: StationStatus | None) -> tuple[object, ...] | None:
+    """What a rider sees change in a status: the counts and the flags (not report times)."""
+    if status is None:
+        return None
+    return (status.bikes, status.mechanical, status.electric, status.docks,
+            status.is_installed, status.is_renting, status.is_returning)  # fmt: skip
+
+
+def stream(
+    distances: Any, number: int, source: int, within: list[int] | None
+) -> Iterator[tuple[float, int, int, int]]:
+    """(distance, system number, source, position), nearest first (ties in feed order),
+    ordering only as many as are taken: the k smallest, then 4k, 16k, ... ``within``:
+    only these positions (a name filter's matches)."""
+    if within is not None:
+        within.sort(key=lambda position: (distances[position], position))
+        for position in within:
+            yield float(distances[position]), number, source, position
+        return
+    count = len(distances)
+    done = 0
+    wanted = min(count, 16)
+    is_array = not isinstance(distances, list)
+    while done < count:
+        order = _smallest(distances, wanted, is_array)
+        for position in order[done:]:
+            yield float(distances[position]), number, source, position
+        done = len(order)
+        wanted = min(count, wanted * 4)
+
+
+def _smallest(distances: Any, wanted: int, is_array: bool) -> list[int]:
+    """The positions of the ``wanted`` smallest distances, in order (ties by position)."""
+    count = len(distances)
+    if not is_array:
+        if wanted >= count:
+            return sorted(range(count), key=distances.__getitem__)
+        return heapq.nsmallest(wanted, range(count), key=distances.__getitem__)
+    import numpy as np
+
+    if wanted < count:
+        chosen = np.argpartition(distances, wanted - 1)[:wanted]
+        cutoff = distances[chosen].max()
+        chosen = np.nonzero(distances <= cutoff)[0]  # every tie at the cut, by position
+    else:
+        chosen = np.arange(count)
+    order = chosen[np.lexsort((chosen, distances[chosen]))][:wanted]
+    return [int(position) for position in order]
+
+
+def stations_centre(stations: Sequence[Station]) -> tuple[float, float] | None:
+    """The median latitude and longitude of ``stations`` (``None`` if there are none)."""
+    if not stations:
+        return None
+    lats = sorted(station.info.lat for station in stations)
+    lons = sorted(station.info.lon for station in stations)
+    return lats[len(lats) // 2], lons[len(lons) // 2]

@@ -26,13 +26,13 @@ class Options:
     update_catalog: bool = False
     notify_command: str | None = None
     debug: bool = False
-    #: Every ``--system`` given, in order (``system`` is the first); issue 11.
+    #: Every ``--system`` given, in order (``system`` is the first).
     systems: tuple[str, ...] = ()
     #: ``--max-systems N``: how many systems covering ``--near`` load together (None: 6).
     max_systems: int | None = None
     #: ``--vehicles none|bikes|all`` (``None``: not given; the mixed list uses bikes).
     vehicles: str | None = None
-    #: ``--mode bike|ebike|dock`` for the printed lists (``None``: nearest first, as ever).
+    #: ``--mode bike|ebike|dock`` (``None``: any bike).
     mode: str | None = None
     #: ``--min N``: hide stations with fewer than N of what the mode wants.
     min_count: int | None = None

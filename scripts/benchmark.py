@@ -1,9 +1,9 @@
-"""bikefinder benchmarks: issue 10's targets as ratios against references from the same run.
+"""bikefinder benchmarks: the performance targets as ratios against references from the same run.
 
     .venv/bin/python scripts/benchmark.py               # every section
     .venv/bin/python scripts/benchmark.py once stall    # some sections
 
-Sections: ranking, once, parsing, refresh, stall, tui, memory, paris (issue 11: Vélib'
+Sections: ranking, once, parsing, refresh, stall, tui, memory, paris (Vélib'
 plus three synthetic free-floating operators of 10,000 vehicles each), paris_app (the
 app on that scene: first table and event-loop gaps). Every measurement goes
 through the app's public entry points (the ``bikefinder`` command, ``SystemFeeds`` with
@@ -551,16 +551,17 @@ async def feeds_refresh_cpu(url: str, rounds: int, listing: bool) -> dict[str, f
 def listing_model() -> Callable[[Any], object] | None:
     """The app's view model step for a new snapshot (load + top-20 rows), if reachable."""
     try:
-        from bikefinder.rider.listing import StationListing
-        from bikefinder.rider.modes import Mode
+        from bikefinder.rider.rows import SceneSystem
+        from bikefinder.rider.scene import Query, Scene
     except ImportError:
         return None
-    listing = StationListing()
+    shown: list[Any] = [None]
 
     def apply(snapshot: Any) -> object:
-        listing.load(snapshot)
+        system = SceneSystem("s", "S", snapshot.gbfs_url)
+        shown[0] = Scene.build([(system, snapshot, None)], previous=shown[0])
         near = NEAR[BIG] if "synthetic" in snapshot.gbfs_url else NEAR[VELIB]
-        return listing.rows(near, Mode.ANY_BIKE, 20, set())
+        return shown[0].rows(Query(near, limit=20))
 
     return apply
 
@@ -1023,7 +1024,7 @@ def bench_memory() -> None:
 
 # -- main ----------------------------------------------------------------------------
 
-# -- paris (issue 11) ------------------------------------------------------------------
+# -- paris ------------------------------------------------------------------------
 
 PARIS_OPERATORS, PARIS_VEHICLES = 3, 10_000
 
@@ -1077,37 +1078,34 @@ def bench_paris() -> None:
 async def _paris_refresh(urls: list[str], near: str, home: str) -> None:
     """In this process: load the four systems, then refresh them (Vélib's status and
     every operator's moving vehicles change each time) and rank the mixed list."""
-    from bikefinder.feeds.cache import FeedCache
-    from bikefinder.feeds.http import make_http_client
-    from bikefinder.feeds.loader import SystemFeeds
     from bikefinder.feeds.vehicles import VehicleSelection
-    from bikefinder.rider.nearby import Scene, SceneSystem
+    from bikefinder.fleet.fleet import Fleet
+    from bikefinder.rider.scene import Query
+    from bikefinder.systems.source import SystemSource
 
-    point = tuple(float(x) for x in near.split(","))
+    lat, lon = (float(x) for x in near.split(","))
+    query = Query((lat, lon), limit=20)
     with environment(XDG_CACHE_HOME=f"{home}/cache"):
-        async with make_http_client() as http:
-            loaders = [
-                SystemFeeds(http, url, cache=FeedCache(url), free_floating=True) for url in urls
-            ]
+        sources = [SystemSource(gbfs_url=url) for url in urls]
+        async with Fleet(sources, selection=VehicleSelection.ALL, remember=False) as fleet:
             started = time.process_time()
-            snapshots = await asyncio.gather(*(feeds.load() for feeds in loaders))
+            await fleet.load()
             load_cpu = time.process_time() - started
-            systems = [SceneSystem(f"s{i}", f"s{i}", url) for i, url in enumerate(urls)]
             started = time.process_time()
-            scene = Scene.build(list(zip(systems, snapshots, strict=True)), VehicleSelection.ALL)
+            scene = fleet.scene()
             build_ms = (time.process_time() - started) * 1000
-            rank_ms = best_of(20, lambda: scene.nearest(point, limit=20))  # type: ignore[arg-type]
+            rank_ms = best_of(20, lambda: scene.rows(query))
             refresh_cpu, rebuild = [], []
             for _ in range(5):
                 started = time.process_time()
-                fresh = await asyncio.gather(*(feeds.refresh() for feeds in loaders))
+                await fleet.refresh()
                 refresh_cpu.append((time.process_time() - started) * 1000)
                 started = time.process_time()
-                for system, snapshot in zip(systems, fresh, strict=True):
-                    scene = scene.with_snapshot(system, snapshot)
-                scene.nearest(point, limit=20)  # type: ignore[arg-type]
+                scene = fleet.scene(scene)
+                scene.rows(query)
                 rebuild.append((time.process_time() - started) * 1000)
-    vehicles = sum(len(snapshot.vehicles) for snapshot in snapshots)
+            snapshots = [system.snapshot for system in fleet.systems]
+    vehicles = sum(len(snapshot.vehicles) for snapshot in snapshots if snapshot)
     row(f"loader first load, 4 systems ({vehicles:,} vehicles), CPU", fmt_s(load_cpu))
     row("scene build (indexes for 4 systems), CPU", fmt_ms(build_ms))
     row("mixed list: top 20 of 31,495, wall, best of 20", fmt_ms(rank_ms), target="report")
@@ -1135,14 +1133,14 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
                         vehicles=VehicleSelection.ALL)  # fmt: skip
 
     def snapshots() -> list[Any]:
-        return [app.snapshot, *(extra.snapshot for extra in app.extras.values())]
+        return [system.snapshot for system in app.fleet.systems]
 
     def shown(wanted: list[Any]) -> bool:
-        data = app.mixed
+        scene = app.scene
         return (
-            data is not None
+            scene is not None
             and all(s is not None and not s.from_cache for s in wanted)
-            and all(data.snapshot_of(s.gbfs_url) is s for s in wanted)
+            and all(any(i.snapshot is s for i in scene.indexes) for s in wanted)
             and app.stations.table.row_count > 0
         )
 

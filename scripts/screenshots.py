@@ -193,12 +193,10 @@ async def shoot(
 
 
 async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path) -> Path:
-    """Issue 11: nextbike Linz (real feeds, one station alert) and a free-floating
+    """nextbike Linz (real feeds, one station alert) and a free-floating
     operator in one list (the fixed scene of ``tests/mixed_scene.py``)."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from mixed_scene import LINZ, LINZ_URL, linz_station_ids, mixed_sources
-
-    from bikefinder.rider.listing import station_key
+    from mixed_scene import LINZ, linz_station_ids, mixed_sources
 
     now = DEMO_SNAPSHOT_TIME + timedelta(seconds=8)
     sources = mixed_sources(now)
@@ -208,13 +206,14 @@ async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path
         for _ in range(100):
             await settle(app, pilot)
             listed = app.stations.table.row_count
-            if app.mixed is not None and len(app.mixed.systems) == 2 and listed:
+            if app.scene is not None and len(app.scene.indexes) == 2 and listed:
                 break
             await pilot.pause(0.05)
         app.stations.table.move_cursor(row=0)
         if open_alerted:
-            key = station_key(LINZ_URL, linz_station_ids()[0])
-            app.stations.table.move_cursor(row=app.stations.table.get_row_index(key))
+            wanted = linz_station_ids()[0]
+            keys = [key.item_id for key in app.stations.table.station_keys]
+            app.stations.table.move_cursor(row=keys.index(wanted))
             await pilot.press("enter")
         await settle(app, pilot)
         await pilot.pause(0.2)

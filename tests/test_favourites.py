@@ -15,13 +15,13 @@ import pytest
 
 from bikefinder.common import files as files_module
 from bikefinder.rider import favourites as favourites_module
-from bikefinder.rider.alerts import Watch, WatchKind
 from bikefinder.rider.favourites import (
     Favourite,
     FavouritesStore,
     parse_favourites,
     render_favourites,
 )
+from bikefinder.rider.watches import Watch, WatchKind
 
 PARIS = "http://127.0.0.1:1/velib/gbfs.json"
 OSLO = "http://127.0.0.1:1/oslo/gbfs.json"

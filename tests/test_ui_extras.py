@@ -26,9 +26,9 @@ from ui_support import (
 )
 
 from bikefinder.cli.main import main, parse_options
-from bikefinder.rider.alerts import Alert, Watch, WatchKind
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.mapgrid import HIGHLIGHT_GLYPH, ORIGIN_GLYPH, CellKind, MapGrid
+from bikefinder.rider.watches import FiredWatch, Watch, WatchKind
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchDialog
@@ -65,11 +65,11 @@ async def open_dialog_on(app: BikefinderApp, pilot: Pilot[Any], station_id: str)
 async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -> None:
     system = FakeSystem()
     app = make_app(system, favourites_path=fav_path)
-    fired: list[Alert] = []  # the alerts, as the app is told of them
+    fired: list[FiredWatch] = []  # the alerts, as the app is told of them
 
     def hook(message: Message) -> None:
         if isinstance(message, WatchFired):
-            fired.append(message.alert)
+            fired.append(message.fired)
 
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await settle(app, pilot)

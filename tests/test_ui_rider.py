@@ -27,10 +27,10 @@ from ui_support import (
 from ui_support import settle as _settle
 
 from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
-from bikefinder.rider.alerts import Watch, WatchKind
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.staleness import is_data_stale, stale_after_s
+from bikefinder.rider.watches import Watch, WatchKind
 from bikefinder.systems.source import SystemSource, demo_source
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen

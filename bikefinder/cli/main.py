@@ -37,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _SystemsAction(argparse.Action):
-    """``--system`` may be given several times: the first stays ``system`` (as ever), all
+    """``--system`` may be given several times: the first is also ``system``, all
     of them are ``systems``."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any,
@@ -363,7 +363,7 @@ def _check_client_id(client_id: str | None) -> None:
 
 
 def _check_notify_command(command: str, once: bool) -> None:
-    from bikefinder.rider.alerts import parse_command
+    from bikefinder.rider.watches import parse_command
 
     if once:
         raise UsageError("--notify-command is for the app (watches), not --once")

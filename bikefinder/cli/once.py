@@ -13,19 +13,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bikefinder.common.text import clean
 from bikefinder.fleet.choice import Choice, choose, fleet_for
-from bikefinder.fleet.fleet import Fleet
-from bikefinder.rider.favourites import Favourite, FavouritesStore, favourites_url
+from bikefinder.fleet.fleet import Fleet, utc_now
+from bikefinder.fleet.view import FleetView
+from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import Answer, SystemReport, format_distance, mode_named, render
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
-from bikefinder.rider.rows import Kind, Row, RowKey
-from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.rows import Row
+from bikefinder.rider.scene import Query
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
@@ -33,40 +33,22 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILURE = 0, 1
 
 
-def query_for(options: Options, choice: Choice, fleet: Fleet) -> Query:
+def query_for(options: Options, view: FleetView) -> Query:
     """The rider's question, from the command line: ``--mode`` (any bike by default),
-    ``--min``, ``--limit`` and, for a favourites view, the favourites as row keys."""
-    favourites: dict[RowKey, str] = {}
-    for favourite in choice.favourites or ():
-        system = _system_of(fleet, favourite)
-        if system is not None:
-            key = RowKey(Kind.STATION, system, favourite.station_id)
-            favourites.setdefault(key, favourite.name or favourite.station_id)
-    return Query(
-        near=choice.near,
-        mode=mode_named(options.mode) or Mode.ANY_BIKE,
-        minimum=options.min_count,
+    ``--min``, ``--limit``; a favourites view lists every chosen favourite."""
+    return view.query(
+        mode_named(options.mode) or Mode.ANY_BIKE,
+        favourites_only=view.chosen is not None,
         limit=options.limit or DEFAULT_LIMIT,
-        favourites_only=choice.favourites is not None,
-        favourites=favourites,
+        minimum=options.min_count,
     )
 
 
-def _system_of(fleet: Fleet, favourite: Favourite) -> str | None:
-    """The id, in ``fleet``, of the system ``favourite`` was saved in."""
-    url = favourites_url(favourite.gbfs_url)
-    for system in fleet.systems:
-        if favourites_url(system.url) == url:
-            return system.system_id
-    return None
-
-
-def answer_for(
-    fleet: Fleet, scene: Scene, query: Query, choice: Choice, options: Options
-) -> Answer:
-    now = datetime.now(UTC)
-    rows = scene.rows(query, now=now, walking_speed_kmh=options.walking_speed_kmh,
-                      trends=fleet.trends)  # fmt: skip
+def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
+    """What the fleet says now, and the rows answering ``query``."""
+    fleet = view.fleet
+    now = fleet.clock()
+    rows = view.rows(query)
     reports = [
         SystemReport(
             system.scene_system,
@@ -87,7 +69,7 @@ def answer_for(
         near_note=choice.near_note,
         notes=choice.notes,
         warning=far_note(rows, fleet) if not query.favourites_only else None,
-        alerts=scene.active_alerts(now),
+        alerts=view.scene.active_alerts(now) if view.scene is not None else [],
     )
 
 
@@ -111,13 +93,10 @@ def _emit(text: str) -> None:
 
 async def run_once(options: Options) -> int:
     """Print the answer in the chosen format (one line per refresh with ``--watch``)."""
-    store: FavouritesStore | None = None
-    saved: list[Favourite] = []
-    if options.favorites:
-        store = FavouritesStore()
-        saved = store.load()
-        for notice in store.take_notices():
-            _say(notice)
+    store = FavouritesStore()
+    saved = store.load()
+    for notice in store.take_notices():
+        _say(notice)
     choice = choose(options, saved)
     for note in choice.notes:
         _say(f"note: {clean(note, 300)}")
@@ -141,9 +120,11 @@ async def run_once(options: Options) -> int:
                 _say(f"note: {clean(system.name, 60)}: {feed}: {clean(problem, 200)}")
         if not with_data and choice.favourites is None:
             return EXIT_FAILURE
-        query = query_for(options, choice, fleet)
-        scene = fleet.scene()
-        answer = answer_for(fleet, scene, query, choice, options)
+        view = FleetView(fleet, choice.near, store, choice.near_note, options.walking_speed_kmh,
+                         chosen=choice.favourites)  # fmt: skip
+        view.scene = fleet.scene()
+        query = query_for(options, view)
+        answer = answer_for(view, query, choice)
         if answer.warning:
             _say(f"note: {answer.warning}")
         try:
@@ -154,8 +135,8 @@ async def run_once(options: Options) -> int:
                     break
                 await asyncio.sleep(options.watch_s)
                 await fleet.refresh()
-                scene = fleet.scene(scene)
-                answer = answer_for(fleet, scene, query, choice, options)
+                view.scene = fleet.scene(view.scene)
+                answer = answer_for(view, query, choice)
         except BrokenPipeError:
             # The reader went away (``| head``, a closed status bar): not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -165,6 +146,6 @@ async def run_once(options: Options) -> int:
 def _nothing(options: Options, choice: Choice) -> str:
     """The answer with no system at all (no favourites yet), in the asked format."""
     query = Query(near=choice.near, favourites_only=True, minimum=options.min_count)
-    answer = Answer(systems=[], query=query, rows=[], now=datetime.now(UTC))
+    answer = Answer(systems=[], query=query, rows=[], now=utc_now())
     return render(answer, options.output_format, one_line=options.watch_s is not None,
                   walking_speed_kmh=options.walking_speed_kmh)  # fmt: skip

@@ -67,7 +67,7 @@ MAX_INFO_TTL_S = 3600
 DISCOVERY = "gbfs.json"
 #: Vehicles outside stations: v3's name first, then v1/v2's.
 VEHICLE_FEEDS = ("vehicle_status", "free_bike_status")
-#: Descriptive feeds of issue 11 (alerts, hours, prices).
+#: Descriptive feeds a rider reads beside availability (alerts, hours, prices).
 EXTRA_FEEDS = ("system_alerts", "system_hours", "system_pricing_plans")
 #: Feeds a system works without: their failure degrades what they add, never the stations.
 OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS)
@@ -149,7 +149,7 @@ class SystemFeeds:
 
         With ``free_floating``, a system whose gbfs.json lists a vehicle feed but no
         station feeds loads as vehicles alone; without it (callers that list stations
-        only) such a system fails as before, for want of ``station_information``."""
+        only) such a system fails for want of ``station_information``."""
         self.gbfs_url = gbfs_url
         self.free_floating = free_floating
         self.language = language

@@ -6,7 +6,7 @@ The file (``favourites_path()`` unless told otherwise) looks like::
                                    "station_id": ..., "name": ..., "added_at": ...,
                                    "watch": {"kind": "bikes", "at_least": 2}}]}
 
-``watch`` (see :mod:`bikefinder.rider.alerts`) is optional: files without it load
+``watch`` (see :mod:`bikefinder.rider.watches`) is optional: files without it load
 unchanged, and a favourite without a watch is written without the key.
 
 A favourite is identified by ``(gbfs_url, station_id)``, so stations of several systems
@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from bikefinder.common.files import resolve_links, sweep_stale_temps, write_atomic
 from bikefinder.common.paths import favourites_path
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
-from bikefinder.rider.alerts import Watch
+from bikefinder.rider.watches import Watch
 
 if TYPE_CHECKING:
     from bikefinder.feeds.models import Station

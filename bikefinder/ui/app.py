@@ -315,7 +315,7 @@ class BikefinderApp(App[int]):
 
     @on(WatchFired)
     def _watch_fired(self, message: WatchFired) -> None:
-        self.actions.watch_fired(message.alert, message.system_name)
+        self.actions.watch_fired(message.fired, message.system_name)
 
     # -- the app's keys --------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from bikefinder.fleet.live import Failed, Loaded
-from bikefinder.rider.alerts import Alert
 from bikefinder.rider.rows import RowKey
 from bikefinder.rider.scene import Scene
+from bikefinder.rider.watches import FiredWatch
 
 
 @dataclass
@@ -46,5 +46,5 @@ class EditWatch(Message):
 class WatchFired(Message):
     """A watch's condition just became true (the bell, a notification, the command)."""
 
-    alert: Alert
+    fired: FiredWatch
     system_name: str

@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING, Any
 from textual.app import App
 
 from bikefinder.common.text import clean
-from bikefinder.rider.alerts import Alert, alert_environment, alert_message, run_notify_command
 from bikefinder.rider.favourites import new_favourite
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import RowKey
+from bikefinder.rider.watches import (
+    FiredWatch,
+    fired_message,
+    run_notify_command,
+    watch_environment,
+)
 
 if TYPE_CHECKING:
     from bikefinder.feeds.models import Station
@@ -91,14 +96,14 @@ class StationActions:
         self.show_store_notices()  # e.g. the file is read-only
         self.changed()
 
-    def watch_fired(self, alert: Alert, system_name: str) -> None:
+    def watch_fired(self, fired: FiredWatch, system_name: str) -> None:
         """Ring, show the notification, and start the rider's ``--notify-command`` (in a
         worker: the UI never waits for it)."""
         self.host.bell()
-        self.host.notify(alert_message(alert), title="Watch", timeout=ALERT_TIMEOUT_S,
+        self.host.notify(fired_message(fired), title="Watch", timeout=ALERT_TIMEOUT_S,
                          markup=False)  # fmt: skip
         if self.notify_command:
-            environment = alert_environment(alert, system_name)
+            environment = watch_environment(fired, system_name)
             self.host.run_worker(self._run_notify_command(self.notify_command, environment),
                                  group="notify-command", exit_on_error=False)  # fmt: skip
 

@@ -1,6 +1,6 @@
 """Watches in the app: checking them against new data, and the ``a`` dialog's outcome.
 
-Deciding *whether* a watch fires is :class:`bikefinder.rider.alerts.AlertTracker`'s job;
+Deciding *whether* a watch fires is :class:`bikefinder.rider.watches.WatchTracker`'s job;
 the keeper posts a :class:`WatchFired` message for each one that does, and the app's
 handler rings the bell, shows the notification and starts the rider's ``--notify-command``.
 The keeper holds only the favourites store and a way to post messages, never the app.
@@ -15,9 +15,9 @@ from textual.message import Message
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
-from bikefinder.rider.alerts import Alert, AlertTracker, WatchKind, condition_met
 from bikefinder.rider.favourites import Favourite, FavouritesStore, favourites_url
 from bikefinder.rider.modes import Mode
+from bikefinder.rider.watches import FiredWatch, WatchKind, WatchTracker, condition_met
 from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
 
@@ -29,17 +29,17 @@ class WatchKeeper:
         """``post`` delivers the :class:`WatchFired` messages (the app's ``post_message``)."""
         self.favourites = favourites
         self.post = post
-        self.tracker = AlertTracker()
+        self.tracker = WatchTracker()
         self._system: str | None = None  # station ids are only unique within a system
-        #: The trackers of the other systems shown (several at once: issue 11).
-        self._trackers: dict[str, AlertTracker] = {}
+        #: The trackers of the other systems shown (station ids are per system).
+        self._trackers: dict[str, WatchTracker] = {}
 
     def check(
         self,
         snapshot: Snapshot,
         station: Callable[[str], Station | None],
         shown: Collection[str],
-    ) -> list[Alert]:
+    ) -> list[FiredWatch]:
         """Fire the watches of this system whose condition just became true (``station``
         finds a station of ``snapshot`` by id; ``shown``: the gbfs.json URLs of every
         system shown)."""
@@ -54,13 +54,13 @@ class WatchKeeper:
             found = station(station_id)
             if found is not None:
                 watched[station_id] = found
-        alerts = self.tracker.check(watched, watches)
+        fired = self.tracker.check(watched, watches)
         system_name = snapshot.system.name or snapshot.system.system_id
-        for alert in alerts:
-            self.post(WatchFired(alert, system_name))
-        return alerts
+        for each in fired:
+            self.post(WatchFired(each, system_name))
+        return fired
 
-    def _use(self, gbfs_url: str, shown: Collection[str]) -> AlertTracker:
+    def _use(self, gbfs_url: str, shown: Collection[str]) -> WatchTracker:
         """The tracker of ``gbfs_url``'s watches (one per system shown: station ids are
         only unique within a system; systems no longer shown are dropped)."""
         if gbfs_url != self._system:
@@ -69,7 +69,7 @@ class WatchKeeper:
                 self._trackers[self._system] = self.tracker
             self._system = gbfs_url
             known = self._trackers.pop(gbfs_url, None)
-            self.tracker = known if known is not None else AlertTracker()
+            self.tracker = known if known is not None else WatchTracker()
         return self.tracker
 
     # -- the dialog -----------------------------------------------------------------

@@ -15,8 +15,8 @@ from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
-from bikefinder.rider.alerts import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.rider.modes import counted
+from bikefinder.rider.watches import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").

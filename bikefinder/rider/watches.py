@@ -2,7 +2,7 @@
 
 Pure trigger logic plus the one side effect it leads to (running the rider's
 ``--notify-command``, with the station in ``BIKEFINDER_*`` environment variables, see
-:func:`alert_environment`). A watch fires once when its condition *becomes* true, and
+:func:`watch_environment`). A watch fires once when its condition *becomes* true, and
 re-arms only after the condition was seen false again, so a station that stays full
 of bikes rings once, not on every refresh. An unknown count (no status, a count the
 feed does not give) neither fires nor re-arms.
@@ -102,7 +102,7 @@ def condition_met(status: StationStatus | None, watch: Watch) -> bool | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Alert:
+class FiredWatch:
     """A watch that just fired, with the station as seen at that moment."""
 
     station: Station
@@ -110,7 +110,7 @@ class Alert:
     count: int
 
 
-class AlertTracker:
+class WatchTracker:
     """Remembers, per watched station, the last *known* state of its condition.
 
     :meth:`check` is fed every new snapshot's stations; seeing the same data twice
@@ -129,9 +129,9 @@ class AlertTracker:
 
     def check(
         self, stations_by_id: Mapping[str, Station], watches: Iterable[tuple[str, Watch]]
-    ) -> list[Alert]:
+    ) -> list[FiredWatch]:
         """The watches among ``(station_id, watch)`` that fire on this observation."""
-        fired: list[Alert] = []
+        fired: list[FiredWatch] = []
         for station_id, watch in watches:
             station = stations_by_id.get(station_id)
             met = condition_met(station.status if station else None, watch)
@@ -143,7 +143,7 @@ class AlertTracker:
             if met and before is False:
                 count = watched_count(station.status, watch.kind)
                 assert count is not None
-                fired.append(Alert(station=station, watch=watch, count=count))
+                fired.append(FiredWatch(station=station, watch=watch, count=count))
         return fired
 
 
@@ -151,18 +151,18 @@ def _count_text(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def alert_message(alert: Alert) -> str:
+def fired_message(fired: FiredWatch) -> str:
     """One line for the rider: "Alpha: 3 bikes now (watching for at least 2 bikes)"."""
-    name = clean(alert.station.info.name, 60) or alert.station.station_id
+    name = clean(fired.station.info.name, 60) or fired.station.station_id
     return (
-        f"{name}: {counted(alert.count, alert.watch.kind.noun)} now "
-        f"(watching for {alert.watch.describe()})"
+        f"{name}: {counted(fired.count, fired.watch.kind.noun)} now "
+        f"(watching for {fired.watch.describe()})"
     )
 
 
-def alert_environment(alert: Alert, system_name: str) -> dict[str, str]:
+def watch_environment(fired: FiredWatch, system_name: str) -> dict[str, str]:
     """The variables a notify command gets; feed text is cleaned, unknown counts are ""."""
-    station, status = alert.station, alert.station.status
+    station, status = fired.station, fired.station.status
     return {
         "BIKEFINDER_STATION_ID": clean(station.station_id, 200),
         "BIKEFINDER_STATION_NAME": clean(station.info.name, 200),
@@ -170,10 +170,10 @@ def alert_environment(alert: Alert, system_name: str) -> dict[str, str]:
         "BIKEFINDER_MECHANICAL": _count_text(status.mechanical if status else None),
         "BIKEFINDER_ELECTRIC": _count_text(status.electric if status else None),
         "BIKEFINDER_DOCKS": _count_text(status.docks if status else None),
-        "BIKEFINDER_KIND": alert.watch.kind.value,
-        "BIKEFINDER_THRESHOLD": str(alert.watch.threshold),
+        "BIKEFINDER_KIND": fired.watch.kind.value,
+        "BIKEFINDER_THRESHOLD": str(fired.watch.threshold),
         "BIKEFINDER_SYSTEM": clean(system_name, 200),
-        "BIKEFINDER_MESSAGE": alert_message(alert),
+        "BIKEFINDER_MESSAGE": fired_message(fired),
     }
 
 

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from bikefinder.feeds.models import Station, StationInfo, StationStatus
-from bikefinder.rider.alerts import (
-    AlertTracker,
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.watches import (
     Watch,
     WatchKind,
-    alert_environment,
-    alert_message,
+    WatchTracker,
     condition_met,
+    fired_message,
     parse_command,
     run_notify_command,
+    watch_environment,
 )
-from bikefinder.rider.modes import Mode
 
 
 def status(
@@ -60,7 +60,7 @@ def test_condition_counts_the_kind_and_respects_the_station_state() -> None:
 
 
 def test_tracker_fires_once_then_rearms_only_after_false_again() -> None:
-    tracker = AlertTracker()
+    tracker = WatchTracker()
     watches = [("s1", BIKES2)]
 
     def observe(state: StationStatus | None) -> int:
@@ -79,7 +79,7 @@ def test_tracker_fires_once_then_rearms_only_after_false_again() -> None:
 
 
 def test_tracker_alert_carries_the_station_and_count_and_forget_resets() -> None:
-    tracker = AlertTracker()
+    tracker = WatchTracker()
     watches = [("s1", Watch(WatchKind.DOCKS, 3)), ("gone", BIKES2)]
     assert tracker.check({"s1": station(status(docks=0))}, watches) == []
     (alert,) = tracker.check({"s1": station(status(docks=7))}, watches)
@@ -90,7 +90,7 @@ def test_tracker_alert_carries_the_station_and_count_and_forget_resets() -> None
 
 
 def test_a_changed_watch_starts_from_what_it_sees() -> None:
-    tracker = AlertTracker()
+    tracker = WatchTracker()
     tracker.check({"s1": station(status(bikes=1))}, [("s1", BIKES2)])
     # The rider lowers the threshold to 1: already met, so no bell for it.
     assert (
@@ -117,11 +117,11 @@ def test_kind_follows_the_mode_and_describes_itself() -> None:
 
 
 def test_environment_has_every_field_cleaned() -> None:
-    alert = AlertTracker()
+    alert = WatchTracker()
     evil = station(status(bikes=3, electric=1, docks=None), name="Al\x1b[31mpha\u202e\nX")
     alert.check({"s1": station(status(bikes=0))}, [("s1", BIKES2)])
     (fired,) = alert.check({"s1": evil}, [("s1", BIKES2)])
-    env = alert_environment(fired, "Test\x07 Bikes")
+    env = watch_environment(fired, "Test\x07 Bikes")
     assert env == {
         "BIKEFINDER_STATION_ID": "s1",
         "BIKEFINDER_STATION_NAME": "Al [31mpha X",
@@ -134,7 +134,7 @@ def test_environment_has_every_field_cleaned() -> None:
         "BIKEFINDER_SYSTEM": "Test Bikes",
         "BIKEFINDER_MESSAGE": "Al [31mpha X: 3 bikes now (watching for at least 2 bikes)",
     }
-    assert alert_message(fired).startswith("Al [31mpha X: 3 bikes")
+    assert fired_message(fired).startswith("Al [31mpha X: 3 bikes")
 
 
 def test_parse_command_splits_like_a_shell_and_rejects_broken_quoting() -> None:

@@ -413,7 +413,11 @@ class CliResult:
     elapsed_s: float
 
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        """The JSON on stdout; a printed answer (it has ``schema_version``) must validate
+        against the shipped JSON Schema (``--list-systems`` JSON is another document)."""
+        document = json.loads(self.stdout)
+        check_answer(document)
+        return document
 
     @property
     def error_line(self) -> str:
@@ -422,6 +426,34 @@ class CliResult:
         assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{self.stderr}"
         assert "Traceback" not in self.stderr
         return lines[0]
+
+
+#: The JSON Schema of the printed answer, as shipped in the wheel.
+ANSWER_SCHEMA_PATH = REPO_ROOT / "bikefinder" / "data" / "schema" / "answer.schema.json"
+_answer_validator: Any = None
+
+
+def answer_validator() -> Any:
+    """A draft 2020-12 validator of the shipped schema (with date-time checked)."""
+    global _answer_validator
+    if _answer_validator is None:
+        import jsonschema
+
+        schema = json.loads(ANSWER_SCHEMA_PATH.read_text(encoding="utf-8"))
+        _answer_validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        )
+    return _answer_validator
+
+
+def check_answer(document: Any) -> None:
+    """Fail unless ``document`` (when it is a printed answer: a dict with
+    ``schema_version``) validates against the shipped JSON Schema."""
+    if isinstance(document, dict) and "schema_version" in document:
+        errors = sorted(answer_validator().iter_errors(document), key=lambda e: list(e.path))
+        assert not errors, "the answer does not match answer.schema.json:\n" + "\n".join(
+            f"{'/'.join(map(str, error.path))}: {error.message}" for error in errors[:10]
+        )
 
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")

@@ -1,4 +1,4 @@
-"""A fixed mixed scene for snapshots and screenshots (issue 11): real nextbike Linz feeds
+"""A fixed mixed scene for snapshots and screenshots: real nextbike Linz feeds
 (stations, bikes docked and free, hours, prices) with a synthetic station_status and one
 station alert, plus a synthetic free-floating operator, behind ``httpx.MockTransport``.
 Every time in it is ``now``, so pictures are the same on every run. (No tests in here.)"""

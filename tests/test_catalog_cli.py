@@ -159,7 +159,7 @@ def test_broken_config_file_is_one_line_exit_2(run_cli, tmp_path: Path) -> None:
 
 
 def test_list_systems_csv_neutralises_formula_cells() -> None:
-    """A catalog entry named like a formula cannot run in a spreadsheet (issue 13 item 14)."""
+    """A catalog entry named like a formula cannot run in a spreadsheet."""
     import csv
     import io
 

@@ -18,24 +18,9 @@ from typing import Any
 import pytest
 from geopy.distance import great_circle
 
+from bikefinder.rider.output import ROW_FIELDS
+
 FIXTURES = Path(__file__).parent / "fixtures"
-STATION_FIELDS = [
-    "station_id",
-    "name",
-    "lat",
-    "lon",
-    "distance_m",
-    "bearing",
-    "bikes",
-    "mechanical",
-    "electric",
-    "docks",
-    "capacity",
-    "is_installed",
-    "is_renting",
-    "is_returning",
-    "last_reported",
-]
 ALL = "100000"  # a --limit that lists every station
 
 Split = tuple[int | None, int | None]
@@ -175,6 +160,19 @@ def check_json(case: Case, output: dict[str, Any], gbfs_url: str) -> None:
     info = {str(record["station_id"]): record for record in load_raw(case, "station_information")}
     status = {str(record["station_id"]): record for record in load_raw(case, "station_status")}
     stations = output["stations"]
+    # One row shape: every key of ROW_FIELDS, stations only here.
+    assert all(list(station) == list(ROW_FIELDS) for station in stations)
+    assert {station["kind"] for station in stations} == {"station"}
+    assert {station["system_id"] for station in stations} == {output["systems"][0]["id"]}
+    # Options ranked 1..N nearest first; every other row unranked, saying why.
+    options = [station for station in stations if station["useful"]]
+    assert [station["rank"] for station in options] == list(range(1, len(options) + 1))
+    assert all(station["reason"] is None for station in options)
+    assert all(
+        station["rank"] is None and station["reason"]
+        for station in stations
+        if not station["useful"]
+    )
     # Every id exactly, as a string: Vélib' ints > 2^31, Citi Bike 19-digit numeric strings.
     assert [type(station["station_id"]) for station in stations] == [str] * len(stations)
     assert sorted(station["station_id"] for station in stations) == sorted(info)
@@ -225,41 +223,66 @@ def check_json(case: Case, output: dict[str, Any], gbfs_url: str) -> None:
         assert picked == case.first
 
 
+def limited(stations: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The one --limit rule, applied to the full list: the ``limit`` nearest rows and
+    the ``limit`` nearest options, nearest first."""
+    nearest = {id(station) for station in stations[:limit]}
+    options = {id(station) for station in [s for s in stations if s["useful"]][:limit]}
+    return [station for station in stations if id(station) in nearest | options]
+
+
+def csv_value(key: str, value: Any) -> str:
+    """How CSV spells a JSON value: null empty, booleans true/false, lists joined with
+    ``;``, changes as ``bikes:+1;docks:-1``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key == "changes":
+        return ";".join(f"{name}:{change:+d}" for name, change in value.items())
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    return str(value)
+
+
 def check_csv(text: str, nearest: list[dict[str, Any]]) -> None:
-    """Same columns and values as JSON; null is empty, booleans are true/false."""
-    assert text.splitlines()[0] == ",".join(STATION_FIELDS)
+    """Same columns (every row field) and values as JSON."""
+    assert text.splitlines()[0] == ",".join(ROW_FIELDS)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == len(nearest)
     for row, station in zip(rows, nearest, strict=True):
-        for key in STATION_FIELDS:
-            value = station[key]
-            if value is None:
-                expected = ""
-            elif isinstance(value, bool):
-                expected = "true" if value else "false"
-            else:
-                expected = str(value)
-            assert row[key] == expected, key
+        for key in ROW_FIELDS:
+            assert row[key] == csv_value(key, station[key]), key
 
 
 def check_table(case: Case, text: str, nearest: list[dict[str, Any]]) -> None:
-    """A header naming the count and distance, aligned columns, one row per station."""
-    header, age_line, blank, columns, rule, *rows = text.splitlines()
+    """A heading naming the count and freshness, the point and the mode, then aligned
+    columns (always the same), one row per listed row."""
+    lines = text.splitlines()
+    blank = lines.index("")
+    heading, (columns, rule, *rows) = lines[:blank], lines[blank + 1 :]
     info_count = len(load_raw(case, "station_information"))
-    assert f": {info_count} stations" in header
-    assert age_line.startswith("Data: ") and "old" in age_line and "STALE" in age_line
-    assert blank == ""
-    assert columns.split()[:2] == ["#", "Station"]
+    assert f": {info_count} stations; data " in heading[0]
+    assert " old" in heading[0] and "; STALE: " in heading[0]
+    assert heading[1] == f"Nearest to {case.near[0]:.5f},{case.near[1]:.5f}"
+    assert heading[2].startswith("Mode: any bike; nearest first")
+    assert columns.split() == [
+        "#", "System", "Name", "Distance", "Walk", "Dir", "Bikes", "(mech/elec)", "Docks",
+        "State",
+    ]  # fmt: skip
     assert set(rule.replace(" ", "")) == {"-"}
     assert len(rows) == len(nearest)
     distance_end = columns.index("Distance") + len("Distance")
-    for rank, (row, station) in enumerate(zip(rows, nearest, strict=True), start=1):
-        assert row.split()[0] == str(rank)
-        assert (station["name"][:38] or "(unnamed)") in row
+    for row, station in zip(rows, nearest, strict=True):
+        rank = "-" if station["rank"] is None else str(station["rank"])
+        assert row.split()[0] == rank
+        assert (station["name"][:39] or "(unnamed)") in row
         # Right-aligned distance column ends exactly under its header.
         assert row[:distance_end].endswith((" m", " km"))
         bikes = "?" if station["bikes"] is None else str(station["bikes"])
         assert f"  {bikes}" in row[distance_end:]
+        if station["reason"]:
+            assert station["reason"] in row
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
@@ -271,7 +294,12 @@ def test_once_in_every_format(feed_server, run_cli, case: Case) -> None:
     assert as_json.code == 0, as_json.stderr
     assert as_json.stderr == ""
     check_json(case, as_json.json(), gbfs_url)
-    nearest = as_json.json()["stations"][:5]
+    everything = as_json.json()["stations"]
+    nearest = limited(everything, 5)
+    assert min(5, len(everything)) <= len(nearest) <= 10
+    five = run_cli(*args, "--format", "json", "--limit", "5")
+    assert five.code == 0 and five.stderr == ""
+    assert five.json()["stations"] == nearest  # the one --limit rule
 
     as_csv = run_cli(*args, "--format", "csv", "--limit", "5")
     assert as_csv.code == 0 and as_csv.stderr == ""

@@ -25,7 +25,7 @@ def test_printed_lists_default_to_twenty(run_cli) -> None:
 
 
 def test_single_system_json_carries_the_several_systems_fields(run_cli) -> None:
-    """Issue 11's contract holds for one system too: a `systems` list, and `kind`,
+    """contract holds for one system too: a `systems` list, and `kind`,
     `system_id` and `walk_s` on every station (`system` stays for existing scripts)."""
     result = run_cli("--demo", "--once", "--format", "json", "--limit", "3")
     assert result.code == 0, result.stderr

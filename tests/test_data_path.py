@@ -1,6 +1,6 @@
 """The data path: one decode per change, a cache that never re-reads what it holds, a size
 cap that counts decompressed bytes as they stream, and bad bodies that never replace good
-ones (issue 10; issue 13 items 3, 4, 6, 10)."""
+ones."""
 
 from __future__ import annotations
 

@@ -491,7 +491,7 @@ def test_parse_favourites_reports_newer_version_separately() -> None:
     assert parsed.newer_version == 99 and parsed.problem is None and parsed.favourites == []
 
 
-# -- watches (issue 7): optional, additive, same file rules ---------------------------
+# -- watches: optional, additive, same file rules ---------------------------
 
 BIKES_2 = Watch(WatchKind.BIKES, 2)
 

@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import check_answer
 from geopy.distance import great_circle
 
-from bikefinder.cli import favourites as favourites_once
-from bikefinder.cli.favourites import group_by_system
 from bikefinder.cli.main import parse_options
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
+from bikefinder.fleet import choice as fleet_choice
+from bikefinder.fleet.choice import choose, fleet_for
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.output import STATION_FIELDS
+from bikefinder.rider.output import ROW_FIELDS
 from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.entries import CatalogEntry
 
@@ -133,7 +134,9 @@ class Result:
     stderr: str
 
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        document = json.loads(self.stdout)
+        check_answer(document)  # the one printed document, as every --once prints
+        return document
 
 
 @pytest.fixture
@@ -209,20 +212,24 @@ def test_json_lists_every_favourite_with_live_status(
 ) -> None:
     velib, oslo, broken = three_systems
     result = run("--format", "json", "--near", f"{NEAR[0]},{NEAR[1]}")
-    assert result.code == 1
-    assert_one_line(result.stderr)
-    assert "could not load 1 of 3 systems" in result.stderr and "HTTP 500" in result.stderr
+    # One exit rule for every printed command: 0 when any system has data.
+    assert result.code == 0
+    assert_one_line(result.stderr)  # the failed system's own error line
+    assert "Broken: gbfs.json: HTTP 500" in result.stderr
     document = result.json()
+    assert document["favourites_only"] is True and document["limit"] is None
+    assert [e["error"] for e in document["errors"]] == [document["systems"][1]["error"]]
     assert document["near"] == {"lat": NEAR[0], "lon": NEAR[1]}
     assert [s["gbfs_url"] for s in document["systems"]] == [velib, broken, oslo]
     assert [s["error"] is None for s in document["systems"]] == [True, False, True]
     assert document["systems"][0]["name"] == "Paris"
     assert document["systems"][0]["data_updated_at"] is not None
     stations = document["stations"]
-    assert [tuple(s) for s in stations] == [
-        (*STATION_FIELDS, "gbfs_url", "system_id", "system_name", "error")
-    ] * 5
-    assert [s["gbfs_url"] for s in stations] == [velib, velib, broken, oslo, oslo]  # grouped
+    assert [tuple(s) for s in stations] == [ROW_FIELDS] * 5  # one row shape
+    # Nearest first across systems; a favourite with no data (no distance) last.
+    assert [s["gbfs_url"] for s in stations] == [velib, velib, oslo, oslo, broken]
+    assert [s["rank"] for s in stations] == [1, 2, 3, 4, None]
+    assert all(s["favourite"] and s["kind"] == "station" for s in stations)
 
     for fixture, ids in (("velib_v1_2022", VELIB_IDS), ("oslo_v2.2_2022", OSLO_IDS)):
         info, status = (
@@ -239,15 +246,28 @@ def test_json_lists_every_favourite_with_live_status(
             assert station["docks"] == status[station_id]["num_docks_available"]
             assert station["bearing"] in ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
             assert station["error"] is None
-    within_velib = [s["distance_m"] for s in stations[:2]]
-    assert within_velib == sorted(within_velib)  # nearest first within a system
+    distances = [s["distance_m"] for s in stations[:4]]
+    assert distances == sorted(distances)  # nearest first
 
     [failed] = [s for s in stations if s["gbfs_url"] == broken]
     assert failed["station_id"] == "b1" and failed["name"] == "saved b1"
-    assert failed["system_name"] == "Broken" and "HTTP 500" in failed["error"]
-    assert all(
-        failed[name] is None for name in STATION_FIELDS if name not in ("station_id", "name")
-    )
+    assert "HTTP 500" in failed["error"]
+    assert (failed["rank"], failed["useful"], failed["reason"]) == (None, False, "no status")
+    assert failed["system_id"] == document["systems"][1]["id"]
+    known = {"kind", "system_id", "station_id", "name", "useful", "reason", "alert_ids"}
+    known |= {"changes", "favourite", "watched", "error", "system_name", "gbfs_url"}
+    assert all(failed[name] is None for name in ROW_FIELDS if name not in known)
+
+
+def test_a_failed_system_is_named_as_its_favourites_saved_it(
+    run: Callable[..., Result], three_systems: tuple[str, str, str]
+) -> None:
+    broken = three_systems[2]
+    document = run("--format", "json").json()
+    [failed] = [s for s in document["stations"] if s["gbfs_url"] == broken]
+    assert failed["system_name"] == "Broken"
+    assert document["systems"][1]["name"] == "Broken"
+    assert "\nBroken: FAILED: " in "\n" + run().stdout
 
 
 def test_without_near_distances_are_null_and_order_is_kept(
@@ -269,22 +289,29 @@ def test_table_names_the_failed_system_and_keeps_the_rest(
     run: Callable[..., Result], three_systems: tuple[str, str, str]
 ) -> None:
     result = run("--near", f"{NEAR[0]},{NEAR[1]}")
-    assert result.code == 1
+    assert result.code == 0
     assert_one_line(result.stderr)
-    assert "Favourites: 5 in 3 systems" in result.stdout
+    lines = result.stdout.splitlines()
+    # One heading line per system, in the favourites' order; the failed one says why.
+    assert lines[0].startswith("Paris: 1439 stations; data ")
+    assert lines[1].startswith("Broken: FAILED: Broken: gbfs.json") and "HTTP 500" in lines[1]
+    assert lines[2].startswith("Oslo: 260 stations; data ")
+    assert "Mode: any bike; nearest first, favourites ranked" in result.stdout
     assert "Benjamin Godard - Victor Hugo" in result.stdout and "Sogn Studentby" in result.stdout
-    assert "Broken: NOT LOADED: " in result.stdout and "saved b1" in result.stdout
+    last = lines[-1]
+    assert last.startswith("-  Broken  saved b1") and last.endswith("no status")
     assert "Distance" in result.stdout
 
 
-def test_csv_has_the_ranked_columns_plus_the_system(
+def test_csv_has_every_row_field(
     run: Callable[..., Result], three_systems: tuple[str, str, str]
 ) -> None:
     velib, oslo, broken = three_systems
     result = run("--format", "csv")
-    assert result.code == 1
+    assert result.code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == [*STATION_FIELDS, "gbfs_url", "system_id", "system_name", "error"]
+    assert list(rows[0]) == list(ROW_FIELDS)
+    # Without --near: the favourites' own order.
     assert [row["gbfs_url"] for row in rows] == [velib, velib, broken, oslo, oslo]
     assert rows[2]["bikes"] == "" and "HTTP 500" in rows[2]["error"]
     assert rows[0]["is_renting"] in ("true", "false") and rows[0]["distance_m"] == ""
@@ -392,19 +419,26 @@ def test_catalog_headers_are_sent_and_a_missing_key_fails_only_its_system(
             CatalogEntry("no_key_yet", "NoKey", unkeyed, auth_type="2", auth_headers=("X-Key",)),
         ]
     )
-    monkeypatch.setattr(favourites_once, "user_catalog", lambda: catalog)
+    monkeypatch.setattr(fleet_choice, "user_catalog", lambda: catalog)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     (tmp_path / "config" / "bikefinder").mkdir(parents=True)
     (tmp_path / "config" / "bikefinder" / "config.toml").write_text(
         '[headers.keyed_bikes]\n"X-Key" = "secret"\n'
     )
-    groups = {
-        url: [Favourite(url, "s", "S", OSLO_IDS[0], "n", "t")] for url in (keyed, unkeyed, plain)
-    }
-    results = asyncio.run(favourites_once.load_systems(groups, parse_options(["--once"])))
-    assert [result.error is None for result in results] == [True, False, True]
-    assert "needs an API key" in (results[1].error or "")
+    saved = [Favourite(url, "s", "S", OSLO_IDS[0], "n", "t") for url in (keyed, unkeyed, plain)]
+    options = parse_options(["--favorites", "--once"])
+    chosen = choose(options, saved)
+    assert [source.gbfs_url for source in chosen.sources] == [keyed, unkeyed, plain]
+
+    async def load() -> list[str | None]:
+        async with fleet_for(options, chosen) as fleet:
+            await fleet.load()
+            return [system.error for system in fleet.systems]
+
+    errors = asyncio.run(load())
+    assert [error is None for error in errors] == [True, False, True]
+    assert "needs an API key" in (errors[1] or "")
     sent = {path: headers for path, headers in server.requests}
     assert sent["/keyed/gbfs.json"]["x-key"] == "secret"
     assert sent["/keyed/station_status.json"]["x-key"] == "secret"
@@ -420,7 +454,7 @@ def test_unknown_system_name_is_a_usage_error(
     assert_one_line(result.stderr)
 
 
-# -- issue 12: honest freshness ---------------------------------------------------
+# -- honest freshness ---------------------------------------------------
 
 
 def test_favorites_once_uses_the_cache_when_the_server_is_down(
@@ -439,20 +473,24 @@ def test_favorites_once_uses_the_cache_when_the_server_is_down(
     assert cached.code == 0, cached.stderr
     assert "cached" in cached.stderr
     system = cached.json()["systems"][0]
-    assert system["from_cache"] is True and system["error"] is None
+    # One shape with every command: the cached copy is shown, the live error is said.
+    assert system["from_cache"] is True and system["stale"] is True
+    assert system["ok"] is False and "HTTP 503" in system["error"]
     assert cached.json()["stations"][0]["bikes"] is not None
     table = run()
     assert table.code == 0
-    assert "CACHED" in table.stdout and "NOT LOADED" not in table.stdout
+    assert "(CACHED)" in table.stdout and "FAILED" not in table.stdout
 
 
 def test_demo_favourites_count_for_live_velib_and_print_as_demo(favourites_file: Path, run) -> None:
     old = Favourite(DEMO_GBFS_URL, "velib", "Vélib' Métropole", "98187918", "Lobau", "t")
     new = Favourite(DEMO_LIVE_GBFS_URL, "velib", "Vélib' Métropole", "213688169", "x", "t")
-    assert list(group_by_system([old, new])) == [DEMO_LIVE_GBFS_URL]
+    chosen = choose(parse_options(["--favorites", "--once"]), [old, new])
+    assert [source.gbfs_url for source in chosen.sources] == [DEMO_LIVE_GBFS_URL]
+    assert chosen.favourites == [old, new]
     add_favourites(favourites_file, DEMO_GBFS_URL, ("98187918",), "velib")
     shown = run("--demo")
     assert shown.code == 0, shown.stderr
-    assert "demo data from 2025-10-18, not live" in shown.stdout
+    assert "demo data from 2025-10-18, bundled with bikefinder, never refreshed" in shown.stdout
     as_json = run("--demo", "--format", "json")
     assert as_json.json()["systems"][0]["demo"] == "demo data from 2025-10-18"

@@ -1,4 +1,4 @@
-"""Issue 10's size cap in config.toml: ``max_feed_mb`` lowers or raises the cap on one
+"""Size cap in config.toml: ``max_feed_mb`` lowers or raises the cap on one
 feed answer for ``--once``, ``--favorites --once`` and the app's feed session."""
 
 from __future__ import annotations

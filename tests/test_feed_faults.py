@@ -1,4 +1,4 @@
-"""Issue 6, feeds: every way a feed can break, through the real HTTP path on 127.0.0.1.
+"""Every way a feed can break, through the real HTTP path on 127.0.0.1.
 
 Each case runs ``bikefinder --once`` against a real HTTP server on 127.0.0.1: most
 in process through ``bikefinder.cli.main`` (``run_main``, fast), a representative set
@@ -358,9 +358,19 @@ def test_documents_without_the_required_shape(
 def test_gbfs_json_listing_no_station_feeds(feed_server, run_main) -> None:
     gbfs_url = feed_server.add(
         "/bare/gbfs.json",
-        {"data": {"en": {"feeds": [{"name": "free_bike_status", "url": "bikes.json"}]}}},
+        {"data": {"en": {"feeds": [{"name": "system_information", "url": "si.json"}]}}},
     )
     assert_fails(once(run_main, gbfs_url), "gbfs.json", "no station_information")
+
+
+def test_gbfs_json_listing_only_vehicles_is_a_free_floating_operator(feed_server, run_main) -> None:
+    """Vehicles are listed by default: a feed listing only free_bike_status is an
+    operator, so its vehicle feed is fetched, and its failure is what is said."""
+    gbfs_url = feed_server.add(
+        "/bare/gbfs.json",
+        {"data": {"en": {"feeds": [{"name": "free_bike_status", "url": "bikes.json"}]}}},
+    )
+    assert_fails(once(run_main, gbfs_url), "free_bike_status", "HTTP 404")
 
 
 BAD_STATIONS = [
@@ -596,7 +606,7 @@ def test_hostile_names_in_the_table_are_literal_and_truncated(feed_server, run_c
     assert result.code == 0, result.stderr
     assert not UNSAFE_CHARS & set(result.stdout)
     lines = result.stdout.splitlines()
-    rows = lines[5:]  # header, age line, blank, columns, rule
+    rows = lines[lines.index("") + 3 :]  # heading lines, blank, columns, rule
     assert len(rows) == len(HOSTILE_NAMES)  # no name broke a row in two
     assert max(len(line) for line in lines) < 200  # 10,000 chars truncated
     assert "[bold red]FREE BIKES[/bold red]" in result.stdout  # markup shown literally

@@ -6,7 +6,9 @@ import pytest
 
 from bikefinder.common.text import fold
 from bikefinder.feeds.models import Station, StationInfo
-from bikefinder.rider import listing
+from bikefinder.rider import scene, system_index
+from bikefinder.rider.rows import SceneSystem
+from bikefinder.rider.scene import Query, Scene
 from bikefinder.systems import search as catalog_search
 from bikefinder.systems.catalog import Catalog, build_catalog
 from bikefinder.systems.entries import CatalogEntry
@@ -35,7 +37,7 @@ def test_fold(text: str, folded: str) -> None:
 
 
 def test_one_fold_everywhere() -> None:
-    assert listing.fold is fold and catalog_search.fold is fold
+    assert scene.fold is fold and system_index.fold is fold and catalog_search.fold is fold
 
 
 def _station(name: str) -> Station:
@@ -43,15 +45,18 @@ def _station(name: str) -> Station:
 
 
 def test_station_filter_folds_like_the_picker() -> None:
+    from tests.test_modes import snapshot
+
     stations = [_station("Sørli plass"), _station("Москва-Сити"), _station("Rivoli")]
-    names = [fold(station.info.name) for station in stations]  # as listing prepares them
+    listed = Scene.build([(SceneSystem("o", "Oslo", "https://o.test/gbfs.json"),
+                           snapshot(stations), None)])  # fmt: skip
 
-    def matches(query: str) -> list[int]:  # as the station list filters by name
-        return listing.matching_positions(names, fold(query).split())
+    def matches(query: str) -> list[str]:  # as every list filters by name
+        return [row.key.item_id for row in listed.rows(Query((59.9, 10.7), name_query=query))]
 
-    assert matches("sorli") == [0]
-    assert matches("москва") == [1]
-    assert matches("Сити") == [1]
+    assert matches("sorli") == ["Sørli plass"]
+    assert matches("москва") == ["Москва-Сити"]
+    assert matches("Сити") == ["Москва-Сити"]
 
 
 def _catalog() -> Catalog:

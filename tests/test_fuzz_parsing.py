@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conftest import check_answer
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -37,8 +38,10 @@ from bikefinder.feeds.models import (
 )
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.values import MAX_COUNT
-from bikefinder.rider.output import to_csv, to_json, to_table
+from bikefinder.rider.output import Answer, SystemReport, to_csv, to_json, to_line, to_table
 from bikefinder.rider.ranking import StationIndex
+from bikefinder.rider.rows import SceneSystem
+from bikefinder.rider.scene import Query, Scene
 
 FIXTURES = Path(__file__).parent / "fixtures"
 URL = "https://example.test/gbfs/station_status.json"
@@ -353,13 +356,24 @@ def check_rendering(info: InfoFeed, status: StatusFeed) -> None:
     )
     ranked = StationIndex(stations).nearest(48.85, 2.35, 5)
     assert [r.distance_m for r in ranked] == sorted(r.distance_m for r in ranked)
-    as_json = to_json(snapshot, ranked, (48.85, 2.35))
+    system = SceneSystem("s", snapshot.system.name, URL)
+    scene = Scene.build([(system, snapshot, None)])
+    now = datetime.now(UTC)
+    query = Query(near=(48.85, 2.35), limit=5)
+    rows = scene.rows(query, now=now)
+    answer = Answer([SystemReport(system, snapshot)], query, rows, now)
+    as_json = to_json(answer)
     decoded = json.loads(as_json)
-    assert [s["station_id"] for s in decoded["stations"]] == [
-        r.station.info.station_id for r in ranked
+    check_answer(decoded)
+    # The scene's list is the ranking's, nearest first: the 5 nearest rows come first.
+    listed = [s["station_id"] for s in decoded["stations"]]
+    assert listed[: len(ranked)] == [r.station.info.station_id for r in ranked]
+    assert [s["name"] for s in decoded["stations"]][: len(ranked)] == [
+        r.station.info.name for r in ranked
     ]
-    assert [s["name"] for s in decoded["stations"]] == [r.station.info.name for r in ranked]
-    for text in (as_json, to_csv(ranked), to_table(snapshot, ranked, "header")):
+    assert len(listed) == len(set(listed)) <= 10
+    texts = (as_json, to_csv(answer), to_table(answer, 4.8), to_line(answer))
+    for text in texts:
         assert not RAW_UNSAFE.search(text)
 
 

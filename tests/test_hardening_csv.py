@@ -1,4 +1,4 @@
-"""Issue 13, item 14: CSV formula injection.
+"""CSV formula injection.
 
 Feed names and ids that start like a spreadsheet formula (``=``, ``+``, ``-``, ``@``,
 tab, CR) get a leading ``'`` in ``--once --format csv`` and ``--favorites --once

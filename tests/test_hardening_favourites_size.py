@@ -1,4 +1,4 @@
-"""Issue 13, item 16: what the favourites writer writes, the reader accepts.
+"""What the favourites writer writes, the reader accepts.
 
 A 14.7 MB compact file used to be rewritten pretty-printed at 20.3 MB, which the reader
 then refused as too large and moved aside (and every later change made another 20 MB

@@ -1,4 +1,4 @@
-"""Issue 13, items 5 and 15: the atomic writer and real-world file layouts.
+"""The atomic writer and real-world file layouts.
 
 - 5: a ``SIGTERM`` during a write leaves no ``.<name>.*.tmp`` behind (real processes,
   killed mid-write); what ``SIGKILL`` leaves is swept at start-up once it is stale.

@@ -1,4 +1,4 @@
-"""Issue 13, item 13: terminal injection through names that reach the screen.
+"""Terminal injection through names that reach the screen.
 
 A system name holding ``ESC]52;c;…`` (an OSC 52 clipboard write) used to reach the
 terminal raw in the "Loading …" / "Could not load …" panel, and was stored in learned

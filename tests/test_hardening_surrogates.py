@@ -1,4 +1,4 @@
-"""Issue 13, item 1: a lone surrogate in a feed string (``"\\udc80"``, legal in JSON text)
+"""A lone surrogate in a feed string (``"\\udc80"``, legal in JSON text)
 is made encodable once, where feed values are read, so no output can crash on it.
 
 The CLI runs as a real subprocess with a strict UTF-8 stdout (``PYTHONIOENCODING=utf-8``,
@@ -20,8 +20,7 @@ import pytest
 from bikefinder.common.text import clean, encodable
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.values import as_id, as_text
-from bikefinder.rider.favourites import FavouritesStore, render_favourites
-from bikefinder.rider.listing import new_favourite
+from bikefinder.rider.favourites import FavouritesStore, new_favourite, render_favourites
 
 LONE = "\udc80"
 NEAR = "48.0,2.0"
@@ -89,7 +88,7 @@ def test_once_prints_a_lone_surrogate_in_every_format(feed_server, run_cli, fmt:
     assert "Traceback" not in result.stderr
     assert "\ufffd" in result.stdout
     if fmt == "json":
-        output = json.loads(result.stdout)
+        output = result.json()
         assert output["system"]["name"] == "Sur\ufffdville"
         assert [s["station_id"] for s in output["stations"]] == ["A\ufffd", "B"]
         assert output["stations"][0]["name"] == "Al\ufffdpha"

@@ -1,4 +1,4 @@
-"""--once over several systems and free-floating vehicles (issue 11), end to end over a
+"""--once over several systems and free-floating vehicles, end to end over a
 real 127.0.0.1 server with real_more feeds: one ranked list with a system per row."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.systems.coverage import remember_coverage
-from tests.test_loader_issue11 import REAL, serve_real
+from tests.test_loader_optional_feeds import REAL, serve_real
 
 LINZ = (48.3055, 14.2860)  # by Alter Markt, nextbike's first station
 SEATTLE = (47.6097, -122.3331)

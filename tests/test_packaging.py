@@ -61,7 +61,13 @@ def test_wheel_holds_the_licence_the_stylesheet_and_the_data(wheel: zipfile.ZipF
     assert f"{dist_info}/licenses/LICENSE" in names
     assert "MIT License" in wheel.read(f"{dist_info}/licenses/LICENSE").decode()
     assert "bikefinder/ui/app.tcss" in names
-    for data in ("systems.csv", "cities.tsv", "places.tsv", "system_locations.json"):
+    for data in (
+        "systems.csv",
+        "cities.tsv",
+        "places.tsv",
+        "system_locations.json",
+        "schema/answer.schema.json",  # the JSON Schema of every printed JSON document
+    ):
         assert f"bikefinder/data/{data}" in names
     demo = {name for name in names if name.startswith("bikefinder/data/demo/")}
     local_demo = {

@@ -1,4 +1,4 @@
-"""Issue 12, places: ``[places]`` and ``near`` in config.toml, ``--near home``, and a
+"""``[places]`` and ``near`` in config.toml, ``--near home``, and a
 place that cannot be geocoded found as a station name in cached or demo data (offline:
 the geocoder is pointed at a port nobody listens on)."""
 

@@ -1,4 +1,4 @@
-"""Issue 12, scripts: ``--mode bike|ebike|dock`` and ``--min N`` for ``--once``,
+"""``--mode bike|ebike|dock`` and ``--min N`` for ``--once``,
 ``--watch`` and ``--favorites --once`` with the app's usefulness rules, and
 ``--format line`` (one line for status bars), on the bundled demo snapshot (offline)."""
 
@@ -15,7 +15,7 @@ import pytest
 
 from bikefinder.feeds.demo import DEMO_LIVE_GBFS_URL
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.output import STATION_FIELDS
+from bikefinder.rider.output import ROW_FIELDS as STATION_FIELDS
 
 #: A full Vélib' station (0 free docks, renting): the nearest to its own point.
 AUSTERLITZ = "48.84369030864,2.3657163977623"
@@ -24,20 +24,15 @@ AUSTERLITZ_NAME = "Gare d'Austerlitz - Quai Saint-Bernard"
 LOBAU_LINE = "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · demo data from 2025-10-18"
 
 
-def test_dock_mode_lists_the_full_station_last_with_its_reason(run_cli) -> None:
+def test_dock_mode_lists_the_full_station_unranked_with_its_reason(run_cli) -> None:
     plain = run_cli("--once", "--demo", "--near", AUSTERLITZ, "--limit", "3", "--format", "json")
     assert plain.code == 0, plain.stderr
     document = plain.json()
-    assert document["mode"] is None and document["min"] is None
+    # There is always a mode (any bike by default), so useful/reason are always there.
+    assert document["mode"] == "bike" and document["min"] is None
     assert document["stations"][0]["name"] == AUSTERLITZ_NAME  # nearest first, as ever
-    # No mode: no mode keys; the issue-11 keys every station item has (kind, system, walk).
-    assert set(document["stations"][0]) == {
-        *STATION_FIELDS,
-        "kind",
-        "system_id",
-        "walk_s",
-        "alert_ids",
-    }
+    assert document["stations"][0]["rank"] == 1  # 24 bikes: an option for a bike
+    assert set(document["stations"][0]) == set(STATION_FIELDS)  # one row shape
 
     docks = run_cli(
         "--once", "--demo", "--near", AUSTERLITZ, "--limit", "3", "--mode", "dock",
@@ -47,27 +42,41 @@ def test_dock_mode_lists_the_full_station_last_with_its_reason(run_cli) -> None:
     document = docks.json()
     assert document["mode"] == "dock"
     stations = document["stations"]
-    assert [s["useful"] for s in stations] == [True, True, True, False]
-    assert all(s["docks"] > 0 and s["reason"] is None for s in stations[:3])
-    assert stations[-1]["name"] == AUSTERLITZ_NAME and stations[-1]["reason"] == "full"
-    distances = [s["distance_m"] for s in stations[:3]]
+    # Nearest first: the full station (0 m) comes first, unranked, saying why.
+    assert [s["useful"] for s in stations] == [False, True, True, True]
+    assert [s["rank"] for s in stations] == [None, 1, 2, 3]
+    assert stations[0]["name"] == AUSTERLITZ_NAME and stations[0]["reason"] == "full"
+    assert all(s["docks"] > 0 and s["reason"] is None for s in stations[1:])
+    distances = [s["distance_m"] for s in stations]
     assert distances == sorted(distances)
-    assert set(STATION_FIELDS) <= set(stations[0])  # existing fields stay valid
+    assert all(set(s) == set(STATION_FIELDS) for s in stations)
 
 
-def test_min_hides_stations_with_fewer_than_n(run_cli) -> None:
+def test_min_lists_stations_with_fewer_than_n_unranked_with_why(run_cli) -> None:
     result = run_cli(
         "--once", "--demo", "--near", AUSTERLITZ, "--limit", "5", "--mode", "dock",
         "--min", "20", "--format", "json",
     )  # fmt: skip
     assert result.code == 0, result.stderr
     document = result.json()
-    assert document["min"] == 20 and len(document["stations"]) == 5
-    assert all(s["docks"] >= 20 and s["useful"] for s in document["stations"])
+    assert document["min"] == 20
+    stations = document["stations"]
+    options = [s for s in stations if s["useful"]]
+    others = [s for s in stations if not s["useful"]]
+    # --limit 5: the 5 nearest rows (none is an option here) and the 5 nearest options.
+    assert len(stations) == 10 and [s["rank"] for s in options] == [1, 2, 3, 4, 5]
+    assert all(s["docks"] >= 20 and s["reason"] is None for s in options)
+    assert all(s["docks"] < 20 and s["rank"] is None for s in others)
+    assert {s["reason"] for s in others} == {
+        "full", "only 1 free dock", "only 3 free docks", "only 6 free docks",
+    }  # fmt: skip
+    assert [s["distance_m"] for s in stations] == sorted(s["distance_m"] for s in stations)
     # --min alone means any bike
     bikes = run_cli("--once", "--demo", "--min", "30", "--limit", "3", "--format", "json").json()
-    assert bikes["mode"] == "bike" and all(s["bikes"] >= 30 for s in bikes["stations"])
-    assert "Place de l'Hôtel de Ville" not in {s["name"] for s in bikes["stations"]}  # 10 bikes
+    assert bikes["mode"] == "bike"
+    assert all(s["bikes"] >= 30 for s in bikes["stations"] if s["useful"])
+    place = next(s for s in bikes["stations"] if s["name"] == "Place de l'Hôtel de Ville")
+    assert (place["rank"], place["useful"], place["reason"]) == (None, False, "only 10 bikes")
 
 
 def test_mode_in_csv_and_table(run_cli) -> None:
@@ -75,15 +84,17 @@ def test_mode_in_csv_and_table(run_cli) -> None:
     table = run_cli(*args)
     assert table.code == 0, table.stderr
     assert "Mode: free dock" in table.stdout
-    last = table.stdout.strip().splitlines()[-1]
-    assert last.startswith("-  " + AUSTERLITZ_NAME) and last.endswith("full")
+    lines = table.stdout.strip().splitlines()
+    first = lines[lines.index(next(line for line in lines if line.startswith("-  --"))) + 1]
+    assert first.startswith("-  Vélib' Métropole  " + AUSTERLITZ_NAME) and first.endswith("full")
+    assert lines[-1].startswith("2  ")  # the options ranked 1..N after it
     rows = list(csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout)))
-    assert list(rows[0])[-2:] == ["useful", "reason"]
-    assert (rows[-1]["name"], rows[-1]["useful"], rows[-1]["reason"]) == (
-        AUSTERLITZ_NAME, "false", "full",
+    assert list(rows[0]) == list(STATION_FIELDS)
+    assert (rows[0]["name"], rows[0]["rank"], rows[0]["useful"], rows[0]["reason"]) == (
+        AUSTERLITZ_NAME, "", "false", "full",
     )  # fmt: skip
     plain = run_cli("--once", "--demo", "--limit", "2", "--format", "csv").stdout
-    assert plain.splitlines()[0] == ",".join(STATION_FIELDS)  # unchanged without --mode
+    assert plain.splitlines()[0] == ",".join(STATION_FIELDS)  # the same without --mode
 
 
 def test_format_line_is_one_line_for_status_bars(run_cli) -> None:
@@ -98,7 +109,7 @@ def test_format_line_is_one_line_for_status_bars(run_cli) -> None:
     assert dock.stdout.count("\n") == 1 and AUSTERLITZ_NAME not in dock.stdout
     assert dock.stdout.startswith("Place Valhubert · 135 m NW · 1 free dock · ")
     nothing = run_cli("--once", "--demo", "--format", "line", "--mode", "dock", "--min", "999")
-    assert nothing.stdout == "no station with at least 999 free docks · demo data from 2025-10-18\n"
+    assert nothing.stdout == "nothing with at least 999 free docks · demo data from 2025-10-18\n"
 
 
 def test_watch_prints_one_line_per_refresh(tmp_path: Path) -> None:
@@ -169,8 +180,11 @@ def test_favourites_once_in_a_mode(run_cli, demo_favourites) -> None:
     args = ("--favorites", "--once", "--demo")
     plain = run_cli(*args, "--format", "json")
     assert plain.code == 0, plain.stderr
-    assert plain.json()["mode"] is None and "useful" not in plain.json()["stations"][0]
-    names = {s["name"] for s in plain.json()["stations"]}
+    document = plain.json()
+    assert document["mode"] == "bike" and document["limit"] is None
+    assert document["favourites_only"] is True
+    assert all(set(s) == set(STATION_FIELDS) and s["favourite"] for s in document["stations"])
+    names = {s["name"] for s in document["stations"]}
     assert AUSTERLITZ_NAME in names and len(names) == 3
 
     docks = run_cli(*args, "--format", "json", "--mode", "dock")
@@ -178,8 +192,13 @@ def test_favourites_once_in_a_mode(run_cli, demo_favourites) -> None:
     assert [(s["useful"], s["reason"]) for s in stations][-1] == (False, "full")
     assert stations[-1]["name"] == AUSTERLITZ_NAME and all(s["useful"] for s in stations[:2])
 
+    # --min no longer hides a favourite: every favourite is listed, ranked or why not.
     enough = run_cli(*args, "--format", "json", "--mode", "dock", "--min", "2").json()
-    assert [s["name"] for s in enough["stations"]] == ["Lobau - Hôtel de Ville"]
+    assert [(s["name"], s["rank"], s["reason"]) for s in enough["stations"]] == [
+        ("Lobau - Hôtel de Ville", 1, None),
+        ("Place de l'Hôtel de Ville", None, "only 1 free dock"),
+        (AUSTERLITZ_NAME, None, "full"),
+    ]
 
     line = run_cli(*args, "--format", "line", "--mode", "ebike", "--min", "5")
     assert line.stdout == LOBAU_LINE.replace("40 bikes (9 e)", "9 e-bikes") + "\n"
@@ -187,8 +206,12 @@ def test_favourites_once_in_a_mode(run_cli, demo_favourites) -> None:
     rows = list(
         csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv", "--min", "25").stdout))
     )
-    assert [row["name"] for row in rows] == ["Lobau - Hôtel de Ville"]
-    assert list(rows[0])[-2:] == ["useful", "reason"]
+    assert list(rows[0]) == list(STATION_FIELDS)
+    assert [(row["name"], row["rank"], row["reason"]) for row in rows] == [
+        ("Lobau - Hôtel de Ville", "1", ""),
+        ("Place de l'Hôtel de Ville", "", "only 10 bikes"),
+        (AUSTERLITZ_NAME, "", "only 24 bikes"),
+    ]
     table = run_cli(*args, "--mode", "dock")
-    assert "mode: free dock" in table.stdout.splitlines()[0]
+    assert "Mode: free dock" in table.stdout
     assert table.stdout.rstrip().endswith("full")

@@ -1,5 +1,5 @@
 """Configured headers stay with the system's own origin; link-local and metadata addresses
-are never fetched (issue 13 items 11 and 12), over real 127.0.0.1 servers."""
+are never fetched, over real 127.0.0.1 servers."""
 
 from __future__ import annotations
 

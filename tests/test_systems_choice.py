@@ -1,4 +1,4 @@
-"""Choosing several systems (issue 11): every system covering a point, best first, at
+"""Choosing several systems: every system covering a point, best first, at
 most --max-systems; repeated --system; free-floating operators learned from vehicles."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The screen never waits for data, and any --limit works (issue 10), driven with Pilot."""
+"""The screen never waits for data, and any --limit works, driven with Pilot."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pilot and snapshot tests of issue 7 in the app: watches (a), the map (M), trends."""
+"""Pilot and snapshot tests of the app's watches (a), the map (M), trends."""
 
 from __future__ import annotations
 

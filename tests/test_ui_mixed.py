@@ -1,4 +1,4 @@
-"""Pilot tests of the mixed list (issue 11): several systems and free-floating vehicles
+"""Pilot tests of the mixed list: several systems and free-floating vehicles
 in one ranked list, over a real 127.0.0.1 server with real_more feeds."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.widgets.station_table import row_token
-from tests.test_loader_issue11 import REAL, serve_real
+from tests.test_loader_optional_feeds import REAL, serve_real
 
 LINZ_FOLDER = "nextbike-linz_2.3_2025"
 PLAN = {

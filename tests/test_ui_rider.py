@@ -1,4 +1,4 @@
-"""Issue 12, a rider's day: layout at any size, honest freshness, moving around (Pilot)."""
+"""A rider's day: layout at any size, honest freshness, moving around (Pilot)."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def test_demo(snap_compare: SnapCompare, fav_path: Path) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=loaded)
 
 
-# -- issue 12: the layout at small and large terminals ---------------------------------
+# -- the layout at small and large terminals ---------------------------------
 
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
@@ -170,7 +170,7 @@ def test_watch_dialog_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> Non
 
 
 def mixed_app(fav_path: Path) -> BikefinderApp:
-    """nextbike Linz and a free-floating operator, in one list (issue 11)."""
+    """nextbike Linz and a free-floating operator, in one list."""
     from mixed_scene import LINZ, mixed_sources
 
     clock = FakeClock()

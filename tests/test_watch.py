@@ -15,7 +15,7 @@ from conftest import check_answer
 #: A test runner started as a background job of a script (``pytest ... &``, some CI
 #: runners) has SIGINT *ignored*, every child inherits that, and Python then never
 #: turns SIGINT into KeyboardInterrupt: the watcher rightly keeps running, as any
-#: background job does. That was the "flaky" Ctrl-C test (issue 13 item 17).
+#: background job does. That was the "flaky" Ctrl-C test.
 _AS_FOREGROUND = (
     "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
     "os.execv(sys.executable, [sys.executable, '-m', 'bikefinder', *sys.argv[1:]])"

@@ -145,7 +145,8 @@ async def run_once(options: Options) -> int:
 
 def _nothing(options: Options, choice: Choice) -> str:
     """The answer with no system at all (no favourites yet), in the asked format."""
-    query = Query(near=choice.near, favourites_only=True, minimum=options.min_count)
+    mode = mode_named(options.mode) or Mode.ANY_BIKE
+    query = Query(choice.near, mode, options.min_count, favourites_only=True)
     answer = Answer(systems=[], query=query, rows=[], now=utc_now())
     return render(answer, options.output_format, one_line=options.watch_s is not None,
                   walking_speed_kmh=options.walking_speed_kmh)  # fmt: skip

@@ -106,12 +106,10 @@ def _favourites_choice(options: Options, saved: Sequence[Favourite]) -> Choice:
     if options.demo:
         sources = [demo_source()] if favourites else []
         return Choice(sources, near, favourites=favourites)
-    urls: list[str] = []
+    labels: dict[str, str | None] = {}
     for favourite in favourites:
-        url = favourites_url(favourite.gbfs_url)
-        if url not in urls:
-            urls.append(url)
-    sources, refused = _sources_for_urls(urls, options.client_id)
+        labels.setdefault(favourites_url(favourite.gbfs_url), favourite.system_name or None)
+    sources, refused = _sources_for_urls(labels, options.client_id)
     return Choice(sources, near, refused=refused, favourites=favourites)
 
 
@@ -133,12 +131,13 @@ def _chosen_favourites(saved: Sequence[Favourite], options: Options) -> list[Fav
 
 
 def _sources_for_urls(
-    urls: Sequence[str], client_id: str | None
+    labels: dict[str, str | None], client_id: str | None
 ) -> tuple[list[SystemSource], dict[str, str]]:
-    """A source per gbfs.json URL, with the headers its catalog entry needs (Entur's
-    client name, configured API keys); a system that needs a key nobody configured is
-    refused, with why."""
-    sources = [SystemSource(gbfs_url=url) for url in urls]
+    """A source per gbfs.json URL (named as its favourites saved it, until its feed
+    says), with the headers its catalog entry needs (Entur's client name, configured
+    API keys); a system that needs a key nobody configured is refused, with why."""
+    urls = list(labels)
+    sources = [SystemSource(gbfs_url=url, label=labels[url]) for url in urls]
     refused: dict[str, str] = {}
     try:
         entries = {entry.gbfs_url: entry for entry in user_catalog().entries}
@@ -154,7 +153,10 @@ def _sources_for_urls(
             refused[url] = str(exc)
             continue
         sources[position] = SystemSource(
-            gbfs_url=url, label=source.label, headers=source.headers, system_id=source.system_id
+            gbfs_url=url,
+            label=source.label or labels[url],
+            headers=source.headers,
+            system_id=source.system_id,
         )
     return sources, refused
 

@@ -51,6 +51,8 @@ from bikefinder.rider.system_index import SystemIndex, stream
 from bikefinder.rider.trends import TrendHistory
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
 
+#: Closer than this, a row is where the rider is: no compass direction.
+HERE_M = 1.0
 #: Why a favourite has no numbers.
 NOT_IN_FEED = "not in feed"
 MISSING_STATION = "station is no longer in the system's feeds"
@@ -375,6 +377,9 @@ def _where(
     """A row's position fields from ``near`` (all unknown without a point)."""
     if near is None or distance is None:
         return {"distance_m": None, "bearing_deg": None, "bearing": "", "walk_s": None}
+    if distance < HERE_M:  # right here: no direction to walk in
+        walk = walking_seconds(distance, speed)
+        return {"distance_m": distance, "bearing_deg": None, "bearing": "", "walk_s": walk}
     bearing = initial_bearing_deg(near[0], near[1], lat, lon)
     return {
         "distance_m": distance,

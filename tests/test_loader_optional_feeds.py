@@ -1,4 +1,4 @@
-"""SystemFeeds with issue 11's feeds, over a real 127.0.0.1 server and real_more feeds:
+"""SystemFeeds with feeds, over a real 127.0.0.1 server and real_more feeds:
 vehicles (docked ones counted with their station), alerts, hours, prices, all optional;
 free-floating operators loaded as vehicles alone; refresh on the vehicles' own ttl."""
 

@@ -1,6 +1,6 @@
-"""Issue 11's remaining script and config rules, end to end over 127.0.0.1: the walking
-pace from config.toml, ``--favorites --once`` with several systems / ``--vehicles``,
-and ``--watch`` over several systems."""
+"""Script and config rules end to end over 127.0.0.1: the walking pace from config.toml,
+``--favorites --once`` with several systems / ``--vehicles``, and ``--watch`` over
+several systems."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ import pytest
 
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.listing import favourite_row, prepare_mixed
-from bikefinder.rider.modes import Mode
+from bikefinder.rider.rows import Kind, RowKey, SceneSystem
+from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.walking import walking_text
 from bikefinder.systems.config import DEFAULT_WALKING_SPEED_KMH, parse_config
-from bikefinder.ui.screens.details import walking_time
-from tests.conftest import cli_env
-from tests.test_loader_issue11 import REAL, serve_real
+from tests.conftest import check_answer, cli_env
+from tests.test_loader_optional_feeds import REAL, serve_real
 from tests.test_nearby_once import LINZ, bike, operator
 
 NEAR = f"{LINZ[0]},{LINZ[1]}"
@@ -100,34 +100,36 @@ def test_once_walk_s_and_walk_column_follow_the_configured_pace(
     assert first["walk_s"] == round(first["distance_m"] / (DEFAULT_WALKING_SPEED_KMH / 3.6))
 
 
-def test_the_apps_rows_and_favourite_rows_use_the_pace(feed_server) -> None:
-    """The app's mixed list (prepared on a thread) and its favourite rows carry walk_s
-    at the app's pace."""
+def test_every_row_and_the_details_use_the_pace(feed_server) -> None:
+    """The list's rows and one row's details carry walk_s at the configured pace."""
     from datetime import UTC, datetime
 
-    from bikefinder.rider.nearby import SceneSystem
-    from tests.test_loader_issue11 import load
+    from tests.test_loader_optional_feeds import load
 
     url = serve_real(feed_server, "nextbike-linz_2.3_2025")
     _, snapshot = load(url, free_floating=True)
     system = SceneSystem("linz", "Linz", url)
+    scene = Scene.build([(system, snapshot, None)], VehicleSelection.BIKES)
     now = datetime.now(UTC)
-    args = ([(system, snapshot)], None, LINZ, 10, VehicleSelection.BIKES, now)
-    normal, slow = prepare_mixed(*args), prepare_mixed(*args, walking_speed_kmh=3.0)
-    for fast_row, slow_row in zip(normal.rows[Mode.ANY_BIKE], slow.rows[Mode.ANY_BIKE],
-                                  strict=True):  # fmt: skip
+    query = Query(LINZ, limit=10)
+    normal = scene.rows(query, now=now)
+    slow = scene.rows(query, now=now, walking_speed_kmh=3.0)
+    for fast_row, slow_row in zip(normal, slow, strict=True):
+        assert fast_row.distance_m is not None and slow_row.distance_m is not None
         assert fast_row.walk_s == round(fast_row.distance_m / (4.8 / 3.6))
         assert slow_row.walk_s == round(slow_row.distance_m / (3.0 / 3.6))
     station = snapshot.stations[5]
-    favourite = favourite_row(slow, system, station, Mode.ANY_BIKE)
-    assert favourite.walk_s is not None and favourite.distance_m > 50
-    assert favourite.walk_s == round(favourite.distance_m / (3.0 / 3.6))
+    key = RowKey(Kind.STATION, "linz", station.station_id)
+    details = scene.row(key, query, now=now, walking_speed_kmh=3.0)
+    assert details is not None and details.distance_m is not None and details.distance_m > 50
+    assert details.walk_s == round(details.distance_m / (3.0 / 3.6))
 
 
-def test_details_walking_time_takes_the_pace() -> None:
-    assert walking_time(800) == "10 min"
-    assert walking_time(800, 2.4) == "20 min"
-    assert walking_time(800, 9.6) == "5 min"
+def test_walking_text_takes_the_pace_and_rounds_up() -> None:
+    assert walking_text(800) == "10 min"
+    assert walking_text(800, 2.4) == "20 min"
+    assert walking_text(800, 9.6) == "5 min"
+    assert walking_text(0) == "0 min" and walking_text(1) == "1 min"
 
 
 # -- --favorites --once ------------------------------------------------------------
@@ -202,6 +204,8 @@ def test_watch_over_several_systems_prints_one_line_per_refresh(
         _, stderr = process.communicate(timeout=20)
     documents: list[dict[str, Any]] = [json.loads(line) for line in lines]
     assert b"Traceback" not in stderr
+    for document in documents:
+        check_answer(document)  # each --watch line is a whole answer of the schema
     for document in documents:
         assert len(document["systems"]) == 2 and all(s["ok"] for s in document["systems"])
         assert document["stations"][0]["kind"] == "vehicle"

@@ -400,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: Options | None = None
     log_path: Path | None = None
     code = EXIT_FAILURE
+    _escape_unencodable_output()
     try:
         args = build_parser().parse_args(argv)
         log_path = _start_debug_log(args, argv)
@@ -439,6 +440,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             if code != EXIT_OK or (options is not None and _opens_app(options)):
                 print(f"bikefinder: debug log: {log_path}", file=sys.stderr)
     return code
+
+
+def _escape_unencodable_output() -> None:
+    """Where stdout or stderr cannot encode every character (``PYTHONIOENCODING=ascii``, a
+    legacy code page), write the others as ``\\uXXXX`` instead of failing with a
+    ``UnicodeEncodeError`` traceback: readable in a table, still valid (and exact) JSON."""
+    from bikefinder.common.text import ESCAPE_ERRORS, register_escape_errors
+
+    register_escape_errors()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding.startswith("utf") or not hasattr(stream, "reconfigure"):
+            continue  # UTF-8/16/32 encode everything (lone surrogates are cleaned earlier)
+        stream.reconfigure(errors=ESCAPE_ERRORS)
 
 
 def _run(options: Options) -> int:

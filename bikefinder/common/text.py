@@ -89,3 +89,30 @@ def fold(text: str) -> str:
         char if char.isalnum() or unicodedata.category(char)[0] == "M" else " " for char in bare
     )
     return " ".join("".join(kept).split())
+
+
+#: The codec error handler :func:`register_escape_errors` installs.
+ESCAPE_ERRORS = "bikefinder-json-escape"
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """Each character an encoding cannot hold as ``\\uXXXX`` (astral ones as a surrogate
+    pair, as JSON writes them), so JSON output stays valid JSON with the same strings."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+def register_escape_errors() -> None:
+    """Make :data:`ESCAPE_ERRORS` usable as ``errors=`` for any codec (idempotent)."""
+    import codecs
+
+    codecs.register_error(ESCAPE_ERRORS, _json_escape)

@@ -41,6 +41,8 @@ def test_version_lists_bikefinder_python_libraries_and_platform(run_cli) -> None
     assert lines["Python"].startswith(".".join(map(str, sys.version_info[:3])))
     assert lines["textual"] == version("textual") and lines["httpx"] == version("httpx")
     assert lines["platform"]
+    assert "CC BY 3.0" in lines["data:"] and "GeoNames" in lines["data:"]
+    assert "Licence Ouverte" in lines["data:"]
 
 
 # --------------------------------------------------------------------------- --help

@@ -476,10 +476,12 @@ def _run(options: Options) -> int:
         from bikefinder.cli.stations import run_once
 
         return asyncio.run(run_once(options))
-    _check_terminal()
-    from bikefinder.ui.app import run_app
+    from bikefinder.ui.app import build_app
 
-    return run_app(options)
+    app = build_app(options)  # its usage errors (no --near ...) come first
+    _check_terminal()
+    app.run()
+    return app.return_code or 0
 
 
 def _check_terminal() -> None:

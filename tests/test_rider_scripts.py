@@ -5,14 +5,17 @@ test_favourites_once.py)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 
 def once(*args: str) -> subprocess.CompletedProcess[str]:
+    """``bikefinder --once ARGS`` writing UTF-8 (a narrow encoding is tests/test_portable.py's)."""
     return subprocess.run(
         [sys.executable, "-m", "bikefinder", "--once", *args],
         capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"}, encoding="utf-8",
     )  # fmt: skip
 
 

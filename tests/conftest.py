@@ -618,3 +618,23 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     lock_dir = getattr(item.config, "workerinput", {}).get(LOCK_DIR_KEY)
     with machine_share(lock_dir, serial=item.get_closest_marker("serial") is not None):
         return (yield)
+
+
+# --------------------------------------------------------------------------- the ui marker
+
+
+#: What a test module that drives the Textual app contains (Pilot, snapshots, helpers).
+_UI_SIGNS = ("run_test(", "snap_compare", "ui_support")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test of a module that drives the app through Textual's Pilot ``ui``, so
+    ``-m "not ui"`` runs what needs no terminal emulation (.ci/run's ``portable`` stage)."""
+    ui_modules: dict[Path, bool] = {}
+    for item in items:
+        path = item.path
+        if path not in ui_modules:
+            text = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
+            ui_modules[path] = any(sign in text for sign in _UI_SIGNS)
+        if ui_modules[path]:
+            item.add_marker(pytest.mark.ui)

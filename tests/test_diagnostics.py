@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +41,8 @@ def test_version_lists_bikefinder_python_libraries_and_platform(run_cli) -> None
     assert lines["Python"].startswith(".".join(map(str, sys.version_info[:3])))
     assert lines["textual"] == version("textual") and lines["httpx"] == version("httpx")
     assert lines["platform"]
+    assert "CC BY 3.0" in lines["data:"] and "GeoNames" in lines["data:"]
+    assert "Licence Ouverte" in lines["data:"]
 
 
 # --------------------------------------------------------------------------- --help
@@ -82,6 +86,14 @@ def test_help_version_completion_import_no_asyncio_httpx_or_textual(args: list[s
 # --------------------------------------------------------------------------- --completion
 
 
+def need_shell(shell: str) -> None:
+    """Skip without ``shell``, except in CI, which installs every shell (.ci/run packages)."""
+    if shutil.which(shell) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{shell} is not installed in CI (.ci/run's packages stage installs it)")
+        pytest.skip(f"{shell} is not installed here")
+
+
 def test_bash_completion_parses_and_completes_flags_and_choices(run_cli, tmp_path) -> None:
     result = run_cli("--completion", "bash")
     assert result.code == 0
@@ -98,16 +110,58 @@ def test_bash_completion_parses_and_completes_flags_and_choices(run_cli, tmp_pat
         done = subprocess.run(
             ["bash", "-c", probe], capture_output=True, text=True, timeout=30, check=True
         )
-        return done.stdout.split()
+        return [line for line in done.stdout.splitlines() if line]
 
     assert complete("--for") == ["--format"]
     assert complete("--format", "") == ["table", "json", "csv", "line"]
+    assert complete("--format", "=") == ["table", "json", "csv", "line"]  # --format=<Tab>
+    assert complete("--format", "=", "j") == ["json"]  # --format=j<Tab>
     assert complete("--mode", "") == ["bike", "ebike", "dock"]
     assert complete("--min", "") == []  # a number: no flags offered
     assert complete("--mi") == ["--min"]
     assert complete("--completion", "f") == ["fish"]
     assert complete("--near", "") == []  # a value: no flags offered
     assert {"--near", "--system", "--once", "--debug", "--config-check"} <= set(complete("--"))
+    assert "velib" in complete("--system", "vel")  # an id
+    assert "citybikes:bicing" not in complete("--system", "vel")
+    assert "Bergen\\ City\\ Bike" in complete("--system", "Bergen")  # a name, quoted
+    assert complete("--system", "=", "bergen-c") == ["bergen-city-bike"]
+
+
+def test_bash_completion_works_under_bash_completion(run_cli, tmp_path) -> None:
+    """Loaded the way bash-completion loads it (its helpers defined, in an interactive
+    shell), the script still completes ``--system``."""
+    loader = Path("/usr/share/bash-completion/bash_completion")
+    if not loader.is_file():
+        if os.environ.get("CI"):
+            pytest.fail("bash-completion is not installed in CI (.ci/run packages)")
+        pytest.skip("bash-completion is not installed here")
+    script = tmp_path / "bikefinder.bash"
+    script.write_text(run_cli("--completion", "bash").stdout)
+    probe = (
+        f"source {loader}; source {script}; complete -p bikefinder; "
+        "COMP_WORDS=(bikefinder --system velib); COMP_CWORD=2; _bikefinder; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+    done = subprocess.run(
+        ["bash", "-i", "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "complete -F _bikefinder bikefinder" in done.stdout
+    assert "velib" in done.stdout.splitlines()
+
+
+def test_completion_help_is_escaped_not_mangled(run_cli) -> None:
+    from bikefinder.cli.completion import short_help
+
+    for shell in ("zsh", "fish"):
+        text = run_cli("--completion", shell).stdout
+        assert "citybikes:bicing" in text or "citybikes\\:bicing" in text, shell
+        assert "citybikesbicing" not in text and "feeds ttl" not in text, shell
+    long = "with --once: what you look for (any bike, an e-bike, a free dock); stations last"
+    assert short_help(long, 40) == "with --once: what you look for…"
+    assert short_help("a (b c) d e f g h", 12) == "a (b c) d…"
+    assert short_help("a b (c d e f) g", 10) == "a b…"  # never an unclosed parenthesis
+    assert short_help("one; two", 70) == "one; two"
 
 
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
@@ -119,18 +173,92 @@ def test_zsh_and_fish_completion_scripts(run_cli, tmp_path, shell: str) -> None:
     assert "bike ebike dock" in result.stdout and (
         "--min" in result.stdout or "-l min" in result.stdout
     )
-    if shutil.which(shell) is None:
-        pytest.skip(f"{shell} is not installed here: syntax not checked")
+    need_shell(shell)
     script = tmp_path / f"bikefinder.{shell}"
     script.write_text(result.stdout)
     subprocess.run([shell, "-n", str(script)], check=True, timeout=30)
     if shell == "fish":  # fish can complete a command line non-interactively
-        probe = f"source {script}; complete -C'bikefinder --format '; complete -C'bikefinder --ve'"
+        probe = (
+            f"source {script}; complete -C'bikefinder --format '; complete -C'bikefinder --ve'; "
+            "complete -C'bikefinder --system bergen-c'; complete -C'bikefinder --system Bergen\\ C'"
+        )
         done = subprocess.run(
             ["fish", "-c", probe], capture_output=True, text=True, timeout=30, check=True
         )
-        offered = [line.split("\t")[0] for line in done.stdout.splitlines()]
-        assert offered[:4] == ["csv", "json", "line", "table"] and "--version" in offered[4:]
+        offered = [line.split("\t") for line in done.stdout.splitlines()]
+        words = [line[0] for line in offered]
+        assert words[:4] == ["csv", "json", "line", "table"] and "--version" in words[4:]
+        assert ["bergen-city-bike", "Bergen City Bike"] in offered  # the id, its name beside
+        assert ["Bergen City Bike", "bergen-city-bike"] in offered  # the name, its id beside
+        help_probe = f"source {script}; complete -C'bikefinder --sys'"
+        done = subprocess.run(
+            ["fish", "-c", help_probe], capture_output=True, text=True, timeout=30, check=True
+        )
+        assert "(velib, Bergen, citybikes:bicing; see --list-systems)" in done.stdout
+    else:  # zsh: what _arguments and _describe receive once zsh has parsed the quoting
+        probe = (
+            '_arguments() { print -rl -- "$@" }; '
+            '_describe() { print -rl -- "${(@P)${@[-1]}}" }; '
+            f"source {script}; _bikefinder_systems"
+        )
+        done = subprocess.run(
+            ["zsh", "-f", "-c", probe], capture_output=True, text=True, timeout=30, check=True
+        )
+        lines = done.stdout.splitlines()
+        system = next(line for line in lines if line.startswith("--system="))
+        assert "(velib, Bergen, citybikes\\:bicing; see --list-systems)" in system
+        assert system.endswith("]:system:_bikefinder_systems")
+        refresh = next(line for line in lines if line.startswith("--refresh="))
+        assert "(default\\: the feed's ttl, within 5..60 s)]" in refresh
+        assert "bergen-city-bike:Bergen City Bike" in lines
+        assert any(line.startswith("citybikes\\:bicing:") for line in lines)
+
+
+ZSH_PROBE = r"""
+zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z 'PS1="> "; fpath=(FOLDER $fpath); autoload -U compinit; compinit -u -D'
+zpty -w z 'bikefinder() { :; }'
+zpty -w -n z "bikefinder --s"$'\t\t'
+sleep 2
+zpty -w -n z $'\x15'
+zpty -w -n z "bikefinder --system bergen-"$'\t'
+sleep 2
+out=""
+while zpty -r -t z chunk; do out+=$chunk; done
+print -r -- "$out"
+zpty -d z
+"""
+
+
+def test_zsh_completes_interactively(run_cli, tmp_path) -> None:
+    """A real interactive zsh (through zpty) lists --system's help unmangled and completes
+    a system id."""
+    need_shell("zsh")
+    (tmp_path / "_bikefinder").write_text(run_cli("--completion", "zsh").stdout)
+    probe = ZSH_PROBE.replace("FOLDER", str(tmp_path))
+    done = subprocess.run(
+        ["zsh", "-f", "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    screen = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", done.stdout)
+    assert "--system  -- a system id, name or city (velib, Bergen, citybikes:bicing;" in screen
+    assert "--system bergen-city-bike" in screen
+
+
+def test_completion_offers_the_catalog_systems(run_cli) -> None:
+    from bikefinder.cli.completion import Value, catalog_system_values, system_values
+
+    values = catalog_system_values()
+    words = {value.word for value in values}
+    assert {"velib", "bergen-city-bike", "Bergen City Bike"} <= words
+    assert len(words) > 1500
+    assert system_values([("b", "Same", ()), ("a", "Same", ("alias",)), ("c", "c", ())]) == [
+        Value("a", "Same"),
+        Value("alias", "Same"),
+        Value("b", "Same"),
+        Value("c", "c"),  # a name that is also an id is offered once
+        Value("Same", "b"),  # a shared name once, with the first id that has it
+    ]
 
 
 def test_unknown_shell_is_a_one_line_usage_error(run_cli) -> None:

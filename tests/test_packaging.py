@@ -20,7 +20,14 @@ import pytest
 import bikefinder
 
 REPO = Path(__file__).parent.parent
-SOURCES = ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "CHANGELOG.md")
+SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "LICENSE-DATA.md",
+    "MANIFEST.in",
+    "CHANGELOG.md",
+)
 TREES = ("bikefinder", "tests", "docs")
 
 
@@ -83,7 +90,14 @@ def test_wheel_metadata_has_one_version_the_licence_and_the_urls(wheel: zipfile.
     dist_info = f"bikefinder-{bikefinder.__version__}.dist-info"
     metadata = Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())
     assert metadata["Version"] == bikefinder.__version__
-    assert metadata["License-Expression"] == "MIT"
+    assert metadata["License-Expression"] == "MIT AND CC-BY-3.0 AND CC-BY-4.0 AND etalab-2.0"
+    assert set(metadata.get_all("License-File") or []) == {"LICENSE", "LICENSE-DATA.md"}
+    data_licence = wheel.read(f"{dist_info}/licenses/LICENSE-DATA.md").decode()
+    assert "CC BY 3.0" in data_licence and "GeoNames" in data_licence and "Etalab" in data_licence
+    requirements = metadata.get_all("Requires-Dist") or []
+    assert any(r.startswith("rich>=") for r in requirements)
+    assert any(r.startswith("tzdata>=") and 'sys_platform == "win32"' in r for r in requirements)
+    assert not any(r.startswith("textual-serve") and "extra ==" not in r for r in requirements)
     urls = metadata.get_all("Project-URL") or []
     assert any(url.startswith("Source, https://") for url in urls)
     assert any(

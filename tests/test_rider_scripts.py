@@ -5,6 +5,7 @@ in test_favourites_once.py)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -12,9 +13,11 @@ from conftest import check_answer
 
 
 def once(*args: str) -> subprocess.CompletedProcess[str]:
+    """``bikefinder --once ARGS`` writing UTF-8 (a narrow encoding is tests/test_portable.py's)."""
     return subprocess.run(
         [sys.executable, "-m", "bikefinder", "--once", *args],
         capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"}, encoding="utf-8",
     )  # fmt: skip
 
 

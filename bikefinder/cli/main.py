@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="output_format",
         choices=FORMATS,
-        default="table",
+        default=None,  # "table", but one given without --once is refused
         help="output format with --once (default table; line: one line for status bars)",
     )
     parser.add_argument(
@@ -219,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CMD",
         help="in the app, run CMD (split like a shell, never run by one) when a watch (a) fires; "
         "the station is in BIKEFINDER_* environment variables",
+    )
+    parser.add_argument(
+        "--serve",
+        metavar="[HOST:]PORT",
+        help="serve the app to a web browser (the web extra): 127.0.0.1 unless HOST says "
+        "otherwise; open the printed URL, which holds a secret token",
     )
     from bikefinder.cli.catalog import add_catalog_arguments
 
@@ -284,6 +290,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
     from bikefinder.cli.catalog import apply_config_defaults, parse_near
 
     apply_config_defaults(args)
+    explicit_format, args.output_format = args.output_format, args.output_format or "table"
     _check_client_id(args.client_id)  # before any UI starts: a header value must be ASCII
     refresh_s = _seconds("--refresh", args.refresh) if args.refresh is not None else None
     watch_s = _seconds("--watch", args.watch) if args.watch is not None else None
@@ -296,6 +303,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         raise UsageError("--mode and --min go with --once (in the app, press m to switch mode)")
     if args.output_format == "line" and not args.once:
         raise UsageError("--format line goes with --once")
+    _check_app_flags(args, explicit_format)
     if args.notify_command is not None:
         _check_notify_command(args.notify_command, args.once)
     return Options(
@@ -362,6 +370,20 @@ def _check_client_id(client_id: str | None) -> None:
         raise UsageError("--client-id must be printable ASCII text (value not shown)")
 
 
+def _check_app_flags(args: argparse.Namespace, explicit_format: str | None) -> None:
+    """Refuse flags the app would silently ignore (--format) or must not honour when served."""
+    from bikefinder.cli.serve import served
+
+    printing = args.once or args.list_systems is not None or args.update_catalog
+    if explicit_format is not None and not printing:
+        raise UsageError(f"--format {explicit_format} goes with --once or --list-systems")
+    serving = getattr(args, "serve", None) is not None
+    if serving and args.once:
+        raise UsageError("--serve opens the app in a browser; --once prints instead")
+    if args.notify_command is not None and (serving or served()):
+        raise UsageError("--notify-command is never run from a served app")
+
+
 def _check_notify_command(command: str, once: bool) -> None:
     from bikefinder.rider.watches import parse_command
 
@@ -378,6 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options: Options | None = None
     log_path: Path | None = None
     code = EXIT_FAILURE
+    _escape_unencodable_output()
     try:
         args = build_parser().parse_args(argv)
         log_path = _start_debug_log(args, argv)
@@ -388,6 +411,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         options = options_from_args(args)
         _warn_about_config()
+        if args.serve is not None:
+            from bikefinder.cli.serve import run_serve
+
+            code = run_serve(args.serve, sys.argv[1:] if argv is None else argv)
+            return code
         code = _run(options)
     except UsageError as exc:
         _log_failure(log_path, exc)
@@ -414,6 +442,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _escape_unencodable_output() -> None:
+    """Where stdout or stderr cannot encode every character (``PYTHONIOENCODING=ascii``, a
+    legacy code page), write the others as ``\\uXXXX`` instead of failing with a
+    ``UnicodeEncodeError`` traceback: readable in a table, still valid (and exact) JSON."""
+    from bikefinder.common.text import ESCAPE_ERRORS, register_escape_errors
+
+    register_escape_errors()
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if encoding.startswith("utf") or not hasattr(stream, "reconfigure"):
+            continue  # UTF-8/16/32 encode everything (lone surrogates are cleaned earlier)
+        stream.reconfigure(errors=ESCAPE_ERRORS)
+
+
 def _run(options: Options) -> int:
     """Dispatch a validated command line to the catalog, ``--once`` or the app."""
     if options.update_catalog or options.list_systems is not None:
@@ -426,9 +468,26 @@ def _run(options: Options) -> int:
         from bikefinder.cli.once import run_once
 
         return asyncio.run(run_once(options))
-    from bikefinder.ui.start import run_app
+    from bikefinder.ui.start import build_app
 
-    return run_app(options)
+    app = build_app(options)  # its usage errors (no --near ...) come first
+    _check_terminal()
+    app.run()
+    return app.return_code or 0
+
+
+def _check_terminal() -> None:
+    """The app draws on stderr and is read on stdout's terminal: with either redirected it
+    would write escape codes into a file and wait, so it does not start (served apps draw
+    through textual-serve's pipes instead)."""
+    from bikefinder.cli.serve import served
+
+    streams = (sys.__stdout__, sys.__stderr__)
+    if not served() and not all(stream is not None and stream.isatty() for stream in streams):
+        raise UsageError(
+            "the app needs a terminal (stdout or stderr is redirected); "
+            "use --once to print the list instead"
+        )
 
 
 def _opens_app(options: Options) -> bool:

@@ -35,6 +35,14 @@ def versions() -> list[tuple[str, str]]:
     ]
 
 
+#: The attribution the bundled data's licences ask for (LICENSE-DATA.md has the details).
+DATA_ATTRIBUTION = (
+    "data: systems.csv (c) MobilityData, CC BY 3.0; places from GeoNames, CC BY 4.0; "
+    "demo snapshot (c) Vélib' Métropole, Licence Ouverte 2.0 (Etalab)"
+)
+
+
 def version_report() -> str:
-    """``--version``: one ``name version`` line each."""
-    return "\n".join(f"{name} {version}" for name, version in versions())
+    """``--version``: one ``name version`` line each, then the data's attribution."""
+    lines = [f"{name} {version}" for name, version in versions()]
+    return "\n".join([*lines, DATA_ATTRIBUTION])

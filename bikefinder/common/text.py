@@ -99,3 +99,30 @@ def system_label_for(url: str) -> str:
     folder = parts.path.rsplit("/", 1)[0].strip("/")
     label = f"{parts.hostname}/{folder}" if folder else parts.hostname
     return label or url
+
+
+#: The codec error handler :func:`register_escape_errors` installs.
+ESCAPE_ERRORS = "bikefinder-json-escape"
+
+
+def _json_escape(error: UnicodeError) -> tuple[str, int]:
+    """Each character an encoding cannot hold as ``\\uXXXX`` (astral ones as a surrogate
+    pair, as JSON writes them), so JSON output stays valid JSON with the same strings."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    escaped = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), error.end
+
+
+def register_escape_errors() -> None:
+    """Make :data:`ESCAPE_ERRORS` usable as ``errors=`` for any codec (idempotent)."""
+    import codecs
+
+    codecs.register_error(ESCAPE_ERRORS, _json_escape)

@@ -1,0 +1,31 @@
+"""When the app does not start: flags it would ignore, and no terminal to draw on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize("output_format", ["json", "csv", "table", "line"])
+def test_a_format_without_once_is_refused_in_one_line(run_main: Any, output_format: str) -> None:
+    result = run_main("--demo", "--format", output_format)
+    assert result.code == 2
+    assert result.error_line == f"bikefinder: error: --format {output_format} goes with --once" + (
+        "" if output_format == "line" else " or --list-systems"
+    )
+
+
+def test_a_format_with_once_or_list_systems_is_accepted(run_main: Any) -> None:
+    assert run_main("--demo", "--once", "--format", "json").code == 0
+    assert run_main("--list-systems", "velib", "--format", "csv").code == 0
+
+
+def test_without_a_terminal_the_app_refuses_to_start_with_a_hint(run_cli: Any) -> None:
+    result = run_cli("--demo")  # stdout and stderr are pipes here
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "bikefinder: error: the app needs a terminal (stdout or stderr is redirected); "
+        "use --once to print the list instead"
+    ]

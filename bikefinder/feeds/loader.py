@@ -809,7 +809,10 @@ def _station_hours(body: bytes) -> dict[str, opening_hours.OpeningHours]:
     if b'"station_opening_hours"' not in body or not _STATION_HOURS.search(body):
         return {}
     try:
-        document = _HOURS_DECODER.decode(body)
+        try:
+            document = _HOURS_DECODER.decode(body)
+        except RecursionError:  # one record nested too deep: that value is unknown
+            document = _HOURS_DECODER.decode(gbfs.shallow(body))
     except (msgspec.DecodeError, ValueError):
         return {}
     if document.data is None or not document.data.stations:

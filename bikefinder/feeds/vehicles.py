@@ -289,7 +289,17 @@ def decode_vehicle_status(
 ) -> VehicleFeed:
     """A raw body: typed decoding where records fit :mod:`vehicle_wire`'s shapes, the
     lenient rules for those that do not (the same result as :func:`parse_vehicle_status`
-    on the decoded document, faster)."""
+    on the decoded document, faster). A value nested too deep for any decoder is
+    unknown (see :func:`gbfs.shallow`); its record is kept."""
+    try:
+        return _decode_vehicle_status(body, url, types, feed)
+    except RecursionError:
+        return _decode_vehicle_status(gbfs.shallow(body), url, types, feed)
+
+
+def _decode_vehicle_status(
+    body: bytes, url: str, types: Mapping[str, VehicleType] | None, feed: str
+) -> VehicleFeed:
     if not gbfs.is_utf8(body):
         return parse_vehicle_status(gbfs.decode_document(body, feed), url, types, feed)
     if len(body) <= gbfs.WHOLE_DECODE_MAX_BYTES:

@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 from bikefinder import __version__
 from bikefinder.common.errors import UsageError, first_line
-from bikefinder.common.files import write_atomic
+from bikefinder.common.files import read_json, write_atomic
 
 USER_AGENT = f"bikefinder/{__version__}"
 GEOCODE_CACHE_FILE = "geocode.json"
 TIMEOUT_S = 10.0
 MAX_CACHED = 500
+#: 500 places take ~60 kB; a file far larger is not one this module wrote.
+MAX_CACHE_BYTES = 4 * 1024 * 1024
 
 
 class Geocoder(Protocol):
@@ -165,8 +167,8 @@ def _cached_place(record: Any) -> Place | None:
 def _read_cache(path: Path) -> dict[str, Any]:
     """The cache, or empty if missing or damaged (it only saves a request)."""
     try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        doc = read_json(path, MAX_CACHE_BYTES)
+    except (OSError, ValueError):  # missing, not a file, too large, not JSON, too deep
         return {}
     places = doc.get("places") if isinstance(doc, Mapping) else None
     return dict(places) if isinstance(places, Mapping) else {}
@@ -313,7 +315,7 @@ def all_cached_stations(first: str | None = None) -> list[StationSource]:
         for folder in (cache_dir() / "feeds").iterdir():
             meta = folder / "gbfs.json.meta.json"
             try:
-                url = json.loads(meta.read_bytes()).get("url")
+                url = read_json(meta, 64 * 1024).get("url")
                 fetched = meta.stat().st_mtime
             except (OSError, ValueError, AttributeError):
                 continue

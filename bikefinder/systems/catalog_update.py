@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bikefinder.common.errors import BikefinderError, first_line
+from bikefinder.common.errors import BikefinderError, FeedError
 from bikefinder.common.files import write_atomic
-from bikefinder.feeds.http import connect_cause, decode_json, http_cause
+from bikefinder.common.text import clean
+from bikefinder.feeds.http import FeedFetcher, decode_json
 from bikefinder.systems.catalog import CACHE_SUBDIR, CACHED_CITYBIKES, CACHED_SYSTEMS_CSV
 from bikefinder.systems.citybikes import (
     citybikes_to_json,
@@ -144,27 +145,15 @@ def _step(say: Progress, number: int) -> Callable[[str, int], None]:
 async def _download(
     http: httpx.AsyncClient, what: str, url: str, on_bytes: Callable[[str, int], None]
 ) -> bytes:
-    """GET ``url`` whole; every failure is one :class:`CatalogUpdateError` line."""
+    """GET ``url`` whole through the feeds' fetch policy (size cap after every
+    Content-Encoding layer, overall deadline, redirects checked hop by hop); every
+    failure is one :class:`CatalogUpdateError` line."""
+    fetcher = FeedFetcher(
+        http, "catalog", MAX_SOURCE_BYTES, on_bytes=lambda received: on_bytes(what, received)
+    )
     try:
-        async with http.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise CatalogUpdateError(
-                    f"{what}: {http_cause(response.status_code, response.headers)} ({url})"
-                )
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_SOURCE_BYTES:
-                    raise CatalogUpdateError(
-                        f"{what}: larger than {MAX_SOURCE_BYTES // 2**20} MB ({url})"
-                    )
-                chunks.append(chunk)
-                on_bytes(what, received)
-            return b"".join(chunks)
-    except httpx.ConnectError as exc:
-        raise CatalogUpdateError(f"{what}: {connect_cause(exc)} ({url})") from None
-    except httpx.TimeoutException:
-        raise CatalogUpdateError(f"{what}: timed out ({url})") from None
-    except httpx.HTTPError as exc:
-        raise CatalogUpdateError(f"{what}: network error ({first_line(exc)}) ({url})") from None
+        fetched = await fetcher.fetch(what, url)
+    except FeedError as exc:
+        raise CatalogUpdateError(f"{what}: {exc.cause} ({clean(url, 200)})") from None
+    assert fetched is not None  # only an optional fetch answers None
+    return fetched.body

@@ -34,6 +34,9 @@ def as_id(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
+        if value.isascii():  # fast path: for ASCII, printable means no control character
+            stripped = value.strip()
+            return stripped if stripped and stripped.isprintable() else None
         stripped = encodable(value.strip())
         # Control, escape or bidi characters make an id unsafe to print or match.
         return stripped if stripped and not has_unsafe_chars(stripped) else None
@@ -184,12 +187,9 @@ def _pick_text(value: Any, language: str | None) -> str | None:
 
 def as_id_list(values: Any) -> tuple[str, ...]:
     """A JSON list of ids as exact strings, in order, without duplicates or junk (a
-    non-list is no ids)."""
+    non-list is no ids). Linear: an alert may name 100,000 stations."""
     if not isinstance(values, list):
         return ()
-    ids: list[str] = []
-    for value in values:
-        item = as_id(value)
-        if item is not None and item not in ids:
-            ids.append(item)
-    return tuple(ids)
+    ids = dict.fromkeys(map(as_id, values))  # insertion-ordered, O(1) membership
+    ids.pop(None, None)
+    return tuple(ids)  # type: ignore[arg-type]  # None popped above

@@ -13,6 +13,10 @@ from bikefinder.feeds import pricing, system_alerts, values
 COMPARISONS = 0
 
 
+def comparisons() -> int:
+    return COMPARISONS
+
+
 class CountingId(str):
     """An id that counts how often it is compared for equality."""
 
@@ -53,7 +57,7 @@ def test_many_alerts_on_one_station_are_linear() -> None:
     ]
     table = system_alerts.alerts_by_station(alerts)
     assert len(table["s1"]) == 3000
-    assert COMPARISONS < 10 * len(alerts)
+    assert comparisons() < 10 * len(alerts)
 
 
 def test_plans_for_a_vehicle_type_are_linear() -> None:
@@ -66,4 +70,4 @@ def test_plans_for_a_vehicle_type_are_linear() -> None:
     ]
     vehicle_type = type("T", (), {"default_pricing_plan_id": None, "pricing_plan_ids": plan_ids})
     assert len(pricing.plans_for_vehicle_type(plans, vehicle_type)) == 3000  # type: ignore[arg-type]
-    assert COMPARISONS < 10 * len(plan_ids)
+    assert comparisons() < 10 * len(plan_ids)

@@ -88,7 +88,8 @@ def _number(text: str) -> float | None:
 
 
 def as_float(value: Any) -> float | None:
-    """A finite float from a number or a numeric string."""
+    """A finite float from a number or a numeric string; ``-0.0`` is zero (it would
+    print as ``-0``)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -98,7 +99,7 @@ def as_float(value: Any) -> float | None:
             number = float(value)
         except OverflowError:  # an integer beyond float range
             return None
-        return number if math.isfinite(number) else None
+        return number + 0.0 if math.isfinite(number) else None  # + 0.0: no -0.0
     return None
 
 

@@ -34,7 +34,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import urlsplit
@@ -810,20 +810,21 @@ class SystemFeeds:
             stations, report = (), JoinReport()
             info_meta = status_meta = vehicle_feed.meta
         split = self._docked_split()
+        fetched_at = fetched_at or datetime.now(UTC)
         self.snapshot = Snapshot(
             gbfs_url=self.gbfs_url,
             system=self.system,
             stations=stations,
-            info_meta=info_meta,
-            status_meta=status_meta,
+            info_meta=_no_later_than(info_meta, fetched_at),
+            status_meta=_no_later_than(status_meta, fetched_at),
             report=report,
-            fetched_at=fetched_at or datetime.now(UTC),
+            fetched_at=fetched_at,
             from_cache=from_cache,
             vehicles=split.free_floating if split else (),
             docked_vehicles=split.docked if split else {},
             unplaceable_vehicles=split.unplaceable if split else 0,
             vehicle_types=self.vehicle_types,
-            vehicle_meta=vehicle_feed.meta if vehicle_feed else None,
+            vehicle_meta=_no_later_than(vehicle_feed.meta, fetched_at) if vehicle_feed else None,
             alerts=self.alerts.alerts if self.alerts else (),
             hours=self.system_hours or self.system_opening_hours,
             station_hours=self.station_hours,
@@ -842,6 +843,15 @@ class SystemFeeds:
             return parse()
         except FeedFormatError as exc:
             raise FeedError(self.label, exc.feed, exc.reason) from None
+
+
+def _no_later_than(meta: FeedMeta, fetched_at: datetime) -> FeedMeta:
+    """``meta`` with a ``last_updated`` after the fetch clamped to the fetch time: a feed
+    claiming to be from the future would otherwise never grow old, even cached for a
+    month and read offline."""
+    if meta.last_updated is not None and meta.last_updated > fetched_at:
+        return replace(meta, last_updated=fetched_at)
+    return meta
 
 
 class _HoursStation(msgspec.Struct):

@@ -24,7 +24,7 @@ def test_config_text_is_cleaned_and_url_credentials_masked(run_cli: Any, tmp_pat
     result = run_cli("--config-check", env=env)
     shown = result.stdout + result.stderr
     assert "Traceback" not in shown
-    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in shown)
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) < 0xA0 for c in shown)
     assert "hunter2" not in shown and "me:" not in shown
     assert "nominatim.example" in shown
     assert "secret" not in shown

@@ -30,7 +30,7 @@ from bikefinder.systems.citybikes import (
     parse_citybikes_networks,
 )
 from bikefinder.systems.entries import CatalogFormatError
-from bikefinder.systems.systems_csv import parse_systems_csv
+from bikefinder.systems.systems_csv import clean_systems_csv, parse_systems_csv
 
 SYSTEMS_CSV_URL = "https://raw.githubusercontent.com/MobilityData/gbfs/master/systems.csv"
 CITYBIKES_MANIFEST_URL = "https://api.citybik.es/gbfs/3/manifest.json"
@@ -94,7 +94,8 @@ async def update_catalog(
 
     csv_bytes = await _download(http, "systems.csv", sources.systems_csv, _step(say, 1))
     try:
-        systems = parse_systems_csv(csv_bytes.decode("utf-8"))
+        csv_text = clean_systems_csv(csv_bytes.decode("utf-8"))
+        systems = parse_systems_csv(csv_text)
     except UnicodeDecodeError:
         raise CatalogUpdateError("systems.csv is not UTF-8 text") from None
     except CatalogFormatError as exc:
@@ -114,7 +115,7 @@ async def update_catalog(
     merged = merge_citybikes(manifest, networks)
     folder = cache_dir / CACHE_SUBDIR
     try:
-        write_atomic(folder / CACHED_SYSTEMS_CSV, csv_bytes)
+        write_atomic(folder / CACHED_SYSTEMS_CSV, csv_text.encode("utf-8"))
         write_atomic(
             folder / CACHED_CITYBIKES,
             json.dumps(citybikes_to_json(merged), ensure_ascii=False).encode(),

@@ -273,7 +273,15 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
             _deny()
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
+    real_os_open = os.open
+
+    def os_open_unless_denied(name: object, *args: object, **kwargs: object) -> int:
+        if Path(str(name)) == path:
+            _deny()
+        return real_os_open(name, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Path, "open", open_unless_denied)
+    monkeypatch.setattr(os, "open", os_open_unless_denied)  # the reader opens without blocking
 
 
 def test_unreadable_file_is_moved_aside(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

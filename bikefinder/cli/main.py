@@ -436,7 +436,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if log_path is not None:
             from bikefinder.common import debuglog
 
-            debuglog.stop()
+            failure = debuglog.stop()
+            if failure is not None:
+                print(
+                    f"bikefinder: warning: the debug log stopped early ({failure}); "
+                    "the run went on without it",
+                    file=sys.stderr,
+                )
             if code != EXIT_OK or (options is not None and _opens_app(options)):
                 print(f"bikefinder: debug log: {log_path}", file=sys.stderr)
     return code

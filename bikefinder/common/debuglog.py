@@ -9,12 +9,17 @@ before it reaches the file, whatever module logged it.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import logging.handlers
 import os
+import re
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 DEBUG_ENV = "BIKEFINDER_DEBUG"
 #: The loggers that go to the file: ours and httpx's request lines.
@@ -24,6 +29,10 @@ MAX_BYTES = 1_000_000
 BACKUP_COUNT = 3
 REDACTED = "***"
 _TRUE = frozenset({"1", "true", "yes", "on"})
+#: What :func:`inert` escapes: C0/C1 controls (newline and ESC too), DEL, bidi marks.
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 log = logging.getLogger("bikefinder.debug")
 
@@ -35,31 +44,124 @@ def requested(environ: Mapping[str, str] | None = None) -> bool:
 
 
 class RedactingFormatter(logging.Formatter):
-    """A formatter that replaces each secret (longest first) in the finished line."""
+    """One entry per record, inert and without secrets.
+
+    Feed text (names, URLs, error causes) lands in messages: every control, escape and
+    bidi character in a message becomes a visible ``\\xNN`` / ``\\uNNNN``, so the log
+    cannot drive the terminal that shows it, and a newline cannot start a forged entry.
+    A traceback keeps its lines, each indented under its entry. Then each secret (longest
+    first) is replaced by ``***``.
+    """
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
         self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        message = inert(record.getMessage())
+        details = ""
+        if record.exc_info:
+            details += "\n" + self.formatException(record.exc_info)
+        elif record.exc_text:
+            details += "\n" + record.exc_text
+        if record.stack_info:
+            details += "\n" + self.formatStack(record.stack_info)
+        clean_record = logging.makeLogRecord(
+            {**record.__dict__, "msg": message, "args": None, "exc_info": None,
+             "exc_text": None, "stack_info": None}
+        )  # fmt: skip
+        text = super().format(clean_record)
+        if details:
+            lines = details.split("\n")
+            text += "\n".join("    " + inert(line) if line else "" for line in lines)
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
 
 
+def inert(text: str) -> str:
+    """``text`` with each control, escape or bidi character (newlines too) shown as an
+    escape, and lone surrogates as U+FFFD: one printable line."""
+    from bikefinder.common.text import encodable
+
+    if _UNSAFE.search(text) is None:
+        return encodable(text)
+    return encodable(_UNSAFE.sub(_escape, text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class PrivateLogHandler(logging.handlers.RotatingFileHandler):
+    """The rotated log file, private (0600) and never a link or a device, whatever umask
+    or whoever made it; a write that fails (a full disk) detaches it quietly: the run
+    goes on without the log, and :func:`stop` reports the cause once."""
+
+    failure: str | None = None
+
+    def _open(self) -> Any:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
+        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        flags |= getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", self.baseFilename)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+        except BaseException:
+            os.close(fd)
+            raise
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord | None) -> None:
+        """Instead of logging's "--- Logging error ---" traceback on stderr per record:
+        remember the first cause and stop logging to the file."""
+        if self.failure is None:
+            error = sys.exc_info()[1]
+            cause = error.strerror if isinstance(error, OSError) and error.strerror else error
+            self.failure = str(cause or "write failed")
+        for name in LOGGERS:
+            logging.getLogger(name).removeHandler(self)
+        with contextlib.suppress(Exception):
+            super().close()
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError:
+            self.handleError(None)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:
+            self.handleError(None)
+
+
+#: The handler :func:`start` attached (until :func:`stop`).
+_handler: PrivateLogHandler | None = None
+
+
 def start(path: Path, secrets: Iterable[str] = (), argv: Sequence[str] | None = None) -> Path:
     """Send the :data:`LOGGERS` to the rotated file at ``path`` and write a session header.
 
-    Raises :class:`OSError` when the file cannot be opened (the caller says so and goes
-    on without a log). The directory is private (0700): the log holds the URLs fetched.
+    Raises :class:`OSError` when the file cannot be opened, or is a link or not a regular
+    file (the caller says so and goes on without a log). The directory is made private
+    (0700) and the file 0600, even when they existed: the log holds the URLs fetched.
     """
+    global _handler
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(
+    if hasattr(os, "chmod") and os.name == "posix":
+        os.chmod(path.parent, 0o700)
+    handler = PrivateLogHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
     )
     handler.setFormatter(RedactingFormatter(secrets))
     handler.setLevel(logging.DEBUG)
+    _handler = handler
     for name in LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(logging.DEBUG)
@@ -72,13 +174,23 @@ def start(path: Path, secrets: Iterable[str] = (), argv: Sequence[str] | None = 
     return path
 
 
-def stop() -> None:
-    """Detach and close the file handlers :func:`start` added (tests run it in-process)."""
+def stop() -> str | None:
+    """Detach and close the file handlers :func:`start` added (tests run it in-process).
+
+    Returns why the log stopped early (a full disk ...), or ``None`` if it did not."""
+    global _handler
     for name in LOGGERS:
         logger = logging.getLogger(name)
         for handler in list(logger.handlers):
             if isinstance(handler, logging.handlers.RotatingFileHandler):
                 logger.removeHandler(handler)
-                handler.close()
+                with contextlib.suppress(OSError):
+                    handler.close()
         logger.setLevel(logging.NOTSET)
         logger.propagate = True
+    failure = _handler.failure if _handler is not None else None
+    if _handler is not None:
+        with contextlib.suppress(Exception):
+            _handler.close()
+    _handler = None
+    return failure

@@ -11,9 +11,11 @@ thread (the signal then does what it would have done). What cannot be helped
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -156,6 +158,65 @@ def _remove_temps_then_die(signum: int, frame: FrameType | None) -> None:
     _live_temps.clear()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+class NotRegularFile(OSError):
+    """A path that is a FIFO, a device, a socket or a directory, not a file to read."""
+
+
+class FileTooLarge(OSError):
+    """A file larger than its reader accepts."""
+
+
+def read_head(path: Path, limit: int) -> bytes:
+    """At most ``limit`` bytes of the regular file ``path``.
+
+    Anything else is refused with :class:`NotRegularFile` before a byte is read: a FIFO
+    would block every run, ``/dev/zero`` never ends. The file is opened without
+    blocking, so even a FIFO with no writer is refused at once.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        chunks: list[bytes] = []
+        remaining = limit
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 2**20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """The whole regular file ``path``; :class:`FileTooLarge` beyond ``max_bytes`` and
+    :class:`NotRegularFile` for anything but a file (see :func:`read_head`)."""
+    data = read_head(path, max_bytes + 1)
+    if len(data) > max_bytes:
+        shown = f"{max_bytes / 2**20:g} MB" if max_bytes >= 2**20 else f"{max_bytes:,} bytes"
+        raise FileTooLarge(errno.EFBIG, f"larger than {shown}", str(path))
+    return data
+
+
+def read_json(path: Path, max_bytes: int) -> Any:
+    """The JSON document in the regular file ``path``. Raises :class:`OSError` (as
+    :func:`read_regular`) or :class:`ValueError` for a body that is not JSON, not UTF-8
+    or nested too deeply to decode."""
+    import json
+
+    raw = read_regular(path, max_bytes)
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
 
 
 def write_fully(fd: int, data: bytes) -> None:

@@ -24,9 +24,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bikefinder.common import paths
-from bikefinder.common.files import sweep_stale_temps, write_atomic
+from bikefinder.common.files import read_regular, sweep_stale_temps, write_atomic
 
 CACHE_FORMAT_VERSION = 1
+#: Metadata is a few hundred bytes; a file far larger is not one this module wrote.
+MAX_META_BYTES = 64 * 1024
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 #: A 304 rewrites the metadata file only if the one on disk is older than this.
 TOUCH_WRITE_INTERVAL_S = 60.0
@@ -101,7 +103,7 @@ class FeedCache:
             return known
         _, meta_path = self._paths(feed)
         try:
-            raw = meta_path.read_bytes()
+            raw = read_regular(meta_path, MAX_META_BYTES)
         except FileNotFoundError:
             return None
         except OSError:
@@ -122,8 +124,8 @@ class FeedCache:
             return None
         body_path, _ = self._paths(feed)
         try:
-            body = body_path.read_bytes()
-        except OSError:
+            body = read_regular(body_path, meta.size)
+        except OSError:  # gone, not a file, or longer than its metadata says
             self.discard(feed)
             return None
         if len(body) != meta.size or hashlib.sha256(body).hexdigest() != meta.sha256:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -251,7 +252,15 @@ def parse_station_information(doc: Any, url: str, language: str | None = None) -
 def decode_station_information(body: bytes, url: str, language: str | None = None) -> InfoFeed:
     """``station_information`` from its raw body: typed decoding where records fit
     :mod:`wire`'s shapes, the lenient rules for those that do not (the same result as
-    :func:`parse_station_information` on the decoded document, faster)."""
+    :func:`parse_station_information` on the decoded document, faster). A value nested
+    too deep for any decoder is unknown (see :func:`shallow`); its record is kept."""
+    try:
+        return _decode_station_information(body, url, language)
+    except RecursionError:
+        return _decode_station_information(shallow(body), url, language)
+
+
+def _decode_station_information(body: bytes, url: str, language: str | None) -> InfoFeed:
     if not is_utf8(body):
         return parse_station_information(
             decode_document(body, "station_information"), url, language
@@ -357,7 +366,14 @@ class StatusParser:
 
     def parse_body(self, body: bytes, url: str) -> StatusFeed:
         """A raw body: typed decoding where records fit :mod:`wire`'s shapes, the
-        lenient rules for those that do not (same result as :meth:`parse`, faster)."""
+        lenient rules for those that do not (same result as :meth:`parse`, faster). A
+        value nested too deep for any decoder is unknown (see :func:`shallow`)."""
+        try:
+            return self._parse_body(body, url)
+        except RecursionError:
+            return self._parse_body(shallow(body), url)
+
+    def _parse_body(self, body: bytes, url: str) -> StatusFeed:
         kinds = self.vehicle_kinds
         if not is_utf8(body):
             return self.parse(decode_document(body, "station_status"), url)
@@ -390,6 +406,40 @@ def decode_station_status(
 ) -> StatusFeed:
     """``station_status`` from its raw body (see :meth:`StatusParser.parse_body`)."""
     return StatusParser(vehicle_kinds).parse_body(body, url)
+
+
+#: JSON nested deeper than this inside a feed is no GBFS value (records need ~6 levels);
+#: msgspec and ``json`` give up at ~1,000, with a RecursionError.
+MAX_NESTING = 64
+#: A whole JSON string (escapes included) or one bracket: what :func:`shallow` walks.
+_STRUCTURE = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def shallow(body: bytes, max_depth: int = MAX_NESTING) -> bytes:
+    """``body`` with every array or object nested deeper than ``max_depth`` replaced by
+    ``null``: one hostile record cannot make a decoder recurse past its limit, and the
+    rest of the document (that record's other fields too) reads as before. Linear in
+    the body; used only after a decoder gave up."""
+    pieces: list[bytes] = []
+    kept_from = 0
+    depth = 0
+    cut_at = -1  # where the current over-deep value starts
+    for match in _STRUCTURE.finditer(body):
+        mark = match.group()
+        if mark in (b"[", b"{"):
+            depth += 1
+            if depth == max_depth + 1:
+                cut_at = match.start()
+        elif mark in (b"]", b"}"):
+            if depth == max_depth + 1 and cut_at >= 0:
+                pieces += [body[kept_from:cut_at], b"null"]
+                kept_from, cut_at = match.end(), -1
+            depth = max(0, depth - 1)
+    if cut_at >= 0:  # cut short inside an over-deep value: drop the rest
+        pieces += [body[kept_from:cut_at], b"null"]
+        kept_from = len(body)
+    pieces.append(body[kept_from:])
+    return b"".join(pieces)
 
 
 def is_utf8(body: bytes, chunk: int = 2**20) -> bool:

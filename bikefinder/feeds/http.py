@@ -1,5 +1,9 @@
-"""The thin I/O layer: fetch one feed document over a shared ``httpx.AsyncClient``.
+"""The thin I/O layer: fetch one document over a shared ``httpx.AsyncClient``.
 
+:class:`FeedFetcher` is the one fetch policy of every download (feeds, the catalog
+sources, the geocoder): the body is capped after every Content-Encoding layer, the whole
+answer must arrive within an overall deadline, redirects are followed hop by hop with
+the same URL checks, and configured headers (keys) never leave their origins.
 Everything that can go wrong on the wire becomes a one-line :class:`FeedError`.
 Parsing lives in :mod:`bikefinder.feeds.gbfs`; this module only moves bytes.
 """
@@ -13,7 +17,7 @@ import math
 import os
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -171,7 +175,8 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
 
 
 class FeedFetcher:
-    """Fetches GBFS feed bodies for one system, naming that system in every error."""
+    """Fetches bodies for one system (or one other source: the catalog, the geocoder),
+    naming it in every error. See the module docs for the policy it applies."""
 
     def __init__(
         self,
@@ -181,16 +186,23 @@ class FeedFetcher:
         *,
         origin_headers: Mapping[str, str] | None = None,
         origins: frozenset[tuple[str, str, int | None]] = frozenset(),
+        deadline_s: float | None = None,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         """``origin_headers`` (API keys and other configured headers) go only to URLs of
         ``origins`` (the system's gbfs.json origin, and hosts the user listed), never to
-        other feed hosts and never across a redirect to another origin."""
+        other feed hosts and never across a redirect to another origin.
+
+        ``deadline_s`` bounds each whole answer (default: :data:`DEADLINE_TIMEOUTS`
+        network timeouts); ``on_bytes`` hears the decoded size as a body streams in."""
         #: ``None`` until a client is attached (reading the cache needs none).
         self.http = http
         self.system_label = system_label
         self.max_bytes = max_bytes
         self.origin_headers = dict(origin_headers or {})
         self.origins = origins
+        self.deadline_s = deadline_s
+        self.on_bytes = on_bytes
 
     def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
         return FeedError(self.system_label, feed, cause, url)
@@ -253,7 +265,9 @@ class FeedFetcher:
 
         if self.http is None:
             raise RuntimeError("FeedFetcher has no HTTP client attached")
-        deadline_s = DEADLINE_TIMEOUTS * (self.http.timeout.read or DEFAULT_TIMEOUT_S)
+        deadline_s = self.deadline_s or DEADLINE_TIMEOUTS * (
+            self.http.timeout.read or DEFAULT_TIMEOUT_S
+        )
         try:
             async with asyncio.timeout(deadline_s):
                 return await self._read(feed, url, request_headers)
@@ -326,7 +340,11 @@ class FeedFetcher:
             return response.status_code, response.content, response.headers
         try:
             decoder = BoundedDecoder(response.headers.get("content-encoding", ""), self.max_bytes)
-            chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+            chunks: list[bytes] = []
+            async for chunk in response.aiter_raw():
+                chunks.append(decoder.feed(chunk))
+                if self.on_bytes is not None:
+                    self.on_bytes(decoder.total)
             chunks.append(decoder.finish())
         except BodyTooLarge:
             cause = f"response larger than {self.max_bytes // 2**20} MB"
@@ -366,6 +384,11 @@ class BoundedDecoder:
         for layer in self._layers:
             chunk = layer.inflate(chunk) + layer.finish()
         return self._count(chunk)
+
+    @property
+    def total(self) -> int:
+        """Decoded bytes so far."""
+        return self._total
 
     def _count(self, chunk: bytes) -> bytes:
         self._total += len(chunk)
@@ -450,21 +473,24 @@ def http_cause(status: int, headers: httpx.Headers) -> str:
 
 
 def retry_after_s(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: either a number or an HTTP date."""
+    """``Retry-After`` as seconds: either a number or an HTTP date; ``None`` for a value
+    no clock can hold (NaN, infinity, a year beyond 9999), which is never waited for."""
     if not value:
         return None
-    value = value.strip()
+    value = value.strip()[:100]
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def decode_json(body: bytes, error: Any) -> Any:

@@ -18,6 +18,13 @@ said once in :attr:`SystemFeeds.degraded` and costs only what they add):
 ``system_pricing_plans`` on their ttl like the other descriptive feeds. A system that
 publishes vehicles but no station feeds (a free-floating operator) loads with no
 stations; its vehicle feed is then required.
+
+Availability never waits for a descriptive feed. The first load waits for alerts, hours
+and prices at most :data:`LOAD_GRACE_S` once the feeds it needs are in; a refresh starts
+the due descriptive feeds as background tasks, waits for them at most
+:data:`REFRESH_GRACE_S`, and fetches availability. A slower one goes on, on its own
+deadline, and the refresh after it arrived applies it; it is never asked for twice at
+once.
 """
 
 from __future__ import annotations
@@ -27,13 +34,13 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import msgspec
 
-from bikefinder.common.errors import FeedError, FeedFormatError
+from bikefinder.common.errors import FeedError, FeedFormatError, first_line
 from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.cache import FeedCache
@@ -84,6 +91,12 @@ DEGRADED_COSTS = {
     "system_pricing_plans": "no prices",
 }
 _STATION_HOURS = re.compile(rb'"station_opening_hours"\s*:\s*"')
+#: How long a first load waits for alerts, hours and prices once the feeds it needs are
+#: in (a local or healthy server answers long before); later ones arrive in background.
+LOAD_GRACE_S = 2.0
+#: How long a refresh waits for the descriptive feeds it starts before fetching
+#: availability (a slow one is applied by a later refresh).
+REFRESH_GRACE_S = 0.5
 
 
 class Offload(Protocol):
@@ -198,6 +211,8 @@ class SystemFeeds:
         self.descriptive_error: FeedError | None = None
         #: Optional feeds that failed and what that costs, said once per load.
         self.degraded: dict[str, str] = {}
+        #: Descriptive feeds being fetched in the background: a body, or the failure.
+        self._pending: dict[str, asyncio.Task[_Body | FeedError | None]] = {}
 
     def attach(self, http: httpx.AsyncClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
@@ -213,6 +228,9 @@ class SystemFeeds:
         """Discovery, then system information, vehicle types and both station feeds."""
         self._states.clear()
         self.degraded = {}
+        for task in self._pending.values():
+            task.cancel()
+        self._pending.clear()
         discovery_body = await self._fetch(DISCOVERY, self.gbfs_url, parsed=False)
         assert discovery_body is not None and discovery_body.body is not None
         discovery, fetched_system = await self._choose_language(discovery_body.body)
@@ -243,14 +261,17 @@ class SystemFeeds:
                 return await self._fetch(vehicle_name, vehicle_url, parsed=parsed)
             return await self._fetch_optional(vehicle_name, vehicle_url, parsed=parsed)
 
-        system, types, info, status, vehicle, *extras = await asyncio.gather(
+        for feed in EXTRA_FEEDS:  # alerts, hours, prices: on their own
+            if discovery.feeds.get(feed) is not None:
+                self._start(feed, self._fetch_optional(feed, discovery.feeds.get(feed)))
+        system, types, info, status, vehicle = await asyncio.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
             required("station_information", info_url, self.info is not None),
             required("station_status", status_url, self.status is not None),
             vehicle_body(),
-            *(self._fetch_optional(feed, discovery.feeds.get(feed)) for feed in EXTRA_FEEDS),
         )
+        extras = await self._collect(LOAD_GRACE_S, list(self._pending.values()))
         descriptive = [body for body in (system, types, info, *extras) if body is not None]
         snapshot = await self.offload(lambda: self._parse_all(descriptive, status, vehicle))
         fetched = [body for body in (status, vehicle) if body is not None]
@@ -358,21 +379,12 @@ class SystemFeeds:
         due = [
             feed
             for feed, state in self._states.items()
-            if feed not in live and self._clock() - state.fetched_at >= state.ttl_s
+            if feed not in live
+            and feed not in self._pending
+            and self._clock() - state.fetched_at >= state.ttl_s
         ]
-        changed: list[_Body] = []
-        for feed in due:
-            try:
-                body = await self._refetch(feed)
-            except FeedError as error:
-                # Descriptive data rarely changes: keep what we have, try again after its
-                # ttl, and let the availability refresh go on.
-                self._states[feed].fetched_at = self._clock()
-                self.descriptive_error = error
-                continue
-            self.descriptive_error = None
-            if body is not None:
-                changed.append(body)
+        started = [self._start(feed, self._refetch(feed)) for feed in due]
+        changed = await self._collect(REFRESH_GRACE_S, started)
         kinds_before, types_before = self.vehicle_kinds, self.vehicle_types
         if changed:
             await self.offload(lambda: self._parse_descriptive(changed))
@@ -394,6 +406,51 @@ class SystemFeeds:
         stored = [*changed, *(body for body in (status, vehicle) if body is not None)]
         await self.offload(lambda: self._store(stored))
         return snapshot
+
+    def _start(
+        self, feed: str, fetch: Awaitable[_Body | None]
+    ) -> asyncio.Task[_Body | FeedError | None]:
+        """Fetch a descriptive feed in the background; its failure is kept as its result
+        (a task that raises would be reported on stderr when nobody awaits it)."""
+
+        async def guarded() -> _Body | FeedError | None:
+            try:
+                return await fetch
+            except FeedError as error:
+                return error
+            except Exception as error:  # e.g. the client closed under it at exit
+                log.debug("%s: %s fetch failed", self.label, feed, exc_info=error)
+                return FeedError(self.label, feed, first_line(error))
+
+        task = asyncio.ensure_future(guarded())
+        self._pending[feed] = task
+        return task
+
+    async def _collect(
+        self, grace_s: float, waited: list[asyncio.Task[_Body | FeedError | None]]
+    ) -> list[_Body]:
+        """Wait at most ``grace_s`` for ``waited``, then take every finished background
+        fetch: the bodies to parse. A failure keeps the data parsed before and is tried
+        again after the feed's ttl (:attr:`descriptive_error` says it)."""
+        if waited:
+            await asyncio.wait(waited, timeout=grace_s)
+        bodies: list[_Body] = []
+        for feed, task in list(self._pending.items()):
+            if not task.done():
+                continue
+            del self._pending[feed]
+            if task.cancelled():
+                continue
+            result = task.result()
+            if isinstance(result, FeedError):
+                if feed in self._states:
+                    self._states[feed].fetched_at = self._clock()
+                self.descriptive_error = result
+            else:
+                self.descriptive_error = None
+                if result is not None:  # None: not modified, or an optional feed missing
+                    bodies.append(result)
+        return bodies
 
     async def _refresh_vehicles(self, types_changed: bool) -> _Body | None:
         """The vehicle feed when its ttl has run out (or the types changed); ``None`` when
@@ -744,20 +801,21 @@ class SystemFeeds:
             stations, report = (), JoinReport()
             info_meta = status_meta = vehicle_feed.meta
         split = self._docked_split()
+        fetched_at = fetched_at or datetime.now(UTC)
         self.snapshot = Snapshot(
             gbfs_url=self.gbfs_url,
             system=self.system,
             stations=stations,
-            info_meta=info_meta,
-            status_meta=status_meta,
+            info_meta=_no_later_than(info_meta, fetched_at),
+            status_meta=_no_later_than(status_meta, fetched_at),
             report=report,
-            fetched_at=fetched_at or datetime.now(UTC),
+            fetched_at=fetched_at,
             from_cache=from_cache,
             vehicles=split.free_floating if split else (),
             docked_vehicles=split.docked if split else {},
             unplaceable_vehicles=split.unplaceable if split else 0,
             vehicle_types=self.vehicle_types,
-            vehicle_meta=vehicle_feed.meta if vehicle_feed else None,
+            vehicle_meta=_no_later_than(vehicle_feed.meta, fetched_at) if vehicle_feed else None,
             alerts=self.alerts.alerts if self.alerts else (),
             hours=self.system_hours or self.system_opening_hours,
             station_hours=self.station_hours,
@@ -776,6 +834,15 @@ class SystemFeeds:
             return parse()
         except FeedFormatError as exc:
             raise FeedError(self.label, exc.feed, exc.reason) from None
+
+
+def _no_later_than(meta: FeedMeta, fetched_at: datetime) -> FeedMeta:
+    """``meta`` with a ``last_updated`` after the fetch clamped to the fetch time: a feed
+    claiming to be from the future would otherwise never grow old, even cached for a
+    month and read offline."""
+    if meta.last_updated is not None and meta.last_updated > fetched_at:
+        return replace(meta, last_updated=fetched_at)
+    return meta
 
 
 class _HoursStation(msgspec.Struct):
@@ -800,7 +867,10 @@ def _station_hours(body: bytes) -> dict[str, opening_hours.OpeningHours]:
     if b'"station_opening_hours"' not in body or not _STATION_HOURS.search(body):
         return {}
     try:
-        document = _HOURS_DECODER.decode(body)
+        try:
+            document = _HOURS_DECODER.decode(body)
+        except RecursionError:  # one record nested too deep: that value is unknown
+            document = _HOURS_DECODER.decode(gbfs.shallow(body))
     except (msgspec.DecodeError, ValueError):
         return {}
     if document.data is None or not document.data.stations:

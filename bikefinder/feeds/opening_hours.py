@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,6 +49,8 @@ DAY_S = 86_400
 OPENING_HORIZON_DAYS = 366
 #: How far ahead a closing is looked for; open longer than that is "open".
 CLOSING_HORIZON_DAYS = 8
+#: More rules than this in one value is not hours anybody wrote: unknown.
+MAX_RULES = 64
 
 #: (start, end) in seconds from the day's local midnight; ``end`` may pass midnight.
 Interval = tuple[int, int]
@@ -148,15 +150,24 @@ class OpeningHours:
 
 def parse_opening_hours(text: Any) -> OpeningHours | None:
     """An OSM ``opening_hours`` value; ``None`` when there is none (not a string, or
-    blank). Syntax outside the supported subset gives hours that say "unknown"."""
+    blank). Syntax outside the supported subset, or more than :data:`MAX_RULES` rules,
+    gives hours that say "unknown". Thousands of stations often share one text: it is
+    read once, and they share the result."""
     if not isinstance(text, str) or not text.strip():
         return None
+    return _parse_text(text.strip())
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(text: str) -> OpeningHours:
     try:
         tokens = _tokens(text)
         rules, holidays = _Parser(tokens).rules()
     except _Unsupported:
-        return OpeningHours(text=text.strip(), rules=None)
-    return OpeningHours(text=text.strip(), rules=rules, mentions_holidays=holidays)
+        return OpeningHours(text=text, rules=None)
+    if len(rules) > MAX_RULES:
+        return OpeningHours(text=text, rules=None)
+    return OpeningHours(text=text, rules=rules, mentions_holidays=holidays)
 
 
 def _tokens(text: str) -> list[tuple[str, Any]]:
@@ -176,6 +187,8 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
                 raise _Unsupported
             tokens.append(("time", int(hours) * 60 + int(minutes)))
         elif number is not None:
+            if len(number) > 4:  # no day or year is longer; int() refuses 4,300+ digits
+                raise _Unsupported
             tokens.append(("number", int(number)))
         elif word is not None:
             tokens.append(("word", word.lower()))
@@ -508,7 +521,17 @@ def opening_status(
         return UNKNOWN
     moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
     if isinstance(hours, OpeningHours):
-        return _status(hours.day_intervals, moment, tz)
+        if hours.rules is None:
+            return UNKNOWN
+        # Stations sharing one text share the answer: each text is evaluated once per
+        # moment (a listing asks for every station at the same ``now``).
+        key = (hours.text, moment, tz)
+        known = _evaluated.get(key)
+        if known is None:
+            if len(_evaluated) >= _EVALUATED_MAX:
+                _evaluated.clear()
+            known = _evaluated[key] = _status(hours.day_intervals, moment, tz)
+        return known
     kinds = sorted(hours.user_types) if user_type is None else [user_type]
     if not kinds:
         return _status(hours.day_intervals, moment, tz)
@@ -517,6 +540,11 @@ def opening_status(
         return statuses.pop()
     answers = {status.is_open for status in statuses}
     return OpeningStatus(is_open=answers.pop()) if len(answers) == 1 else UNKNOWN
+
+
+#: (hours text, moment, zone) -> its status; cleared when it grows past the bound.
+_evaluated: dict[tuple[str, datetime, tzinfo], OpeningStatus] = {}
+_EVALUATED_MAX = 4096
 
 
 def _status(day_intervals: DayIntervals, at: datetime, tz: tzinfo) -> OpeningStatus:

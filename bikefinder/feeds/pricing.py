@@ -329,8 +329,8 @@ def plans_for_vehicle_type(
 ) -> tuple[PricingPlan, ...]:
     """Every plan that applies to a vehicle type (default first, then ``pricing_plan_ids``)."""
     by_id = {plan.plan_id: plan for plan in plans}
-    ids: list[str] = []
+    ids: dict[str, None] = {}  # insertion-ordered, O(1) membership
     for plan_id in (vehicle_type.default_pricing_plan_id, *vehicle_type.pricing_plan_ids):
-        if plan_id is not None and plan_id in by_id and plan_id not in ids:
-            ids.append(plan_id)
+        if plan_id is not None and plan_id in by_id:
+            ids[plan_id] = None
     return tuple(by_id[plan_id] for plan_id in ids)

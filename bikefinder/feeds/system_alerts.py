@@ -207,10 +207,8 @@ def alerts_by_station(alerts: Sequence[SystemAlert]) -> dict[str, tuple[str, ...
     """``station_id -> alert ids`` for the alerts that name stations (a look-up table for
     a list of stations; region alerts need the station's region, see
     :func:`alerts_for_station`)."""
-    table: dict[str, list[str]] = {}
+    table: dict[str, dict[str, None]] = {}  # insertion-ordered sets: linear in all
     for alert in alerts:
         for station_id in alert.station_ids:
-            ids = table.setdefault(station_id, [])
-            if alert.alert_id not in ids:
-                ids.append(alert.alert_id)
+            table.setdefault(station_id, {})[alert.alert_id] = None
     return {station_id: tuple(ids) for station_id, ids in table.items()}

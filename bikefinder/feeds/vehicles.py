@@ -289,7 +289,17 @@ def decode_vehicle_status(
 ) -> VehicleFeed:
     """A raw body: typed decoding where records fit :mod:`vehicle_wire`'s shapes, the
     lenient rules for those that do not (the same result as :func:`parse_vehicle_status`
-    on the decoded document, faster)."""
+    on the decoded document, faster). A value nested too deep for any decoder is
+    unknown (see :func:`gbfs.shallow`); its record is kept."""
+    try:
+        return _decode_vehicle_status(body, url, types, feed)
+    except RecursionError:
+        return _decode_vehicle_status(gbfs.shallow(body), url, types, feed)
+
+
+def _decode_vehicle_status(
+    body: bytes, url: str, types: Mapping[str, VehicleType] | None, feed: str
+) -> VehicleFeed:
     if not gbfs.is_utf8(body):
         return parse_vehicle_status(gbfs.decode_document(body, feed), url, types, feed)
     if len(body) <= gbfs.WHOLE_DECODE_MAX_BYTES:
@@ -427,7 +437,7 @@ def _wire_vehicle(record: vehicle_wire.VehicleRecord, context: _Context) -> Vehi
         form=form,
         propulsion=propulsion,
         electric=electric,
-        current_range_meters=range_m
+        current_range_meters=range_m + 0.0  # + 0.0: -0.0 is zero
         if range_m is not None and 0.0 <= range_m <= MAX_RANGE_M
         else None,
         current_fuel_percent=fuel if fuel is not None and 0.0 <= fuel <= 1.0 else None,
@@ -594,6 +604,7 @@ def range_text(vehicle: Vehicle) -> str | None:
     fuel level; ``None`` when the feed gives neither."""
     meters = vehicle.current_range_meters
     if meters is not None:
+        meters += 0.0  # -0.0 (and whatever rounds to it) is zero, never "~-0 m"
         if meters < 950:  # to the nearest 100 m
             return f"~{round(meters, -2):.0f} m"
         if meters < 9_950:  # to the nearest 100 m, as km

@@ -229,8 +229,9 @@ def render_favourites(favourites: Iterable[Favourite]) -> bytes:
 def _read_bytes(path: Path) -> bytes:
     """At most ``MAX_FILE_BYTES + 1`` bytes of ``path``: enough to tell a file that is too
     big without reading all of it."""
-    with path.open("rb") as file:
-        return file.read(MAX_FILE_BYTES + 1)
+    from bikefinder.common.files import read_head
+
+    return read_head(path, MAX_FILE_BYTES + 1)  # a FIFO or a device is refused, not read
 
 
 def _cause(exc: OSError) -> str:

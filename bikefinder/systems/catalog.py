@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import UsageError, first_line
+from bikefinder.common.files import read_json, read_regular
 from bikefinder.common.text import clean, fold
 from bikefinder.systems.citybikes import CitybikesNetwork, citybikes_from_json, seed_citybikes
 from bikefinder.systems.coverage import COVERAGE_FILE, Coverage, load_coverages
@@ -297,6 +298,8 @@ def _learned_only(
 CACHE_SUBDIR = "catalog"
 CACHED_SYSTEMS_CSV = "systems.csv"
 CACHED_CITYBIKES = "citybikes.json"
+#: What ``--update-catalog`` stores is at most its download cap (32 MB) per file.
+MAX_CACHED_BYTES = 32 * 1024 * 1024
 
 
 def build_catalog(
@@ -344,7 +347,9 @@ def load_catalog(cache_dir: Path | None = None) -> Catalog:
         cached_csv = folder / CACHED_SYSTEMS_CSV
         if cached_csv.is_file():
             try:
-                systems = parse_systems_csv(cached_csv.read_text(encoding="utf-8"))
+                systems = parse_systems_csv(
+                    read_regular(cached_csv, MAX_CACHED_BYTES).decode("utf-8")
+                )
                 origin = f"updated copy in {folder}"
             except (OSError, UnicodeDecodeError, CatalogFormatError) as exc:
                 warnings.append(
@@ -353,7 +358,7 @@ def load_catalog(cache_dir: Path | None = None) -> Catalog:
         cached_citybikes = folder / CACHED_CITYBIKES
         if cached_citybikes.is_file():
             try:
-                citybikes = citybikes_from_json(json.loads(cached_citybikes.read_bytes()))
+                citybikes = citybikes_from_json(read_json(cached_citybikes, MAX_CACHED_BYTES))
             except (OSError, ValueError, CatalogFormatError) as exc:
                 warnings.append(f"ignoring damaged {cached_citybikes} ({first_line(exc)})")
         coverages = load_coverages(cache_dir / COVERAGE_FILE)

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bikefinder.common.errors import BikefinderError, first_line
+from bikefinder.common.errors import BikefinderError, FeedError
 from bikefinder.common.files import write_atomic
-from bikefinder.feeds.http import connect_cause, decode_json, http_cause
+from bikefinder.common.text import clean
+from bikefinder.feeds.http import FeedFetcher, decode_json
 from bikefinder.systems.catalog import CACHE_SUBDIR, CACHED_CITYBIKES, CACHED_SYSTEMS_CSV
 from bikefinder.systems.citybikes import (
     citybikes_to_json,
@@ -29,7 +30,7 @@ from bikefinder.systems.citybikes import (
     parse_citybikes_networks,
 )
 from bikefinder.systems.entries import CatalogFormatError
-from bikefinder.systems.systems_csv import parse_systems_csv
+from bikefinder.systems.systems_csv import clean_systems_csv, parse_systems_csv
 
 SYSTEMS_CSV_URL = "https://raw.githubusercontent.com/MobilityData/gbfs/master/systems.csv"
 CITYBIKES_MANIFEST_URL = "https://api.citybik.es/gbfs/3/manifest.json"
@@ -93,7 +94,8 @@ async def update_catalog(
 
     csv_bytes = await _download(http, "systems.csv", sources.systems_csv, _step(say, 1))
     try:
-        systems = parse_systems_csv(csv_bytes.decode("utf-8"))
+        csv_text = clean_systems_csv(csv_bytes.decode("utf-8"))
+        systems = parse_systems_csv(csv_text)
     except UnicodeDecodeError:
         raise CatalogUpdateError("systems.csv is not UTF-8 text") from None
     except CatalogFormatError as exc:
@@ -113,7 +115,7 @@ async def update_catalog(
     merged = merge_citybikes(manifest, networks)
     folder = cache_dir / CACHE_SUBDIR
     try:
-        write_atomic(folder / CACHED_SYSTEMS_CSV, csv_bytes)
+        write_atomic(folder / CACHED_SYSTEMS_CSV, csv_text.encode("utf-8"))
         write_atomic(
             folder / CACHED_CITYBIKES,
             json.dumps(citybikes_to_json(merged), ensure_ascii=False).encode(),
@@ -144,27 +146,15 @@ def _step(say: Progress, number: int) -> Callable[[str, int], None]:
 async def _download(
     http: httpx.AsyncClient, what: str, url: str, on_bytes: Callable[[str, int], None]
 ) -> bytes:
-    """GET ``url`` whole; every failure is one :class:`CatalogUpdateError` line."""
+    """GET ``url`` whole through the feeds' fetch policy (size cap after every
+    Content-Encoding layer, overall deadline, redirects checked hop by hop); every
+    failure is one :class:`CatalogUpdateError` line."""
+    fetcher = FeedFetcher(
+        http, "catalog", MAX_SOURCE_BYTES, on_bytes=lambda received: on_bytes(what, received)
+    )
     try:
-        async with http.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise CatalogUpdateError(
-                    f"{what}: {http_cause(response.status_code, response.headers)} ({url})"
-                )
-            chunks: list[bytes] = []
-            received = 0
-            async for chunk in response.aiter_bytes():
-                received += len(chunk)
-                if received > MAX_SOURCE_BYTES:
-                    raise CatalogUpdateError(
-                        f"{what}: larger than {MAX_SOURCE_BYTES // 2**20} MB ({url})"
-                    )
-                chunks.append(chunk)
-                on_bytes(what, received)
-            return b"".join(chunks)
-    except httpx.ConnectError as exc:
-        raise CatalogUpdateError(f"{what}: {connect_cause(exc)} ({url})") from None
-    except httpx.TimeoutException:
-        raise CatalogUpdateError(f"{what}: timed out ({url})") from None
-    except httpx.HTTPError as exc:
-        raise CatalogUpdateError(f"{what}: network error ({first_line(exc)}) ({url})") from None
+        fetched = await fetcher.fetch(what, url)
+    except FeedError as exc:
+        raise CatalogUpdateError(f"{what}: {exc.cause} ({clean(url, 200)})") from None
+    assert fetched is not None  # only an optional fetch answers None
+    return fetched.body

@@ -36,6 +36,8 @@ CONFIG_ENV = "BIKEFINDER_CONFIG"
 KNOWN_KEYS = (
     "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "places", "headers"
 )  # fmt: skip
+#: A config file is a few hundred bytes; anything this big is not one.
+MAX_CONFIG_BYTES = 1024 * 1024
 #: ``max_feed_mb``: the default cap on one feed answer and the bounds a config may set.
 DEFAULT_MAX_FEED_MB = 64
 MAX_FEED_MB_BOUNDS = (1, 1024)
@@ -103,9 +105,11 @@ def config_path() -> Path:
 
 def load_config(path: Path | None = None) -> Config:
     """Read the config file; a missing file is an empty config, a broken one a usage error."""
+    from bikefinder.common.files import read_regular
+
     path = path or config_path()
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return Config(path=path)
     except OSError as exc:
@@ -118,6 +122,8 @@ def load_config(path: Path | None = None) -> Config:
         raise UsageError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config file {path}: invalid TOML ({exc})") from None
+    except (ValueError, RecursionError):  # a 5,000-digit integer, arrays 2,000 deep
+        raise UsageError(f"config file {path}: invalid TOML (a value too large or deep)") from None
     return parse_config(doc, path)
 
 

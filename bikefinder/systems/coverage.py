@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bikefinder.common.files import write_atomic
+from bikefinder.common.files import read_json, write_atomic
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
 
@@ -27,6 +27,8 @@ COVERAGE_MARGIN_KM = 2.0
 #: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
 COVERAGE_TRIM = 0.02
 _KM_PER_DEGREE = 111.195
+#: 200 systems take ~60 kB; a file far larger is not one this module wrote.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Names from feeds and catalog files are stored cleaned and at most this long.
 MAX_NAME_CHARS = 200
 
@@ -114,8 +116,8 @@ def coverage_from_points(
 def load_coverages(path: Path) -> list[Coverage]:
     """Learned coverage; a missing or damaged file just means nothing learned yet."""
     try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        doc = read_json(path, MAX_FILE_BYTES)
+    except (OSError, ValueError):  # missing, not a file, too large, not JSON, too deep
         return []
     records = doc.get("systems") if isinstance(doc, Mapping) else None
     if not isinstance(records, list):

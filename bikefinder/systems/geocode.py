@@ -2,7 +2,11 @@
 
 Uses geopy's Nominatim (OpenStreetMap) with bikefinder's own user agent, as its usage
 policy asks, one request per lookup, and caches every answer in the user cache dir so a
-place is looked up once. geopy is imported only when a lookup actually goes out.
+place is looked up once. geopy is imported only when a lookup actually goes out. geopy
+builds the query and reads the answer; the request itself goes through the feeds' fetch
+policy (:class:`~bikefinder.feeds.http.FeedFetcher`): a size cap after every decoding
+layer, one overall deadline, redirects checked hop by hop. Any answer that cannot be
+read is a failed lookup (so the caller's offline fallback is tried), never a traceback.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from urllib.parse import urlsplit
 
 from bikefinder import __version__
 from bikefinder.common.errors import UsageError, first_line
-from bikefinder.common.files import write_atomic
+from bikefinder.common.files import read_json, write_atomic
 
 USER_AGENT = f"bikefinder/{__version__}"
 GEOCODE_CACHE_FILE = "geocode.json"
+#: The whole lookup (connection, redirects, every byte of the answer) ends within this.
 TIMEOUT_S = 10.0
+#: A Nominatim answer for one place is a few kB.
+MAX_ANSWER_BYTES = 2**20
 MAX_CACHED = 500
+#: 500 places take ~60 kB; a file far larger is not one this module wrote.
+MAX_CACHE_BYTES = 4 * 1024 * 1024
 
 
 class Geocoder(Protocol):
@@ -106,6 +115,7 @@ def nominatim() -> Geocoder:
     from geopy.geocoders import Nominatim
 
     geocoder: Geocoder  # geopy is untyped: this says what bikefinder relies on
+    adapter = _policy_adapter()
     override = urlsplit(os.environ.get("BIKEFINDER_NOMINATIM_URL", ""))
     if override.scheme in ("http", "https") and override.netloc:
         geocoder = Nominatim(
@@ -113,10 +123,77 @@ def nominatim() -> Geocoder:
             timeout=TIMEOUT_S,
             domain=override.netloc + override.path.rstrip("/"),
             scheme=override.scheme,
+            adapter_factory=adapter,
         )
     else:
-        geocoder = Nominatim(user_agent=USER_AGENT, timeout=TIMEOUT_S)
+        geocoder = Nominatim(user_agent=USER_AGENT, timeout=TIMEOUT_S, adapter_factory=adapter)
     return geocoder
+
+
+def _policy_adapter() -> Any:
+    """A geopy adapter class whose requests go through the fetch policy."""
+    from geopy.adapters import BaseSyncAdapter
+    from geopy.exc import GeocoderParseError, GeocoderServiceError, GeocoderTimedOut
+
+    class PolicyAdapter(BaseSyncAdapter):  # type: ignore[misc]  # geopy is untyped
+        def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
+            text = self.get_text(url, timeout=timeout, headers=headers)
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                raise GeocoderParseError("the answer is not JSON") from None
+
+        def get_text(self, url: str, *, timeout: float, headers: dict[str, str]) -> str:
+            from bikefinder.common.errors import FeedError
+
+            try:
+                body = fetch_answer(url, headers)
+            except FeedError as exc:
+                if exc.cause.startswith("timed out"):
+                    raise GeocoderTimedOut(exc.cause) from None
+                raise GeocoderServiceError(exc.cause) from None
+            try:
+                return body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise GeocoderParseError("the answer is not UTF-8 text") from None
+
+    return PolicyAdapter
+
+
+def fetch_answer(url: str, headers: Mapping[str, str]) -> bytes:
+    """GET ``url`` through the fetch policy within :data:`TIMEOUT_S` (or the deadline
+    ``$BIKEFINDER_HTTP_TIMEOUT`` sets, if shorter); raises
+    :class:`~bikefinder.common.errors.FeedError`. Runs its own event loop on a worker
+    thread, so it works whether or not the caller's thread runs one."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bikefinder.feeds.http import (
+        DEADLINE_TIMEOUTS,
+        FeedFetcher,
+        http_timeout_s,
+        make_http_client,
+        origin_of,
+    )
+
+    deadline_s = min(TIMEOUT_S, DEADLINE_TIMEOUTS * http_timeout_s())
+
+    async def fetch() -> bytes:
+        async with make_http_client() as http:
+            fetcher = FeedFetcher(
+                http,
+                "geocoder",
+                MAX_ANSWER_BYTES,
+                origin_headers=headers,
+                origins=frozenset({origin_of(url)}),
+                deadline_s=deadline_s,
+            )
+            fetched = await fetcher.fetch("search", url)
+            assert fetched is not None  # only an optional fetch answers None
+            return fetched.body
+
+    with ThreadPoolExecutor(1, thread_name_prefix="geocode") as pool:
+        return pool.submit(asyncio.run, fetch()).result()
 
 
 def _lookup(text: str, geocoder: Geocoder) -> Place:
@@ -136,6 +213,11 @@ def _lookup(text: str, geocoder: Geocoder) -> Place:
         ) from None
     except (GeopyError, OSError) as exc:
         raise GeocodeError(f"--near: cannot look up {text!r}: {first_line(exc)}") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+        # geopy reading an answer it does not expect ("lat": "abc", "95", [1], a string)
+        raise GeocodeError(
+            f"--near: cannot look up {text!r}: the geocoding service's answer could not be read"
+        ) from None
     if location is None:
         raise PlaceNotFoundError(f"--near: no place found for {text!r}; try LAT,LON")
     point = _point(getattr(location, "latitude", None), getattr(location, "longitude", None))
@@ -165,8 +247,8 @@ def _cached_place(record: Any) -> Place | None:
 def _read_cache(path: Path) -> dict[str, Any]:
     """The cache, or empty if missing or damaged (it only saves a request)."""
     try:
-        doc = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        doc = read_json(path, MAX_CACHE_BYTES)
+    except (OSError, ValueError):  # missing, not a file, too large, not JSON, too deep
         return {}
     places = doc.get("places") if isinstance(doc, Mapping) else None
     return dict(places) if isinstance(places, Mapping) else {}
@@ -313,7 +395,7 @@ def all_cached_stations(first: str | None = None) -> list[StationSource]:
         for folder in (cache_dir() / "feeds").iterdir():
             meta = folder / "gbfs.json.meta.json"
             try:
-                url = json.loads(meta.read_bytes()).get("url")
+                url = read_json(meta, 64 * 1024).get("url")
                 fetched = meta.stat().st_mtime
             except (OSError, ValueError, AttributeError):
                 continue

@@ -11,7 +11,11 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from bikefinder.common.text import clean
 from bikefinder.systems.entries import CatalogEntry, CatalogFormatError, version_key
+
+#: Longer than any real cell (URLs included); a cell beyond it is cut with "…".
+MAX_CELL_CHARS = 2000
 
 #: Columns a usable ``systems.csv`` must have.
 SYSTEMS_CSV_COLUMNS = ("System ID", "Name", "Auto-Discovery URL")
@@ -61,10 +65,25 @@ def parse_systems_csv(text: str) -> list[CatalogEntry]:
     return entries
 
 
+def clean_systems_csv(text: str) -> str:
+    """``systems.csv`` with every cell cleaned (control, escape and bidi characters
+    dropped, newlines folded): what ``--update-catalog`` stores, so no later message,
+    table or CSV built from it can carry an escape sequence. Raises
+    :class:`CatalogFormatError` for a file that is not CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    try:
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))):
+            writer.writerow([clean(cell, MAX_CELL_CHARS) for cell in row])
+    except csv.Error as exc:
+        raise CatalogFormatError(f"systems.csv: {exc}") from None
+    return out.getvalue()
+
+
 def _systems_row(row: Sequence[str], columns: Mapping[str, int]) -> CatalogEntry | None:
     def cell(column: str) -> str:
         index = columns.get(column)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        return clean(row[index], MAX_CELL_CHARS) if index is not None and index < len(row) else ""
 
     system_id = cell("System ID")
     url = cell("Auto-Discovery URL")

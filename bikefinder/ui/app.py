@@ -290,8 +290,10 @@ class BikefinderApp(App[int]):
         """The list's header as it stands."""
         return self.stations.header_state()
 
-    def row_details(self, key: RowKey, shown: RowDetails | None = None) -> RowDetails:
-        return self.view.details(key, self.stations.mode, shown)
+    def row_details(
+        self, key: RowKey, mode: Mode = Mode.ANY_BIKE, shown: RowDetails | None = None
+    ) -> RowDetails:
+        return self.view.details(key, mode, shown)
 
     def other_favourites(self) -> OtherFavourites:
         return self.view.other_favourites()

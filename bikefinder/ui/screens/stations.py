@@ -61,7 +61,9 @@ class ListSource(Protocol):
     def list_status(self) -> ListStatus:
         """The systems behind the list, for its header."""
 
-    def row_details(self, key: RowKey, shown: RowDetails | None = None) -> RowDetails:
+    def row_details(
+        self, key: RowKey, mode: Mode = Mode.ANY_BIKE, shown: RowDetails | None = None
+    ) -> RowDetails:
         """One row in full (``shown``: the details on screen, kept for a vehicle gone)."""
 
     def other_favourites(self) -> OtherFavourites:
@@ -249,7 +251,7 @@ class StationsScreen(Screen[None]):
     def _update_details(self) -> None:
         details = self._open_details()
         if details is not None:
-            details.show(self.feed.row_details(details.key, details.details))
+            details.show(self.feed.row_details(details.key, self.mode, details.details))
 
     # -- how many rows ---------------------------------------------------------------
 
@@ -314,7 +316,7 @@ class StationsScreen(Screen[None]):
         key = self.highlighted_key()
         if key is None or self._open_details() is not None:
             return
-        details = DetailsScreen(self.feed.row_details(key), self.local_tz,
+        details = DetailsScreen(self.feed.row_details(key, self.mode), self.local_tz,
                                 self.walking_speed_kmh)  # fmt: skip
         self._details = details
         self.app.push_screen(details)

@@ -143,3 +143,14 @@ def test_new_favourite_names_system_and_station_and_when() -> None:
     assert added == Favourite(URL, "x", "X", "c", "Hôtel", "2025-10-18T09:00:00Z")
     later = new_favourite(snapshot([]), station("a", 0), T0 + timedelta(microseconds=900_001))
     assert later.added_at == "2025-10-18T09:00:00Z" and later.watch is None
+
+
+def test_a_filter_typed_letter_by_letter_matches_a_fresh_search() -> None:
+    names = ["Rivoli", "Riverside", "Hôtel de Ville", "Rue de Rivoli", "Bercy", "Ri"]
+    stations = [station(str(i), 100 * (i + 1), name) for i, name in enumerate(names)]
+    typed = scene_of(snapshot(stations))
+    for query in ("r", "ri", "riv", "rivo", "riv", "r", "riv ru", "riv", "", "de", "de v"):
+        fresh = scene_of(snapshot(stations))
+        expected = [r.key.item_id for r in fresh.rows(Query(NEAR, name_query=query), now=T0)]
+        got = [r.key.item_id for r in typed.rows(Query(NEAR, name_query=query), now=T0)]
+        assert got == expected, query

@@ -27,6 +27,7 @@ class SystemIndex:
         "_coords",
         "_distances",
         "_folded",
+        "_matches",
         "_mode_vehicles",
         "changed",
         "previous",
@@ -42,7 +43,11 @@ class SystemIndex:
         snapshot: Snapshot,
         selection: vehicles.VehicleSelection = vehicles.VehicleSelection.BIKES,
         previous: Snapshot | None = None,
+        previous_index: SystemIndex | None = None,
     ) -> None:
+        """``previous``: the system's snapshot before this one (what changed);
+        ``previous_index``: its index, whose station names folded for the filter are
+        reused when the stations' descriptions are the very same objects."""
         self.system = system
         self.snapshot = snapshot
         self.selection = selection
@@ -54,7 +59,16 @@ class SystemIndex:
         self._coords: dict[bool, Any] = {}
         self._distances: dict[tuple[int, bool], tuple[tuple[float, float], Any]] = {}
         self._folded: dict[tuple[int, bool], list[str]] = {}
+        #: Per source, the last name search (its words) and its matches, to narrow from.
+        self._matches: dict[tuple[int, bool], tuple[tuple[str, ...], list[int]]] = {}
         self._by_id: dict[str, int] | None = None
+        if previous_index is not None and (0, False) in previous_index._folded:
+            before = previous_index.snapshot.stations
+            now = snapshot.stations
+            if len(before) == len(now) and all(
+                a.info is b.info for a, b in zip(before, now, strict=True)
+            ):
+                self._folded[(0, False)] = previous_index._folded[(0, False)]
         #: The previous snapshot's statuses by station id (``{}``: no previous data).
         self.previous: dict[str, StationStatus | None] = {}
         #: How many stations' counts or flags changed since it (``None``: no previous).
@@ -107,9 +121,28 @@ class SystemIndex:
             coords = self._coords[electric_only] = coordinates_for(lats, lons)  # type: ignore[arg-type]
         return coords
 
+    def matching(self, source: int, electric_only: bool, words: Sequence[str],
+                 also: str = "") -> list[int]:  # fmt: skip
+        """Positions (feed order) whose folded name (or ``also``, the system's folded
+        name) holds every word; a query that only adds letters or words to the last one
+        searches the last one's matches, so typing costs less with each keystroke."""
+        key = (source, electric_only)
+        names = self.folded_names(source, electric_only)
+        last = self._matches.get(key)
+        candidates: Sequence[int] = range(len(names))
+        if last is not None and _narrows(last[0], words):
+            candidates = last[1]
+        for word in words:
+            if word in also:
+                continue
+            candidates = [i for i in candidates if word in names[i]]
+        found = list(candidates)
+        self._matches[key] = (tuple(words), found)
+        return found
+
     def folded_names(self, source: int, electric_only: bool) -> list[str]:
         """Names folded for matching ("Hôtel" -> "hotel"): stations', or the listed
-        vehicles' labels; built on the first filter."""
+        vehicles' labels; built on the first filter (or kept from the previous index)."""
         key = (source, electric_only)
         names = self._folded.get(key)
         if names is None:
@@ -127,6 +160,12 @@ class SystemIndex:
         return names
 
 
+def _narrows(before: Sequence[str], words: Sequence[str]) -> bool:
+    """Whether every match of ``words`` is a match of ``before``: each earlier word is
+    part of some new word ("ri" -> "riv", "riv" -> "riv mo")."""
+    return all(any(old in new for new in words) for old in before)
+
+
 def _seen(status: StationStatus | None) -> tuple[object, ...] | None:
     """What a rider sees change in a status: the counts and the flags (not report times)."""
     if status is None:
@@ -142,9 +181,19 @@ def stream(
     ordering only as many as are taken: the k smallest, then 4k, 16k, ... ``within``:
     only these positions (a name filter's matches)."""
     if within is not None:
-        within.sort(key=lambda position: (distances[position], position))
-        for position in within:
-            yield float(distances[position]), number, source, position
+        if not within:
+            return
+        is_array = not isinstance(distances, list)
+        if is_array:
+            import numpy as np
+
+            chosen = np.asarray(within)
+            for distance, _, _, at in stream(distances[chosen], number, source, None):
+                yield distance, number, source, int(chosen[at])
+            return
+        picked = [distances[position] for position in within]
+        for distance, _, _, at in stream(picked, number, source, None):
+            yield distance, number, source, within[at]
         return
     count = len(distances)
     done = 0

@@ -251,6 +251,11 @@ class BikefinderApp(App[int]):
             self.stations.refresh_bindings()  # f, a, Enter are live now
         self._say_refreshed()
         self.stations.render_rows()
+        self._warm(scene)
+
+    @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
+    async def _warm(self, scene: Scene) -> None:
+        await run_on_data_thread(scene.warm)
 
     def _say_refreshed(self) -> None:
         """Once every system the rider refreshed (``r``) answered: the header flashes

@@ -719,15 +719,15 @@ async def app_stall(
         try:
             await wait_for(
                 lambda: (
-                    app.snapshot is not None
-                    and not app.snapshot.from_cache
+                    app.lead.snapshot is not None
+                    and not app.lead.snapshot.from_cache
                     and app.stations.table.row_count > 0
                 ),
                 180,
                 "first table",
             )
         except TimeoutError as exc:
-            result["error"] = f"{exc}; last error: {app.schedule.last_error}"
+            result["error"] = f"{exc}; last error: {app.lead.schedule.last_error}"
             return result
         await pilot.pause()
         with Heartbeat() as beat:
@@ -735,11 +735,13 @@ async def app_stall(
         result["idle_ms"] = beat.worst * 1000
         gaps, walls = [], []
         for _ in range(refreshes):
-            before = app.snapshot
+            before = app.lead.snapshot
             start = time.perf_counter()
             with Heartbeat() as beat:
                 app.action_refresh()
-                await wait_for(lambda b=before: app.snapshot is not b, 120, "refreshed snapshot")
+                await wait_for(
+                    lambda b=before: app.lead.snapshot is not b, 120, "refreshed snapshot"
+                )
                 await pilot.pause()
             walls.append(time.perf_counter() - start)
             gaps.append(beat.worst * 1000)
@@ -833,7 +835,7 @@ def tui_child(gbfs_url: str) -> None:
         async with app.run_test(size=SIZE) as pilot:
             while app.stations.table.row_count == 0:
                 await pilot.pause(0.005)
-            print("cached" if app.snapshot and app.snapshot.from_cache else "live")
+            print("cached" if app.lead.snapshot and app.lead.snapshot.from_cache else "live")
             app.exit()
 
     asyncio.run(first_table())
@@ -1151,7 +1153,7 @@ async def app_paris(urls: list[str], near: tuple[float, float], refreshes: int) 
             try:
                 await wait_for(lambda: shown(snapshots()), 180, "first mixed table")
             except TimeoutError as exc:
-                result["error"] = f"{exc}; last error: {app.schedule.last_error}"
+                result["error"] = f"{exc}; last error: {app.lead.schedule.last_error}"
                 return result
             result["first_table_s"] = time.perf_counter() - started
             await pilot.pause()

@@ -98,7 +98,7 @@ async def name_filter(app: BikefinderApp, pilot: Pilot[None]) -> None:
 
 
 async def failed_refresh(app: BikefinderApp, pilot: Pilot[None]) -> None:
-    transport = app.source.transport
+    transport = app.lead.source.transport
     assert isinstance(transport, FlakyTransport)
     transport.failing = True
     await pilot.press("r")
@@ -114,7 +114,7 @@ async def watch_dialog(app: BikefinderApp, pilot: Pilot[None]) -> None:
 
 
 async def trends(app: BikefinderApp, pilot: Pilot[None]) -> None:
-    transport = app.source.transport
+    transport = app.lead.source.transport
     assert isinstance(transport, FlakyTransport)
     for minutes in (2, 4, 6, 8):  # four refreshes, each with newer data
         transport.minutes_later = minutes

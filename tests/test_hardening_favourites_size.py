@@ -152,7 +152,7 @@ async def test_favourites_view_stays_responsive_at_10000_favourites(tmp_path: Pa
     app = make_app(favourites_path=path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None, app.schedule.last_error  # the fake system loaded
+        assert app.lead.snapshot is not None, app.lead.schedule.last_error  # the fake system loaded
         timings = []
         for key in ("v", "v", "v", "v"):
             started = time.perf_counter()

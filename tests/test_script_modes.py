@@ -142,7 +142,6 @@ def test_watch_prints_one_line_per_refresh(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--demo", "--mode", "dock"), "--mode and --min go with --once"),
         (("--demo", "--once", "--mode", "docks"), "argument --mode: invalid choice: 'docks'"),
         (("--demo", "--once", "--min", "0"), "--min must be at least 1, got 0"),
         (("--demo", "--once", "--min", "x"), "--min expects a whole number, got 'x'"),
@@ -215,3 +214,26 @@ def test_favourites_once_in_a_mode(run_cli, demo_favourites) -> None:
     table = run_cli(*args, "--mode", "dock")
     assert "Mode: free dock" in table.stdout
     assert table.stdout.rstrip().endswith("full")
+
+
+async def test_the_app_starts_in_the_mode_and_minimum_asked_for(tmp_path) -> None:
+    """``bikefinder --demo --mode dock --min 3``: the list starts in free-dock mode, and a
+    station with fewer than 3 free docks is listed dimmed and unranked, saying why."""
+    from bikefinder.cli.main import parse_options
+    from bikefinder.rider.modes import Mode
+    from bikefinder.ui.start import build_app
+
+    app = build_app(parse_options(["--demo", "--mode", "dock", "--min", "3", "--limit", "10"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.stations.displayed:
+                break
+        rows = app.stations.displayed
+        assert app.stations.mode is Mode.DOCK
+        few = [row for row in rows if row.station and (row.station.status.docks or 0) < 3]
+        assert few and all(row.rank is None for row in few)
+        assert any(row.reason == "only 1 free dock" for row in few)
+        ranked = [row for row in rows if row.rank is not None]
+        assert ranked and all(row.station.status.docks >= 3 for row in ranked)
+        assert "at least 3 free docks" in app.header_state().detail

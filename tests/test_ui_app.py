@@ -372,7 +372,7 @@ async def test_auto_refresh_follows_the_status_ttl_and_keeps_info(fav_path: Path
     app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.schedule.refresh_s == 30
+        assert app.lead.schedule.refresh_s == 30
         assert system.requests.count("station_status") == 1
         clock.advance(29)
         app.tick()
@@ -390,7 +390,7 @@ async def test_refresh_interval_is_clamped_or_overridden(fav_path: Path) -> None
         app = make_app(system, favourites_path=fav_path, **kwargs)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            return app.schedule.refresh_s
+            return app.lead.schedule.refresh_s
 
     assert await interval(FakeSystem(status_ttl=1)) == 5
     assert await interval(FakeSystem(status_ttl=3600)) == 60
@@ -416,18 +416,18 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
             "(station_status: HTTP 503 Service Unavailable); retrying in 5 s"
         )
         assert "refresh failed" in screen_text(app)
-        assert app.schedule.last_error is not None
-        assert app.schedule.last_error.startswith("Test Bikes: station_status: HTTP 503")
+        assert app.lead.schedule.last_error is not None
+        assert app.lead.schedule.last_error.startswith("Test Bikes: station_status: HTTP 503")
         assert app.stations.table.row_count == 23 and highlighted_id(app) == "s3"
         # Backoff: the next retry is 5 s later, then 10 s.
         clock.advance(4)
         app.tick()
         await settle(app, pilot)
-        assert app.schedule.failures == 1
+        assert app.lead.schedule.failures == 1
         clock.advance(1)
         app.tick()
         await settle(app, pilot)
-        assert app.schedule.failures == 2
+        assert app.lead.schedule.failures == 2
         assert "retrying in 10 s" in (app.header_state().problem or "")
         # The system comes back: the next retry recovers without any key press.
         del system.failing["station_status"]
@@ -436,7 +436,7 @@ async def test_failed_refresh_keeps_data_says_why_backs_off_and_recovers(fav_pat
         app.tick()
         await settle(app, pilot)
         state = app.header_state()
-        assert state.health == "ok" and state.problem is None and app.schedule.failures == 0
+        assert state.health == "ok" and state.problem is None and app.lead.schedule.failures == 0
         assert cell(app, "s3", "bikes").plain.lstrip() == "9↑"
         assert highlighted_id(app) == "s3"
 
@@ -447,7 +447,7 @@ async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Pa
     app = make_app(system, favourites_path=fav_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is None and not app.stations.table.display
+        assert app.lead.snapshot is None and not app.stations.table.display
         text = screen_text(app)
         assert "Could not load" in text
         assert "gbfs.json: HTTP 500 Internal Server Error" in text
@@ -460,7 +460,7 @@ async def test_first_load_failure_shows_an_error_and_keeps_retrying(fav_path: Pa
         clock.advance(5)
         app.tick()
         await settle(app, pilot)
-        assert app.snapshot is not None and app.stations.table.display
+        assert app.lead.snapshot is not None and app.stations.table.display
         assert app.stations.table.row_count == 23 and app.focused is app.stations.table
 
 
@@ -471,7 +471,7 @@ async def test_broken_feed_document_is_an_error_message_not_a_crash(fav_path: Pa
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert "station_status" in screen_text(app)
-        assert app.schedule.last_error is not None and "'data'" in app.schedule.last_error
+        assert app.lead.schedule.last_error is not None and "'data'" in app.lead.schedule.last_error
 
 
 async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
@@ -486,7 +486,7 @@ async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
                    cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None and app.snapshot.from_cache
+        assert app.lead.snapshot is not None and app.lead.snapshot.from_cache
         assert app.stations.table.row_count == 23
         state = app.header_state()
         assert state.freshness == "CACHED data, 2 h old"
@@ -497,7 +497,7 @@ async def test_cached_data_is_shown_marked_when_the_network_fails_at_start(
         clock.advance(5)
         app.tick()
         await settle(app, pilot)
-        assert not app.snapshot.from_cache and app.header_state().health == "stale"
+        assert not app.lead.snapshot.from_cache and app.header_state().health == "stale"
 
 
 async def test_stale_data_is_a_visible_warning(fav_path: Path) -> None:
@@ -591,14 +591,14 @@ async def test_start_up_shows_cached_data_at_once_then_live_replaces_it(
                    cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.snapshot is not None and app.snapshot.from_cache
+        assert app.lead.snapshot is not None and app.lead.snapshot.from_cache
         assert app.stations.table.row_count == 23
         assert (app.header_state().freshness or "").startswith("CACHED data")
-        cached_bikes = app.snapshot.stations[0].status.bikes
+        cached_bikes = app.lead.snapshot.stations[0].status.bikes
         network_answers.set()
         await settle(app, pilot)
-        assert not app.snapshot.from_cache
-        assert app.snapshot.stations[0].status.bikes == cached_bikes + 5
+        assert not app.lead.snapshot.from_cache
+        assert app.lead.snapshot.stations[0].status.bikes == cached_bikes + 5
 
 
 def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
@@ -607,7 +607,7 @@ def test_favorites_flag_opens_the_app_on_the_favourites_view() -> None:
 
     assert build_app(parse_options(["--demo", "--favorites"])).stations.favourites_view is True
     app = build_app(parse_options(["--demo", "--limit", "7"]))
-    assert app.stations.favourites_view is False and app.limit == 7 and app.source.is_demo
+    assert app.stations.favourites_view is False and app.limit == 7 and app.lead.source.is_demo
 
 
 async def test_timers_firing_during_shutdown_find_no_screen(fav_path: Path) -> None:

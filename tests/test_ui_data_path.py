@@ -47,7 +47,7 @@ async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch)
         await pilot.pause()
         # The keys were handled while the parse is still held: no key waited for it.
         assert app.stations.table.cursor_row == 2
-        assert app.schedule.refreshing
+        assert app.lead.schedule.refreshing
         release.set()
         await settle(app, pilot)
     assert parse_threads and threading.main_thread().name not in parse_threads

@@ -212,7 +212,7 @@ async def test_arrows_move_through_the_matches_while_typing(fav_path: Path) -> N
         assert table.cursor_row == 4
         await pilot.press("up", "enter")  # row 3: Fjord Bysykkel
         await settle(app, pilot)
-        assert app.source.gbfs_url == FJORD_URL
+        assert app.lead.source.gbfs_url == FJORD_URL
 
 
 async def test_escape_cancels_and_nothing_changes(fav_path: Path) -> None:
@@ -225,7 +225,7 @@ async def test_escape_cancels_and_nothing_changes(fav_path: Path) -> None:
         await pilot.press(*"fjord", "escape")
         await pilot.pause()
         assert not isinstance(app.screen, SystemPickerScreen)
-        assert app.source.gbfs_url == GBFS_URL and app.snapshot is not None
+        assert app.lead.source.gbfs_url == GBFS_URL and app.lead.snapshot is not None
         assert world.fjord.requests == [] and len(world.home.requests) == requests
         assert app.stations.filter_query == ""  # Escape in the picker is not "clear filter" too
 
@@ -242,9 +242,9 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
         assert old is not None and table_ids(app)[0] == "f01"
         await choose(app, pilot, "fjord")
         assert not isinstance(app.screen, SystemPickerScreen)
-        assert app.source.gbfs_url == FJORD_URL and app.source.label == "Fjord Bysykkel"
+        assert app.lead.source.gbfs_url == FJORD_URL and app.lead.source.label == "Fjord Bysykkel"
         assert world.fjord.requests[:1] == ["gbfs"]
-        assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
+        assert app.lead.snapshot is not None and app.lead.snapshot.gbfs_url == FJORD_URL
         assert app.fleet.system(GBFS_URL) is None and app.fleet.systems == [app.lead]
         state = app.header_state()
         assert state.system_name == "Fjord Bysykkel"
@@ -258,7 +258,7 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
         assert app.stations.table.display and app.stations.table.cursor_row == 0
         # Back home: the rider's own point again, not Bergen's centre.
         await choose(app, pilot, "test bikes")
-        assert app.source.gbfs_url == GBFS_URL and app.near == NEAR
+        assert app.lead.source.gbfs_url == GBFS_URL and app.near == NEAR
         assert app.header_state().near_note is None
 
 
@@ -283,7 +283,7 @@ async def test_failed_load_after_switching_says_why_and_s_works_again(fav_path: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await choose(app, pilot, "lyon")
-        assert app.source.gbfs_url == LYON_URL and app.snapshot is None
+        assert app.lead.source.gbfs_url == LYON_URL and app.lead.snapshot is None
         assert not app.stations.table.display
         text = screen_text(app)
         assert "Could not load Vélo Ville" in text
@@ -291,8 +291,8 @@ async def test_failed_load_after_switching_says_why_and_s_works_again(fav_path: 
         assert "s to choose another system" in text
         assert app.header_state().health == "error"
         await choose(app, pilot, "fjord")
-        assert app.snapshot is not None and app.snapshot.system.name == "Fjord Bysykkel"
-        assert app.schedule.last_error is None and app.header_state().health == "ok"
+        assert app.lead.snapshot is not None and app.lead.snapshot.system.name == "Fjord Bysykkel"
+        assert app.lead.schedule.last_error is None and app.header_state().health == "ok"
 
 
 async def test_a_system_needing_a_key_is_explained_in_the_picker(fav_path: Path) -> None:
@@ -307,7 +307,7 @@ async def test_a_system_needing_a_key_is_explained_in_the_picker(fav_path: Path)
         assert "Key Bikes needs an API key" in screen_text(app)
         message = picker(app).error_message or ""
         assert message.startswith("Key Bikes needs an API key in HTTP headers: set X-Api-Key")
-        assert app.source.gbfs_url == GBFS_URL
+        assert app.lead.source.gbfs_url == GBFS_URL
         await pilot.press("backspace")  # typing clears the message
         assert "needs an API key" not in screen_text(app)
 
@@ -325,11 +325,11 @@ async def test_switching_cancels_a_fetch_under_way(fav_path: Path) -> None:
     app = world.app(fav_path, source=source)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert app.snapshot is None and app.schedule.refreshing
+        assert app.lead.snapshot is None and app.lead.schedule.refreshing
         await open_picker(app, pilot)
         await pilot.press(*"fjord", "enter")
         await asyncio.wait_for(settle(app, pilot), timeout=10)
-        assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
+        assert app.lead.snapshot is not None and app.lead.snapshot.gbfs_url == FJORD_URL
 
 
 async def test_late_messages_about_the_previous_system_are_ignored(fav_path: Path) -> None:
@@ -337,14 +337,14 @@ async def test_late_messages_about_the_previous_system_are_ignored(fav_path: Pat
     app = world.app(fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        old_snapshot = app.snapshot
+        old_snapshot = app.lead.snapshot
         assert old_snapshot is not None
         await choose(app, pilot, "fjord")
         app.post_message(FleetUpdate(Loaded(GBFS_URL, old_snapshot)))
         app.post_message(FleetUpdate(Failed(GBFS_URL, "Test Bikes: boom", "boom")))
         await pilot.pause()
-        assert app.snapshot is not None and app.snapshot.gbfs_url == FJORD_URL
-        assert app.schedule.last_error is None and app.schedule.failures == 0
+        assert app.lead.snapshot is not None and app.lead.snapshot.gbfs_url == FJORD_URL
+        assert app.lead.schedule.last_error is None and app.lead.schedule.failures == 0
 
 
 async def test_picking_the_system_shown_changes_nothing(fav_path: Path) -> None:
@@ -352,9 +352,9 @@ async def test_picking_the_system_shown_changes_nothing(fav_path: Path) -> None:
     app = world.app(fav_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        system, snapshot = app.lead, app.snapshot
+        system, snapshot = app.lead, app.lead.snapshot
         await choose(app, pilot, "test")
-        assert app.fleet.systems == [system] and app.snapshot is snapshot
+        assert app.fleet.systems == [system] and app.lead.snapshot is snapshot
 
 
 async def test_picker_is_in_the_palette_and_not_over_details(fav_path: Path) -> None:
@@ -426,7 +426,7 @@ async def test_leaving_the_demo_for_a_live_system(fav_path: Path) -> None:
         assert app.header_state().freshness.startswith("demo data")
         await choose(app, pilot, "fjord")
         state = app.header_state()
-        assert not app.source.is_demo and state.freshness == "updated 8 s ago"
+        assert not app.lead.source.is_demo and state.freshness == "updated 8 s ago"
         assert "demo data" not in screen_text(app)
         # The demo's point is not the rider's: start at the chosen system's centre.
         assert app.near == FJORD_CENTRE and state.near_note == SYSTEM_CENTRE
@@ -486,7 +486,7 @@ async def test_cached_data_is_not_remembered(
     app = world.app(fav_path, cache=FeedCache(GBFS_URL, cache_root))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None and app.snapshot.from_cache
+        assert app.lead.snapshot is not None and app.lead.snapshot.from_cache
         assert remembered == []
 
 
@@ -503,8 +503,8 @@ async def test_a_live_load_writes_coverage_json(fav_path: Path, tmp_path: Path) 
     assert not (cache_dir() / "coverage.json").exists()  # a test transport: skipped
     from bikefinder.systems.source import remember_loaded_system
 
-    assert app.snapshot is not None
-    remember_loaded_system(SystemSource(gbfs_url=GBFS_URL, label="Test Bikes"), app.snapshot)
+    assert app.lead.snapshot is not None
+    remember_loaded_system(SystemSource(gbfs_url=GBFS_URL, label="Test Bikes"), app.lead.snapshot)
     stored = json.loads((cache_dir() / "coverage.json").read_text())["systems"]
     assert stored[0]["gbfs_url"] == GBFS_URL and stored[0]["stations"] == 39
 

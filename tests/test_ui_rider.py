@@ -247,8 +247,8 @@ async def test_app_stale_rule_is_the_feeds_ttl(fav_path: Path) -> None:
                    clock=FakeClock(datetime(2025, 10, 18, 9, 20, tzinfo=UTC)))  # fmt: skip
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None
-        assert not is_data_stale(app.snapshot, app.clock())
+        assert app.lead.snapshot is not None
+        assert not is_data_stale(app.lead.snapshot, app.clock())
         assert app.header_state().health == "ok"
 
 
@@ -291,19 +291,19 @@ async def test_r_during_an_outage_keeps_the_back_off_and_success_resets_it(
         clock.advance(40)
         app.tick()  # a due refresh fails: back-off 5 s
         await settle(app, pilot)
-        assert app.schedule.failures == 1
-        next_at = app.schedule.next_at
+        assert app.lead.schedule.failures == 1
+        next_at = app.lead.schedule.next_at
         for _ in range(3):
             clock.advance(1)
             await pilot.press("r")
             await settle(app, pilot)
-        assert app.schedule.failures == 1 and app.schedule.next_at == next_at
+        assert app.lead.schedule.failures == 1 and app.lead.schedule.next_at == next_at
         del system.failing["station_status"]
         await pilot.press("r")
         await settle(app, pilot)
-        assert app.schedule.failures == 0 and app.header_state().problem is None
+        assert app.lead.schedule.failures == 0 and app.header_state().problem is None
         # The whole period, no back-off.
-        assert app.schedule.wait_s(clock()) == app.schedule.refresh_s
+        assert app.lead.schedule.wait_s(clock()) == app.lead.schedule.refresh_s
 
 
 async def test_a_failed_station_information_refresh_is_shown(fav_path: Path) -> None:
@@ -319,7 +319,7 @@ async def test_a_failed_station_information_refresh_is_shown(fav_path: Path) -> 
         assert state.health == "error"
         assert "station_information" in (state.problem or "")
         assert "refresh failed" in screen_text(app).lower()
-        assert app.schedule.failures == 0  # availability still refreshes on its own period
+        assert app.lead.schedule.failures == 0  # availability still refreshes on its own period
 
 
 async def test_demo_favourites_belong_to_live_velib(fav_path: Path) -> None:

@@ -226,7 +226,7 @@ async def fill_cache(system: FakeSystem, favourites_path: Path, cache_root: Path
                    cache=FeedCache(GBFS_URL, cache_root))  # fmt: skip
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert app.snapshot is not None and not app.snapshot.from_cache
+        assert app.lead.snapshot is not None and not app.lead.snapshot.from_cache
 
 
 def listed_ids(app: BikefinderApp) -> list[str]:

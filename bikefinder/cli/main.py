@@ -167,16 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mode",
         choices=MODES,
-        help="with --once: what you look for (any bike, an e-bike, a free dock); stations "
-        "that cannot serve it come last, with the reason",
+        help="what you look for (any bike, an e-bike, a free dock; the app starts in it, m "
+        "switches); rows that cannot serve it are unranked, with the reason",
     )
     parser.add_argument(
         "--min",
         dest="min_count",
         metavar="N",
         type=str,
-        help="with --once: hide stations with fewer than N bikes (e-bikes, free docks in "
-        "that --mode)",
+        help="a row with fewer than N bikes (e-bikes, free docks in that --mode) is no "
+        "option: listed unranked, with the reason",
     )
     parser.add_argument(
         "--max-systems",
@@ -299,8 +299,6 @@ def options_from_args(args: argparse.Namespace) -> Options:
     if watch_s is not None and args.favorites:
         raise UsageError("--watch works with --once, not with --favorites")
     min_count = _positive_int("--min", args.min_count) if args.min_count is not None else None
-    if (args.mode is not None or min_count is not None) and not args.once:
-        raise UsageError("--mode and --min go with --once (in the app, press m to switch mode)")
     if args.output_format == "line" and not args.once:
         raise UsageError("--format line goes with --once")
     _check_app_flags(args, explicit_format)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bikefinder.common.text import clean
 from bikefinder.rider.favourites import Favourite, favourites_url
-from bikefinder.rider.modes import Mode
+from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Row
 
 
@@ -38,9 +38,15 @@ class ListStatus:
     refresh_s: float | None = None
 
 
-def detail_line(status: ListStatus, rows: Sequence[Row], mode: Mode, name_query: str) -> str:
-    """The header's quiet line: systems, stations and vehicles, the options listed,
-    active alerts, the filter, skipped records, the cadence."""
+def detail_line(
+    status: ListStatus,
+    rows: Sequence[Row],
+    mode: Mode,
+    name_query: str,
+    minimum: int | None = None,
+) -> str:
+    """The header's quiet line: systems, stations and vehicles, the options listed (with
+    at least ``minimum``), active alerts, the filter, skipped records, the cadence."""
     useful = sum(1 for row in rows if row.useful)
     parts = []
     if status.systems > 1:
@@ -48,7 +54,8 @@ def detail_line(status: ListStatus, rows: Sequence[Row], mode: Mode, name_query:
     parts.append(f"{status.station_count} stations")
     if status.vehicle_count:
         parts.append(f"{status.vehicle_count} vehicles")
-    parts.append(f"{useful} of {len(rows)} listed have {mode.wanted}")
+    wanted = f"at least {counted(minimum, mode.wanted)}" if minimum else mode.wanted
+    parts.append(f"{useful} of {len(rows)} listed have {wanted}")
     if status.alert_count:
         parts.append(f"⚠ {status.alert_count} alert{'s' * (status.alert_count != 1)}")
     if name_query.strip():

@@ -51,8 +51,7 @@ from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 
 if TYPE_CHECKING:
-    from bikefinder.feeds.snapshot import Snapshot
-    from bikefinder.rider.refresh import RefreshSchedule
+    pass
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
@@ -87,6 +86,8 @@ class BikefinderApp(App[int]):
         walking_speed_kmh: float = WALKING_SPEED_KMH,
         favourites_view: bool = False,
         max_feed_bytes: int | None = None,
+        mode: Mode = Mode.ANY_BIKE,
+        minimum: int | None = None,
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
@@ -121,14 +122,15 @@ class BikefinderApp(App[int]):
         self.asked = AskedRefresh()
         self.stations = StationsScreen(self, limit=limit, local_tz=local_tz,
                                        walking_speed_kmh=walking_speed_kmh,
-                                       favourites_view=favourites_view)  # fmt: skip
+                                       favourites_view=favourites_view, mode=mode,
+                                       minimum=minimum)  # fmt: skip
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
             return self._cache
         return self.switching.cache_for(source) if self._caching else None
 
-    # -- the first system, as one-system views and tests speak of it -----------------
+    # -- what the list is drawn from ---------------------------------------------------
 
     @property
     def lead(self) -> LiveSystem:
@@ -147,18 +149,6 @@ class BikefinderApp(App[int]):
     @property
     def near_note(self) -> str | None:
         return self.view.near_note
-
-    @property
-    def snapshot(self) -> Snapshot | None:
-        return self.lead.snapshot
-
-    @property
-    def schedule(self) -> RefreshSchedule:
-        return self.lead.schedule
-
-    @property
-    def source(self) -> SystemSource:
-        return self.lead.source
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -282,10 +272,15 @@ class BikefinderApp(App[int]):
         return {system.url for system in self.fleet.systems}
 
     def list_rows(
-        self, mode: Mode, favourites_only: bool, name_query: str, limit: int
+        self,
+        mode: Mode,
+        favourites_only: bool,
+        name_query: str,
+        limit: int,
+        minimum: int | None = None,
     ) -> list[Row]:
         query = self.view.query(mode, favourites_only=favourites_only, name_query=name_query,
-                                limit=limit)  # fmt: skip
+                                limit=limit, minimum=minimum)  # fmt: skip
         return self.view.rows(query)
 
     def list_status(self) -> ListStatus:

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from bikefinder.fleet.choice import choose, selection_of
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.rider.favourites import FavouritesStore
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.output import mode_named
 from bikefinder.ui.app import BikefinderApp
 
 if TYPE_CHECKING:
@@ -44,4 +46,6 @@ def build_app(options: Options) -> BikefinderApp:
         walking_speed_kmh=options.walking_speed_kmh,
         favourites_view=options.favorites,
         max_feed_bytes=options.max_feed_bytes,
+        mode=mode_named(options.mode) or Mode.ANY_BIKE,
+        minimum=options.min_count,
     )

@@ -54,7 +54,12 @@ class ListSource(Protocol):
         """Several systems are listed (a System column)."""
 
     def list_rows(
-        self, mode: Mode, favourites_only: bool, name_query: str, limit: int
+        self,
+        mode: Mode,
+        favourites_only: bool,
+        name_query: str,
+        limit: int,
+        minimum: int | None = None,
     ) -> list[Row]:
         """The rows for this view of the list, nearest first."""
 
@@ -102,9 +107,12 @@ class StationsScreen(Screen[None]):
         local_tz: tzinfo | None,
         walking_speed_kmh: float,
         favourites_view: bool = False,
+        mode: Mode = Mode.ANY_BIKE,
+        minimum: int | None = None,
     ) -> None:
         """``limit`` None lists as many stations as the screen holds, and more as the
-        cursor reaches the end."""
+        cursor reaches the end; ``mode`` and ``minimum`` (``--mode``, ``--min``): what the
+        list starts looking for, and the fewest of it that makes a row an option."""
         super().__init__()
         self.feed = feed
         self.limit = limit
@@ -116,7 +124,9 @@ class StationsScreen(Screen[None]):
         self.displayed: Sequence[Row] = []
         #: The details screen this list opened (kept live while it is open).
         self._details: DetailsScreen | None = None
+        self.minimum = minimum
         self.set_reactive(StationsScreen.favourites_view, favourites_view)
+        self.set_reactive(StationsScreen.mode, mode)
 
     def compose(self) -> ComposeResult:
         self.status_bar = StatusBar(id="status")
@@ -193,7 +203,7 @@ class StationsScreen(Screen[None]):
             return  # composed later, from the state then
         feed = self.feed
         rows = feed.list_rows(self.mode, self.favourites_view, self.filter_query,
-                              self.shown_limit)  # fmt: skip
+                              self.shown_limit, self.minimum)  # fmt: skip
         self.displayed = rows
         self.table.show(rows, self.mode, systems=feed.several)
         if self.map_panel.display:
@@ -224,7 +234,7 @@ class StationsScreen(Screen[None]):
             freshness=status.freshness,
             health=status.health,
             problem=status.problem,
-            detail=detail_line(status, self.displayed, self.mode, self.filter_query)
+            detail=detail_line(status, self.displayed, self.mode, self.filter_query, self.minimum)
             if self.has_data
             else "",
             near_note=status.near_note,

@@ -199,9 +199,13 @@ def make_app(
 
 
 async def settle(app: BikefinderApp, pilot: Any) -> None:
-    """Wait for running fetches and the messages they posted."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for running fetches, the messages they posted and the work those start (a
+    fetch's answer starts the scene's preparation, whose answer redraws the list)."""
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            return
 
 
 async def run_palette_command(app: BikefinderApp, pilot: Any, query: str) -> None:

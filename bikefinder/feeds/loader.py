@@ -42,7 +42,7 @@ import msgspec
 
 from bikefinder.common.errors import FeedError, FeedFormatError, first_line
 from bikefinder.common.text import system_label_for
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import gbfs, station_feeds, typed_decoding
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
 from bikefinder.feeds.models import (
@@ -697,7 +697,7 @@ class SystemFeeds:
         content = body.body
         info = self._parse(
             "station_information",
-            lambda: gbfs.decode_station_information(content, body.url, wanted),
+            lambda: station_feeds.decode_station_information(content, body.url, wanted),
         )
         self._set_ttl(body.feed, info.meta)
         log.debug("%s: %d stations (%d rejected)", body.feed, len(info.stations), info.rejected)
@@ -710,7 +710,7 @@ class SystemFeeds:
             content = cached.body if cached is not None else None
         if content is not None:
             kinds = self.vehicle_kinds
-            parser = gbfs.StatusParser(kinds)
+            parser = station_feeds.StatusParser(kinds)
             self.status = self._parse(
                 "station_status", lambda: parser.parse_body(content, body.url)
             )
@@ -760,7 +760,7 @@ class SystemFeeds:
         joined = self._joined
         if joined is not None and joined[0] is info and joined[1] is status:
             return joined[2], joined[3]
-        stations, report = gbfs.join_stations(info, status)
+        stations, report = station_feeds.join_stations(info, status)
         self._joined = (info, status, stations, report)
         return stations, report
 
@@ -870,7 +870,7 @@ def _station_hours(body: bytes) -> dict[str, opening_hours.OpeningHours]:
         try:
             document = _HOURS_DECODER.decode(body)
         except RecursionError:  # one record nested too deep: that value is unknown
-            document = _HOURS_DECODER.decode(gbfs.shallow(body))
+            document = _HOURS_DECODER.decode(typed_decoding.shallow(body))
     except (msgspec.DecodeError, ValueError):
         return {}
     if document.data is None or not document.data.stations:

@@ -30,7 +30,7 @@ from enum import Enum
 from typing import Any
 
 from bikefinder.common.errors import FeedFormatError, UsageError
-from bikefinder.feeds import gbfs, vehicle_wire
+from bikefinder.feeds import gbfs, typed_decoding, vehicle_wire
 from bikefinder.feeds.models import FeedMeta
 from bikefinder.feeds.values import (
     as_bool,
@@ -290,19 +290,19 @@ def decode_vehicle_status(
     """A raw body: typed decoding where records fit :mod:`vehicle_wire`'s shapes, the
     lenient rules for those that do not (the same result as :func:`parse_vehicle_status`
     on the decoded document, faster). A value nested too deep for any decoder is
-    unknown (see :func:`gbfs.shallow`); its record is kept."""
+    unknown (see :func:`typed_decoding.shallow`); its record is kept."""
     try:
         return _decode_vehicle_status(body, url, types, feed)
     except RecursionError:
-        return _decode_vehicle_status(gbfs.shallow(body), url, types, feed)
+        return _decode_vehicle_status(typed_decoding.shallow(body), url, types, feed)
 
 
 def _decode_vehicle_status(
     body: bytes, url: str, types: Mapping[str, VehicleType] | None, feed: str
 ) -> VehicleFeed:
-    if not gbfs.is_utf8(body):
+    if not typed_decoding.is_utf8(body):
         return parse_vehicle_status(gbfs.decode_document(body, feed), url, types, feed)
-    if len(body) <= gbfs.WHOLE_DECODE_MAX_BYTES:
+    if len(body) <= typed_decoding.WHOLE_DECODE_MAX_BYTES:
         try:
             doc = vehicle_wire.VEHICLE_DOCUMENT.decode(body)
         except vehicle_wire.MISFIT:
@@ -321,7 +321,7 @@ def _decode_vehicle_status(
     context = _Context(types, v3)
     # Record batches, as for stations: no single decode holds the GIL long (the app
     # parses on a thread while its event loop must keep running).
-    vehicles = gbfs.decode_in_batches(
+    vehicles = typed_decoding.decode_in_batches(
         raws,
         vehicle_wire.VEHICLE_RECORDS,
         vehicle_wire.VEHICLE_RECORD,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from test_feed_faults import STATIONS, STATUSES, assert_succeeds, by_id, once, serve
 
-from bikefinder.feeds import station_feeds, vehicles
+from bikefinder.feeds import station_feeds, vehicle_feeds
 from bikefinder.feeds.typed_decoding import MAX_NESTING, shallow
 
 DEEP = "[" * 1500 + "]" * 1500
@@ -38,7 +38,9 @@ def test_station_information_keeps_every_record() -> None:
 
 def test_free_bike_status_keeps_every_record() -> None:
     bikes = [{"bike_id": f"b{n}", "lat": 48.0, "lon": 2.0} for n in range(3)]
-    feed = vehicles.decode_vehicle_status(with_deep(bikes, "bikes"), "u", None, "free_bike_status")
+    feed = vehicle_feeds.decode_vehicle_status(
+        with_deep(bikes, "bikes"), "u", None, "free_bike_status"
+    )
     assert len(feed.vehicles) == 3
 
 

@@ -19,18 +19,20 @@ from hypothesis import strategies as st
 
 from bikefinder.common.errors import FeedFormatError, UsageError
 from bikefinder.feeds import station_feeds, typed_decoding, vehicle_wire
+from bikefinder.feeds.vehicle_feeds import (
+    decode_vehicle_status,
+    parse_vehicle_status,
+    parse_vehicle_type_details,
+)
 from bikefinder.feeds.vehicles import (
     LOW_RANGE_M,
     Vehicle,
     VehicleForm,
     VehicleSelection,
-    decode_vehicle_status,
     is_low_range,
     is_offered,
     offered,
     parse_vehicle_selection,
-    parse_vehicle_status,
-    parse_vehicle_type_details,
     range_text,
     split_docked,
     vehicle_label,

@@ -641,14 +641,14 @@ class SystemFeeds:
             return
         assert body.body is not None
         content, url, language = body.body, body.url, self._language()
-        from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+        from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicle_feeds
 
         try:
             document = gbfs.decode_document(content, body.feed)
             meta = gbfs.parse_meta(document, body.feed, url)
             if body.feed == "vehicle_types":
                 kinds = gbfs.parse_vehicle_types(document)
-                details = vehicles.parse_vehicle_type_details(document, language)
+                details = vehicle_feeds.parse_vehicle_type_details(document, language)
                 self.vehicle_kinds, self.vehicle_types = kinds, details
             elif body.feed == "system_alerts":
                 self.alerts = system_alerts.parse_system_alerts(document, url, language)
@@ -737,10 +737,10 @@ class SystemFeeds:
             content = cached.body if cached is not None else None
         if content is None:
             return
-        from bikefinder.feeds import vehicles
+        from bikefinder.feeds import vehicle_feeds
 
         try:
-            feed = vehicles.decode_vehicle_status(content, body.url, types, body.feed)
+            feed = vehicle_feeds.decode_vehicle_status(content, body.url, types, body.feed)
         except FeedFormatError as error:
             if not self.has_stations:
                 raise FeedError(self.label, error.feed, error.reason) from None

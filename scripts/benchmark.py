@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import station_feeds
 from bikefinder.feeds.models import Station, StationInfo
 from bikefinder.rider.ranking import StationIndex
 
@@ -332,12 +332,12 @@ def parse_api() -> str:
     """Which of the lead's parse functions this run uses (bytes-level ones if present)."""
     info = (
         "decode_station_information"
-        if hasattr(gbfs, "decode_station_information")
+        if hasattr(station_feeds, "decode_station_information")
         else ("json.loads + parse_station_information")
     )
     status = (
         "StatusParser().parse_body"
-        if hasattr(gbfs.StatusParser, "parse_body")
+        if hasattr(station_feeds.StatusParser, "parse_body")
         else ("json.loads + StatusParser().parse")
     )
     return f"{info}; {status}; join_stations"
@@ -346,18 +346,18 @@ def parse_api() -> str:
 def ours_parse(info_body: bytes, status_body: bytes) -> object:
     """Bytes to joined stations with bikefinder's public parse functions (fresh parser)."""
     url = "http://127.0.0.1/feed.json"
-    decode_info = getattr(gbfs, "decode_station_information", None)
+    decode_info = getattr(station_feeds, "decode_station_information", None)
     if decode_info is not None:
         info = decode_info(info_body, url)
     else:
-        info = gbfs.parse_station_information(json.loads(info_body), url)
-    parser = gbfs.StatusParser()
+        info = station_feeds.parse_station_information(json.loads(info_body), url)
+    parser = station_feeds.StatusParser()
     parse_body = getattr(parser, "parse_body", None)
     if parse_body is not None:
         status = parse_body(status_body, url)
     else:
         status = parser.parse(json.loads(status_body), url)
-    return gbfs.join_stations(info, status)
+    return station_feeds.join_stations(info, status)
 
 
 def naive_parse(info_body: bytes, status_body: bytes) -> object:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bikefinder.common.errors import FeedError
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import station_feeds
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import BadEncoding, BodyTooLarge, BoundedDecoder, FeedFetcher
 from bikefinder.feeds.loader import SystemFeeds
@@ -29,7 +29,10 @@ class Counting:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.info = self.status = 0
-        decode_info, parse_body = gbfs.decode_station_information, gbfs.StatusParser.parse_body
+        decode_info, parse_body = (
+            station_feeds.decode_station_information,
+            station_feeds.StatusParser.parse_body,
+        )
 
         def info(*args: Any, **kwargs: Any) -> Any:
             self.info += 1
@@ -39,8 +42,8 @@ class Counting:
             self.status += 1
             return parse_body(parser, *args)
 
-        monkeypatch.setattr(gbfs, "decode_station_information", info)
-        monkeypatch.setattr(gbfs.StatusParser, "parse_body", status)
+        monkeypatch.setattr(station_feeds, "decode_station_information", info)
+        monkeypatch.setattr(station_feeds.StatusParser, "parse_body", status)
 
 
 async def test_each_body_is_decoded_once_per_change(tmp_path: Path, monkeypatch) -> None:

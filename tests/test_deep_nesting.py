@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from test_feed_faults import STATIONS, STATUSES, assert_succeeds, by_id, once, serve
 
-from bikefinder.feeds import gbfs, vehicles
-from bikefinder.feeds.gbfs import MAX_NESTING, shallow
+from bikefinder.feeds import station_feeds, vehicle_feeds
+from bikefinder.feeds.typed_decoding import MAX_NESTING, shallow
 
 DEEP = "[" * 1500 + "]" * 1500
 DEEP_OBJECT = '{"a":' * 1500 + "1" + "}" * 1500
@@ -26,19 +26,21 @@ def with_deep(records: list[dict[str, Any]], key: str, deep: str = DEEP) -> byte
 
 @pytest.mark.parametrize("deep", [DEEP, DEEP_OBJECT], ids=["arrays", "objects"])
 def test_station_status_keeps_every_record(deep: str) -> None:
-    feed = gbfs.decode_station_status(with_deep(STATUSES, "stations", deep), "u")
+    feed = station_feeds.decode_station_status(with_deep(STATUSES, "stations", deep), "u")
     assert [s.station_id for s in feed.statuses] == ["A", "B", "C"]
     assert feed.statuses[2].docks == 8
 
 
 def test_station_information_keeps_every_record() -> None:
-    feed = gbfs.decode_station_information(with_deep(STATIONS, "stations"), "u")
+    feed = station_feeds.decode_station_information(with_deep(STATIONS, "stations"), "u")
     assert [s.station_id for s in feed.stations] == ["A", "B", "C"]
 
 
 def test_free_bike_status_keeps_every_record() -> None:
     bikes = [{"bike_id": f"b{n}", "lat": 48.0, "lon": 2.0} for n in range(3)]
-    feed = vehicles.decode_vehicle_status(with_deep(bikes, "bikes"), "u", None, "free_bike_status")
+    feed = vehicle_feeds.decode_vehicle_status(
+        with_deep(bikes, "bikes"), "u", None, "free_bike_status"
+    )
     assert len(feed.vehicles) == 3
 
 

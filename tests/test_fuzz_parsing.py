@@ -25,7 +25,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bikefinder.common.errors import FeedFormatError
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import gbfs, station_feeds
 from bikefinder.feeds.models import (
     Discovery,
     FeedMeta,
@@ -341,7 +341,7 @@ def check_system(system: SystemInfo) -> None:
 
 def check_rendering(info: InfoFeed, status: StatusFeed) -> None:
     """Join, rank and render in every format: no exception, nothing raw for a terminal."""
-    stations, report = gbfs.join_stations(info, status)
+    stations, report = station_feeds.join_stations(info, status)
     unique_ids = {station.station_id for station in info.stations}
     assert len(stations) == len(unique_ids)
     assert report.info_only == sum(station.status is None for station in stations)
@@ -394,8 +394,8 @@ def test_arbitrary_json_raises_only_feed_format_error(doc: Any, name: str, lang:
         lambda: gbfs.parse_discovery(doc, URL, lang),
         lambda: gbfs.parse_system_information(doc, URL, lang),
         lambda: gbfs.parse_vehicle_types(doc),
-        lambda: gbfs.parse_station_information(doc, URL, lang),
-        lambda: gbfs.parse_station_status(doc, URL),
+        lambda: station_feeds.parse_station_information(doc, URL, lang),
+        lambda: station_feeds.parse_station_status(doc, URL),
     ):
         outcome(parse)
 
@@ -422,10 +422,10 @@ def test_system_information_and_vehicle_types(system: Any, types: Any, lang: Any
 @given(info_doc, status_doc, vehicle_types_doc, languages)
 def test_station_feeds_parse_join_and_render(info: Any, status: Any, types: Any, lang) -> None:
     kinds = outcome(lambda: gbfs.parse_vehicle_types(types)) or {}
-    info_feed = outcome(lambda: gbfs.parse_station_information(info, URL, lang))
+    info_feed = outcome(lambda: station_feeds.parse_station_information(info, URL, lang))
     if info_feed is not None:
         check_info(info_feed)
-    parser = gbfs.StatusParser(kinds)
+    parser = station_feeds.StatusParser(kinds)
     status_feed = outcome(lambda: parser.parse(status, URL))
     if status_feed is not None:
         check_status(status_feed)
@@ -492,8 +492,8 @@ def mutated_fixture(draw: st.DrawFn) -> tuple[Any, Any]:
 @given(mutated_fixture(), languages)
 def test_mutated_real_fixtures(pair: tuple[Any, Any], lang: Any) -> None:
     info, status = pair
-    info_feed = outcome(lambda: gbfs.parse_station_information(info, URL, lang))
-    status_feed = outcome(lambda: gbfs.parse_station_status(status, URL))
+    info_feed = outcome(lambda: station_feeds.parse_station_information(info, URL, lang))
+    status_feed = outcome(lambda: station_feeds.parse_station_status(status, URL))
     if info_feed is not None:
         check_info(info_feed)
     if status_feed is not None:
@@ -505,8 +505,8 @@ def test_mutated_real_fixtures(pair: tuple[Any, Any], lang: Any) -> None:
 def test_unmutated_fixtures_satisfy_the_invariants() -> None:
     """The control case: the checks above accept every real (sampled) fixture."""
     for info, status in FIXTURE_PAIRS:
-        info_feed = gbfs.parse_station_information(info, URL)
-        status_feed = gbfs.parse_station_status(status, URL)
+        info_feed = station_feeds.parse_station_information(info, URL)
+        status_feed = station_feeds.parse_station_status(status, URL)
         assert info_feed.stations and status_feed.statuses
         check_info(info_feed)
         check_status(status_feed)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bikefinder.common.errors import FeedFormatError
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import gbfs, station_feeds
 from bikefinder.feeds.models import VehicleKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,9 +25,11 @@ def joined(folder: str, info_folder: str | None = None):
     kinds = {}
     if (FIXTURES / folder / "vehicle_types.json").exists():
         kinds = gbfs.parse_vehicle_types(load(folder, "vehicle_types"))
-    info = gbfs.parse_station_information(load(info_folder or folder, "station_information"), "u")
-    status = gbfs.parse_station_status(load(folder, "station_status"), "u", kinds)
-    stations, report = gbfs.join_stations(info, status)
+    info = station_feeds.parse_station_information(
+        load(info_folder or folder, "station_information"), "u"
+    )
+    status = station_feeds.parse_station_status(load(folder, "station_status"), "u", kinds)
+    stations, report = station_feeds.join_stations(info, status)
     return info, status, {s.station_id: s for s in stations}, report
 
 
@@ -118,10 +120,10 @@ def test_oslo_2_3_status_against_2_2_information_reports_the_mismatch() -> None:
 
 
 def test_oslo_2_3_vehicle_types_without_a_vehicle_types_feed_stay_unknown() -> None:
-    status = gbfs.parse_station_status(load("oslo_v2.3_2025", "station_status"), "u")
+    status = station_feeds.parse_station_status(load("oslo_v2.3_2025", "station_status"), "u")
     assert all(s.electric is None for s in status.statuses)
     kinds = {"bike": VehicleKind.MECHANICAL, "ebike": VehicleKind.ELECTRIC}
-    typed = gbfs.parse_station_status(load("oslo_v2.3_2025", "station_status"), "u", kinds)
+    typed = station_feeds.parse_station_status(load("oslo_v2.3_2025", "station_status"), "u", kinds)
     assert all(
         s.mechanical is not None and s.mechanical + s.electric == s.bikes
         for s in typed.statuses
@@ -210,9 +212,9 @@ def test_duplicate_ids_first_wins_and_are_counted() -> None:
             ]
         }
     }
-    info = gbfs.parse_station_information(info_doc, "u")
-    status = gbfs.parse_station_status(status_doc, "u")
-    stations, report = gbfs.join_stations(info, status)
+    info = station_feeds.parse_station_information(info_doc, "u")
+    status = station_feeds.parse_station_status(status_doc, "u")
+    stations, report = station_feeds.join_stations(info, status)
     assert [s.info.name for s in stations] == ["A"]
     assert (report.duplicate_ids, report.rejected, report.status_only) == (1, 1, 1)
 
@@ -223,14 +225,14 @@ def test_duplicate_ids_first_wins_and_are_counted() -> None:
 )
 def test_broken_documents_raise_the_projects_error(doc: Any) -> None:
     with pytest.raises(FeedFormatError):
-        gbfs.parse_station_information(doc, "u")
+        station_feeds.parse_station_information(doc, "u")
     with pytest.raises(FeedFormatError):
-        gbfs.parse_station_status(doc, "u")
+        station_feeds.parse_station_status(doc, "u")
 
 
 def test_status_parser_reparses_changed_records_like_a_fresh_parse() -> None:
     document = load("velib_v1_2025", "station_status")
-    parser = gbfs.StatusParser()
+    parser = station_feeds.StatusParser()
     first = parser.parse(document, "u")
     document = copy.deepcopy(document)  # each refresh decodes a new document
     document["data"]["stations"][3]["num_docks_available"] = 99
@@ -239,5 +241,5 @@ def test_status_parser_reparses_changed_records_like_a_fresh_parse() -> None:
     assert second.statuses[0] == first.statuses[0]
     assert second.statuses[3] != first.statuses[3] and second.statuses[3].docks == 99
     assert (second.statuses[4].mechanical, second.statuses[4].electric) == (7, None)
-    fresh = gbfs.parse_station_status(document, "u")
+    fresh = station_feeds.parse_station_status(document, "u")
     assert fresh.statuses == second.statuses

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bikefinder.common.text import clean, encodable
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import gbfs, station_feeds
 from bikefinder.feeds.values import as_id, as_text
 from bikefinder.rider.favourites import FavouritesStore, new_favourite, render_favourites
 
@@ -39,7 +39,7 @@ def test_feed_values_are_encodable() -> None:
     assert as_text([{"language": "fr", "text": f"y{LONE}"}], "fr") == "y\ufffd"
     assert as_id(f" 12{LONE} ") == "12\ufffd"
     station = json.loads('{"station_id": "s\\udc80", "name": "N\\udc80", "lat": 1, "lon": 2}')
-    info = gbfs.parse_station_information(
+    info = station_feeds.parse_station_information(
         {"data": {"stations": [station]}}, "http://127.0.0.1/si.json"
     )
     parsed = info.stations[0]
@@ -108,9 +108,9 @@ def test_favourites_store_and_favorites_once_take_a_lone_surrogate(
     # The station as the app would favourite it: parsed from the same feed bytes.
     info_doc = json.loads(feed_server.routes["/sur/station_information.json"].body)
     status_doc = json.loads(feed_server.routes["/sur/station_status.json"].body)
-    info = gbfs.parse_station_information(info_doc, "http://127.0.0.1/si")
-    status = gbfs.parse_station_status(status_doc, "http://127.0.0.1/ss")
-    stations, _ = gbfs.join_stations(info, status)
+    info = station_feeds.parse_station_information(info_doc, "http://127.0.0.1/si")
+    status = station_feeds.parse_station_status(status_doc, "http://127.0.0.1/ss")
+    stations, _ = station_feeds.join_stations(info, status)
     system_doc = json.loads(feed_server.routes["/sur/system_information.json"].body)
     system = gbfs.parse_system_information(system_doc, "http://127.0.0.1/sys")
 

@@ -16,13 +16,12 @@ from bikefinder.feeds.opening_hours import parse_opening_hours
 from bikefinder.feeds.pricing import PriceSegment, PricingPlan
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert
+from bikefinder.feeds.vehicle_feeds import decode_vehicle_status, parse_vehicle_type_details
 from bikefinder.feeds.vehicles import (
     Vehicle,
     VehicleForm,
     VehicleSelection,
     VehicleType,
-    decode_vehicle_status,
-    parse_vehicle_type_details,
 )
 from bikefinder.rider import scene as scene_module
 from bikefinder.rider.modes import Mode

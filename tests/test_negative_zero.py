@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bikefinder.feeds import vehicles
+from bikefinder.feeds import vehicle_feeds, vehicles
 from bikefinder.feeds.values import as_float
 
 
@@ -22,6 +22,6 @@ def test_a_range_of_minus_zero_reads_zero_metres(typed: bool) -> None:
     if not typed:
         record["is_reserved"] = "maybe"  # does not fit the typed shape: the lenient path
     body = json.dumps({"last_updated": 1_700_000_000, "ttl": 0, "data": {"bikes": [record]}})
-    feed = vehicles.decode_vehicle_status(body.encode(), "u", None, "free_bike_status")
+    feed = vehicle_feeds.decode_vehicle_status(body.encode(), "u", None, "free_bike_status")
     (vehicle,) = feed.vehicles
     assert vehicles.range_text(vehicle) == "~0 m"

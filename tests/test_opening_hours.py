@@ -15,15 +15,12 @@ from hypothesis import strategies as st
 
 from bikefinder.common.errors import FeedFormatError
 from bikefinder.feeds.opening_hours import (
-    OpeningStatus,
-    opening_status,
     parse_opening_hours,
     parse_system_hours,
     station_opening_hours,
-    status_text,
     system_opening_hours,
-    zone,
 )
+from bikefinder.feeds.opening_status import OpeningStatus, opening_status, status_text, zone
 from bikefinder.rider.walking import walking_minutes, walking_seconds, walking_text
 from tests.test_fuzz_parsing import json_values, scaled
 

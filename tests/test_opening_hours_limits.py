@@ -12,7 +12,8 @@ import pytest
 from test_feed_faults import STATIONS, assert_succeeds, feed_docs, once, serve
 
 from bikefinder.feeds import opening_hours
-from bikefinder.feeds.opening_hours import MAX_RULES, opening_status, parse_opening_hours
+from bikefinder.feeds.opening_hours import MAX_RULES, parse_opening_hours
+from bikefinder.feeds.opening_status import opening_status, zone
 
 HUGE_NUMBER = "9" * 4400
 NEVER_OPEN = "; ".join(["Feb 31 10:00-11:00"] * 20)
@@ -74,7 +75,7 @@ def test_one_text_shared_by_many_stations_is_evaluated_once_per_moment(
         return real(self, day)
 
     monkeypatch.setattr(opening_hours.OpeningHours, "day_intervals", counted)
-    tz = opening_hours.zone("Europe/Paris")
+    tz = zone("Europe/Paris")
     first = opening_status(parse_opening_hours(NEVER_OPEN), AT, tz)
     per_station = len(calls)
     assert first.is_open is False and first.opens_at is None

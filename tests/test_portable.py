@@ -56,7 +56,7 @@ def test_opening_hours_work_without_a_system_timezone_database(tmp_path: Path) -
     """As on Windows: no zoneinfo path at all, only the tzdata package."""
     probe = (
         "import zoneinfo; assert zoneinfo.TZPATH == (), zoneinfo.TZPATH\n"
-        "from bikefinder.feeds.opening_hours import zone\n"
+        "from bikefinder.feeds.opening_status import zone\n"
         "print(zone('Europe/Paris'))\n"
     )
     done = subprocess.run(

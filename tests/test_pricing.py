@@ -22,7 +22,7 @@ from bikefinder.feeds.pricing import (
     plans_for_vehicle_type,
     price_sentence,
 )
-from bikefinder.feeds.vehicles import parse_vehicle_type_details
+from bikefinder.feeds.vehicle_feeds import parse_vehicle_type_details
 from tests.test_fuzz_parsing import (
     document,
     hostile,

@@ -14,7 +14,8 @@ from conftest import FeedServer, as_route
 from test_feed_faults import feed_docs
 
 from bikefinder.feeds.http import make_http_client
-from bikefinder.feeds.loader import EXTRA_FEEDS, SystemFeeds
+from bikefinder.feeds.loader import SystemFeeds
+from bikefinder.feeds.parsed_feeds import EXTRA_FEEDS
 
 ALERTS = {
     "last_updated": 1_700_000_000,

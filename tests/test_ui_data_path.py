@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from ui_support import SIZE, FakeStation, FakeSystem, highlighted_id, listed_ids, make_app, settle
 
-from bikefinder.feeds import gbfs
+from bikefinder.feeds import station_feeds
+from bikefinder.feeds.models import StatusFeed
 
 
 def many_stations(count: int) -> list[FakeStation]:
@@ -24,18 +25,18 @@ async def test_a_slow_parse_runs_off_the_event_loop(tmp_path: Path, monkeypatch)
     """While a (deliberately slow) status parse runs, keys are still handled at once."""
     system = FakeSystem(stations=many_stations(300))
     app = make_app(system, favourites_path=tmp_path / "fav.json")
-    parse_body = gbfs.StatusParser.parse_body
+    parse_body = station_feeds.StatusParser.parse_body
     slow = threading.Event()
     release = threading.Event()
     parse_threads: list[str] = []
 
-    def slow_parse(parser: gbfs.StatusParser, body: bytes, url: str) -> gbfs.StatusFeed:
+    def slow_parse(parser: station_feeds.StatusParser, body: bytes, url: str) -> StatusFeed:
         parse_threads.append(threading.current_thread().name)
         if slow.is_set():
             release.wait(30)  # a huge feed on a slow machine: done when the test says
         return parse_body(parser, body, url)
 
-    monkeypatch.setattr(gbfs.StatusParser, "parse_body", slow_parse)
+    monkeypatch.setattr(station_feeds.StatusParser, "parse_body", slow_parse)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.stations.table.cursor_row == 0

@@ -18,19 +18,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bikefinder.common.errors import FeedFormatError, UsageError
-from bikefinder.feeds import gbfs, vehicle_wire
+from bikefinder.feeds import station_feeds, typed_decoding, vehicle_wire
+from bikefinder.feeds.vehicle_feeds import (
+    decode_vehicle_status,
+    parse_vehicle_status,
+    parse_vehicle_type_details,
+)
 from bikefinder.feeds.vehicles import (
     LOW_RANGE_M,
     Vehicle,
     VehicleForm,
     VehicleSelection,
-    decode_vehicle_status,
     is_low_range,
     is_offered,
     offered,
     parse_vehicle_selection,
-    parse_vehicle_status,
-    parse_vehicle_type_details,
     range_text,
     split_docked,
     vehicle_label,
@@ -67,7 +69,10 @@ def station_ids(folder: str) -> set[str] | None:
     path = REAL / folder / "station_information.json"
     if not path.is_file():
         return None
-    return {s.station_id for s in gbfs.decode_station_information(path.read_bytes(), "u").stations}
+    return {
+        s.station_id
+        for s in station_feeds.decode_station_information(path.read_bytes(), "u").stations
+    }
 
 
 VEHICLE_FOLDERS = sorted(
@@ -547,12 +552,10 @@ def test_arbitrary_bytes_raise_only_feed_format_error(body: bytes) -> None:
 
 @pytest.mark.parametrize("folder", VEHICLE_FOLDERS)
 def test_large_vehicle_feeds_decode_the_same_in_batches(folder: str, monkeypatch) -> None:
-    """Past gbfs.WHOLE_DECODE_MAX_BYTES vehicles are decoded a batch of records at a
+    """Past typed_decoding.WHOLE_DECODE_MAX_BYTES vehicles are decoded a batch of records at a
     time, as stations are (no long GIL hold on the app's parsing thread): same result."""
-    from bikefinder.feeds import gbfs
-
-    monkeypatch.setattr(gbfs, "WHOLE_DECODE_MAX_BYTES", 0)
-    monkeypatch.setattr(gbfs, "BATCH_RECORDS", 50)
+    monkeypatch.setattr(typed_decoding, "WHOLE_DECODE_MAX_BYTES", 0)
+    monkeypatch.setattr(typed_decoding, "BATCH_RECORDS", 50)
     path = vehicle_feed_path(folder)
     body, types = path.read_bytes(), load_types(folder)
     batched = decode_vehicle_status(body, "u", types, path.stem)

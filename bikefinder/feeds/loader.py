@@ -7,9 +7,10 @@ With a :class:`FeedCache`, every body that parsed is stored, the first load is
 conditional on the cached copy, and :meth:`SystemFeeds.load_cached` can answer
 with the last known data and no network at all.
 
-Each body is decoded once per change. Decoding, parsing and joining are pure and run
-through ``offload`` (inline by default; the app passes ``asyncio.to_thread`` so that
-its event loop never waits for a large feed).
+Each body is decoded once per change. Decoding, parsing and joining are pure (what
+:class:`~bikefinder.feeds.parsed_feeds.ParsedFeeds`, its base, does) and run through
+``offload`` (inline by default; the app passes ``asyncio.to_thread`` so that its event
+loop never waits for a large feed).
 
 Issue 11's feeds are read when ``gbfs.json`` lists them, all optional (their failure is
 said once in :attr:`SystemFeeds.degraded` and costs only what they add):
@@ -31,66 +32,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-import msgspec
 
 from bikefinder.common.errors import FeedError, FeedFormatError, first_line
 from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
-from bikefinder.feeds.models import (
-    Discovery,
-    FeedMeta,
-    InfoFeed,
-    JoinReport,
-    Station,
-    StatusFeed,
-    SystemInfo,
-    VehicleKind,
+from bikefinder.feeds.models import Discovery
+from bikefinder.feeds.parsed_feeds import (
+    EXTRA_FEEDS,
+    MIN_INFO_TTL_S,
+    OPTIONAL_FEEDS,
+    FeedBody,
+    ParsedFeeds,
 )
 from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
     import httpx
 
-    # Imported where used: a station system without these feeds never loads them.
-    from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
-
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-#: Descriptive feeds (stations, system, vehicle types) are refetched on their own ttl,
-#: but never more often than this...
-MIN_INFO_TTL_S = 60
-#: ...and never trusted for longer than this.
-MAX_INFO_TTL_S = 3600
 DISCOVERY = "gbfs.json"
 #: Vehicles outside stations: v3's name first, then v1/v2's.
 VEHICLE_FEEDS = ("vehicle_status", "free_bike_status")
-#: Descriptive feeds a rider reads beside availability (alerts, hours, prices).
-EXTRA_FEEDS = ("system_alerts", "system_hours", "system_pricing_plans")
-#: Feeds a system works without: their failure degrades what they add, never the stations.
-OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS)
-#: A vehicle feed is refetched on its own ttl, but at least this often (like status).
-MAX_VEHICLE_TTL_S = 60
-#: What an optional feed's failure costs, as said in :attr:`SystemFeeds.degraded`.
-DEGRADED_COSTS = {
-    "vehicle_types": "e-bike split may be unknown",
-    "system_information": "no name",
-    "vehicle_status": "no free-floating vehicles",
-    "free_bike_status": "no free-floating vehicles",
-    "system_alerts": "no alerts",
-    "system_hours": "opening hours unknown",
-    "system_pricing_plans": "no prices",
-}
-_STATION_HOURS = re.compile(rb'"station_opening_hours"\s*:\s*"')
 #: How long a first load waits for alerts, hours and prices once the feeds it needs are
 #: in (a local or healthy server answers long before); later ones arrive in background.
 LOAD_GRACE_S = 2.0
@@ -111,10 +82,6 @@ async def run_inline(work: Callable[[], T]) -> T:
     return work()
 
 
-def clamp_ttl(ttl: int | None, low: int, high: int) -> int:
-    return min(high, max(low, ttl or 0))
-
-
 @dataclass(slots=True)
 class _FeedState:
     """What the last successful fetch of one feed told us, for the next refresh."""
@@ -126,20 +93,7 @@ class _FeedState:
     ttl_s: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Body:
-    """A feed's body to parse; ``fresh`` when it came from the network (and is cached
-    once it parsed). ``body`` is ``None`` when a 304 confirmed what is already parsed."""
-
-    feed: str
-    url: str
-    body: bytes | None
-    etag: str | None
-    last_modified: str | None
-    fresh: bool
-
-
-class SystemFeeds:
+class SystemFeeds(ParsedFeeds):
     """One system's feeds: the first load, cheap refreshes, and the cached fallback."""
 
     def __init__(
@@ -163,64 +117,28 @@ class SystemFeeds:
         With ``free_floating``, a system whose gbfs.json lists a vehicle feed but no
         station feeds loads as vehicles alone; without it (callers that list stations
         only) such a system fails for want of ``station_information``."""
-        self.gbfs_url = gbfs_url
         self.free_floating = free_floating
-        self.language = language
-        self.fetcher = FeedFetcher(
+        fetcher = FeedFetcher(
             http,
             label or system_label_for(gbfs_url),
             max_bytes,
             origin_headers=headers,
             origins=frozenset(origin_of(url) for url in (gbfs_url, *trusted_urls)),
         )
-        self.cache = cache
+        super().__init__(gbfs_url, language, fetcher, cache)
         self.offload = offload
         self._clock = clock
         self._states: dict[str, _FeedState] = {}
         #: Per feed, the (ETag, Last-Modified) of the body behind what is parsed now.
         self._parsed_from: dict[str, tuple[str | None, str | None]] = {}
-        #: Per feed, its own ttl (clamped) from the last body parsed.
-        self._ttls: dict[str, int] = {}
-        #: The vehicle types the parsed status was split with.
-        self._status_kinds: dict[str, VehicleKind] = {}
-        #: Optional feeds whose last body could not be read (never cached, refetched whole).
-        self._unreadable: set[str] = set()
-        #: The vehicle type details the parsed vehicles were read with.
-        self._vehicle_types_used: Mapping[str, vehicles.VehicleType] | None = None
-        #: (info, status) -> stations joined, and (vehicles, info) -> docked split.
-        self._joined: tuple[Any, Any, tuple[Station, ...], JoinReport] | None = None
-        self._split: tuple[Any, Any, vehicles.DockedSplit] | None = None
-        self.discovery: Discovery | None = None
-        self.system: SystemInfo | None = None
-        self.vehicle_kinds: dict[str, VehicleKind] = {}
-        self.info: InfoFeed | None = None
-        self.status: StatusFeed | None = None
-        self.snapshot: Snapshot | None = None
-        #: ``free_bike_status`` or ``vehicle_status`` when gbfs.json lists one.
-        self.vehicle_feed_name: str | None = None
-        #: Whether the system has stations (else only free-floating vehicles).
-        self.has_stations = True
-        self.vehicle_types: dict[str, vehicles.VehicleType] = {}
-        self.vehicle_feed: vehicles.VehicleFeed | None = None
-        self.alerts: system_alerts.AlertsFeed | None = None
-        self.system_hours: opening_hours.SystemHours | None = None
-        self.system_opening_hours: opening_hours.OpeningHours | None = None
-        self.station_hours: dict[str, opening_hours.OpeningHours] = {}
-        self.pricing: pricing.PricingFeed | None = None
         #: The last failure to refresh a descriptive feed (kept data was used instead).
         self.descriptive_error: FeedError | None = None
-        #: Optional feeds that failed and what that costs, said once per load.
-        self.degraded: dict[str, str] = {}
         #: Descriptive feeds being fetched in the background: a body, or the failure.
-        self._pending: dict[str, asyncio.Task[_Body | FeedError | None]] = {}
+        self._pending: dict[str, asyncio.Task[FeedBody | FeedError | None]] = {}
 
     def attach(self, http: httpx.AsyncClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
         self.fetcher.http = http
-
-    @property
-    def label(self) -> str:
-        return self.fetcher.system_label
 
     # -- first load ---------------------------------------------------------------
 
@@ -245,15 +163,15 @@ class SystemFeeds:
         vehicle_name = self.vehicle_feed_name
         vehicle_url = discovery.feeds.get(vehicle_name) if vehicle_name else None
 
-        async def system_information() -> _Body | None:
+        async def system_information() -> FeedBody | None:
             if fetched_system is not None and fetched_system.url == system_url:
                 return fetched_system  # already fetched to choose the language
             return await self._fetch_optional("system_information", system_url)
 
-        async def required(feed: str, url: str | None, parsed: bool) -> _Body | None:
+        async def required(feed: str, url: str | None, parsed: bool) -> FeedBody | None:
             return None if url is None else await self._fetch(feed, url, parsed=parsed)
 
-        async def vehicle_body() -> _Body | None:
+        async def vehicle_body() -> FeedBody | None:
             if vehicle_name is None or vehicle_url is None:
                 return None
             parsed = self.vehicle_feed is not None
@@ -290,7 +208,7 @@ class SystemFeeds:
         if not self.has_stations:
             self.info = self.status = None
 
-    async def _choose_language(self, discovery_body: bytes) -> tuple[Discovery, _Body | None]:
+    async def _choose_language(self, discovery_body: bytes) -> tuple[Discovery, FeedBody | None]:
         """v1/v2 with several languages and none asked for: use the system's own.
 
         Also returns the system_information fetched to decide, so the load does not
@@ -339,8 +257,8 @@ class SystemFeeds:
                 return None
             entries["station_information"] = info_entry
 
-            def body(feed: str, entry: Any) -> _Body:
-                return _Body(feed, entry.url, entry.body, entry.etag, entry.last_modified, False)
+            def body(feed: str, entry: Any) -> FeedBody:
+                return FeedBody(feed, entry.url, entry.body, entry.etag, entry.last_modified, False)
 
             bodies = [body(feed, entry) for feed, entry in entries.items() if entry is not None]
             status = body("station_status", status_entry) if status_entry else None
@@ -408,12 +326,12 @@ class SystemFeeds:
         return snapshot
 
     def _start(
-        self, feed: str, fetch: Awaitable[_Body | None]
-    ) -> asyncio.Task[_Body | FeedError | None]:
+        self, feed: str, fetch: Awaitable[FeedBody | None]
+    ) -> asyncio.Task[FeedBody | FeedError | None]:
         """Fetch a descriptive feed in the background; its failure is kept as its result
         (a task that raises would be reported on stderr when nobody awaits it)."""
 
-        async def guarded() -> _Body | FeedError | None:
+        async def guarded() -> FeedBody | FeedError | None:
             try:
                 return await fetch
             except FeedError as error:
@@ -427,14 +345,14 @@ class SystemFeeds:
         return task
 
     async def _collect(
-        self, grace_s: float, waited: list[asyncio.Task[_Body | FeedError | None]]
-    ) -> list[_Body]:
+        self, grace_s: float, waited: list[asyncio.Task[FeedBody | FeedError | None]]
+    ) -> list[FeedBody]:
         """Wait at most ``grace_s`` for ``waited``, then take every finished background
         fetch: the bodies to parse. A failure keeps the data parsed before and is tried
         again after the feed's ttl (:attr:`descriptive_error` says it)."""
         if waited:
             await asyncio.wait(waited, timeout=grace_s)
-        bodies: list[_Body] = []
+        bodies: list[FeedBody] = []
         for feed, task in list(self._pending.items()):
             if not task.done():
                 continue
@@ -452,7 +370,7 @@ class SystemFeeds:
                     bodies.append(result)
         return bodies
 
-    async def _refresh_vehicles(self, types_changed: bool) -> _Body | None:
+    async def _refresh_vehicles(self, types_changed: bool) -> FeedBody | None:
         """The vehicle feed when its ttl has run out (or the types changed); ``None`` when
         not due, not modified, or (for a system with stations) failed: the last vehicles
         are kept and the failure is in :attr:`descriptive_error`."""
@@ -472,7 +390,7 @@ class SystemFeeds:
             return None
 
     def _parse_live(
-        self, status: _Body | None, vehicle: _Body | None, fetched_at: datetime | None
+        self, status: FeedBody | None, vehicle: FeedBody | None, fetched_at: datetime | None
     ) -> Snapshot:
         if status is not None:
             self._read_status(status)
@@ -485,7 +403,7 @@ class SystemFeeds:
             if name is not None and name in self._states:  # new types: read the kept copy
                 state = self._states[name]
                 self._read_vehicles(
-                    _Body(name, state.url, None, state.etag, state.last_modified, False)
+                    FeedBody(name, state.url, None, state.etag, state.last_modified, False)
                 )
         return self._snapshot_from(from_cache=False, fetched_at=fetched_at)
 
@@ -493,7 +411,7 @@ class SystemFeeds:
 
     async def _fetch(
         self, feed: str, url: str, *, parsed: bool, optional: bool = False
-    ) -> _Body | None:
+    ) -> FeedBody | None:
         """Fetch a feed, conditional on the cached copy. On a 304, ``body`` is ``None``
         if what is parsed now came from that copy, else the copy's body."""
         if feed != DISCOVERY:
@@ -511,21 +429,21 @@ class SystemFeeds:
         if result is None:
             return None
         if not result.not_modified:
-            return _Body(feed, url, result.body, result.etag, result.last_modified, True)
+            return FeedBody(feed, url, result.body, result.etag, result.last_modified, True)
         assert meta is not None and self.cache is not None
         self.cache.touch(feed, etag=result.etag, last_modified=result.last_modified)
         if parsed and self._parsed_from.get(feed) == (meta.etag, meta.last_modified):
-            return _Body(feed, url, None, result.etag, result.last_modified, False)
+            return FeedBody(feed, url, None, result.etag, result.last_modified, False)
         cache = self.cache
         cached = await self.offload(lambda: cache.get(feed))  # reads and checks the body
         if cached is None:  # the copy went bad meanwhile: fetch it whole
             self.cache.discard(feed)
             return await self._fetch(feed, url, parsed=parsed, optional=optional)
-        return _Body(feed, url, cached.body, result.etag, result.last_modified, False)
+        return FeedBody(feed, url, cached.body, result.etag, result.last_modified, False)
 
     async def _fetch_optional(
         self, feed: str, url: str | None, *, parsed: bool = False
-    ) -> _Body | None:
+    ) -> FeedBody | None:
         """An optional feed; its failure is noted in :attr:`degraded`, never raised (and
         it is tried again on the next refresh after :data:`MIN_INFO_TTL_S`)."""
         if url is None:
@@ -538,7 +456,7 @@ class SystemFeeds:
                 self._states[feed] = _FeedState(url, None, None, self._clock(), MIN_INFO_TTL_S)
             return None
 
-    async def _refetch(self, feed: str, *, conditional: bool = True) -> _Body | None:
+    async def _refetch(self, feed: str, *, conditional: bool = True) -> FeedBody | None:
         """Refetch a feed fetched before; ``None`` when the server says 304."""
         state = self._states[feed]
         result = await self.fetcher.fetch(
@@ -555,9 +473,9 @@ class SystemFeeds:
             return None
         # The new ETag is remembered once the body parsed (:meth:`_store`): a bad body
         # must not look current to the next conditional request.
-        return _Body(feed, state.url, result.body, result.etag, result.last_modified, True)
+        return FeedBody(feed, state.url, result.body, result.etag, result.last_modified, True)
 
-    def _store(self, bodies: list[_Body]) -> None:
+    def _store(self, bodies: list[FeedBody]) -> None:
         """After a parse: remember each feed for the next refresh, note which body what is
         parsed came from, and cache the fresh bodies (only bodies that parsed are cached)."""
         for body in bodies:
@@ -576,309 +494,8 @@ class SystemFeeds:
             if body.fresh and body.body is not None and self.cache:
                 self.cache.put(body.feed, body.url, body.body, body.etag, body.last_modified)
 
-    def _set_ttl(self, feed: str, meta: FeedMeta) -> None:
-        self._ttls[feed] = clamp_ttl(meta.ttl, MIN_INFO_TTL_S, MAX_INFO_TTL_S)
-
-    # -- parsing (pure work, run through ``offload``) -----------------------------
-
-    def _parse_all(
-        self,
-        descriptive: list[_Body],
-        status: _Body | None,
-        vehicle: _Body | None = None,
-        *,
-        from_cache: bool = False,
-        fetched_at: datetime | None = None,
-    ) -> Snapshot:
-        present = {body.feed for body in descriptive}
-        if "system_information" not in present:
-            self.system = None
-            self.system_opening_hours = None
-        if "vehicle_types" not in present:
-            self.vehicle_kinds = {}
-            self.vehicle_types = {}
-        if "system_alerts" not in present:
-            self.alerts = None
-        if "system_hours" not in present:
-            self.system_hours = None
-        if "system_pricing_plans" not in present:
-            self.pricing = None
-        self._parse_descriptive(descriptive)
-        if self.system is None:
-            self.system = SystemInfo(system_id=self.label, name=self.label)
-        if status is not None:
-            self._read_status(status)
-        if vehicle is not None:
-            self._read_vehicles(vehicle)
-        else:
-            self.vehicle_feed = None
-        return self._snapshot_from(from_cache=from_cache, fetched_at=fetched_at)
-
-    def _parse_descriptive(self, bodies: list[_Body]) -> None:
-        for body in bodies:
-            if body.body is None:
-                continue  # a 304 on what is parsed already
-            if body.feed == "station_information":
-                self.info = self._parse_info(body)
-                self.station_hours = _station_hours(body.body)
-            elif body.feed in OPTIONAL_FEEDS:
-                self._parse_optional(body)
-
-    def _language(self) -> str | None:
-        """The language localized texts are read in."""
-        wanted = self.language or (self.system.language if self.system else None)
-        if wanted is None and self.discovery is not None:
-            wanted = self.discovery.language
-        return wanted
-
-    def _parse_optional(self, body: _Body) -> None:
-        if body.feed == "system_information":
-            system = self._optional_system(body)
-            if system is not None:
-                self.system = system
-                if system.name:
-                    self.fetcher.system_label = system.name
-            return
-        assert body.body is not None
-        content, url, language = body.body, body.url, self._language()
-        from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
-
-        try:
-            document = gbfs.decode_document(content, body.feed)
-            meta = gbfs.parse_meta(document, body.feed, url)
-            if body.feed == "vehicle_types":
-                kinds = gbfs.parse_vehicle_types(document)
-                details = vehicles.parse_vehicle_type_details(document, language)
-                self.vehicle_kinds, self.vehicle_types = kinds, details
-            elif body.feed == "system_alerts":
-                self.alerts = system_alerts.parse_system_alerts(document, url, language)
-            elif body.feed == "system_hours":
-                self.system_hours = opening_hours.parse_system_hours(document, url)
-            elif body.feed == "system_pricing_plans":
-                self.pricing = pricing.parse_system_pricing_plans(document, url, language)
-        except FeedFormatError as error:
-            self._degrade(body.feed, error.reason)
-            return
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            # An optional feed must never take the stations down, whatever it holds.
-            log.warning("%s: %s unreadable", self.label, body.feed, exc_info=error)
-            self._degrade(body.feed, "unreadable")
-            return
-        self._unreadable.discard(body.feed)
-        self._set_ttl(body.feed, meta)
-
-    def _optional_system(self, body: _Body) -> SystemInfo | None:
-        assert body.body is not None
-        try:
-            document = gbfs.decode_document(body.body, body.feed)
-            system = gbfs.parse_system_information(document, body.url, self.language)
-            self._set_ttl(body.feed, gbfs.parse_meta(document, body.feed, body.url))
-        except FeedFormatError as error:
-            self._degrade(body.feed, error.reason)
-            return None
-        data = document.get("data") if isinstance(document, dict) else None
-        if isinstance(data, dict) and "opening_hours" in data:
-            from bikefinder.feeds import opening_hours
-
-            self.system_opening_hours = opening_hours.system_opening_hours(document)
-        else:
-            self.system_opening_hours = None
-        return system
-
-    def _degrade(self, feed: str, cause: str) -> None:
-        """An optional feed failed: say so once, and carry on without what it adds."""
-        self.degraded[feed] = f"{cause} ({DEGRADED_COSTS.get(feed, 'ignored')})"
-        self._unreadable.add(feed)
-        log.info("%s: optional feed %s failed: %s", self.label, feed, cause)
-
-    def _parse_info(self, body: _Body) -> InfoFeed:
-        assert body.body is not None
-        wanted = self._language()
-        content = body.body
-        info = self._parse(
-            "station_information",
-            lambda: gbfs.decode_station_information(content, body.url, wanted),
-        )
-        self._set_ttl(body.feed, info.meta)
-        log.debug("%s: %d stations (%d rejected)", body.feed, len(info.stations), info.rejected)
-        return info
-
-    def _read_status(self, body: _Body) -> None:
-        content = body.body
-        if content is None and self._status_kinds != self.vehicle_kinds and self.cache:
-            cached = self.cache.get(body.feed)  # new vehicle types: split the copy anew
-            content = cached.body if cached is not None else None
-        if content is not None:
-            kinds = self.vehicle_kinds
-            parser = gbfs.StatusParser(kinds)
-            self.status = self._parse(
-                "station_status", lambda: parser.parse_body(content, body.url)
-            )
-            self._status_kinds = kinds
-            log.debug(
-                "%s: %d records (%d rejected)",
-                body.feed, len(self.status.statuses), self.status.rejected,
-            )  # fmt: skip
-
-    def _types_for_vehicles(self) -> Mapping[str, vehicles.VehicleType] | None:
-        """``None`` when the system publishes no vehicle_types (v1/v2 records are then
-        bicycles); the details read, or ``{}`` (unknown forms) when it does."""
-        if self.discovery is None or "vehicle_types" not in self.discovery.feeds:
-            return None
-        return self.vehicle_types
-
-    def _read_vehicles(self, body: _Body) -> None:
-        """Parse the vehicle feed (a 304's kept copy again when the types changed). For a
-        system with stations a bad body degrades; for a free-floating one it fails."""
-        types = self._types_for_vehicles()
-        content = body.body
-        if content is None and self._vehicle_types_used != types and self.cache:
-            cached = self.cache.get(body.feed)
-            content = cached.body if cached is not None else None
-        if content is None:
-            return
-        from bikefinder.feeds import vehicles
-
-        try:
-            feed = vehicles.decode_vehicle_status(content, body.url, types, body.feed)
-        except FeedFormatError as error:
-            if not self.has_stations:
-                raise FeedError(self.label, error.feed, error.reason) from None
-            self._degrade(body.feed, error.reason)
-            self.vehicle_feed = None
-            return
-        self._unreadable.discard(body.feed)
-        self.vehicle_feed = feed
-        self._vehicle_types_used = types
-        self._ttls[body.feed] = clamp_ttl(feed.meta.ttl, 0, MAX_VEHICLE_TTL_S)
-        log.debug("%s: %d vehicles (%d rejected)", body.feed, len(feed.vehicles), feed.rejected)
-
-    def _stations(self) -> tuple[tuple[Station, ...], JoinReport]:
-        """Information joined with status, reused while neither changed."""
-        info, status = self.info, self.status
-        assert info is not None and status is not None
-        joined = self._joined
-        if joined is not None and joined[0] is info and joined[1] is status:
-            return joined[2], joined[3]
-        stations, report = gbfs.join_stations(info, status)
-        self._joined = (info, status, stations, report)
-        return stations, report
-
-    def _docked_split(self) -> vehicles.DockedSplit | None:
-        """The vehicles apart from those parked at a known station, reused while neither
-        the vehicles nor the stations changed."""
-        feed, info = self.vehicle_feed, self.info
-        split = self._split
-        if split is not None and split[0] is feed and split[1] is info:
-            return split[2]
-        if feed is None or not feed.vehicles:
-            return None  # no vehicles: nothing to split (and no module to load)
-        from bikefinder.feeds import vehicles
-
-        station_ids = frozenset(s.station_id for s in info.stations) if info else frozenset()
-        result = vehicles.split_docked(feed.vehicles, station_ids)
-        self._split = (feed, info, result)
-        return result
-
-    def _snapshot_from(self, *, from_cache: bool, fetched_at: datetime | None) -> Snapshot:
-        assert self.system is not None
-        vehicle_feed = self.vehicle_feed
-        if self.has_stations:
-            assert self.info is not None and self.status is not None
-            status = self.status
-            stations, report = self._stations()
-            if stations and report.info_only == len(stations):
-                # Nothing would be shown but "unknown": a broken feed, not an empty city.
-                raise FeedError(
-                    self.label,
-                    "station_status",
-                    f"none of its {len(status.statuses)} records match the {len(stations)} "
-                    "stations in station_information",
-                )
-            info_meta, status_meta = self.info.meta, status.meta
-        else:
-            assert vehicle_feed is not None
-            stations, report = (), JoinReport()
-            info_meta = status_meta = vehicle_feed.meta
-        split = self._docked_split()
-        fetched_at = fetched_at or datetime.now(UTC)
-        self.snapshot = Snapshot(
-            gbfs_url=self.gbfs_url,
-            system=self.system,
-            stations=stations,
-            info_meta=_no_later_than(info_meta, fetched_at),
-            status_meta=_no_later_than(status_meta, fetched_at),
-            report=report,
-            fetched_at=fetched_at,
-            from_cache=from_cache,
-            vehicles=split.free_floating if split else (),
-            docked_vehicles=split.docked if split else {},
-            unplaceable_vehicles=split.unplaceable if split else 0,
-            vehicle_types=self.vehicle_types,
-            vehicle_meta=_no_later_than(vehicle_feed.meta, fetched_at) if vehicle_feed else None,
-            alerts=self.alerts.alerts if self.alerts else (),
-            hours=self.system_hours or self.system_opening_hours,
-            station_hours=self.station_hours,
-            pricing=self.pricing.plans if self.pricing else (),
-        )
-        return self.snapshot
-
     def _required(self, discovery: Discovery, feed: str) -> str:
         return self._parse(feed, lambda: gbfs.require_feed_url(discovery, feed))
 
     def _check_url(self, feed: str, url: str) -> None:
         self._parse(feed, lambda: gbfs.check_feed_url(feed, url))
-
-    def _parse(self, feed: str, parse: Callable[[], T]) -> T:
-        try:
-            return parse()
-        except FeedFormatError as exc:
-            raise FeedError(self.label, exc.feed, exc.reason) from None
-
-
-def _no_later_than(meta: FeedMeta, fetched_at: datetime) -> FeedMeta:
-    """``meta`` with a ``last_updated`` after the fetch clamped to the fetch time: a feed
-    claiming to be from the future would otherwise never grow old, even cached for a
-    month and read offline."""
-    if meta.last_updated is not None and meta.last_updated > fetched_at:
-        return replace(meta, last_updated=fetched_at)
-    return meta
-
-
-class _HoursStation(msgspec.Struct):
-    station_id: Any = None
-    station_opening_hours: Any = None
-
-
-class _HoursData(msgspec.Struct):
-    stations: list[_HoursStation] | None = None
-
-
-class _HoursDocument(msgspec.Struct):
-    data: _HoursData | None = None
-
-
-_HOURS_DECODER = msgspec.json.Decoder(_HoursDocument)
-
-
-def _station_hours(body: bytes) -> dict[str, opening_hours.OpeningHours]:
-    """v3 ``station_opening_hours`` by station id; only read when some station has them
-    (a quick byte search first: Vélib's ``null`` on every station costs nothing)."""
-    if b'"station_opening_hours"' not in body or not _STATION_HOURS.search(body):
-        return {}
-    try:
-        try:
-            document = _HOURS_DECODER.decode(body)
-        except RecursionError:  # one record nested too deep: that value is unknown
-            document = _HOURS_DECODER.decode(gbfs.shallow(body))
-    except (msgspec.DecodeError, ValueError):
-        return {}
-    if document.data is None or not document.data.stations:
-        return {}
-    records = [
-        {"station_id": s.station_id, "station_opening_hours": s.station_opening_hours}
-        for s in document.data.stations
-    ]
-    from bikefinder.feeds import opening_hours
-
-    return opening_hours.station_opening_hours({"data": {"stations": records}})

@@ -2,7 +2,7 @@
 
 Like :mod:`bikefinder.feeds.wire` for stations: a feed whose vehicles all fit these
 shapes is decoded from bytes into structs in C (10,000 vehicles in a few ms), and
-:mod:`bikefinder.feeds.vehicles` then applies the same value rules to the struct's
+:mod:`bikefinder.feeds.vehicle_feeds` then applies the same value rules to the struct's
 fields as the lenient path applies to ``json.loads`` output. A record that does not
 fit (a coordinate sent as a string, a float id) is decoded on its own and judged the
 lenient way; a document that does not fit at all goes to ``json.loads``. So these

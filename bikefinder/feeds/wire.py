@@ -5,7 +5,7 @@ structs in C (a 2,000-station feed in about 1 ms instead of about 40 ms through
 ``json.loads`` and per-field checks). Each field admits exactly the JSON types the
 lenient rules in :mod:`bikefinder.feeds.values` accept without a string conversion;
 anything else (a count sent as a string, a float id, a NaN) fails the typed decode,
-and :mod:`bikefinder.feeds.gbfs` then parses that record, or the whole document, the
+and :mod:`bikefinder.feeds.station_feeds` then parses that record, or the whole document, the
 lenient way. So these shapes decide only speed, never what a value means.
 
 Records are not tracked by the garbage collector (``gc=False``): decoded JSON cannot form

@@ -39,7 +39,7 @@ from typing import Any
 
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
 from bikefinder.common.text import fold
-from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+from bikefinder.feeds import opening_status, pricing, system_alerts, vehicles
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
@@ -86,19 +86,19 @@ class _Context:
     index: SystemIndex
     alerts_by_station: Mapping[str, tuple[str, ...]]
     alerts: Mapping[str, system_alerts.SystemAlert]
-    system_open: opening_hours.OpeningStatus
+    system_open: opening_status.OpeningStatus
     timezone: Any
     now: datetime
     single_plan: pricing.PricingPlan | None
-    _station_open: dict[str, opening_hours.OpeningStatus] = field(default_factory=dict)
+    _station_open: dict[str, opening_status.OpeningStatus] = field(default_factory=dict)
 
-    def station_opening(self, station_id: str) -> opening_hours.OpeningStatus:
+    def station_opening(self, station_id: str) -> opening_status.OpeningStatus:
         hours = self.index.snapshot.station_hours.get(station_id)
         if hours is None:
             return self.system_open
         known = self._station_open.get(station_id)
         if known is None:
-            known = opening_hours.opening_status(hours, self.now, self.timezone)
+            known = opening_status.opening_status(hours, self.now, self.timezone)
             self._station_open[station_id] = known
         return known
 
@@ -356,12 +356,12 @@ class Scene:
     def _context(self, index: SystemIndex, now: datetime) -> _Context:
         snapshot = index.snapshot
         active = system_alerts.active_alerts(snapshot.alerts, now)
-        timezone = opening_hours.zone(snapshot.system.timezone)
+        timezone = opening_status.zone(snapshot.system.timezone)
         return _Context(
             index=index,
             alerts_by_station=system_alerts.alerts_by_station(active),
             alerts={alert.alert_id: alert for alert in active},
-            system_open=opening_hours.opening_status(snapshot.hours, now, timezone),
+            system_open=opening_status.opening_status(snapshot.hours, now, timezone),
             timezone=timezone,
             now=now,
             single_plan=pricing.plan_for_vehicle(snapshot.pricing) if snapshot.pricing else None,
@@ -393,12 +393,12 @@ def _where(
 
 
 def station_reason(
-    station: Station, mode: Mode, minimum: int | None, opening: opening_hours.OpeningStatus,
+    station: Station, mode: Mode, minimum: int | None, opening: opening_status.OpeningStatus,
     now: datetime,
 ) -> str | None:  # fmt: skip
     """Why ``station`` is no option (state, counts, hours, the minimum), else ``None``."""
     if opening.is_open is False:
-        return opening_hours.status_text(opening, now) or "closed"
+        return opening_status.status_text(opening, now) or "closed"
     reason = useless_reason(station, mode)
     if reason is None and minimum is not None and minimum > 1:
         count = wanted_count(station.status, mode)
@@ -435,7 +435,7 @@ def _station_candidate(
             station=station,
             alerts=tuple(context.alerts[alert_id] for alert_id in alert_ids),
             is_open=opening.is_open,
-            hours_text=opening_hours.status_text(opening, context.now),
+            hours_text=opening_status.status_text(opening, context.now),
             price=pricing.price_sentence(plan) if plan is not None else None,
             price_plan=plan,
             trend=trends.trend(station.station_id, query.mode) if trends is not None else None,
@@ -458,7 +458,7 @@ def _vehicle_candidate(
     opening = context.system_open
     reason: str | None = None
     if opening.is_open is False:
-        reason = opening_hours.status_text(opening, call.now) or "closed"
+        reason = opening_status.status_text(opening, call.now) or "closed"
     elif query.minimum is not None and query.minimum > 1:
         reason = f"only {counted(1, query.mode.wanted)}"
     index = context.index
@@ -481,7 +481,7 @@ def _vehicle_candidate(
             vehicle=vehicle,
             vehicle_type=vehicle_type,
             is_open=opening.is_open,
-            hours_text=opening_hours.status_text(opening, context.now),
+            hours_text=opening_status.status_text(opening, context.now),
             price=pricing.price_sentence(plan) if plan is not None else None,
             price_plan=plan,
             range_text=vehicles.range_text(vehicle),

@@ -412,10 +412,10 @@ def all_cached_stations(first: str | None = None) -> list[StationSource]:
 
 def _station_triples(body: bytes, url: str) -> list[tuple[str, float, float]] | None:
     from bikefinder.common.errors import BikefinderError
-    from bikefinder.feeds import gbfs
+    from bikefinder.feeds import station_feeds
 
     try:
-        feed = gbfs.decode_station_information(body, url)
+        feed = station_feeds.decode_station_information(body, url)
     except (BikefinderError, ValueError):
         return None
     return [(info.name, info.lat, info.lon) for info in feed.stations if info.name]

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     import httpx
 
     # Imported where used: a station system without these feeds never loads them.
-    from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+    from bikefinder.feeds import geofencing, opening_hours, pricing, system_alerts, vehicles
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -76,8 +76,11 @@ DISCOVERY = "gbfs.json"
 VEHICLE_FEEDS = ("vehicle_status", "free_bike_status")
 #: Descriptive feeds a rider reads beside availability (alerts, hours, prices).
 EXTRA_FEEDS = ("system_alerts", "system_hours", "system_pricing_plans")
+#: Where a free-floating ride may end: read only for systems with free-floating vehicles
+#: (trips need it for them alone).
+GEOFENCING = "geofencing_zones"
 #: Feeds a system works without: their failure degrades what they add, never the stations.
-OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS)
+OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS, GEOFENCING)
 #: A vehicle feed is refetched on its own ttl, but at least this often (like status).
 MAX_VEHICLE_TTL_S = 60
 #: What an optional feed's failure costs, as said in :attr:`SystemFeeds.degraded`.
@@ -89,6 +92,7 @@ DEGRADED_COSTS = {
     "system_alerts": "no alerts",
     "system_hours": "opening hours unknown",
     "system_pricing_plans": "no prices",
+    GEOFENCING: "parking rules unknown",
 }
 _STATION_HOURS = re.compile(rb'"station_opening_hours"\s*:\s*"')
 #: How long a first load waits for alerts, hours and prices once the feeds it needs are
@@ -207,6 +211,7 @@ class SystemFeeds:
         self.system_opening_hours: opening_hours.OpeningHours | None = None
         self.station_hours: dict[str, opening_hours.OpeningHours] = {}
         self.pricing: pricing.PricingFeed | None = None
+        self.geofencing: geofencing.Geofencing | None = None
         #: The last failure to refresh a descriptive feed (kept data was used instead).
         self.descriptive_error: FeedError | None = None
         #: Optional feeds that failed and what that costs, said once per load.
@@ -264,6 +269,8 @@ class SystemFeeds:
         for feed in EXTRA_FEEDS:  # alerts, hours, prices: on their own
             if discovery.feeds.get(feed) is not None:
                 self._start(feed, self._fetch_optional(feed, discovery.feeds.get(feed)))
+        if vehicle_name is not None and discovery.feeds.get(GEOFENCING) is not None:
+            self._start(GEOFENCING, self._fetch_optional(GEOFENCING, discovery.feeds[GEOFENCING]))
         system, types, info, status, vehicle = await asyncio.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
@@ -603,6 +610,8 @@ class SystemFeeds:
             self.system_hours = None
         if "system_pricing_plans" not in present:
             self.pricing = None
+        if GEOFENCING not in present:
+            self.geofencing = None
         self._parse_descriptive(descriptive)
         if self.system is None:
             self.system = SystemInfo(system_id=self.label, name=self.label)
@@ -641,7 +650,7 @@ class SystemFeeds:
             return
         assert body.body is not None
         content, url, language = body.body, body.url, self._language()
-        from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+        from bikefinder.feeds import geofencing, opening_hours, pricing, system_alerts, vehicles
 
         try:
             document = gbfs.decode_document(content, body.feed)
@@ -656,6 +665,8 @@ class SystemFeeds:
                 self.system_hours = opening_hours.parse_system_hours(document, url)
             elif body.feed == "system_pricing_plans":
                 self.pricing = pricing.parse_system_pricing_plans(document, url, language)
+            elif body.feed == GEOFENCING:
+                self.geofencing = geofencing.parse_geofencing_zones(document, url)
         except FeedFormatError as error:
             self._degrade(body.feed, error.reason)
             return
@@ -820,6 +831,7 @@ class SystemFeeds:
             hours=self.system_hours or self.system_opening_hours,
             station_hours=self.station_hours,
             pricing=self.pricing.plans if self.pricing else (),
+            geofencing=self.geofencing,
         )
         return self.snapshot
 

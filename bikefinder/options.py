@@ -40,3 +40,8 @@ class Options:
     max_feed_bytes: int = 64 * 2**20
     #: config.toml's ``walking_speed_kmh``: the pace of every walking time shown.
     walking_speed_kmh: float = 4.8
+    #: config.toml's ``riding_speed_kmh`` and ``ebike_speed_kmh``: a trip's riding speeds.
+    riding_speed_kmh: float = 15.0
+    ebike_speed_kmh: float = 18.0
+    #: ``--to``: where a trip goes (``None``: not a trip).
+    to: tuple[float, float] | None = None

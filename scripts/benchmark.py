@@ -5,7 +5,8 @@
 
 Sections: ranking, once, parsing, refresh, stall, tui, memory, paris (Vélib'
 plus three synthetic free-floating operators of 10,000 vehicles each), paris_app (the
-app on that scene: first table and event-loop gaps). Every measurement goes
+app on that scene: first table and event-loop gaps), trips (the best three trips on
+Citi Bike beside a brute force over every pickup and drop-off). Every measurement goes
 through the app's public entry points (the ``bikefinder`` command, ``SystemFeeds`` with
 a ``FeedCache``, ``BikefinderApp`` under Pilot), with feeds served from 127.0.0.1 by
 scripts/serve_fixtures.py in another process. Each line prints the measured value, the
@@ -1212,6 +1213,83 @@ def bench_paris_app() -> None:
          f"{fmt_s(result['refresh_s'])}; {result['rows']} rows listed")  # fmt: skip
 
 
+# -- trips -----------------------------------------------------------------------------
+
+#: Midtown to Lower Manhattan, and a short hop across Midtown.
+TRIPS = {"Midtown -> Lower Manhattan": ((40.75, -73.98), (40.71, -74.01)),
+         "across Midtown (1.6 km)": ((40.75, -73.98), (40.76, -73.965))}  # fmt: skip
+
+
+def brute_force_trips(scene: Any, origin: Any, destination: Any, speeds: Any) -> list[float]:
+    """Every usable pickup's best total over every usable drop-off: all pairs, best 3
+    (Citi Bike publishes no opening hours: every station's are unknown)."""
+    from datetime import UTC, datetime
+
+    from bikefinder.common.geo import haversine_m
+    from bikefinder.feeds.opening_hours import UNKNOWN as unknown
+    from bikefinder.rider.modes import Mode
+    from bikefinder.rider.scene import station_reason
+    from bikefinder.rider.trips import RETURN_S, TAKE_S
+
+    walk = 3.6 / speeds.walking_kmh
+    ride = 1.25 * 3.6 / speeds.riding_kmh
+    moment = datetime.now(UTC)
+    totals = []
+    for index in scene.indexes:
+        stations = index.snapshot.stations
+        pickups = [
+            s for s in stations if station_reason(s, Mode.ANY_BIKE, None, unknown, moment) is None
+        ]
+        drops = [s for s in stations if station_reason(s, Mode.DOCK, None, unknown, moment) is None]
+        walk_from = [walk * haversine_m(d.info.lat, d.info.lon, *destination) for d in drops]
+        for p in pickups:
+            lat, lon = p.info.lat, p.info.lon
+            fixed = walk * haversine_m(*origin, lat, lon) + TAKE_S + RETURN_S
+            best = min(
+                fixed + ride * haversine_m(lat, lon, d.info.lat, d.info.lon) + walk_from[i]
+                for i, d in enumerate(drops)
+                if d.station_id != p.station_id
+            )
+            totals.append(best)
+    return sorted(totals)[:3]
+
+
+def bench_trips() -> None:
+    """The planner on Citi Bike (2,226 stations, no opening hours): CPU per plan of the
+    best three trips, after the data is loaded, beside a brute force in the same run."""
+    from datetime import UTC, datetime
+
+    from bikefinder.feeds.http import make_http_client
+    from bikefinder.feeds.loader import SystemFeeds
+    from bikefinder.rider.rows import SceneSystem
+    from bikefinder.rider.scene import Scene
+    from bikefinder.rider.trips import Speeds, plan_trips
+
+    header("trips: best 3 on Citi Bike (2,226 stations), CPU per plan, data loaded")
+    with fixture_server() as base:
+        url = f"{base}/{CITI}/gbfs.json"
+
+        async def load() -> Any:
+            async with make_http_client() as http:
+                return await SystemFeeds(http, url).load()
+
+        snapshot = asyncio.run(load())
+    scene = Scene.build([(SceneSystem("citi", "Citi Bike", url), snapshot, None)])
+    speeds = Speeds()
+    now = datetime.now(UTC)
+    for label, (origin, destination) in TRIPS.items():
+        ours = cpu_ms(20, lambda o=origin, d=destination: plan_trips(scene, o, d, now=now))
+        start = time.process_time()  # once: about 7 s of CPU
+        expected = brute_force_trips(scene, origin, destination, speeds)
+        brute = (time.process_time() - start) * 1000
+        plan = plan_trips(scene, origin, destination, now=now)
+        same = all(abs(t.total_s - e) < 1e-6 for t, e in zip(plan.trips, expected, strict=True))
+        row(f"{label}: best 3 trips", fmt_ms(ours), fmt_ms(brute), ours / brute, "< 50 ms",
+            ours < 50)  # fmt: skip
+        row("  same totals as the brute force", str(same), met=same)
+        note(f"best: {round(plan.trips[0].total_s)} s; walking {round(plan.walk_only_s)} s")
+
+
 SECTIONS: dict[str, Callable[[], None]] = {
     "ranking": bench_ranking,
     "once": bench_once,
@@ -1222,6 +1300,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "memory": bench_memory,
     "paris": bench_paris,
     "paris_app": bench_paris_app,
+    "trips": bench_trips,
 }
 _CHILDREN: dict[str, Callable[..., None]] = {"_tui_child": tui_child, "_floor_child": floor_child}
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bikefinder.rider.favourites import Favourite, FavouritesStore
-from bikefinder.rider.output import csv_safe_text, csv_text
+from bikefinder.rider.text_formats import csv_safe_text, csv_text
 
 NEAR = "48.0,-0.1"
 HOSTILE = {

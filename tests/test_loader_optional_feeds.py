@@ -233,3 +233,32 @@ def test_new_vehicle_types_reread_the_vehicles(feed_server) -> None:
             assert {v.form for v in second.vehicles} == {VehicleForm.UNKNOWN}  # never guessed
 
     asyncio.run(go())
+
+
+def _zone_document(ride_end_allowed: bool) -> dict[str, Any]:
+    square = [[-122.34, 47.60], [-122.32, 47.60], [-122.32, 47.62], [-122.34, 47.62],
+              [-122.34, 47.60]]  # fmt: skip
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+               "properties": {"rules": [{"ride_end_allowed": ride_end_allowed}]}}  # fmt: skip
+    zones = {"type": "FeatureCollection", "features": [feature]}
+    return {"last_updated": int(time.time()), "ttl": 60, "version": "2.3",
+            "data": {"geofencing_zones": zones}}  # fmt: skip
+
+
+def test_geofencing_zones_are_read_for_a_free_floating_operator(feed_server) -> None:
+    zones = _zone_document(ride_end_allowed=False)
+    url = serve_real(feed_server, "bird-seattle_2.3_2025", overrides={"geofencing_zones": zones})
+    _, snapshot = load(url, free_floating=True)
+    assert snapshot.geofencing is not None
+    assert snapshot.geofencing.ride_end_allowed(47.61, -122.33, None) is False
+    assert snapshot.geofencing.ride_end_allowed(47.70, -122.33, None) is True
+
+
+def test_geofencing_zones_are_not_fetched_for_a_station_system(feed_server) -> None:
+    overrides = {"geofencing_zones": _zone_document(ride_end_allowed=False)}
+    url = feed_server.serve_fixture("citibike_v1.1_2024", overrides=overrides)
+    feeds, snapshot = load(url)
+    assert len(snapshot.stations) > 2000
+    assert snapshot.geofencing is None
+    assert not any("geofencing" in request.path for request in feed_server.requests)
+    assert feeds.degraded == {}

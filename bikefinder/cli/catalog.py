@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.text import clean
-from bikefinder.rider.output import csv_text, dumps_terminal_safe
+from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe
 
 if TYPE_CHECKING:
     from bikefinder.options import Options

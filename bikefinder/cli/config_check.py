@@ -20,7 +20,7 @@ from bikefinder.common.text import clean
 from bikefinder.systems.config import (
     CONFIG_ENV,
     DEFAULT_MAX_FEED_MB,
-    DEFAULT_WALKING_SPEED_KMH,
+    SPEEDS,
     Config,
     load_config,
     masked,
@@ -57,9 +57,10 @@ def run_config_check(args: argparse.Namespace) -> int:
     lines.append(_near_setting(args.near, config))
     limit = f"{config.max_feed_mb} MB (config)" if config.max_feed_mb else None
     lines.append(f"max_feed_mb: {limit or f'{DEFAULT_MAX_FEED_MB} MB (default)'}")
-    speed = config.walking_speed_kmh
-    pace = f"{speed:g} km/h (config)" if speed else f"{DEFAULT_WALKING_SPEED_KMH:g} km/h (default)"
-    lines.append(f"walking_speed_kmh: {pace}")
+    for key, (default, _bounds) in SPEEDS.items():
+        speed = getattr(config, key)
+        pace = f"{speed:g} km/h (config)" if speed else f"{default:g} km/h (default)"
+        lines.append(f"{key}: {pace}")
     if config.places:
         lines.append("places:")
         lines.extend(

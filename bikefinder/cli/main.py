@@ -19,6 +19,7 @@ from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.options import Options
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
+from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -136,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='where you are: 48.85,2.35 or a place ("Gare de Lyon, Paris")',
     )
     parser.add_argument(
+        "--to",
+        metavar="LAT,LON|PLACE",
+        help="with --once: the best trips from --near to here (walk, ride, walk), "
+        "as --near accepts it: 48.86,2.36, a [places] name or a place",
+    )
+    parser.add_argument(
         "--system",
         metavar="NAME|URL",
         action=_SystemsAction,
@@ -148,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=str,
         default=None,
         help=f"how many stations to list (default: as many as fit the screen; {DEFAULT_LIMIT} "
-        "with --once)",
+        f"with --once; {DEFAULT_TRIP_LIMIT} trips with --to)",
     )
     parser.add_argument("--lang", metavar="L", help="feed language to prefer, e.g. en, fr, nb")
     parser.add_argument(
@@ -330,7 +337,10 @@ def options_from_args(args: argparse.Namespace) -> Options:
         mode=args.mode,
         min_count=min_count,
         max_feed_bytes=_max_feed_bytes(),
-        walking_speed_kmh=_walking_speed_kmh(),
+        walking_speed_kmh=_speed_kmh("walking_speed_kmh"),
+        riding_speed_kmh=_speed_kmh("riding_speed_kmh"),
+        ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
+        to=_to(args, parse_near),
     )
 
 
@@ -350,16 +360,37 @@ def _near(
         raise UsageError(f"{exc} (from near = {args.near!r} in {config_path()})") from None
 
 
+def _to(
+    args: argparse.Namespace, parse_near: Callable[..., tuple[float, float]]
+) -> tuple[float, float] | None:
+    """``--to``, resolved exactly as ``--near`` is; only for printed trips."""
+    to = getattr(args, "to", None)
+    if to is None:
+        return None
+    if not args.once:
+        raise UsageError("--to goes with --once (the app has no trip list yet)")
+    if args.favorites:
+        raise UsageError("--to plans trips from --near; it does not go with --favorites")
+    if args.mode == "dock":
+        raise UsageError("--to plans a ride: --mode bike or ebike, not dock")
+    if args.min_count is not None:
+        raise UsageError("--min goes with a list of stations, not with --to")
+    try:
+        return parse_near(to, system=args.system, demo=args.demo)
+    except UsageError as exc:
+        raise UsageError(str(exc).replace("--near", "--to")) from None
+
+
 def _max_feed_bytes() -> int:
     from bikefinder.systems.config import configured_max_feed_bytes
 
     return configured_max_feed_bytes()
 
 
-def _walking_speed_kmh() -> float:
-    from bikefinder.systems.config import configured_walking_speed_kmh
+def _speed_kmh(key: str) -> float:
+    from bikefinder.systems.config import configured_speed_kmh
 
-    return configured_walking_speed_kmh()
+    return configured_speed_kmh(key)
 
 
 def _check_client_id(client_id: str | None) -> None:

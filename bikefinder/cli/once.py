@@ -22,10 +22,12 @@ from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.output import Answer, SystemReport, format_distance, mode_named, render
+from bikefinder.rider.output import Answer, SystemReport, mode_named, render
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Row
-from bikefinder.rider.scene import Query
+from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.text_formats import format_distance
+from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, plan_trips
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
@@ -44,12 +46,8 @@ def query_for(options: Options, view: FleetView) -> Query:
     )
 
 
-def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
-    """What the fleet says now, and the rows answering ``query``."""
-    fleet = view.fleet
-    now = fleet.clock()
-    rows = view.rows(query)
-    reports = [
+def _reports(fleet: Fleet) -> list[SystemReport]:
+    return [
         SystemReport(
             system.scene_system,
             system.snapshot,
@@ -60,8 +58,15 @@ def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
         )
         for system in fleet.enabled
     ]
+
+
+def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
+    """What the fleet says now, and the rows answering ``query``."""
+    fleet = view.fleet
+    now = fleet.clock()
+    rows = view.rows(query)
     return Answer(
-        systems=reports,
+        systems=_reports(fleet),
         query=query,
         rows=rows,
         now=now,
@@ -70,6 +75,30 @@ def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
         notes=choice.notes,
         warning=far_note(rows, fleet) if not query.favourites_only else None,
         alerts=view.scene.active_alerts(now) if view.scene is not None else [],
+    )
+
+
+def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
+    """What the fleet says now, and the best trips from the point to ``--to``: a query
+    on the scene already loaded."""
+    fleet = view.fleet
+    now = fleet.clock()
+    assert options.to is not None and view.near is not None
+    mode = mode_named(options.mode) or Mode.ANY_BIKE
+    limit = options.limit or DEFAULT_TRIP_LIMIT
+    speeds = Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh)
+    plan = plan_trips(view.scene or Scene(), view.near, options.to, now=now, mode=mode,
+                      limit=limit, speeds=speeds)  # fmt: skip
+    return Answer(
+        systems=_reports(fleet),
+        query=Query(view.near, mode, None, limit),
+        rows=[],
+        now=now,
+        vehicles=fleet.selection.value,
+        near_note=choice.near_note,
+        notes=[*choice.notes, *plan.notes],
+        alerts=view.scene.active_alerts(now) if view.scene is not None else [],
+        plan=plan,
     )
 
 
@@ -124,9 +153,18 @@ async def run_once(options: Options) -> int:
                          chosen=choice.favourites)  # fmt: skip
         view.scene = fleet.scene()
         query = query_for(options, view)
-        answer = answer_for(view, query, choice)
+
+        def answer_now() -> Answer:
+            if options.to is not None:
+                return trip_answer(view, options, choice)
+            return answer_for(view, query, choice)
+
+        answer = answer_now()
         if answer.warning:
             _say(f"note: {answer.warning}")
+        if answer.plan is not None:
+            for note in answer.plan.notes:
+                _say(f"note: {clean(note, 300)}")
         try:
             while True:
                 _emit(render(answer, options.output_format, one_line=options.watch_s is not None,
@@ -136,10 +174,13 @@ async def run_once(options: Options) -> int:
                 await asyncio.sleep(options.watch_s)
                 await fleet.refresh()
                 view.scene = fleet.scene(view.scene)
-                answer = answer_for(view, query, choice)
+                answer = answer_now()
         except BrokenPipeError:
             # The reader went away (``| head``, a closed status bar): not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if answer.plan is not None and not answer.plan.trips:
+        _say(f"no trip: {answer.plan.why_none}")
+        return EXIT_FAILURE
     return EXIT_OK if with_data else EXIT_FAILURE
 
 

@@ -46,6 +46,7 @@ from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
 from bikefinder.feeds.models import Discovery
 from bikefinder.feeds.parsed_feeds import (
     EXTRA_FEEDS,
+    GEOFENCING,
     MIN_INFO_TTL_S,
     OPTIONAL_FEEDS,
     FeedBody,
@@ -182,6 +183,8 @@ class SystemFeeds(ParsedFeeds):
         for feed in EXTRA_FEEDS:  # alerts, hours, prices: on their own
             if discovery.feeds.get(feed) is not None:
                 self._start(feed, self._fetch_optional(feed, discovery.feeds.get(feed)))
+        if vehicle_name is not None and discovery.feeds.get(GEOFENCING) is not None:
+            self._start(GEOFENCING, self._fetch_optional(GEOFENCING, discovery.feeds[GEOFENCING]))
         system, types, info, status, vehicle = await asyncio.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),

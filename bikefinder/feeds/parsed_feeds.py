@@ -38,7 +38,7 @@ from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
     # Imported where used: a station system without these feeds never loads them.
-    from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicles
+    from bikefinder.feeds import geofencing, opening_hours, pricing, system_alerts, vehicles
     from bikefinder.feeds.http import FeedFetcher
 
 T = TypeVar("T")
@@ -51,8 +51,11 @@ MIN_INFO_TTL_S = 60
 MAX_INFO_TTL_S = 3600
 #: Descriptive feeds a rider reads beside availability (alerts, hours, prices).
 EXTRA_FEEDS = ("system_alerts", "system_hours", "system_pricing_plans")
+#: Where a free-floating ride may end: read only for systems with free-floating vehicles
+#: (trips need it for them alone).
+GEOFENCING = "geofencing_zones"
 #: Feeds a system works without: their failure degrades what they add, never the stations.
-OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS)
+OPTIONAL_FEEDS = ("system_information", "vehicle_types", *EXTRA_FEEDS, GEOFENCING)
 #: A vehicle feed is refetched on its own ttl, but at least this often (like status).
 MAX_VEHICLE_TTL_S = 60
 #: What an optional feed's failure costs, as said in :attr:`SystemFeeds.degraded`.
@@ -64,6 +67,7 @@ DEGRADED_COSTS = {
     "system_alerts": "no alerts",
     "system_hours": "opening hours unknown",
     "system_pricing_plans": "no prices",
+    GEOFENCING: "parking rules unknown",
 }
 _STATION_HOURS = re.compile(rb'"station_opening_hours"\s*:\s*"')
 
@@ -127,6 +131,7 @@ class ParsedFeeds:
         self.system_opening_hours: opening_hours.OpeningHours | None = None
         self.station_hours: dict[str, opening_hours.OpeningHours] = {}
         self.pricing: pricing.PricingFeed | None = None
+        self.geofencing: geofencing.Geofencing | None = None
         #: Optional feeds that failed and what that costs, said once per load.
         self.degraded: dict[str, str] = {}
 
@@ -161,6 +166,8 @@ class ParsedFeeds:
             self.system_hours = None
         if "system_pricing_plans" not in present:
             self.pricing = None
+        if GEOFENCING not in present:
+            self.geofencing = None
         self._parse_descriptive(descriptive)
         if self.system is None:
             self.system = SystemInfo(system_id=self.label, name=self.label)
@@ -199,7 +206,13 @@ class ParsedFeeds:
             return
         assert body.body is not None
         content, url, language = body.body, body.url, self._language()
-        from bikefinder.feeds import opening_hours, pricing, system_alerts, vehicle_feeds
+        from bikefinder.feeds import (
+            geofencing,
+            opening_hours,
+            pricing,
+            system_alerts,
+            vehicle_feeds,
+        )
 
         try:
             document = gbfs.decode_document(content, body.feed)
@@ -214,6 +227,8 @@ class ParsedFeeds:
                 self.system_hours = opening_hours.parse_system_hours(document, url)
             elif body.feed == "system_pricing_plans":
                 self.pricing = pricing.parse_system_pricing_plans(document, url, language)
+            elif body.feed == GEOFENCING:
+                self.geofencing = geofencing.parse_geofencing_zones(document, url)
         except FeedFormatError as error:
             self._degrade(body.feed, error.reason)
             return
@@ -378,6 +393,7 @@ class ParsedFeeds:
             hours=self.system_hours or self.system_opening_hours,
             station_hours=self.station_hours,
             pricing=self.pricing.plans if self.pricing else (),
+            geofencing=self.geofencing,
         )
         return self.snapshot
 

@@ -334,3 +334,33 @@ def plans_for_vehicle_type(
         if plan_id is not None and plan_id in by_id:
             ids[plan_id] = None
     return tuple(by_id[plan_id] for plan_id in ids)
+
+
+# --------------------------------------------------------------------------- one ride
+
+
+def ride_cost(plan: PricingPlan, minutes: float, km: float) -> Decimal | None:
+    """What one ride of ``minutes`` and ``km`` costs under ``plan``: its price plus every
+    segment's rate each time it is charged (at ``start``, then every ``interval`` while
+    the ride lasts, before ``end``). ``None`` when the plan cannot be read whole or
+    surges (the amount would be a guess)."""
+    if plan.price is None or plan.currency is None or plan.segments_unreadable:
+        return None
+    if plan.surge_pricing:
+        return None
+    total = plan.price
+    for segments, used in ((plan.per_min, minutes), (plan.per_km, km)):
+        for segment in segments:
+            total += segment.rate * _times_charged(segment, used)
+    return total
+
+
+def _times_charged(segment: PriceSegment, used: float) -> int:
+    """How often ``segment`` is charged for a ride that used ``used`` units."""
+    stop = used if segment.end is None else min(used, segment.end)
+    if segment.start > 0 and stop <= segment.start:
+        return 0
+    if segment.interval == 0:
+        return 1
+    span = max(0.0, stop - segment.start)
+    return max(1, -int(-span // segment.interval))  # ceil, at least the charge at start

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bikefinder.feeds.models import FeedMeta, JoinReport, Station, SystemInfo
 
 if TYPE_CHECKING:  # types only: the app paints cached stations before these load
+    from bikefinder.feeds.geofencing import Geofencing
     from bikefinder.feeds.opening_hours import OpeningHours, SystemHours
     from bikefinder.feeds.pricing import PricingPlan
     from bikefinder.feeds.system_alerts import SystemAlert
@@ -53,6 +54,8 @@ class Snapshot:
     station_hours: Mapping[str, OpeningHours] = field(default_factory=dict, hash=False)
     #: ``system_pricing_plans``, in feed order.
     pricing: tuple[PricingPlan, ...] = ()
+    #: ``geofencing_zones`` (``None``: not published, or not read).
+    geofencing: Geofencing | None = None
 
     @property
     def data_time(self) -> datetime | None:

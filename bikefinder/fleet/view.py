@@ -20,11 +20,11 @@ from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.output import format_distance
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
 from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.system_index import stations_centre
+from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SYSTEM_CENTRE
 

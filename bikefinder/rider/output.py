@@ -10,22 +10,34 @@ one column per row field of that document, and the table the same columns every 
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.text import clean
-from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
 from bikefinder.rider.scene import Query
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
+from bikefinder.rider.text_formats import (
+    LINE_SEPARATOR,
+    bikes_text,
+    csv_text,
+    dumps_terminal_safe,
+    format_count,
+    format_distance,
+    iso,
+)
+from bikefinder.rider.trip_output import (
+    point_record,
+    trip_record,
+    trips_csv,
+    trips_line,
+    trips_table,
+)
+from bikefinder.rider.trips import TripPlan
 from bikefinder.rider.walking import walking_text
 
 if TYPE_CHECKING:
@@ -37,11 +49,6 @@ FORMATS = ("table", "json", "csv", "line")
 #: ``--mode`` values, and the modes they mean.
 MODES = ("bike", "ebike", "dock")
 _MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
-#: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
-#: DEL, C1 controls (0x9b is CSI), bidi marks and Unicode line separators.
-_JSON_RAW_UNSAFE = re.compile(
-    r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
 #: Every row's fields, in order: the JSON keys of ``stations[]`` and the CSV columns.
 ROW_FIELDS = (
     "kind",
@@ -99,10 +106,6 @@ def mode_name(mode: Mode) -> str:
     return next(name for name, known in _MODE_OF.items() if known is mode)
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
 @dataclass(frozen=True, slots=True)
 class SystemReport:
     """What a printed answer says about one system: its data or why it has none."""
@@ -140,6 +143,8 @@ class Answer:
     #: A warning about the answer (the point is far from every station).
     warning: str | None = None
     alerts: Sequence[tuple[SceneSystem, SystemAlert]] = ()
+    #: The trips from the point to ``plan.destination`` (``None``: not a trip answer).
+    plan: TripPlan | None = None
 
     @property
     def demo_label(self) -> str | None:
@@ -297,14 +302,10 @@ def document(answer: Answer) -> dict[str, Any]:
         "notes": list(answer.notes),
         "warning": answer.warning,
         "stations": [row_record(row) for row in answer.rows],
+        "to": point_record(plan.destination) if (plan := answer.plan) is not None else None,
+        "trips": [trip_record(trip) for trip in plan.trips] if plan is not None else [],
+        "walk_only_s": round(plan.walk_only_s) if plan is not None else None,
     }  # fmt: skip
-
-
-def dumps_terminal_safe(document: Any, *, indent: int | None = 2) -> str:
-    """JSON that is safe to print: readable UTF-8, but every character a terminal could
-    act on is a ``\\uXXXX`` escape, so the decoded strings stay exactly the feed's."""
-    text = json.dumps(document, ensure_ascii=False, indent=indent)
-    return _JSON_RAW_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def to_json(answer: Answer, *, one_line: bool = False) -> str:
@@ -314,42 +315,11 @@ def to_json(answer: Answer, *, one_line: bool = False) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
-#: A text cell starting with one of these is a formula to a spreadsheet (OWASP's list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe_text(text: str) -> str:
-    """``text`` made inert for spreadsheets (OWASP's CSV injection rule): a cell that
-    would start a formula (``=cmd|' /C calc'!A0``) gets a leading ``'``."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_text(fieldnames: Sequence[str], records: Iterable[dict[str, Any]]) -> str:
-    """CSV with a header row; unknown values empty, booleans ``true``/``false`` as in JSON.
-
-    Text cells are neutralised with :func:`csv_safe_text`; numbers stay numbers (a
-    negative longitude is a float, never prefixed)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow({key: _csv_cell(value) for key, value in record.items()})
-    return buffer.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return csv_safe_text(value)
-    return value
-
-
 def to_csv(answer: Answer) -> str:
     """The rows as CSV, one column per row field; lists joined with ``;``, the changes
     as ``bikes:+1;docks:-1``, text cleaned of control characters."""
+    if answer.plan is not None:
+        return trips_csv(answer.plan)
     records = []
     for row in answer.rows:
         record = row_record(row)
@@ -364,24 +334,6 @@ def to_csv(answer: Answer) -> str:
 
 
 # --------------------------------------------------------------------------- text
-
-
-def format_distance(metres: float) -> str:
-    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
-
-
-def format_count(value: int | None) -> str:
-    return "?" if value is None else str(value)
-
-
-def bikes_text(status: StationStatus | None) -> str:
-    """A station's bikes with their mechanical/electric split: ``"12 (9m/3e)"``."""
-    if status is None:
-        return "?"
-    split = ""
-    if status.mechanical is not None or status.electric is not None:
-        split = f" ({format_count(status.mechanical)}m/{format_count(status.electric)}e)"
-    return format_count(status.bikes) + split
 
 
 def freshness_text(report: SystemReport, now: datetime) -> str:
@@ -449,9 +401,9 @@ TABLE_COLUMNS = (
 )
 
 
-def to_table(answer: Answer, walking_speed_kmh: float) -> str:
-    """A heading per system (counts, alerts, freshness), the query, then the rows."""
-    now, query = answer.now, answer.query
+def _system_lines(answer: Answer) -> list[str]:
+    """A heading per system (counts, freshness), then the system-wide alerts."""
+    now = answer.now
     lines: list[str] = []
     for report in answer.systems:
         name = clean(report.system.name, 60) or report.system.key
@@ -469,6 +421,15 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
         if alert.system_wide:
             text = clean(alert.summary or alert.description or "", 100)
             lines.append(f"Alert ({clean(alerted.name, 40)}): {text}")
+    return lines
+
+
+def to_table(answer: Answer, walking_speed_kmh: float) -> str:
+    """A heading per system (counts, alerts, freshness), the query, then the rows."""
+    query = answer.query
+    if answer.plan is not None:
+        return trips_table(_system_lines(answer), answer.notes, answer.plan)
+    lines = _system_lines(answer)
     if query.near is not None:
         where = f"the {answer.near_note} " if answer.near_note else ""
         lines.append(f"Nearest to {where}{query.near[0]:.5f},{query.near[1]:.5f}")
@@ -511,10 +472,6 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
     return "\n".join(lines)
 
 
-#: Between the parts of ``--format line``.
-LINE_SEPARATOR = " · "
-
-
 def counts_text(row: Row, mode: Mode) -> str:
     """What a row has, for one line: "40 bikes (9 e)", "9 e-bikes", "12 free docks",
     "e-bike ~18 km"."""
@@ -544,6 +501,8 @@ def to_line(answer: Answer) -> str:
     """The best option in one line, for status bars:
     "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · 1 min ago"."""
     query, now = answer.query, answer.now
+    if answer.plan is not None:
+        return trips_line(answer.plan)
     row = next((row for row in answer.rows if row.useful and row.error is None), None)
     if row is None:
         parts = [nothing_text(query)]

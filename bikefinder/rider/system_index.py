@@ -112,6 +112,15 @@ class SystemIndex:
         self._distances[key] = (near, distances)
         return distances
 
+    def distances_uncached(
+        self, source: int, electric_only: bool, point: tuple[float, float]
+    ) -> Any:
+        """Like :meth:`distances`, without replacing what the list remembered (a trip
+        measures from two points of its own)."""
+        phi, lam = math.radians(point[0]), math.radians(point[1])
+        coords = self.station_coords if source == 0 else self._vehicle_coords(electric_only)
+        return coords.distances_m(phi, lam)
+
     def _vehicle_coords(self, electric_only: bool) -> Any:
         coords = self._coords.get(electric_only)
         if coords is None:

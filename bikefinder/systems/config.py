@@ -10,6 +10,8 @@ Example::
     near = "home"                      # default for --near: LAT,LON, a place or a name below
     max_feed_mb = 64                   # refuse a feed answer larger than this (1..1024)
     walking_speed_kmh = 4.8            # the pace walking times use (2..10 km/h)
+    riding_speed_kmh = 15              # a trip's ride on a bike (5..40 km/h)
+    ebike_speed_kmh = 18               # a trip's ride on an e-bike (5..45 km/h)
 
     [places]                           # --near home, --near work
     home = "48.8530,2.3499"
@@ -34,7 +36,8 @@ CONFIG_FILE = "config.toml"
 CONFIG_ENV = "BIKEFINDER_CONFIG"
 #: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
 KNOWN_KEYS = (
-    "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "places", "headers"
+    "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "riding_speed_kmh",
+    "ebike_speed_kmh", "places", "headers",
 )  # fmt: skip
 #: A config file is a few hundred bytes; anything this big is not one.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -44,6 +47,17 @@ MAX_FEED_MB_BOUNDS = (1, 1024)
 #: ``walking_speed_kmh``: the pace walking times use by default, and the bounds a config may set.
 DEFAULT_WALKING_SPEED_KMH = 4.8
 WALKING_SPEED_BOUNDS = (2.0, 10.0)
+#: A trip's riding speeds (km/h) by default, and the bounds a config may set.
+DEFAULT_RIDING_SPEED_KMH = 15.0
+RIDING_SPEED_BOUNDS = (5.0, 40.0)
+DEFAULT_EBIKE_SPEED_KMH = 18.0
+EBIKE_SPEED_BOUNDS = (5.0, 45.0)
+#: Each speed key: (its default, its bounds).
+SPEEDS = {
+    "walking_speed_kmh": (DEFAULT_WALKING_SPEED_KMH, WALKING_SPEED_BOUNDS),
+    "riding_speed_kmh": (DEFAULT_RIDING_SPEED_KMH, RIDING_SPEED_BOUNDS),
+    "ebike_speed_kmh": (DEFAULT_EBIKE_SPEED_KMH, EBIKE_SPEED_BOUNDS),
+}
 #: Characters of an HTTP header name (RFC 9110 ``token``).
 _TOKEN_CHARS = frozenset(
     "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -67,6 +81,9 @@ class Config:
     max_feed_mb: int | None = None
     #: The walking pace in km/h (``None``: :data:`DEFAULT_WALKING_SPEED_KMH`).
     walking_speed_kmh: float | None = None
+    #: A trip's riding speeds in km/h (``None``: the defaults).
+    riding_speed_kmh: float | None = None
+    ebike_speed_kmh: float | None = None
     #: One line per ignored key or value (unknown key, wrong type), naming key and file.
     warnings: tuple[str, ...] = ()
 
@@ -186,7 +203,9 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
     places = _places(doc.get("places", {}), where, warnings)
     near = _near(_optional_text(doc, "near", where, warnings), places, where, warnings)
     max_feed_mb = _max_feed_mb(doc.get("max_feed_mb"), where, warnings)
-    walking_speed = _walking_speed(doc.get("walking_speed_kmh"), where, warnings)
+    walking_speed = _speed("walking_speed_kmh", doc.get("walking_speed_kmh"), where, warnings)
+    riding_speed = _speed("riding_speed_kmh", doc.get("riding_speed_kmh"), where, warnings)
+    ebike_speed = _speed("ebike_speed_kmh", doc.get("ebike_speed_kmh"), where, warnings)
     return Config(
         system=system,
         client_id=client_id,
@@ -197,6 +216,8 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
         places=places,
         max_feed_mb=max_feed_mb,
         walking_speed_kmh=walking_speed,
+        riding_speed_kmh=riding_speed,
+        ebike_speed_kmh=ebike_speed,
     )
 
 
@@ -277,30 +298,36 @@ def _max_feed_mb(value: Any, where: str, warnings: list[str]) -> int | None:
     return value
 
 
-def _walking_speed(value: Any, where: str, warnings: list[str]) -> float | None:
-    """``walking_speed_kmh``: a number of km/h within :data:`WALKING_SPEED_BOUNDS`."""
-    low, high = WALKING_SPEED_BOUNDS
+def _speed(key: str, value: Any, where: str, warnings: list[str]) -> float | None:
+    """A speed key (``walking_speed_kmh`` ...): a number of km/h within its bounds."""
+    default, (low, high) = SPEEDS[key]
     if value is None:
         return None
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
     if not numeric or not low <= value <= high:  # NaN and inf fail the range too
         got = repr(value) if numeric else _type_name(value)
         warnings.append(
-            f"{where}: 'walking_speed_kmh' must be a number of km/h from {low:g} to {high:g}, "
-            f"got {got}; the default {DEFAULT_WALKING_SPEED_KMH:g} applies"
+            f"{where}: '{key}' must be a number of km/h from {low:g} to {high:g}, "
+            f"got {got}; the default {default:g} applies"
         )
         return None
     return float(value)
 
 
-def configured_walking_speed_kmh() -> float:
-    """The walking pace from the user's config.toml (the default if the file says
-    nothing or cannot be read: the command line reports that problem itself)."""
+def configured_speed_kmh(key: str) -> float:
+    """A speed (``walking_speed_kmh``, ``riding_speed_kmh``, ``ebike_speed_kmh``) from the
+    user's config.toml (the default if the file says nothing or cannot be read: the
+    command line reports that problem itself)."""
     try:
-        speed = load_config().walking_speed_kmh
+        speed = getattr(load_config(), key)
     except UsageError:
         speed = None
-    return speed or DEFAULT_WALKING_SPEED_KMH
+    return float(speed or SPEEDS[key][0])
+
+
+def configured_walking_speed_kmh() -> float:
+    """The walking pace from the user's config.toml (see :func:`configured_speed_kmh`)."""
+    return configured_speed_kmh("walking_speed_kmh")
 
 
 def configured_max_feed_bytes() -> int:

@@ -21,9 +21,9 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import StationState, counted, station_state
-from bikefinder.rider.output import format_distance
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
+from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.widgets.safe import SafeStatic

@@ -23,8 +23,8 @@ from bikefinder.rider.mapgrid import (
     rasterise,
 )
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.output import format_distance
 from bikefinder.rider.rows import Row, RowKey
+from bikefinder.rider.text_formats import format_distance
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 CELL_STYLES = {

@@ -21,9 +21,9 @@ from textual.widgets import DataTable
 from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import Mode, StationState, station_state
-from bikefinder.rider.output import format_distance
 from bikefinder.rider.rows import Row, RowKey
 from bikefinder.rider.staleness import format_age
+from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trends import Direction, Trend
 
 #: (key, label, right-aligned) per column, in display order; keys name cells.

@@ -700,6 +700,32 @@ def test_picker_offers_a_typed_url_or_citybikes_network() -> None:
     assert [r.entry.system_id for r in rows] == [FJORD_URL] and total == 1
 
 
+def test_fleet_edits_fetch_stop_and_keep_one_system_on() -> None:
+    from bikefinder.fleet.fleet import Fleet
+    from bikefinder.ui.fleet_edits import FleetEdits
+
+    calls: list[tuple[str, str, bool | None]] = []
+    fleet = Fleet([SystemSource(gbfs_url=GBFS_URL, label="Test Bikes")], use_cache=False)
+    edits = FleetEdits(
+        fleet,
+        fetch=lambda system, cached: calls.append(("fetch", system.url, cached)),
+        stop=lambda system: calls.append(("stop", system.url, None)),
+        changed=lambda: calls.append(("changed", "", None)),
+    )
+    assert edits.toggle(GBFS_URL) is not None and edits.remove(GBFS_URL) is not None
+    assert calls == [] and fleet.systems[0].enabled  # refused: one stays on and shown
+    assert edits.add(SystemSource(gbfs_url=FJORD_URL, label="Fjord Bysykkel"))
+    assert calls == [("fetch", FJORD_URL, True), ("changed", "", None)]  # cache first
+    assert not edits.add(SystemSource(gbfs_url=FJORD_URL))  # shown already
+    calls.clear()
+    assert edits.toggle(GBFS_URL) is None
+    assert calls == [("stop", GBFS_URL, None), ("changed", "", None)]
+    assert "only system on" in (edits.remove(FJORD_URL) or "")  # the one on stays
+    assert edits.remove(GBFS_URL) is None and [s.url for s in fleet.systems] == [FJORD_URL]
+    assert calls[-2:] == [("stop", GBFS_URL, None), ("changed", "", None)]
+    assert [(s.name, s.enabled) for s in edits.shown()] == [("Fjord Bysykkel", True)]
+
+
 def test_format_km() -> None:
     assert [format_km(v) for v in (None, 0.4, 12.4, 1234.6)] == ["", "<1 km", "12 km", "1,235 km"]
 

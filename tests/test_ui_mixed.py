@@ -170,13 +170,14 @@ async def test_one_system_failing_keeps_the_others_rows(feed_server, tmp_path) -
         assert header.health == "error"
         assert header.problem is not None and "failing since" in header.problem
         assert "broken" in header.problem.lower() or "127.0.0.1" in header.problem
-        await pilot.press("s")  # several systems: the picker turns them on and off
+        await pilot.press("s")  # the picker: space turns a shown system on or off
         await pilot.pause()
-        from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
+        from bikefinder.ui.screens.system_picker import SystemPickerScreen
 
-        assert isinstance(app.screen, SystemsToggleScreen)
-        await pilot.press("down", "space", "enter")
+        assert isinstance(app.screen, SystemPickerScreen)
+        await pilot.press("tab", "down", "space", "escape")
         await pilot.pause()
+        assert not isinstance(app.screen, SystemPickerScreen)
         system = app.fleet.system(broken)
         assert system is not None and not system.enabled
         assert app.header_state().problem is None or "failing" not in app.header_state().problem

@@ -444,6 +444,142 @@ async def test_a_switched_to_system_gets_its_feed_cache(fav_path: Path, tmp_path
         assert cache.get("station_status") is not None  # written by the live load
 
 
+# -- one picker for one system or several -----------------------------------------------
+
+
+def shown(app: BikefinderApp) -> list[str]:
+    """The picker's systems shown, each as its on/off mark and name."""
+    return [line.plain for line in picker(app).shown_lines()]
+
+
+def rows_by_system(app: BikefinderApp) -> set[str]:
+    return {row.system.gbfs_url for row in app.stations.displayed}
+
+
+def has_system_column(app: BikefinderApp) -> bool:
+    layout = app.stations.table.column_layout
+    return layout is not None and "system" in layout.keys
+
+
+def bells(app: BikefinderApp, monkeypatch: pytest.MonkeyPatch) -> list[None]:
+    rung: list[None] = []
+    monkeypatch.setattr(app, "bell", lambda: rung.append(None))
+    return rung
+
+
+def neighbour_world() -> World:
+    """Fjord Bysykkel's stations moved next to Test Bikes' (55 m north), so a list of
+    both systems has rows of each."""
+    world = World()
+    world.fjord.shift = (0.0005, 0.0)
+    return world
+
+
+async def add_fjord(app: BikefinderApp, pilot: Pilot[Any]) -> None:
+    await open_picker(app, pilot)
+    await pilot.press(*"fjord", "plus")
+    await settle(app, pilot)
+
+
+async def test_plus_adds_a_system_alongside_the_one_shown(fav_path: Path) -> None:
+    world = neighbour_world()
+    app = world.app(fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m")  # e-bike mode, kept
+        assert not has_system_column(app)
+        await add_fjord(app, pilot)
+        assert shown(app) == ["[x] Test Bikes", "[x] Fjord Bysykkel"]  # still open
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, SystemPickerScreen)
+        assert [s.url for s in app.fleet.systems] == [GBFS_URL, FJORD_URL]
+        assert world.fjord.requests[:1] == ["gbfs"]
+        assert has_system_column(app)
+        assert rows_by_system(app) == {GBFS_URL, FJORD_URL}
+        assert app.near == NEAR and app.stations.mode.name == "EBIKE"
+
+
+async def test_d_removes_a_shown_system_but_never_the_last(
+    fav_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = neighbour_world()
+    app = world.app(fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        rung = bells(app, monkeypatch)
+        await add_fjord(app, pilot)
+        await pilot.press("tab", "down", "d")  # the systems shown: Fjord Bysykkel
+        await settle(app, pilot)
+        assert shown(app) == ["[x] Test Bikes"] and rung == []
+        assert [s.url for s in app.fleet.systems] == [GBFS_URL]
+        await pilot.press("delete")  # the last one stays
+        assert shown(app) == ["[x] Test Bikes"] and rung == [None]
+        assert "only system" in screen_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not has_system_column(app) and rows_by_system(app) == {GBFS_URL}
+
+
+async def test_space_turns_a_shown_system_off_and_one_stays_on(
+    fav_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = neighbour_world()
+    app = world.app(fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        rung = bells(app, monkeypatch)
+        await add_fjord(app, pilot)
+        await pilot.press("tab", "space")  # Test Bikes off, at once
+        await settle(app, pilot)
+        assert shown(app) == ["[ ] Test Bikes", "[x] Fjord Bysykkel"]
+        await pilot.press("down", "space")  # Fjord Bysykkel is the one left on
+        assert shown(app) == ["[ ] Test Bikes", "[x] Fjord Bysykkel"] and rung == [None]
+        await pilot.press("escape")  # closes; what was applied stays
+        await settle(app, pilot)
+        home = app.fleet.system(GBFS_URL)
+        assert home is not None and not home.enabled
+        assert rows_by_system(app) == {FJORD_URL} and not has_system_column(app)
+        await open_picker(app, pilot)
+        await pilot.press("tab", "space")  # back on: refreshed now
+        await settle(app, pilot)
+        assert home.enabled and rows_by_system(app) == {GBFS_URL, FJORD_URL}
+
+
+async def test_the_same_picker_opens_for_one_system_and_for_three(fav_path: Path) -> None:
+    world = neighbour_world()
+    for sources in ([world.source()], [world.source(),
+                    SystemSource(gbfs_url=FJORD_URL, transport=world.transport),
+                    SystemSource(gbfs_url=LYON_URL, transport=world.transport)]):  # fmt: skip
+        app = world.app(fav_path, source=sources[0], more_sources=sources[1:])
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            screen = await open_picker(app, pilot)
+            assert app.focused is screen.query_one(Input)  # type at once, either way
+            assert len(shown(app)) == len(sources)
+            assert all(line.startswith("[x] ") for line in shown(app))
+            await pilot.press(*"BERG")
+            assert listed_ids(app) == ["fjord-bysykkel"]
+            hint = "Enter replaces" if len(sources) == 1 else "Enter adds"
+            assert hint in screen_text(app)
+
+
+async def test_enter_adds_a_system_when_several_are_shown(fav_path: Path) -> None:
+    world = neighbour_world()
+    app = world.app(fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await add_fjord(app, pilot)
+        assert "Enter adds" in screen_text(app)
+        await pilot.press(*["backspace"] * 5, *"lyon", "enter")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, SystemPickerScreen)
+        assert [s.url for s in app.fleet.systems] == [GBFS_URL, FJORD_URL, LYON_URL]
+        assert rows_by_system(app) == {GBFS_URL, FJORD_URL}  # Lyon fails, the others stay
+        await choose(app, pilot, "fjord")  # shown already: nothing changes
+        assert [s.url for s in app.fleet.systems] == [GBFS_URL, FJORD_URL, LYON_URL]
+
+
 # -- remembering where systems are -----------------------------------------------------------
 
 
@@ -562,6 +698,32 @@ def test_picker_offers_a_typed_url_or_citybikes_network() -> None:
     # A listed URL is not offered twice.
     rows, total = picker_rows(catalog, FJORD_URL, NEAR)
     assert [r.entry.system_id for r in rows] == [FJORD_URL] and total == 1
+
+
+def test_fleet_edits_fetch_stop_and_keep_one_system_on() -> None:
+    from bikefinder.fleet.fleet import Fleet
+    from bikefinder.ui.fleet_edits import FleetEdits
+
+    calls: list[tuple[str, str, bool | None]] = []
+    fleet = Fleet([SystemSource(gbfs_url=GBFS_URL, label="Test Bikes")], use_cache=False)
+    edits = FleetEdits(
+        fleet,
+        fetch=lambda system, cached: calls.append(("fetch", system.url, cached)),
+        stop=lambda system: calls.append(("stop", system.url, None)),
+        changed=lambda: calls.append(("changed", "", None)),
+    )
+    assert edits.toggle(GBFS_URL) is not None and edits.remove(GBFS_URL) is not None
+    assert calls == [] and fleet.systems[0].enabled  # refused: one stays on and shown
+    assert edits.add(SystemSource(gbfs_url=FJORD_URL, label="Fjord Bysykkel"))
+    assert calls == [("fetch", FJORD_URL, True), ("changed", "", None)]  # cache first
+    assert not edits.add(SystemSource(gbfs_url=FJORD_URL))  # shown already
+    calls.clear()
+    assert edits.toggle(GBFS_URL) is None
+    assert calls == [("stop", GBFS_URL, None), ("changed", "", None)]
+    assert "only system on" in (edits.remove(FJORD_URL) or "")  # the one on stays
+    assert edits.remove(GBFS_URL) is None and [s.url for s in fleet.systems] == [FJORD_URL]
+    assert calls[-2:] == [("stop", GBFS_URL, None), ("changed", "", None)]
+    assert [(s.name, s.enabled) for s in edits.shown()] == [("Fjord Bysykkel", True)]
 
 
 def test_format_km() -> None:

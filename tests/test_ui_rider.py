@@ -167,7 +167,8 @@ async def test_question_mark_shows_every_key_and_escape_closes(fav_path: Path) -
         await pilot.pause()
         assert isinstance(app.screen, KeysScreen)
         text = screen_text(app)
-        for words in ("choose another system", "watch", "map", "refresh now", "quit", "Escape"):
+        for words in ("choose another system", "add a system alongside", "on/off, remove",
+                      "watch", "map", "refresh now", "quit", "Escape"):  # fmt: skip
             assert words in text, words
         await pilot.press("m")  # the list's keys do nothing behind the panel
         assert app.stations.mode is Mode.ANY_BIKE

@@ -37,6 +37,7 @@ from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
 from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.data_thread import run_on_data_thread
+from bikefinder.ui.fleet_edits import FleetEdits
 from bikefinder.ui.messages import (
     EditWatch,
     FleetUpdate,
@@ -111,9 +112,13 @@ class BikefinderApp(App[int]):
                            max_bytes=max_feed_bytes)  # fmt: skip
         for each in (source, *more_sources):
             self.fleet.add(each)
+        self._caching = True  # a system added or chosen later (s) gets its feed cache
         #: What the list is drawn from: the fleet, the scene made of it, the point.
         self.view = FleetView(self.fleet, near, favourites, near_note, walking_speed_kmh,
                               local_tz)  # fmt: skip
+        #: The picker's changes to the fleet: on, off, added, removed (``s``).
+        self.edits = FleetEdits(self.fleet, fetch=lambda s, c: self._fetch(s, with_cache=c),
+                                stop=self._stop, changed=self.prepare_scene)  # fmt: skip
         self.watches = WatchKeeper(favourites, self.post_message)
         self.actions = StationActions(self, self.view, self.watches, notify_command,
                                       changed=lambda: self.stations.render_rows())  # fmt: skip
@@ -170,6 +175,11 @@ class BikefinderApp(App[int]):
         self.run_worker(self._fetch_now(system, with_cache), group=f"feeds:{system.url}",
                         exclusive=True, exit_on_error=False,
                         description=f"fetch {system.url}")  # fmt: skip
+
+    def _stop(self, system: LiveSystem) -> None:
+        """Cancel the system's fetch under way (turned off, removed, replaced)."""
+        self.workers.cancel_group(self, f"feeds:{system.url}")
+        system.schedule.refreshing = False
 
     async def _fetch_now(self, system: LiveSystem, with_cache: bool) -> None:
         """Stale-while-revalidate: the last known data first, then the live answer."""
@@ -334,37 +344,14 @@ class BikefinderApp(App[int]):
             self._fetch(system, asked=True)
 
     def action_choose_system(self) -> None:
-        """Open the system picker (``s``): with one system, another one replaces it in
-        place; with several, systems are turned on and off. (Imported here: the picker
-        and the catalog code are not needed before ``s``.)"""
+        """Open the system picker (``s``), for one system or several alike: turn systems
+        on and off, add, remove, or replace the one shown. (Imported here: the picker and
+        the catalog code are not needed before ``s``.)"""
         from bikefinder.ui.screens.system_picker import SystemPickerScreen
-        from bikefinder.ui.screens.systems_toggle import SystemsToggleScreen
 
-        if len(self.fleet.systems) > 1:
-            choices = [(s.url, s.name, s.enabled) for s in self.fleet.systems]
-            self.push_screen(SystemsToggleScreen(choices), self._systems_toggled)
-            return
-        picker = SystemPickerScreen(self.switching, self.near, client_id=self.fleet.client_id,
-                                    current_url=self.lead.url)  # fmt: skip
+        picker = SystemPickerScreen(self.switching, self.near, self.edits,
+                                    client_id=self.fleet.client_id)  # fmt: skip
         self.push_screen(picker, self.system_picked)
-
-    def _systems_toggled(self, enabled: set[str] | None) -> None:
-        if enabled is not None:
-            self.set_systems_enabled(enabled)
-
-    def set_systems_enabled(self, enabled: set[str]) -> None:
-        """Turn systems on and off (at least one stays on); the scene is prepared again."""
-        if not enabled:
-            self.bell()
-            return
-        for system in self.fleet.systems:
-            was, system.enabled = system.enabled, system.url in enabled
-            if system.enabled and not was:
-                self._fetch(system)  # back on: refresh it now
-            elif was and not system.enabled:
-                self.workers.cancel_group(self, f"feeds:{system.url}")
-                system.schedule.refreshing = False
-        self.prepare_scene()
 
     async def system_picked(self, source: SystemSource | None) -> None:
         """Show ``source`` instead of the system shown, in place: mode, view and filter
@@ -372,12 +359,11 @@ class BikefinderApp(App[int]):
         if source is None or source.gbfs_url == self.lead.url:
             return
         for system in list(self.fleet.systems):
-            self.workers.cancel_group(self, f"feeds:{system.url}")
+            self._stop(system)
             self.fleet.remove(system.url)
         self.view.near, self.view.near_note = point_for_system(
             source, self.rider_near, self.near, self.near_note
         )
-        self._caching = True
         system = self.fleet.add(source)
         self.view.scene = None
         self.stations.clear()

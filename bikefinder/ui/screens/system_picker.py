@@ -1,10 +1,20 @@
-"""The system picker (``s``): search the catalog as you type; Enter switches system.
+"""The system picker (``s``), the same for one system or eight: the systems shown now,
+each with an on/off mark, above a search of the catalog (as you type, nearest first).
 
-The screen only chooses: it dismisses with a ready :class:`SystemSource` (catalog
-headers, client id, centre) and the app reloads itself for it in place. Where the
-catalog, transport and feed cache come from is a :class:`SystemSwitching`, so tests
-run on a small catalog behind a mock transport. Ordering, distances and the starting
-point after a switch are pure functions here, tested without Textual.
+Keys, in the search (where the picker opens): type to search, ↑↓ PgUp PgDn move in the
+matches, **Enter** on a match *replaces* the system shown when only one is shown (the
+app reloads in place) and *adds* it when several are, closing the picker either way;
+**+** adds the match alongside and the picker stays open. **Tab** goes to the systems
+shown (and back): there **space** turns the highlighted one on or off (one stays on: a
+bell otherwise) and **d** / Delete removes it (never the last one). Turning on and off,
+adding and removing apply at once (:class:`~bikefinder.ui.fleet_edits.FleetEdits`), so
+**Escape** (or Enter on the systems shown) only closes: nothing is ever pending.
+
+A replacement dismisses with a ready :class:`SystemSource` (catalog headers, client id,
+centre) for the app's ``system_picked``. Where the catalog, transport and feed cache come
+from is a :class:`SystemSwitching`, so tests run on a small catalog behind a mock
+transport. Ordering, distances and the starting point after a switch are pure functions
+here, tested without Textual.
 """
 
 from __future__ import annotations
@@ -19,7 +29,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.geo import haversine_m
@@ -29,6 +40,7 @@ from bikefinder.systems.citybikes import citybikes_entry
 from bikefinder.systems.entries import LEARNED, CatalogEntry
 from bikefinder.systems.source import SystemSource, is_url
 from bikefinder.systems.switching import SystemSwitching
+from bikefinder.ui.fleet_edits import FleetEdits, ShownSystem
 
 #: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
 MAX_ROWS = 200
@@ -73,10 +85,30 @@ def format_km(distance_km: float | None) -> str:
     return "<1 km" if distance_km < 1 else f"{distance_km:,.0f} km"
 
 
+def shown_line(system: ShownSystem) -> Text:
+    """``[x] Name`` for a system on, ``[ ] Name`` (dim) for one off: the mark reads
+    without colour."""
+    line = Text("[x] " if system.enabled else "[ ] ", style="bold" if system.enabled else "")
+    line.append(clean(system.name, 60) or system.url, style="" if system.enabled else "dim")
+    return line
+
+
+class ShownList(OptionList):
+    """The systems shown now, one a line; space turns one on or off, d removes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "screen.toggle_shown", "On/off"),
+        Binding("d", "screen.remove_shown", "Remove"),
+        Binding("delete", "screen.remove_shown", "Remove", show=False),
+        Binding("tab", "screen.focus_search", "Search"),
+    ]
+
+
 class SystemPickerScreen(ModalScreen[SystemSource | None]):
-    """Type to filter; arrows move; Enter chooses (dismisses with the source); Escape
-    cancels (dismisses with ``None``). A system that cannot be used (it needs an API key)
-    is explained on the screen, which stays open."""
+    """The systems shown and the catalog; the keys are in the module's docstring.
+    Dismisses with a source only to replace the one system shown (else ``None``). A
+    system that cannot be used (it needs an API key) is explained on the screen, which
+    stays open."""
 
     DEFAULT_CSS = """
     #picker {
@@ -87,9 +119,19 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         background: $surface;
         padding: 0 1;
     }
-    #picker-title {
+    #picker-title, #picker-shown-label {
         text-style: bold;
         height: 1;
+    }
+    #picker-shown-label {
+        text-style: none;
+        color: $text-muted;
+    }
+    #picker-shown {
+        height: auto;
+        max-height: 8;
+        border: none;
+        padding: 0;
     }
     #picker-summary, #picker-error {
         height: auto;
@@ -108,8 +150,10 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
+        Binding("escape", "cancel", "Close"),
         Binding("enter", "choose", "Choose", priority=True),
+        Binding("plus", "add", "Add", priority=True),
+        Binding("tab", "focus_shown", "Systems shown"),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),
         Binding("pagedown", "move(10)", "Page down", show=False),
@@ -120,15 +164,16 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         self,
         switching: SystemSwitching,
         near: tuple[float, float],
+        edits: FleetEdits,
         *,
         client_id: str | None = None,
-        current_url: str | None = None,
     ) -> None:
         super().__init__()
         self.switching = switching
         self.near = near
+        self.edits = edits
         self.client_id = client_id
-        self.current_url = current_url
+        self.shown: list[ShownSystem] = edits.shown()
         self.catalog: Catalog | None = None
         self.rows: list[PickerRow] = []
         self.total = 0
@@ -136,7 +181,12 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("Choose a bike-share system", id="picker-title")
+            yield Static("Bike-share systems", id="picker-title")
+            yield Static(
+                "Shown now. Tab comes here (and back): space turns on/off, d removes, at once",
+                id="picker-shown-label",
+            )
+            yield ShownList(*self._shown_options(), id="picker-shown")
             yield Input(
                 placeholder="name, city, id or country code (FR, NO, US)", id="picker-query"
             )
@@ -146,7 +196,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#picker-table", DataTable)
         table.can_focus = False  # typing always goes to the search box
         for key, label in (
             ("name", "System"),
@@ -192,7 +242,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         if self.catalog is None:
             return
         self.rows, self.total = picker_rows(self.catalog, query, self.near)
-        table = self.query_one(DataTable)
+        table = self.query_one("#picker-table", DataTable)
         table.clear()
         for index, row in enumerate(self.rows):
             table.add_row(*self._cells(row), key=str(index))
@@ -200,13 +250,16 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
             table.move_cursor(row=0)
         self.query_one("#picker-summary", Static).update(self._summary(query))
 
-    def _cells(self, row: PickerRow) -> tuple[Text, ...]:
-        entry = row.entry
-        current = entry.gbfs_url == self.current_url
+    def _name_cell(self, entry: CatalogEntry) -> Text:
+        current = any(system.url == entry.gbfs_url for system in self.shown)
         name = Text("● " if current else "  ", style="bold green")
         name.append(clean(entry.name, 32) or entry.system_id, style="bold" if current else "")
+        return name
+
+    def _cells(self, row: PickerRow) -> tuple[Text, ...]:
+        entry = row.entry
         return (
-            name,
+            self._name_cell(entry),
             Text(clean(entry.location, 20)),
             Text(clean(entry.country, 3)),
             Text(clean(", ".join(entry.versions), 16), style="dim"),
@@ -218,10 +271,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         shown = len(self.rows)
         more = f"; the first {shown} shown, type to narrow" if self.total > shown else ""
         if not query.strip():
-            return Text(
-                f"{self.total:,} systems, nearest first{more}. "
-                "↑↓ move · Enter chooses · Escape cancels"
-            )
+            return Text(f"{self.total:,} systems, nearest first{more}. ↑↓ move · {self._hint()}")
         if not self.rows:
             text = Text("No system matches ")
             text.append(clean(query, 60), style="bold")
@@ -231,7 +281,13 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
             )
             return text
         plural = "es" if self.total != 1 else ""
-        return Text(f"{self.total:,} match{plural}{more}. Enter chooses · Escape cancels")
+        return Text(f"{self.total:,} match{plural}{more}. {self._hint()}")
+
+    def _hint(self) -> str:
+        """What Enter and + do on a match, which depends on how many systems are shown."""
+        if len(self.shown) == 1:
+            return "Enter replaces the system shown · + adds it alongside · Escape closes"
+        return "Enter adds it (and closes) · + adds it · Escape closes"
 
     def show_error(self, message: str | None) -> None:
         self.error_message = message
@@ -241,10 +297,68 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         error.update(Text(clean(message, 400)) if message else "")
         error.display = bool(message)
 
+    # -- the systems shown ------------------------------------------------------------
+
+    def _shown_options(self) -> list[Option]:
+        return [Option(shown_line(system), id=system.url) for system in self.shown]
+
+    def shown_lines(self) -> list[Text]:
+        """The systems shown, as the picker lists them (``[x] Name``)."""
+        return [shown_line(system) for system in self.shown]
+
+    def _highlighted_shown(self) -> ShownSystem | None:
+        index = self.query_one(ShownList).highlighted
+        return self.shown[index] if index is not None and index < len(self.shown) else None
+
+    def _after_edit(self, refusal: str | None = None) -> None:
+        """Show the fleet as it is now (or why the change was refused, with a bell)."""
+        if refusal is not None:
+            self.app.bell()
+            self.show_error(refusal)
+            return
+        self.show_error(None)
+        self.shown = self.edits.shown()
+        listed = self.query_one(ShownList)
+        index = listed.highlighted
+        listed.set_options(self._shown_options())
+        if self.shown:
+            listed.highlighted = min(index or 0, len(self.shown) - 1)
+        table = self.query_one("#picker-table", DataTable)
+        for position, row in enumerate(self.rows):
+            table.update_cell(str(position), "name", self._name_cell(row.entry))
+        self.query_one("#picker-summary", Static).update(self._summary(self.query_one(Input).value))
+
+    def action_toggle_shown(self) -> None:
+        """Turn the highlighted system shown on or off (space)."""
+        system = self._highlighted_shown()
+        if system is not None:
+            self._after_edit(self.edits.toggle(system.url))
+
+    def action_remove_shown(self) -> None:
+        """Remove the highlighted system shown (d, Delete)."""
+        system = self._highlighted_shown()
+        if system is not None:
+            self._after_edit(self.edits.remove(system.url))
+
+    def action_focus_shown(self) -> None:
+        listed = self.query_one(ShownList)
+        listed.focus()
+        if listed.highlighted is None and self.shown:
+            listed.highlighted = 0
+
+    def action_focus_search(self) -> None:
+        self.query_one(Input).focus()
+
     # -- keys ------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """+ and Tab (to the systems shown) are the search's keys."""
+        if action in ("add", "focus_shown"):
+            return not isinstance(self.focused, ShownList)
+        return True
+
     def action_move(self, rows: int) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#picker-table", DataTable)
         if table.row_count:
             table.move_cursor(row=min(max(0, table.cursor_row + rows), table.row_count - 1))
 
@@ -252,23 +366,54 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         self.dismiss(None)
 
     def action_choose(self) -> None:
-        """Choose the highlighted system."""
-        table = self.query_one(DataTable)
+        """Enter: on a match, replace the one system shown or add to several; on the
+        systems shown, close."""
+        if isinstance(self.focused, ShownList):
+            self.dismiss(None)
+            return
+        row = self._highlighted_match()
+        if row is not None:
+            self.choose(row)
+
+    def action_add(self) -> None:
+        """+: show the highlighted match alongside the systems shown; the picker stays."""
+        row = self._highlighted_match()
+        source = self._source(row) if row is not None else None
+        if source is None:
+            return
+        if self.edits.add(source):
+            self._after_edit()
+        else:
+            self._after_edit(f"{clean(source.label, 40) or source.gbfs_url} is shown already.")
+
+    def _highlighted_match(self) -> PickerRow | None:
         if self.catalog is None or not self.rows:
             self.app.bell()
-            return
-        self.choose(self.rows[table.cursor_row])
+            return None
+        return self.rows[self.query_one("#picker-table", DataTable).cursor_row]
 
     @on(DataTable.RowSelected, "#picker-table")
     def _row_clicked(self, event: DataTable.RowSelected) -> None:
         self.choose(self.rows[int(str(event.row_key.value))])
 
     def choose(self, row: PickerRow) -> None:
+        """Replace the system shown if it is the only one (the app does it once the
+        picker is dismissed), else add it; the picker closes."""
+        source = self._source(row)
+        if source is None:
+            return
+        if len(self.shown) == 1:
+            self.dismiss(source)
+            return
+        self.edits.add(source)
+        self.dismiss(None)
+
+    def _source(self, row: PickerRow) -> SystemSource | None:
+        """The ready source for ``row``; ``None`` (said on the screen) if it cannot be used."""
         assert self.catalog is not None
         try:
-            source = self.switching.source_for(row.entry, self.catalog, self.client_id)
+            return self.switching.source_for(row.entry, self.catalog, self.client_id)
         except BikefinderError as exc:
             self.app.bell()
             self.show_error(str(exc))
-            return
-        self.dismiss(source)
+            return None

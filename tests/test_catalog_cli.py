@@ -93,18 +93,18 @@ def test_near_alone_picks_a_remembered_system(feed_server: FeedServer, run_cli, 
 def test_once_remembers_where_a_system_is(feed_server: FeedServer, run_cli) -> None:
     """No known system covers the point until one is loaded there by URL; then --near
     alone finds it."""
-    gbfs_url = feed_server.serve_fixture("mobilitydata_fixtures_v2.3")  # stations at 11-12N 45E
-    before = run_cli("--once", "--near", "12.0,45.2")
+    gbfs_url = feed_server.serve_fixture("mobilitydata_fixtures_v2.3")  # a station at 12.34N 45.67E
+    before = run_cli("--once", "--near", "12.33,45.66")
     assert before.code == 2 and "no known bike-share system covers" in before.error_line
-    first = run_cli("--once", "--near", "12.0,45.2", "--system", gbfs_url)
+    first = run_cli("--once", "--near", "12.33,45.66", "--system", gbfs_url)
     assert first.code == 0, first.stderr
-    table = run_cli("--once", "--near", "12.0,45.2")
+    table = run_cli("--once", "--near", "12.33,45.66")
     assert table.code == 0, table.stderr
-    assert " (chosen from --near 12.00000,45.20000): 2 stations;" in table.stdout.splitlines()[0]
-    again = run_cli("--once", "--near", "12.0,45.2", "--format", "json")
+    assert " (chosen from --near 12.33000,45.66000): 2 stations;" in table.stdout.splitlines()[0]
+    again = run_cli("--once", "--near", "12.33,45.66", "--format", "json")
     document = again.json()
     assert document["system"]["gbfs_url"] == gbfs_url
-    assert document["chosen_by"] == "chosen from --near 12.00000,45.20000"
+    assert document["chosen_by"] == "chosen from --near 12.33000,45.66000"
 
 
 def test_place_name_for_near_uses_the_geocode_cache(

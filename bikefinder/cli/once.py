@@ -112,7 +112,9 @@ def far_note(rows: list[Row], fleet: Fleet) -> str | None:
 
 
 def _say(text: str) -> None:
-    print(f"bikefinder: {text}", file=sys.stderr)
+    """One inert stderr line: whatever ``text`` quotes (a feed's name, a file's path) is
+    cleaned, so no control character reaches the terminal and no newline forges a line."""
+    print(f"bikefinder: {clean(text, 1000)}", file=sys.stderr)
 
 
 def _emit(text: str) -> None:

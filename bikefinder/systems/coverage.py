@@ -1,9 +1,11 @@
 """Where each loaded system's stations are, so ``--near`` alone finds it next time.
 
 The store is ``coverage.json`` in the user cache dir, keyed by discovery URL; this module
-reads and writes it (the catalog consults it). Writing is best effort: a read-only or
-full disk never breaks a station lookup. Light on imports: ``--once`` with a URL
-remembers its system without loading the catalog.
+reads and writes it (the catalog consults it). A learned area is city-sized: the box of
+the stations within :data:`MAX_REACH_KM` of the middle one, so a system with a few
+stations at the ends of the earth never "covers" the oceans between them. Writing is
+best effort: a read-only or full disk never breaks a station lookup. Light on imports:
+``--once`` with a URL remembers its system without loading the catalog.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ COVERAGE_MARGIN_KM = 2.0
 #: Learned bounding boxes ignore this fraction of stations at each edge (test stations at 0,0).
 COVERAGE_TRIM = 0.02
 _KM_PER_DEGREE = 111.195
+#: How far a learned area reaches from its centre, north-south and east-west: a city's
+#: system and its suburbs (stations beyond are left out of the box, not the count).
+MAX_REACH_KM = 50.0
 #: 200 systems take ~60 kB; a file far larger is not one this module wrote.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 #: Names from feeds and catalog files are stored cleaned and at most this long.
@@ -72,8 +77,16 @@ class Coverage:
             url, name = record["gbfs_url"], record.get("name") or record["gbfs_url"]
             if len(bbox) != 4 or not isinstance(url, str) or not all(map(math.isfinite, bbox)):
                 return None
+            if not (math.isfinite(lat) and math.isfinite(lon)):
+                return None
             name = clean(str(name), MAX_NAME_CHARS)
-            min_lat, min_lon, max_lat, max_lon = bbox
+            # A box wider than a city (written by hand, or before the reach applied) is
+            # clipped around its centre; one that does not reach its centre is damaged.
+            lat_reach, lon_reach = _reach_degrees(lat)
+            min_lat, max_lat = max(bbox[0], lat - lat_reach), min(bbox[2], lat + lat_reach)
+            min_lon, max_lon = max(bbox[1], lon - lon_reach), min(bbox[3], lon + lon_reach)
+            if min_lat > max_lat or min_lon > max_lon:
+                return None
             return cls(
                 url,
                 name,
@@ -88,10 +101,17 @@ class Coverage:
             return None
 
 
+def _reach_degrees(lat: float) -> tuple[float, float]:
+    """:data:`MAX_REACH_KM` as degrees of latitude and of longitude at ``lat``."""
+    lon_km = _KM_PER_DEGREE * max(0.01, math.cos(math.radians(lat)))
+    return MAX_REACH_KM / _KM_PER_DEGREE, MAX_REACH_KM / lon_km
+
+
 def coverage_from_points(
     gbfs_url: str, name: str, points: Sequence[tuple[float, float]]
 ) -> Coverage | None:
-    """The area a system's stations cover, ignoring a few outliers at each edge; ``name``
+    """The area a system's stations cover: centred on their median, the box of those
+    within :data:`MAX_REACH_KM` of it, ignoring a few outliers at each edge; ``name``
     (a feed's) is stored cleaned."""
     if not points:
         return None
@@ -101,6 +121,10 @@ def coverage_from_points(
     kept = slice(trim, len(points) - trim)
     lats, lons = lats[kept], lons[kept]
     middle = len(lats) // 2
+    centre = (lats[middle], lons[middle])
+    lat_reach, lon_reach = _reach_degrees(centre[0])
+    lats = [lat for lat in lats if abs(lat - centre[0]) <= lat_reach]
+    lons = [lon for lon in lons if abs(lon - centre[1]) <= lon_reach]
     return Coverage(
         gbfs_url=gbfs_url,
         name=clean(name, MAX_NAME_CHARS),
@@ -108,7 +132,7 @@ def coverage_from_points(
         min_lon=lons[0],
         max_lat=lats[-1],
         max_lon=lons[-1],
-        centre=(lats[middle], lons[middle]),
+        centre=centre,
         stations=len(points),
     )
 

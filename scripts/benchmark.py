@@ -1226,7 +1226,7 @@ def brute_force_trips(scene: Any, origin: Any, destination: Any, speeds: Any) ->
     from datetime import UTC, datetime
 
     from bikefinder.common.geo import haversine_m
-    from bikefinder.feeds.opening_hours import UNKNOWN as unknown
+    from bikefinder.feeds.opening_status import UNKNOWN as unknown
     from bikefinder.rider.modes import Mode
     from bikefinder.rider.scene import station_reason
     from bikefinder.rider.trips import RETURN_S, TAKE_S

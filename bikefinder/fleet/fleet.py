@@ -22,7 +22,7 @@ from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
 from bikefinder.feeds.vehicles import VehicleSelection
-from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines
+from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines, same_numbers
 from bikefinder.rider.refresh import RefreshSchedule
 from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.scene import Scene
@@ -270,11 +270,7 @@ class Fleet:
                 continue
             seen = system.hooked
             system.hooked = snapshot
-            if (
-                seen is not None
-                and seen.stations is snapshot.stations
-                and seen.vehicles is snapshot.vehicles
-            ):
+            if same_numbers(seen, snapshot):
                 continue
             for hook in self._hooks:
                 hook(system, snapshot)
@@ -298,12 +294,6 @@ class Fleet:
     def _record_trends(self, system: LiveSystem, snapshot: Snapshot) -> None:
         history = self.trends.setdefault(system.system_id, TrendHistory())
         history.record(system.url, snapshot.stations)
-
-
-def _same_numbers(before: Snapshot, after: Snapshot) -> bool:
-    """The loader hands back the very same station and vehicle tuples when nothing
-    changed (a 304, a cached copy replaced by the same live data)."""
-    return before.stations is after.stations and before.vehicles is after.vehicles
 
 
 #: What the fleet exports: ``FeedCache`` too, the type of a system's cache, so that

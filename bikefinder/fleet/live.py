@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from bikefinder.systems.source import SystemSource
 
 
+def same_numbers(before: Snapshot | None, after: Snapshot) -> bool:
+    """The loader hands back the very same station and vehicle tuples when nothing
+    changed (a 304, a cached copy replaced by the same live data)."""
+    return (
+        before is not None
+        and before.stations is after.stations
+        and before.vehicles is after.vehicles
+    )
+
+
 def failure_lines(exc: BaseException, label: str) -> tuple[str, str]:
     """A failed fetch as (the full one-line error, the brief one for a header).
 
@@ -64,8 +74,6 @@ class LiveSystem:
     feeds: SystemFeeds
     schedule: RefreshSchedule
     snapshot: Snapshot | None = None
-    #: The last failure in one line (``None`` after a success).
-    error: str | None = None
     #: When its fetches started failing (``None`` while they succeed).
     failing_since: datetime | None = None
     #: Shown and refreshed; a system turned off keeps its data but is not listed.
@@ -83,6 +91,11 @@ class LiveSystem:
     remembered: bool = False
     #: The snapshot the fleet's hooks saw last, so each runs once per snapshot.
     hooked: Snapshot | None = field(default=None, repr=False)
+
+    @property
+    def error(self) -> str | None:
+        """The last failure in one line (``None`` after a success)."""
+        return self.schedule.last_error
 
     @property
     def url(self) -> str:
@@ -105,22 +118,17 @@ class LiveSystem:
 
     def loaded(self, snapshot: Snapshot, now: datetime, partial_error: str | None = None) -> bool:
         """New data (live or cached); True when it brings new numbers."""
-        changed = self.snapshot is None or snapshot.stations is not self.snapshot.stations
-        changed = (
-            changed or self.snapshot is None or snapshot.vehicles is not self.snapshot.vehicles
-        )
+        changed = not same_numbers(self.snapshot, snapshot)
         self.snapshot = snapshot
         if snapshot.from_cache:
             return changed
         self.schedule.succeeded(snapshot.status_meta.ttl, now, partial_error)
-        self.error = None
         self.failing_since = None
         self.cache_note = None
         return changed
 
     def failed(self, error: str, brief: str, now: datetime) -> None:
         self.schedule.failed(error, brief, now)
-        self.error = error
         if self.failing_since is None:
             self.failing_since = now
 

@@ -34,6 +34,8 @@ class SavedFavourites(Protocol):
 
     def all(self) -> list[Favourite]: ...
 
+    def get(self, gbfs_url: str, station_id: str) -> Favourite | None: ...
+
 
 @dataclass
 class FleetView:
@@ -119,13 +121,10 @@ class FleetView:
         if row is None and shown is not None and shown.row is not None and not key.is_station:
             return replace(shown, gone=True)
         system = self.fleet.by_id(key.system)
-        watch = None
+        saved = None
         if system is not None and key.is_station:
-            url = favourites_url(system.url)
-            for saved in self.favourites.all():
-                if saved.station_id == key.item_id and favourites_url(saved.gbfs_url) == url:
-                    watch = saved.watch.describe() if saved.watch else None
-                    break
+            saved = self.favourites.get(favourites_url(system.url), key.item_id)
+        watch = saved.watch.describe() if saved is not None and saved.watch else None
         snapshot = system.snapshot if system is not None else None
         return RowDetails(key, row, watch, snapshot.system.timezone if snapshot else None,
                           self.several)  # fmt: skip

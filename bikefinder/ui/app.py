@@ -23,7 +23,7 @@ from textual.screen import Screen
 
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
-from bikefinder.fleet.live import LiveSystem, Loaded
+from bikefinder.fleet.live import LiveSystem, Loaded, same_numbers
 from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import ListStatus, OtherFavourites
@@ -208,12 +208,7 @@ class BikefinderApp(App[int]):
             return  # a system removed meanwhile (switched away from)
         live = not (isinstance(event, Loaded) and event.snapshot.from_cache)
         if isinstance(event, Loaded):
-            new = (
-                old is None
-                or event.snapshot.stations is not old.stations
-                or (event.snapshot.vehicles is not old.vehicles)
-            )
-            if new:
+            if not same_numbers(old, event.snapshot):
                 self.prepare_scene()  # an answer the rider asked for counts when it is ready
             elif live:
                 self.asked.answered(system.url, 0)

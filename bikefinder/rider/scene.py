@@ -79,6 +79,29 @@ class Query:
     watched: frozenset[RowKey] = frozenset()
 
 
+class Openings:
+    """Whether a system and each of its stations are open at ``now``: a station's own
+    hours, else the system's; each station's evaluated once, when first asked."""
+
+    __slots__ = ("_known", "now", "snapshot", "system_open", "timezone")
+
+    def __init__(self, snapshot: Snapshot, now: datetime) -> None:
+        self.snapshot, self.now = snapshot, now
+        self.timezone = opening_status.zone(snapshot.system.timezone)
+        self.system_open = opening_status.opening_status(snapshot.hours, now, self.timezone)
+        self._known: dict[str, opening_status.OpeningStatus] = {}
+
+    def station(self, station_id: str) -> opening_status.OpeningStatus:
+        hours = self.snapshot.station_hours.get(station_id)
+        if hours is None:
+            return self.system_open
+        known = self._known.get(station_id)
+        if known is None:
+            known = opening_status.opening_status(hours, self.now, self.timezone)
+            self._known[station_id] = known
+        return known
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What one call knows about one system: the moment's alerts, hours and prices."""
@@ -86,21 +109,13 @@ class _Context:
     index: SystemIndex
     alerts_by_station: Mapping[str, tuple[str, ...]]
     alerts: Mapping[str, system_alerts.SystemAlert]
-    system_open: opening_status.OpeningStatus
-    timezone: Any
+    openings: Openings
     now: datetime
     single_plan: pricing.PricingPlan | None
-    _station_open: dict[str, opening_status.OpeningStatus] = field(default_factory=dict)
 
-    def station_opening(self, station_id: str) -> opening_status.OpeningStatus:
-        hours = self.index.snapshot.station_hours.get(station_id)
-        if hours is None:
-            return self.system_open
-        known = self._station_open.get(station_id)
-        if known is None:
-            known = opening_status.opening_status(hours, self.now, self.timezone)
-            self._station_open[station_id] = known
-        return known
+    @property
+    def system_open(self) -> opening_status.OpeningStatus:
+        return self.openings.system_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,13 +371,11 @@ class Scene:
     def _context(self, index: SystemIndex, now: datetime) -> _Context:
         snapshot = index.snapshot
         active = system_alerts.active_alerts(snapshot.alerts, now)
-        timezone = opening_status.zone(snapshot.system.timezone)
         return _Context(
             index=index,
             alerts_by_station=system_alerts.alerts_by_station(active),
             alerts={alert.alert_id: alert for alert in active},
-            system_open=opening_status.opening_status(snapshot.hours, now, timezone),
-            timezone=timezone,
+            openings=Openings(snapshot, now),
             now=now,
             single_plan=pricing.plan_for_vehicle(snapshot.pricing) if snapshot.pricing else None,
         )
@@ -411,7 +424,7 @@ def _station_candidate(
     call: _Call, context: _Context, station: Station, distance: float | None
 ) -> tuple[str | None, Callable[[int | None], Row]]:
     query = call.query
-    opening = context.station_opening(station.station_id)
+    opening = context.openings.station(station.station_id)
     reason = station_reason(station, query.mode, query.minimum, opening, call.now)
     index = context.index
 

@@ -35,13 +35,13 @@ from typing import Any
 
 from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import clean
-from bikefinder.feeds import opening_status, pricing, system_alerts
+from bikefinder.feeds import pricing, system_alerts
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import Vehicle
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Kind, SceneSystem
-from bikefinder.rider.scene import Scene, station_reason
+from bikefinder.rider.scene import Openings, Scene, station_reason
 from bikefinder.rider.system_index import SystemIndex
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 
@@ -226,12 +226,8 @@ def _candidates(
     notes: list[str],
 ) -> _Candidates:
     snapshot = index.snapshot
-    timezone = opening_status.zone(snapshot.system.timezone)
-    system_open = opening_status.opening_status(snapshot.hours, now, timezone)
-
-    def opening(station: Station) -> opening_status.OpeningStatus:
-        hours = snapshot.station_hours.get(station.station_id)
-        return system_open if hours is None else opening_status.opening_status(hours, now, timezone)
+    openings = Openings(snapshot, now)
+    system_open = openings.system_open
 
     counts = {"stations": 0, "docks": 0, "vehicles": 0, "short_range": 0, "no_parking": 0}
     pickups: list[tuple[float, Pickup, float, float]] = []
@@ -244,7 +240,7 @@ def _candidates(
             status = station.status
             if status is None:
                 continue
-            open_now = opening(station)
+            open_now = openings.station(station.station_id)
             info = station.info
             if station_reason(station, mode, None, open_now, now) is None:
                 counts["stations"] += 1

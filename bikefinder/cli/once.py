@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bikefinder.common.text import clean
 from bikefinder.fleet.choice import Choice, choose, fleet_for
 from bikefinder.fleet.fleet import Fleet, utc_now
-from bikefinder.fleet.view import FleetView
+from bikefinder.fleet.view import FleetView, names
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
@@ -107,8 +107,8 @@ def far_note(rows: list[Row], fleet: Fleet) -> str | None:
     nearest = min((row.distance_m for row in rows if row.distance_m is not None), default=None)
     if nearest is None or nearest <= FAR_FROM_POINT_M:
         return None
-    names = ", ".join(clean(system.name, 60) for system in fleet.enabled)
-    return f"the nearest of {names} is {format_distance(nearest)} away; is this the right system?"
+    shown = names(fleet.enabled)
+    return f"the nearest of {shown} is {format_distance(nearest)} away; is this the right system?"
 
 
 def _say(text: str) -> None:

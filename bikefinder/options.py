@@ -45,3 +45,5 @@ class Options:
     ebike_speed_kmh: float = 18.0
     #: ``--to``: where a trip goes (``None``: not a trip).
     to: tuple[float, float] | None = None
+    #: ``--to`` as given ("work", "48.86,2.36"): how the trip list names the destination.
+    to_label: str | None = None

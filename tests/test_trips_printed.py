@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import signal
+import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import check_answer
 
 from bikefinder.rider.trip_output import TRIP_FIELDS
 from bikefinder.systems.config import parse_config
@@ -89,7 +94,7 @@ def test_to_takes_a_place_name_from_the_config(run_main: Any, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("--demo", "--to", FAR), "--to goes with --once"),
+        (("--demo", "--to", FAR, "--format", "json"), "--once"),
         (("--demo", "--once", "--to", "91,0"), "--to"),
         (("--demo", "--once", "--to", FAR, "--mode", "dock"), "not dock"),
     ],
@@ -139,3 +144,29 @@ def test_a_faster_riding_speed_shortens_the_ride(run_main: Any, tmp_path: Path) 
     assert fast["trips"][0]["total_s"] < default["trips"][0]["total_s"]
     ride = fast["trips"][0]["ride_distance_m"]
     assert fast["trips"][0]["ride_s"] == pytest.approx(ride / (30 / 3.6), abs=1)
+
+
+def test_watch_prints_the_trips_per_refresh(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}  # fmt: skip
+    foreground = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'bikefinder', *sys.argv[1:]])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", foreground, "--demo", "--once", "--to", FAR, "--format", "json",
+         "--watch", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        documents = [json.loads(process.stdout.readline()) for _ in range(2)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+    for document in documents:
+        check_answer(document)
+        assert [trip["rank"] for trip in document["trips"]] == [1, 2, 3]
+    assert documents[0]["trips"] == documents[1]["trips"]
+    assert process.returncode == 0 and b"Traceback" not in stderr

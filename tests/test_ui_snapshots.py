@@ -208,3 +208,29 @@ def test_station_with_an_alert(snap_compare: SnapCompare, fav_path: Path) -> Non
         await loaded(pilot)
 
     assert snap_compare(mixed_app(fav_path), terminal_size=SIZE, run_before=open_alerted)
+
+
+# -- trips -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 30)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_trip_list_at_size(
+    snap_compare: SnapCompare, fav_path: Path, size: tuple[int, int]
+) -> None:
+    from bikefinder.fleet.destination import Destination
+
+    hotel = Destination((48.8566 + 900 / 111_195.0, 2.3522), "Hôtel de Ville")
+    app = make_app(favourites_path=fav_path, destination=hotel)
+    assert snap_compare(app, terminal_size=size, run_before=then())
+
+
+def test_trip_details_at_60x20(snap_compare: SnapCompare, fav_path: Path) -> None:
+    from bikefinder.fleet.destination import Destination
+
+    hotel = Destination((48.8566 + 900 / 111_195.0, 2.3522), "Hôtel de Ville")
+    app = make_app(favourites_path=fav_path, destination=hotel)
+
+    async def open_details(pilot: Pilot[Any]) -> None:
+        await pilot.press("enter")
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=then(open_details))

@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--to",
         metavar="LAT,LON|PLACE",
-        help="with --once: the best trips from --near to here (walk, ride, walk), "
+        help="the best trips from --near to here (walk, ride, walk): the app opens on them, "
         "as --near accepts it: 48.86,2.36, a [places] name or a place",
     )
     parser.add_argument(
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=str,
         default=None,
         help=f"how many stations to list (default: as many as fit the screen; {DEFAULT_LIMIT} "
-        f"with --once; {DEFAULT_TRIP_LIMIT} trips with --to)",
+        f"with --once; {DEFAULT_TRIP_LIMIT} trips with --once --to)",
     )
     parser.add_argument("--lang", metavar="L", help="feed language to prefer, e.g. en, fr, nb")
     parser.add_argument(
@@ -341,6 +341,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         riding_speed_kmh=_speed_kmh("riding_speed_kmh"),
         ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
         to=_to(args, parse_near),
+        to_label=" ".join(args.to.split()) if getattr(args, "to", None) else None,
     )
 
 
@@ -363,12 +364,11 @@ def _near(
 def _to(
     args: argparse.Namespace, parse_near: Callable[..., tuple[float, float]]
 ) -> tuple[float, float] | None:
-    """``--to``, resolved exactly as ``--near`` is; only for printed trips."""
+    """``--to``, resolved exactly as ``--near`` is: the app opens on the trip list,
+    ``--once`` prints the trips."""
     to = getattr(args, "to", None)
     if to is None:
         return None
-    if not args.once:
-        raise UsageError("--to goes with --once (the app has no trip list yet)")
     if args.favorites:
         raise UsageError("--to plans trips from --near; it does not go with --favorites")
     if args.mode == "dock":

@@ -25,9 +25,9 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import Answer, SystemReport, mode_named, render
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Row
-from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.scene import Query
 from bikefinder.rider.text_formats import format_distance
-from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, plan_trips
+from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
@@ -87,8 +87,7 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
     mode = mode_named(options.mode) or Mode.ANY_BIKE
     limit = options.limit or DEFAULT_TRIP_LIMIT
     speeds = Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh)
-    plan = plan_trips(view.scene or Scene(), view.near, options.to, now=now, mode=mode,
-                      limit=limit, speeds=speeds)  # fmt: skip
+    plan = view.trips(options.to, mode, limit=limit, speeds=speeds)
     return Answer(
         systems=_reports(fleet),
         query=Query(view.near, mode, None, limit),

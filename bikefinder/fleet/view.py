@@ -25,6 +25,7 @@ from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
 from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.system_index import stations_centre
 from bikefinder.rider.text_formats import format_distance
+from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, TripPlan, plan_trips
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SYSTEM_CENTRE
 
@@ -109,6 +110,21 @@ class FleetView:
             return []
         return self.scene.rows(query, now=self.clock(), walking_speed_kmh=self.walking_speed_kmh,
                                trends=self.fleet.trends)  # fmt: skip
+
+    def trips(
+        self,
+        destination: tuple[float, float],
+        mode: Mode = Mode.ANY_BIKE,
+        *,
+        limit: int = DEFAULT_TRIP_LIMIT,
+        speeds: Speeds | None = None,
+    ) -> TripPlan:
+        """The best trips from the point to ``destination`` on the scene as it stands
+        (a query on the data already loaded; none before the first scene)."""
+        assert self.near is not None
+        speeds = speeds or Speeds(walking_kmh=self.walking_speed_kmh)
+        return plan_trips(self.scene or Scene(), self.near, destination, now=self.clock(),
+                          mode=mode, limit=limit, speeds=speeds)  # fmt: skip
 
     def details(self, key: RowKey, mode: Mode, shown: RowDetails | None = None) -> RowDetails:
         """One row now (``row`` None once it left the feed; a vehicle taken or moved

@@ -111,18 +111,27 @@ def price_text(trip: Trip) -> str:
     return format_money(trip.price.amount, trip.price.currency) if trip.price else ""
 
 
-def _pickup_text(trip: Trip) -> str:
+def pickup_name(trip: Trip) -> str:
+    """The pickup's name; a free-floating bike's with its range: "E-bike, 12 km range"."""
     pickup = trip.pickup
     name = clean(pickup.name, 40) or "(unnamed)"
+    if pickup.vehicle is not None and pickup.range_m is not None:
+        return f"{name}, {pickup.range_m / 1000:.0f} km range"
+    return name
+
+
+def pickup_text(trip: Trip) -> str:
+    """The pickup's name and what it has: "Lobau (4 bikes)"."""
+    pickup = trip.pickup
+    name = pickup_name(trip)
     if pickup.vehicle is not None:
-        reach = f", {pickup.range_m / 1000:.0f} km range" if pickup.range_m is not None else ""
-        return f"{name}{reach}"
+        return name
     wanted = "e-bikes" if pickup.electric_ride else "bikes"
     count = pickup.electric if pickup.electric_ride else pickup.bikes
     return f"{name} ({counted(count, wanted)})"
 
 
-def _dropoff_text(trip: Trip) -> str:
+def dropoff_text(trip: Trip) -> str:
     dropoff = trip.dropoff
     if dropoff.is_destination:
         return "park at destination"
@@ -156,8 +165,8 @@ def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -
     table = [[title for title, _ in TRIP_COLUMNS]]
     for trip in plan.trips:
         table.append([
-            str(trip.rank), clean(trip.system.name, 24), _pickup_text(trip),
-            minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), _dropoff_text(trip),
+            str(trip.rank), clean(trip.system.name, 24), pickup_text(trip),
+            minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), dropoff_text(trip),
             minutes_text(trip.walk_from_s), minutes_text(trip.total_s), price_text(trip),
         ])  # fmt: skip
     widths = [max(len(line[i]) for line in table) for i in range(len(TRIP_COLUMNS))]

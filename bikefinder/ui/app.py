@@ -22,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.fleet.destination import Destination
 from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
 from bikefinder.fleet.live import LiveSystem, Loaded, same_numbers
 from bikefinder.fleet.view import FleetView
@@ -32,6 +33,8 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.scene import Scene
+from bikefinder.rider.trip_changes import lost_best_notice
+from bikefinder.rider.trips import Speeds, TripPlan
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
@@ -43,10 +46,12 @@ from bikefinder.ui.messages import (
     FleetUpdate,
     ScenePrepared,
     ToggleFavourite,
+    TripsPlanned,
     WatchFired,
 )
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
+from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
@@ -56,6 +61,10 @@ if TYPE_CHECKING:
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
+#: How many trips the trip list shows when ``--limit`` does not say.
+APP_TRIP_LIMIT = 8
+#: How long "X is now full: next best ..." stays.
+TRIP_NOTICE_S = 8.0
 
 
 class BikefinderApp(App[int]):
@@ -89,12 +98,15 @@ class BikefinderApp(App[int]):
         max_feed_bytes: int | None = None,
         mode: Mode = Mode.ANY_BIKE,
         minimum: int | None = None,
+        speeds: Speeds | None = None,
+        destination: Destination | None = None,
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
         cache when ``None``), ``clock`` and ``switching`` (the picker's catalog and
         transport) are the seams tests inject. ``limit`` None lists as many rows as the
-        screen holds, and more as the cursor reaches the end."""
+        screen holds, and more as the cursor reaches the end. ``destination``: open on
+        the trip list to there (``--to``); ``speeds``: the trips' time model."""
         super().__init__()
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
@@ -129,6 +141,10 @@ class BikefinderApp(App[int]):
                                        walking_speed_kmh=walking_speed_kmh,
                                        favourites_view=favourites_view, mode=mode,
                                        minimum=minimum)  # fmt: skip
+        self.speeds = speeds or Speeds(walking_kmh=walking_speed_kmh)
+        #: The trip list while it is open (``t``, ``--to``), re-planned on every scene.
+        self.trips: TripsScreen | None = None
+        self._first_destination = destination
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
@@ -161,6 +177,8 @@ class BikefinderApp(App[int]):
         self.favourites.load()
         self.actions.show_store_notices()
         await self.push_screen(self.stations)
+        if self._first_destination is not None:
+            self.open_trips(self._first_destination)
         self.set_interval(1.0, self.tick)
         self.stations.show_loading(self.lead.name)
         for system in self.fleet.systems:
@@ -193,6 +211,8 @@ class BikefinderApp(App[int]):
     def tick(self) -> None:
         """Every second: age the header, count the retry down, start due refreshes."""
         self.stations.update_header()
+        if self.trips is not None:
+            self.trips.update_header()
         if not self.has_data and any(s.error for s in self.fleet.enabled):
             self._show_load_error()
         for system in self.fleet.due():
@@ -246,6 +266,7 @@ class BikefinderApp(App[int]):
             self.stations.refresh_bindings()  # f, a, Enter are live now
         self._say_refreshed()
         self.stations.render_rows()
+        self.plan_trips()
         self._warm(scene)
 
     @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
@@ -310,6 +331,67 @@ class BikefinderApp(App[int]):
         self.stations.show_load_error(system.name, system.schedule.last_error, wait_s,
                                       system.schedule.failures + 1)  # fmt: skip
 
+    # -- trips ---------------------------------------------------------------------
+
+    def action_trip(self) -> None:
+        """Ask where to (``t``), then open the trip list."""
+        from functools import partial as bind
+
+        from bikefinder.fleet.destination import (
+            configured_places,
+            look_up_destination,
+            resolve_destination,
+        )
+        from bikefinder.ui.screens.destination import DestinationDialog
+
+        places = configured_places()
+        names = [*places, *(f.name for f in self.favourites.all() if f.name)]
+        dialog = DestinationDialog(bind(resolve_destination, view=self.view, places=places),
+                                   look_up_destination, names)  # fmt: skip
+        self.push_screen(dialog, self._destination_chosen)
+
+    def _destination_chosen(self, destination: Destination | None) -> None:
+        if destination is not None:
+            self.open_trips(destination)
+
+    def open_trips(self, destination: Destination) -> None:
+        """The trip list to ``destination``, in the list's mode; Escape goes back."""
+        screen = TripsScreen(self, destination.point, destination.label, self.stations.mode)
+        self.trips = screen
+
+        def closed(_: None) -> None:
+            if self.trips is screen:
+                self.trips = None
+
+        self.push_screen(screen, closed)
+        self.plan_trips()
+
+    def plan_trips(self) -> None:
+        """Plan the open trip list's trips on the scene as it stands, off the event loop."""
+        screen, scene = self.trips, self.view.scene
+        if screen is None or scene is None or not scene.indexes:
+            return
+        plan = partial(self.view.trips, screen.destination, screen.mode,
+                       limit=self.limit or APP_TRIP_LIMIT, speeds=self.speeds)  # fmt: skip
+        self._plan(plan, scene)
+
+    @work(exclusive=True, group="trips", exit_on_error=False, description="plan trips")
+    async def _plan(self, plan: Callable[[], TripPlan], scene: Scene) -> None:
+        self.post_message(TripsPlanned(await run_on_data_thread(plan), scene))
+
+    @on(TripsPlanned)
+    def _trips_planned(self, message: TripsPlanned) -> None:
+        screen = self.trips
+        if screen is None:
+            return
+        notice = lost_best_notice(screen.plan, message.plan, message.scene)
+        screen.show(message.plan, message.scene, self.several)
+        if notice is not None:
+            self.notify(notice, timeout=TRIP_NOTICE_S, markup=False)
+
+    def trip_freshness(self) -> str:
+        return self.view.status().freshness
+
     # -- favourites and watches ------------------------------------------------------
 
     @on(ToggleFavourite)
@@ -372,4 +454,5 @@ class BikefinderApp(App[int]):
         yield from super().get_system_commands(screen)
         details = screen if isinstance(screen, DetailsScreen) else None
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,
-                                    choose_system=self.action_choose_system)  # fmt: skip
+                                    choose_system=self.action_choose_system,
+                                    trip=self.action_trip)  # fmt: skip

@@ -17,6 +17,7 @@ def palette_commands(
     *,
     refresh: Callable[[], object],
     choose_system: Callable[[], object],
+    trip: Callable[[], object] | None = None,
 ) -> Iterator[SystemCommand]:
     """The list's commands (``stations``), and the app's ``refresh`` and
     ``choose_system``; on the ``details`` screen (if open), the list-only ones are left
@@ -27,6 +28,8 @@ def palette_commands(
         yield SystemCommand(
             "Choose system…", "Search all known bike-share systems (s)", choose_system
         )
+    if details is None and trip is not None:
+        yield SystemCommand("Trip to…", "The best trips to a place, walk-ride-walk (t)", trip)
     yield SystemCommand(
         "Cycle mode", "Any bike → e-bike → free dock (m)", stations.action_cycle_mode
     )

@@ -11,6 +11,7 @@ from textual.message import Message
 from bikefinder.fleet.live import Failed, Loaded
 from bikefinder.rider.rows import RowKey
 from bikefinder.rider.scene import Scene
+from bikefinder.rider.trips import TripPlan
 from bikefinder.rider.watches import FiredWatch
 
 
@@ -48,3 +49,11 @@ class WatchFired(Message):
 
     fired: FiredWatch
     system_name: str
+
+
+@dataclass
+class TripsPlanned(Message):
+    """The trip list's trips were planned off the event loop, on ``scene``."""
+
+    plan: TripPlan
+    scene: Scene

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bikefinder.fleet.choice import choose, selection_of
+from bikefinder.fleet.destination import Destination, point_label
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import mode_named
+from bikefinder.rider.trips import Speeds
 from bikefinder.ui.app import BikefinderApp
 
 if TYPE_CHECKING:
@@ -48,4 +50,13 @@ def build_app(options: Options) -> BikefinderApp:
         max_feed_bytes=options.max_feed_bytes,
         mode=mode_named(options.mode) or Mode.ANY_BIKE,
         minimum=options.min_count,
+        speeds=Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh),
+        destination=_destination(options),
     )
+
+
+def _destination(options: Options) -> Destination | None:
+    """``--to``: where the trip list goes, named as the rider typed it."""
+    if options.to is None:
+        return None
+    return Destination(options.to, options.to_label or point_label(options.to))

@@ -27,6 +27,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("  Enter", "a match replaces the system (several: adds)"),
     ("  +", "add a system alongside the ones shown"),
     ("  space d", "systems shown (Tab): on/off, remove"),
+    ("t", "trips to a place: walk, ride, walk"),
+    ("  m Enter", "e-bikes only; a trip's details"),
     ("M", "map of the listed stations"),
     ("r", "refresh now"),
     ("Ctrl+P", "every command, searchable"),

@@ -78,18 +78,20 @@ class ListSource(Protocol):
 class StationsScreen(Screen[None]):
     """The ranked list of nearby stations (and vehicles), kept live by the app."""
 
-    #: Most important first: a narrow footer shows the first ones (``?`` lists all).
+    #: Most important first; the footer shows those a rider needs to find the rest
+    #: (``?`` lists every key) and ends with ``q`` at any width from 60 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "keys", "Keys"),
         Binding("m", "cycle_mode", "Mode"),
         Binding("slash", "start_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("f", "toggle_favourite", "Fav"),
-        Binding("v", "toggle_view", "Favs/all"),
         Binding("s", "choose_system", "System"),
-        Binding("a", "watch", "Watch"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("M", "toggle_map", "Map"),
+        Binding("t", "trip", "Trip"),
+        Binding("v", "toggle_view", "Favs/all", show=False),
+        Binding("a", "watch", "Watch", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("M", "toggle_map", "Map", show=False),
     ]
 
     #: What the list ranks by.
@@ -339,6 +341,10 @@ class StationsScreen(Screen[None]):
     async def action_refresh(self) -> None:
         """Refresh now (``r``): the app's feeds."""
         await self.app.run_action("refresh")
+
+    async def action_trip(self) -> None:
+        """Trips to a destination (``t``): the app asks where to."""
+        await self.app.run_action("trip")
 
     async def action_choose_system(self) -> None:
         """Another system (``s``): the app's picker."""

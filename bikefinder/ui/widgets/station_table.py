@@ -306,7 +306,7 @@ class StationTable(DataTable[Text]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Details", show=True),
+        Binding("enter", "select_cursor", "Open", show=True),
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
         Binding("home", "scroll_top", "First", show=False),

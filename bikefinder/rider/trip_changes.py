@@ -1,0 +1,91 @@
+"""What a refresh did to the best trip, in one sentence for the rider.
+
+A live trip list re-plans on every refresh. When the best trip changes because its
+drop-off lost its last free dock or its pickup its last bike (or its free-floating bike
+was taken), the rider is told once, with the next best trip; a trip that is merely
+overtaken by a better one, or that changes nothing, says nothing. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from bikefinder.common.text import clean
+from bikefinder.rider.modes import Mode
+from bikefinder.rider.rows import Kind, RowKey
+from bikefinder.rider.scene import Scene
+from bikefinder.rider.text_formats import format_distance
+from bikefinder.rider.trip_output import minutes_text
+from bikefinder.rider.trips import Trip, TripPlan
+
+
+def same_trip(one: Trip, other: Trip) -> bool:
+    """Whether two plans' trips take the same bike to the same place."""
+    return (
+        one.system.key == other.system.key
+        and one.pickup.kind is other.pickup.kind
+        and one.pickup.item_id == other.pickup.item_id
+        and one.dropoff.station_id == other.dropoff.station_id
+    )
+
+
+def lost_best_notice(before: TripPlan | None, after: TripPlan, scene: Scene) -> str | None:
+    """ "Mairie du 4ème is now full: next best …" when the best trip of ``before`` is no
+    longer offered in ``after`` because its drop-off filled up or its pickup ran out
+    (``scene``: the data ``after`` was planned on), else ``None``."""
+    if before is None or not before.trips or before.destination != after.destination:
+        return None
+    if before.mode is not after.mode:
+        return None
+    lost = before.trips[0]
+    if any(same_trip(lost, trip) for trip in after.trips):
+        return None
+    reason = _why_lost(lost, scene)
+    if reason is None:
+        return None
+    if not after.trips:
+        return f"{reason}: no other trip ({after.why_none})"
+    best = after.trips[0]
+    dropoff = "the destination" if best.dropoff.is_destination else clean(best.dropoff.name, 40)
+    return f"{reason}: next best {_pickup_phrase(best)} → {dropoff}, {minutes_text(best.total_s)}"
+
+
+def _pickup_phrase(trip: Trip) -> str:
+    """A station's name; a free-floating bike by how far it is: "an e-bike 400 m away"."""
+    name = clean(trip.pickup.name, 40)
+    if trip.pickup.kind is Kind.STATION:
+        return name or "(unnamed)"
+    article = "an" if name[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+    return f"{article} {name.lower()} {format_distance(trip.walk_to_m)} away"
+
+
+def _why_lost(trip: Trip, scene: Scene) -> str | None:
+    """Why ``trip`` is no longer offered, from the scene's live numbers (``None``: it
+    was overtaken, or the reason is something else the rider sees in the list)."""
+    system = trip.system.key
+    dropoff_id = trip.dropoff.station_id
+    if dropoff_id is not None:
+        found = scene.station(RowKey(Kind.STATION, system, dropoff_id))
+        name = clean(trip.dropoff.name, 40) or "The drop-off"
+        if found is None:
+            return f"{name} is no longer in the feed"
+        status = found[1].status
+        if status is None or status.docks == 0:
+            return f"{name} is now full"
+        if status.is_returning is False:
+            return f"{name} no longer takes bikes back"
+    pickup = trip.pickup
+    name = clean(pickup.name, 40) or "The pickup"
+    if pickup.kind is Kind.VEHICLE:
+        index = scene.index(system)
+        offered = index.vehicles_for(Mode.ANY_BIKE) if index is not None else ()
+        taken = all(vehicle.vehicle_id != pickup.item_id for vehicle in offered)
+        return f"The {name} was taken" if taken else None
+    found = scene.station(RowKey(Kind.STATION, system, pickup.item_id))
+    if found is None:
+        return f"{name} is no longer in the feed"
+    status = found[1].status
+    left = None if status is None else (status.electric if pickup.electric_ride else status.bikes)
+    if left == 0:
+        return f"{name} has no {'e-bikes' if pickup.electric_ride else 'bikes'} left"
+    if status is not None and status.is_renting is False:
+        return f"{name} no longer rents bikes"
+    return None

@@ -1,0 +1,87 @@
+"""The ``t`` dialog: where to? A place from ``[places]``, a favourite, a station's name
+or ``LAT,LON``; a name none of them knows is looked up (off the event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input
+
+from bikefinder.common.errors import UsageError
+from bikefinder.common.text import clean
+from bikefinder.fleet.destination import HOW_TO_SAY, Destination
+from bikefinder.ui.widgets.safe import SafeStatic
+
+
+class DestinationDialog(ModalScreen[Destination | None]):
+    """Type where to; Enter plans the trips, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        resolve: Callable[[str], Destination | None],
+        look_up: Callable[[str], Destination],
+        names: Sequence[str] = (),
+    ) -> None:
+        """``resolve``: the destination without the network (``None``: unknown here);
+        ``look_up``: the geocoder (blocking); ``names``: places and favourites to
+        suggest as the rider types."""
+        super().__init__()
+        self.resolve = resolve
+        self.look_up = look_up
+        self.names = list(names)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="destination-dialog") as dialog:
+            dialog.border_title = "Trip to"
+            yield SafeStatic(Text(HOW_TO_SAY[0].upper() + HOW_TO_SAY[1:], style="dim"))
+            yield Input(
+                placeholder="work, Gare de Lyon, 48.86,2.36",
+                suggester=SuggestFromList(self.names, case_sensitive=False),
+                id="destination-input",
+            )
+            yield SafeStatic("", id="destination-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#destination-input", Input).focus()
+
+    def say(self, text: str, style: str = "bold red") -> None:
+        self.query_one("#destination-error", SafeStatic).update(Text(clean(text, 300), style=style))
+
+    @on(Input.Submitted, "#destination-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        try:
+            found = self.resolve(text)
+        except UsageError as exc:
+            self.say(str(exc))
+            return
+        if found is not None:
+            self.dismiss(found)
+            return
+        self.say(f"Looking up {clean(text, 60)!r}…", style="dim")
+        self._look_up(text)
+
+    @work(exclusive=True, group="destination", exit_on_error=False, description="look up")
+    async def _look_up(self, text: str) -> None:
+        try:
+            found = await asyncio.to_thread(self.look_up, text)
+        except UsageError as exc:
+            problem = str(exc).replace("--near: ", "").replace("--near", "the destination")
+            self.say(f"{problem}. Or {HOW_TO_SAY}.")
+            return
+        self.dismiss(found)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -22,6 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from bikefinder.feeds.demo import DEMO_NEAR, DEMO_SNAPSHOT_TIME, demo_transport
+from bikefinder.fleet.destination import Destination
 from bikefinder.rider.favourites import Favourite, FavouritesStore
 from bikefinder.systems.source import demo_source
 from bikefinder.ui.app import BikefinderApp
@@ -136,6 +137,20 @@ async def command_palette(app: BikefinderApp, pilot: Pilot[None]) -> None:
     await pilot.pause(0.5)
 
 
+#: The trip shots' destination: Gare de Lyon, about 2.5 km from the demo's point.
+GARE_DE_LYON = Destination((48.8443, 2.3740), "Gare de Lyon")
+
+
+async def trip_list(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    app.open_trips(GARE_DE_LYON)
+    await settle(app, pilot)
+
+
+async def trip_details(app: BikefinderApp, pilot: Pilot[None]) -> None:
+    await trip_list(app, pilot)
+    await pilot.press("enter")
+
+
 SHOTS: dict[str, tuple[Steps, tuple[float, float]]] = {
     "main": (main_view, DEMO_NEAR),
     "details": (details, DEMO_NEAR),
@@ -150,6 +165,8 @@ SHOTS: dict[str, tuple[Steps, tuple[float, float]]] = {
     "watch": (watch_dialog, DEMO_NEAR),
     "trends": (trends, DEMO_NEAR),
     "system-picker": (system_picker, DEMO_NEAR),
+    "trips": (trip_list, DEMO_NEAR),
+    "trip-details": (trip_details, DEMO_NEAR),
 }
 
 

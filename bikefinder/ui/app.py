@@ -100,13 +100,15 @@ class BikefinderApp(App[int]):
         minimum: int | None = None,
         speeds: Speeds | None = None,
         destination: Destination | None = None,
+        trip_limit: int | None = None,
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
         cache when ``None``), ``clock`` and ``switching`` (the picker's catalog and
         transport) are the seams tests inject. ``limit`` None lists as many rows as the
         screen holds, and more as the cursor reaches the end. ``destination``: open on
-        the trip list to there (``--to``); ``speeds``: the trips' time model."""
+        the trip list to there (``--to``); ``speeds``: the trips' time model; ``trip_limit``:
+        how many trips it lists (``None``: :data:`APP_TRIP_LIMIT`)."""
         super().__init__()
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
@@ -145,6 +147,7 @@ class BikefinderApp(App[int]):
         #: The trip list while it is open (``t``, ``--to``), re-planned on every scene.
         self.trips: TripsScreen | None = None
         self._first_destination = destination
+        self.trip_limit = trip_limit or APP_TRIP_LIMIT
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
@@ -372,7 +375,7 @@ class BikefinderApp(App[int]):
         if screen is None or scene is None or not scene.indexes:
             return
         plan = partial(self.view.trips, screen.destination, screen.mode,
-                       limit=self.limit or APP_TRIP_LIMIT, speeds=self.speeds)  # fmt: skip
+                       limit=self.trip_limit, speeds=self.speeds)  # fmt: skip
         self._plan(plan, scene)
 
     @work(exclusive=True, group="trips", exit_on_error=False, description="plan trips")

@@ -52,6 +52,7 @@ def build_app(options: Options) -> BikefinderApp:
         minimum=options.min_count,
         speeds=Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh),
         destination=_destination(options),
+        trip_limit=options.limit,
     )
 
 

@@ -106,6 +106,8 @@ def trip_layout(width: int, cells: Sequence[dict[str, str]], several: bool) -> d
     keys = [key for key, _label, _right in TRIP_COLUMNS if several or key != "system"]
     labels = {key: label for key, label, _right in TRIP_COLUMNS}
 
+    labels["bikes"] = "E-bikes"  # the label in e-bike mode: the column never changes width
+
     def fit(key: str) -> int:
         return max([len(labels[key])] + [len(row[key]) for row in cells])
 
@@ -222,6 +224,8 @@ class TripsScreen(Screen[None]):
         self.table.clear(columns=True)
         for key, label, right in TRIP_COLUMNS:
             if key in layout:
+                if key == "bikes" and self.mode is Mode.EBIKE:
+                    label = "E-bikes"
                 title = Text(label, justify="right" if right else "left")
                 self.table.add_column(title, width=layout[key], key=key)
         for trip, by_key in zip(plan.trips, cells, strict=True):

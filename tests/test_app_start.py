@@ -29,3 +29,26 @@ def test_without_a_terminal_the_app_refuses_to_start_with_a_hint(run_cli: Any) -
         "bikefinder: error: the app needs a terminal (stdout or stderr is redirected); "
         "use --once to print the list instead"
     ]
+
+
+async def test_a_bare_command_opens_the_picker_over_the_demo() -> None:
+    from bikefinder.cli.main import parse_options
+    from bikefinder.ui.screens.system_picker import SystemPickerScreen
+    from bikefinder.ui.start import build_app
+
+    app = build_app(parse_options([]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SystemPickerScreen) and app.screen.catalog:
+                break
+        picker = app.screen
+        assert isinstance(picker, SystemPickerScreen)
+        assert picker.near is None  # where the rider is is not known: no "nearest"
+        assert app.lead.is_demo
+        assert "type a city" in str(picker.query_one("#picker-summary").render())
+
+
+def test_a_bare_printed_command_still_asks_which_system(run_main: Any) -> None:
+    result = run_main("--once")
+    assert result.code == 2 and "--near" in result.error_line

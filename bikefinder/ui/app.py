@@ -101,6 +101,7 @@ class BikefinderApp(App[int]):
         speeds: Speeds | None = None,
         destination: Destination | None = None,
         trip_limit: int | None = None,
+        first_run: bool = False,
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
@@ -108,7 +109,8 @@ class BikefinderApp(App[int]):
         transport) are the seams tests inject. ``limit`` None lists as many rows as the
         screen holds, and more as the cursor reaches the end. ``destination``: open on
         the trip list to there (``--to``); ``speeds``: the trips' time model; ``trip_limit``:
-        how many trips it lists (``None``: :data:`APP_TRIP_LIMIT`)."""
+        how many trips it lists (``None``: :data:`APP_TRIP_LIMIT`); ``first_run``: no
+        system was asked for, so the picker opens at once (over ``source``, the demo)."""
         super().__init__()
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
@@ -148,6 +150,7 @@ class BikefinderApp(App[int]):
         self.trips: TripsScreen | None = None
         self._first_destination = destination
         self.trip_limit = trip_limit or APP_TRIP_LIMIT
+        self._first_run = first_run
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
@@ -182,6 +185,8 @@ class BikefinderApp(App[int]):
         await self.push_screen(self.stations)
         if self._first_destination is not None:
             self.open_trips(self._first_destination)
+        if self._first_run:
+            self.action_choose_system()
         self.set_interval(1.0, self.tick)
         self.stations.show_loading(self.lead.name)
         for system in self.fleet.systems:
@@ -429,7 +434,8 @@ class BikefinderApp(App[int]):
         the catalog code are not needed before ``s``.)"""
         from bikefinder.ui.screens.system_picker import SystemPickerScreen
 
-        picker = SystemPickerScreen(self.switching, self.near, self.edits,
+        near = self.near if self.rider_near is not None or not self._first_run else None
+        picker = SystemPickerScreen(self.switching, near, self.edits,
                                     client_id=self.fleet.client_id)  # fmt: skip
         self.push_screen(picker, self.system_picked)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bikefinder.fleet.choice import choose, selection_of
@@ -29,7 +30,8 @@ def build_app(options: Options) -> BikefinderApp:
     ``bikefinder --favorites`` opens on the favourites of every system they are in."""
     favourites = FavouritesStore()
     saved = favourites.load() if options.favorites else []
-    choice = choose(options, saved)
+    first_run = _asks_for_nothing(options)
+    choice = choose(replace(options, demo=True) if first_run else options, saved)
     first, *more = choice.sources
     assert choice.near is not None
     return BikefinderApp(
@@ -53,6 +55,20 @@ def build_app(options: Options) -> BikefinderApp:
         speeds=Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh),
         destination=_destination(options),
         trip_limit=options.limit,
+        first_run=first_run,
+    )
+
+
+def _asks_for_nothing(options: Options) -> bool:
+    """A bare ``bikefinder`` (no point, no system, no demo, no favourites, none in
+    config.toml): the app opens the system picker over the demo, rather than refusing."""
+    return (
+        options.near is None
+        and options.system is None
+        and not options.systems
+        and not options.demo
+        and not options.favorites
+        and options.to is None
     )
 
 

@@ -65,15 +65,19 @@ def typed_entry(query: str) -> CatalogEntry | None:
 
 
 def picker_rows(
-    catalog: Catalog, query: str, near: tuple[float, float], limit: int = MAX_ROWS
+    catalog: Catalog, query: str, near: tuple[float, float] | None, limit: int = MAX_ROWS
 ) -> tuple[list[PickerRow], int]:
-    """The first ``limit`` matches (nearest first within each match level) and how many
-    matched in all. A typed URL or ``citybikes:<id>`` the catalog lacks comes first."""
-    matches = [PickerRow(entry, km) for entry, km in catalog.search_near(query, *near)]
+    """The first ``limit`` matches (nearest first within each match level; in the
+    catalog's order when where the rider is is not known) and how many matched in all.
+    A typed URL or ``citybikes:<id>`` the catalog lacks comes first."""
+    if near is None:
+        matches = [PickerRow(entry, None) for entry in catalog.search(query)]
+    else:
+        matches = [PickerRow(entry, km) for entry, km in catalog.search_near(query, *near)]
     extra = typed_entry(query)
     if extra is not None and all(row.entry.gbfs_url != extra.gbfs_url for row in matches):
         centre = catalog.centre_of(extra)
-        km = haversine_m(*near, *centre) / 1000 if centre else None
+        km = haversine_m(*near, *centre) / 1000 if centre and near else None
         matches.insert(0, PickerRow(extra, km))
     return matches[:limit], len(matches)
 
@@ -163,7 +167,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
     def __init__(
         self,
         switching: SystemSwitching,
-        near: tuple[float, float],
+        near: tuple[float, float] | None,
         edits: FleetEdits,
         *,
         client_id: str | None = None,
@@ -271,7 +275,8 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         shown = len(self.rows)
         more = f"; the first {shown} shown, type to narrow" if self.total > shown else ""
         if not query.strip():
-            return Text(f"{self.total:,} systems, nearest first{more}. ↑↓ move · {self._hint()}")
+            order = "nearest first" if self.near is not None else "type a city, a name or FR"
+            return Text(f"{self.total:,} systems, {order}{more}. ↑↓ move · {self._hint()}")
         if not self.rows:
             text = Text("No system matches ")
             text.append(clean(query, 60), style="bold")

@@ -86,6 +86,28 @@ def test_wheel_holds_the_licence_the_stylesheet_and_the_data(wheel: zipfile.ZipF
     assert not any("__pycache__" in name or name.startswith("tests/") for name in names)
 
 
+def test_wheel_installs_the_man_page_generated_from_the_parser(wheel: zipfile.ZipFile) -> None:
+    from bikefinder.cli.manpage import bikefinder_manpage
+
+    page = f"bikefinder-{bikefinder.__version__}.data/data/share/man/man1/bikefinder.1"
+    assert wheel.read(page).decode() == bikefinder_manpage()
+
+
+def test_the_man_page_in_the_tree_is_up_to_date() -> None:
+    """docs/bikefinder.1 says what the parser says (scripts/build_manpage.py rewrites it)."""
+    from bikefinder.cli.manpage import bikefinder_manpage
+
+    assert (REPO / "docs" / "bikefinder.1").read_text(encoding="utf-8") == bikefinder_manpage()
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="groff renders man pages")
+def test_the_man_page_renders_without_warnings() -> None:
+    page = str(REPO / "docs" / "bikefinder.1")
+    done = subprocess.run(["groff", "-man", "-ww", "-z", "-Tutf8", page],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == ""
+
+
 def test_wheel_metadata_has_one_version_the_licence_and_the_urls(wheel: zipfile.ZipFile) -> None:
     dist_info = f"bikefinder-{bikefinder.__version__}.dist-info"
     metadata = Parser().parsestr(wheel.read(f"{dist_info}/METADATA").decode())

@@ -30,7 +30,17 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+#: Real operators' feeds without a station_status (free-floating, alerts, hours, prices).
+REAL_MORE = FIXTURES / "real_more"
 FEEDS = ("system_information", "vehicle_types", "station_information", "station_status")
+#: Every feed a real_more folder may hold, in the order a discovery file lists them.
+REAL_FEEDS = (
+    "system_information", "vehicle_types", "station_information", "station_status",
+    "free_bike_status", "vehicle_status", "system_hours", "system_alerts",
+    "system_pricing_plans",
+)  # fmt: skip
+#: Keys whose values are moments (POSIX seconds or ISO 8601) that --fresh moves forward.
+_MOMENTS = frozenset({"last_updated", "lastUpdatedOther", "last_reported", "start", "end"})
 #: Where synthetic stations are spread: around Manhattan, like Citi Bike's.
 SYNTHETIC_CENTRE = (40.75, -73.98)
 _COMPACT = (",", ":")
@@ -256,6 +266,75 @@ class SyntheticOperator:
         return self._body[1], f'"float{self.number}-{self.count}-{self.version}"'
 
 
+def _moved(value: Any, delta_s: int) -> Any:
+    """A moment ``delta_s`` seconds later, in the form it came (seconds or ISO 8601);
+    anything else as it is."""
+    from datetime import datetime, timedelta
+
+    if isinstance(value, int) and not isinstance(value, bool) and value > 10**9:
+        return value + delta_s
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        moved = (moment + timedelta(seconds=delta_s)).isoformat()
+        return moved.replace("+00:00", "Z") if value.endswith("Z") else moved
+    return value
+
+
+def freshen(document: Any, now_s: int) -> Any:
+    """``document`` as if published at ``now_s``: every moment in it (the envelope's
+    ``last_updated``, stations' and vehicles' ``last_reported``, alert times) moves by
+    the same amount, so ages, staleness and active alerts look as they did when it was
+    recorded. A document without a readable publication time is returned as it is."""
+    if not isinstance(document, dict):
+        return document
+    # Vélib' writes its publication time as "lastUpdatedOther".
+    stamp = document.get("last_updated", document.get("lastUpdatedOther"))
+    if isinstance(stamp, str):
+        from datetime import datetime
+
+        stamp = int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+    if not isinstance(stamp, int) or stamp <= 10**9:
+        return document
+    delta_s = now_s - stamp
+
+    def walk(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: walk(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(item, key) for item in value]
+        return _moved(value, delta_s) if key in _MOMENTS else value
+
+    return walk(document)
+
+
+def real_status(information: dict[str, Any], version: str, stamp: int) -> dict[str, Any]:
+    """A deterministic station_status for a real station_information (real_more records
+    none): a few bikes and docks at each station, reported now."""
+    rows = []
+    for i, station in enumerate(information.get("data", {}).get("stations", [])):
+        capacity = station.get("capacity") if isinstance(station.get("capacity"), int) else 12
+        bikes = (i * 7) % (max(capacity, 1) + 1)
+        rows.append({"station_id": station.get("station_id"), "num_bikes_available": bikes,
+                     "num_docks_available": max(0, capacity - bikes), "is_installed": True,
+                     "is_renting": True, "is_returning": True, "last_reported": stamp})  # fmt: skip
+    if version.startswith("3"):
+        for row in rows:
+            row["num_vehicles_available"] = row.pop("num_bikes_available")
+            row["last_reported"] = _iso(stamp)
+        return {"last_updated": _iso(stamp), "ttl": 60, "version": version,
+                "data": {"stations": rows}}  # fmt: skip
+    return {"last_updated": stamp, "ttl": 60, "version": version, "data": {"stations": rows}}
+
+
+def _iso(stamp: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(stamp, UTC).isoformat().replace("+00:00", "Z")
+
+
 class FixtureSite:
     """The documents of every fixture folder, and the churn that makes status move."""
 
@@ -265,8 +344,15 @@ class FixtureSite:
         synthetic: tuple[int, ...] = (),
         rotate: float = 0.0,
         floating: tuple[int, ...] = (),
+        fresh: bool = False,
     ) -> None:
+        """``fresh``: every recorded document as if published when the server started
+        (see :func:`freshen`); else the bytes as recorded."""
         self.churn = churn
+        self.fresh = fresh
+        import time
+
+        self.started_s = int(time.time())
         self.floating = {
             f"floating_{number}": SyntheticOperator(number, count, churn)
             for number, count in enumerate(floating, start=1)
@@ -280,16 +366,39 @@ class FixtureSite:
 
     def folders(self) -> list[str]:
         recorded = [p.name for p in FIXTURES.iterdir() if (p / "station_status.json").exists()]
-        return sorted(recorded) + list(self.synthetic) + list(self.floating)
+        return sorted(recorded) + self.real_folders() + list(self.synthetic) + list(self.floating)
+
+    @staticmethod
+    def real_folders() -> list[str]:
+        """real_more's operators that have something to list (stations or vehicles)."""
+        listed = ("station_information.json", "free_bike_status.json", "vehicle_status.json")
+        return sorted(
+            p.name for p in REAL_MORE.iterdir() if any((p / name).exists() for name in listed)
+        )
+
+    def _path(self, folder: str, feed: str) -> Path:
+        top = FIXTURES / folder / f"{feed}.json"
+        return top if top.exists() else REAL_MORE / folder / f"{feed}.json"
+
+    def _version(self, folder: str) -> str:
+        body = self.body(folder, "system_information")
+        version = json.loads(body).get("version") if body else None
+        return version if isinstance(version, str) else "2.3"
 
     def discovery(self, folder: str, base: str) -> bytes:
         if folder in self.synthetic:
             present = ["station_information", "station_status"]
         elif folder in self.floating:
             present = list(SyntheticOperator.FEEDS)
+        elif (REAL_MORE / folder).is_dir():
+            present = [f for f in REAL_FEEDS if self.body(folder, f) is not None]
         else:
             present = [f for f in FEEDS if (FIXTURES / folder / f"{f}.json").exists()]
         feeds = [{"name": f, "url": f"{base}/{folder}/{f}.json"} for f in present]
+        if (REAL_MORE / folder).is_dir() and self._version(folder).startswith("3"):
+            return json.dumps({"last_updated": _iso(self.started_s), "ttl": 60,
+                               "version": self._version(folder),
+                               "data": {"feeds": feeds}}).encode()  # fmt: skip
         return json.dumps({"ttl": 60, "data": {"en": {"feeds": feeds}}}).encode()
 
     def entry(self, folder: str, feed: str) -> tuple[bytes, str] | None:
@@ -306,16 +415,36 @@ class FixtureSite:
         return None if body is None else (body, '"' + hashlib.sha1(body).hexdigest() + '"')
 
     def body(self, folder: str, feed: str) -> bytes | None:
-        path = FIXTURES / folder / f"{feed}.json"
-        if not path.is_file():
+        path = self._path(folder, feed)
+        real = (REAL_MORE / folder).is_dir()
+        if not path.is_file() and not (real and feed == "station_status"):
             return None
         with self.lock:
             key = (folder, feed)
             if key not in self.bodies:
-                self.bodies[key] = path.read_bytes()
+                self.bodies[key] = self._first_body(folder, feed, path)
+            if self.bodies[key] == b"":
+                return None
             if self.churn and feed == "station_status":
                 self.bodies[key] = self._churned(self.bodies[key])
             return self.bodies[key]
+
+    def _first_body(self, folder: str, feed: str, path: Path) -> bytes:
+        """The feed as first served (``b""``: none): recorded, or a station_status made
+        for a real station_information; moved to the server's start with ``fresh``."""
+        if not path.is_file():
+            information = self._path(folder, "station_information")
+            if not information.is_file():
+                return b""
+            version = json.loads(self._path(folder, "system_information").read_bytes()).get(
+                "version", "2.3"
+            )
+            status = real_status(json.loads(information.read_bytes()), version, self.started_s)
+            return json.dumps(status).encode()
+        body = path.read_bytes()
+        if not self.fresh:
+            return body
+        return json.dumps(freshen(json.loads(body), self.started_s)).encode()
 
     def _churned(self, body: bytes) -> bytes:
         document: Any = json.loads(body)
@@ -386,9 +515,10 @@ def serve(
     synthetic: tuple[int, ...] = (),
     rotate: float = 0.0,
     floating: tuple[int, ...] = (),
+    fresh: bool = False,
 ) -> ThreadingHTTPServer:
     """Start the server in a daemon thread and return it (``server_port`` tells the port)."""
-    site = FixtureSite(churn, synthetic, rotate, floating)
+    site = FixtureSite(churn, synthetic, rotate, floating, fresh)
     server = _Server(("127.0.0.1", port), make_handler(site))
     server.site = site  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -423,10 +553,15 @@ def main() -> None:
         help="also serve a synthetic free-floating operator with N vehicles around Paris as "
         "floating_1, floating_2, ... (repeatable)",
     )
-    args = parser.parse_args()
-    server = serve(
-        args.port, args.churn, tuple(args.synthetic), args.rotate_ids, tuple(args.free_floating)
+    parser.add_argument(
+        "--as-recorded",
+        action="store_true",
+        help="serve every feed's bytes as recorded (by default their times are moved to "
+        "now, so nothing is shown as months old)",
     )
+    args = parser.parse_args()
+    server = serve(args.port, args.churn, tuple(args.synthetic), args.rotate_ids,
+                   tuple(args.free_floating), fresh=not args.as_recorded)  # fmt: skip
     for folder in server.site.folders():  # type: ignore[attr-defined]
         print(f"http://127.0.0.1:{server.server_port}/{folder}/gbfs.json", flush=True)
     try:

@@ -11,6 +11,7 @@ redraws in place.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 from functools import partial
@@ -272,6 +273,10 @@ class BikefinderApp(App[int]):
         if scene.indexes and not self.stations.table.display:
             self.stations.show_list()
             self.stations.refresh_bindings()  # f, a, Enter are live now
+            # Everything alive now (modules, Textual's widgets, the first data) lives as
+            # long as the app: out of the collector's way, so a full collection during a
+            # refresh walks only what was made since, not all of it again.
+            gc.freeze()
         self._say_refreshed()
         self.stations.render_rows()
         self.plan_trips()

@@ -556,7 +556,7 @@ def _start_debug_log(args: argparse.Namespace, argv: Sequence[str] | None) -> Pa
 
     path = debug_log_path()
     try:
-        return debuglog.start(path, _config_secrets(), argv)
+        return debuglog.start(path, _config_secrets(), argv, _client_ids(args))
     except OSError as exc:
         print(f"bikefinder: warning: cannot write the debug log {path}: {exc}", file=sys.stderr)
         return None
@@ -571,6 +571,19 @@ def _config_secrets() -> list[str]:
     except UsageError:
         return []  # the run stops on the same error before any request is made
     return [value for headers in config.headers.values() for value in headers.values()]
+
+
+def _client_ids(args: argparse.Namespace) -> list[str]:
+    """The Client-Identifier values the rider chose (flag, config.toml): the debug log
+    shows each by its first characters only."""
+    from bikefinder.systems.config import load_config
+
+    chosen = [args.client_id] if args.client_id else []
+    try:
+        configured = load_config().client_id
+    except UsageError:
+        configured = None
+    return chosen + ([configured] if configured else [])
 
 
 def _log_failure(log_path: Path | None, exc: BaseException) -> None:

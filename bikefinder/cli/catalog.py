@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.text import clean
-from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe
+from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe, text_table
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
@@ -201,14 +201,7 @@ def _table(entries: Sequence[CatalogEntry]) -> str:
         tuple(clean(cell, limit) for cell, limit in zip(_cells(entry), limits, strict=True))
         for entry in entries
     ]
-    widths = [
-        max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(headings)
-    ]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
-
-    lines = [line(headings), line(["-" * width for width in widths]), *map(line, rows)]
+    lines = text_table([headings, *rows], [False] * len(headings))
     lines.append(f"({len(rows):,} system{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 

@@ -29,6 +29,7 @@ from bikefinder.rider.text_formats import (
     format_count,
     format_distance,
     iso,
+    text_table,
 )
 from bikefinder.rider.trip_output import (
     point_record,
@@ -457,16 +458,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 _state_cell(row),
             ]
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(TABLE_COLUMNS))]
-
-    def aligned(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.rjust(widths[i]) if TABLE_COLUMNS[i][1] else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ).rstrip()
-
-    lines += ["", aligned(table[0]), aligned(["-" * width for width in widths])]
-    lines += [aligned(cells) for cells in table[1:]]
+    lines += ["", *text_table(table, [right for _, right in TABLE_COLUMNS])]
     if not answer.rows:
         lines.append(f"({nothing_text(query)})")
     return "\n".join(lines)

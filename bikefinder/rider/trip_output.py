@@ -10,7 +10,7 @@ from typing import Any
 from bikefinder.common.text import clean
 from bikefinder.rider.modes import counted
 from bikefinder.rider.rows import Kind
-from bikefinder.rider.text_formats import LINE_SEPARATOR, csv_text
+from bikefinder.rider.text_formats import LINE_SEPARATOR, csv_text, text_table
 from bikefinder.rider.trips import Trip, TripPlan
 
 
@@ -160,16 +160,7 @@ def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -
             minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), _dropoff_text(trip),
             minutes_text(trip.walk_from_s), minutes_text(trip.total_s), price_text(trip),
         ])  # fmt: skip
-    widths = [max(len(line[i]) for line in table) for i in range(len(TRIP_COLUMNS))]
-
-    def aligned(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.rjust(widths[i]) if TRIP_COLUMNS[i][1] else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ).rstrip()
-
-    lines += ["", aligned(table[0]), aligned(["-" * width for width in widths])]
-    lines += [aligned(cells) for cells in table[1:]]
+    lines += ["", *text_table(table, [right for _, right in TRIP_COLUMNS])]
     if not faster:
         lines.append(f"(walking all the way: {minutes_text(plan.walk_only_s)})")
     return "\n".join(lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bikefinder.common.units import Units
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -45,3 +47,5 @@ class Options:
     ebike_speed_kmh: float = 18.0
     #: ``--to``: where a trip goes (``None``: not a trip).
     to: tuple[float, float] | None = None
+    #: ``--units`` or config.toml's ``units`` (``None``: auto, the system's country's).
+    units: Units | None = None

@@ -46,8 +46,9 @@ def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_config_defaults(args: argparse.Namespace) -> None:
-    """Fill ``--system``, ``--client-id`` and ``--near`` from config.toml where the flags
-    are absent (``near`` only for what ranks stations: not the demo or the catalog)."""
+    """Fill ``--system``, ``--client-id``, ``--units`` and ``--near`` from config.toml
+    where the flags are absent (``near`` only for what ranks stations: not the demo or
+    the catalog)."""
     from bikefinder.systems.config import load_config
 
     config = load_config()
@@ -57,6 +58,8 @@ def apply_config_defaults(args: argparse.Namespace) -> None:
         args.system = config.system
     if args.client_id is None:
         args.client_id = config.client_id
+    if getattr(args, "units", None) is None:
+        args.units = config.units
     catalog_only = getattr(args, "list_systems", None) is not None or getattr(
         args, "update_catalog", False
     )

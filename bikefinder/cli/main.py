@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
@@ -199,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
         "systems at once: none, bikes (bikes and cargo bikes) or all (scooters, mopeds, cars)",
     )
     parser.add_argument(
+        "--units",
+        choices=UNITS_CHOICES,
+        help="distances in metric (m, km) or imperial (ft, mi) units; default auto: the "
+        "system's country's (imperial in the US and UK); JSON and CSV stay in metres",
+    )
+    parser.add_argument(
         "--refresh",
         metavar="SECONDS",
         type=str,
@@ -341,6 +348,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         riding_speed_kmh=_speed_kmh("riding_speed_kmh"),
         ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
         to=_to(args, parse_near),
+        units=units_named(args.units) if getattr(args, "units", None) else None,
     )
 
 

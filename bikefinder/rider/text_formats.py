@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from bikefinder.common.units import Units, format_range
+from bikefinder.common.units import format_distance as format_distance
+from bikefinder.feeds import vehicles
 from bikefinder.feeds.models import StationStatus
 
 #: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
@@ -68,8 +71,12 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def format_distance(metres: float) -> str:
-    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+def vehicle_range_text(vehicle: vehicles.Vehicle, units: Units = Units.METRIC) -> str | None:
+    """How far a vehicle goes in ``units`` ("~18 km", "~11 mi"), else its battery or fuel
+    level ("62 %"); ``None`` when the feed gives neither."""
+    if vehicle.current_range_meters is not None and units is not Units.METRIC:
+        return format_range(vehicle.current_range_meters, units)
+    return vehicles.range_text(vehicle)
 
 
 def cell_width(text: str) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units, format_whole_range
 from bikefinder.rider.modes import counted
 from bikefinder.rider.rows import Kind
 from bikefinder.rider.text_formats import LINE_SEPARATOR, csv_text, text_table
@@ -111,11 +112,12 @@ def price_text(trip: Trip) -> str:
     return format_money(trip.price.amount, trip.price.currency) if trip.price else ""
 
 
-def _pickup_text(trip: Trip) -> str:
+def _pickup_text(trip: Trip, units: Units) -> str:
     pickup = trip.pickup
     name = clean(pickup.name, 40) or "(unnamed)"
     if pickup.vehicle is not None:
-        reach = f", {pickup.range_m / 1000:.0f} km range" if pickup.range_m is not None else ""
+        metres = pickup.range_m
+        reach = f", {format_whole_range(metres, units)} range" if metres is not None else ""
         return f"{name}{reach}"
     wanted = "e-bikes" if pickup.electric_ride else "bikes"
     count = pickup.electric if pickup.electric_ride else pickup.bikes
@@ -136,9 +138,11 @@ TRIP_COLUMNS = (
 )  # fmt: skip
 
 
-def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -> str:
+def trips_table(
+    headings: Sequence[str], notes: Sequence[str], plan: TripPlan, units: Units = Units.METRIC
+) -> str:
     """The systems' headings, the trip asked for, "Walking is faster" when it is, then
-    one line per trip (or why there is none)."""
+    one line per trip (or why there is none); a vehicle's range in ``units``."""
     lines = list(headings)
     origin, destination = plan.origin, plan.destination
     lines.append(
@@ -156,7 +160,7 @@ def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -
     table = [[title for title, _ in TRIP_COLUMNS]]
     for trip in plan.trips:
         table.append([
-            str(trip.rank), clean(trip.system.name, 24), _pickup_text(trip),
+            str(trip.rank), clean(trip.system.name, 24), _pickup_text(trip, units),
             minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), _dropoff_text(trip),
             minutes_text(trip.walk_from_s), minutes_text(trip.total_s), price_text(trip),
         ])  # fmt: skip

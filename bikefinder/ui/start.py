@@ -30,7 +30,7 @@ def build_app(options: Options) -> BikefinderApp:
     choice = choose(options, saved)
     first, *more = choice.sources
     assert choice.near is not None
-    return BikefinderApp(
+    app = BikefinderApp(
         first,
         choice.near,
         favourites,
@@ -49,3 +49,5 @@ def build_app(options: Options) -> BikefinderApp:
         mode=mode_named(options.mode) or Mode.ANY_BIKE,
         minimum=options.min_count,
     )
+    app.view.units_choice = options.units  # None: the lead system's country decides
+    return app

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bikefinder.common.units import Units
+
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -47,3 +49,5 @@ class Options:
     to: tuple[float, float] | None = None
     #: ``--to`` as given ("work", "48.86,2.36"): how the trip list names the destination.
     to_label: str | None = None
+    #: ``--units`` or config.toml's ``units`` (``None``: auto, the system's country's).
+    units: Units | None = None

@@ -277,8 +277,10 @@ def check_table(case: Case, text: str, nearest: list[dict[str, Any]]) -> None:
         rank = "-" if station["rank"] is None else str(station["rank"])
         assert row.split()[0] == rank
         assert (station["name"][:39] or "(unnamed)") in row
-        # Right-aligned distance column ends exactly under its header.
-        assert row[:distance_end].endswith((" m", " km"))
+        # Right-aligned distance column ends exactly under its header, in the units of
+        # the stations' country (New York's Citi Bike: feet and miles).
+        imperial = case.fixture.startswith("citibike")
+        assert row[:distance_end].endswith((" ft", " mi") if imperial else (" m", " km"))
         bikes = "?" if station["bikes"] is None else str(station["bikes"])
         assert f"  {bikes}" in row[distance_end:]
         if station["reason"]:

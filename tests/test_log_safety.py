@@ -135,3 +135,48 @@ def test_a_log_path_that_is_a_link_is_refused(log_file: Path, tmp_path: Path) ->
     with pytest.raises(OSError):
         debuglog.start(log_file, argv=[])
     assert target.read_text() == "keep"
+
+
+def test_the_client_identifier_is_logged_redacted(
+    feed_server: Any, run_main: Any, tmp_path: Path
+) -> None:
+    """Some operators issue a Client-Identifier per customer: the debug log shows its
+    first characters only, from the flag (either spelling) and from config.toml alike."""
+    from bikefinder.common.paths import debug_log_path
+
+    url = feed_server.serve_fixture("oslo_v2.2_2022")
+    config = tmp_path / "config.toml"
+    config.write_text('client_id = "configured-id-0815"\n', "utf-8")
+    env = {"BIKEFINDER_CONFIG": str(config)}
+    near = ("--once", "--format", "line", "--near", "59.91,10.75", "--system", url, "--debug")
+    for flag in (("--client-id", "acme-corp-4711"), ("--client-id=acme-corp-4711",)):
+        assert run_main(*near, *flag, env=env).code == 0
+        assert {r.headers.get("client-identifier") for r in feed_server.requests} == {
+            "acme-corp-4711"
+        }  # sent in full
+        text = debug_log_path().read_text("utf-8")
+        assert "acme-corp-4711" not in text and "acm…" in text
+        feed_server.requests.clear()
+    assert run_main(*near, env=env).code == 0  # the configured one is sent
+    assert "configured-id-0815" not in debug_log_path().read_text("utf-8")
+    assert run_main(*near, "--client-id", "ab", env=env).code == 0  # too short to replace
+    text = debug_log_path().read_text("utf-8")
+    assert "'--client-id', '…'" in text and "'ab'" not in text
+
+
+def test_the_formatter_shortens_identifiers_wherever_they_appear() -> None:
+    formatter = debuglog.RedactingFormatter(["key-secret"], ["acme-corp-4711", "ab"])
+    record = logging.LogRecord(
+        "bikefinder.x", logging.DEBUG, __file__, 1, "sent %s with %s (ab)",
+        ("acme-corp-4711", "key-secret"), None,
+    )  # fmt: skip
+    assert formatter.format(record).endswith("sent acm… with *** (ab)")
+
+
+def test_redacted_identifiers() -> None:
+    assert debuglog.redacted_identifier("acme-corp-4711") == "acm…"
+    assert debuglog.redacted_identifier("abc") == "…"
+    argv = ["--client-id", "xyz-123", "--client-id=xyz-123", "--system", "xyz-1234"]
+    assert debuglog.redacted_argv(argv, ["xyz-123"]) == [
+        "--client-id", "xyz…", "--client-id=xyz…", "--system", "xyz-1234",
+    ]  # fmt: skip

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.text import clean
-from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe
+from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe, text_table
 
 if TYPE_CHECKING:
     from bikefinder.options import Options
@@ -46,8 +46,9 @@ def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_config_defaults(args: argparse.Namespace) -> None:
-    """Fill ``--system``, ``--client-id`` and ``--near`` from config.toml where the flags
-    are absent (``near`` only for what ranks stations: not the demo or the catalog)."""
+    """Fill ``--system``, ``--client-id``, ``--units`` and ``--near`` from config.toml
+    where the flags are absent (``near`` only for what ranks stations: not the demo or
+    the catalog)."""
     from bikefinder.systems.config import load_config
 
     config = load_config()
@@ -57,6 +58,8 @@ def apply_config_defaults(args: argparse.Namespace) -> None:
         args.system = config.system
     if args.client_id is None:
         args.client_id = config.client_id
+    if getattr(args, "units", None) is None:
+        args.units = config.units
     catalog_only = getattr(args, "list_systems", None) is not None or getattr(
         args, "update_catalog", False
     )
@@ -201,14 +204,7 @@ def _table(entries: Sequence[CatalogEntry]) -> str:
         tuple(clean(cell, limit) for cell, limit in zip(_cells(entry), limits, strict=True))
         for entry in entries
     ]
-    widths = [
-        max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(headings)
-    ]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
-
-    lines = [line(headings), line(["-" * width for width in widths]), *map(line, rows)]
+    lines = text_table([headings, *rows], [False] * len(headings))
     lines.append(f"({len(rows):,} system{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 

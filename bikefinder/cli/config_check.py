@@ -61,6 +61,8 @@ def run_config_check(args: argparse.Namespace) -> int:
         speed = getattr(config, key)
         pace = f"{speed:g} km/h (config)" if speed else f"{default:g} km/h (default)"
         lines.append(f"{key}: {pace}")
+    units_default = "auto: the system's country's (imperial in the US and UK)"
+    lines.append(_setting("units", getattr(args, "units", None), config.units, units_default))
     if config.places:
         lines.append("places:")
         lines.extend(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
@@ -199,6 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
         "systems at once: none, bikes (bikes and cargo bikes) or all (scooters, mopeds, cars)",
     )
     parser.add_argument(
+        "--units",
+        choices=UNITS_CHOICES,
+        help="distances in metric (m, km) or imperial (ft, mi) units; default auto: the "
+        "system's country's (imperial in the US and UK); JSON and CSV stay in metres",
+    )
+    parser.add_argument(
         "--refresh",
         metavar="SECONDS",
         type=str,
@@ -342,6 +349,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
         ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
         to=_to(args, parse_near),
         to_label=" ".join(args.to.split()) if getattr(args, "to", None) else None,
+        units=units_named(args.units) if getattr(args, "units", None) else None,
     )
 
 
@@ -556,7 +564,7 @@ def _start_debug_log(args: argparse.Namespace, argv: Sequence[str] | None) -> Pa
 
     path = debug_log_path()
     try:
-        return debuglog.start(path, _config_secrets(), argv)
+        return debuglog.start(path, _config_secrets(), argv, _client_ids(args))
     except OSError as exc:
         print(f"bikefinder: warning: cannot write the debug log {path}: {exc}", file=sys.stderr)
         return None
@@ -571,6 +579,19 @@ def _config_secrets() -> list[str]:
     except UsageError:
         return []  # the run stops on the same error before any request is made
     return [value for headers in config.headers.values() for value in headers.values()]
+
+
+def _client_ids(args: argparse.Namespace) -> list[str]:
+    """The Client-Identifier values the rider chose (flag, config.toml): the debug log
+    shows each by its first characters only."""
+    from bikefinder.systems.config import load_config
+
+    chosen = [args.client_id] if args.client_id else []
+    try:
+        configured = load_config().client_id
+    except UsageError:
+        configured = None
+    return chosen + ([configured] if configured else [])
 
 
 def _log_failure(log_path: Path | None, exc: BaseException) -> None:

@@ -26,7 +26,6 @@ from bikefinder.rider.output import Answer, SystemReport, mode_named, render
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Row
 from bikefinder.rider.scene import Query
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds
 
 if TYPE_CHECKING:
@@ -90,7 +89,7 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
     plan = view.trips(options.to, mode, limit=limit, speeds=speeds)
     return Answer(
         systems=_reports(fleet),
-        query=Query(view.near, mode, None, limit),
+        query=Query(view.near, mode, None, limit, units=view.units),
         rows=[],
         now=now,
         vehicles=fleet.selection.value,
@@ -103,11 +102,12 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
 
 def far_note(rows: list[Row], fleet: Fleet) -> str | None:
     """A warning when even the nearest row is far from the point (> 50 km)."""
-    nearest = min((row.distance_m for row in rows if row.distance_m is not None), default=None)
-    if nearest is None or nearest <= FAR_FROM_POINT_M:
+    measured = [row for row in rows if row.distance_m is not None]
+    nearest = min(measured, key=lambda row: row.distance_m or 0.0, default=None)
+    if nearest is None or (nearest.distance_m or 0.0) <= FAR_FROM_POINT_M:
         return None
     shown = names(fleet.enabled)
-    return f"the nearest of {shown} is {format_distance(nearest)} away; is this the right system?"
+    return f"the nearest of {shown} is {nearest.distance_text} away; is this the right system?"
 
 
 def _say(text: str) -> None:
@@ -151,7 +151,7 @@ async def run_once(options: Options) -> int:
         if not with_data and choice.favourites is None:
             return EXIT_FAILURE
         view = FleetView(fleet, choice.near, store, choice.near_note, options.walking_speed_kmh,
-                         chosen=choice.favourites)  # fmt: skip
+                         chosen=choice.favourites, units_choice=options.units)  # fmt: skip
         view.scene = fleet.scene()
         query = query_for(options, view)
 

@@ -4,7 +4,10 @@ Core modules log with ``logging.getLogger(__name__)`` (under ``bikefinder.``) an
 logs each request line (method, URL, status: no headers). Handlers are attached only
 when debugging was asked for; otherwise nothing is written anywhere. Header values from
 the config are secrets: every line, tracebacks included, has them replaced by ``***``
-before it reaches the file, whatever module logged it.
+before it reaches the file, whatever module logged it. The Client-Identifier the rider
+chose (``--client-id``, config.toml's ``client_id``) is an identifier some operators
+issue per customer: it is shown by its first characters only (``acm…``), enough to tell
+which one was sent.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ LOGGERS = ("bikefinder", "httpx")
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 3
 REDACTED = "***"
+#: How many leading characters of an identifier the log keeps.
+IDENTIFIER_SHOWN = 3
+#: An identifier shorter than this is redacted in the command line only: replacing
+#: "ab" in every line would garble the log.
+IDENTIFIER_MIN_CHARS = 4
 _TRUE = frozenset({"1", "true", "yes", "on"})
 #: What :func:`inert` escapes: C0/C1 controls (newline and ESC too), DEL, bidi marks.
 _UNSAFE = re.compile(
@@ -53,9 +61,13 @@ class RedactingFormatter(logging.Formatter):
     first) is replaced by ``***``.
     """
 
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, secrets: Iterable[str] = (), identifiers: Iterable[str] = ()) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-        self._secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
+        hidden = {secret: REDACTED for secret in secrets if secret}
+        for identifier in identifiers:
+            if len(identifier) >= IDENTIFIER_MIN_CHARS:
+                hidden.setdefault(identifier, redacted_identifier(identifier))
+        self._secrets = sorted(hidden.items(), key=lambda item: len(item[0]), reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         message = inert(record.getMessage())
@@ -74,9 +86,31 @@ class RedactingFormatter(logging.Formatter):
         if details:
             lines = details.split("\n")
             text += "\n".join("    " + inert(line) if line else "" for line in lines)
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        for secret, shown in self._secrets:
+            text = text.replace(secret, shown)
         return text
+
+
+def redacted_identifier(identifier: str) -> str:
+    """``"acme-corp-4711"`` -> ``"acm…"``; a short one is all ``…``."""
+    if len(identifier) <= IDENTIFIER_SHOWN:
+        return "…"
+    return identifier[:IDENTIFIER_SHOWN] + "…"
+
+
+def redacted_argv(argv: Sequence[str], identifiers: Iterable[str]) -> list[str]:
+    """The command line with each identifier redacted, as a word of its own
+    (``--client-id X``) or after ``=`` (``--client-id=X``), however short."""
+    hidden = [identifier for identifier in identifiers if identifier]
+    words = []
+    for word in argv:
+        for identifier in hidden:
+            if word == identifier:
+                word = redacted_identifier(identifier)
+            elif word.startswith("-") and word.endswith("=" + identifier):
+                word = word[: -len(identifier)] + redacted_identifier(identifier)
+        words.append(word)
+    return words
 
 
 def inert(text: str) -> str:
@@ -145,8 +179,14 @@ class PrivateLogHandler(logging.handlers.RotatingFileHandler):
 _handler: PrivateLogHandler | None = None
 
 
-def start(path: Path, secrets: Iterable[str] = (), argv: Sequence[str] | None = None) -> Path:
-    """Send the :data:`LOGGERS` to the rotated file at ``path`` and write a session header.
+def start(
+    path: Path,
+    secrets: Iterable[str] = (),
+    argv: Sequence[str] | None = None,
+    identifiers: Sequence[str] = (),
+) -> Path:
+    """Send the :data:`LOGGERS` to the rotated file at ``path`` and write a session header
+    (``secrets`` hidden, ``identifiers`` shown by their first characters).
 
     Raises :class:`OSError` when the file cannot be opened, or is a link or not a regular
     file (the caller says so and goes on without a log). The directory is made private
@@ -159,7 +199,7 @@ def start(path: Path, secrets: Iterable[str] = (), argv: Sequence[str] | None = 
     handler = PrivateLogHandler(
         path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
     )
-    handler.setFormatter(RedactingFormatter(secrets))
+    handler.setFormatter(RedactingFormatter(secrets, identifiers))
     handler.setLevel(logging.DEBUG)
     _handler = handler
     for name in LOGGERS:
@@ -170,7 +210,7 @@ def start(path: Path, secrets: Iterable[str] = (), argv: Sequence[str] | None = 
     from bikefinder.common.about import versions
 
     log.info("session start: %s", ", ".join(f"{name} {value}" for name, value in versions()))
-    log.info("argv: %s", list(sys.argv[1:] if argv is None else argv))
+    log.info("argv: %s", redacted_argv(sys.argv[1:] if argv is None else argv, identifiers))
     return path
 
 

@@ -157,6 +157,7 @@ def _sources_for_urls(
             label=source.label or labels[url],
             headers=source.headers,
             system_id=source.system_id,
+            country=source.country,
         )
     return sources, refused
 

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Protocol
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units, units_for_country
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.fleet.live import LiveSystem
 from bikefinder.rider.favourites import Favourite, favourites_url
@@ -27,6 +28,7 @@ from bikefinder.rider.system_index import stations_centre
 from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, TripPlan, plan_trips
 from bikefinder.rider.walking import WALKING_SPEED_KMH
+from bikefinder.systems.places import country_at
 from bikefinder.systems.source import SYSTEM_CENTRE
 
 
@@ -51,6 +53,10 @@ class FleetView:
     scene: Scene | None = None
     #: Only these favourites, in this order (a printed favourites view's choice).
     chosen: Sequence[Favourite] | None = field(default=None)
+    #: The rider's units (``--units``, config.toml); ``None``: the lead system's country.
+    units_choice: Units | None = None
+    #: Each system's country as found from where its stations are (by gbfs.json URL).
+    _countries: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -61,6 +67,30 @@ class FleetView:
         """The first system shown with data (else the first shown): the header's."""
         enabled = self.fleet.enabled or self.fleet.systems
         return next((s for s in enabled if s.snapshot is not None), enabled[0])
+
+    @property
+    def units(self) -> Units:
+        """The units of every distance the list shows: the rider's choice, else those of
+        the lead system's country (the catalog's, else where its stations are, else where
+        the point is). One list, one unit, whichever systems its rows come from."""
+        if self.units_choice is not None:
+            return self.units_choice
+        return units_for_country(self.country())
+
+    def country(self) -> str | None:
+        """The lead system's country code, else the point's (``None``: not known)."""
+        if not (self.fleet.enabled or self.fleet.systems):
+            return country_at(*self.near) if self.near is not None else None
+        lead = self.lead
+        if lead.source.country:
+            return lead.source.country
+        if lead.url not in self._countries and lead.snapshot is not None:
+            centre = stations_centre(lead.snapshot.stations)
+            self._countries[lead.url] = country_at(*centre) if centre is not None else None
+        found = self._countries.get(lead.url)
+        if found is None and self.near is not None:
+            return country_at(*self.near)
+        return found
 
     @property
     def has_data(self) -> bool:
@@ -102,7 +132,7 @@ class FleetView:
     ) -> Query:
         favourites, watched = self.saved_keys()
         return Query(self.near, mode, minimum, limit, name_query, favourites_only, favourites,
-                     watched)  # fmt: skip
+                     watched, self.units)  # fmt: skip
 
     def rows(self, query: Query) -> list[Row]:
         """The rows answering ``query`` (none before the first scene)."""
@@ -212,7 +242,7 @@ class FleetView:
         if distance is None or distance <= FAR_FROM_POINT_M:
             return None
         return (
-            f"The nearest station is {format_distance(distance)} away: this point is "
+            f"The nearest station is {format_distance(distance, self.units)} away: this point is "
             f"outside {clean(self.lead.name, 40)}. Press s to choose another system."
         )
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 
 from bikefinder.common.geo import EARTH_RADIUS_M
+from bikefinder.common.units import Units, scale_lengths
 from bikefinder.rider.modes import Mode, StationState, station_state, wanted_count
 from bikefinder.rider.rows import Row
 
@@ -28,8 +29,6 @@ ORIGIN_GLYPH = "✚"
 HIGHLIGHT_GLYPH = "◆"
 #: Never zoom in further than this (a single station next to the rider).
 MIN_METRES_PER_DOT = 2.0
-#: Round scale lengths: 1, 2, 5 x 10^n metres.
-_NICE_STEPS = (1, 2, 5)
 
 
 class CellKind(IntEnum):
@@ -87,32 +86,26 @@ def offset_m(origin: tuple[float, float], lat: float, lon: float) -> tuple[float
 
 @dataclass(frozen=True, slots=True)
 class ScaleBar:
-    """A round distance and how many cells it spans at the map's scale."""
+    """A round distance, how many cells it spans at the map's scale, and its label
+    ("500 m", "1 km", "500 ft", "0.5 mi": lengths are 1, 2, 5 x 10^n, so it stays short)."""
 
     metres: float
     cells: int
-
-    @property
-    def label(self) -> str:
-        """ "500 m", "1 km", "2.5 km" (lengths are 1, 2, 5 x 10^n, so this stays short)."""
-        if self.metres < 1000:
-            return f"{self.metres:.0f} m"
-        return f"{self.metres / 1000:g} km"
+    label: str
 
 
-def nice_scale(metres_per_cell: float, max_cells: int) -> ScaleBar:
-    """The longest 1/2/5 x 10^n metre distance that fits in ``max_cells`` cells."""
+def nice_scale(metres_per_cell: float, max_cells: int, units: Units = Units.METRIC) -> ScaleBar:
+    """The longest round distance in ``units`` (see :func:`scale_lengths`) that fits in
+    ``max_cells`` cells (the shortest when none does)."""
     max_cells = max(1, max_cells)
     budget = metres_per_cell * max_cells
-    exponent = math.floor(math.log10(budget)) if budget > 0 else 0
-    best = 1.0
-    for power in (exponent - 1, exponent):
-        for step in _NICE_STEPS:
-            length = step * 10.0**power
-            if length <= budget:
-                best = max(best, length)
+    lengths = scale_lengths(units)
+    best, label = lengths[0]
+    for length, length_label in lengths:
+        if length <= budget:
+            best, label = length, length_label
     cells = max(1, round(best / metres_per_cell)) if metres_per_cell > 0 else 1
-    return ScaleBar(metres=best, cells=min(cells, max_cells))
+    return ScaleBar(metres=best, cells=min(cells, max_cells), label=label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +128,8 @@ class MapGrid:
     def width(self) -> int:
         return len(self.cells[0]) if self.cells else 0
 
-    def scale(self, max_cells: int) -> ScaleBar:
-        return nice_scale(self.metres_per_cell, max_cells)
+    def scale(self, max_cells: int, units: Units = Units.METRIC) -> ScaleBar:
+        return nice_scale(self.metres_per_cell, max_cells, units)
 
 
 def rasterise(

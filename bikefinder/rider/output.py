@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.text import clean
+from bikefinder.feeds import vehicles
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
@@ -27,8 +28,8 @@ from bikefinder.rider.text_formats import (
     csv_text,
     dumps_terminal_safe,
     format_count,
-    format_distance,
     iso,
+    text_table,
 )
 from bikefinder.rider.trip_output import (
     point_record,
@@ -212,7 +213,7 @@ def row_record(row: Row) -> dict[str, Any]:
         electric=vehicle.electric,
         range_m=vehicle.current_range_meters,
         fuel_percent=vehicle.current_fuel_percent,
-        range_text=row.range_text,
+        range_text=vehicles.range_text(vehicle),  # metric, whatever the rider reads
         low_range=row.low_range,
         last_reported=iso(vehicle.last_reported),
     )
@@ -428,7 +429,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
     """A heading per system (counts, alerts, freshness), the query, then the rows."""
     query = answer.query
     if answer.plan is not None:
-        return trips_table(_system_lines(answer), answer.notes, answer.plan)
+        return trips_table(_system_lines(answer), answer.notes, answer.plan, query.units)
     lines = _system_lines(answer)
     if query.near is not None:
         where = f"the {answer.near_note} " if answer.near_note else ""
@@ -447,7 +448,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 str(row.rank) if row.rank is not None else "-",
                 clean(row.system.name, 24),
                 clean(row.name, 40) or "(unnamed)",
-                format_distance(row.distance_m) if row.distance_m is not None else "",
+                row.distance_text,
                 walking_text(row.distance_m, walking_speed_kmh) or ""
                 if row.distance_m is not None
                 else "",
@@ -457,16 +458,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 _state_cell(row),
             ]
         )
-    widths = [max(len(line[i]) for line in table) for i in range(len(TABLE_COLUMNS))]
-
-    def aligned(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.rjust(widths[i]) if TABLE_COLUMNS[i][1] else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ).rstrip()
-
-    lines += ["", aligned(table[0]), aligned(["-" * width for width in widths])]
-    lines += [aligned(cells) for cells in table[1:]]
+    lines += ["", *text_table(table, [right for _, right in TABLE_COLUMNS])]
     if not answer.rows:
         lines.append(f"({nothing_text(query)})")
     return "\n".join(lines)
@@ -510,7 +502,7 @@ def to_line(answer: Answer) -> str:
     else:
         parts = [clean(row.name, 60) or "(unnamed)"]
         if row.distance_m is not None:
-            parts.append(f"{format_distance(row.distance_m)} {row.bearing}".rstrip())
+            parts.append(f"{row.distance_text} {row.bearing}".rstrip())
         parts.append(counts_text(row, query.mode))
         if len(answer.systems) > 1:
             parts.append(clean(row.system.name, 30))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from bikefinder.common.units import Units, format_distance
+
 if TYPE_CHECKING:
     from bikefinder.feeds.models import Station
     from bikefinder.feeds.pricing import PricingPlan
@@ -91,7 +93,8 @@ class Row:
     price: str | None = None
     #: The plan that price comes from.
     price_plan: PricingPlan | None = None
-    #: "~18 km" or "62 %" (vehicles), and whether the range is below the threshold.
+    #: "~18 km" or "62 %" (vehicles, in the rider's units), and whether the range is
+    #: below the threshold.
     range_text: str | None = None
     low_range: bool | None = None
     #: Recent values of what the mode wants (``None`` until two refreshes saw it).
@@ -104,10 +107,17 @@ class Row:
     favourite: bool = False
     watched: bool = False
     error: str | None = None
+    #: The units the rider reads distances in (the list's: :attr:`Query.units`).
+    units: Units = Units.METRIC
 
     @property
     def kind(self) -> Kind:
         return self.key.kind
+
+    @property
+    def distance_text(self) -> str:
+        """How far, in the rider's units ("350 ft", "1.2 km"); empty without a point."""
+        return "" if self.distance_m is None else format_distance(self.distance_m, self.units)
 
     @property
     def useful(self) -> bool:

@@ -39,6 +39,7 @@ from typing import Any
 
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
 from bikefinder.common.text import fold
+from bikefinder.common.units import Units
 from bikefinder.feeds import opening_status, pricing, system_alerts, vehicles
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
@@ -48,6 +49,7 @@ from bikefinder.rider.modes import Mode, counted, useless_reason, wanted_count
 from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
 from bikefinder.rider.staleness import is_report_stale, report_age_s
 from bikefinder.rider.system_index import SystemIndex, stream
+from bikefinder.rider.text_formats import vehicle_range_text
 from bikefinder.rider.trends import TrendHistory
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
 
@@ -77,6 +79,8 @@ class Query:
     favourites_only: bool = False
     favourites: Mapping[RowKey, str] = field(default_factory=dict)
     watched: frozenset[RowKey] = frozenset()
+    #: The units the rows' distances are written in: one for the whole list.
+    units: Units = Units.METRIC
 
 
 class Openings:
@@ -459,6 +463,7 @@ def _station_candidate(
             report_stale=is_report_stale(age),
             favourite=key in query.favourites,
             watched=key in query.watched,
+            units=query.units,
         )
 
     return reason, build
@@ -497,8 +502,9 @@ def _vehicle_candidate(
             hours_text=opening_status.status_text(opening, context.now),
             price=pricing.price_sentence(plan) if plan is not None else None,
             price_plan=plan,
-            range_text=vehicles.range_text(vehicle),
+            range_text=vehicle_range_text(vehicle, query.units),
             low_range=vehicles.is_low_range(vehicle, call.low_range_m),
+            units=query.units,
         )
 
     return reason, build

@@ -7,10 +7,15 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from bikefinder.common.units import Units, format_range
+from bikefinder.common.units import format_distance as format_distance
+from bikefinder.feeds import vehicles
 from bikefinder.feeds.models import StationStatus
 
 #: Characters ``json.dumps(ensure_ascii=False)`` leaves raw that a terminal may act on:
@@ -66,8 +71,61 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def format_distance(metres: float) -> str:
-    return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
+def vehicle_range_text(vehicle: vehicles.Vehicle, units: Units = Units.METRIC) -> str | None:
+    """How far a vehicle goes in ``units`` ("~18 km", "~11 mi"), else its battery or fuel
+    level ("62 %"); ``None`` when the feed gives neither."""
+    if vehicle.current_range_meters is not None and units is not Units.METRIC:
+        return format_range(vehicle.current_range_meters, units)
+    return vehicles.range_text(vehicle)
+
+
+def cell_width(text: str) -> int:
+    """How many terminal cells ``text`` takes: wide characters (CJK, most emoji) two,
+    combining marks none, an emoji joined by a zero-width joiner none (the family is
+    one emoji), a symbol with the emoji variation selector two, every other one.
+
+    The same widths as ``rich.cells.cell_len`` (the app's), from the standard library's
+    Unicode tables: the printed commands stay free of Rich and of another dependency."""
+    if text.isascii():
+        return len(text)
+    width, last, joined = 0, 0, False
+    for char in text:
+        if joined:  # the emoji after a zero-width joiner is drawn into the one before
+            joined = False
+        elif char == _ZWJ:
+            joined = True
+        elif char == _EMOJI_PRESENTATION:  # "☀️": a narrow symbol drawn as a wide emoji
+            width, last = width + (1 if last == 1 else 0), 2
+        elif (char_width := _char_width(char)) > 0:
+            width, last = width + char_width, char_width
+    return width
+
+
+_ZWJ, _EMOJI_PRESENTATION = "\u200d", "\ufe0f"
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def text_table(table: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    """A plain-text table: the heading row, a dashed rule, then the rows; columns two
+    spaces apart, each padded to its widest cell by display width (so a "東京駅 🚲" or
+    a combining accent keeps the columns after it in line), ``right`` ones right-aligned."""
+    widths = [max(cell_width(row[i]) for row in table) for i in range(len(right))]
+
+    def aligned(cells: Sequence[str]) -> str:
+        padded = []
+        for i, cell in enumerate(cells):
+            gap = " " * (widths[i] - cell_width(cell))
+            padded.append(gap + cell if right[i] else cell + gap)
+        return "  ".join(padded).rstrip()
+
+    return [aligned(table[0]), aligned(["-" * width for width in widths]),
+            *(aligned(cells) for cells in table[1:])]  # fmt: skip
 
 
 def format_count(value: int | None) -> str:

@@ -9,10 +9,10 @@ overtaken by a better one, or that changes nothing, says nothing. Pure: no I/O.
 from __future__ import annotations
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units, format_distance
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Kind, RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trip_output import minutes_text
 from bikefinder.rider.trips import Trip, TripPlan
 
@@ -27,7 +27,9 @@ def same_trip(one: Trip, other: Trip) -> bool:
     )
 
 
-def lost_best_notice(before: TripPlan | None, after: TripPlan, scene: Scene) -> str | None:
+def lost_best_notice(
+    before: TripPlan | None, after: TripPlan, scene: Scene, units: Units = Units.METRIC
+) -> str | None:
     """ "Mairie du 4ème is now full: next best …" when the best trip of ``before`` is no
     longer offered in ``after`` because its drop-off filled up or its pickup ran out
     (``scene``: the data ``after`` was planned on), else ``None``."""
@@ -45,16 +47,17 @@ def lost_best_notice(before: TripPlan | None, after: TripPlan, scene: Scene) -> 
         return f"{reason}: no other trip ({after.why_none})"
     best = after.trips[0]
     dropoff = "the destination" if best.dropoff.is_destination else clean(best.dropoff.name, 40)
-    return f"{reason}: next best {_pickup_phrase(best)} → {dropoff}, {minutes_text(best.total_s)}"
+    pickup = _pickup_phrase(best, units)
+    return f"{reason}: next best {pickup} → {dropoff}, {minutes_text(best.total_s)}"
 
 
-def _pickup_phrase(trip: Trip) -> str:
+def _pickup_phrase(trip: Trip, units: Units) -> str:
     """A station's name; a free-floating bike by how far it is: "an e-bike 400 m away"."""
     name = clean(trip.pickup.name, 40)
     if trip.pickup.kind is Kind.STATION:
         return name or "(unnamed)"
     article = "an" if name[:1].lower() in ("a", "e", "i", "o", "u") else "a"
-    return f"{article} {name.lower()} {format_distance(trip.walk_to_m)} away"
+    return f"{article} {name.lower()} {format_distance(trip.walk_to_m, units)} away"
 
 
 def _why_lost(trip: Trip, scene: Scene) -> str | None:

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units, format_whole_range
 from bikefinder.rider.modes import counted
 from bikefinder.rider.rows import Kind
-from bikefinder.rider.text_formats import LINE_SEPARATOR, csv_text
+from bikefinder.rider.text_formats import LINE_SEPARATOR, csv_text, text_table
 from bikefinder.rider.trips import Trip, TripPlan
 
 
@@ -111,19 +112,19 @@ def price_text(trip: Trip) -> str:
     return format_money(trip.price.amount, trip.price.currency) if trip.price else ""
 
 
-def pickup_name(trip: Trip) -> str:
+def pickup_name(trip: Trip, units: Units = Units.METRIC) -> str:
     """The pickup's name; a free-floating bike's with its range: "E-bike, 12 km range"."""
     pickup = trip.pickup
     name = clean(pickup.name, 40) or "(unnamed)"
     if pickup.vehicle is not None and pickup.range_m is not None:
-        return f"{name}, {pickup.range_m / 1000:.0f} km range"
+        return f"{name}, {format_whole_range(pickup.range_m, units)} range"
     return name
 
 
-def pickup_text(trip: Trip) -> str:
+def pickup_text(trip: Trip, units: Units = Units.METRIC) -> str:
     """The pickup's name and what it has: "Lobau (4 bikes)"."""
     pickup = trip.pickup
-    name = pickup_name(trip)
+    name = pickup_name(trip, units)
     if pickup.vehicle is not None:
         return name
     wanted = "e-bikes" if pickup.electric_ride else "bikes"
@@ -145,9 +146,11 @@ TRIP_COLUMNS = (
 )  # fmt: skip
 
 
-def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -> str:
+def trips_table(
+    headings: Sequence[str], notes: Sequence[str], plan: TripPlan, units: Units = Units.METRIC
+) -> str:
     """The systems' headings, the trip asked for, "Walking is faster" when it is, then
-    one line per trip (or why there is none)."""
+    one line per trip (or why there is none); a vehicle's range in ``units``."""
     lines = list(headings)
     origin, destination = plan.origin, plan.destination
     lines.append(
@@ -165,20 +168,11 @@ def trips_table(headings: Sequence[str], notes: Sequence[str], plan: TripPlan) -
     table = [[title for title, _ in TRIP_COLUMNS]]
     for trip in plan.trips:
         table.append([
-            str(trip.rank), clean(trip.system.name, 24), pickup_text(trip),
+            str(trip.rank), clean(trip.system.name, 24), pickup_text(trip, units),
             minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), dropoff_text(trip),
             minutes_text(trip.walk_from_s), minutes_text(trip.total_s), price_text(trip),
         ])  # fmt: skip
-    widths = [max(len(line[i]) for line in table) for i in range(len(TRIP_COLUMNS))]
-
-    def aligned(cells: Sequence[str]) -> str:
-        return "  ".join(
-            cell.rjust(widths[i]) if TRIP_COLUMNS[i][1] else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ).rstrip()
-
-    lines += ["", aligned(table[0]), aligned(["-" * width for width in widths])]
-    lines += [aligned(cells) for cells in table[1:]]
+    lines += ["", *text_table(table, [right for _, right in TRIP_COLUMNS])]
     if not faster:
         lines.append(f"(walking all the way: {minutes_text(plan.walk_only_s)})")
     return "\n".join(lines)

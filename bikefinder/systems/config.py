@@ -12,6 +12,8 @@ Example::
     walking_speed_kmh = 4.8            # the pace walking times use (2..10 km/h)
     riding_speed_kmh = 15              # a trip's ride on a bike (5..40 km/h)
     ebike_speed_kmh = 18               # a trip's ride on an e-bike (5..45 km/h)
+    units = "imperial"                 # distances in metric or imperial (default: auto,
+                                       # the system's country's); --units overrides it
 
     [places]                           # --near home, --near work
     home = "48.8530,2.3499"
@@ -31,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import UsageError
+from bikefinder.common.units import UNITS_CHOICES
 
 CONFIG_FILE = "config.toml"
 CONFIG_ENV = "BIKEFINDER_CONFIG"
 #: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
 KNOWN_KEYS = (
     "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "riding_speed_kmh",
-    "ebike_speed_kmh", "places", "headers",
+    "ebike_speed_kmh", "units", "places", "headers",
 )  # fmt: skip
 #: A config file is a few hundred bytes; anything this big is not one.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -84,6 +87,8 @@ class Config:
     #: A trip's riding speeds in km/h (``None``: the defaults).
     riding_speed_kmh: float | None = None
     ebike_speed_kmh: float | None = None
+    #: ``"metric"``, ``"imperial"`` or ``"auto"`` (``None``: not set, auto).
+    units: str | None = None
     #: One line per ignored key or value (unknown key, wrong type), naming key and file.
     warnings: tuple[str, ...] = ()
 
@@ -206,6 +211,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
     walking_speed = _speed("walking_speed_kmh", doc.get("walking_speed_kmh"), where, warnings)
     riding_speed = _speed("riding_speed_kmh", doc.get("riding_speed_kmh"), where, warnings)
     ebike_speed = _speed("ebike_speed_kmh", doc.get("ebike_speed_kmh"), where, warnings)
+    units = _units(doc.get("units"), where, warnings)
     return Config(
         system=system,
         client_id=client_id,
@@ -218,6 +224,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
         walking_speed_kmh=walking_speed,
         riding_speed_kmh=riding_speed,
         ebike_speed_kmh=ebike_speed,
+        units=units,
     )
 
 
@@ -312,6 +319,18 @@ def _speed(key: str, value: Any, where: str, warnings: list[str]) -> float | Non
         )
         return None
     return float(value)
+
+
+def _units(value: Any, where: str, warnings: list[str]) -> str | None:
+    """``units``: one of :data:`UNITS_CHOICES`, case ignored."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().casefold() in UNITS_CHOICES:
+        return value.strip().casefold()
+    got = repr(_shown(value)) if isinstance(value, str) else _type_name(value)
+    choices = ", ".join(f'"{choice}"' for choice in UNITS_CHOICES)
+    warnings.append(f"{where}: 'units' must be one of {choices}, got {got}; auto applies")
+    return None
 
 
 def configured_speed_kmh(key: str) -> float:

@@ -9,10 +9,11 @@ a location, so the bundled catalog pays for one small table.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from bikefinder.common.text import fold
@@ -114,3 +115,40 @@ class Gazetteer:
 def bundled_gazetteer() -> Gazetteer:
     """The tables shipped in ``bikefinder/data``."""
     return Gazetteer(lambda: bundled_table(PLACES_FILE), lambda: bundled_table(CITIES_FILE))
+
+
+#: A point farther than this from every town in the tables is in no known country (at sea).
+COUNTRY_REACH_KM = 150.0
+
+
+@cache
+def _towns() -> tuple[tuple[float, float, str], ...]:
+    """Every placed town of both tables as (lat, lon, country)."""
+    towns = {}
+    for name in (CITIES_FILE, PLACES_FILE):
+        for (country, key), place in bundled_table(name).items():
+            if place is not None:
+                towns[(country, key)] = (place.lat, place.lon, country)
+    return tuple(towns.values())
+
+
+def country_at(lat: float, lon: float) -> str | None:
+    """The country code of the town nearest to a point, from the bundled gazetteer
+    (``None`` when no town is within :data:`COUNTRY_REACH_KM`). Near a border this is
+    the nearer town's country, which is what a rider there most likely reads."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return _country_at(round(lat, 2), round(lon, 2))
+
+
+@lru_cache(maxsize=256)
+def _country_at(lat: float, lon: float) -> str | None:
+    scale = math.cos(math.radians(lat)) ** 2
+    best, country = math.inf, None
+    for town_lat, town_lon, town_country in _towns():
+        d_lon = (town_lon - lon + 180.0) % 360.0 - 180.0
+        distance = (town_lat - lat) ** 2 + scale * d_lon**2
+        if distance < best:
+            best, country = distance, town_country
+    reach_degrees = COUNTRY_REACH_KM / 111.2
+    return country if best <= reach_degrees**2 else None

@@ -44,6 +44,8 @@ class SystemSource:
     chosen_by: str | None = None
     #: Where the system is (catalog centre or learned coverage), when known.
     centre: tuple[float, float] | None = None
+    #: The catalog's country code ("US"), when the system came from the catalog.
+    country: str = ""
 
     @property
     def is_demo(self) -> bool:
@@ -56,6 +58,7 @@ def demo_source() -> SystemSource:
         label="Vélib' Métropole",
         transport=demo_transport(),
         demo_label=DEMO_LABEL,
+        country="FR",
     )
 
 
@@ -152,6 +155,7 @@ def source_for_entry(
         system_id=None if entry.source == LEARNED else entry.system_id,
         chosen_by=chosen_by,
         centre=centre if centre is not None else entry.centre,
+        country=entry.country,
     )
 
 

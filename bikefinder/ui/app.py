@@ -397,8 +397,8 @@ class BikefinderApp(App[int]):
         screen = self.trips
         if screen is None:
             return
-        notice = lost_best_notice(screen.plan, message.plan, message.scene)
-        screen.show(message.plan, message.scene, self.several)
+        notice = lost_best_notice(screen.plan, message.plan, message.scene, self.view.units)
+        screen.show(message.plan, message.scene, self.several, self.view.units)
         if notice is not None:
             self.notify(notice, timeout=TRIP_NOTICE_S, markup=False)
 

@@ -34,7 +34,7 @@ def build_app(options: Options) -> BikefinderApp:
     choice = choose(replace(options, demo=True) if first_run else options, saved)
     first, *more = choice.sources
     assert choice.near is not None
-    return BikefinderApp(
+    app = BikefinderApp(
         first,
         choice.near,
         favourites,
@@ -57,6 +57,8 @@ def build_app(options: Options) -> BikefinderApp:
         trip_limit=options.limit,
         first_run=first_run,
     )
+    app.view.units_choice = options.units  # None: the lead system's country decides
+    return app
 
 
 def _asks_for_nothing(options: Options) -> bool:

@@ -23,7 +23,6 @@ from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import StationState, counted, station_state
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.widgets.safe import SafeStatic
@@ -92,7 +91,7 @@ def _distance_text(row: Row, walking_speed_kmh: float) -> Text:
     if row.distance_m is None:
         return Text("unknown", style="dim")
     walk = walking_text(row.distance_m, walking_speed_kmh) or "?"
-    return Text(f"{format_distance(row.distance_m)} {row.bearing} · about {walk} on foot")
+    return Text(f"{row.distance_text} {row.bearing} · about {walk} on foot")
 
 
 def details_renderable(

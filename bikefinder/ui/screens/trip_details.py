@@ -15,10 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units, format_distance
 from bikefinder.rider.modes import counted
 from bikefinder.rider.rows import Kind, RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trip_output import minutes_text, price_text
 from bikefinder.rider.trips import DETOUR, RETURN_S, TAKE_S, Trip
 from bikefinder.ui.widgets.safe import SafeStatic
@@ -46,7 +46,7 @@ def _station_now(scene: Scene | None, trip: Trip, station_id: str) -> Text:
 
 
 def trip_renderable(trip: Trip, destination_label: str, scene: Scene | None,
-                    gone: bool = False) -> Group:  # fmt: skip
+                    gone: bool = False, units: Units = Units.METRIC) -> Group:  # fmt: skip
     """The trip's legs, then its price, alerts and the estimate note."""
     pickup, dropoff = trip.pickup, trip.dropoff
     parts: list[RenderableType] = []
@@ -60,16 +60,18 @@ def trip_renderable(trip: Trip, destination_label: str, scene: Scene | None,
     legs = Table.grid(padding=(0, 2))
     legs.add_column(style="bold", no_wrap=True)
     legs.add_column()
-    legs.add_row("Walk", f"{minutes_text(trip.walk_to_s)} · {format_distance(trip.walk_to_m)}")
+    legs.add_row(
+        "Walk", f"{minutes_text(trip.walk_to_s)} · {format_distance(trip.walk_to_m, units)}"
+    )
     if pickup.kind is Kind.STATION:
         legs.add_row("Take a bike at", Text(clean(pickup.name, 80) or "(unnamed)", style="bold"))
         legs.add_row("", _station_now(scene, trip, pickup.item_id))
     else:
         reach = ""
         if pickup.range_m is not None:
-            reach = f" · {format_distance(pickup.range_m)} range"
+            reach = f" · {format_distance(pickup.range_m, units)} range"
         legs.add_row("Take", Text(f"{clean(pickup.name, 60)} (free-floating){reach}", style="bold"))
-    ride = f"{minutes_text(trip.ride_s)} · {format_distance(trip.ride_distance_m)}"
+    ride = f"{minutes_text(trip.ride_s)} · {format_distance(trip.ride_distance_m, units)}"
     legs.add_row("Ride", ride + (" on an e-bike" if pickup.electric_ride else ""))
     if dropoff.is_destination:
         legs.add_row("Leave it", Text("at the destination", style="bold"))
@@ -78,7 +80,7 @@ def trip_renderable(trip: Trip, destination_label: str, scene: Scene | None,
         assert dropoff.station_id is not None
         legs.add_row("", _station_now(scene, trip, dropoff.station_id))
         legs.add_row("Walk", f"{minutes_text(trip.walk_from_s)} · "
-                             f"{format_distance(trip.walk_from_m)}")  # fmt: skip
+                             f"{format_distance(trip.walk_from_m, units)}")  # fmt: skip
     legs.add_row("Total", Text(minutes_text(trip.total_s), style="bold"))
     price = price_text(trip) or "not published"
     legs.add_row("Price", price)
@@ -100,15 +102,18 @@ class TripDetailsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
-    def __init__(self, trip: Trip, destination_label: str, scene: Scene | None) -> None:
+    def __init__(self, trip: Trip, destination_label: str, scene: Scene | None,
+                 units: Units = Units.METRIC) -> None:  # fmt: skip
         super().__init__()
         self.trip = trip
         self.label = destination_label
         self.scene = scene
+        self.units = units
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details-scroll"):
-            yield SafeStatic(trip_renderable(self.trip, self.label, self.scene), id="trip-details")
+            body = trip_renderable(self.trip, self.label, self.scene, units=self.units)
+            yield SafeStatic(body, id="trip-details")
         yield Footer()
 
     def show(self, trip: Trip | None, scene: Scene | None) -> None:
@@ -118,7 +123,8 @@ class TripDetailsScreen(Screen[None]):
         self.scene = scene
         if self.is_mounted:
             body = self.query_one("#trip-details", SafeStatic)
-            body.update(trip_renderable(self.trip, self.label, scene, gone=trip is None))
+            body.update(trip_renderable(self.trip, self.label, scene, gone=trip is None,
+                                        units=self.units))  # fmt: skip
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Kind
 from bikefinder.rider.scene import Scene
@@ -62,7 +63,7 @@ def trip_header(destination_label: str, mode: Mode, plan: TripPlan | None, fresh
     return text
 
 
-def trip_cells(trip: Trip) -> dict[str, str]:
+def trip_cells(trip: Trip, units: Units = Units.METRIC) -> dict[str, str]:
     """One trip's cells by column key (names whole: the layout fits them)."""
     pickup, dropoff = trip.pickup, trip.dropoff
     if pickup.kind is Kind.STATION:
@@ -74,7 +75,7 @@ def trip_cells(trip: Trip) -> dict[str, str]:
         "rank": str(trip.rank),
         "total": minutes_text(trip.total_s),
         "system": clean(trip.system.name, 40),
-        "pickup": pickup_name(trip),
+        "pickup": pickup_name(trip, units),
         "bikes": bikes,
         "walk_to": minutes_text(trip.walk_to_s),
         "ride": minutes_text(trip.ride_s),
@@ -157,8 +158,9 @@ class TripsScreen(Screen[None]):
         self.mode = Mode.EBIKE if mode is Mode.EBIKE else Mode.ANY_BIKE
         #: The plan shown (``None``: not planned yet).
         self.plan: TripPlan | None = None
-        #: Several systems' trips (a System column).
+        #: Several systems' trips (a System column), and the distances' units.
         self.several = False
+        self.units = Units.METRIC
         #: The data the plan shown was made of (the details read live numbers from it).
         self.scene: Scene | None = None
         self._details: TripDetailsScreen | None = None
@@ -184,7 +186,8 @@ class TripsScreen(Screen[None]):
             self.header.update(trip_header(self.label, self.mode, self.plan,
                                            self.source.trip_freshness()))  # fmt: skip
 
-    def show(self, plan: TripPlan, scene: Scene, several: bool) -> None:
+    def show(self, plan: TripPlan, scene: Scene, several: bool,
+             units: Units = Units.METRIC) -> None:  # fmt: skip
         """Draw ``plan`` (the cursor stays on the same trip when it is still offered)."""
         if plan.destination != self.destination or plan.mode is not self.mode:
             return  # planned for a mode or place left meanwhile
@@ -193,7 +196,7 @@ class TripsScreen(Screen[None]):
         self.update_header()
         if not self.is_mounted:
             return
-        self.several = several
+        self.several, self.units = several, units
         self._draw()
         faster = walking_faster_text(plan)
         if not plan.trips:
@@ -218,7 +221,7 @@ class TripsScreen(Screen[None]):
         plan = self.plan
         if plan is None:
             return
-        cells = [trip_cells(trip) for trip in plan.trips]
+        cells = [trip_cells(trip, self.units) for trip in plan.trips]
         layout = trip_layout(self.size.width or self.app.size.width, cells, self.several)
         row = self.table.cursor_row
         self.table.clear(columns=True)
@@ -265,7 +268,7 @@ class TripsScreen(Screen[None]):
         trip = self.highlighted_trip()
         if trip is None or self._details is not None:
             return
-        self._details = TripDetailsScreen(trip, self.label, self.scene)
+        self._details = TripDetailsScreen(trip, self.label, self.scene, self.units)
         self.app.push_screen(self._details)
 
     def action_back(self) -> None:

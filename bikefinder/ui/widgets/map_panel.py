@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units
 from bikefinder.rider.mapgrid import (
     HIGHLIGHT_GLYPH,
     ORIGIN_GLYPH,
@@ -24,7 +25,6 @@ from bikefinder.rider.mapgrid import (
 )
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowKey
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 CELL_STYLES = {
@@ -106,13 +106,13 @@ class MapPanel(ScreenSafe, Widget):
             line.append(name)
             lines.append(line)
             if selected.distance_m is not None:
-                where = f"  {format_distance(selected.distance_m)} {selected.bearing}"
+                where = f"  {selected.distance_text} {selected.bearing}"
                 lines.append(Text(where, style="dim"))
         lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, "you (query point)"))
         lines.append(self._key(SAMPLE_DOTS, CellKind.USEFUL, f"has {wanted}"))
         lines.append(self._key(SAMPLE_DOTS, CellKind.USELESS, f"no {wanted} / closed"))
         lines.append(self._key(SAMPLE_DOTS, CellKind.UNKNOWN, "unknown"))
-        scale = grid.scale(max(1, width - 10))
+        scale = grid.scale(max(1, width - 10), self._rows[0].units if self._rows else Units.METRIC)
         bar = Text("├" + "─" * max(0, scale.cells - 2) + "┤" if scale.cells >= 2 else "│")
         bar.append(f" {scale.label}")
         lines.append(bar)

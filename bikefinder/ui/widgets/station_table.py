@@ -23,7 +23,6 @@ from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import Mode, StationState, station_state
 from bikefinder.rider.rows import Row, RowKey
 from bikefinder.rider.staleness import format_age
-from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trends import Direction, Trend
 
 #: (key, label, right-aligned) per column, in display order; keys name cells.
@@ -265,9 +264,7 @@ def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
         "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
         "name": name,
         "system": lambda: Text(clean(row.system.name, widths.get("system", 12)) or "?"),
-        "distance": lambda: Text(
-            format_distance(row.distance_m) if row.distance_m is not None else "", justify="right"
-        ),
+        "distance": lambda: Text(row.distance_text, justify="right"),
         "direction": lambda: Text(row.bearing),
         "bikes": lambda: count("bikes"),
         "mechanical": lambda: count("mechanical"),

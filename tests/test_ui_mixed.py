@@ -127,7 +127,7 @@ async def test_vehicle_details_say_range_system_walk_and_price(feed_server, tmp_
         assert "e-bike · Synthetic Float" in text
         assert "~12 km" in text and "bicycle · electric" in text
         assert "on foot" in text and "20 m" in text
-        assert "1.00 €" in text and "0.25 €" in text  # the plan's sentence
+        assert "€1 to start, then €0.25/min" in text  # the plan's sentence
         await pilot.press("f")  # a vehicle cannot be a favourite
         assert app.favourites.all() == []
 

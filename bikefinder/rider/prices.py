@@ -62,9 +62,7 @@ class PriceBook:
     plans: Sequence[PricingPlan]
     vehicle_types: Mapping[str, VehicleType]
     _station: tuple[str | None, PricingPlan | None] | None = None
-    _by_type: dict[str | None, tuple[str | None, PricingPlan | None]] = field(
-        default_factory=dict
-    )
+    _by_type: dict[str | None, tuple[str | None, PricingPlan | None]] = field(default_factory=dict)
 
     def station(self) -> tuple[str | None, PricingPlan | None]:
         """A ride from one of its stations: the sentence and the plan it comes from."""

@@ -69,7 +69,7 @@ async def test_one_system_s_alert_is_in_the_header_and_in_full_behind_the_key(
         assert not isinstance(app.screen, AlertsScreen)
         await pilot.press("question_mark")
         await pilot.pause()
-        assert isinstance(app.screen, KeysScreen) and "active alerts in full" in screen_text(app)
+        assert isinstance(app.screen, KeysScreen) and "all alerts" in screen_text(app)
 
 
 async def test_with_two_systems_the_most_important_alert_leads_and_its_system_is_named(

@@ -30,10 +30,9 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("t", "trips to a place: walk, ride, walk"),
     ("  m Enter", "e-bikes only; a trip's details"),
     ("M", "map of the listed stations"),
-    ("!", "active alerts in full (when any); Escape: back"),
     ("r", "refresh now"),
     ("Ctrl+P", "every command, searchable"),
-    ("?", "these keys; Escape closes"),
+    ("?  !", "these keys · all alerts; Escape closes"),
     ("q", "quit"),
 )
 

@@ -113,8 +113,8 @@ def _alert_line(alert: str, width: int | None) -> Text:
     """ "⚠ Keine Echtzeitdaten  ! alerts": the alert (cut first), then the key to see all."""
     hint = Text(ALERT_KEY_HINT, style="bold")
     text = Text(f"⚠ {clean(alert, 200)}", style=ALERT_STYLE)
-    if width is not None and text.cell_len + hint.cell_len > width:
-        text.truncate(max(4, width - hint.cell_len), overflow="ellipsis")
+    if width is not None and text.cell_len + hint.cell_len >= width:  # one cell for "…"
+        text.truncate(max(4, width - hint.cell_len - 1), overflow="ellipsis")
     text.append_text(hint)
     text.no_wrap, text.overflow = True, "ellipsis"
     return text

@@ -268,7 +268,7 @@ def check_table(case: Case, text: str, nearest: list[dict[str, Any]]) -> None:
     assert heading[2].startswith("Mode: any bike; nearest first")
     assert columns.split() == [
         "#", "System", "Name", "Distance", "Walk", "Dir", "Bikes", "(mech/elec)", "Docks",
-        "State",
+        "State", "Price",
     ]  # fmt: skip
     assert set(rule.replace(" ", "")) == {"-"}
     assert len(rows) == len(nearest)

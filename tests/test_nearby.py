@@ -220,7 +220,7 @@ def test_vehicle_range_low_flag_and_price_sentence() -> None:
         ("~1.5 km", True),
         ("62 %", None),  # a percentage does not say how far
     ]
-    assert rows[0].price == "1.00 € to unlock, then 0.05 €/min"
+    assert rows[0].price == "€1 to start, then €0.05/min"
     assert rows[0].vehicle_type is ebike_type
     assert rows[2].price is None  # two plans and none named: not guessed
 
@@ -241,7 +241,7 @@ def test_real_bird_scooters_with_their_own_plan() -> None:
     rows = nearest(scene((FLOAT, bird), selection=VehicleSelection.ALL), seattle, limit=20, now=NOW)
     assert {r.name for r in rows} == {"e-bike", "e-scooter"}
     assert rows[0].distance_m < bikes[0].distance_m  # a scooter is nearer than any bike
-    assert all(r.price and r.price.startswith("$1.00 to unlock, then $") for r in rows)
+    assert all(r.price and r.price.startswith("$1 to start, then $") for r in rows)
     assert all(not (r.vehicle.is_reserved or r.vehicle.is_disabled) for r in rows)
 
 

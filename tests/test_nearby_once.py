@@ -135,7 +135,8 @@ def test_two_systems_one_list_with_stations_and_vehicles(feed_server, run_main) 
     assert free <= vehicle_ids  # the 7 parked elsewhere are listed
     stations = [r for r in rows if r["kind"] == "station"]
     assert len(stations) == 50 and all(r["vehicle_id"] is None for r in stations)
-    assert stations[0]["price"] is None  # nextbike has several plans: no guess for a station
+    # nextbike has two plans: a station says the cheaper, and that there are more.
+    assert stations[0]["price"] == "from €1 to start, then €1 per 15 min, 2 plans"
     nextbike = next(r for r in rows if r["vehicle_id"] in free)
     assert nextbike["price"] is not None and "€" in nextbike["price"]  # its own plan
 
@@ -253,7 +254,7 @@ def test_vehicles_all_adds_scooters_with_their_price(feed_server, run_main) -> N
                       "--format", "json", "--limit", "15")  # fmt: skip
     rows = everything.json()["stations"]
     assert {r["form_factor"] for r in rows} == {"bicycle", "scooter"}
-    assert {r["price"] for r in rows} == {"$1.00 to unlock, then $0.39/min"}
+    assert {r["price"] for r in rows} == {"$1 to start, then $0.39/min"}
     none = once(run_main, "--system", bird, "--near", near, "--vehicles", "none",
                 "--format", "json")  # fmt: skip
     assert none.code == 0 and none.json()["stations"] == []

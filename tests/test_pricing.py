@@ -21,6 +21,7 @@ from bikefinder.feeds.pricing import (
     plan_summary,
     plans_for_vehicle_type,
     price_sentence,
+    price_steps,
 )
 from bikefinder.feeds.vehicle_feeds import parse_vehicle_type_details
 from tests.test_fuzz_parsing import (
@@ -51,19 +52,17 @@ def types(folder: str) -> Any:
 
 
 EXPECTED = {
-    "bike-nordelta-pbsc_2.3_2025": (144, "Mensual: 1500.00 ARS to unlock, then 8.00 ARS/min"
-                                    " from 1 h 5 min until 23 h 35 min"),
-    "bird-seattle_2.3_2025": (1, "Bird Pricing Plan: $1.00 to unlock, then $0.39/min"),
-    "bolt-essen_3.0_2025": (1, "ESSEN SCOOTER: 0.59 € to unlock, then 0.23 €/min"),
-    "divvy-chicago-lyft_2.3_2025": (3, "EBIKE SINGLE RIDE: $1.00 to unlock, then $0.44/min"),
-    "donkey-barcelona_2.3_2025": (1, "Bike pricing: 2.00 € to unlock, then 2.00 € at 15 min,"
-                                  " 2.00 € at 24 h, 2.00 € at 48 h (+4 more steps)"),
-    "lillestrom-bysykkel-entur_2.2_2021": (2, "sesongkort: 50.00 kr"),
-    "nextbike-linz_2.3_2025": (2, "EUR 1/15min, max. EUR 15/24h: 1.00 € at start, 1.00 € per"
-                               " 15 min from 16 min until 3 h 31 min, 1.00 € at 3 h 31 min"
-                               " (+13 more steps)"),
-    "oekostadt-renningen-mobidatabw_2.3_2025": (10, "Kategorie A - Nacht: 1.00 € to unlock,"
-                                                " then 0.41 €/km"),
+    "bike-nordelta-pbsc_2.3_2025": (144, "Mensual: 1500 ARS to start, then 8 ARS/min"
+                                    " after 1 h 5 min"),
+    "bird-seattle_2.3_2025": (1, "Bird Pricing Plan: $1 to start, then $0.39/min"),
+    "bolt-essen_3.0_2025": (1, "ESSEN SCOOTER: €0.59 to start, then €0.23/min"),
+    "divvy-chicago-lyft_2.3_2025": (3, "EBIKE SINGLE RIDE: $1 to start, then $0.44/min"),
+    "donkey-barcelona_2.3_2025": (1, "Bike pricing: €2 to start, +€2 at 15 min"),
+    "lillestrom-bysykkel-entur_2.2_2021": (2, "sesongkort: 50 kr"),
+    "nextbike-linz_2.3_2025": (2, "EUR 1/15min, max. EUR 15/24h: €1 to start, then €1 per"
+                               " 15 min"),
+    "oekostadt-renningen-mobidatabw_2.3_2025": (10, "Kategorie A - Nacht: €1 to start,"
+                                                " then €0.41/km"),
 }  # fmt: skip
 
 
@@ -97,7 +96,8 @@ def test_divvy_prices_sent_as_strings_are_exact_decimals() -> None:
 def test_renningen_per_km_and_per_hour_rates() -> None:
     feed = plans("oekostadt-renningen-mobidatabw_2.3_2025")
     day = feed.plan("ORE:PricingPlan:mini_hour_daytime")
-    assert price_sentence(day) == "1.00 € to unlock, then 1.64 €/h, 0.41 €/km from 4 km"
+    assert price_sentence(day) == "€1 to start, then €1.64/h + €0.41/km after 4 km"
+    assert price_steps(day) == ("€1 to unlock", "€1.64/h", "€0.41/km from 4 km")
     assert sum(1 for p in feed.plans if p.per_km) == 10
     assert sum(1 for p in feed.plans if p.per_min) == 5
 
@@ -123,14 +123,16 @@ def test_plan_for_a_vehicle_follows_the_gbfs_order() -> None:
 
 
 def test_money_in_the_plans_currency() -> None:
-    assert format_money(Decimal("1"), "EUR") == "1.00 €"
-    assert format_money(Decimal("0.05"), "EUR") == "0.05 €"
+    assert format_money(Decimal("1"), "EUR") == "€1"
+    assert format_money(Decimal("1.00"), "EUR") == "€1"  # whole: no cents
+    assert format_money(Decimal("1.5"), "EUR") == "€1.50"
+    assert format_money(Decimal("0.05"), "EUR") == "€0.05"
     assert format_money(Decimal("0.44"), "USD") == "$0.44"
     assert format_money(Decimal("2.5"), "GBP") == "£2.50"
-    assert format_money(Decimal("3"), "CAD") == "CA$3.00"
-    assert format_money(Decimal("50.0"), "NOK") == "50.00 kr"
-    assert format_money(Decimal("12"), "SEK") == "12.00 SEK"
-    assert format_money(Decimal("0.125"), "EUR") == "0.125 €"
+    assert format_money(Decimal("3"), "CAD") == "CA$3"
+    assert format_money(Decimal("50.0"), "NOK") == "50 kr"
+    assert format_money(Decimal("12"), "ARS") == "12 ARS"
+    assert format_money(Decimal("0.125"), "EUR") == "€0.125"
     assert format_money(Decimal("150"), "JPY") == "¥150"
     assert format_money(Decimal("-0.5"), "USD") == "-$0.50"
 
@@ -151,15 +153,16 @@ def test_sentences_for_the_spec_examples_and_edge_cases() -> None:
             {"start": 25, "rate": 3.0, "interval": 5},
         ],
     )
-    assert price_sentence(spec_one) == (
-        "$2.00 to unlock, then $1.00/km from 10 km until 25 km, $0.50/km from 25 km,"
-        " $3.00 per 5 km from 25 km"
-    )
+    assert price_sentence(spec_one) == "$2 to start, then $1/km after 10 km"
+    assert price_steps(spec_one) == (
+        "$2 to unlock", "$1/km from 10 km until 25 km", "$0.50/km from 25 km",
+        "$3 per 5 km from 25 km",
+    )  # fmt: skip
     assert price_sentence(plan_of(price=0)) == "free"
     assert price_sentence(plan_of(price="0.00", per_min_pricing=[])) == "free"
     assert (
         price_sentence(plan_of(price=0, per_min_pricing=[{"start": 0, "rate": 0.1, "interval": 1}]))
-        == "0.10 €/min"
+        == "€0.10/min"
     )
     # Anything unreadable: no sentence rather than a wrong one.
     assert price_sentence(plan_of(currency="euro")) is None
@@ -199,7 +202,7 @@ def test_v3_localized_names() -> None:
         ("Tur", "Beskrivelse", "https://x.test/nb", "NOK")
     ]
     assert feed.rejected == 2
-    assert plan_summary(feed.plans[0]) == "Tur: 25.00 kr"
+    assert plan_summary(feed.plans[0]) == "Tur: 25 kr"
 
 
 def test_broken_documents_raise() -> None:

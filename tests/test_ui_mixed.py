@@ -127,7 +127,7 @@ async def test_vehicle_details_say_range_system_walk_and_price(feed_server, tmp_
         assert "e-bike · Synthetic Float" in text
         assert "~12 km" in text and "bicycle · electric" in text
         assert "on foot" in text and "20 m" in text
-        assert "1.00 €" in text and "0.25 €" in text  # the plan's sentence
+        assert "€1 to start, then €0.25/min" in text  # the plan's sentence
         await pilot.press("f")  # a vehicle cannot be a favourite
         assert app.favourites.all() == []
 
@@ -148,7 +148,7 @@ async def test_an_alert_shows_on_its_station_and_in_its_details(feed_server, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle_mixed(app, pilot, 2)
         assert "⚠ Works at Alter Markt" in cell_of(app, station_id, "status").plain
-        assert "⚠ 1 alert" in app.header_state().detail
+        assert app.header_state().alert == "city bike Linz: Works at Alter Markt"
         move_to(app, station_id)
         await pilot.press("enter")
         await pilot.pause()

@@ -4,10 +4,12 @@ Pure parsing and rules, no I/O. Amounts are :class:`~decimal.Decimal`, read from
 feed's number or string (v2.x allows ``"1.00"``) without float rounding. v3 names and
 descriptions are localized strings, resolved to the chosen language.
 
-:func:`price_sentence` says what the plan's fields say, in the plan's currency:
-``"1.00 € to unlock, then 0.05 €/min"``. It says nothing (``None``) rather than
-something incomplete: a plan whose price, currency or any rate segment cannot be read
-has no sentence (show its name and description instead).
+:func:`price_sentence` says what a ride costs in one short sentence, in the plan's
+currency: ``"€1 to start, then €1 per 15 min"``; :func:`price_steps` lists every step
+(the details' table). Neither says anything rather than something incomplete: a plan
+whose price, currency or any rate segment cannot be read has no sentence (show its
+name and description instead). :func:`plan_for_vehicle` finds the plan a vehicle is
+priced by; :func:`cheapest_plan` picks among several.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from bikefinder.common.errors import FeedFormatError
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.models import FeedMeta
 from bikefinder.feeds.values import as_bool, as_count, as_id, as_text
-from bikefinder.feeds.vehicles import VehicleType
+from bikefinder.feeds.vehicles import BIKE_FORMS, VehicleForm, VehicleType
 
 #: Amounts beyond this are junk, not prices.
 _MAX_AMOUNT = Decimal(1_000_000_000)
@@ -30,12 +32,14 @@ _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 #: How a few currencies are written: (prefix, suffix). Others are written with their code.
 CURRENCY_SYMBOLS: Mapping[str, tuple[str, str]] = {
-    "EUR": ("", " €"),
+    "EUR": ("€", ""),
     "USD": ("$", ""),
     "GBP": ("£", ""),
     "CAD": ("CA$", ""),
     "AUD": ("A$", ""),
     "NOK": ("", " kr"),
+    "SEK": ("", " kr"),
+    "DKK": ("", " kr"),
     "CHF": ("CHF ", ""),
     "JPY": ("¥", ""),
 }
@@ -231,12 +235,13 @@ def _segment(item: Any) -> PriceSegment | None:
 
 
 def format_money(amount: Decimal, currency: str) -> str:
-    """``"1.00 €"``, ``"$0.44"``, ``"£2.50"``, ``"CA$3.00"``, ``"50.00 kr"``, ``"12.00 ARS"``:
-    cents always shown (none for currencies without them), finer fractions kept."""
-    digits = 0 if currency in _NO_CENTS else 2
+    """``"€1"``, ``"€0.05"``, ``"$0.44"``, ``"£2.50"``, ``"CA$3"``, ``"50 kr"``, ``"12 ARS"``:
+    whole amounts without cents (a rider reads "€1", not "€1.00"), others with two
+    decimals, finer fractions kept."""
     exponent = amount.normalize().as_tuple().exponent
-    places = max(digits, -exponent) if isinstance(exponent, int) else digits
-    number = f"{abs(amount):.{min(places, 6)}f}"
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    places = 0 if decimals == 0 or currency in _NO_CENTS else max(2, min(decimals, 6))
+    number = f"{abs(amount):.{places}f}"
     sign = "-" if amount < 0 else ""
     prefix, suffix = CURRENCY_SYMBOLS.get(currency, ("", f" {currency}"))
     return f"{sign}{prefix}{number}{suffix}"
@@ -250,17 +255,21 @@ def _quantity(value: int, unit: str) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def _segment_text(segment: PriceSegment, unit: str, currency: str) -> str:
+def _rate_text(segment: PriceSegment, unit: str, currency: str) -> str:
+    """``"€0.44/min"``, ``"€1.64/h"``, ``"€1 per 15 min"``."""
     money = format_money(segment.rate, currency)
+    if segment.interval == 1:
+        return f"{money}/{unit}"
+    if unit == "min" and segment.interval == 60:
+        return f"{money}/h"
+    return f"{money} per {_quantity(segment.interval, unit)}"
+
+
+def _segment_text(segment: PriceSegment, unit: str, currency: str) -> str:
     if segment.charged_once:
         at = "at start" if segment.start == 0 else f"at {_quantity(segment.start, unit)}"
-        return f"{money} {at}"
-    if segment.interval == 1:
-        text = f"{money}/{unit}"
-    elif unit == "min" and segment.interval == 60:
-        text = f"{money}/h"
-    else:
-        text = f"{money} per {_quantity(segment.interval, unit)}"
+        return f"{format_money(segment.rate, currency)} {at}"
+    text = _rate_text(segment, unit, currency)
     if segment.start:
         text += f" from {_quantity(segment.start, unit)}"
     if segment.end is not None:
@@ -268,28 +277,75 @@ def _segment_text(segment: PriceSegment, unit: str, currency: str) -> str:
     return text
 
 
-def price_sentence(plan: PricingPlan, max_steps: int = 3) -> str | None:
-    """What a ride costs, in the plan's currency: ``"1.00 € to unlock, then 0.05 €/min"``;
-    ``"free"``; ``"50.00 kr"`` (a plan without rates: its whole price); long tariffs end
-    with ``"(+N more steps)"``. ``None`` when the plan cannot be read whole."""
-    if plan.price is None or plan.currency is None or plan.segments_unreadable:
-        return None
+def _readable(plan: PricingPlan) -> bool:
+    return plan.price is not None and plan.currency is not None and not plan.segments_unreadable
+
+
+def price_steps(plan: PricingPlan) -> tuple[str, ...]:
+    """Every step of the tariff, one line each, as the feed orders them: ``"€1 to
+    unlock"``, ``"€1 at start"``, ``"€1 per 15 min from 16 min until 3 h 31 min"``,
+    ``"€0.41/km from 4 km"``. Empty when the plan cannot be read whole."""
+    if not _readable(plan):
+        return ()
+    assert plan.price is not None and plan.currency is not None
     currency = plan.currency
-    steps = [(segment, "min") for segment in plan.per_min] + [
-        (segment, "km") for segment in plan.per_km
-    ]
-    if not steps:
-        return "free" if plan.price == 0 else format_money(plan.price, currency)
-    described = ", ".join(_segment_text(s, unit, currency) for s, unit in steps[:max_steps])
-    if len(steps) > max_steps:
-        described += f" (+{len(steps) - max_steps} more steps)"
-    if plan.price > 0:
-        return f"{format_money(plan.price, currency)} to unlock, then {described}"
-    return described
+    steps = [f"{format_money(plan.price, currency)} to unlock"] if plan.price else []
+    steps += [_segment_text(segment, "min", currency) for segment in plan.per_min]
+    steps += [_segment_text(segment, "km", currency) for segment in plan.per_km]
+    if plan.surge_pricing:
+        steps.append("prices may surge")
+    return tuple(steps) or ("free",)
+
+
+def price_sentence(plan: PricingPlan) -> str | None:
+    """What a ride costs, in one short sentence a rider reads at a glance:
+    ``"€1 to start, then €1 per 15 min"``, ``"$1 to start, then $0.44/min"``,
+    ``"€1 to start, then €1.64/h + €0.41/km after 4 km"``, ``"€0.10/min"``, ``"free"``,
+    ``"50 kr"`` (a plan without rates: its whole price).
+
+    What is paid at the start (the price and any one-off charge at 0) comes first, then
+    the first repeating rate of each unit, with "after" when it starts later than the
+    start covers; a later one-off charge is said when nothing repeats (``"+€2 at 15
+    min"``). Later steps (daily caps, second days) are in :func:`price_steps`.
+    ``None`` when the plan cannot be read whole."""
+    if not _readable(plan):
+        return None
+    assert plan.price is not None and plan.currency is not None
+    currency = plan.currency
+    at_start = plan.price
+    rates: list[str] = []
+    later: str | None = None
+    for segments, unit in ((plan.per_min, "min"), (plan.per_km, "km")):
+        covered = 0
+        for segment in segments:
+            if segment.start == 0 and segment.charged_once:
+                at_start += segment.rate
+                covered = max(covered, segment.end or 0)
+        repeating = next((s for s in segments if not s.charged_once and s.rate), None)
+        if repeating is not None:
+            text = _rate_text(repeating, unit, currency)
+            if repeating.start > covered:
+                text += f" after {_quantity(repeating.start, unit)}"
+            rates.append(text)
+        elif later is None:
+            once = next((s for s in segments if s.start > 0 and s.charged_once and s.rate), None)
+            if once is not None:
+                at = _quantity(once.start, unit)
+                later = f"+{format_money(once.rate, currency)} at {at}"
+    surge = " (prices may surge)" if plan.surge_pricing else ""
+    start = format_money(at_start, currency)
+    if not rates:
+        if later is not None:
+            return f"{start} to start, {later}{surge}"
+        return ("free" if at_start == 0 else start) + surge
+    then = " + ".join(rates)
+    if at_start > 0:
+        return f"{start} to start, then {then}{surge}"
+    return then + surge
 
 
 def plan_summary(plan: PricingPlan) -> str | None:
-    """``"BIKE SINGLE RIDE: $1.00 to unlock, then $0.18/min"``; the name alone when the
+    """``"BIKE SINGLE RIDE: $1 to start, then $0.18/min"``; the name alone when the
     price cannot be said; ``None`` when neither is known."""
     sentence = price_sentence(plan)
     if plan.name and sentence:
@@ -307,8 +363,9 @@ def plan_for_vehicle(
 ) -> PricingPlan | None:
     """The plan a ride on this vehicle is priced by, as GBFS orders them: the vehicle's own
     ``pricing_plan_id``, else its type's ``default_pricing_plan_id``, else the type's only
-    ``pricing_plan_ids`` entry, else the system's only plan. ``None`` when that leaves a
-    choice (several plans, none named) or names no plan the feed has.
+    ``pricing_plan_ids`` entry, else the system's only plan, else (a type that names no
+    plan) the one plan whose name or id names the type's kind, as Lyft's ``"SCOOTER SINGLE
+    RIDE"`` does. ``None`` when that leaves a choice or names no plan the feed has.
     """
     by_id = {plan.plan_id: plan for plan in plans}
     if vehicle_plan_id is not None:
@@ -321,7 +378,47 @@ def plan_for_vehicle(
         if listed:
             known = [by_id[plan_id] for plan_id in listed if plan_id in by_id]
             return known[0] if len(known) == 1 and len(listed) == 1 else None
-    return plans[0] if len(plans) == 1 else None
+    if len(plans) == 1:
+        return plans[0]
+    kind = vehicle_kind(vehicle_type) if vehicle_type is not None else None
+    if kind is None:
+        return None
+    named = [plan for plan in plans if plan_kinds(plan) == {kind}]
+    return named[0] if len(named) == 1 else None
+
+
+#: The words a plan's name or id uses for each kind of vehicle (lower case, after
+#: "e-bike" / "e scooter" are joined into one word).
+KIND_WORDS: Mapping[str, frozenset[str]] = {
+    "e-bike": frozenset({"ebike", "ebikes", "electric", "pedelec", "pedelecs"}),
+    "bike": frozenset({"bike", "bikes", "bicycle", "bicycles", "fahrrad", "velo", "bici"}),
+    "scooter": frozenset({"scooter", "scooters", "escooter", "escooters", "trottinette"}),
+    "moped": frozenset({"moped", "mopeds", "emoped", "emopeds"}),
+    "car": frozenset({"car", "cars"}),
+}
+_NOT_A_WORD = re.compile(r"[^a-z0-9]+")
+_E_PREFIX = re.compile(r"\be (?=bike|scooter|moped)")
+
+
+def plan_kinds(plan: PricingPlan) -> set[str]:
+    """The kinds of vehicle a plan's name and id name (``{"scooter"}``), by
+    :data:`KIND_WORDS`; empty when they name none."""
+    text = _NOT_A_WORD.sub(" ", f"{plan.name or ''} {plan.plan_id}".lower())
+    words = set(_E_PREFIX.sub("e", text).split())
+    return {kind for kind, kind_words in KIND_WORDS.items() if words & kind_words}
+
+
+def vehicle_kind(vehicle_type: VehicleType) -> str | None:
+    """The :data:`KIND_WORDS` kind of a vehicle type; ``None`` when not clear (a bicycle
+    that does not say whether it is electric, an unknown form)."""
+    form = vehicle_type.form
+    if form in BIKE_FORMS:
+        return (
+            None if vehicle_type.electric is None else "e-bike" if vehicle_type.electric else "bike"
+        )
+    return {VehicleForm.SCOOTER: "scooter", VehicleForm.MOPED: "moped", VehicleForm.CAR: "car"}.get(
+        form
+    )
 
 
 def plans_for_vehicle_type(
@@ -337,6 +434,22 @@ def plans_for_vehicle_type(
 
 
 # --------------------------------------------------------------------------- one ride
+
+#: The ride plans are compared on: a short trip (minutes, km).
+REFERENCE_RIDE = (15.0, 3.0)
+
+
+def cheapest_plan(plans: Sequence[PricingPlan]) -> PricingPlan | None:
+    """Of several plans, the one a :data:`REFERENCE_RIDE` costs least under (the first of
+    equals; only plans in the first readable plan's currency are compared). ``None``
+    when no plan's cost can be worked out (unreadable, surging)."""
+    costed = [(ride_cost(plan, *REFERENCE_RIDE), order, plan) for order, plan in enumerate(plans)]
+    readable = [(cost, order, plan) for cost, order, plan in costed if cost is not None]
+    if not readable:
+        return None
+    currency = readable[0][2].currency
+    same = [(cost, order, plan) for cost, order, plan in readable if plan.currency == currency]
+    return min(same, key=lambda item: (item[0], item[1]))[2]
 
 
 def ride_cost(plan: PricingPlan, minutes: float, km: float) -> Decimal | None:

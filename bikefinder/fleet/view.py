@@ -17,6 +17,7 @@ from bikefinder.common.text import clean
 from bikefinder.common.units import Units, units_for_country
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.fleet.live import LiveSystem
+from bikefinder.rider.alerts_view import ranked_alerts
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
@@ -184,6 +185,7 @@ class FleetView:
     def status(self) -> ListStatus:
         """The systems, the lead system's freshness, what fails, a far point."""
         now, lead, scene = self.clock(), self.lead, self.scene
+        alerts = ranked_alerts(scene.active_alerts(now)) if scene else ()
         enabled = self.fleet.enabled
         fresh = lead.freshness(now)
         health, problem = fresh.health, fresh.problem
@@ -201,7 +203,8 @@ class FleetView:
             systems=len(enabled),
             station_count=scene.station_count if scene else 0,
             vehicle_count=scene.vehicle_count if scene else 0,
-            alert_count=len(scene.active_alerts(now)) if scene else 0,
+            alert_count=len(alerts),
+            alerts=alerts,
             skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
             refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
         )

@@ -11,9 +11,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bikefinder.common.text import clean
+from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.modes import Mode, counted
-from bikefinder.rider.rows import Row
+from bikefinder.rider.rows import Row, SceneSystem
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +34,17 @@ class ListStatus:
     station_count: int = 0
     vehicle_count: int = 0
     alert_count: int = 0
+    #: The active alerts, most important first (``alerts_view.ranked_alerts``).
+    alerts: tuple[tuple[SceneSystem, SystemAlert], ...] = ()
     #: Feed records skipped (rejected, not joined).
     skipped: int = 0
     #: Seconds between refreshes (``None``: data that never changes, the demo's).
     refresh_s: float | None = None
+
+    @property
+    def alert_headline(self) -> str | None:
+        """The most important active alert, as the header says it (``None``: none)."""
+        return alert_headline(self.alerts, self.systems > 1)
 
 
 def detail_line(
@@ -46,7 +55,8 @@ def detail_line(
     minimum: int | None = None,
 ) -> str:
     """The header's quiet line: systems, stations and vehicles, the options listed (with
-    at least ``minimum``), active alerts, the filter, skipped records, the cadence."""
+    at least ``minimum``), active alerts (counted when the header has no line for
+    them), the filter, skipped records, the cadence."""
     useful = sum(1 for row in rows if row.useful)
     parts = []
     if status.systems > 1:
@@ -56,7 +66,7 @@ def detail_line(
         parts.append(f"{status.vehicle_count} vehicles")
     wanted = f"at least {counted(minimum, mode.wanted)}" if minimum else mode.wanted
     parts.append(f"{useful} of {len(rows)} listed have {wanted}")
-    if status.alert_count:
+    if status.alert_count and not status.alerts:  # the alerts have their own line
         parts.append(f"⚠ {status.alert_count} alert{'s' * (status.alert_count != 1)}")
     if name_query.strip():
         parts.append(f"filter: {clean(name_query, 40)}")

@@ -399,6 +399,7 @@ TABLE_COLUMNS = (
     ("Bikes (mech/elec)", True),
     ("Docks", True),
     ("State", False),
+    ("Price", False),
 )
 
 
@@ -456,6 +457,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 _counts_cell(row),
                 _docks_cell(row),
                 _state_cell(row),
+                clean(row.price, 80) if row.price else "",
             ]
         )
     lines += ["", *text_table(table, [right for _, right in TABLE_COLUMNS])]
@@ -491,7 +493,8 @@ def nothing_text(query: Query) -> str:
 
 def to_line(answer: Answer) -> str:
     """The best option in one line, for status bars:
-    "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · 1 min ago"."""
+    "Lobau - Hôtel de Ville · 88 m SE · 40 bikes (9 e) · 1 min ago", with what a ride
+    costs after the counts when the feed says."""
     query, now = answer.query, answer.now
     if answer.plan is not None:
         return trips_line(answer.plan)
@@ -506,6 +509,8 @@ def to_line(answer: Answer) -> str:
         parts.append(counts_text(row, query.mode))
         if len(answer.systems) > 1:
             parts.append(clean(row.system.name, 30))
+        if row.price:
+            parts.append(clean(row.price, 80))
         report = next((s for s in answer.systems if s.system.key == row.system.key), None)
     if report is not None and report.snapshot is not None:
         if report.demo_label:

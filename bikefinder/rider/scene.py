@@ -40,12 +40,13 @@ from typing import Any
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
 from bikefinder.common.text import fold
 from bikefinder.common.units import Units
-from bikefinder.feeds import opening_status, pricing, system_alerts, vehicles
+from bikefinder.feeds import opening_status, system_alerts, vehicles
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT, ListLimit
 from bikefinder.rider.modes import Mode, counted, useless_reason, wanted_count
+from bikefinder.rider.prices import PriceBook
 from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
 from bikefinder.rider.staleness import is_report_stale, report_age_s
 from bikefinder.rider.system_index import SystemIndex, stream
@@ -115,7 +116,7 @@ class _Context:
     alerts: Mapping[str, system_alerts.SystemAlert]
     openings: Openings
     now: datetime
-    single_plan: pricing.PricingPlan | None
+    prices: PriceBook
 
     @property
     def system_open(self) -> opening_status.OpeningStatus:
@@ -381,7 +382,7 @@ class Scene:
             alerts={alert.alert_id: alert for alert in active},
             openings=Openings(snapshot, now),
             now=now,
-            single_plan=pricing.plan_for_vehicle(snapshot.pricing) if snapshot.pricing else None,
+            prices=PriceBook(snapshot.pricing, snapshot.vehicle_types),
         )
 
 
@@ -439,7 +440,7 @@ def _station_candidate(
         age = report_age_s(station, index.snapshot)
         previous = index.previous
         trends = call.trends.get(index.system.key)
-        plan = context.single_plan
+        price, plan = context.prices.station()
         return Row(
             key=key,
             system=index.system,
@@ -453,7 +454,7 @@ def _station_candidate(
             alerts=tuple(context.alerts[alert_id] for alert_id in alert_ids),
             is_open=opening.is_open,
             hours_text=opening_status.status_text(opening, context.now),
-            price=pricing.price_sentence(plan) if plan is not None else None,
+            price=price,
             price_plan=plan,
             trend=trends.trend(station.station_id, query.mode) if trends is not None else None,
             changes=count_changes(previous[station.station_id], station.status)
@@ -486,7 +487,7 @@ def _vehicle_candidate(
         snapshot = index.snapshot
         type_id = vehicle.vehicle_type_id
         vehicle_type = snapshot.vehicle_types.get(type_id) if type_id is not None else None
-        plan = pricing.plan_for_vehicle(snapshot.pricing, vehicle_type, vehicle.pricing_plan_id)
+        price, plan = context.prices.vehicle(vehicle, vehicle_type)
         return Row(
             key=RowKey(Kind.VEHICLE, index.system.key, vehicle.vehicle_id),
             system=index.system,
@@ -500,7 +501,7 @@ def _vehicle_candidate(
             vehicle_type=vehicle_type,
             is_open=opening.is_open,
             hours_text=opening_status.status_text(opening, context.now),
-            price=pricing.price_sentence(plan) if plan is not None else None,
+            price=price,
             price_plan=plan,
             range_text=vehicle_range_text(vehicle, query.units),
             low_range=vehicles.is_low_range(vehicle, call.low_range_m),

@@ -51,6 +51,9 @@ def palette_commands(
     )
     yield SystemCommand("Watch station…", "Notify at N bikes / e-bikes / docks (a)",
                         station.action_watch)  # fmt: skip
+    yield SystemCommand(
+        "Alerts", "Every active alert in full, most important first (!)", stations.action_alerts
+    )
     if details is None:
         yield SystemCommand("Map", "Show or hide the map (M)", stations.action_toggle_map)
         yield SystemCommand(

@@ -19,6 +19,7 @@ from textual.widgets import Footer
 
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
+from bikefinder.feeds.pricing import PricingPlan, price_steps
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.modes import StationState, counted, station_state
 from bikefinder.rider.rows import Row, RowDetails, RowKey
@@ -167,9 +168,27 @@ def details_renderable(
         grid.add_row("Heading", Text(f"{row.bearing_deg:.0f}° ({row.bearing})"))
     grid.add_row("Coordinates", Text(f"{info.lat:.6f}, {info.lon:.6f}"))
     grid.add_row("Station id", Text(clean(info.station_id, 60)))
+    _add_tariff(grid, row)
     links = Text("\n".join(clean(url, 300) for url in info.rental_urls) or "none in the feed")
     grid.add_row("Rental links", links)
     return Group(title, grid)
+
+
+def tariff_text(plan: PricingPlan) -> Text:
+    """The plan behind a price in full: its name, every step, its description and link."""
+    text = Text(clean(plan.name or plan.plan_id, 120), style="bold")
+    for step in price_steps(plan):
+        text.append(f"\n· {clean(step, 120)}")
+    if plan.description and plan.description != plan.name:
+        text.append(f"\n{clean(plan.description, 400)}", style="dim")
+    if plan.url:
+        text.append(f"\n{clean(plan.url, 300)}", style="underline")
+    return text
+
+
+def _add_tariff(grid: Table, row: Row) -> None:
+    if row.price_plan is not None:
+        grid.add_row("Tariff", tariff_text(row.price_plan))
 
 
 def alert_text(alert: SystemAlert) -> Text:
@@ -226,6 +245,7 @@ def vehicle_renderable(
     grid.add_row("Last reported", Text(_when(vehicle.last_reported, local_tz)))
     grid.add_row("Coordinates", Text(f"{vehicle.lat:.6f}, {vehicle.lon:.6f}"))
     grid.add_row("Vehicle id", Text(f"{clean(vehicle.vehicle_id, 60)} (changes after each trip)"))
+    _add_tariff(grid, row)
     links = Text("\n".join(clean(url, 300) for url in vehicle.rental_urls) or "none in the feed")
     grid.add_row("Rental links", links)
     return Group(title, grid)

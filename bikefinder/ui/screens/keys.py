@@ -32,7 +32,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("M", "map of the listed stations"),
     ("r", "refresh now"),
     ("Ctrl+P", "every command, searchable"),
-    ("?", "these keys; Escape closes"),
+    ("?  !", "these keys · all alerts; Escape closes"),
     ("q", "quit"),
 )
 

@@ -24,6 +24,7 @@ from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.screens.alerts import AlertsScreen
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
@@ -82,6 +83,7 @@ class StationsScreen(Screen[None]):
     #: (``?`` lists every key) and ends with ``q`` at any width from 60 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "keys", "Keys"),
+        Binding("exclamation_mark", "alerts", "Alerts"),  # shown while there are alerts
         Binding("m", "cycle_mode", "Mode"),
         Binding("slash", "start_filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
@@ -241,6 +243,7 @@ class StationsScreen(Screen[None]):
             else "",
             near_note=status.near_note,
             chosen_by=status.chosen_by,
+            alert=status.alert_headline,
         )
 
     def update_header(self) -> None:
@@ -319,6 +322,8 @@ class StationsScreen(Screen[None]):
             return False  # under a dialog: its keys apply, not the list's
         if action == "clear_filter" and not self.filter_query and not self.filter_bar.display:
             return False
+        if action == "alerts":
+            return bool(self.feed.has_data and self.feed.list_status().alerts)
         if action in ("toggle_favourite", "details", "watch") and not self.has_data:
             return None
         return True
@@ -333,6 +338,10 @@ class StationsScreen(Screen[None]):
         self._details = details
         self.app.push_screen(details)
         self.call_after_refresh(self.update_header)
+
+    def action_alerts(self) -> None:
+        """Every active alert in full (``!``)."""
+        self.app.push_screen(AlertsScreen.of(self.feed.list_status().alerts, self.local_tz))
 
     async def action_keys(self) -> None:
         """Every key (``?``): the app's panel."""

@@ -33,12 +33,17 @@ class HeaderState:
     near_note: str | None = None
     #: How the system was chosen when the rider did not name it (starts the quiet line).
     chosen_by: str | None = None
+    #: The most important active alert, in a few words (``None``: no alert).
+    alert: str | None = None
 
 
 #: Below this many cells for the system and the point, "looking for" goes.
 ROOMY_HEAD = 24
 #: Header styles of the freshness label, per health.
 FRESHNESS_STYLES = {"ok": "", "stale": "bold black on yellow", "error": "bold white on red"}
+#: The alert line's look, and the key that lists every alert.
+ALERT_STYLE = "bold magenta"
+ALERT_KEY_HINT = "  ! alerts"
 
 
 def _mode_part(state: HeaderState, *, short: bool) -> Text:
@@ -70,9 +75,10 @@ def _head(state: HeaderState, room: int | None) -> Text:
 
 
 def header_text(state: HeaderState, width: int | None = None) -> Group:
-    """The two header lines for ``width`` cells as Rich renderables (``Text`` only: no
+    """The header lines for ``width`` cells as Rich renderables (``Text`` only: no
     markup is parsed). The mode is never cut: the point, "looking for" and the system
-    name give way first."""
+    name give way first. The most important alert starts the second line, or has a
+    third when a problem takes the second."""
     right = Text(f" {state.freshness} ", style=FRESHNESS_STYLES.get(state.health, ""))
     mode = _mode_part(state, short=False)
     room = None if width is None else width - right.cell_len - 2 - mode.cell_len
@@ -83,15 +89,40 @@ def header_text(state: HeaderState, width: int | None = None) -> Group:
     top.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
     top.add_column(justify="right", no_wrap=True)
     top.add_row(_head(state, room) + mode, right)
+    alert = _alert_line(state.alert, width) if state.alert else None
     if state.problem:
         style = "bold white on red" if state.health == "error" else "bold black on yellow"
         second = Text(f" {clean(state.problem, 400)} ", style=style, no_wrap=True)
         second.overflow = "ellipsis"
+        return Group(top, second, alert) if alert is not None else Group(top, second)
+    parts = [clean(state.chosen_by, 80)] if state.chosen_by else []
+    parts += [state.detail] if state.detail else []
+    quiet = Text(" · ".join(parts), style="dim")
+    if alert is not None:  # the alert starts the quiet line: it matters more than counts
+        second = alert
+        if quiet:
+            second.append(" · ", style="dim")
+            second.append_text(quiet)
     else:
-        parts = [clean(state.chosen_by, 80)] if state.chosen_by else []
-        parts += [state.detail] if state.detail else []
-        second = Text(" · ".join(parts), style="dim", no_wrap=True, overflow="ellipsis")
+        second = quiet
+    second.no_wrap, second.overflow = True, "ellipsis"
     return Group(top, second)
+
+
+def _alert_line(alert: str, width: int | None) -> Text:
+    """ "⚠ Keine Echtzeitdaten  ! alerts": the alert (cut first), then the key to see all."""
+    hint = Text(ALERT_KEY_HINT, style="bold")
+    text = Text(f"⚠ {clean(alert, 200)}", style=ALERT_STYLE)
+    if width is not None and text.cell_len + hint.cell_len >= width:  # one cell for "…"
+        text.truncate(max(4, width - hint.cell_len - 1), overflow="ellipsis")
+    text.append_text(hint)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def header_lines(state: HeaderState) -> int:
+    """How many lines the header takes: two, three when a problem and an alert both show."""
+    return 3 if state.problem and state.alert else 2
 
 
 class StatusBar(ScreenSafe, Static):
@@ -100,7 +131,11 @@ class StatusBar(ScreenSafe, Static):
     _state: HeaderState | None = None
 
     def show(self, state: HeaderState) -> None:
+        had_alert = self._state is not None and self._state.alert is not None
         self._state = state
+        if (state.alert is not None) != had_alert and self.is_attached:
+            self.screen.refresh_bindings()  # the footer's alerts key comes and goes with them
+        self.styles.height = header_lines(state)
         self.update(header_text(state, self.content_size.width or None))
 
     def on_resize(self) -> None:

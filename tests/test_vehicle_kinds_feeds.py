@@ -58,7 +58,12 @@ def test_a_mixed_station_counts_its_bicycles_as_bikes() -> None:
 
 def test_an_undescribed_type_leaves_the_counts_as_the_feed_says() -> None:
     (status,) = both_ways(status_doc(record("X", ("mystery", 2), total=2)))
-    assert (status.bikes, status.mechanical, status.electric, status.others) == (2, None, None, None)
+    assert (status.bikes, status.mechanical, status.electric, status.others) == (
+        2,
+        None,
+        None,
+        None,
+    )
 
 
 def test_without_vehicle_types_the_counts_are_the_feeds() -> None:

@@ -542,7 +542,7 @@ def _vehicle_candidate(
 
 
 def _spot_name(vehicle: vehicles.Vehicle, count: int) -> str:
-    """"e-bike", or "3 e-bikes" for several at one spot."""
+    """ "e-bike", or "3 e-bikes" for several at one spot."""
     label = vehicles.vehicle_label(vehicle.form, vehicle.electric)
     return label if count == 1 else f"{count} {label}s"
 

@@ -15,10 +15,9 @@ from bikefinder.feeds.vehicles import VehicleForm, VehicleSelection, VehicleType
 from bikefinder.rider.listing import ListStatus, detail_line
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import TABLE_COLUMNS, Answer, SystemReport, row_record, to_table
-from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.scene import NOT_A_BIKE, Query
 from bikefinder.rider.trips import plan_trips
-from tests.test_nearby import DOCKS, FLOAT, M, NEAR, NOW, nearest, scene, snapshot, vehicle
+from tests.test_nearby import DOCKS, FLOAT, NEAR, NOW, M, nearest, scene, snapshot, vehicle
 
 SCOOTER = {"vehicle_type_id": "sc", "form": VehicleForm.SCOOTER, "propulsion": "electric",
            "electric": True}  # fmt: skip
@@ -212,3 +211,32 @@ def test_resolve_sources_passes_over_systems_without_bicycles() -> None:
         [], PARIS, catalog=known, config=Config(), passed_over={velib.gbfs_url, degage.gbfs_url}
     )
     assert len(everyone) == 2  # never all: the rider is shown something, and why
+
+
+def test_the_apps_table_has_a_what_column_only_for_other_vehicles() -> None:
+    from bikefinder.ui.widgets.station_table import row_cells, table_layout
+
+    rows = nearest(scene((FLOAT, mixed_fleet()), selection=VehicleSelection.ALL), NEAR)
+    assert "what" not in table_layout(120, Mode.ANY_BIKE).keys
+    layout = table_layout(120, Mode.ANY_BIKE, kinds=True)
+    assert layout.keys[:3] == ("rank", "name", "what")
+    scooter = dict(zip(layout.keys, row_cells(rows[0], Mode.ANY_BIKE, layout), strict=True))
+    bike = dict(zip(layout.keys, row_cells(rows[1], Mode.ANY_BIKE, layout), strict=True))
+    assert scooter["what"].plain == "scooter" and bike["what"].plain == "bike"
+    assert scooter["bikes"].plain.strip() == "" and scooter["electric"].plain.strip() == ""
+    assert bike["bikes"].plain.strip() == "1"
+
+
+def test_the_details_of_a_spot_list_its_vehicles() -> None:
+    from rich.console import Console
+
+    from bikefinder.rider.rows import RowDetails
+    from bikefinder.ui.screens.details import vehicle_renderable
+
+    fleet = snapshot(vehicles=(vehicle("a", 100, current_range_meters=18_000), vehicle("b", 101)))
+    (row,) = nearest(scene((FLOAT, fleet)), NEAR)
+    console = Console(width=100, record=True)
+    console.print(vehicle_renderable(RowDetails(row.key, row)))
+    text = console.export_text()
+    assert "2 bikes" in text and "At this spot" in text
+    assert "a · ~18 km" in text and "b · range not given" in text

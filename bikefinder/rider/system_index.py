@@ -17,7 +17,6 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.ranking import coordinates_for
 from bikefinder.rider.rows import SceneSystem
 
-
 #: A ``station_area`` wider than this (its box's diagonal) is no place to walk to: a
 #: city-wide pseudo-station, not a stand.
 MAX_AREA_SPAN_M = 1_000.0

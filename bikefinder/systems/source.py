@@ -223,9 +223,8 @@ def remember_loaded_system(source: SystemSource, snapshot: Snapshot) -> None:
     if not points:
         return
     from bikefinder.common.paths import cache_dir
-    from bikefinder.systems.coverage import remember_coverage
-
     from bikefinder.feeds.vehicles import has_bicycles
+    from bikefinder.systems.coverage import remember_coverage
 
     name = source.label or snapshot.system.name
     bicycles = has_bicycles(snapshot.vehicle_types)

@@ -263,13 +263,16 @@ def group_at_spots(
     ``within_m`` cell are one. Returns the first of each spot, in feed order, and for
     each spot of several, the first one's id -> all of them (it first)."""
     spots: dict[tuple[str | None, int, int], list[Vehicle]] = {}
-    cell_lat = within_m / _METRES_PER_DEGREE
+    per_lat = _METRES_PER_DEGREE / within_m  # cells per degree of latitude
+    per_lon: float | None = None  # of longitude, at the system's latitude (one city)
+    floor = math.floor
     for vehicle in vehicles:
         lat, lon = vehicle.lat, vehicle.lon
         if lat is None or lon is None:
             continue
-        cell_lon = cell_lat / max(0.01, math.cos(math.radians(lat)))
-        key = (vehicle.vehicle_type_id, math.floor(lat / cell_lat), math.floor(lon / cell_lon))
+        if per_lon is None:
+            per_lon = per_lat * max(0.01, math.cos(math.radians(lat)))
+        key = (vehicle.vehicle_type_id, floor(lat * per_lat), floor(lon * per_lon))
         found = spots.get(key)
         if found is None:
             spots[key] = [vehicle]

@@ -184,6 +184,9 @@ def test_a_car_share_chosen_by_location_leaves_a_bike_view_and_is_remembered(
     assert [s.url for s in fleet.enabled] == ([bikes_url] if dropped else [cars_url, bikes_url])
     assert remembered == ([cars_url] if dropped else [])
     assert bool(fleet.notes) is dropped
+    fleet.systems[0].enabled = True  # the rider turns it on again: it stays on
+    fleet.apply(Loaded(cars_url, cars))
+    assert fleet.systems[0].enabled and len(fleet.notes) == int(dropped)
     # the memory: coverage.json says so, and a bike view chosen by location passes it over
     from bikefinder.systems.coverage import COVERAGE_FILE, load_coverages, remember_coverage
 

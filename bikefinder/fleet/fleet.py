@@ -87,6 +87,7 @@ class Fleet:
             self._hooks.append(self._remember_where)
         #: What the fleet left out while loading, for the rider (one line each).
         self.notes: list[str] = []
+        self._dropped: set[str] = set()
         self._clients: dict[int, httpx.AsyncClient] = {}
         self._client_lock: asyncio.Lock | None = None
         self.closed = False
@@ -295,12 +296,14 @@ class Fleet:
         rider, or the last one on, stays."""
         if (
             self.selection is VehicleSelection.ALL
+            or system.url in self._dropped  # once: a rider may turn it on again
             or system.source.chosen_by is None
             or has_bicycles(snapshot.vehicle_types) is not False
             or not any(other.enabled for other in self.systems if other is not system)
         ):
             return
         system.enabled = False
+        self._dropped.add(system.url)
         what = others_what(snapshot.vehicle_types)
         self.notes.append(
             f"{clean(system.name, 60)} has no bicycles ({what}s): left out of this bike "

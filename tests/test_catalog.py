@@ -523,6 +523,7 @@ def test_loaded_systems_are_remembered(tmp_path: Path, monkeypatch: pytest.Monke
     class FakeSnapshot:
         def __init__(self) -> None:
             self.stations = stations
+            self.vehicle_types: dict[str, object] = {}
 
     source = SystemSource("https://feeds.example/recife/gbfs.json", label="Recife Bikes")
     remember_loaded_system(source, FakeSnapshot())  # type: ignore[arg-type]

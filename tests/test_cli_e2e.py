@@ -67,6 +67,7 @@ class Case:
     status_only: int = 0
     null_times: int = 0  # last_reported placeholders (1970) that must come out as null
     big_ids: int = 0  # numeric ids above 2^31
+    zones: int = 0  # virtual stations that hold nothing: parking zones, not listed
     #: (station_id, name, bearing, bikes, mechanical, electric) of the nearest station
     first: tuple[Any, ...] | None = None
 
@@ -118,6 +119,7 @@ CASES = [
         "Check Technologies",
         typed_split({"ebicycle_paris": "e", "escooter_paris": "-"}),
         info_only=22,
+        zones=19,
     ),
 ]
 
@@ -175,7 +177,15 @@ def check_json(case: Case, output: dict[str, Any], gbfs_url: str) -> None:
     )
     # Every id exactly, as a string: Vélib' ints > 2^31, Citi Bike 19-digit numeric strings.
     assert [type(station["station_id"]) for station in stations] == [str] * len(stations)
-    assert sorted(station["station_id"] for station in stations) == sorted(info)
+    listed = sorted(station["station_id"] for station in stations)
+    assert set(listed) <= set(info) and len(listed) == len(info) - case.zones
+    if case.zones:
+        assert f"{case.zones} parking zones not listed as stations" in " ".join(output["notes"])
+    for station in stations:  # a station holding only scooters offers scooters, not bikes
+        if station["what"] != "bike":
+            assert station["what"] == "scooter" and station["bikes"] == 0 and station["count"] > 0
+        else:
+            assert station["count"] is None
 
     # Distances: geopy great_circle within 0.1 %, ranked nearest first.
     geodesic = {
@@ -187,7 +197,7 @@ def check_json(case: Case, output: dict[str, Any], gbfs_url: str) -> None:
         assert station["distance_m"] == pytest.approx(expected_m, rel=1e-3, abs=0.1)
     distances = [station["distance_m"] for station in stations]
     assert distances == sorted(distances)
-    nearest_by_geopy = sorted(geodesic, key=geodesic.__getitem__)[:5]
+    nearest_by_geopy = sorted(listed, key=geodesic.__getitem__)[:5]
     assert [station["station_id"] for station in stations[:5]] == nearest_by_geopy
 
     for station in stations:
@@ -201,6 +211,9 @@ def check_json(case: Case, output: dict[str, Any], gbfs_url: str) -> None:
             assert unknown == {None}
             continue
         bikes = raw_status.get("num_bikes_available", raw_status.get("num_vehicles_available"))
+        split = case.split(raw_status)
+        if "vehicle_types_available" in raw_status and None not in split:
+            bikes = split[0] + split[1]  # counted by type: bicycles only, never scooters
         assert station["bikes"] == bikes
         assert station["docks"] == raw_status.get("num_docks_available")
         assert (station["mechanical"], station["electric"]) == case.split(raw_status)
@@ -267,8 +280,8 @@ def check_table(case: Case, text: str, nearest: list[dict[str, Any]]) -> None:
     assert heading[1] == f"Nearest to {case.near[0]:.5f},{case.near[1]:.5f}"
     assert heading[2].startswith("Mode: any bike; nearest first")
     assert columns.split() == [
-        "#", "System", "Name", "Distance", "Walk", "Dir", "Bikes", "(mech/elec)", "Docks",
-        "State", "Price",
+        "#", "System", "Name", "What", "Distance", "Walk", "Dir", "Bikes", "(mech/elec)",
+        "Docks", "State", "Price",
     ]  # fmt: skip
     assert set(rule.replace(" ", "")) == {"-"}
     assert len(rows) == len(nearest)

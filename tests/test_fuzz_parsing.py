@@ -354,10 +354,13 @@ def check_rendering(info: InfoFeed, status: StatusFeed) -> None:
         status_meta=status.meta,
         report=report,
     )
-    ranked = StationIndex(stations).nearest(48.85, 2.35, 5)
-    assert [r.distance_m for r in ranked] == sorted(r.distance_m for r in ranked)
     system = SceneSystem("s", snapshot.system.name, URL)
     scene = Scene.build([(system, snapshot, None)])
+    # parking zones and city-wide areas are no station to walk to: never listed
+    hidden = {stations[position].station_id for position in scene.indexes[0].hidden}
+    everything = StationIndex(stations).nearest(48.85, 2.35, len(stations))
+    ranked = [r for r in everything if r.station.station_id not in hidden][:5]
+    assert [r.distance_m for r in ranked] == sorted(r.distance_m for r in ranked)
     now = datetime.now(UTC)
     query = Query(near=(48.85, 2.35), limit=5)
     rows = scene.rows(query, now=now)

@@ -131,11 +131,13 @@ def test_oslo_2_3_vehicle_types_without_a_vehicle_types_feed_stay_unknown() -> N
     )
 
 
-def test_mobilitydata_v2_3_vehicle_types_split_ignores_scooters() -> None:
+def test_mobilitydata_v2_3_scooters_at_a_station_are_not_bikes() -> None:
+    """num_bikes_available says 6, but 2 of them are scooters: the station has 4 bikes."""
     _, _, stations, _ = joined("mobilitydata_fixtures_v2.3")
     status = stations["TST:Station:2"].status
     assert status is not None
-    assert (status.bikes, status.mechanical, status.electric, status.docks) == (6, 4, 0, 8)
+    assert (status.bikes, status.mechanical, status.electric, status.docks) == (4, 4, 0, 8)
+    assert status.others == 2
 
 
 def test_mobilitydata_v3_localized_names_iso_times_and_vehicles() -> None:

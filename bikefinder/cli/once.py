@@ -71,7 +71,7 @@ def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
         now=now,
         vehicles=fleet.selection.value,
         near_note=choice.near_note,
-        notes=choice.notes,
+        notes=_notes(view, choice),
         warning=far_note(rows, fleet) if not query.favourites_only else None,
         alerts=view.scene.active_alerts(now) if view.scene is not None else [],
     )
@@ -94,10 +94,16 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
         now=now,
         vehicles=fleet.selection.value,
         near_note=choice.near_note,
-        notes=[*choice.notes, *plan.notes],
+        notes=[*_notes(view, choice), *plan.notes],
         alerts=view.scene.active_alerts(now) if view.scene is not None else [],
         plan=plan,
     )
+
+
+def _notes(view: FleetView, choice: Choice) -> list[str]:
+    """Systems left out when choosing and loading, and what the lists leave out."""
+    left_out = view.scene.left_out() if view.scene is not None else []
+    return [*choice.notes, *view.fleet.notes, *left_out]
 
 
 def far_note(rows: list[Row], fleet: Fleet) -> str | None:

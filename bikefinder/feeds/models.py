@@ -67,6 +67,8 @@ class StationInfo(msgspec.Struct, frozen=True, gc=False):
     capacity: int | None = None
     is_virtual: bool = False
     rental_urls: tuple[str, ...] = ()
+    #: How far across its ``station_area`` is, in metres (``None``: no area published).
+    area_span_m: float | None = None
 
 
 class StationStatus(msgspec.Struct, frozen=True, gc=False):
@@ -83,6 +85,9 @@ class StationStatus(msgspec.Struct, frozen=True, gc=False):
     is_renting: bool | None = None
     is_returning: bool | None = None
     last_reported: datetime | None = None
+    #: Vehicles available that are not bicycles (cars, scooters ...), when the feed's
+    #: counts by vehicle type say so; ``bikes`` then counts bicycles only.
+    others: int | None = None
 
 
 class Station(msgspec.Struct, frozen=True, gc=False):

@@ -14,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from bikefinder.common.errors import FeedFormatError
+from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import encodable
 from bikefinder.feeds import typed_decoding, wire
 from bikefinder.feeds.gbfs import decode_document, document_data, parse_meta
@@ -133,7 +136,46 @@ def _station_info(record: Any, language: str | None) -> StationInfo | None:
         capacity=as_count(record.get("capacity")),
         is_virtual=as_bool(record.get("is_virtual_station")) is True,
         rental_urls=_rental_urls(record),
+        area_span_m=area_span_m(record.get("station_area")),
     )
+
+
+#: Positions read from one ``station_area`` at most (a city's outline has thousands).
+_MAX_AREA_POINTS = 100_000
+
+
+def area_span_m(area: Any) -> float | None:
+    """How far across a GeoJSON ``station_area`` is: the diagonal of the box around
+    its points, in metres (``None``: no area, or not one that can be measured). A
+    "station" covering a city is no place to walk to; the lists leave it out."""
+    if not isinstance(area, Mapping):
+        return None
+    lats: list[float] = []
+    lons: list[float] = []
+    pending: list[Any] = [area.get("coordinates")]
+    while pending and len(lats) < _MAX_AREA_POINTS:
+        item = pending.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        first = item[0]
+        if isinstance(first, int | float) and len(item) >= 2 and isinstance(item[1], int | float):
+            lon, lat = float(first), float(item[1])
+            if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
+                lats.append(lat)
+                lons.append(lon)
+        else:
+            pending.extend(item)
+    if not lats:
+        return None
+    return haversine_m(min(lats), min(lons), max(lats), max(lons))
+
+
+def _wire_area_span(raw: Any) -> float | None:
+    """:func:`area_span_m` of a raw ``station_area`` (typed decoding keeps it raw)."""
+    try:
+        return area_span_m(msgspec.json.decode(raw))
+    except (msgspec.DecodeError, RecursionError):
+        return None
 
 
 def _rental_urls(record: Mapping[str, Any]) -> tuple[str, ...]:
@@ -305,6 +347,7 @@ def _wire_info(record: wire.InfoRecord, language: str | None) -> StationInfo | N
         capacity=_wire_count(record.capacity),
         is_virtual=record.is_virtual_station == 1,
         rental_urls=tuple(urls),
+        area_span_m=None if record.station_area is None else _wire_area_span(record.station_area),
     )
 
 
@@ -326,7 +369,15 @@ def _wire_status(
     if disabled is wire.UNSET:
         disabled = record.num_vehicles_disabled
     types = record.num_bikes_available_types
-    split = _wire_velib_split(types) if types is not None else _wire_split(record, bikes, kinds)
+    others = None
+    if types is not None:
+        split = _wire_velib_split(types)
+    elif record.vehicle_types_available is not None and kinds:
+        split, others = _wire_typed_split(record.vehicle_types_available, kinds)
+        if others is not None:  # the counts by type are known: bikes are bicycles only
+            bikes = (split[0] or 0) + (split[1] or 0)
+    else:
+        split = _wire_split(record, bikes, kinds)
     mechanical, electric = _capped_split(split, bikes)
     docks = record.num_docks_available
     installed, renting, returning = record.is_installed, record.is_renting, record.is_returning
@@ -343,6 +394,7 @@ def _wire_status(
         renting if renting is True or renting is None else _wire_flag(renting),
         returning if returning is True or returning is None else _wire_flag(returning),
         as_timestamp(reported) if reported is not None else None,
+        others,
     )
 
 
@@ -363,23 +415,30 @@ def _wire_velib_split(
     return (mechanical if seen_mechanical else None, electric if seen_electric else None)
 
 
+def _wire_typed_split(
+    by_type: list[wire.TypeCount], kinds: Mapping[str, VehicleKind]
+) -> tuple[tuple[int | None, int | None], int | None]:
+    """:func:`_typed_split` for counts that fit :class:`wire.TypeCount`."""
+    mechanical = electric = others = 0
+    for item in by_type:
+        count = _wire_count(item.count)
+        kind = kinds.get(_wire_id(item.vehicle_type_id) or "")
+        if count is None or (kind is None and count > 0):
+            return (None, None), None
+        if kind is VehicleKind.MECHANICAL:
+            mechanical += count
+        elif kind is VehicleKind.ELECTRIC:
+            electric += count
+        elif kind is VehicleKind.OTHER:
+            others += count
+    return (mechanical, electric), others
+
+
 def _wire_split(
     record: wire.StatusRecord, bikes: int | None, kinds: Mapping[str, VehicleKind]
 ) -> tuple[int | None, int | None]:
-    """:func:`_any_split` for a record that fits :class:`wire.StatusRecord`."""
-    by_type = record.vehicle_types_available
-    if by_type is not None and kinds:
-        mechanical = electric = 0
-        for item in by_type:
-            count = _wire_count(item.count)
-            kind = kinds.get(_wire_id(item.vehicle_type_id) or "")
-            if count is None or (kind is None and count > 0):
-                return None, None
-            if kind is VehicleKind.MECHANICAL:
-                mechanical += count
-            elif kind is VehicleKind.ELECTRIC:
-                electric += count
-        return mechanical, electric
+    """:func:`_any_split` for a record that fits :class:`wire.StatusRecord`, counts by
+    vehicle type aside (:func:`_wire_typed_split`)."""
     if record.num_ebikes_available is not wire.UNSET:
         return _ebike_split(bikes, _wire_count(record.num_ebikes_available))
     return None, None
@@ -399,7 +458,19 @@ def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationSta
         bikes_disabled = as_count(record.get("num_bikes_disabled"))
     else:
         bikes_disabled = as_count(record.get("num_vehicles_disabled"))
-    mechanical, electric = _bike_split(record, bikes, kinds)
+    by_type = record.get("vehicle_types_available")
+    others = None
+    if (
+        isinstance(by_type, list)
+        and kinds
+        and not isinstance(record.get("num_bikes_available_types"), list | Mapping)
+    ):
+        split, others = _typed_split(by_type, kinds)
+        if others is not None:  # the counts by type are known: bikes are bicycles only
+            bikes = (split[0] or 0) + (split[1] or 0)
+        mechanical, electric = _capped_split(split, bikes)
+    else:
+        mechanical, electric = _bike_split(record, bikes, kinds)
     return StationStatus(
         station_id=station_id,
         bikes=bikes,
@@ -412,6 +483,7 @@ def _station_status(record: Any, kinds: Mapping[str, VehicleKind]) -> StationSta
         is_renting=as_bool(record.get("is_renting")),
         is_returning=as_bool(record.get("is_returning")),
         last_reported=as_timestamp(record.get("last_reported")),
+        others=others,
     )
 
 
@@ -448,9 +520,6 @@ def _any_split(
     velib_types = record.get("num_bikes_available_types")
     if isinstance(velib_types, list | Mapping):
         return _velib_split(velib_types)
-    by_type = record.get("vehicle_types_available")
-    if isinstance(by_type, list) and kinds:
-        return _typed_split(by_type, kinds)
     if "num_ebikes_available" in record:
         return _ebike_split(bikes, as_count(record.get("num_ebikes_available")))
     return None, None
@@ -477,24 +546,26 @@ def _velib_split(velib_types: Any) -> tuple[int | None, int | None]:
 
 def _typed_split(
     by_type: list[Any], kinds: Mapping[str, VehicleKind]
-) -> tuple[int | None, int | None]:
-    """``vehicle_types_available`` joined with ``vehicle_types`` propulsion.
-
-    If any type with vehicles present is not described, the split is unknown.
-    """
-    mechanical = electric = 0
+) -> tuple[tuple[int | None, int | None], int | None]:
+    """``vehicle_types_available`` joined with ``vehicle_types``: ((mechanical,
+    electric) bicycles, other vehicles). A station's bikes are then its bicycles only: a
+    car-share station has none. If any type with vehicles present is not described,
+    all three are unknown."""
+    mechanical = electric = others = 0
     for item in by_type:
         if not isinstance(item, Mapping):
-            return None, None
+            return (None, None), None
         count = as_count(item.get("count"))
         kind = kinds.get(as_id(item.get("vehicle_type_id")) or "")
         if count is None or (kind is None and count > 0):
-            return None, None
+            return (None, None), None
         if kind is VehicleKind.MECHANICAL:
             mechanical += count
         elif kind is VehicleKind.ELECTRIC:
             electric += count
-    return mechanical, electric
+        elif kind is VehicleKind.OTHER:
+            others += count
+    return (mechanical, electric), others
 
 
 def join_stations(info: InfoFeed, status: StatusFeed) -> tuple[tuple[Station, ...], JoinReport]:

@@ -20,7 +20,7 @@ Reading the feeds into these models is :mod:`bikefinder.feeds.vehicle_feeds`'.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -209,6 +209,78 @@ def is_low_range(vehicle: Vehicle, threshold_m: float = LOW_RANGE_M) -> bool | N
     not given (a battery percentage alone does not say how far that is)."""
     meters = vehicle.current_range_meters
     return None if meters is None else meters < threshold_m
+
+
+#: What a row holds, as the What column and the ``what`` field say it: bicycles (cargo
+#: bicycles too) are bikes; every other vehicle is what it is, never a bike.
+WHAT_BIKE = "bike"
+_WHAT = {
+    VehicleForm.BICYCLE: WHAT_BIKE,
+    VehicleForm.CARGO_BICYCLE: WHAT_BIKE,
+    VehicleForm.SCOOTER: "scooter",
+    VehicleForm.MOPED: "moped",
+    VehicleForm.CAR: "car",
+    VehicleForm.OTHER: "other",
+    VehicleForm.UNKNOWN: "other",
+}
+
+
+def what_of(form: VehicleForm) -> str:
+    """``"bike"``, ``"scooter"``, ``"moped"``, ``"car"`` or ``"other"``."""
+    return _WHAT[form]
+
+
+def is_bicycle(vehicle: Vehicle) -> bool:
+    """Whether the vehicle serves a bike mode (any bike, e-bike): a bicycle or a cargo
+    bicycle. A scooter, a moped, a car or a vehicle of unknown form never does."""
+    return vehicle.form in BIKE_FORMS
+
+
+def has_bicycles(types: Mapping[str, VehicleType]) -> bool | None:
+    """Whether a system's ``vehicle_types`` describe any bicycle (``None``: it publishes
+    none, so nothing is known; v1/v2 systems without them are bicycles)."""
+    if not types:
+        return None
+    return any(vehicle_type.form in BIKE_FORMS for vehicle_type in types.values())
+
+
+def others_what(types: Mapping[str, VehicleType]) -> str:
+    """What a system's vehicles other than bicycles are, in one word: their form when
+    they share one (a car-share operator's ``"car"``), else ``"other"``."""
+    whats = {what_of(t.form) for t in types.values() if t.form not in BIKE_FORMS}
+    return whats.pop() if len(whats) == 1 else "other"
+
+
+#: Vehicles this close together, of the same type, are one row ("3 e-bikes").
+SAME_SPOT_M = 5.0
+_METRES_PER_DEGREE = 111_195.0
+
+
+def group_at_spots(
+    vehicles: Sequence[Vehicle], within_m: float = SAME_SPOT_M
+) -> tuple[tuple[Vehicle, ...], dict[str, tuple[Vehicle, ...]]]:
+    """Vehicles of one system gathered by spot: those of the same type in the same
+    ``within_m`` cell are one. Returns the first of each spot, in feed order, and for
+    each spot of several, the first one's id -> all of them (it first)."""
+    spots: dict[tuple[str | None, int, int], list[Vehicle]] = {}
+    per_lat = _METRES_PER_DEGREE / within_m  # cells per degree of latitude
+    per_lon: float | None = None  # of longitude, at the system's latitude (one city)
+    floor = math.floor
+    for vehicle in vehicles:
+        lat, lon = vehicle.lat, vehicle.lon
+        if lat is None or lon is None:
+            continue
+        if per_lon is None:
+            per_lon = per_lat * max(0.01, math.cos(math.radians(lat)))
+        key = (vehicle.vehicle_type_id, floor(lat * per_lat), floor(lon * per_lon))
+        found = spots.get(key)
+        if found is None:
+            spots[key] = [vehicle]
+        else:
+            found.append(vehicle)
+    firsts = tuple(spot[0] for spot in spots.values())
+    several = {spot[0].vehicle_id: tuple(spot) for spot in spots.values() if len(spot) > 1}
+    return firsts, several
 
 
 _LABELS = {

@@ -54,6 +54,7 @@ class InfoRecord(Struct, gc=False):
     is_virtual_station: bool | int | None = None
     rental_uris: RentalUris | None = None
     rental_url: str | None = None
+    station_area: Raw | None = None  # GeoJSON, measured only when present
 
 
 class TypeCount(Struct, gc=False):

@@ -57,6 +57,18 @@ def selection_of(options: Options) -> VehicleSelection:
     return parse_vehicle_selection(options.vehicles or VehicleSelection.BIKES.value)
 
 
+def without_bicycles(selection: VehicleSelection) -> frozenset[str]:
+    """The systems (gbfs.json URLs) a bike view does not load when choosing by
+    location: those learned to have no bicycle (``coverage.json``). None for ``all``."""
+    if selection is VehicleSelection.ALL:
+        return frozenset()
+    from bikefinder.common.paths import cache_dir
+    from bikefinder.systems.coverage import COVERAGE_FILE, load_coverages
+
+    known = load_coverages(cache_dir() / COVERAGE_FILE)
+    return frozenset(coverage.gbfs_url for coverage in known if coverage.bicycles is False)
+
+
 def choose(options: Options, saved: Sequence[Favourite] = ()) -> Choice:
     """The systems ``options`` ask for (``saved``: every favourite, for a favourites
     view). Raises :class:`UsageError` for a command line that names no system."""
@@ -79,6 +91,7 @@ def choose(options: Options, saved: Sequence[Favourite] = ()) -> Choice:
             options.near,
             max_systems=options.max_systems or DEFAULT_MAX_SYSTEMS,
             client_id=options.client_id,
+            passed_over=() if options.systems else without_bicycles(selection_of(options)),
         )
     else:
         sources = [resolve_source(options.system, options.near, client_id=options.client_id)]

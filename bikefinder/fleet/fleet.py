@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bikefinder.common.text import system_label_for
+from bikefinder.common.text import clean, system_label_for
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
-from bikefinder.feeds.vehicles import VehicleSelection
+from bikefinder.feeds.vehicles import VehicleSelection, has_bicycles, others_what
 from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines, same_numbers
 from bikefinder.rider.refresh import RefreshSchedule
 from bikefinder.rider.rows import SceneSystem
@@ -82,8 +82,12 @@ class Fleet:
         #: Each system's recent counts, by system id (the Trend column).
         self.trends: dict[str, TrendHistory] = {}
         self._hooks: list[SnapshotHook] = [self._record_trends]
+        self._remember = remember
         if remember:
             self._hooks.append(self._remember_where)
+        #: What the fleet left out while loading, for the rider (one line each).
+        self.notes: list[str] = []
+        self._dropped: set[str] = set()
         self._clients: dict[int, httpx.AsyncClient] = {}
         self._client_lock: asyncio.Lock | None = None
         self.closed = False
@@ -214,6 +218,7 @@ class Fleet:
         if isinstance(event, Loaded):
             system.loaded(event.snapshot, now, event.partial_error)
             self._name(system)
+            self._drop_without_bicycles(system, event.snapshot)
         else:
             system.failed(event.error, event.brief, now)
             if system.snapshot is not None and system.snapshot.from_cache:
@@ -283,6 +288,30 @@ class Fleet:
     def default_cache(self, source: SystemSource) -> FeedCache | None:
         """The user's feed cache for ``source`` (none for the demo)."""
         return None if source.is_demo else FeedCache(source.gbfs_url)
+
+    def _drop_without_bicycles(self, system: LiveSystem, snapshot: Snapshot) -> None:
+        """A system chosen by location for a bike view that turns out to have no bicycle
+        (a car share among the nearest operators) is turned off, said, and remembered
+        (coverage), so that it is not chosen for a bike view again. One named by the
+        rider, or the last one on, stays."""
+        if (
+            self.selection is VehicleSelection.ALL
+            or system.url in self._dropped  # once: a rider may turn it on again
+            or system.source.chosen_by is None
+            or has_bicycles(snapshot.vehicle_types) is not False
+            or not any(other.enabled for other in self.systems if other is not system)
+        ):
+            return
+        system.enabled = False
+        self._dropped.add(system.url)
+        what = others_what(snapshot.vehicle_types)
+        self.notes.append(
+            f"{clean(system.name, 60)} has no bicycles ({what}s): left out of this bike "
+            "view, and not chosen for one again (--vehicles all lists it)"
+        )
+        if self._remember and not snapshot.from_cache and not system.remembered:
+            system.remembered = True
+            remember_loaded_system(system.source, snapshot)
 
     def _remember_where(self, system: LiveSystem, snapshot: Snapshot) -> None:
         """Learn where a system is (its coverage, for choosing by location) from its first

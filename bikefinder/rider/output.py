@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from bikefinder.common.text import clean
 from bikefinder.feeds import vehicles
 from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
 from bikefinder.rider.scene import Query
@@ -92,6 +93,8 @@ ROW_FIELDS = (
     "low_range",
     "system_name",
     "gbfs_url",
+    "what",
+    "count",
 )
 #: Fields whose text comes from a feed or a file, cleaned in CSV and the table.
 _TEXT_FIELDS = ("name", "reason", "hours", "price", "error", "range_text", "system_name")
@@ -185,6 +188,8 @@ def row_record(row: Row) -> dict[str, Any]:
         favourite=row.favourite,
         watched=row.watched,
         error=row.error,
+        what=row.what,
+        count=row.count,
     )
     if row.kind is Kind.STATION:
         record["station_id"] = row.key.item_id
@@ -362,7 +367,10 @@ def _plural(count: int, noun: str) -> str:
 
 def _counts_cell(row: Row) -> str:
     if row.vehicle is not None:
-        return f"1 {row.range_text}" if row.range_text else "1"
+        if row.what != WHAT_BIKE:
+            return ""  # never shown as bikes: the What column says what it is
+        count = str(row.count or 1)
+        return f"{count} {row.range_text}" if row.range_text else count
     return bikes_text(row.station.status) if row.station is not None else "?"
 
 
@@ -393,6 +401,7 @@ TABLE_COLUMNS = (
     ("#", True),
     ("System", False),
     ("Name", False),
+    ("What", False),
     ("Distance", True),
     ("Walk", True),
     ("Dir", False),
@@ -449,6 +458,7 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 str(row.rank) if row.rank is not None else "-",
                 clean(row.system.name, 24),
                 clean(row.name, 40) or "(unnamed)",
+                row.what or "",
                 row.distance_text,
                 walking_text(row.distance_m, walking_speed_kmh) or ""
                 if row.distance_m is not None

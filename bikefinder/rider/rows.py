@@ -109,6 +109,14 @@ class Row:
     error: str | None = None
     #: The units the rider reads distances in (the list's: :attr:`Query.units`).
     units: Units = Units.METRIC
+    #: What the row offers: "bike", "scooter", "moped", "car" or "other" (``None``: a
+    #: favourite with no live data). Only bikes serve a bike mode.
+    what: str | None = None
+    #: How many vehicles a vehicle row stands for (several at one spot are one row), or
+    #: a station's vehicles other than bikes when that is what it holds; else ``None``.
+    count: int | None = None
+    #: The vehicles at a vehicle row's spot when there are several (it first).
+    group: tuple[Vehicle, ...] = ()
 
     @property
     def kind(self) -> Kind:

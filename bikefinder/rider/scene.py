@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
-from bikefinder.common.text import fold
+from bikefinder.common.text import clean, fold
 from bikefinder.common.units import Units
 from bikefinder.feeds import opening_status, system_alerts, vehicles
 from bikefinder.feeds.models import Station
@@ -49,7 +49,7 @@ from bikefinder.rider.modes import Mode, counted, useless_reason, wanted_count
 from bikefinder.rider.prices import PriceBook
 from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
 from bikefinder.rider.staleness import is_report_stale, report_age_s
-from bikefinder.rider.system_index import SystemIndex, stream
+from bikefinder.rider.system_index import MAX_AREA_SPAN_M, SystemIndex, stream
 from bikefinder.rider.text_formats import vehicle_range_text
 from bikefinder.rider.trends import TrendHistory
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
@@ -60,6 +60,8 @@ HERE_M = 1.0
 NOT_IN_FEED = "not in feed"
 MISSING_STATION = "station is no longer in the system's feeds"
 NO_STATUS = "no status"
+#: Why a vehicle other than a bicycle is no option in a bike mode.
+NOT_A_BIKE = "not a bike"
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +223,31 @@ class Scene:
     @property
     def vehicle_count(self) -> int:
         """The offered vehicles of the selection, every system."""
-        return sum(len(index.vehicles_for(Mode.ANY_BIKE)) for index in self.indexes)
+        return sum(index.offered_count for index in self.indexes)
+
+    def left_out(self) -> list[str]:
+        """What the lists leave out, one note per system that has any: a system
+        without bicycles in a bike view, parking zones, areas too wide to walk to."""
+        notes: list[str] = []
+        for index in self.indexes:
+            name = clean(index.system.name, 60) or index.system.key
+            if index.no_bicycles and index.selection is not vehicles.VehicleSelection.ALL:
+                notes.append(
+                    f"{name} has no bicycles ({index.others_what}s): not listed "
+                    "(--vehicles all lists it)"
+                )
+                continue
+            parts = []
+            if index.zones:
+                parts.append(f"{index.zones} parking zone{'s' * (index.zones != 1)}")
+            if index.areas:
+                parts.append(
+                    f"{index.areas} area{'s' * (index.areas != 1)} wider than "
+                    f"{MAX_AREA_SPAN_M / 1000:.0f} km"
+                )
+            if parts:
+                notes.append(f"{name}: {' and '.join(parts)} not listed as stations")
+        return notes
 
     def active_alerts(self, now: datetime) -> list[tuple[SceneSystem, system_alerts.SystemAlert]]:
         """Every active alert (about stations or whole systems), per system in order."""
@@ -321,7 +347,7 @@ class Scene:
         for number, index in enumerate(self.indexes):
             system_name = fold(index.system.name) if call.several else ""
             for source in (0, 1):
-                if source == 0 and not index.snapshot.stations:
+                if source == 0 and len(index.hidden) == len(index.snapshot.stations):
                     continue
                 if source == 1 and not index.vehicles_for(mode):
                     continue
@@ -334,6 +360,8 @@ class Scene:
             index = self.indexes[number]
             context = contexts[index.system.key]
             if source == 0:
+                if position in index.hidden:
+                    continue
                 station = index.snapshot.stations[position]
                 reason, build = _station_candidate(call, context, station, distance)
             else:
@@ -432,6 +460,7 @@ def _station_candidate(
     opening = context.openings.station(station.station_id)
     reason = station_reason(station, query.mode, query.minimum, opening, call.now)
     index = context.index
+    what = index.station_what(station.status)
 
     def build(rank: int | None) -> Row:
         info = station.info
@@ -465,6 +494,8 @@ def _station_candidate(
             favourite=key in query.favourites,
             watched=key in query.watched,
             units=query.units,
+            what=what,
+            count=station.status.others if what != vehicles.WHAT_BIKE and station.status else None,
         )
 
     return reason, build
@@ -476,11 +507,14 @@ def _vehicle_candidate(
     query = call.query
     opening = context.system_open
     reason: str | None = None
-    if opening.is_open is False:
-        reason = opening_status.status_text(opening, call.now) or "closed"
-    elif query.minimum is not None and query.minimum > 1:
-        reason = f"only {counted(1, query.mode.wanted)}"
     index = context.index
+    spot = index.spot(vehicle)
+    if not vehicles.is_bicycle(vehicle):
+        reason = NOT_A_BIKE  # listed with --vehicles all, never an option for a bike
+    elif opening.is_open is False:
+        reason = opening_status.status_text(opening, call.now) or "closed"
+    elif query.minimum is not None and query.minimum > len(spot):
+        reason = f"only {counted(len(spot), query.mode.wanted)}"
 
     def build(rank: int | None) -> Row:
         assert vehicle.lat is not None and vehicle.lon is not None
@@ -491,7 +525,7 @@ def _vehicle_candidate(
         return Row(
             key=RowKey(Kind.VEHICLE, index.system.key, vehicle.vehicle_id),
             system=index.system,
-            name=vehicles.vehicle_label(vehicle.form, vehicle.electric),
+            name=_spot_name(vehicle, len(spot)),
             lat=vehicle.lat,
             lon=vehicle.lon,
             **_where(query.near, vehicle.lat, vehicle.lon, distance, call.walking_speed_kmh),
@@ -506,9 +540,18 @@ def _vehicle_candidate(
             range_text=vehicle_range_text(vehicle, query.units),
             low_range=vehicles.is_low_range(vehicle, call.low_range_m),
             units=query.units,
+            what=vehicles.what_of(vehicle.form),
+            count=len(spot),
+            group=spot if len(spot) > 1 else (),
         )
 
     return reason, build
+
+
+def _spot_name(vehicle: vehicles.Vehicle, count: int) -> str:
+    """ "e-bike", or "3 e-bikes" for several at one spot."""
+    label = vehicles.vehicle_label(vehicle.form, vehicle.electric)
+    return label if count == 1 else f"{count} {label}s"
 
 
 def _absent_row(

@@ -17,10 +17,21 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.ranking import coordinates_for
 from bikefinder.rider.rows import SceneSystem
 
+#: A ``station_area`` wider than this (its box's diagonal) is no place to walk to: a
+#: city-wide pseudo-station, not a stand.
+MAX_AREA_SPAN_M = 1_000.0
+
 
 class SystemIndex:
     """One snapshot ready for repeated listing: its stations and offered vehicles, the
-    previous snapshot's statuses (for what changed) and look-ups built when first asked."""
+    previous snapshot's statuses (for what changed) and look-ups built when first asked.
+
+    Not every station is a place to walk to: parking zones (virtual stations with room
+    for no vehicle, or none seen since the app started) and areas wider than a city
+    block are :attr:`hidden` from the lists (counted in :attr:`zones` and
+    :attr:`areas`). A system whose ``vehicle_types`` describe no bicycle lists nothing
+    in a bike view (:attr:`no_bicycles`); its vehicles are listed with ``all``.
+    Vehicles of one type at one spot are one row (:meth:`spot`)."""
 
     __slots__ = (
         "_by_id",
@@ -29,12 +40,21 @@ class SystemIndex:
         "_folded",
         "_matches",
         "_mode_vehicles",
+        "_spots",
+        "areas",
         "changed",
+        "has_bicycles",
+        "held",
+        "hidden",
+        "no_bicycles",
+        "offered_count",
+        "others_what",
         "previous",
         "selection",
         "snapshot",
         "station_coords",
         "system",
+        "zones",
     )
 
     def __init__(
@@ -53,9 +73,23 @@ class SystemIndex:
         self.selection = selection
         infos = [station.info for station in snapshot.stations]
         self.station_coords = coordinates_for([i.lat for i in infos], [i.lon for i in infos])
-        offered = vehicles.offered(snapshot.vehicles, selection)
+        types = snapshot.vehicle_types
+        #: Whether the system has bicycles (``None``: its vehicle types do not say).
+        self.has_bicycles = vehicles.has_bicycles(types)
+        #: A bike view lists nothing of a system that has no bicycle.
+        self.no_bicycles = self.has_bicycles is False
+        listed = not self.no_bicycles or selection is vehicles.VehicleSelection.ALL
+        #: What the system's vehicles other than bicycles are ("car" for a car share).
+        self.others_what = vehicles.others_what(types)
+        offered = vehicles.offered(snapshot.vehicles, selection) if listed else ()
+        #: The vehicles offered, before those at one spot are gathered into one row.
+        self.offered_count = len(offered)
+        offered, self._spots = vehicles.group_at_spots(offered)
         electric = tuple(v for v in offered if v.electric is True)
         self._mode_vehicles = {False: offered, True: electric}
+        #: Ids of virtual stations seen holding a vehicle (since the first snapshot).
+        self.held: set[str] = set(previous_index.held) if previous_index is not None else set()
+        self.hidden, self.zones, self.areas = _hidden(snapshot.stations, self.held, listed)
         self._coords: dict[bool, Any] = {}
         self._distances: dict[tuple[int, bool], tuple[tuple[float, float], Any]] = {}
         self._folded: dict[tuple[int, bool], list[str]] = {}
@@ -83,6 +117,19 @@ class SystemIndex:
             )
         elif previous is not None:
             self.changed = 0
+
+    def spot(self, vehicle: vehicles.Vehicle) -> tuple[vehicles.Vehicle, ...]:
+        """The vehicles at ``vehicle``'s spot, it first (just it when alone)."""
+        return self._spots.get(vehicle.vehicle_id, (vehicle,))
+
+    def station_what(self, status: StationStatus | None) -> str:
+        """What a station offers: bikes, unless its system has none or it holds only
+        other vehicles (then what those are)."""
+        if self.no_bicycles:
+            return self.others_what
+        if status is not None and status.bikes == 0 and (status.others or 0) > 0:
+            return self.others_what
+        return vehicles.WHAT_BIKE
 
     def vehicles_for(self, mode: Mode) -> tuple[vehicles.Vehicle, ...]:
         """The vehicles listed in ``mode`` (none in free-dock mode)."""
@@ -167,6 +214,36 @@ class SystemIndex:
                     names.append(labels[kind])
             self._folded[key] = names
         return names
+
+
+def _hidden(
+    stations: Sequence[Station], held: set[str], listed: bool
+) -> tuple[frozenset[int], int, int]:
+    """The positions of the stations no list shows, how many of them are parking zones
+    and how many areas too wide to walk to (every station when ``listed`` is false: a
+    system without bicycles in a bike view). ``held`` learns the virtual stations seen
+    with a vehicle."""
+    if not listed:
+        return frozenset(range(len(stations))), 0, 0
+    hidden: list[int] = []
+    zones = areas = 0
+    for position, station in enumerate(stations):
+        info = station.info
+        if not info.is_virtual and info.area_span_m is None:
+            continue  # nearly every station of a dock system: one test each
+        if info.area_span_m is not None and info.area_span_m > MAX_AREA_SPAN_M:
+            hidden.append(position)
+            areas += 1
+            continue
+        if not info.is_virtual:
+            continue
+        status = station.status
+        if status is not None and (status.bikes or 0) + (status.others or 0) > 0:
+            held.add(info.station_id)  # holds a vehicle now: listed, whatever its room
+        elif info.capacity == 0 or (info.capacity is None and info.station_id not in held):
+            hidden.append(position)
+            zones += 1
+    return frozenset(hidden), zones, areas
 
 
 def _narrows(before: Sequence[str], words: Sequence[str]) -> bool:

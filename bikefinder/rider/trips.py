@@ -38,7 +38,7 @@ from bikefinder.common.text import clean
 from bikefinder.feeds import pricing, system_alerts
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.system_alerts import SystemAlert
-from bikefinder.feeds.vehicles import Vehicle
+from bikefinder.feeds.vehicles import Vehicle, is_bicycle
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Kind, SceneSystem
 from bikefinder.rider.scene import Openings, Scene, station_reason
@@ -238,7 +238,7 @@ def _candidates(
         to_b = index.distances_uncached(0, False, destination)
         for position, station in enumerate(stations):
             status = station.status
-            if status is None:
+            if status is None or position in index.hidden:  # no place to walk to
                 continue
             open_now = openings.station(station.station_id)
             info = station.info
@@ -275,6 +275,8 @@ def _candidates(
                 allowed[type_id] = fencing is None or fencing.ride_end_allowed(
                     destination[0], destination[1], type_id
                 )
+            if not is_bicycle(vehicle):
+                continue  # listed with --vehicles all, never a pickup for a bike trip
             if not allowed[type_id]:
                 counts["no_parking"] += 1
                 continue

@@ -10,6 +10,7 @@ best effort: a read-only or full disk never breaks a station lookup. Light on im
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,6 +51,9 @@ class Coverage:
     max_lon: float
     centre: tuple[float, float]
     stations: int
+    #: Whether its vehicle types describe a bicycle (``None``: not known). A system
+    #: without is not chosen by location for a bike view.
+    bicycles: bool | None = None
 
     def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
         lat_margin = margin_km / _KM_PER_DEGREE
@@ -66,6 +70,7 @@ class Coverage:
             "bbox": [self.min_lat, self.min_lon, self.max_lat, self.max_lon],
             "centre": list(self.centre),
             "stations": self.stations,
+            **({} if self.bicycles is None else {"bicycles": self.bicycles}),
         }
 
     @classmethod
@@ -96,6 +101,7 @@ class Coverage:
                 max_lon,
                 centre=(lat, lon),
                 stations=int(record["stations"]),
+                bicycles=bicycles if isinstance(bicycles := record.get("bicycles"), bool) else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -154,9 +160,11 @@ def remember_coverage(
     gbfs_url: str,
     name: str,
     stations: Iterable[Station | tuple[float, float]],
+    bicycles: bool | None = None,
 ) -> Coverage | None:
     """Record (or refresh) the area of ``gbfs_url``'s stations, or of any points (a
-    free-floating operator's vehicles); ``None`` if nothing to store.
+    free-floating operator's vehicles), and whether it has ``bicycles``; ``None`` if
+    nothing to store.
 
     ``name`` comes from a feed: it is cleaned before it is stored, so a later start that
     replays it (``Loading …``) never gets an escape sequence from this file."""
@@ -168,6 +176,8 @@ def remember_coverage(
     coverage = coverage_from_points(gbfs_url, name, points)
     if coverage is None:
         return None
+    if bicycles is not None:
+        coverage = dataclasses.replace(coverage, bicycles=bicycles)
     path = cache_dir / COVERAGE_FILE
     others = [known for known in load_coverages(path) if known.gbfs_url != gbfs_url]
     kept = [coverage, *others][:MAX_REMEMBERED]

@@ -9,7 +9,7 @@ nothing extra at startup.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -227,11 +227,13 @@ def remember_loaded_system(source: SystemSource, snapshot: Snapshot) -> None:
     if not points:
         return
     from bikefinder.common.paths import cache_dir
+    from bikefinder.feeds.vehicles import has_bicycles
     from bikefinder.systems.coverage import remember_coverage
 
     name = source.label or snapshot.system.name
+    bicycles = has_bicycles(snapshot.vehicle_types)
     with contextlib.suppress(OSError, ValueError):
-        remember_coverage(cache_dir(), source.gbfs_url, name, points)
+        remember_coverage(cache_dir(), source.gbfs_url, name, points, bicycles)
 
 
 #: How many systems ``--near`` without ``--system`` loads at most (``--max-systems``).
@@ -246,14 +248,16 @@ def resolve_sources(
     client_id: str | None = None,
     catalog: Catalog | None = None,
     config: Config | None = None,
+    passed_over: Collection[str] = (),
 ) -> tuple[list[SystemSource], list[str]]:
     """The systems to load together, and notes on systems left out.
 
     Each ``--system`` given (ids, names, URLs; a repeat is loaded once), or with none,
     every known system covering ``near`` (station systems and free-floating operators
     alike), best first, at most ``max_systems``. A system chosen by location that needs
-    an API key the config file does not give is left out with a note; one named with
-    ``--system`` fails as for a single system. Raises :class:`UsageError` as
+    an API key the config file does not give is left out with a note, as are those
+    whose URL is in ``passed_over`` (known to have no bicycle, for a bike view); one
+    named with ``--system`` fails as for a single system. Raises :class:`UsageError` as
     :func:`resolve_source` does, and when no system covers ``near``.
     """
     sources: list[SystemSource] = []
@@ -271,6 +275,12 @@ def resolve_sources(
     if not covering:
         catalog.nearest(*near)  # raises NoSystemNearbyError with the nearest known one
     chosen_by = f"chosen from --near {near[0]:.5f},{near[1]:.5f}"
+    skipped = [found for found in covering if found.entry.gbfs_url in passed_over]
+    if skipped and len(skipped) < len(covering):  # never all: the rider sees why
+        names = ", ".join(clean(found.entry.name, 60) for found in skipped[:3])
+        others = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        notes.append(f"not loaded, known to have no bicycles: {names}{others}")
+        covering = [found for found in covering if found.entry.gbfs_url not in passed_over]
     for position, found in enumerate(covering):
         if len(sources) >= max_systems:
             more = len(covering) - position

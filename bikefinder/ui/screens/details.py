@@ -21,6 +21,7 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.pricing import PricingPlan, price_steps
 from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.feeds.vehicles import range_text
 from bikefinder.rider.modes import StationState, counted, station_state
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
@@ -236,6 +237,11 @@ def vehicle_renderable(
         grid.add_row("Range", Text("not given by the feed", style="dim"))
     grid.add_row("System", Text(clean(row.system.name, 80)))
     grid.add_row("Distance", _distance_text(row, walking_speed_kmh))
+    if row.group:  # several of one type at this spot: one row, each listed here
+        spot = [
+            f"{clean(v.vehicle_id, 40)} · {range_text(v) or 'range not given'}" for v in row.group
+        ]
+        grid.add_row("At this spot", Text("\n".join(spot)))
     if row.reason:
         grid.add_row("State", Text(clean(row.reason, 80), style="bold red"))
     grid.add_row("Price", Text(clean(row.price, 200)) if row.price else

@@ -20,6 +20,7 @@ from textual.widgets import DataTable
 
 from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, StationState, station_state
 from bikefinder.rider.rows import Row, RowKey
 from bikefinder.rider.staleness import format_age
@@ -29,6 +30,7 @@ from bikefinder.rider.trends import Direction, Trend
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("rank", "#", True),
     ("name", "Station", False),
+    ("what", "What", False),
     ("system", "System", False),
     ("distance", "Distance", True),
     ("direction", "Dir", False),
@@ -49,6 +51,7 @@ COLUMN_WIDTHS = {
     "docks": 5,
     "trend": 6,
     "system": 12,
+    "what": 7,
 }
 #: The status column fits the loudest state (" NOT RETURNING "); wider when room is spare.
 STATUS_WIDTH, WIDE_STATUS_WIDTH = 15, 30
@@ -66,9 +69,18 @@ PAGE_ROWS = 200
 MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
 #: Per mode, the columns that may drop, first to go first.
 DROP_ORDER = {
-    Mode.ANY_BIKE: (("trend", "mechanical", "direction", "electric"), ("docks", "rank", "system")),
-    Mode.EBIKE: (("trend", "mechanical", "direction"), ("docks", "bikes", "rank", "system")),
-    Mode.DOCK: (("trend", "mechanical", "direction", "electric"), ("bikes", "rank", "system")),
+    Mode.ANY_BIKE: (
+        ("trend", "mechanical", "direction", "electric"),
+        ("docks", "rank", "system", "what"),
+    ),
+    Mode.EBIKE: (
+        ("trend", "mechanical", "direction"),
+        ("docks", "bikes", "rank", "system", "what"),
+    ),
+    Mode.DOCK: (
+        ("trend", "mechanical", "direction", "electric"),
+        ("bikes", "rank", "system", "what"),
+    ),
 }
 
 STATE_STYLES = {
@@ -100,11 +112,15 @@ class TableLayout:
         return dict(self.widths)[key]
 
 
-def table_layout(width: int, mode: Mode, rank_width: int = 2, systems: bool = False) -> TableLayout:
+def table_layout(
+    width: int, mode: Mode, rank_width: int = 2, systems: bool = False, kinds: bool = False
+) -> TableLayout:
     """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``;
-    ``systems``: the list mixes several systems (a System column)."""
+    ``systems``: the list mixes several systems (a System column); ``kinds``: it lists
+    vehicles other than bikes (a What column)."""
     widths = {"rank": max(1, rank_width), **COLUMN_WIDTHS, "status": STATUS_WIDTH}
-    shown = [key for key, _, _ in COLUMNS if systems or key != "system"]
+    optional = {"system": systems, "what": kinds}
+    shown = [key for key, _, _ in COLUMNS if optional.get(key, True)]
 
     def name_room() -> int:
         others = sum(widths[key] for key in shown if key != "name")
@@ -246,12 +262,12 @@ def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
     def count(field: str) -> Text:
         width = widths.get(field, 0)
         if vehicle is not None:
-            one = {
+            one = row.what == WHAT_BIKE and {  # never shown as bikes: What says what it is
                 "bikes": True,
                 "mechanical": vehicle.electric is False,
                 "electric": vehicle.electric is True,
             }.get(field, False)
-            return count_cell(1, None, width) if one else Text(" " * width)
+            return count_cell(row.count or 1, None, width) if one else Text(" " * width)
         value = getattr(status, field) if status is not None else None
         return count_cell(value, row.changes.get(field), width, stock=field == wanted)
 
@@ -264,6 +280,7 @@ def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
         "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
         "name": name,
         "system": lambda: Text(clean(row.system.name, widths.get("system", 12)) or "?"),
+        "what": lambda: Text(row.what or "", style="" if row.what == WHAT_BIKE else "bold"),
         "distance": lambda: Text(row.distance_text, justify="right"),
         "direction": lambda: Text(row.bearing),
         "bikes": lambda: count("bikes"),
@@ -321,6 +338,8 @@ class StationTable(DataTable[Text]):
         self._shown = 0
         #: The list mixes several systems: a System column.
         self.systems = False
+        #: The list has vehicles other than bikes: a What column.
+        self.kinds = False
 
     @property
     def name_width(self) -> int:
@@ -334,7 +353,9 @@ class StationTable(DataTable[Text]):
         return max(1, width - self.styles.scrollbar_size_vertical)
 
     def _layout_for(self, mode: Mode, listed: int) -> TableLayout:
-        return table_layout(self.content_width(), mode, len(str(max(1, listed))), self.systems)
+        return table_layout(
+            self.content_width(), mode, len(str(max(1, listed))), self.systems, self.kinds
+        )
 
     def on_resize(self, event: events.Resize) -> None:
         """Lay the columns out again for the new width (rows rebuilt only if it changed)."""
@@ -404,6 +425,7 @@ class StationTable(DataTable[Text]):
         before)."""
         if systems is not None:
             self.systems = systems
+        self.kinds = any(row.what not in (None, WHAT_BIKE) for row in rows)
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
         layout = self._layout_for(mode, len(rows))

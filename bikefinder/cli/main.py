@@ -476,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             if code != EXIT_OK or (options is not None and _opens_app(options)):
                 print(f"bikefinder: debug log: {log_path}", file=sys.stderr)
+    if argv is None and options is not None and options.once and options.watch_s is None:
+        from bikefinder.cli.once import end_process
+
+        end_process(code)  # this process is the command: it may end without teardown
     return code
 
 

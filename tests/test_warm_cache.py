@@ -152,3 +152,23 @@ async def test_the_app_paints_from_a_cache_within_its_ttl_without_asking(
         await settle(app, pilot)
         assert "station_status" in system.requests
         assert "within" not in app.header_state().freshness
+
+
+async def test_a_copy_that_cannot_be_read_is_left_to_the_server(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Whatever reading the copy raises (a parser bug, a format this version does not
+    know), the printed command asks the server instead: no traceback."""
+    from bikefinder.feeds.loader import SystemFeeds
+
+    server = await filled(tmp_path)
+
+    def broken(self: SystemFeeds, trust: CacheTrust | None = None) -> None:
+        raise KeyError("stations")
+
+    monkeypatch.setattr(SystemFeeds, "load_cached", broken)
+    fleet = velib_fleet(server, tmp_path)
+    assert not fleet.load_within_ttl()
+    async with fleet:
+        await fleet.load()
+    assert fleet.systems[0].snapshot is not None and server.hits["station_status"] == 1

@@ -212,7 +212,11 @@ class Fleet:
             feeds = system.feeds
             if system.refused is not None or not feeds.may_be_within_ttl(trust):
                 continue
-            snapshot = feeds.load_cached(trust)
+            try:
+                snapshot = feeds.load_cached(trust)
+            except Exception as exc:  # a copy this version cannot read: ask the server
+                log.warning("%s: cached copy unreadable", system.url, exc_info=exc)
+                continue
             if snapshot is not None and snapshot.within_ttl:
                 self.apply(Loaded(system.url, snapshot))
         return all(within_ttl(system) for system in self.enabled)

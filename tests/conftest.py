@@ -490,6 +490,16 @@ def cli_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str
 RunCli = Callable[..., CliResult]
 
 
+def age_feed_cache(cache_home: Path, seconds: float = 3601) -> None:
+    """Every feed cached under ``cache_home`` (an ``XDG_CACHE_HOME``) fetched ``seconds``
+    earlier than it was: by default past every ttl, so the next run asks the server (a
+    copy within its ttl answers without a request)."""
+    for path in cache_home.glob("bikefinder/feeds/*/*.meta.json"):
+        meta = json.loads(path.read_bytes())
+        meta["fetched_at"] -= seconds
+        path.write_text(json.dumps(meta))
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> RunCli:
     """``run_cli(*args, env={...}, home="home", timeout=60) -> CliResult``.

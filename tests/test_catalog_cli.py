@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from conftest import age_feed_cache
+
 from bikefinder.systems.coverage import coverage_from_points
 
 if TYPE_CHECKING:
@@ -141,6 +143,7 @@ def test_config_file_sets_the_default_system_and_flags_win(
     sent = feed_server.requests_for("/velib_v1_2022/gbfs.json")[-1].headers
     assert sent["client-identifier"] == "me-bikefinder-tests"
 
+    age_feed_cache(tmp_path / "home" / ".cache")  # past the ttl: the server is asked
     flag = run_cli("--once", "--near", "48.85,2.35", "--client-id", "flag-id", "--format", "json")
     assert flag.code == 0
     assert (

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import age_feed_cache
 from geopy.distance import great_circle
 
 from bikefinder.rider.output import ROW_FIELDS
@@ -325,7 +326,7 @@ def test_once_in_every_format(feed_server, run_cli, case: Case) -> None:
     check_table(case, table.stdout, nearest)
 
 
-def test_client_identifier_is_sent_and_overridable(feed_server, run_cli) -> None:
+def test_client_identifier_is_sent_and_overridable(feed_server, run_cli, tmp_path: Path) -> None:
     """Like urbansharing (Oslo, Bergen): 403 without a Client-Identifier header."""
     folder = FIXTURES / "oslo_v2.2_2022"
     feeds = {
@@ -347,6 +348,7 @@ def test_client_identifier_is_sent_and_overridable(feed_server, run_cli) -> None
     assert len(feed_server.requests) == 3
 
     feed_server.requests.clear()
+    age_feed_cache(tmp_path / "home" / ".cache")  # past the ttl: the server is asked
     custom = run_cli(*args, "--client-id", "acme-bikes-42")
     assert custom.code == 0, custom.stderr
     assert {r.headers.get("client-identifier") for r in feed_server.requests} == {"acme-bikes-42"}
@@ -359,7 +361,9 @@ def test_client_identifier_is_sent_and_overridable(feed_server, run_cli) -> None
     assert refused.code == 1
     assert "station_status" in refused.error_line and "403" in refused.error_line
     assert "--client-id" in refused.error_line
-    # With data cached by the runs above, it is shown, marked stale, with the cause.
+    # With data cached by the runs above (past its ttl), it is shown, marked stale, with
+    # the cause.
+    age_feed_cache(tmp_path / "home" / ".cache")
     stale = run_cli(*args)
     assert stale.code == 0
     assert "403" in stale.error_line and "cached" in stale.error_line

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import check_answer
+from conftest import age_feed_cache, check_answer
 from geopy.distance import great_circle
 
 from bikefinder.cli.main import parse_options
@@ -458,7 +458,7 @@ def test_unknown_system_name_is_a_usage_error(
 
 
 def test_favorites_once_uses_the_cache_when_the_server_is_down(
-    server: FixtureServer, favourites_file: Path, run
+    server: FixtureServer, favourites_file: Path, run, home: Path
 ) -> None:
     velib = server.add_system("velib", "velib_v1_2022")
     add_favourites(favourites_file, velib, VELIB_IDS, "velib")
@@ -469,6 +469,7 @@ def test_favorites_once_uses_the_cache_when_the_server_is_down(
     assert system["stale"] is True  # the fixture's own time is years past its ttl
     for path in list(server.routes):
         server.routes[path] = Route(b"down", 503)
+    age_feed_cache(home / "cache")  # past the ttl: the server is asked, and fails
     cached = run("--format", "json")
     assert cached.code == 0, cached.stderr
     assert "cached" in cached.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -409,16 +410,17 @@ def _check_client_id(client_id: str | None) -> None:
 
 def _check_app_flags(args: argparse.Namespace, explicit_format: str | None) -> None:
     """Refuse flags the app would silently ignore (--format) or must not honour when served."""
-    from bikefinder.cli.serve import served
-
     printing = args.once or args.list_systems is not None or args.update_catalog
     if explicit_format is not None and not printing:
         raise UsageError(f"--format {explicit_format} goes with --once or --list-systems")
     serving = getattr(args, "serve", None) is not None
     if serving and args.once:
         raise UsageError("--serve opens the app in a browser; --once prints instead")
-    if args.notify_command is not None and (serving or served()):
-        raise UsageError("--notify-command is never run from a served app")
+    if args.notify_command is not None:
+        from bikefinder.cli.serve import served  # here: only --notify-command asks (subprocess)
+
+        if serving or served():
+            raise UsageError("--notify-command is never run from a served app")
 
 
 def _check_notify_command(command: str, once: bool) -> None:
@@ -482,6 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             if code != EXIT_OK or (options is not None and _opens_app(options)):
                 print(f"bikefinder: debug log: {log_path}", file=sys.stderr)
+    if argv is None and options is not None and options.once and options.watch_s is None:
+        from bikefinder.cli.once import end_process
+
+        end_process(code)  # this process is the command: it may end without teardown
     return code
 
 
@@ -506,11 +512,9 @@ def _run(options: Options) -> int:
 
         return run_catalog_command(options)
     if options.once:
-        import asyncio  # here, not at the top: --help and the app's start need no asyncio yet
-
         from bikefinder.cli.once import run_once
 
-        return asyncio.run(run_once(options))
+        return run_once(options)
     from bikefinder.ui.start import build_app
 
     app = build_app(options)  # its usage errors (no --near ...) come first
@@ -555,6 +559,9 @@ def _start_debug_log(args: argparse.Namespace, argv: Sequence[str] | None) -> Pa
     root = logging.getLogger("bikefinder")
     if not root.handlers:
         root.addHandler(logging.NullHandler())
+    # debuglog (with logging.handlers, socket, pickle) only when a log may be asked for.
+    if not (args.debug or os.environ.get("BIKEFINDER_DEBUG", "").strip()):
+        return None
     from bikefinder.common import debuglog
 
     if not (args.debug or debuglog.requested()):

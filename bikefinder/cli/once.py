@@ -10,9 +10,9 @@ other system's rows from being printed; the exit status is 0 when any system has
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bikefinder.common.text import clean
@@ -127,8 +127,12 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-async def run_once(options: Options) -> int:
-    """Print the answer in the chosen format (one line per refresh with ``--watch``)."""
+def run_once(options: Options) -> int:
+    """Print the answer in the chosen format (one line per refresh with ``--watch``).
+
+    When every chosen system's cached feeds are within their ttl, the answer is made
+    here from the cache: no request, and neither asyncio nor the HTTP stack is imported.
+    Otherwise (and for ``--watch``'s refreshes) the fleet loads on an event loop."""
     store = FavouritesStore()
     saved = store.load()
     for notice in store.take_notices():
@@ -140,8 +144,56 @@ async def run_once(options: Options) -> int:
         empty = "No favourite stations yet: press f on a station in the app to add one."
         _emit(empty if options.output_format == "table" else _nothing(options, choice))
         return EXIT_OK
-    async with fleet_for(options, choice) as fleet:
+    fleet = fleet_for(options, choice)
+    if fleet.load_within_ttl() and options.watch_s is None:
+        printed = _Printed.first(options, choice, fleet, store)
+        if isinstance(printed, int):
+            return printed
+        printed.emit()
+        return printed.status()
+    import asyncio  # here: an answer from the cache within its ttl needs no event loop
+
+    return asyncio.run(_run_live(options, choice, fleet, store))
+
+
+async def _run_live(options: Options, choice: Choice, fleet: Fleet, store: FavouritesStore) -> int:
+    """Load what the cache could not answer, print, and with ``--watch`` refresh and print
+    again until interrupted."""
+    import asyncio
+
+    async with fleet:
         await fleet.load()
+        printed = _Printed.first(options, choice, fleet, store)
+        if isinstance(printed, int):
+            return printed
+        while printed.emit() and options.watch_s is not None:
+            await asyncio.sleep(options.watch_s)
+            await fleet.refresh()
+            printed.view.scene = fleet.scene(printed.view.scene)
+            printed.answer = printed.answer_now()
+    return printed.status()
+
+
+@dataclass
+class _Printed:
+    """The printed command's question on the loaded fleet, and its latest answer."""
+
+    options: Options
+    choice: Choice
+    view: FleetView
+    query: Query
+    with_data: bool
+    answer: Answer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answer = self.answer_now()
+
+    @classmethod
+    def first(
+        cls, options: Options, choice: Choice, fleet: Fleet, store: FavouritesStore
+    ) -> _Printed | int:
+        """Say each system's problem on stderr, then the first answer; the exit status
+        instead when there is nothing to print."""
         systems = fleet.enabled
         with_data = [system for system in systems if system.snapshot is not None]
         if len(systems) == 1 and not with_data and choice.favourites is None:
@@ -159,36 +211,60 @@ async def run_once(options: Options) -> int:
         view = FleetView(fleet, choice.near, store, choice.near_note, options.walking_speed_kmh,
                          chosen=choice.favourites, units_choice=options.units)  # fmt: skip
         view.scene = fleet.scene()
-        query = query_for(options, view)
-
-        def answer_now() -> Answer:
-            if options.to is not None:
-                return trip_answer(view, options, choice)
-            return answer_for(view, query, choice)
-
-        answer = answer_now()
-        if answer.warning:
-            _say(f"note: {answer.warning}")
-        if answer.plan is not None:
-            for note in answer.plan.notes:
+        printed = cls(options, choice, view, query_for(options, view), bool(with_data))
+        if printed.answer.warning:
+            _say(f"note: {printed.answer.warning}")
+        if printed.answer.plan is not None:
+            for note in printed.answer.plan.notes:
                 _say(f"note: {clean(note, 300)}")
+        return printed
+
+    def answer_now(self) -> Answer:
+        if self.options.to is not None:
+            return trip_answer(self.view, self.options, self.choice)
+        return answer_for(self.view, self.query, self.choice)
+
+    def emit(self) -> bool:
+        """Print the answer; False when the reader went away (``| head``, a closed
+        status bar: not an error, and nothing more is printed)."""
+        options = self.options
         try:
-            while True:
-                _emit(render(answer, options.output_format, one_line=options.watch_s is not None,
-                             walking_speed_kmh=options.walking_speed_kmh))  # fmt: skip
-                if options.watch_s is None:
-                    break
-                await asyncio.sleep(options.watch_s)
-                await fleet.refresh()
-                view.scene = fleet.scene(view.scene)
-                answer = answer_now()
+            _emit(render(self.answer, options.output_format, one_line=options.watch_s is not None,
+                         walking_speed_kmh=options.walking_speed_kmh))  # fmt: skip
         except BrokenPipeError:
-            # The reader went away (``| head``, a closed status bar): not an error.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    if answer.plan is not None and not answer.plan.trips:
-        _say(f"no trip: {answer.plan.why_none}")
-        return EXIT_FAILURE
-    return EXIT_OK if with_data else EXIT_FAILURE
+            return False
+        return True
+
+    def status(self) -> int:
+        plan = self.answer.plan
+        if plan is not None and not plan.trips:
+            _say(f"no trip: {plan.why_none}")
+            return EXIT_FAILURE
+        return EXIT_OK if self.with_data else EXIT_FAILURE
+
+
+def end_process(code: int) -> None:
+    """End a printed command's process now, without the interpreter's teardown (every
+    module and object freed, a last garbage collection: time spent after the answer is
+    out). Only when that loses nothing: stdout and stderr flush, the log handlers are
+    flushed and closed, no other thread runs (every cache, favourites and coverage write
+    is synchronous, so none is pending), and no coverage tool waits for its exit hook.
+    Otherwise it returns, and the interpreter ends as usual."""
+    import threading
+
+    if "coverage" in sys.modules or threading.active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a reader gone, a closed stream: the usual exit copes
+        return
+    if "logging" in sys.modules:
+        import logging
+
+        logging.shutdown()
+    os._exit(code)
 
 
 def _nothing(options: Options, choice: Choice) -> str:

@@ -19,6 +19,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -70,6 +71,26 @@ class CachedFeed:
     @property
     def last_modified(self) -> str | None:
         return self.meta.last_modified
+
+
+@dataclass(frozen=True, slots=True)
+class CacheTrust:
+    """When a cached feed may stand for the server's answer: at ``now_s`` (POSIX seconds),
+    a descriptive feed for its own ttl within 60-3600 s, a live one (availability,
+    vehicles) for ``live_ttl_s(its ttl)``, the fleet's refresh period (``None``: the feed
+    gives no ttl). ``live_ttl_s`` must not decrease as the ttl grows."""
+
+    now_s: float
+    live_ttl_s: Callable[[int | None], float]
+
+    def age_s(self, fetched_at: float) -> float | None:
+        """Seconds since ``fetched_at``; ``None`` for a time ahead of the clock (skew)."""
+        age = self.now_s - fetched_at
+        return age if age >= 0 else None
+
+    def younger(self, fetched_at: float, limit_s: float) -> bool:
+        age = self.age_s(fetched_at)
+        return age is not None and age < limit_s
 
 
 def system_cache_dir(gbfs_url: str, root: Path | None = None) -> Path:
@@ -172,7 +193,9 @@ class FeedCache:
         """Record that a 304 confirmed the cached body: the metadata file only, and on
         disk at most every :data:`TOUCH_WRITE_INTERVAL_S` while the validators stay the
         same (a 304 every 5 s need not rewrite a file each time; the age a later offline
-        start shows is then at most that much too old)."""
+        start shows is then at most that much too old). The first 304 for a file this
+        object did not write is always written: the next process trusts the copy
+        within its ttl from that time (a printed command confirms each feed once)."""
         meta = self.meta(feed)
         if meta is None:
             return
@@ -183,9 +206,10 @@ class FeedCache:
             last_modified=last_modified or meta.last_modified,
         )
         self._metas[feed] = touched
-        written = self._written_at.get(feed, meta.fetched_at)
+        written = self._written_at.get(feed)
         same_validators = (touched.etag, touched.last_modified) == (meta.etag, meta.last_modified)
-        if same_validators and touched.fetched_at - written < TOUCH_WRITE_INTERVAL_S:
+        recent = written is not None and touched.fetched_at - written < TOUCH_WRITE_INTERVAL_S
+        if same_validators and recent:
             return
         _, meta_path = self._paths(feed)
         with contextlib.suppress(OSError):

@@ -10,8 +10,6 @@ Parsing lives in :mod:`bikefinder.feeds.gbfs`; this module only moves bytes.
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import logging
 import math
 import os
@@ -20,7 +18,6 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -28,8 +25,10 @@ from bikefinder import __version__
 from bikefinder.common.errors import FeedError, FeedFormatError, UsageError, first_line
 from bikefinder.feeds.gbfs import decode_document
 
+# httpx, asyncio, ipaddress and email are imported where they are used: a loader is
+# built (and answers from a cache within its ttl) without any of them.
 if TYPE_CHECKING:
-    import httpx  # imported where it is used: the app paints cached data before it loads
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +125,8 @@ def check_http_url(url: str) -> str | None:
 
 def is_link_local(host: str) -> bool:
     """169.254.0.0/16, fe80::/10 (also IPv4-mapped) or a metadata service's name."""
+    import ipaddress
+
     host = host.strip("[]").lower().rstrip(".")
     if host in METADATA_HOSTS:
         return True
@@ -225,6 +226,8 @@ class FeedFetcher:
         problem = check_http_url(url)
         if problem is not None:
             raise self.error(feed, problem, url[:200])
+        import asyncio
+
         started = time.perf_counter()
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             status, body, headers = await self._get(feed, url, request_headers)
@@ -261,6 +264,8 @@ class FeedFetcher:
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
         """One GET within the overall deadline, every failure turned into a FeedError."""
+        import asyncio
+
         import httpx
 
         if self.http is None:
@@ -484,6 +489,8 @@ def retry_after_s(value: str | None) -> float | None:
         pass
     else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
+    from email.utils import parsedate_to_datetime
+
     try:
         when = parsedate_to_datetime(value)
         if when.tzinfo is None:

@@ -26,35 +26,45 @@ the due descriptive feeds as background tasks, waits for them at most
 :data:`REFRESH_GRACE_S`, and fetches availability. A slower one goes on, on its own
 deadline, and the refresh after it arrived applies it; it is never asked for twice at
 once.
+
+A cache whose every feed is still within its ttl (counted from when it was fetched) is as
+good as the server's answer: :meth:`SystemFeeds.load_cached` given a :class:`CacheTrust`
+then answers as a live load would (not ``from_cache``; ``within_ttl``), and the refreshes
+after it are the incremental ones. Nothing here imports asyncio or the HTTP stack until a
+fetch needs it, so such an answer costs neither.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from bikefinder.common.errors import FeedError, FeedFormatError, first_line
 from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
-from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.cache import CacheTrust, FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
 from bikefinder.feeds.models import Discovery
 from bikefinder.feeds.parsed_feeds import (
     EXTRA_FEEDS,
     GEOFENCING,
+    MAX_INFO_TTL_S,
     MIN_INFO_TTL_S,
     OPTIONAL_FEEDS,
     FeedBody,
     ParsedFeeds,
+    clamp_ttl,
 )
 from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    # Imported where a fetch needs them: an answer from a cache within its ttl needs neither.
+    import asyncio
+
     import httpx
 
 T = TypeVar("T")
@@ -185,6 +195,8 @@ class SystemFeeds(ParsedFeeds):
                 self._start(feed, self._fetch_optional(feed, discovery.feeds.get(feed)))
         if vehicle_name is not None and discovery.feeds.get(GEOFENCING) is not None:
             self._start(GEOFENCING, self._fetch_optional(GEOFENCING, discovery.feeds[GEOFENCING]))
+        import asyncio  # here: an answer from the cache within its ttl never loads it
+
         system, types, info, status, vehicle = await asyncio.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
@@ -232,11 +244,14 @@ class SystemFeeds(ParsedFeeds):
             )
         return discovery, fetched
 
-    def load_cached(self) -> Snapshot | None:
+    def load_cached(self, trust: CacheTrust | None = None) -> Snapshot | None:
         """The last known snapshot from the cache, without any network; ``None`` if
         the cache lacks (or has corrupt copies of) the feeds a snapshot needs.
 
-        Reads and parses every cached body (pure work: the app runs it off its loop)."""
+        With ``trust``, a cache whose every feed a load would fetch is there and within
+        its ttl answers as the server would (:meth:`_trust_cache`); otherwise the
+        snapshot is marked ``from_cache``. Reads and parses every cached body (pure
+        work: the app runs it off its loop)."""
         if self.cache is None:
             return None
         cache = self.cache
@@ -277,7 +292,74 @@ class SystemFeeds(ParsedFeeds):
         for parsed in (*bodies, status, vehicle):  # a live load's 304s then reuse these
             if parsed is not None and parsed.feed not in self._unreadable:
                 self._parsed_from[parsed.feed] = (parsed.etag, parsed.last_modified)
-        return snapshot
+        return snapshot if trust is None else self._trust_cache(snapshot, trust)
+
+    def may_be_within_ttl(self, trust: CacheTrust) -> bool:
+        """A quick look at the cache's metadata alone (no body read): False when it
+        cannot be within its ttl (discovery or availability too old, or absent), so the
+        caller fetches without parsing a copy it would not use."""
+        if self.cache is None:
+            return False
+        discovery = self.cache.meta(DISCOVERY)
+        if discovery is None or not trust.younger(discovery.fetched_at, MAX_INFO_TTL_S):
+            return False
+        longest_s = trust.live_ttl_s(MAX_INFO_TTL_S)  # no live ttl is trusted for longer
+        live = [self.cache.meta(feed) for feed in ("station_status", *VEHICLE_FEEDS)]
+        return any(meta is not None and trust.younger(meta.fetched_at, longest_s) for meta in live)
+
+    def _needed_feeds(self) -> list[str]:
+        """Every feed :meth:`load` would fetch, as gbfs.json lists them now."""
+        assert self.discovery is not None
+        listed = self.discovery.feeds
+        feeds = [DISCOVERY, "system_information", "vehicle_types", *EXTRA_FEEDS]
+        if self.has_stations:
+            feeds += ["station_information", "station_status"]
+        if self.vehicle_feed_name is not None:
+            feeds += [self.vehicle_feed_name, GEOFENCING]
+        return [feed for feed in feeds if feed == DISCOVERY or feed in listed]
+
+    def _trusted_s(self, feed: str, trust: CacheTrust) -> float | None:
+        """How long ``feed``'s cached copy may stand for the server's answer: the app's
+        rules (availability and vehicles on the refresh period, descriptive feeds within
+        60-3600 s); ``None`` when it was not read (unreadable, degraded)."""
+        assert self.discovery is not None
+        if feed == DISCOVERY:
+            return clamp_ttl(self.discovery.ttl, MIN_INFO_TTL_S, MAX_INFO_TTL_S)
+        if feed == "station_status":
+            return trust.live_ttl_s(self.status.meta.ttl) if self.status else None
+        if feed == self.vehicle_feed_name:
+            return trust.live_ttl_s(self.vehicle_feed.meta.ttl) if self.vehicle_feed else None
+        if feed in self._unreadable or feed not in self._ttls:
+            return None
+        return self._ttls[feed]
+
+    def _trust_cache(self, snapshot: Snapshot, trust: CacheTrust) -> Snapshot:
+        """``snapshot`` as a live answer when every feed :meth:`load` would fetch is cached
+        (from the URL gbfs.json gives now) and younger than its ttl; else as it is.
+
+        A trusted copy also becomes what the next refresh is conditional on, on each
+        feed's own ttl from when it was fetched, so the refreshes after it are the
+        incremental ones (availability first, descriptive feeds when due)."""
+        assert self.cache is not None and self.discovery is not None
+        if self.degraded:
+            return snapshot
+        states: dict[str, _FeedState] = {}
+        for feed in self._needed_feeds():
+            meta = self.cache.meta(feed)
+            url = self.gbfs_url if feed == DISCOVERY else self.discovery.feeds.get(feed)
+            trusted_s = self._trusted_s(feed, trust)
+            if meta is None or meta.url != url or trusted_s is None:
+                return snapshot
+            age = trust.age_s(meta.fetched_at)
+            if age is None or age >= trusted_s:
+                return snapshot
+            ttl_s = self._ttls.get(feed, MIN_INFO_TTL_S)
+            states[feed] = _FeedState(meta.url, meta.etag, meta.last_modified,
+                                      self._clock() - age, ttl_s)  # fmt: skip
+        log.debug("%s: every feed cached within its ttl: no request", self.label)
+        self._states = states
+        self.snapshot = replace(snapshot, from_cache=False, within_ttl=True)
+        return self.snapshot
 
     # -- refresh ------------------------------------------------------------------
 
@@ -318,6 +400,8 @@ class SystemFeeds(ParsedFeeds):
             status = await self._refetch("station_status", conditional=not kinds_changed)
         vehicle = await self._refresh_vehicles(types_changed)
         if status is None and vehicle is None and not changed and not types_changed:
+            if self.snapshot.within_ttl:  # the server confirmed it: a live answer now
+                self.snapshot = replace(self.snapshot, within_ttl=False)
             return self.snapshot
         snapshot = self.snapshot
         fetched_at = None if status is not None or not self.has_stations else snapshot.fetched_at
@@ -343,6 +427,8 @@ class SystemFeeds(ParsedFeeds):
                 log.debug("%s: %s fetch failed", self.label, feed, exc_info=error)
                 return FeedError(self.label, feed, first_line(error))
 
+        import asyncio  # here: an answer from the cache within its ttl never loads it
+
         task = asyncio.ensure_future(guarded())
         self._pending[feed] = task
         return task
@@ -354,6 +440,8 @@ class SystemFeeds(ParsedFeeds):
         fetch: the bodies to parse. A failure keeps the data parsed before and is tried
         again after the feed's ttl (:attr:`descriptive_error` says it)."""
         if waited:
+            import asyncio  # here: an answer from the cache within its ttl never loads it
+
             await asyncio.wait(waited, timeout=grace_s)
         bodies: list[FeedBody] = []
         for feed, task in list(self._pending.items()):

@@ -34,6 +34,9 @@ class Snapshot:
     fetched_at: datetime | None = None
     #: True when this is the last known data from the cache, not a live answer.
     from_cache: bool = False
+    #: Read from the cache while every feed was within its ttl: as current as a live
+    #: answer (``from_cache`` is False), fetched at :attr:`fetched_at`.
+    within_ttl: bool = False
     #: Free-floating vehicles with a location of their own, offered or not (see
     #: :func:`bikefinder.feeds.vehicles.offered`); vehicles parked at a known station are
     #: not here but in :attr:`docked_vehicles` (they count with their station).

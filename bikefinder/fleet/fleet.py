@@ -7,23 +7,27 @@ The printed commands and the app drive the same object: the printed ones call
 :class:`~bikefinder.rider.scene.Scene` the lists are drawn from, and calls each hook
 given to :meth:`Fleet.on_snapshot` once per new snapshot: the place for anything that
 learns from the data over time (trends, where a system is).
+
+A system whose cached feeds are all within their ttl answers from the cache without
+asking its server (:meth:`Fleet.load_within_ttl`, :meth:`Fleet.read_cache`); asyncio and
+the HTTP stack are imported only once something is fetched.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bikefinder.common.text import clean, system_label_for
-from bikefinder.feeds.cache import FeedCache
+from bikefinder.feeds.cache import CacheTrust, FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
 from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
 from bikefinder.feeds.vehicles import VehicleSelection, has_bicycles, others_what
 from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines, same_numbers
-from bikefinder.rider.refresh import RefreshSchedule
+from bikefinder.rider.refresh import RefreshSchedule, refresh_interval_s
 from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.scene import Scene
 from bikefinder.rider.staleness import data_age_s, format_age
@@ -31,6 +35,9 @@ from bikefinder.rider.trends import TrendHistory
 from bikefinder.systems.source import SystemSource, remember_loaded_system
 
 if TYPE_CHECKING:
+    # Imported where a fetch needs them: an answer from the cache within its ttl needs none.
+    import asyncio
+
     import httpx
 
     from bikefinder.feeds.snapshot import Snapshot
@@ -166,6 +173,8 @@ class Fleet:
         """The HTTP client for ``system``: one shared by every system, one more per
         test or demo transport; made off the event loop (a TLS context takes ~0.1 s).
         ``None`` once the fleet is closed."""
+        import asyncio
+
         if self._client_lock is None:
             self._client_lock = asyncio.Lock()
         transport = system.source.transport
@@ -180,10 +189,41 @@ class Fleet:
                 self._clients[slot] = client
         return client
 
-    async def read_cache(self, system: LiveSystem) -> Loaded | None:
-        """The system's last known data (marked as cached), without the network."""
-        snapshot = await self.offload(system.feeds.load_cached)
+    def cache_trust(self) -> CacheTrust:
+        """When a cached feed may stand for the server's answer, now: availability and
+        vehicles for the refresh period (the status ttl within 5-60 s, or ``--refresh``),
+        descriptive feeds for their own ttl within 60-3600 s."""
+        return CacheTrust(
+            self._feed_clock(), partial(refresh_interval_s, override_s=self.refresh_s)
+        )
+
+    async def read_cache(self, system: LiveSystem, *, trust_ttl: bool = True) -> Loaded | None:
+        """The system's last known data, without the network: as a live answer
+        (``within_ttl``) when every feed is within its ttl and ``trust_ttl``, else
+        marked as cached."""
+        trust = self.cache_trust() if trust_ttl and system.refused is None else None
+        snapshot = await self.offload(lambda: system.feeds.load_cached(trust))
         return None if snapshot is None else Loaded(system.url, snapshot)
+
+    def load_within_ttl(self) -> bool:
+        """Answer each enabled system whose cached feeds are all within their ttl from its
+        cache, here and now (no request, no event loop: a printed answer needs neither);
+        whether every enabled system was so answered. The others' copies are parsed
+        only if they may be (a quick look at the metadata first), and then the live
+        load's 304s reuse that parse."""
+        trust = self.cache_trust()
+        for system in self.enabled:
+            feeds = system.feeds
+            if system.refused is not None or not feeds.may_be_within_ttl(trust):
+                continue
+            try:
+                snapshot = feeds.load_cached(trust)
+            except Exception as exc:  # a copy this version cannot read: ask the server
+                log.warning("%s: cached copy unreadable", system.url, exc_info=exc)
+                continue
+            if snapshot is not None and snapshot.within_ttl:
+                self.apply(Loaded(system.url, snapshot))
+        return all(within_ttl(system) for system in self.enabled)
 
     async def fetch(self, system: LiveSystem) -> list[Loaded | Failed]:
         """Fetch once (the whole system the first time, then what is due); what
@@ -202,7 +242,7 @@ class Fleet:
             log.error("fetch failed: %s", error, exc_info=exc)
             cached = None
             if first_load and system.snapshot is None:
-                cached = await self.read_cache(system)
+                cached = await self.read_cache(system, trust_ttl=False)
             return [*([cached] if cached else []), Failed(system.url, error, brief)]
         problem = system.feeds.descriptive_error
         partial = f"{problem.feed}: {problem.cause}" if problem is not None else None
@@ -229,18 +269,23 @@ class Fleet:
 
     async def load(self) -> None:
         """Every enabled system at once, for a printed answer: live, else its cached copy
-        (with :attr:`LiveSystem.cache_note`), else its error."""
+        (with :attr:`LiveSystem.cache_note`), else its error. A system already answered
+        from its cache within the ttl (:meth:`load_within_ttl`) is not asked."""
+        await self._fetch_all([system for system in self.enabled if not within_ttl(system)])
+
+    async def refresh(self) -> None:
+        """One refresh of every enabled system (each loader fetches only what is due);
+        a failure keeps that system's last data with its error."""
+        await self._fetch_all(self.enabled)
+
+    async def _fetch_all(self, systems: list[LiveSystem]) -> None:
+        import asyncio
 
         async def one(system: LiveSystem) -> None:
             for event in await self.fetch(system):
                 self.apply(event)
 
-        await asyncio.gather(*(one(system) for system in self.enabled))
-
-    async def refresh(self) -> None:
-        """One refresh of every enabled system (each loader fetches only what is due);
-        a failure keeps that system's last data with its error."""
-        await self.load()
+        await asyncio.gather(*(one(system) for system in systems))
 
     def due(self) -> list[LiveSystem]:
         """The enabled systems whose next fetch is due now."""
@@ -309,20 +354,25 @@ class Fleet:
             f"{clean(system.name, 60)} has no bicycles ({what}s): left out of this bike "
             "view, and not chosen for one again (--vehicles all lists it)"
         )
-        if self._remember and not snapshot.from_cache and not system.remembered:
+        if self._remember and not (snapshot.from_cache or snapshot.within_ttl or system.remembered):
             system.remembered = True
             remember_loaded_system(system.source, snapshot)
 
     def _remember_where(self, system: LiveSystem, snapshot: Snapshot) -> None:
         """Learn where a system is (its coverage, for choosing by location) from its first
         live snapshot of the fleet's life."""
-        if not snapshot.from_cache and not system.remembered:
+        if not (snapshot.from_cache or snapshot.within_ttl or system.remembered):
             system.remembered = True
             remember_loaded_system(system.source, snapshot)
 
     def _record_trends(self, system: LiveSystem, snapshot: Snapshot) -> None:
         history = self.trends.setdefault(system.system_id, TrendHistory())
         history.record(system.url, snapshot.stations)
+
+
+def within_ttl(system: LiveSystem) -> bool:
+    """The system's data is its cache's, trusted within the feeds' ttl (no request yet)."""
+    return system.snapshot is not None and system.snapshot.within_ttl
 
 
 #: What the fleet exports: ``FeedCache`` too, the type of a system's cache, so that

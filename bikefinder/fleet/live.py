@@ -122,7 +122,9 @@ class LiveSystem:
         self.snapshot = snapshot
         if snapshot.from_cache:
             return changed
-        self.schedule.succeeded(snapshot.status_meta.ttl, now, partial_error)
+        # A copy trusted within its ttl is due when that runs out, counted from its fetch.
+        since = snapshot.fetched_at if snapshot.within_ttl and snapshot.fetched_at else now
+        self.schedule.succeeded(snapshot.status_meta.ttl, min(since, now), partial_error)
         self.failing_since = None
         self.cache_note = None
         return changed

@@ -22,7 +22,7 @@ from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
 from bikefinder.rider.scene import Query
-from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
 from bikefinder.rider.text_formats import (
     LINE_SEPARATOR,
     bikes_text,
@@ -354,6 +354,8 @@ def freshness_text(report: SystemReport, now: datetime) -> str:
     text = f"data {format_age(age)} old" if age is not None else "data time unknown"
     if snapshot.from_cache:
         text += " (CACHED)"
+    elif (note := within_ttl_note(snapshot, now)) is not None:
+        text += f" ({note})"
     if is_data_stale(snapshot, now):
         text += "; STALE: the system has not published newer availability"
     if report.error is not None:

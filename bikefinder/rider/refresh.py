@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bikefinder.feeds.snapshot import Snapshot
-from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale
+from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
 from bikefinder.systems.source import SystemSource
 
 #: The app refreshes station status on its ttl, but never faster or slower than this.
@@ -139,6 +139,8 @@ def freshness(
         text = "data time unknown"
     else:
         text = f"updated {format_age(age)} ago"
+        if (note := within_ttl_note(snapshot, now)) is not None:
+            text += f" ({note})"
         if is_data_stale(snapshot, now):
             health = "stale"
             problem = (

@@ -26,6 +26,15 @@ def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:
     return None if moment is None else max(0.0, (now - moment).total_seconds())
 
 
+def within_ttl_note(snapshot: Snapshot, now: datetime) -> str | None:
+    """The words "cached 12 s ago, within the feed's ttl" for data answered from the
+    cache without asking the server (every feed was younger than its ttl), else ``None``."""
+    if not snapshot.within_ttl or snapshot.fetched_at is None:
+        return None
+    fetched_s = max(0.0, (now - snapshot.fetched_at).total_seconds())
+    return f"cached {format_age(fetched_s)} ago, within the feed's ttl"
+
+
 def stale_after_s(ttl_s: float | None) -> float:
     """Data older than this is stale: the feed's ttl with a margin (3 ttls), never less
     than 5 minutes; an unknown ttl counts as :data:`DEFAULT_TTL_S`."""

@@ -10,7 +10,6 @@ feed does not give) neither fires nor re-arms.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import shlex
@@ -192,6 +191,8 @@ async def run_notify_command(
     """Run ``command`` (never through a shell) with ``environment`` added; returns a
     one-line problem, or ``None`` when it ran and exited 0. Output is discarded: it
     must not scribble over the terminal app."""
+    import asyncio  # here: a printed answer from the cache imports this module, not asyncio
+
     try:
         argv = parse_command(command)
     except ValueError as exc:

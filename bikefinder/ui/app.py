@@ -214,6 +214,8 @@ class BikefinderApp(App[int]):
             cached = await self.fleet.read_cache(system)
             if cached is not None:
                 self.post_message(FleetUpdate(cached))
+                if cached.snapshot.within_ttl:
+                    return  # every feed within its ttl: the server is asked when that runs out
         for event in await self.fleet.fetch(system):
             self.post_message(FleetUpdate(event))
 

@@ -264,16 +264,32 @@ async def test_filter_by_name_as_you_type_and_escape_clears(fav_path: Path) -> N
         await pilot.press("escape")
         assert app.stations.filter_query == "" and not app.stations.filter_bar.display
         assert app.stations.table.row_count == 23 and app.focused is app.stations.table
-        # Enter keeps the filter and returns to the table; Escape there clears it.
+        # Enter keeps the filter and opens the highlighted match; Escape goes back to
+        # the filtered table, and Escape there clears the filter.
         await pilot.press("slash", "z", "z", "z")
         assert app.stations.table.row_count == 0
         assert "No station name matches" in screen_text(app)
         await pilot.press("backspace", "backspace", "backspace", "f", "i", "l", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen) and app.screen.key.item_id == "f02"
+        await pilot.press("escape")
+        await pilot.pause()
         assert app.focused is app.stations.table and app.stations.filter_query == "fil"
         assert highlighted_id(app) == "f02"
         await pilot.press("escape")
         assert app.stations.filter_query == "" and app.stations.table.row_count == 23
         assert highlighted_id(app) == "f02"
+
+
+async def test_filter_then_enter_opens_the_nearest_match(fav_path: Path) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        move_to(app, "f03")  # "Filler 03": it stays a match, the 3rd one
+        await pilot.press("slash", *"filler", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailsScreen)
+        assert app.screen.key.item_id == listed_ids(app)[0] == "f01"
 
 
 async def test_a_filter_that_hides_the_highlighted_station_highlights_the_nearest_match(

@@ -194,10 +194,11 @@ class StationsScreen(Screen[None]):
         self.render_rows()
 
     def watch_filter_query(self) -> None:
-        highlighted = self.table.highlighted_key
+        """Every keystroke in the filter puts the cursor on the first (nearest) match, so
+        Enter opens it (arrows while typing move it on from there); clearing the filter
+        keeps the station the cursor is on."""
         self.render_rows()
-        if self.table.highlighted_key != highlighted and self.table.row_count:
-            # The station is filtered out: the nearest match, not whatever took its row.
+        if self.filter_query and self.table.row_count:
             self.table.move_cursor(row=0, animate=False)
 
     def render_rows(self) -> None:
@@ -398,7 +399,11 @@ class StationsScreen(Screen[None]):
         self.filter_query = message.query
 
     def on_filter_bar_done(self) -> None:
+        """Enter in the filter: keep it, and open the highlighted match (the nearest,
+        unless the rider moved the cursor while typing)."""
         self.table.focus()
+        if self.filter_query and self.table.row_count:
+            self.action_details()
 
     def on_filter_bar_cleared(self) -> None:
         self.action_clear_filter()

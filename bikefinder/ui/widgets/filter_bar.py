@@ -1,4 +1,5 @@
-"""The name filter: typing narrows the table as you type; Escape clears it.
+"""The name filter: typing narrows the table as you type (the cursor on the nearest
+match), Enter opens the highlighted match, Escape clears it.
 
 The bar only shows, empties and hides itself; it posts what the rider did (the query
 changed, Enter, Escape, an arrow) and the app, which owns the query, does the rest."""
@@ -20,6 +21,7 @@ class FilterBar(ScreenSafe, Input):
     """An input docked under the table; arrows still move the table's cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Open match", show=True),
         Binding("escape", "clear_filter", "Clear filter", show=True),
         Binding("down", "move(1)", "Down", show=False),
         Binding("up", "move(-1)", "Up", show=False),

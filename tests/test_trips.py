@@ -268,6 +268,26 @@ def test_a_station_rides_at_the_price_of_the_systems_only_plan() -> None:
     assert trip.price.currency == "EUR"
 
 
+def test_a_station_ride_takes_the_cheapest_of_several_plans_for_this_ride() -> None:
+    per_minute = PricingPlan(
+        "minute",
+        "Per minute",
+        "EUR",
+        Decimal("0.00"),
+        per_min=(PriceSegment(start=0, rate=Decimal("0.20"), interval=1),),
+    )
+    flat = PricingPlan("flat", "Day pass", "EUR", Decimal("2.00"))  # fmt: skip
+    stations = [station("P", 0, docks=0), station("D", 2950, bikes=0), station("N", 300)]
+    the_scene = scene(snapshot("x", stations, pricing=(per_minute, flat)))
+    (long_ride,) = plan(the_scene, to=at(2950, 0), limit=1).trips
+    # 885 s of riding: 15 charges of 0.20 = 3.00 per minute, so the flat plan.
+    assert long_ride.price is not None and long_ride.price.amount == Decimal("2.00")
+    assert long_ride.price_text is not None
+    assert long_ride.price_text.endswith("(the cheapest of 2 plans for this ride)")
+    (short_ride,) = plan(the_scene, to=at(300, 0), limit=1).trips  # P to N: 300 m
+    assert short_ride.price is not None and short_ride.price.amount < Decimal("2.00")
+
+
 # --------------------------------------------------------------------------- pieces
 
 

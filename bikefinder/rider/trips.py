@@ -37,9 +37,11 @@ from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import clean
 from bikefinder.feeds import pricing, system_alerts
 from bikefinder.feeds.models import Station
+from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import Vehicle, is_bicycle
 from bikefinder.rider.modes import Mode
+from bikefinder.rider.prices import station_plans
 from bikefinder.rider.rows import Kind, SceneSystem
 from bikefinder.rider.scene import Openings, Scene, station_reason
 from bikefinder.rider.system_index import SystemIndex
@@ -394,18 +396,7 @@ def _trip(
     else:
         dropoff = drop[3]
         walk_from_m = drop[0]
-    plan: pricing.PricingPlan | None
-    if pickup.vehicle is not None:
-        type_id = pickup.vehicle.vehicle_type_id
-        vehicle_type = snapshot.vehicle_types.get(type_id) if type_id is not None else None
-        plan = pricing.plan_for_vehicle(snapshot.pricing, vehicle_type,
-                                        pickup.vehicle.pricing_plan_id)  # fmt: skip
-    else:
-        plan = pricing.plan_for_vehicle(snapshot.pricing) if snapshot.pricing else None
-    price = None
-    if plan is not None and plan.currency is not None:
-        amount = pricing.ride_cost(plan, ride_s / 60.0, DETOUR * straight / 1000.0)
-        price = Price(amount, plan.currency) if amount is not None else None
+    price, price_text = _ride_price(snapshot, pickup, ride_s / 60.0, DETOUR * straight / 1000.0)
     active = system_alerts.active_alerts(snapshot.alerts, now)
     named = {pickup.item_id if pickup.kind is Kind.STATION else None, dropoff.station_id}
     alerts = tuple(a for a in active if named & set(a.station_ids))
@@ -421,9 +412,39 @@ def _trip(
         walk_to_m=from_a,
         walk_from_m=walk_from_m,
         price=price,
-        price_text=pricing.price_sentence(plan) if plan is not None else None,
+        price_text=price_text,
         alerts=alerts,
     )
+
+
+def _ride_price(
+    snapshot: Snapshot, pickup: Pickup, minutes: float, km: float
+) -> tuple[Price | None, str | None]:
+    """What this ride costs and the plan's sentence: a vehicle's own plan (else its
+    type's); from a station, the cheapest for this ride of the plans that apply to its
+    bikes, saying how many there are."""
+    plans: tuple[pricing.PricingPlan, ...]
+    if pickup.vehicle is not None:
+        type_id = pickup.vehicle.vehicle_type_id
+        vehicle_type = snapshot.vehicle_types.get(type_id) if type_id is not None else None
+        plan = pricing.plan_for_vehicle(snapshot.pricing, vehicle_type,
+                                        pickup.vehicle.pricing_plan_id)  # fmt: skip
+        plans = (plan,) if plan is not None else ()
+    else:
+        plans = station_plans(snapshot.pricing, snapshot.vehicle_types) if snapshot.pricing else ()
+    costs = [
+        (cost, number, plan)
+        for number, plan in enumerate(plans)
+        if plan.currency is not None and (cost := pricing.ride_cost(plan, minutes, km)) is not None
+    ]
+    if not costs:
+        return None, None
+    cost, _, plan = min(costs, key=lambda item: (item[0], item[1]))
+    assert plan.currency is not None
+    sentence = pricing.price_sentence(plan)
+    if sentence is not None and len(plans) > 1:
+        sentence = f"{sentence} (the cheapest of {len(plans)} plans for this ride)"
+    return Price(cost, plan.currency), sentence
 
 
 def _why_none(systems: Sequence[_Candidates], mode: Mode) -> str:

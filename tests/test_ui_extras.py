@@ -229,7 +229,7 @@ async def test_map_toggles_draws_the_listed_rows_and_follows_cursor_and_filter(
         assert grid.cells[centre[0]][centre[1]] == (ORIGIN_GLYPH, CellKind.USEFUL)
         y, x = by_id(grid)["s6"]  # Foxtrot, not installed: useless in any mode
         assert grid.cells[y][x][1] is CellKind.USELESS
-        await pilot.press("slash", *"hotel", "enter")
+        await pilot.press("slash", *"hotel", "enter", "escape")  # Enter opens the match
         await pilot.pause()
         assert set(by_id(panel.grid)) == {"s8", "s9"}
         assert "Map · north up" in str(panel.border_title)

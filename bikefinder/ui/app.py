@@ -415,7 +415,10 @@ class BikefinderApp(App[int]):
 
     @on(EditWatch)
     def _edit_watch(self, message: EditWatch) -> None:
-        self.actions.edit_watch(message.key, self.stations.mode)
+        self.edit_watch(message.key, self.stations.mode)
+
+    def edit_watch(self, key: RowKey | None, mode: Mode) -> None:
+        self.actions.edit_watch(key, mode)
 
     @on(WatchFired)
     def _watch_fired(self, message: WatchFired) -> None:

@@ -57,3 +57,12 @@ class TripsPlanned(Message):
 
     plan: TripPlan
     scene: Scene
+
+
+@dataclass
+class EarlyKey(Message):
+    """A key typed right after the key that opened a dialog, which reached the screen
+    below before the dialog took the keyboard: the dialog applies it to its field."""
+
+    key: str
+    character: str | None

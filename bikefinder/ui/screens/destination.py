@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input
 from bikefinder.common.errors import UsageError
 from bikefinder.common.text import clean
 from bikefinder.fleet.destination import HOW_TO_SAY, Destination
+from bikefinder.ui.messages import EarlyKey
 from bikefinder.ui.widgets.safe import SafeStatic
 
 
@@ -55,6 +56,18 @@ class DestinationDialog(ModalScreen[Destination | None]):
 
     def on_mount(self) -> None:
         self.query_one("#destination-input", Input).focus()
+
+    async def on_early_key(self, message: EarlyKey) -> None:
+        """A key typed right after ``t``, before this dialog had the keyboard: to the field."""
+        field = self.query_one("#destination-input", Input)
+        if message.character is not None and message.character.isprintable():
+            field.insert_text_at_cursor(message.character)
+        elif message.key == "backspace":
+            field.action_delete_left()
+        elif message.key == "enter":
+            await field.action_submit()
+        elif message.key == "escape":
+            self.action_cancel()
 
     def say(self, text: str, style: str = "bold red") -> None:
         self.query_one("#destination-error", SafeStatic).update(Text(clean(text, 300), style=style))

@@ -16,14 +16,14 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer
 
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
-from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.messages import EarlyKey, ToggleFavourite
 from bikefinder.ui.screens.alerts import AlertsScreen
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.widgets.filter_bar import FilterBar
@@ -37,6 +37,8 @@ from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 MAP_ROWS = 200
 #: How long the header's flash lasts (a refresh was done).
 FLASH_S = 0.6
+#: Keys that open a dialog with a field, and their actions (see ``on_key``).
+DIALOG_KEYS = {"a": "watch", "t": "trip"}
 #: Below this width the footer packs its keys closer.
 WIDE_FOOTER = 120
 
@@ -74,6 +76,9 @@ class ListSource(Protocol):
 
     def other_favourites(self) -> OtherFavourites:
         """Favourites of systems not listed."""
+
+    def edit_watch(self, key: RowKey | None, mode: Mode) -> None:
+        """Open the watch dialog on ``key``'s station (a bell when there is none)."""
 
 
 class StationsScreen(Screen[None]):
@@ -292,6 +297,20 @@ class StationsScreen(Screen[None]):
                 self._fill_limit = self.shown_limit + self._fill_rows()
                 self.render_rows()
 
+    async def on_key(self, event: events.Key) -> None:
+        """Keys typed fast are never lost: a key that opens a dialog with a field (``a``,
+        ``t``) opens it now, and the keys typed right after it, which reach this screen
+        before the dialog takes the keyboard, go to the dialog."""
+        active = self.app.screen
+        if active is not self and isinstance(active, ModalScreen):
+            event.stop()
+            event.prevent_default()
+            active.post_message(EarlyKey(event.key, event.character))
+        elif event.key in DIALOG_KEYS and self.check_action(DIALOG_KEYS[event.key], ()):
+            event.stop()
+            event.prevent_default()
+            await self.run_action(DIALOG_KEYS[event.key])
+
     def on_resize(self, event: events.Resize) -> None:
         """A narrow footer packs its keys; a taller screen lists more stations when the
         list fills the screen."""
@@ -373,8 +392,9 @@ class StationsScreen(Screen[None]):
         self.post_message(ToggleFavourite(self.highlighted_key()))
 
     def action_watch(self) -> None:
-        """Set, change or remove a watch on the highlighted station (``a``)."""
-        self.post_message(EditWatch(self.highlighted_key()))
+        """Set, change or remove a watch on the highlighted station (``a``): the dialog
+        opens within this key's handling, so what the rider types next goes to it."""
+        self.feed.edit_watch(self.highlighted_key(), self.mode)
 
     def action_toggle_map(self) -> None:
         """Show or hide the map of the listed stations (``M``)."""

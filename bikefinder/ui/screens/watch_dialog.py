@@ -17,6 +17,7 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
 from bikefinder.rider.modes import counted
 from bikefinder.rider.watches import MAX_THRESHOLD, Watch, WatchKind
+from bikefinder.ui.messages import EarlyKey
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
@@ -86,7 +87,22 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#watch-threshold", Input).focus()
+        self.set_focus(self.query_one("#watch-threshold", Input))
+
+    def on_early_key(self, message: EarlyKey) -> None:
+        """A key typed right after ``a``, before this dialog had the keyboard: to the
+        field, as the rider meant ("a", Backspace, "5", "0", Enter sets 50)."""
+        threshold = self.query_one("#watch-threshold", Input)
+        if message.character is not None and message.character.isdigit():
+            if not threshold.selection.is_empty:
+                threshold.delete_selection()
+            threshold.insert_text_at_cursor(message.character)
+        elif message.key == "backspace":
+            threshold.action_delete_left()
+        elif message.key == "enter":
+            self._set()
+        elif message.key == "escape":
+            self.action_cancel()
 
     def chosen_kind(self) -> WatchKind:
         pressed = self.query_one("#watch-kind", RadioSet).pressed_button

@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 REFRESH_NOTE_S = 2.5
 #: How many trips the trip list shows when ``--limit`` does not say.
 APP_TRIP_LIMIT = 8
+#: How long a note about what the list leaves out stays.
+NOTE_S = 8.0
 #: How long "X is now full: next best ..." stays.
 TRIP_NOTICE_S = 8.0
 
@@ -103,6 +105,7 @@ class BikefinderApp(App[int]):
         destination: Destination | None = None,
         trip_limit: int | None = None,
         first_run: bool = False,
+        notes: Sequence[str] = (),
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
@@ -111,7 +114,8 @@ class BikefinderApp(App[int]):
         screen holds, and more as the cursor reaches the end. ``destination``: open on
         the trip list to there (``--to``); ``speeds``: the trips' time model; ``trip_limit``:
         how many trips it lists (``None``: :data:`APP_TRIP_LIMIT`); ``first_run``: no
-        system was asked for, so the picker opens at once (over ``source``, the demo)."""
+        system was asked for, so the picker opens at once (over ``source``, the demo);
+        ``notes``: what choosing the systems left out, said once the list is shown."""
         super().__init__()
         #: The rider's own position, kept across system switches (None: not known).
         self.rider_near = near if near_note is None and not source.is_demo else None
@@ -152,6 +156,9 @@ class BikefinderApp(App[int]):
         self._first_destination = destination
         self.trip_limit = trip_limit or APP_TRIP_LIMIT
         self._first_run = first_run
+        self._start_notes = list(notes)
+        #: The notes already said (each is said once: a system left out, zones not listed).
+        self._said: set[str] = set()
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
@@ -281,8 +288,17 @@ class BikefinderApp(App[int]):
             gc.freeze()
         self._say_refreshed()
         self.stations.render_rows()
+        self._say_notes(scene)
         self.plan_trips()
         self._warm(scene)
+
+    def _say_notes(self, scene: Scene) -> None:
+        """What the lists leave out and why (a system without bicycles, parking zones,
+        systems passed over when choosing), each said once, as --once says it."""
+        for note in [*self._start_notes, *self.fleet.notes, *scene.left_out()]:
+            if note not in self._said:
+                self._said.add(note)
+                self.notify(note, title="Note", timeout=NOTE_S, markup=False)
 
     @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
     async def _warm(self, scene: Scene) -> None:

@@ -56,6 +56,7 @@ def build_app(options: Options) -> BikefinderApp:
         destination=_destination(options),
         trip_limit=options.limit,
         first_run=first_run,
+        notes=choice.notes,
     )
     app.view.units_choice = options.units  # None: the lead system's country decides
     return app

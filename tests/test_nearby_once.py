@@ -221,6 +221,8 @@ def test_alerts_on_a_station_and_system_wide(feed_server, run_main) -> None:
         ("strike", ()),
         ("ORE:Alert:mobidatabw_1", ()),  # the real MobiData BW notice
     }
+    # Most important first, the header's rule: system-wide before a station's.
+    assert doc["alerts"][-1]["alert_id"] == "works"
     table = once(run_main, "--system", linz, "--system", renningen, "--near", near, "--limit", "2")
     assert "alert: Works at Alter Markt" in table.stdout
     assert "Alert (" in table.stdout and "Strike today" in table.stdout

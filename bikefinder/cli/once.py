@@ -19,6 +19,7 @@ from bikefinder.common.text import clean
 from bikefinder.fleet.choice import Choice, choose, fleet_for
 from bikefinder.fleet.fleet import Fleet, utc_now
 from bikefinder.fleet.view import FleetView, names
+from bikefinder.rider.alerts_view import ranked_alerts
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
@@ -29,7 +30,11 @@ from bikefinder.rider.scene import Query
 from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from bikefinder.feeds.system_alerts import SystemAlert
     from bikefinder.options import Options
+    from bikefinder.rider.rows import SceneSystem
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -73,7 +78,7 @@ def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
         near_note=choice.near_note,
         notes=_notes(view, choice),
         warning=far_note(rows, fleet) if not query.favourites_only else None,
-        alerts=view.scene.active_alerts(now) if view.scene is not None else [],
+        alerts=_alerts(view, now),
     )
 
 
@@ -95,9 +100,16 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
         vehicles=fleet.selection.value,
         near_note=choice.near_note,
         notes=[*_notes(view, choice), *plan.notes],
-        alerts=view.scene.active_alerts(now) if view.scene is not None else [],
+        alerts=_alerts(view, now),
         plan=plan,
     )
+
+
+def _alerts(view: FleetView, now: datetime) -> list[tuple[SceneSystem, SystemAlert]]:
+    """Every active alert, most important first (the rule the app's header uses)."""
+    if view.scene is None:
+        return []
+    return list(ranked_alerts(view.scene.active_alerts(now)))
 
 
 def _notes(view: FleetView, choice: Choice) -> list[str]:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bikefinder.cli.terminal import terminal_width
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.text import clean
 from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe, text_table
@@ -198,13 +199,15 @@ def _cells(entry: CatalogEntry, version_separator: str = ",") -> tuple[str, ...]
 
 
 def _table(entries: Sequence[CatalogEntry]) -> str:
+    """The systems, one per line; cut to the terminal's width when printed on one."""
     headings = ("ID", "Name", "Location", "CC", "GBFS", "Auto-discovery URL")
     limits = (32, 36, 28, 2, 16, 300)
     rows = [
         tuple(clean(cell, limit) for cell, limit in zip(_cells(entry), limits, strict=True))
         for entry in entries
     ]
-    lines = text_table([headings, *rows], [False] * len(headings))
+    # To fit a terminal, the URL goes first (--format csv or a pipe has it), then GBFS.
+    lines = text_table([headings, *rows], [False] * len(headings), terminal_width(), (5, 4))
     lines.append(f"({len(rows):,} system{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bikefinder.cli.terminal import terminal_width
 from bikefinder.common.text import clean
 from bikefinder.fleet.choice import Choice, choose, fleet_for
 from bikefinder.fleet.fleet import Fleet, utc_now
@@ -242,7 +243,8 @@ class _Printed:
         options = self.options
         try:
             _emit(render(self.answer, options.output_format, one_line=options.watch_s is not None,
-                         walking_speed_kmh=options.walking_speed_kmh))  # fmt: skip
+                         walking_speed_kmh=options.walking_speed_kmh,
+                         width=terminal_width()))  # fmt: skip
         except BrokenPipeError:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return False

@@ -414,6 +414,10 @@ TABLE_COLUMNS = (
 )
 
 
+#: The columns a table gives up first to fit a terminal: Price, Dir, What, Walk.
+TABLE_DROPS = (10, 6, 3, 5)
+
+
 def _system_lines(answer: Answer) -> list[str]:
     """A heading per system (counts, freshness), then the system-wide alerts."""
     now = answer.now
@@ -437,11 +441,12 @@ def _system_lines(answer: Answer) -> list[str]:
     return lines
 
 
-def to_table(answer: Answer, walking_speed_kmh: float) -> str:
-    """A heading per system (counts, alerts, freshness), the query, then the rows."""
+def to_table(answer: Answer, walking_speed_kmh: float, width: int | None = None) -> str:
+    """A heading per system (counts, alerts, freshness), the query, then the rows
+    (``width``: a terminal's, which the rows are cut to fit)."""
     query = answer.query
     if answer.plan is not None:
-        return trips_table(_system_lines(answer), answer.notes, answer.plan, query.units)
+        return trips_table(_system_lines(answer), answer.notes, answer.plan, query.units, width)
     lines = _system_lines(answer)
     if query.near is not None:
         where = f"the {answer.near_note} " if answer.near_note else ""
@@ -472,7 +477,9 @@ def to_table(answer: Answer, walking_speed_kmh: float) -> str:
                 clean(row.price, 80) if row.price else "",
             ]
         )
-    lines += ["", *text_table(table, [right for _, right in TABLE_COLUMNS])]
+    # One system: its name is in the heading, so its column may go too.
+    drops = TABLE_DROPS + ((1,) if len(answer.systems) <= 1 else ())
+    lines += ["", *text_table(table, [right for _, right in TABLE_COLUMNS], width, drops)]
     if not answer.rows:
         lines.append(f"({nothing_text(query)})")
     return "\n".join(lines)
@@ -539,12 +546,20 @@ def to_line(answer: Answer) -> str:
     return LINE_SEPARATOR.join(parts)
 
 
-def render(answer: Answer, output_format: str, *, one_line: bool, walking_speed_kmh: float) -> str:
-    """``answer`` in ``output_format`` (``one_line``: JSON on one line, for ``--watch``)."""
+def render(
+    answer: Answer,
+    output_format: str,
+    *,
+    one_line: bool,
+    walking_speed_kmh: float,
+    width: int | None = None,
+) -> str:
+    """``answer`` in ``output_format`` (``one_line``: JSON on one line, for ``--watch``;
+    ``width``: the terminal's, which a table is cut to fit)."""
     if output_format == "json":
         return to_json(answer, one_line=one_line)
     if output_format == "csv":
         return to_csv(answer)
     if output_format == "line":
         return to_line(answer)
-    return to_table(answer, walking_speed_kmh)
+    return to_table(answer, walking_speed_kmh, width)

@@ -111,21 +111,83 @@ def _char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
-def text_table(table: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+def text_table(
+    table: Sequence[Sequence[str]],
+    right: Sequence[bool],
+    width: int | None = None,
+    droppable: Sequence[int] = (),
+) -> list[str]:
     """A plain-text table: the heading row, a dashed rule, then the rows; columns two
     spaces apart, each padded to its widest cell by display width (so a "東京駅 🚲" or
-    a combining accent keeps the columns after it in line), ``right`` ones right-aligned."""
+    a combining accent keeps the columns after it in line), ``right`` ones right-aligned.
+
+    ``width`` (a terminal's, when the output goes to one): the widest text columns are
+    cut with "…" to :data:`COMFORT_CUT_WIDTH`, then the ``droppable`` columns go (in that
+    order), then text columns are cut to :data:`MIN_CUT_WIDTH`, until the table fits; a
+    last line says so. Numbers are never cut. Piped output passes no width: whole lines."""
     widths = [max(cell_width(row[i]) for row in table) for i in range(len(right))]
+    full = list(widths)
+    shown = list(range(len(right)))
+    if width is not None:
+        shown = _fit(widths, right, width, droppable)
 
     def aligned(cells: Sequence[str]) -> str:
         padded = []
-        for i, cell in enumerate(cells):
+        for i in shown:
+            cell = cells[i] if widths[i] == full[i] else cut_to(cells[i], widths[i])
             gap = " " * (widths[i] - cell_width(cell))
             padded.append(gap + cell if right[i] else cell + gap)
         return "  ".join(padded).rstrip()
 
-    return [aligned(table[0]), aligned(["-" * width for width in widths]),
-            *(aligned(cells) for cells in table[1:])]  # fmt: skip
+    lines = [aligned(table[0]), aligned(["-" * w for w in widths]),
+             *(aligned(cells) for cells in table[1:])]  # fmt: skip
+    if widths != full or len(shown) < len(right):
+        lines.append("(cut to the terminal's width; piped, the lines are whole)")
+    return lines
+
+
+#: A column cut to fit a terminal keeps this many cells before others are dropped, and
+#: at least :data:`MIN_CUT_WIDTH` in the end.
+COMFORT_CUT_WIDTH, MIN_CUT_WIDTH = 16, 10
+
+
+def _fit(widths: list[int], right: Sequence[bool], width: int, droppable: Sequence[int]
+         ) -> list[int]:  # fmt: skip
+    """Narrow ``widths`` in place, and drop columns, until the table (two spaces between
+    columns) is at most ``width`` cells wide or nothing can give; the columns kept."""
+    shown = list(range(len(widths)))
+
+    def excess() -> int:
+        return sum(widths[i] for i in shown) + 2 * (len(shown) - 1) - width
+
+    def cut(floor: int) -> None:
+        while excess() > 0:
+            candidates = [i for i in shown if not right[i] and widths[i] > floor]
+            if not candidates:
+                return
+            widths[max(candidates, key=lambda i: widths[i])] -= 1
+
+    cut(COMFORT_CUT_WIDTH)
+    for column in droppable:
+        if excess() <= 0:
+            break
+        shown.remove(column)
+    cut(MIN_CUT_WIDTH)
+    return shown
+
+
+def cut_to(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` terminal cells, ending in "…" when cut."""
+    if cell_width(text) <= cells:
+        return text
+    kept, used = [], 0
+    for char in text:
+        char_cells = cell_width(char)
+        if used + char_cells > cells - 1:
+            break
+        kept.append(char)
+        used += char_cells
+    return "".join(kept).rstrip() + "…"
 
 
 def format_count(value: int | None) -> str:

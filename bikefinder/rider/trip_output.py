@@ -145,9 +145,16 @@ TRIP_COLUMNS = (
     ("Drop-off", False), ("Walk", True), ("Total", True), ("Price", True),
 )  # fmt: skip
 
+#: The columns a trip table gives up first to fit a terminal: Price, the walks, the ride.
+TRIP_DROPS = (8, 6, 3, 4)
+
 
 def trips_table(
-    headings: Sequence[str], notes: Sequence[str], plan: TripPlan, units: Units = Units.METRIC
+    headings: Sequence[str],
+    notes: Sequence[str],
+    plan: TripPlan,
+    units: Units = Units.METRIC,
+    width: int | None = None,
 ) -> str:
     """The systems' headings, the trip asked for, "Walking is faster" when it is, then
     one line per trip (or why there is none); a vehicle's range in ``units``."""
@@ -172,7 +179,7 @@ def trips_table(
             minutes_text(trip.walk_to_s), minutes_text(trip.ride_s), dropoff_text(trip),
             minutes_text(trip.walk_from_s), minutes_text(trip.total_s), price_text(trip),
         ])  # fmt: skip
-    lines += ["", *text_table(table, [right for _, right in TRIP_COLUMNS])]
+    lines += ["", *text_table(table, [right for _, right in TRIP_COLUMNS], width, TRIP_DROPS)]
     if not faster:
         lines.append(f"(walking all the way: {minutes_text(plan.walk_only_s)})")
     return "\n".join(lines)

@@ -236,7 +236,8 @@ async def test_enter_switches_system_in_place_keeping_view_and_filter(fav_path: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("v")  # the favourites view...
-        await pilot.press("v", "slash", *"fil", "enter")  # ...then all, filtered
+        await pilot.press("v", "slash", *"fil", "enter")  # ...then all, filtered (Enter
+        await pilot.press("escape")  # opens the nearest match: back to the list)
         await pilot.press("m")  # e-bike mode
         old = app.fleet.system(GBFS_URL)
         assert old is not None and table_ids(app)[0] == "f01"

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -33,12 +34,18 @@ KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 def extract() -> Catalog:
     """Every marked message of the package's sources (the ``.pot`` template)."""
     template = Catalog(project="bikefinder", charset="utf-8")
-    method_map = [("**.py", "python")]
-    for filename, lineno, message, comments, context in extract_from_dir(
-        ROOT / "bikefinder", method_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
-    ):
-        path = f"bikefinder/{filename}"
-        template.add(message, None, [(path, lineno)], auto_comments=comments, context=context)
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = extract_from_dir(
+        ROOT,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        directory_filter=lambda path: Path(path).name not in (".venv", ".git", "tests"),
+    )
+    for filename, lineno, message, comments, context in found:
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
 

@@ -14,13 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from bikefinder.common.errors import UsageError
 from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
 from bikefinder.fleet.destination import Destination
 from bikefinder.ui.messages import EarlyKey
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 
 #: How to say where to (:data:`HOW_TO_SAY`), as the dialog's line and after a problem.
@@ -57,7 +58,7 @@ class DestinationDialog(ModalScreen[Destination | None]):
                 id="destination-input",
             )
             yield SafeStatic("", id="destination-error")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.query_one("#destination-input", Input).focus()

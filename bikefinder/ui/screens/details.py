@@ -15,7 +15,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from bikefinder.common.i18n import _, ngettext
 from bikefinder.common.text import clean
@@ -28,6 +27,7 @@ from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
@@ -326,7 +326,7 @@ class DetailsScreen(Screen[None]):
         with VerticalScroll(id="details-scroll"):
             body = any_renderable(self.details, self._local_tz, self._walking_speed_kmh)
             yield SafeStatic(body, id="details-body")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         if self._header_state is not None:

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bikefinder.common.errors import BikefinderError
@@ -42,6 +42,7 @@ from bikefinder.systems.entries import LEARNED, CatalogEntry
 from bikefinder.systems.source import SystemSource, is_url
 from bikefinder.systems.switching import SystemSwitching
 from bikefinder.ui.fleet_edits import FleetEdits, ShownSystem
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 
 #: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
 MAX_ROWS = 200
@@ -198,7 +199,7 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
             yield Static(_("Loading the catalog …"), id="picker-summary")
             yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="picker-error")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#picker-table", DataTable)

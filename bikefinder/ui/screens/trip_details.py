@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
@@ -21,6 +20,7 @@ from bikefinder.rider.rows import Kind, RowKey
 from bikefinder.rider.scene import Scene
 from bikefinder.rider.trip_output import minutes_text, price_text
 from bikefinder.rider.trips import DETOUR, RETURN_S, TAKE_S, Trip
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes
 
@@ -131,7 +131,7 @@ class TripDetailsScreen(Screen[None]):
         with VerticalScroll(id="details-scroll"):
             body = trip_renderable(self.trip, self.label, self.scene, units=self.units)
             yield SafeStatic(body, id="trip-details")
-        yield Footer()
+        yield FittingFooter()
 
     def show(self, trip: Trip | None, scene: Scene | None) -> None:
         """The trip as now planned (``None``: no longer offered; the last one shown stays)."""

@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
@@ -35,6 +35,7 @@ from bikefinder.rider.trip_output import (
 )
 from bikefinder.rider.trips import Trip, TripPlan
 from bikefinder.ui.screens.trip_details import TripDetailsScreen
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.words import mode_label, walking_faster
 
@@ -178,7 +179,7 @@ class TripsScreen(Screen[None]):
         yield self.message
         yield self.table
         yield self.note
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.message.update(_("Planning…"))

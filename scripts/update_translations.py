@@ -28,6 +28,7 @@ DOMAIN = "bikefinder"
 LANGUAGES = ("fr", "de")
 #: gettext's classic rules (CLDR's French has a third form for millions nobody needs here).
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "de": "nplurals=2; plural=(n != 1);"}
+SCRIPT = "scripts/update_translations.py"
 KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 
 
@@ -63,13 +64,16 @@ def update(template: Catalog, language: str) -> Catalog:
     else:
         catalog = Catalog(locale=language, domain=DOMAIN, project="bikefinder")
     created = catalog.creation_date
-    before = {message.id: message.string for message in catalog}
+    before = {message.id: message.string for message in catalog if message.id}
     catalog.update(template, no_fuzzy_matching=True)
     catalog.obsolete.clear()
-    if {message.id: message.string for message in catalog} == before:
+    if {message.id: message.string for message in catalog if message.id} == before:
         catalog.creation_date = created  # no churn in the header when nothing changed
     catalog.fuzzy = False
-    catalog.header_comment = f"# bikefinder's user interface in {language}: see scripts/{Path(__file__).name}."
+    catalog.header_comment = f"# bikefinder's user interface in {language}: see {SCRIPT}."
+    catalog.msgid_bugs_address = "https://github.com/bikefinder/bikefinder/issues"
+    catalog.last_translator = catalog.language_team = "bikefinder maintainers"
+    catalog.revision_date = catalog.creation_date
     catalog.mime_headers = [("Plural-Forms", PLURAL_FORMS[language])]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as file:

@@ -26,6 +26,7 @@ SOURCES = (
     "LICENSE",
     "LICENSE-DATA.md",
     "MANIFEST.in",
+    "babel.cfg",
     "CHANGELOG.md",
 )
 TREES = ("bikefinder", "tests", "docs")
@@ -40,6 +41,8 @@ def build(kind: str, tmp_path: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "*.egg-info")
     for tree in TREES:
         shutil.copytree(REPO / tree, source / tree, ignore=ignore)
+    (source / "scripts").mkdir()
+    shutil.copy2(REPO / "scripts/update_translations.py", source / "scripts")
     out = tmp_path / "dist"
     hook = f"from setuptools import build_meta; print(build_meta.build_{kind}({str(out)!r}))"
     done = subprocess.run(
@@ -74,6 +77,8 @@ def test_wheel_holds_the_licence_the_stylesheet_and_the_data(wheel: zipfile.ZipF
         "places.tsv",
         "system_locations.json",
         "schema/answer.schema.json",  # the JSON Schema of every printed JSON document
+        "locale/fr/LC_MESSAGES/bikefinder.mo",  # the UI in French and German (gettext)
+        "locale/de/LC_MESSAGES/bikefinder.mo",
     ):
         assert f"bikefinder/data/{data}" in names
     demo = {name for name in names if name.startswith("bikefinder/data/demo/")}
@@ -130,7 +135,8 @@ def test_wheel_metadata_has_one_version_the_licence_and_the_urls(wheel: zipfile.
 
 
 def test_sdist_can_run_its_tests(sdist_names: set[str]) -> None:
-    for name in ("LICENSE", "CHANGELOG.md", "pyproject.toml", "tests/conftest.py"):
+    for name in ("LICENSE", "CHANGELOG.md", "pyproject.toml", "tests/conftest.py",
+                 "babel.cfg", "scripts/update_translations.py"):  # fmt: skip
         assert name in sdist_names
     local_tests = {
         path.relative_to(REPO).as_posix()

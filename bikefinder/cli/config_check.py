@@ -63,6 +63,7 @@ def run_config_check(args: argparse.Namespace) -> int:
         lines.append(f"{key}: {pace}")
     units_default = "auto: the system's country's (imperial in the US and UK)"
     lines.append(_setting("units", getattr(args, "units", None), config.units, units_default))
+    lines.append(_ui_language_setting(config))
     if config.places:
         lines.append("places:")
         lines.extend(
@@ -117,6 +118,19 @@ def _near_setting(flag: str | None, config: Config) -> str:
     line = _setting("near", flag, config.near, "none: give --near")
     named = config.place(flag or config.near or "")
     return line + (f" = {_place_value(named[1])}" if named else "")
+
+
+def _ui_language_setting(config: Config) -> str:
+    """``ui_language: fr (LANG=fr_FR.UTF-8)``: the app's language and what chose it."""
+    from bikefinder.common.i18n import language_from_environment
+
+    if config.ui_language:
+        return f"ui_language: {config.ui_language} (config)"
+    chosen = language_from_environment(os.environ)
+    if chosen:
+        language, variable = chosen
+        return f"ui_language: {language} ({variable}={shown(os.environ[variable], 80)})"
+    return "ui_language: en (default)"
 
 
 def _place_value(value: str) -> str:

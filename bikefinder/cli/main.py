@@ -515,12 +515,26 @@ def _run(options: Options) -> int:
         from bikefinder.cli.once import run_once
 
         return run_once(options)
+    _choose_ui_language()
     from bikefinder.ui.start import build_app
 
     app = build_app(options)  # its usage errors (no --near ...) come first
     _check_terminal()
     app.run()
     return app.return_code or 0
+
+
+def _choose_ui_language() -> None:
+    """The app's language (config.toml's ``ui_language``, else the locale), set before the
+    UI's modules are imported: their footer keys are translated as they are defined."""
+    from bikefinder.common import i18n
+    from bikefinder.systems.config import load_config
+
+    try:
+        configured = load_config().ui_language
+    except UsageError:
+        configured = None  # reported on its own
+    i18n.use_language(i18n.choose_language(configured, os.environ))
 
 
 def _check_terminal() -> None:

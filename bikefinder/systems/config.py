@@ -14,6 +14,8 @@ Example::
     ebike_speed_kmh = 18               # a trip's ride on an e-bike (5..45 km/h)
     units = "imperial"                 # distances in metric or imperial (default: auto,
                                        # the system's country's); --units overrides it
+    ui_language = "fr"                 # the app's language: "en", "fr" or "de" (default:
+                                       # LC_ALL, LC_MESSAGES or LANG, else English)
 
     [places]                           # --near home, --near work
     home = "48.8530,2.3499"
@@ -33,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import UsageError
+from bikefinder.common.i18n import LANGUAGES, language_code
 from bikefinder.common.units import UNITS_CHOICES
 
 CONFIG_FILE = "config.toml"
@@ -40,7 +43,7 @@ CONFIG_ENV = "BIKEFINDER_CONFIG"
 #: The top-level keys config.toml may hold; anything else gets an "unknown key" warning.
 KNOWN_KEYS = (
     "system", "client_id", "near", "max_feed_mb", "walking_speed_kmh", "riding_speed_kmh",
-    "ebike_speed_kmh", "units", "places", "headers",
+    "ebike_speed_kmh", "units", "ui_language", "places", "headers",
 )  # fmt: skip
 #: A config file is a few hundred bytes; anything this big is not one.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -89,6 +92,8 @@ class Config:
     ebike_speed_kmh: float | None = None
     #: ``"metric"``, ``"imperial"`` or ``"auto"`` (``None``: not set, auto).
     units: str | None = None
+    #: The app's language, ``"en"``, ``"fr"`` or ``"de"`` (``None``: from the locale).
+    ui_language: str | None = None
     #: One line per ignored key or value (unknown key, wrong type), naming key and file.
     warnings: tuple[str, ...] = ()
 
@@ -212,6 +217,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
     riding_speed = _speed("riding_speed_kmh", doc.get("riding_speed_kmh"), where, warnings)
     ebike_speed = _speed("ebike_speed_kmh", doc.get("ebike_speed_kmh"), where, warnings)
     units = _units(doc.get("units"), where, warnings)
+    ui_language = _ui_language(doc.get("ui_language"), where, warnings)
     return Config(
         system=system,
         client_id=client_id,
@@ -225,6 +231,7 @@ def parse_config(doc: Mapping[str, Any], path: Path | None = None) -> Config:
         riding_speed_kmh=riding_speed,
         ebike_speed_kmh=ebike_speed,
         units=units,
+        ui_language=ui_language,
     )
 
 
@@ -330,6 +337,20 @@ def _units(value: Any, where: str, warnings: list[str]) -> str | None:
     got = repr(_shown(value)) if isinstance(value, str) else _type_name(value)
     choices = ", ".join(f'"{choice}"' for choice in UNITS_CHOICES)
     warnings.append(f"{where}: 'units' must be one of {choices}, got {got}; auto applies")
+    return None
+
+
+def _ui_language(value: Any, where: str, warnings: list[str]) -> str | None:
+    """``ui_language``: one of :data:`LANGUAGES` (``fr_FR`` is ``fr``), case ignored."""
+    if value is None:
+        return None
+    if isinstance(value, str) and language_code(value):
+        return language_code(value)
+    got = repr(_shown(value)) if isinstance(value, str) else _type_name(value)
+    choices = ", ".join(f'"{choice}"' for choice in LANGUAGES)
+    warnings.append(
+        f"{where}: 'ui_language' must be one of {choices}, got {got}; the locale's applies"
+    )
     return None
 
 

@@ -22,6 +22,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from bikefinder.common.i18n import _
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.destination import Destination
 from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
@@ -76,7 +77,7 @@ class BikefinderApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "bikefinder"
     #: Every screen's keys; the list and details screens bind their own.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", _("Quit"))]
 
     def __init__(
         self,

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
+from bikefinder.common.i18n import _
 from bikefinder.rider.alerts_view import AlertEntry, SystemAlerts, alert_entries
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.status_bar import ALERT_STYLE
@@ -22,7 +23,7 @@ def alerts_renderable(entries: Sequence[AlertEntry]) -> Group:
     """Each alert: its title, then system, scope, type and time, its description and
     link, a blank line between alerts (``Text`` only: feed strings are never parsed)."""
     if not entries:
-        return Group(Text("No active alerts.", style="dim"))
+        return Group(Text(_("No active alerts."), style="dim"))
     parts: list[RenderableType] = []
     for number, entry in enumerate(entries):
         if number:
@@ -55,8 +56,8 @@ class AlertsScreen(ModalScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", show=True),
-        Binding("exclamation_mark", "close", "Close", show=False),
+        Binding("escape", "close", _("Close"), show=True),
+        Binding("exclamation_mark", "close", _("Close"), show=False),
     ]
 
     def __init__(self, entries: Sequence[AlertEntry]) -> None:
@@ -71,8 +72,10 @@ class AlertsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="alerts-dialog") as dialog:
             count = len(self.entries)
-            dialog.border_title = f"Alerts ({count})" if count else "Alerts"
-            dialog.border_subtitle = "Escape: back"
+            dialog.border_title = (
+                _("Alerts ({count})").format(count=count) if count else _("Alerts")
+            )
+            dialog.border_subtitle = _("Escape: back")
             yield SafeStatic(alerts_renderable(self.entries), id="alerts-body")
 
     def action_close(self) -> None:

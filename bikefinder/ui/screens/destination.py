@@ -14,19 +14,25 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from bikefinder.common.errors import UsageError
+from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
-from bikefinder.fleet.destination import HOW_TO_SAY, Destination
+from bikefinder.fleet.destination import Destination
 from bikefinder.ui.messages import EarlyKey
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
+
+#: How to say where to (:data:`HOW_TO_SAY`), as the dialog's line and after a problem.
+HOW_TO_SAY_SHOWN = N_("Type a place from [places], a favourite, a station's name or LAT,LON")
+HOW_TO_SAY_LOWER = N_("type a place from [places], a favourite, a station's name or LAT,LON")
 
 
 class DestinationDialog(ModalScreen[Destination | None]):
     """Type where to; Enter plans the trips, Escape cancels."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", _("Cancel"))]
 
     def __init__(
         self,
@@ -44,15 +50,15 @@ class DestinationDialog(ModalScreen[Destination | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="destination-dialog") as dialog:
-            dialog.border_title = "Trip to"
-            yield SafeStatic(Text(HOW_TO_SAY[0].upper() + HOW_TO_SAY[1:], style="dim"))
+            dialog.border_title = _("Trip to")
+            yield SafeStatic(Text(_(HOW_TO_SAY_SHOWN), style="dim"))
             yield Input(
-                placeholder="work, Gare de Lyon, 48.86,2.36",
+                placeholder=_("work, Gare de Lyon, 48.86,2.36"),
                 suggester=SuggestFromList(self.names, case_sensitive=False),
                 id="destination-input",
             )
             yield SafeStatic("", id="destination-error")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.query_one("#destination-input", Input).focus()
@@ -83,7 +89,7 @@ class DestinationDialog(ModalScreen[Destination | None]):
         if found is not None:
             self.dismiss(found)
             return
-        self.say(f"Looking up {clean(text, 60)!r}…", style="dim")
+        self.say(_("Looking up {place}…").format(place=repr(clean(text, 60))), style="dim")
         self._look_up(text)
 
     @work(exclusive=True, group="destination", exit_on_error=False, description="look up")
@@ -92,7 +98,7 @@ class DestinationDialog(ModalScreen[Destination | None]):
             found = await asyncio.to_thread(self.look_up, text)
         except UsageError as exc:
             problem = str(exc).replace("--near: ", "").replace("--near", "the destination")
-            self.say(f"{problem}. Or {HOW_TO_SAY}.")
+            self.say(_("{problem}. Or {how}.").format(problem=problem, how=_(HOW_TO_SAY_LOWER)))
             return
         self.dismiss(found)
 

@@ -15,34 +15,37 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from bikefinder.common.i18n import _, ngettext
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
 from bikefinder.feeds.pricing import PricingPlan, price_steps
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import range_text
-from bikefinder.rider.modes import StationState, counted, station_state
+from bikefinder.rider.modes import StationState, station_state
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.staleness import format_age
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
+from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes, state_label
 
 
 def _flag(value: bool | None) -> Text:
     if value is None:
-        return Text("unknown", style="dim")
-    return Text("yes", style="green") if value else Text("NO", style="bold red")
+        return Text(_("unknown"), style="dim")
+    return Text(_("yes"), style="green") if value else Text(_("NO"), style="bold red")
 
 
 def _count(value: int | None, change: int | None = None) -> Text:
-    text = Text("unknown" if value is None else str(value))
+    text = Text(_("unknown") if value is None else str(value))
     if change:
         arrow, style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
-        text.append(f" {arrow}{abs(change)} since last refresh", style=style)
+        moved = _("{arrow}{change} since last refresh").format(arrow=arrow, change=abs(change))
+        text.append(f" {moved}", style=style)
     return text
 
 
@@ -59,16 +62,16 @@ def system_zone(name: str | None, fallback: tzinfo | None) -> tzinfo | None:
 def _when(moment: datetime | None, zone: tzinfo | None) -> str:
     """A local time with its zone: "2025-10-18 10:50:00 CEST (Europe/Paris)"."""
     if moment is None:
-        return "unknown"
+        return _("unknown")
     local = moment.astimezone(zone)
     text = local.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     key = getattr(zone, "key", None)
     return f"{text} ({key})" if key and key != local.tzname() else text
 
 
-def _marked(value: int | None, noun: str, change: int | None, style: str = "") -> Text:
-    """``value`` with its noun and, when it moved since the last refresh, an arrow."""
-    text = Text(counted(value, noun), style=style)
+def _marked(counted: str, change: int | None, style: str = "") -> Text:
+    """A count with its noun and, when it moved since the last refresh, an arrow."""
+    text = Text(counted, style=style)
     if change:
         arrow, arrow_style = ("↑", "bold green") if change > 0 else ("↓", "bold red")
         text.append(f"{arrow}{abs(change)}", style=arrow_style)
@@ -78,22 +81,35 @@ def _marked(value: int | None, noun: str, change: int | None, style: str = "") -
 def _availability(changes: Mapping[str, int], status: StationStatus | None) -> tuple[Text, Text]:
     """The counts: "5 bikes · 10 free docks", then the split "3 mechanical, 2 e-bikes"."""
     if status is None:
-        return Text("no live status", style="bold yellow"), Text("unknown", style="dim")
-    now = _marked(status.bikes, "bikes", changes.get("bikes"), "bold")
+        return Text(_("no live status"), style="bold yellow"), Text(_("unknown"), style="dim")
+    now = _marked(counted_bikes(status.bikes), changes.get("bikes"), "bold")
     now.append(" · ")
-    now.append_text(_marked(status.docks, "free docks", changes.get("docks"), "bold"))
-    split = _marked(status.mechanical, "mechanical", changes.get("mechanical"))
+    now.append_text(_marked(counted_docks(status.docks), changes.get("docks"), "bold"))
+    split = _marked(_counted_mechanical(status.mechanical), changes.get("mechanical"))
     split.append(", ")
-    split.append_text(_marked(status.electric, "e-bikes", changes.get("electric")))
+    split.append_text(_marked(counted_ebikes(status.electric), changes.get("electric")))
     return now, split
+
+
+def _counted_mechanical(count: int | None) -> str:
+    if count is None:
+        return _("? mechanical")
+    return ngettext("{count} mechanical", "{count} mechanical", count).format(count=count)
+
+
+def _counted_disabled_docks(count: int | None) -> str:
+    if count is None:
+        return _("? docks")
+    return ngettext("{count} dock", "{count} docks", count).format(count=count)
 
 
 def _distance_text(row: Row, walking_speed_kmh: float) -> Text:
     """ "88 m SE · about 2 min on foot" (one walking-time rule, the lists')."""
     if row.distance_m is None:
-        return Text("unknown", style="dim")
+        return Text(_("unknown"), style="dim")
     walk = walking_text(row.distance_m, walking_speed_kmh) or "?"
-    return Text(f"{row.distance_text} {row.bearing} · about {walk} on foot")
+    on_foot = _("about {minutes} on foot").format(minutes=walk)
+    return Text(f"{row.distance_text} {row.bearing} · {on_foot}")
 
 
 def details_renderable(
@@ -107,8 +123,8 @@ def details_renderable(
     row = details.row
     if row is None or row.station is None:
         return Group(
-            Text(f"Station {clean(details.key.item_id, 60)}", style="bold"),
-            Text("This station is no longer in the feed.", style="bold yellow"),
+            Text(_("Station {id}").format(id=clean(details.key.item_id, 60)), style="bold"),
+            Text(_("This station is no longer in the feed."), style="bold yellow"),
         )
     info, status = row.station.info, row.station.status
     zone = system_zone(details.timezone, local_tz)
@@ -117,61 +133,60 @@ def details_renderable(
         title.append(f"{FAVOURITE_MARK} ", style="bold yellow")
     if details.watch:
         title.append(f"{WATCH_MARK} ", style="bold magenta")
-    title.append(clean(info.name, 120) or "(unnamed)", style="bold")
+    title.append(clean(info.name, 120) or _("(unnamed)"), style="bold")
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
     now, split = _availability(row.changes, status)
-    grid.add_row("Now", now)
-    grid.add_row("Bikes are", split)
-    grid.add_row("State", _state_text(status))
-    grid.add_row("Distance", _distance_text(row, walking_speed_kmh))
+    grid.add_row(_("Now"), now)
+    grid.add_row(_("Bikes are"), split)
+    grid.add_row(_("State"), _state_text(status))
+    grid.add_row(_("Distance"), _distance_text(row, walking_speed_kmh))
     if details.several:
-        grid.add_row("System", Text(clean(row.system.name, 80)))
+        grid.add_row(_("System"), Text(clean(row.system.name, 80)))
     if row.is_open is False and row.hours_text:
-        grid.add_row("Hours", Text(clean(row.hours_text, 80), style="bold red"))
+        grid.add_row(_("Hours"), Text(clean(row.hours_text, 80), style="bold red"))
     elif row.reason and row.reason.startswith("only "):  # below the rider's minimum
-        grid.add_row("Why not", Text(clean(row.reason, 80), style="bold red"))
+        grid.add_row(_("Why not"), Text(clean(row.reason, 80), style="bold red"))
     for alert in row.alerts:
-        grid.add_row("Alert", alert_text(alert))
+        grid.add_row(_("Alert"), alert_text(alert))
     if row.price:
-        grid.add_row("Price", Text(clean(row.price, 200)))
+        grid.add_row(_("Price"), Text(clean(row.price, 200)))
     if details.watch:
-        grid.add_row("Watch", Text(f"{WATCH_MARK} when it has {details.watch}", style="magenta"))
+        when = _("when it has {what}").format(what=details.watch)
+        grid.add_row(_("Watch"), Text(f"{WATCH_MARK} {when}", style="magenta"))
     reported = Text(_when(status.last_reported if status else None, zone))
     if row.report_age_s is not None:
         style = "bold yellow" if row.report_stale else "dim"
-        note = " (old)" if row.report_stale else ""
-        reported.append(
-            f"  {format_age(row.report_age_s)} before the feed's time{note}", style=style
-        )
-    grid.add_row("Last reported", reported)
-    grid.add_row("Address", Text(clean(info.address, 200) or "not given"))
-    grid.add_row("Capacity", _count(info.capacity))
+        note = " " + _("(old)") if row.report_stale else ""
+        before = _("{age} before the feed's time").format(age=format_age(row.report_age_s))
+        reported.append(f"  {before}{note}", style=style)
+    grid.add_row(_("Last reported"), reported)
+    grid.add_row(_("Address"), Text(clean(info.address, 200) or _("not given")))
+    grid.add_row(_("Capacity"), _count(info.capacity))
     disabled = (status.bikes_disabled, status.docks_disabled) if status else (None, None)
-    grid.add_row(
-        "Disabled", Text(f"{counted(disabled[0], 'bikes')}, {counted(disabled[1], 'docks')}")
-    )
+    disabled_text = f"{counted_bikes(disabled[0])}, {_counted_disabled_docks(disabled[1])}"
+    grid.add_row(_("Disabled"), Text(disabled_text))
     flags = Text()
     for label, value in (
-        ("installed", status.is_installed if status else None),
-        ("renting", status.is_renting if status else None),
-        ("returning", status.is_returning if status else None),
+        (_("installed"), status.is_installed if status else None),
+        (_("renting"), status.is_renting if status else None),
+        (_("returning"), status.is_returning if status else None),
     ):
         flags.append(f"{label} ")
         flags.append_text(_flag(value))
         flags.append("  ")
-    grid.add_row("Flags", flags)
+    grid.add_row(_("Flags"), flags)
     if info.is_virtual:
-        grid.add_row("Virtual", Text("yes (no physical docks)"))
+        grid.add_row(_("Virtual"), Text(_("yes (no physical docks)")))
     if row.bearing_deg is not None:
-        grid.add_row("Heading", Text(f"{row.bearing_deg:.0f}° ({row.bearing})"))
-    grid.add_row("Coordinates", Text(f"{info.lat:.6f}, {info.lon:.6f}"))
-    grid.add_row("Station id", Text(clean(info.station_id, 60)))
+        grid.add_row(_("Heading"), Text(f"{row.bearing_deg:.0f}° ({row.bearing})"))
+    grid.add_row(_("Coordinates"), Text(f"{info.lat:.6f}, {info.lon:.6f}"))
+    grid.add_row(_("Station id"), Text(clean(info.station_id, 60)))
     _add_tariff(grid, row)
-    links = Text("\n".join(clean(url, 300) for url in info.rental_urls) or "none in the feed")
-    grid.add_row("Rental links", links)
+    links = Text("\n".join(clean(url, 300) for url in info.rental_urls) or _("none in the feed"))
+    grid.add_row(_("Rental links"), links)
     return Group(title, grid)
 
 
@@ -189,12 +204,13 @@ def tariff_text(plan: PricingPlan) -> Text:
 
 def _add_tariff(grid: Table, row: Row) -> None:
     if row.price_plan is not None:
-        grid.add_row("Tariff", tariff_text(row.price_plan))
+        grid.add_row(_("Tariff"), tariff_text(row.price_plan))
 
 
 def alert_text(alert: SystemAlert) -> Text:
     """An alert in full: its summary (bold), description and URL, all literal."""
-    text = Text(f"⚠ {clean(alert.summary or alert.type or 'alert', 200)}", style="bold magenta")
+    summary = clean(alert.summary or alert.type or _("alert"), 200)
+    text = Text(f"⚠ {summary}", style="bold magenta")
     if alert.description:
         text.append(f"\n{clean(alert.description, 600)}")
     if alert.url:
@@ -212,9 +228,10 @@ def vehicle_renderable(
     row = details.row
     if row is None or row.vehicle is None:
         return Group(
-            Text("Vehicle", style="bold"),
+            Text(_("Vehicle"), style="bold"),
             Text(
-                "This vehicle is no longer offered (taken, or its id changed).", style="bold yellow"
+                _("This vehicle is no longer offered (taken, or its id changed)."),
+                style="bold yellow",
             ),
         )
     vehicle = row.vehicle
@@ -224,36 +241,37 @@ def vehicle_renderable(
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
     if details.gone:
-        grid.add_row("Now", Text("no longer offered (taken or moved)", style="bold yellow"))
+        gone = Text(_("no longer offered (taken or moved)"), style="bold yellow")
+        grid.add_row(_("Now"), gone)
     form = vehicle.form.value.replace("_", " ")
-    electric = {True: "electric", False: "not electric", None: "propulsion unknown"}
-    grid.add_row("Vehicle", Text(f"{form} · {electric[vehicle.electric]}"))
+    electric = {True: _("electric"), False: _("not electric"), None: _("propulsion unknown")}
+    grid.add_row(_("Vehicle"), Text(f"{form} · {electric[vehicle.electric]}"))
     if row.range_text:
         rng = Text(row.range_text, style="bold yellow" if row.low_range else "bold")
         if row.low_range:
-            rng.append("  LOW: may not get you far", style="bold black on yellow")
-        grid.add_row("Range", rng)
+            rng.append("  " + _("LOW: may not get you far"), style="bold black on yellow")
+        grid.add_row(_("Range"), rng)
     else:
-        grid.add_row("Range", Text("not given by the feed", style="dim"))
-    grid.add_row("System", Text(clean(row.system.name, 80)))
-    grid.add_row("Distance", _distance_text(row, walking_speed_kmh))
+        grid.add_row(_("Range"), Text(_("not given by the feed"), style="dim"))
+    grid.add_row(_("System"), Text(clean(row.system.name, 80)))
+    grid.add_row(_("Distance"), _distance_text(row, walking_speed_kmh))
     if row.group:  # several of one type at this spot: one row, each listed here
-        spot = [
-            f"{clean(v.vehicle_id, 40)} · {range_text(v) or 'range not given'}" for v in row.group
-        ]
-        grid.add_row("At this spot", Text("\n".join(spot)))
+        no_range = _("range not given")
+        spot = [f"{clean(v.vehicle_id, 40)} · {range_text(v) or no_range}" for v in row.group]
+        grid.add_row(_("At this spot"), Text("\n".join(spot)))
     if row.reason:
-        grid.add_row("State", Text(clean(row.reason, 80), style="bold red"))
-    grid.add_row("Price", Text(clean(row.price, 200)) if row.price else
-                 Text("not published for this vehicle", style="dim"))  # fmt: skip
+        grid.add_row(_("State"), Text(clean(row.reason, 80), style="bold red"))
+    grid.add_row(_("Price"), Text(clean(row.price, 200)) if row.price else
+                 Text(_("not published for this vehicle"), style="dim"))  # fmt: skip
     if row.vehicle_type is not None and row.vehicle_type.name:
-        grid.add_row("Type", Text(clean(row.vehicle_type.name, 80)))
-    grid.add_row("Last reported", Text(_when(vehicle.last_reported, local_tz)))
-    grid.add_row("Coordinates", Text(f"{vehicle.lat:.6f}, {vehicle.lon:.6f}"))
-    grid.add_row("Vehicle id", Text(f"{clean(vehicle.vehicle_id, 60)} (changes after each trip)"))
+        grid.add_row(_("Type"), Text(clean(row.vehicle_type.name, 80)))
+    grid.add_row(_("Last reported"), Text(_when(vehicle.last_reported, local_tz)))
+    grid.add_row(_("Coordinates"), Text(f"{vehicle.lat:.6f}, {vehicle.lon:.6f}"))
+    changes_note = _("(changes after each trip)")
+    grid.add_row(_("Vehicle id"), Text(f"{clean(vehicle.vehicle_id, 60)} {changes_note}"))
     _add_tariff(grid, row)
-    links = Text("\n".join(clean(url, 300) for url in vehicle.rental_urls) or "none in the feed")
-    grid.add_row("Rental links", links)
+    links = Text("\n".join(clean(url, 300) for url in vehicle.rental_urls) or _("none in the feed"))
+    grid.add_row(_("Rental links"), links)
     return Group(title, grid)
 
 
@@ -270,9 +288,9 @@ def any_renderable(
 def _state_text(status: StationStatus | None) -> Text:
     state = station_state(status)
     if state is StationState.OK:
-        return Text("operating", style="green")
-    label, style = STATE_STYLES[state]
-    return Text(f" {label} ", style=style)
+        return Text(state_label(state), style="green")
+    _label, style = STATE_STYLES[state]
+    return Text(f" {state_label(state).upper()} ", style=style)
 
 
 class DetailsScreen(Screen[None]):
@@ -280,11 +298,11 @@ class DetailsScreen(Screen[None]):
 
     #: The list's keys that apply to one station, in the list's order.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", show=True),
-        Binding("question_mark", "keys", "Keys"),
-        Binding("f", "toggle_favourite", "Fav"),
-        Binding("a", "watch", "Watch"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "app.pop_screen", _("Back"), show=True),
+        Binding("question_mark", "keys", _("Keys")),
+        Binding("f", "toggle_favourite", _("Fav")),
+        Binding("a", "watch", _("Watch")),
+        Binding("r", "refresh", _("Refresh")),
     ]
 
     def __init__(
@@ -308,7 +326,7 @@ class DetailsScreen(Screen[None]):
         with VerticalScroll(id="details-scroll"):
             body = any_renderable(self.details, self._local_tz, self._walking_speed_kmh)
             yield SafeStatic(body, id="details-body")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         if self._header_state is not None:

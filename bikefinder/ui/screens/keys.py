@@ -11,29 +11,30 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
+from bikefinder.common.i18n import N_, _
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STOCK_LOOKS, WATCH_MARK
 
-#: (keys, what they do), in the order a new rider needs them.
+#: (keys, what they do), in the order a new rider needs them; translated when shown.
 KEYS: tuple[tuple[str, str], ...] = (
-    ("↑ ↓  j k", "move; PgUp PgDn, Home End"),
-    ("Enter", "the station's details; Escape: back"),
-    ("m", "look for: any bike → e-bike → free dock"),
-    ("/", "filter by name as you type; Escape clears"),
-    ("f", "favourite the station (or not)"),
-    ("v", "favourites ↔ all stations"),
-    ("a", "watch: tell me at N bikes / e-bikes / docks"),
-    ("s", "choose another system, or add one:"),
-    ("  Enter", "a match replaces the system (several: adds)"),
-    ("  +", "add a system alongside the ones shown"),
-    ("  space d", "systems shown (Tab): on/off, remove"),
-    ("t", "trips to a place: walk, ride, walk"),
-    ("  m Enter", "e-bikes only; a trip's details"),
-    ("M", "map of the listed stations"),
-    ("r", "refresh now"),
-    ("Ctrl+P", "every command, searchable"),
-    ("?  !", "these keys · all alerts; Escape closes"),
-    ("q", "quit"),
+    ("↑ ↓  j k", N_("move; PgUp PgDn, Home End")),
+    ("Enter", N_("the station's details; Escape: back")),
+    ("m", N_("look for: any bike → e-bike → free dock")),
+    ("/", N_("filter by name as you type; Escape clears")),
+    ("f", N_("favourite the station (or not)")),
+    ("v", N_("favourites ↔ all stations")),
+    ("a", N_("watch: tell me at N bikes / e-bikes / docks")),
+    ("s", N_("choose another system, or add one:")),
+    ("  Enter", N_("a match replaces the system (several: adds)")),
+    ("  +", N_("add a system alongside the ones shown")),
+    ("  space d", N_("systems shown (Tab): on/off, remove")),
+    ("t", N_("trips to a place: walk, ride, walk")),
+    ("  m Enter", N_("e-bikes only; a trip's details")),
+    ("M", N_("map of the listed stations")),
+    ("r", N_("refresh now")),
+    ("Ctrl+P", N_("every command, searchable")),
+    ("?  !", N_("these keys · all alerts; Escape closes")),
+    ("q", N_("quit")),
 )
 
 
@@ -43,14 +44,15 @@ def keys_text() -> Table:
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
     for keys, does in KEYS:
-        grid.add_row(keys, does)
+        grid.add_row(keys, _(does))
     marks = Text()
-    marks.append(f"{FAVOURITE_MARK} favourite  {WATCH_MARK} watched  ")
-    for level, words in (("empty", "none"), ("low", "1–2")):
+    favourite, watched = _("favourite"), _("watched")
+    marks.append(f"{FAVOURITE_MARK} {favourite}  {WATCH_MARK} {watched}  ")
+    for level, words in (("empty", _("none")), ("low", "1–2")):
         mark, style = STOCK_LOOKS[level]
         marks.append(f"{mark}0" if level == "empty" else f"{mark}2", style=style)
         marks.append(f" {words}  ")
-    grid.add_row("marks", marks)
+    grid.add_row(_("marks"), marks)
     return grid
 
 
@@ -58,13 +60,13 @@ class KeysScreen(ModalScreen[None]):
     """A modal list of the keys; fits a 60x20 terminal."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", show=True),
-        Binding("question_mark", "close", "Close", show=False),
+        Binding("escape", "close", _("Close"), show=True),
+        Binding("question_mark", "close", _("Close"), show=False),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="keys-dialog") as dialog:
-            dialog.border_title = "Keys"
+            dialog.border_title = _("Keys")
             yield SafeStatic(keys_text(), id="keys-body")
 
     def action_close(self) -> None:

@@ -19,6 +19,7 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer
 
+from bikefinder.common.i18n import _
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
 from bikefinder.rider.modes import Mode
@@ -87,18 +88,18 @@ class StationsScreen(Screen[None]):
     #: Most important first; the footer shows those a rider needs to find the rest
     #: (``?`` lists every key) and ends with ``q`` at any width from 60 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "keys", "Keys"),
-        Binding("exclamation_mark", "alerts", "Alerts"),  # shown while there are alerts
-        Binding("m", "cycle_mode", "Mode"),
-        Binding("slash", "start_filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter"),
-        Binding("f", "toggle_favourite", "Fav"),
-        Binding("s", "choose_system", "System"),
-        Binding("t", "trip", "Trip"),
-        Binding("v", "toggle_view", "Favs/all", show=False),
-        Binding("a", "watch", "Watch", show=False),
-        Binding("r", "refresh", "Refresh", show=False),
-        Binding("M", "toggle_map", "Map", show=False),
+        Binding("question_mark", "keys", _("Keys")),
+        Binding("exclamation_mark", "alerts", _("Alerts")),  # shown while there are alerts
+        Binding("m", "cycle_mode", _("Mode")),
+        Binding("slash", "start_filter", _("Filter")),
+        Binding("escape", "clear_filter", _("Clear filter")),
+        Binding("f", "toggle_favourite", _("Fav")),
+        Binding("s", "choose_system", _("System")),
+        Binding("t", "trip", _("Trip")),
+        Binding("v", "toggle_view", _("Favs/all"), show=False),
+        Binding("a", "watch", _("Watch"), show=False),
+        Binding("r", "refresh", _("Refresh"), show=False),
+        Binding("M", "toggle_map", _("Map"), show=False),
     ]
 
     #: What the list ranks by.

@@ -29,11 +29,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.geo import haversine_m
+from bikefinder.common.i18n import _, ngettext
 from bikefinder.common.text import clean, system_label_for
 from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.citybikes import citybikes_entry
@@ -41,6 +42,7 @@ from bikefinder.systems.entries import LEARNED, CatalogEntry
 from bikefinder.systems.source import SystemSource, is_url
 from bikefinder.systems.switching import SystemSwitching
 from bikefinder.ui.fleet_edits import FleetEdits, ShownSystem
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 
 #: Rows shown at once; typing narrows the rest (a full catalog is ~1,500 systems).
 MAX_ROWS = 200
@@ -101,10 +103,10 @@ class ShownList(OptionList):
     """The systems shown now, one a line; space turns one on or off, d removes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "screen.toggle_shown", "On/off"),
-        Binding("d", "screen.remove_shown", "Remove"),
-        Binding("delete", "screen.remove_shown", "Remove", show=False),
-        Binding("tab", "screen.focus_search", "Search"),
+        Binding("space", "screen.toggle_shown", _("On/off")),
+        Binding("d", "screen.remove_shown", _("Remove")),
+        Binding("delete", "screen.remove_shown", _("Remove"), show=False),
+        Binding("tab", "screen.focus_search", _("Search")),
     ]
 
 
@@ -154,14 +156,14 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close"),
-        Binding("enter", "choose", "Choose", priority=True),
-        Binding("plus", "add", "Add", priority=True),
-        Binding("tab", "focus_shown", "Systems shown"),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("escape", "cancel", _("Close")),
+        Binding("enter", "choose", _("Choose"), priority=True),
+        Binding("plus", "add", _("Add"), priority=True),
+        Binding("tab", "focus_shown", _("Systems shown")),
+        Binding("down", "move(1)", _("Down"), show=False),
+        Binding("up", "move(-1)", _("Up"), show=False),
+        Binding("pagedown", "move(10)", _("Page down"), show=False),
+        Binding("pageup", "move(-10)", _("Page up"), show=False),
     ]
 
     def __init__(
@@ -185,30 +187,30 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("Bike-share systems", id="picker-title")
+            yield Static(_("Bike-share systems"), id="picker-title")
             yield Static(
-                "Shown now. Tab comes here (and back): space turns on/off, d removes, at once",
+                _("Shown now. Tab comes here (and back): space turns on/off, d removes, at once"),
                 id="picker-shown-label",
             )
             yield ShownList(*self._shown_options(), id="picker-shown")
             yield Input(
-                placeholder="name, city, id or country code (FR, NO, US)", id="picker-query"
+                placeholder=_("name, city, id or country code (FR, NO, US)"), id="picker-query"
             )
-            yield Static("Loading the catalog …", id="picker-summary")
+            yield Static(_("Loading the catalog …"), id="picker-summary")
             yield DataTable(id="picker-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="picker-error")
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#picker-table", DataTable)
         table.can_focus = False  # typing always goes to the search box
         for key, label in (
-            ("name", "System"),
-            ("location", "Location"),
-            ("country", "CC"),
+            ("name", _("System")),
+            ("location", _("Location")),
+            ("country", _("CC")),
             ("versions", "GBFS"),
-            ("distance", "Distance"),
-            ("id", "Id"),
+            ("distance", _("Distance")),
+            ("id", _("Id")),
         ):
             table.add_column(label, key=key)
         self.query_one("#picker-error", Static).display = False
@@ -224,7 +226,9 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         try:
             catalog = load()
         except (OSError, BikefinderError) as exc:
-            self.app.call_from_thread(self.show_error, f"Cannot read the system catalog: {exc}")
+            self.app.call_from_thread(
+                self.show_error, _("Cannot read the system catalog: {problem}").format(problem=exc)
+            )
             return
         self.app.call_from_thread(self.catalog_ready, catalog)
 
@@ -273,26 +277,32 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
 
     def _summary(self, query: str) -> Text:
         shown = len(self.rows)
-        more = f"; the first {shown} shown, type to narrow" if self.total > shown else ""
+        total = f"{self.total:,}"
+        more = ""
+        if self.total > shown:
+            more = _("; the first {shown} shown, type to narrow").format(shown=shown)
         if not query.strip():
-            order = "nearest first" if self.near is not None else "type a city, a name or FR"
-            return Text(f"{self.total:,} systems, {order}{more}. ↑↓ move · {self._hint()}")
+            order = _("nearest first") if self.near is not None else _("type a city, a name or FR")
+            systems = ngettext("{total} system", "{total} systems", self.total).format(total=total)
+            return Text(f"{systems}, {order}{more}. " + _("↑↓ move") + f" · {self._hint()}")
         if not self.rows:
-            text = Text("No system matches ")
-            text.append(clean(query, 60), style="bold")
-            text.append(
-                ". Try a city, a country code or an id; paste a gbfs.json URL; "
-                "bikefinder --update-catalog adds every Citybikes network."
+            sentence = _(
+                "No system matches {query}. Try a city, a country code or an id; paste a "
+                "gbfs.json URL; bikefinder --update-catalog adds every Citybikes network."
             )
+            before, _query, after = sentence.partition("{query}")
+            text = Text(before)
+            text.append(clean(query, 60), style="bold")
+            text.append(after)
             return text
-        plural = "es" if self.total != 1 else ""
-        return Text(f"{self.total:,} match{plural}{more}. {self._hint()}")
+        matches = ngettext("{total} match", "{total} matches", self.total).format(total=total)
+        return Text(f"{matches}{more}. {self._hint()}")
 
     def _hint(self) -> str:
         """What Enter and + do on a match, which depends on how many systems are shown."""
         if len(self.shown) == 1:
-            return "Enter replaces the system shown · + adds it alongside · Escape closes"
-        return "Enter adds it (and closes) · + adds it · Escape closes"
+            return _("Enter replaces the system shown · + adds it alongside · Escape closes")
+        return _("Enter adds it (and closes) · + adds it · Escape closes")
 
     def show_error(self, message: str | None) -> None:
         self.error_message = message

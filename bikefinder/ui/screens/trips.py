@@ -17,8 +17,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
+from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units
 from bikefinder.rider.modes import Mode
@@ -34,10 +35,12 @@ from bikefinder.rider.trip_output import (
 )
 from bikefinder.rider.trips import Trip, TripPlan
 from bikefinder.ui.screens.trip_details import TripDetailsScreen
+from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
+from bikefinder.ui.words import mode_label, walking_faster
 
 #: What the trip list says of its own numbers, always on screen.
-ESTIMATE_NOTE = "An estimate on straight lines: no streets, hills or traffic lights."
+ESTIMATE_NOTE = N_("An estimate on straight lines: no streets, hills or traffic lights.")
 
 
 class TripSource(Protocol):
@@ -53,11 +56,12 @@ class TripSource(Protocol):
 def trip_header(destination_label: str, mode: Mode, plan: TripPlan | None, freshness: str) -> Text:
     """Two lines: where to and how, then walking all the way and how fresh the data is."""
     text = Text()
-    text.append("Trip to ", style="bold")
+    text.append(_("Trip to") + " ", style="bold")
     text.append(clean(destination_label, 60), style="bold cyan")
-    text.append(f" · {mode.label}")
+    text.append(f" · {mode_label(mode)}")
     if plan is not None:
-        text.append(f" · walking {minutes_text(plan.walk_only_s)}")
+        walking = _("walking {minutes}").format(minutes=minutes_text(plan.walk_only_s))
+        text.append(f" · {walking}")
     text.append("\n")
     text.append(freshness, style="dim")
     return text
@@ -79,7 +83,7 @@ def trip_cells(trip: Trip, units: Units = Units.METRIC) -> dict[str, str]:
         "bikes": bikes,
         "walk_to": minutes_text(trip.walk_to_s),
         "ride": minutes_text(trip.ride_s),
-        "dropoff": "park at destination" if dropoff.is_destination else clean(dropoff.name, 80),
+        "dropoff": _("park at destination") if dropoff.is_destination else clean(dropoff.name, 80),
         "docks": "" if dropoff.is_destination else format_count(dropoff.docks),
         "walk_from": minutes_text(trip.walk_from_s),
         "price": price_text(trip),
@@ -88,10 +92,11 @@ def trip_cells(trip: Trip, units: Units = Units.METRIC) -> dict[str, str]:
 
 #: (key, label, right-aligned), in display order; the names share the spare width.
 TRIP_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("rank", "#", True), ("total", "Total", True), ("system", "System", False),
-    ("pickup", "Take a bike at", False), ("bikes", "Bikes", True), ("walk_to", "Walk", True),
-    ("ride", "Ride", True), ("dropoff", "Leave it at", False), ("docks", "Docks", True),
-    ("walk_from", "Walk", True), ("price", "Price", True),
+    ("rank", "#", True), ("total", N_("Total"), True), ("system", N_("System"), False),
+    ("pickup", N_("Take a bike at"), False), ("bikes", N_("Bikes"), True),
+    ("walk_to", N_("Walk"), True), ("ride", N_("Ride"), True),
+    ("dropoff", N_("Leave it at"), False), ("docks", N_("Docks"), True),
+    ("walk_from", N_("Walk"), True), ("price", N_("Price"), True),
 )  # fmt: skip
 #: Columns that give way, first to go first, while a name would be narrower than this.
 NAME_MIN = 14
@@ -105,9 +110,9 @@ def trip_layout(width: int, cells: Sequence[dict[str, str]], several: bool) -> d
     columns fit their content, the two names share what is left (optional columns go,
     in :data:`DROP_ORDER`, while a name would be narrower than :data:`NAME_MIN`)."""
     keys = [key for key, _label, _right in TRIP_COLUMNS if several or key != "system"]
-    labels = {key: label for key, label, _right in TRIP_COLUMNS}
-
-    labels["bikes"] = "E-bikes"  # the label in e-bike mode: the column never changes width
+    labels = {key: _(label) for key, label, _right in TRIP_COLUMNS}
+    # Wide enough for the e-bike mode's label too: the column never changes width.
+    labels["bikes"] = max(labels["bikes"], _("E-bikes"), key=len)
 
     def fit(key: str) -> int:
         return max([len(labels[key])] + [len(row[key]) for row in cells])
@@ -142,10 +147,10 @@ class TripsScreen(Screen[None]):
     """The best trips to one destination; Escape goes back to the list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back"),
-        Binding("question_mark", "keys", "Keys"),
-        Binding("m", "cycle_mode", "Mode"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", _("Back")),
+        Binding("question_mark", "keys", _("Keys")),
+        Binding("m", "cycle_mode", _("Mode")),
+        Binding("r", "refresh", _("Refresh")),
     ]
 
     def __init__(self, source: TripSource, destination: tuple[float, float], label: str,
@@ -169,15 +174,15 @@ class TripsScreen(Screen[None]):
         self.header = SafeStatic(id="trip-header")
         self.table: DataTable[str | Text] = DataTable(id="trips", cursor_type="row")
         self.message = SafeStatic(id="trip-message")
-        self.note = SafeStatic(ESTIMATE_NOTE, id="trip-note")
+        self.note = SafeStatic(_(ESTIMATE_NOTE), id="trip-note")
         yield self.header
         yield self.message
         yield self.table
         yield self.note
-        yield Footer()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
-        self.message.update("Planning…")
+        self.message.update(_("Planning…"))
         self.table.display = False
         self.update_header()
 
@@ -198,9 +203,12 @@ class TripsScreen(Screen[None]):
             return
         self.several, self.units = several, units
         self._draw()
-        faster = walking_faster_text(plan)
+        faster = (
+            walking_faster(minutes_text(plan.walk_only_s)) if walking_faster_text(plan) else None
+        )
         if not plan.trips:
-            self.message.update(Text(f"No trip: {plan.why_none}", style="bold yellow"))
+            why = _("No trip: {reason}").format(reason=plan.why_none)
+            self.message.update(Text(why, style="bold yellow"))
         elif faster:
             self.message.update(Text(faster, style="bold green"))
         else:
@@ -227,8 +235,7 @@ class TripsScreen(Screen[None]):
         self.table.clear(columns=True)
         for key, label, right in TRIP_COLUMNS:
             if key in layout:
-                if key == "bikes" and self.mode is Mode.EBIKE:
-                    label = "E-bikes"
+                label = _("E-bikes") if key == "bikes" and self.mode is Mode.EBIKE else _(label)
                 title = Text(label, justify="right" if right else "left")
                 self.table.add_column(title, width=layout[key], key=key)
         for trip, by_key in zip(plan.trips, cells, strict=True):
@@ -283,7 +290,7 @@ class TripsScreen(Screen[None]):
     def action_cycle_mode(self) -> None:
         """Any bike ↔ e-bike (a trip ends with a ride: no free-dock mode)."""
         self.mode = Mode.ANY_BIKE if self.mode is Mode.EBIKE else Mode.EBIKE
-        self.message.update("Planning…")
+        self.message.update(_("Planning…"))
         self.message.display = True
         self.update_header()
         self.source.plan_trips()

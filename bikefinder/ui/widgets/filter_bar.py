@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Input
 
+from bikefinder.common.i18n import _
 from bikefinder.ui.widgets.safe import ScreenSafe
 
 
@@ -21,10 +22,10 @@ class FilterBar(ScreenSafe, Input):
     """An input docked under the table; arrows still move the table's cursor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Open match", show=True),
-        Binding("escape", "clear_filter", "Clear filter", show=True),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
+        Binding("enter", "submit", _("Open match"), show=True),
+        Binding("escape", "clear_filter", _("Clear filter"), show=True),
+        Binding("down", "move(1)", _("Down"), show=False),
+        Binding("up", "move(-1)", _("Up"), show=False),
     ]
 
     @dataclass
@@ -48,7 +49,7 @@ class FilterBar(ScreenSafe, Input):
         """The rider pressed Enter: keep the filter, back to the table."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter stations by name", id=id)
+        super().__init__(placeholder=_("filter stations by name"), id=id)
 
     def open(self) -> None:
         """Show the filter and type into it."""

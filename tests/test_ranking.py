@@ -129,3 +129,41 @@ def test_large_feeds_rank_the_same_without_numpy(monkeypatch) -> None:
     ours = [r.station.station_id for r in plain.nearest(48.9, 2.4, 50)]
     assert ours == [r.station.station_id for r in with_numpy.nearest(48.9, 2.4, 50)]
     assert list(plain.order(48.9, 2.4)[0]) == list(with_numpy.order(48.9, 2.4)[0])
+
+
+def _in_a_fresh_process(code: str, **env: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**environment, **env}, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_a_city_of_tens_of_thousands_is_ranked_without_importing_numpy() -> None:
+    """numpy's import costs more than it saves below the threshold (one start-up)."""
+    code = (
+        "import sys\n"
+        "from bikefinder.rider.ranking import coordinates_for\n"
+        "n = 30_000\n"
+        "coords = coordinates_for([48.8 + i * 1e-6 for i in range(n)], [2.3] * n)\n"
+        "coords.nearest(0.85, 0.04, 20, None)\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    assert _in_a_fresh_process(code) == "False"
+
+
+def test_numpy_is_imported_with_one_blas_thread_unless_told_otherwise() -> None:
+    pytest.importorskip("numpy")
+    code = (
+        "import os\n"
+        "from bikefinder.rider.ranking import import_numpy\n"
+        "import_numpy()\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    assert _in_a_fresh_process(code) == "1"
+    assert _in_a_fresh_process(code, OPENBLAS_NUM_THREADS="2") == "2"

@@ -2,9 +2,11 @@
 
 Each feed is stored as its raw body (``<feed>.json``) plus a small metadata file
 (``<feed>.meta.json``: URL, fetch time, ETag, Last-Modified, size and SHA-256 of
-the body). Both are written atomically; an entry whose parts do not agree, or whose
-metadata is implausible, is corrupt, and corrupt entries are dropped and refetched,
-never fatal.
+the body, and the body file's inode and mtime). Both are written atomically; an entry
+whose parts do not agree, or whose metadata is implausible, is corrupt, and corrupt
+entries are dropped and refetched, never fatal. A body whose file has the inode and
+mtime its metadata was written with is not hashed again on a read; any other is
+checked against the digest.
 
 The cache only moves bytes: bodies are decoded by the parser, once per change. A
 revalidation (HTTP 304) rewrites the small metadata file and never reads, hashes or
@@ -47,6 +49,10 @@ class CachedMeta:
     last_modified: str | None
     size: int
     sha256: str
+    #: The body file's (inode, mtime in ns) when this metadata was written with it: a
+    #: body whose file still has them is the one the digest was taken of, and is not
+    #: hashed again on every read (``None``: checked by its digest).
+    body_stamp: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +155,10 @@ class FeedCache:
         except OSError:  # gone, not a file, or longer than its metadata says
             self.discard(feed)
             return None
-        if len(body) != meta.size or hashlib.sha256(body).hexdigest() != meta.sha256:
+        unchanged = meta.body_stamp is not None and _stamp(body_path) == meta.body_stamp
+        if len(body) != meta.size or (
+            not unchanged and hashlib.sha256(body).hexdigest() != meta.sha256
+        ):
             self.discard(feed)
             return None
         return CachedFeed(meta=meta, body=body)
@@ -176,6 +185,7 @@ class FeedCache:
         self._metas.pop(feed, None)
         try:
             write_atomic(body_path, body, durable=False)
+            meta = replace(meta, body_stamp=_stamp(body_path))
             write_atomic(meta_path, _meta_bytes(meta), durable=False)
         except OSError:
             self.discard(feed)  # never leave metadata vouching for another body
@@ -233,6 +243,7 @@ def _meta_bytes(meta: CachedMeta) -> bytes:
             "last_modified": meta.last_modified,
             "size": meta.size,
             "sha256": meta.sha256,
+            "body_stamp": meta.body_stamp,
         }
     ).encode("utf-8")
 
@@ -249,6 +260,12 @@ def _parse_meta(raw: bytes) -> CachedMeta | None:
     url, fetched_at = meta.get("url"), meta.get("fetched_at")
     size, sha256 = meta.get("size"), meta.get("sha256")
     etag, last_modified = meta.get("etag"), meta.get("last_modified")
+    stamp = meta.get("body_stamp")
+    body_stamp = (
+        (stamp[0], stamp[1])
+        if isinstance(stamp, list) and len(stamp) == 2 and all(type(n) is int for n in stamp)
+        else None  # absent or off: the digest decides
+    )
     if not isinstance(url, str) or type(size) is not int or not isinstance(sha256, str):
         return None
     if isinstance(fetched_at, bool) or not isinstance(fetched_at, int | float):
@@ -264,7 +281,19 @@ def _parse_meta(raw: bytes) -> CachedMeta | None:
         last_modified=last_modified,
         size=size,
         sha256=sha256,
+        body_stamp=body_stamp,
     )
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """The file's (inode, mtime in ns): an atomic write makes a new file, so a body
+    written after its metadata (or by anyone else) has another stamp. Taken after the
+    body is read, so a body replaced meanwhile shows a stamp of its own."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 def _header_value(value: object) -> bool:

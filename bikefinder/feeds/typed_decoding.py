@@ -53,7 +53,11 @@ def shallow(body: bytes, max_depth: int = MAX_NESTING) -> bytes:
 def is_utf8(body: bytes, chunk: int = 2**20) -> bool:
     """Whether ``body`` is all UTF-8 (msgspec checks only the strings it decodes, not
     those in fields it skips; the lenient path names the fault). Checked a megabyte at a
-    time, so a big body never holds the GIL in one long call."""
+    time, so a big body never holds the GIL in one long call. An all-ASCII body (most
+    feeds: names are often escaped) is UTF-8, and ``bytes.isascii`` says so many times
+    faster than decoding."""
+    if body.isascii():
+        return True
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         for start in range(0, len(body), chunk):

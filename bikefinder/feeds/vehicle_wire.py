@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-class VehicleRecord(Struct):
+class VehicleRecord(Struct, gc=False):
     """One vehicle: v3 ``vehicle_id`` or v1/v2 ``bike_id``, and the fields riders use."""
 
     vehicle_id: int | str | None = None

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+import msgspec
+
 from bikefinder.common.errors import UsageError
 from bikefinder.feeds.models import FeedMeta
 
@@ -87,9 +89,14 @@ class VehicleType:
     pricing_plan_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Vehicle:
-    """One vehicle not in a rental; ``None`` means the feed did not say (or said junk)."""
+class Vehicle(msgspec.Struct, frozen=True, gc=False):
+    """One vehicle not in a rental; ``None`` means the feed did not say (or said junk).
+
+    A msgspec struct, not a dataclass, as stations are: a city's free-floating fleets
+    build tens of thousands of them per refresh, and a struct is built faster and is not
+    tracked by the garbage collector (it holds only strings, numbers, times and a tuple
+    of strings, so it can hold no reference cycle); copies are made with
+    ``msgspec.structs.replace``."""
 
     vehicle_id: str  # exact, but rotated by the operator after each trip: not an identity
     lat: float | None
@@ -254,6 +261,8 @@ def others_what(types: Mapping[str, VehicleType]) -> str:
 #: Vehicles this close together, of the same type, are one row ("3 e-bikes").
 SAME_SPOT_M = 5.0
 _METRES_PER_DEGREE = 111_195.0
+#: Cells of one row of latitude are numbered apart by this: longitude cells stay below it.
+_CELL_ROW = 1 << 32
 
 
 def group_at_spots(
@@ -262,7 +271,11 @@ def group_at_spots(
     """Vehicles of one system gathered by spot: those of the same type in the same
     ``within_m`` cell are one. Returns the first of each spot, in feed order, and for
     each spot of several, the first one's id -> all of them (it first)."""
-    spots: dict[tuple[str | None, int, int], list[Vehicle]] = {}
+    # Ints and dicts of ints only, and a list for a spot of several: a tuple key and a
+    # list per vehicle would be tens of thousands of objects the garbage collector tracks.
+    cells: dict[str | None, dict[int, int]] = {}  # type id -> cell -> position in firsts
+    firsts: list[Vehicle] = []
+    groups: dict[int, list[Vehicle]] = {}  # position in firsts -> the spot's vehicles
     per_lat = _METRES_PER_DEGREE / within_m  # cells per degree of latitude
     per_lon: float | None = None  # of longitude, at the system's latitude (one city)
     floor = math.floor
@@ -272,15 +285,20 @@ def group_at_spots(
             continue
         if per_lon is None:
             per_lon = per_lat * max(0.01, math.cos(math.radians(lat)))
-        key = (vehicle.vehicle_type_id, floor(lat * per_lat), floor(lon * per_lon))
-        found = spots.get(key)
-        if found is None:
-            spots[key] = [vehicle]
+        type_cells = cells.get(vehicle.vehicle_type_id)
+        if type_cells is None:
+            type_cells = cells[vehicle.vehicle_type_id] = {}
+        cell = floor(lat * per_lat) * _CELL_ROW + floor(lon * per_lon)
+        position = type_cells.get(cell)
+        if position is None:
+            type_cells[cell] = len(firsts)
+            firsts.append(vehicle)
+        elif (group := groups.get(position)) is None:
+            groups[position] = [firsts[position], vehicle]
         else:
-            found.append(vehicle)
-    firsts = tuple(spot[0] for spot in spots.values())
-    several = {spot[0].vehicle_id: tuple(spot) for spot in spots.values() if len(spot) > 1}
-    return firsts, several
+            group.append(vehicle)
+    several = {firsts[position].vehicle_id: tuple(groups[position]) for position in sorted(groups)}
+    return tuple(firsts), several
 
 
 _LABELS = {

@@ -1,8 +1,8 @@
 """Haversine ranking: the nearest stations to a point.
 
 A :class:`StationIndex` is built once per ``station_information`` load. A city's
-stations are ranked in plain Python (a few ms, no numpy import at start-up); very
-large feeds are vectorised with numpy when it is installed (the optional ``fast``
+stations are ranked in plain Python (a few ms, no numpy import at start-up); feeds of
+50,000 stations and more are vectorised with numpy when it is installed (the optional ``fast``
 extra), so the top 20 of 100,000 stations take a few milliseconds; without it, plain
 Python ranks them in about 0.1 s, still far from the ~1 s of sorting by geopy's
 ``great_circle``.
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -34,9 +36,11 @@ def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
 
 #: A point whose nearest station is further than this is outside the system.
 FAR_FROM_POINT_M = 50_000.0
-#: Below this many stations plain Python ranks in a few ms, and skipping numpy's
-#: import (~100 ms on a small machine) makes start-up faster than vectorising would.
-NUMPY_THRESHOLD = 5_000
+#: Below this many points plain Python ranks faster than numpy's import (~80 ms on a
+#: small machine with one BLAS thread, more with a thread per core) plus vectorising:
+#: on 2 cores, one build and query of 50,000 took 40-70 ms in Python against 80-110 ms
+#: with numpy, and of 100,000, 90-130 ms against 80-110 ms.
+NUMPY_THRESHOLD = 50_000
 
 
 class StationIndex:
@@ -107,6 +111,16 @@ def coordinates_for(lats: list[float], lons: list[float]) -> _Coordinates:
     return _PythonCoordinates(lats, lons)
 
 
+def import_numpy() -> Any:
+    """numpy, with one BLAS thread if bikefinder is the first to import it: ranking
+    uses no matrix product, and starting a thread pool per core costs tens of ms."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import numpy
+
+    return numpy
+
+
 class _Coordinates(Protocol):
     def distances_m(self, phi: float, lam: float) -> Sequence[float]: ...
 
@@ -157,8 +171,7 @@ class _NumpyCoordinates:
     __slots__ = ("_cos_lat", "_lat", "_lon", "_np")
 
     def __init__(self, lats: list[float], lons: list[float]) -> None:
-        import numpy as np
-
+        np = import_numpy()
         self._np = np
         self._lat = np.radians(np.array(lats, dtype=float))
         self._lon = np.radians(np.array(lons, dtype=float))

@@ -134,4 +134,4 @@ def test_sparkline_is_scaled_to_the_capacity() -> None:
     unscaled = trend_of(observations, Mode.ANY_BIKE)
     assert unscaled is not None and unscaled.sparkline == "▅█▇"
     # more bikes than the stated capacity: the largest value is the top
-    assert Trend((10, 40), Direction.UP, 30, scale=30).sparkline == "▂█"
+    assert Trend((10, 40), Direction.UP, 30, scale=30).sparkline == "▃█"

@@ -40,6 +40,10 @@ class ListStatus:
     skipped: int = 0
     #: Seconds between refreshes (``None``: data that never changes, the demo's).
     refresh_s: float | None = None
+    #: The systems listed (the System column names them apart with their short names).
+    listed_systems: tuple[SceneSystem, ...] = ()
+    #: The keys of the listed systems whose refresh fails (their rows are stale).
+    failing: frozenset[str] = frozenset()
 
     @property
     def alert_headline(self) -> str | None:

@@ -209,7 +209,9 @@ class StationsScreen(Screen[None]):
         rows = feed.list_rows(self.mode, self.favourites_view, self.filter_query,
                               self.shown_limit, self.minimum)  # fmt: skip
         self.displayed = rows
-        self.table.show(rows, self.mode, systems=feed.several)
+        status = feed.list_status()
+        self.table.show(rows, self.mode, systems=feed.several,
+                        listed_systems=status.listed_systems, failing=status.failing)  # fmt: skip
         if self.map_panel.display:
             self.map_panel.show(self.list_status_near(), rows[:MAP_ROWS], self.mode,
                                 self.table.highlighted_key)  # fmt: skip

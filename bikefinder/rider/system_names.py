@@ -8,6 +8,7 @@ is named by its host and last folder rather than a long path cut short.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -73,9 +74,7 @@ def short_names(systems: Iterable[SceneSystem], width: int = SHORT_NAME_MAX) -> 
             tails = [system.key for system in group]
         for system, tail in zip(group, tails, strict=True):
             names[system.key] = _with_tail(base[system.key], tail, width)
-    seen: dict[str, int] = {}
-    for key, name in names.items():
-        seen[name.casefold()] = seen.get(name.casefold(), 0) + 1
+    seen = Counter(name.casefold() for name in names.values())
     for key, name in names.items():  # still alike once cut: their keys tell them apart
         if seen[name.casefold()] > 1:
             names[key] = _with_tail(base[key], key, width)

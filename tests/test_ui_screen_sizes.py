@@ -103,3 +103,30 @@ async def test_a_failing_systems_rows_are_marked_stale_and_the_message_is_whole(
         shown = " ".join(line.strip() for line in lines[1 : app.stations.status_bar.size.height])
         assert " ".join(problem.split()) in shown, lines[:6]
         assert "STALE" in "\n".join(lines)  # the rows say it, not only their colour
+
+
+async def test_a_resize_from_200_to_60_columns_leaves_nothing_behind_in_the_footer(
+    fav_path: Any,
+) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(app, pilot)
+        assert "palette" in screen_lines(app)[-1]
+        await pilot.resize_terminal(60, 20)
+        await pilot.pause()
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        assert "palette" not in footer and "^p" not in footer, footer
+        assert "? Keys" in footer and footer.rstrip().endswith("q Quit"), footer
+
+
+async def test_a_toast_leaves_the_counts_of_the_rows_under_it_readable(fav_path: Any) -> None:
+    for width, height in SIZES:
+        app = make_app(favourites_path=fav_path)
+        async with app.run_test(size=(width, height), notifications=True) as pilot:
+            await settle(app, pilot)
+            app.notify("Gare de Lyon - Diderot is now a favourite", title="Favourite")
+            await pilot.pause(0.1)
+            toast = app.screen.query_one("Toast")
+            # The toast is no wider than the Status column and its padding.
+            assert toast.region.width <= max(18, width * 3 // 10), toast.region

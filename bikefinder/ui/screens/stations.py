@@ -296,8 +296,13 @@ class StationsScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         """A narrow footer packs its keys; a taller screen lists more stations when the
         list fills the screen."""
-        self.footer.compact = event.size.width < WIDE_FOOTER
-        self.footer.show_command_palette = event.size.width >= WIDE_FOOTER
+        compact = event.size.width < WIDE_FOOTER
+        if compact != self.footer.compact or compact == self.footer.show_command_palette:
+            self.footer.compact = compact
+            self.footer.show_command_palette = not compact
+            # Neither reactive recomposes: the keys laid out for the old width (the
+            # palette key docked right among them) would stay drawn over the new ones.
+            self.footer.refresh(recompose=True)
         if self.limit is None and self._fill_rows() > self._fill_limit:
             self._fill_limit = self._fill_rows()
             self.render_rows()

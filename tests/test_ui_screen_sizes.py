@@ -130,3 +130,49 @@ async def test_a_toast_leaves_the_counts_of_the_rows_under_it_readable(fav_path:
             toast = app.screen.query_one("Toast")
             # The toast is no wider than the Status column and its padding.
             assert toast.region.width <= max(18, width * 3 // 10), toast.region
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_watch_dialogs_choice_reads_without_colour(
+    fav_path: Any, size: tuple[int, int]
+) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        assert text.count("●") == 1, text  # only the chosen kind has the dot
+        chosen = next(line for line in text.splitlines() if "●" in line)
+        assert "bikes" in chosen.split("●", 1)[1], chosen
+
+
+def test_map_kinds_have_their_own_glyphs() -> None:
+    from bikefinder.rider.mapgrid import CellKind, MapPoint, rasterise
+
+    origin = (48.85, 2.35)
+    points = [
+        MapPoint("ok", 48.851, 2.35, CellKind.USEFUL),
+        MapPoint("closed", 48.849, 2.35, CellKind.USELESS),
+        MapPoint("what", 48.85, 2.352, CellKind.UNKNOWN),
+    ]
+    grid = rasterise(origin, points, 30, 10)
+    glyphs = {kind: {g for row in grid.cells for g, k in row if k is kind} for kind in CellKind}
+    assert glyphs[CellKind.USELESS] == {"×"} and glyphs[CellKind.UNKNOWN] == {"?"}
+    assert all(0x2800 < ord(g) <= 0x28FF for g in glyphs[CellKind.USEFUL])
+    highlighted = rasterise(origin, points, 30, 10, highlighted="closed")
+    assert "×" not in {g for row in highlighted.cells for g, _ in row}
+    assert "◆" in {g for row in highlighted.cells for g, _ in row}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_map_legend_tells_kinds_apart_by_glyph(fav_path: Any, size: tuple[int, int]) -> None:
+    app = make_app(favourites_path=fav_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        await pilot.press("M")
+        await pilot.pause()
+        text = "\n".join(screen_lines(app))
+        if size[0] >= 80:  # the legend shows beside a map at least 60 columns wide
+            assert "⣿ has bikes" in text and "× no bikes" in text and "? unknown" in text
+        assert "×" in text  # the closed station (s5) is drawn as one

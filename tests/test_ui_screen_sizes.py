@@ -176,3 +176,24 @@ async def test_map_legend_tells_kinds_apart_by_glyph(fav_path: Any, size: tuple[
         if size[0] >= 80:  # the legend shows beside a map at least 60 columns wide
             assert "⣿ has bikes" in text and "× no bikes" in text and "? unknown" in text
         assert "×" in text  # the closed station (s5) is drawn as one
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_header_names_the_place_asked_for(fav_path: Any, size: tuple[int, int]) -> None:
+    app = make_app(favourites_path=fav_path)
+    app.view.near_label = "Gare de Lyon"
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        header = screen_lines(app)[0]
+        assert "near Gare de Lyon" in header, header
+        assert "48.8" not in header  # no raw coordinates
+        assert f" {app.stations.mode.label} " in header
+
+
+def test_near_label_is_the_place_as_given_never_coordinates() -> None:
+    from bikefinder.cli.main import _near_label
+
+    assert _near_label("  Gare de   Lyon ") == "Gare de Lyon"
+    assert _near_label("home") == "home"
+    assert _near_label("48.85,2.35") is None
+    assert _near_label(None) is None

@@ -57,6 +57,9 @@ class FleetView:
     chosen: Sequence[Favourite] | None = field(default=None)
     #: The rider's units (``--units``, config.toml); ``None``: the lead system's country.
     units_choice: Units | None = None
+    #: The place the rider named for the point ("home", "Gare de Lyon"), while the
+    #: point is that place (``None``: coordinates, or the point moved).
+    near_label: str | None = None
     #: Each system's country as found from where its stations are (by gbfs.json URL).
     _countries: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
@@ -200,6 +203,7 @@ class FleetView:
             health=health,
             problem=problem or self.far_note(),
             near_note=self.near_note,
+            near_label=self.near_label if self.near_note is None else None,
             chosen_by=lead.source.chosen_by,
             systems=len(enabled),
             station_count=scene.station_count if scene else 0,

@@ -29,6 +29,8 @@ class ListStatus:
     health: str = "ok"
     problem: str | None = None
     near_note: str | None = None
+    #: The place the rider named for the point, said instead of its coordinates.
+    near_label: str | None = None
     chosen_by: str | None = None
     systems: int = 1
     station_count: int = 0

@@ -58,6 +58,7 @@ def build_app(options: Options) -> BikefinderApp:
         first_run=first_run,
     )
     app.view.units_choice = options.units  # None: the lead system's country decides
+    app.view.near_label = options.near_label if choice.near_note is None else None
     return app
 
 

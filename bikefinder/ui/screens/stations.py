@@ -244,6 +244,7 @@ class StationsScreen(Screen[None]):
             if self.has_data
             else "",
             near_note=status.near_note,
+            near_label=status.near_label,
             chosen_by=status.chosen_by,
             alert=status.alert_headline,
         )

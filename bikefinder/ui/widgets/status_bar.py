@@ -32,6 +32,8 @@ class HeaderState:
     detail: str = ""
     #: Set when the point is not the rider's position, e.g. ``"system centre"``.
     near_note: str | None = None
+    #: The place the rider named ("home", "Gare de Lyon"): said instead of coordinates.
+    near_label: str | None = None
     #: How the system was chosen when the rider did not name it (starts the quiet line).
     chosen_by: str | None = None
     #: The most important active alert, in a few words (``None``: no alert).
@@ -64,6 +66,17 @@ def _head(state: HeaderState, room: int | None) -> Text:
     decimals, then goes, before the system's name is cut."""
     name = Text(clean(state.system_name, 50), style="bold")
     note = Text(f" ({clean(state.near_note, 30)})", style="italic") if state.near_note else Text()
+    if state.near_label:  # the place named: the system's name is cut before it
+        label = Text(f" · near {clean(state.near_label, 40)}")
+        if room is not None and name.cell_len + label.cell_len + note.cell_len > room:
+            name_room = room - label.cell_len - note.cell_len
+            if name_room < 4:  # no room for the system's name: the place is said whole
+                name, label = Text(), Text(label.plain[3:])
+            name.truncate(max(4, name_room), overflow="ellipsis")
+        head = name + label + note
+        if room is not None and head.cell_len > room:
+            head.truncate(max(1, room), overflow="ellipsis")
+        return head
     for digits in (5, 3, None):
         head = name.copy()
         if digits is not None:

@@ -82,7 +82,8 @@ async def test_a_failing_systems_rows_are_marked_stale_and_the_message_is_whole(
         for path in list(feed_server.routes):
             if path.startswith("/float/"):
                 feed_server.add(path, "down", status=503)
-        await pilot.press("r")
+        for system in app.fleet.enabled:  # as a timed refresh does (no key pressed)
+            app._fetch(system)
         for _ in range(50):
             await app.workers.wait_for_complete()
             await pilot.pause(0.05)

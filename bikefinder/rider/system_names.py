@@ -30,8 +30,8 @@ def _url_parts(url: str) -> list[str]:
 
 
 def url_short_name(url: str, width: int = SHORT_NAME_MAX) -> str:
-    """A URL-named system as its host and last folder ("127.0.0.1/floating_1"), with
-    "…" standing for the folders between when the whole would be wider than ``width``."""
+    """A URL-named system as its host and folders ("127.0.0.1:8771/velib"); narrower,
+    its host and last folder with "…" for those between, else its last folder."""
     parts = _url_parts(url)
     if not parts:
         return clean(url, width)
@@ -39,7 +39,10 @@ def url_short_name(url: str, width: int = SHORT_NAME_MAX) -> str:
     if len(whole) <= width or len(parts) < 2:
         return clean(whole, width)
     host = parts[0].split(":")[0]
-    return clean(f"{host}/…/{parts[-1]}", width)
+    shortened = f"{host}/…/{parts[-1]}" if len(parts) > 2 else f"{host}/{parts[-1]}"
+    if len(shortened) <= width:
+        return shortened
+    return clean(parts[-1], width)  # the folder names the system better than the host
 
 
 def _distinct_parts(urls: list[str]) -> list[str]:

@@ -255,6 +255,9 @@ class StationsScreen(Screen[None]):
             return
         state = self.header_state()
         self.status_bar.show(state)
+        failing = self.feed.list_status().failing if self.has_data else frozenset()
+        if failing != self.table.failing and self.displayed:  # a system failed or is back
+            self.table.show(self.displayed, self.mode, failing=failing)
         details = self._open_details()
         if details is not None:
             details.show_header(state)

@@ -231,7 +231,7 @@ class FleetView:
         if not parts:
             return None
         whose = "its rows are" if len(parts) == 1 else "their rows are"
-        return "; ".join(parts) + f": {whose} marked STALE, with their last numbers"
+        return "; ".join(parts) + f": {whose} marked STALE"
 
     def nearest_m(self) -> float | None:
         """How far the nearest row of any kind is from the point."""

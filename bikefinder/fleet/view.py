@@ -213,8 +213,15 @@ class FleetView:
             skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
             refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
             listed_systems=tuple(s.scene_system for s in enabled),
-            failing=frozenset(s.system_id for s in enabled if s.schedule.last_error is not None),
+            failing=self.failing_keys(),
         )
+
+    def failing_keys(self) -> frozenset[str]:
+        """The keys of the shown systems whose refresh fails, in a list of several (with
+        one system, the header alone says its data is old)."""
+        if not self.several:
+            return frozenset()
+        return frozenset(s.system_id for s in self.fleet.enabled if s.schedule.last_error)
 
     def failing_line(self) -> str | None:
         """Which shown systems fail, since when and why, in one line."""

@@ -49,5 +49,8 @@ class Options:
     to: tuple[float, float] | None = None
     #: ``--to`` as given ("work", "48.86,2.36"): how the trip list names the destination.
     to_label: str | None = None
+    #: ``--near`` as given when it names a place ("home", "Gare de Lyon"): how the
+    #: header names the point (``None``: coordinates, or no ``--near``).
+    near_label: str | None = None
     #: ``--units`` or config.toml's ``units`` (``None``: auto, the system's country's).
     units: Units | None = None

@@ -296,3 +296,19 @@ def test_near_alone_loads_covering_systems_up_to_max_systems(
     assert len({r["system_id"] for r in everything.json()["stations"]}) == 3
     bad = once(run_main, "--near", near, "--max-systems", "0")
     assert bad.code == 2 and "--max-systems" in bad.error_line
+
+
+def test_two_feeds_of_one_name_have_distinct_short_names_in_the_table(
+    feed_server, run_main
+) -> None:
+    """Two feeds both named "Lime Seattle": each row names its own, as the app does."""
+    first = feed_server.serve_system("gbfs", operator(LINZ, [bike("a", 20)], name="Lime Seattle"))
+    second = feed_server.serve_system(
+        "gbfs_transit", operator(LINZ, [bike("b", 40)], name="Lime Seattle", seed=2)
+    )
+    near = f"{LINZ[0]},{LINZ[1]}"
+    table = once(run_main, "--system", first, "--system", second, "--near", near)
+    assert table.code == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert any("Lime Seattle (gbfs)" in line and "e-bike" in line for line in lines)
+    assert any("Lime Sea… (gbfs_transit)" in line and "e-bike" in line for line in lines)

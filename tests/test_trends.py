@@ -112,3 +112,26 @@ def test_history_forgets_stations_that_left_the_feed() -> None:
     assert len(history) == 20
     assert all(history.observations(f"r49-{i}") for i in range(20))
     assert history.observations("r0-1") == ()
+
+
+def test_arrow_follows_the_last_move_like_the_change_mark() -> None:
+    """Net up over the window, but the last refresh took bikes away: the arrow says ↘,
+    as the row's "3↓" does, and the net change is still kept."""
+    observations = [(1, 0, 9, None), (4, 0, 6, None), (5, 0, 5, None), (3, 0, 7, None)]
+    trend = trend_of(observations, Mode.ANY_BIKE)
+    assert trend is not None
+    assert trend.direction is Direction.DOWN
+    assert trend.change == 2
+
+
+def test_sparkline_is_scaled_to_the_capacity() -> None:
+    """3 to 5 bikes at a 30-place station are low blocks, not full ones."""
+    observations = [(3, 0, 27, None), (5, 0, 25, None), (4, 0, 26, None)]
+    trend = trend_of(observations, Mode.ANY_BIKE, capacity=30)
+    assert trend is not None
+    assert trend.sparkline == "▂▂▂"
+    assert "█" not in trend.sparkline
+    unscaled = trend_of(observations, Mode.ANY_BIKE)
+    assert unscaled is not None and unscaled.sparkline == "▅█▇"
+    # more bikes than the stated capacity: the largest value is the top
+    assert Trend((10, 40), Direction.UP, 30, scale=30).sparkline == "▃█"

@@ -248,7 +248,7 @@ async def test_trends_follow_several_refreshes_and_the_mode(fav_path: Path) -> N
         for bikes, docks in ((6, 9), (8, 7)):
             alpha.bikes, alpha.docks = bikes, docks
             await refresh(app, pilot, system)
-        assert cell_of(app, "s1", "trend").plain == "▅▆█↗"  # 5, 6, 8 of at most 8
+        assert cell_of(app, "s1", "trend").plain == "▃▃▄↗"  # 5, 6, 8 of 20 places
         trend_styles = {str(span.style) for span in cell_of(app, "s1", "trend").spans}
         assert "bold green" in trend_styles
         before = app.fleet.trends["test"].observations("s1")
@@ -256,7 +256,7 @@ async def test_trends_follow_several_refreshes_and_the_mode(fav_path: Path) -> N
         await settle(app, pilot)
         assert app.fleet.trends["test"].observations("s1") == before
         await pilot.press("m", "m")  # dock mode: the trend is about docks
-        assert cell_of(app, "s1", "trend").plain == "█▇▆↘"
+        assert cell_of(app, "s1", "trend").plain == "▅▄▃↘"
         # Bravo only got new reports with the same counts: flat.
         assert cell_of(app, "s2", "trend").plain.endswith("→")
 

@@ -81,7 +81,7 @@ def test_layout_keeps_what_matters_and_fits(width: int, mode: Mode) -> None:
     used = sum(w for _, w in layout.widths) + 2 * CELL_PADDING * len(keys)
     assert used <= width - 2  # never wider than the table: no column under the scrollbar
     if width >= 120:
-        assert len(keys) == 10 and layout.width("name") >= 40  # names take the free width
+        assert len(keys) == 11 and layout.width("name") >= 35  # names take the free width
     # Secondary columns go first: never a split or trend without the direction's peers.
     if "trend" in keys:
         assert {"direction", "mechanical", "electric"} <= set(keys)
@@ -127,14 +127,15 @@ def test_header_never_hides_the_mode() -> None:
             assert "CACHED data, 2 h old" in top
 
 
-async def test_names_take_the_free_width_at_120_columns(fav_path: Path) -> None:
+async def test_names_take_the_free_width_at_128_columns(fav_path: Path) -> None:
     system = FakeSystem()
     system.by_id("s9").name = "Hôtel de Ville de Fontenay-sous-Bois"
     system.by_id("s8").name = "Hôtel de ville de Fontenay-aux-Roses"
     app = make_app(system, favourites_path=fav_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(128, 40)) as pilot:
         await settle(app, pilot)
         text = screen_text(app)
+        assert "Walk" in text  # every column, and the names whole
         assert "Hôtel de Ville de Fontenay-sous-Bois" in text
         assert "Hôtel de ville de Fontenay-aux-Roses" in text
         assert "Trend" in text and "Status" in text

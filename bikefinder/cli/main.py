@@ -350,8 +350,16 @@ def options_from_args(args: argparse.Namespace) -> Options:
         ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
         to=_to(args, parse_near),
         to_label=" ".join(args.to.split()) if getattr(args, "to", None) else None,
+        near_label=_near_label(args.near),
         units=units_named(args.units) if getattr(args, "units", None) else None,
     )
+
+
+def _near_label(near: str | None) -> str | None:
+    """``--near`` as given when it names a place (coordinates say nothing more)."""
+    from bikefinder.systems.geocode import is_place_name
+
+    return " ".join(near.split()) if near and is_place_name(near) else None
 
 
 def _near(

@@ -26,6 +26,7 @@ from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
 from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.system_index import stations_centre
+from bikefinder.rider.system_names import short_names
 from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, TripPlan, plan_trips
 from bikefinder.rider.walking import WALKING_SPEED_KMH
@@ -56,6 +57,9 @@ class FleetView:
     chosen: Sequence[Favourite] | None = field(default=None)
     #: The rider's units (``--units``, config.toml); ``None``: the lead system's country.
     units_choice: Units | None = None
+    #: The place the rider named for the point ("home", "Gare de Lyon"), while the
+    #: point is that place (``None``: coordinates, or the point moved).
+    near_label: str | None = None
     #: Each system's country as found from where its stations are (by gbfs.json URL).
     _countries: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
@@ -199,6 +203,7 @@ class FleetView:
             health=health,
             problem=problem or self.far_note(),
             near_note=self.near_note,
+            near_label=self.near_label if self.near_note is None else None,
             chosen_by=lead.source.chosen_by,
             systems=len(enabled),
             station_count=scene.station_count if scene else 0,
@@ -207,21 +212,33 @@ class FleetView:
             alerts=alerts,
             skipped=sum(i.snapshot.report.problems for i in scene.indexes) if scene else 0,
             refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
+            listed_systems=tuple(s.scene_system for s in enabled),
+            failing=self.failing_keys(),
         )
+
+    def failing_keys(self) -> frozenset[str]:
+        """The keys of the shown systems whose refresh fails, in a list of several (with
+        one system, the header alone says its data is old)."""
+        if not self.several:
+            return frozenset()
+        return frozenset(s.system_id for s in self.fleet.enabled if s.schedule.last_error)
 
     def failing_line(self) -> str | None:
         """Which shown systems fail, since when and why, in one line."""
         parts = []
+        names = short_names(s.scene_system for s in self.fleet.enabled)
         for system in self.fleet.enabled:
             if system.schedule.last_error is None:
                 continue
             since = system.failing_since
             when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
             brief = system.schedule.last_error_brief or system.schedule.last_error
-            parts.append(f"{clean(system.name, 40)} failing{when} ({clean(brief, 80)})")
+            name = names.get(system.system_id) or clean(system.name, 40)
+            parts.append(f"{name} failing{when} ({clean(brief, 80)})")
         if not parts:
             return None
-        return "; ".join(parts) + ": the other systems' rows are shown"
+        whose = "its rows are" if len(parts) == 1 else "their rows are"
+        return "; ".join(parts) + f": {whose} marked STALE"
 
     def nearest_m(self) -> float | None:
         """How far the nearest row of any kind is from the point."""

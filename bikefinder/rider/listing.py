@@ -29,6 +29,8 @@ class ListStatus:
     health: str = "ok"
     problem: str | None = None
     near_note: str | None = None
+    #: The place the rider named for the point, said instead of its coordinates.
+    near_label: str | None = None
     chosen_by: str | None = None
     systems: int = 1
     station_count: int = 0
@@ -40,6 +42,10 @@ class ListStatus:
     skipped: int = 0
     #: Seconds between refreshes (``None``: data that never changes, the demo's).
     refresh_s: float | None = None
+    #: The systems listed (the System column names them apart with their short names).
+    listed_systems: tuple[SceneSystem, ...] = ()
+    #: The keys of the listed systems whose refresh fails (their rows are stale).
+    failing: frozenset[str] = frozenset()
 
     @property
     def alert_headline(self) -> str | None:

@@ -27,6 +27,13 @@ BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 DOTS_X, DOTS_Y = 2, 4
 ORIGIN_GLYPH = "✚"
 HIGHLIGHT_GLYPH = "◆"
+#: A station that is no option, and one whose state is unknown: a mark of their own
+#: (not only another colour), drawn in the cell the station is in.
+USELESS_GLYPH = "×"
+UNKNOWN_GLYPH = "?"
+#: The braille mark of a station that is an option (the legend's sample of it).
+USEFUL_SAMPLE = "⣿"
+
 #: Never zoom in further than this (a single station next to the rider).
 MIN_METRES_PER_DOT = 2.0
 
@@ -40,6 +47,10 @@ class CellKind(IntEnum):
     USEFUL = 3
     ORIGIN = 4
     HIGHLIGHT = 5
+
+
+#: The glyph per kind for stations not drawn in braille.
+KIND_GLYPHS = {CellKind.UNKNOWN: UNKNOWN_GLYPH, CellKind.USELESS: USELESS_GLYPH}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +153,11 @@ def rasterise(
     """Draw ``points`` around ``origin`` on a ``width`` x ``height`` cell grid.
 
     The scale is the smallest that fits every point with the origin in the centre
-    cell. The highlighted station is a solid diamond, the origin a cross; other
-    stations are 2x2-dot braille marks (a single dot is too faint to see) centred on
-    their position, each cell coloured by the best kind drawn into it.
+    cell. The highlighted station is a solid diamond, the origin a cross; stations
+    that are an option are 2x2-dot braille marks (a single dot is too faint to see)
+    centred on their position, the others a "×" (no option) or "?" (unknown) in their
+    cell, so the kinds read apart without colour; each cell is coloured by the best
+    kind drawn into it.
     """
     width, height = max(1, width), max(1, height)
     offsets = [offset_m(origin, point.lat, point.lon) for point in points]
@@ -175,12 +188,21 @@ def rasterise(
             clipped += 1
             continue
         positions.setdefault(point.key, (y, x))
+        if point.kind in KIND_GLYPHS:
+            if point.kind > kinds[y][x]:
+                kinds[y][x] = point.kind
+                glyphs[(y, x)] = KIND_GLYPHS[point.kind]
+            if point.key == highlighted:
+                kinds[y][x], glyphs[(y, x)] = CellKind.HIGHLIGHT, HIGHLIGHT_GLYPH
+            continue
         left, top = math.floor(exact_x - 0.5), math.floor(exact_y - 0.5)
         for dot_x, dot_y in ((left, top), (left + 1, top), (left, top + 1), (left + 1, top + 1)):
             cell_x, cell_y = dot_x // DOTS_X, dot_y // DOTS_Y
             if 0 <= cell_x < width and 0 <= cell_y < height:
                 bits[cell_y][cell_x] |= BRAILLE_BITS[dot_x % DOTS_X][dot_y % DOTS_Y]
-                kinds[cell_y][cell_x] = max(kinds[cell_y][cell_x], point.kind)
+                if point.kind > kinds[cell_y][cell_x]:
+                    kinds[cell_y][cell_x] = point.kind
+                    glyphs.pop((cell_y, cell_x), None)  # an option's dots beat a mark
         if point.key == highlighted:
             kinds[y][x] = CellKind.HIGHLIGHT
             glyphs[(y, x)] = HIGHLIGHT_GLYPH

@@ -23,6 +23,7 @@ from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
 from bikefinder.rider.scene import Query
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
+from bikefinder.rider.system_names import short_name, short_names
 from bikefinder.rider.text_formats import (
     LINE_SEPARATOR,
     bikes_text,
@@ -398,6 +399,8 @@ def _state_cell(row: Row) -> str:
     return "; ".join(parts)
 
 
+#: The printed System column's widest short name.
+SYSTEM_COLUMN_MAX = 24
 #: The table's columns, always all of them: (title, right-aligned).
 TABLE_COLUMNS = (
     ("#", True),
@@ -459,11 +462,12 @@ def to_table(answer: Answer, walking_speed_kmh: float, width: int | None = None)
     if answer.warning:
         lines.append(f"Note: {answer.warning}")
     table = [[title for title, _ in TABLE_COLUMNS]]
+    names = short_names((report.system for report in answer.systems), SYSTEM_COLUMN_MAX)
     for row in answer.rows:
         table.append(
             [
                 str(row.rank) if row.rank is not None else "-",
-                clean(row.system.name, 24),
+                short_name(row.system, names),
                 clean(row.name, 40) or "(unnamed)",
                 row.what or "",
                 row.distance_text,
@@ -527,7 +531,7 @@ def to_line(answer: Answer) -> str:
             parts.append(f"{row.distance_text} {row.bearing}".rstrip())
         parts.append(counts_text(row, query.mode))
         if len(answer.systems) > 1:
-            parts.append(clean(row.system.name, 30))
+            parts.append(short_name(row.system, short_names(s.system for s in answer.systems)))
         if row.price:
             parts.append(clean(row.price, 80))
         report = next((s for s in answer.systems if s.system.key == row.system.key), None)

@@ -485,7 +485,7 @@ def _station_candidate(
             hours_text=opening_status.status_text(opening, context.now),
             price=price,
             price_plan=plan,
-            trend=trends.trend(station.station_id, query.mode) if trends is not None else None,
+            trend=trends.trend(station.station_id, query.mode, info.capacity) if trends else None,
             changes=count_changes(previous[station.station_id], station.status)
             if station.station_id in previous
             else {},

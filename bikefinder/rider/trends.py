@@ -46,16 +46,22 @@ class Direction(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Trend:
-    """The recent values of the wanted count (oldest first) and their net direction."""
+    """The recent values of the wanted count (oldest first), the net change over them,
+    and the direction of the latest move: the arrow says what the row's change mark says
+    (both compare the newest value with the one before), never the opposite."""
 
     values: tuple[int, ...]
     direction: Direction
     change: int
+    #: The value a full block stands for: the station's capacity (or the largest value
+    #: seen, if larger); ``None``: the window's maximum.
+    scale: int | None = None
 
     @property
     def sparkline(self) -> str:
-        """One block per value, scaled from 0 to the window's maximum ("▁▄█")."""
-        top = max(self.values)
+        """One block per value, scaled from 0 to the capacity ("▂▂▃" for 3 to 5 bikes of
+        30), else to the window's maximum ("▁▄█")."""
+        top = max(max(self.values), self.scale or 0)
         if top <= 0:
             return SPARK_LEVELS[0] * len(self.values)
         last = len(SPARK_LEVELS) - 1
@@ -106,9 +112,10 @@ class TrendHistory:
     def observations(self, station_id: str) -> tuple[Observation, ...]:
         return self._history.get(station_id, ())
 
-    def trend(self, station_id: str, mode: Mode) -> Trend | None:
-        """The station's trend in ``mode`` (``None`` until there are two known values)."""
-        return trend_of(self._history.get(station_id, ()), mode)
+    def trend(self, station_id: str, mode: Mode, capacity: int | None = None) -> Trend | None:
+        """The station's trend in ``mode`` (``None`` until there are two known values),
+        its sparkline scaled to ``capacity`` when known."""
+        return trend_of(self._history.get(station_id, ()), mode, capacity=capacity)
 
 
 #: Where in an :data:`Observation` each mode's count is (literal, so the count is an int).
@@ -116,14 +123,20 @@ _COUNT_INDEX: dict[Mode, Literal[0, 1, 2]] = {Mode.ANY_BIKE: 0, Mode.EBIKE: 1, M
 
 
 def trend_of(
-    observations: Iterable[Observation], mode: Mode, window: int = TREND_WINDOW
+    observations: Iterable[Observation],
+    mode: Mode,
+    window: int = TREND_WINDOW,
+    *,
+    capacity: int | None = None,
 ) -> Trend | None:
-    """The last ``window`` known values of what ``mode`` wants, and the net change
-    from the first to the last of them; ``None`` with fewer than two values."""
+    """The last ``window`` known values of what ``mode`` wants, the net change from the
+    first to the last of them and the direction of the last move; ``None`` with fewer
+    than two values."""
     index = _COUNT_INDEX[mode]
     values = [value for obs in observations if (value := obs[index]) is not None][-window:]
     if len(values) < 2:
         return None
-    change = values[-1] - values[0]
-    direction = Direction.UP if change > 0 else Direction.DOWN if change < 0 else Direction.FLAT
-    return Trend(values=tuple(values), direction=direction, change=change)
+    step = values[-1] - values[-2]
+    direction = Direction.UP if step > 0 else Direction.DOWN if step < 0 else Direction.FLAT
+    scale = capacity if capacity is not None and capacity > 0 else None
+    return Trend(tuple(values), direction, values[-1] - values[0], scale)

@@ -31,9 +31,13 @@ def walking_minutes(distance_m: float, speed_kmh: float = WALKING_SPEED_KMH) -> 
 
 def walking_text(distance_m: float, speed_kmh: float = WALKING_SPEED_KMH) -> str | None:
     """``"4 min"``, ``"1 h 05 min"``; ``None`` when the distance is unknown."""
-    minutes = walking_minutes(distance_m, speed_kmh)
-    if minutes is None:
-        return None
+    seconds = walking_seconds(distance_m, speed_kmh)
+    return None if seconds is None else seconds_text(seconds)
+
+
+def seconds_text(seconds: int) -> str:
+    """A walk of ``seconds`` as :func:`walking_text` says it (whole minutes, rounded up)."""
+    minutes = math.ceil(seconds / 60)
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)

@@ -59,6 +59,7 @@ def build_app(options: Options) -> BikefinderApp:
         notes=choice.notes,
     )
     app.view.units_choice = options.units  # None: the lead system's country decides
+    app.view.near_label = options.near_label if choice.near_note is None else None
     return app
 
 

@@ -216,7 +216,9 @@ class StationsScreen(Screen[None]):
         rows = feed.list_rows(self.mode, self.favourites_view, self.filter_query,
                               self.shown_limit, self.minimum)  # fmt: skip
         self.displayed = rows
-        self.table.show(rows, self.mode, systems=feed.several)
+        status = feed.list_status()
+        self.table.show(rows, self.mode, systems=feed.several,
+                        listed_systems=status.listed_systems, failing=status.failing)  # fmt: skip
         if self.map_panel.display:
             self.map_panel.show(self.list_status_near(), rows[:MAP_ROWS], self.mode,
                                 self.table.highlighted_key)  # fmt: skip
@@ -249,6 +251,7 @@ class StationsScreen(Screen[None]):
             if self.has_data
             else "",
             near_note=status.near_note,
+            near_label=status.near_label,
             chosen_by=status.chosen_by,
             alert=status.alert_headline,
         )
@@ -259,6 +262,9 @@ class StationsScreen(Screen[None]):
             return
         state = self.header_state()
         self.status_bar.show(state)
+        failing = self.feed.list_status().failing if self.has_data else frozenset()
+        if failing != self.table.failing and self.displayed:  # a system failed or is back
+            self.table.show(self.displayed, self.mode, failing=failing)
         details = self._open_details()
         if details is not None:
             details.show_header(state)
@@ -315,8 +321,13 @@ class StationsScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         """A narrow footer packs its keys; a taller screen lists more stations when the
         list fills the screen."""
-        self.footer.compact = event.size.width < WIDE_FOOTER
-        self.footer.show_command_palette = event.size.width >= WIDE_FOOTER
+        compact = event.size.width < WIDE_FOOTER
+        if compact != self.footer.compact or compact == self.footer.show_command_palette:
+            self.footer.compact = compact
+            self.footer.show_command_palette = not compact
+            # Neither reactive recomposes: the keys laid out for the old width (the
+            # palette key docked right among them) would stay drawn over the new ones.
+            self.footer.refresh(recompose=True)
         if self.limit is None and self._fill_rows() > self._fill_limit:
             self._fill_limit = self._fill_rows()
             self.render_rows()

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
@@ -19,6 +20,17 @@ from bikefinder.rider.modes import counted
 from bikefinder.rider.watches import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.ui.messages import EarlyKey
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
+
+
+class MarkedRadioButton(RadioButton):
+    """A radio button whose choice reads without colour: a dot in the chosen one only
+    (Textual's draws the dot in both and tells them apart by colour)."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
+
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
 KIND_LABELS = {kind: kind.noun for kind in WatchKind}
@@ -76,7 +88,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
                 )
                 with RadioSet(id="watch-kind"):
                     for kind, label in KIND_LABELS.items():
-                        yield RadioButton(label, value=kind is self.kind, name=kind.value)
+                        yield MarkedRadioButton(label, value=kind is self.kind, name=kind.value)
             yield SafeStatic(_now_text(self.station), id="watch-now")
             yield SafeLabel("", id="watch-error")
             with Horizontal(id="watch-buttons"):

@@ -17,6 +17,9 @@ from bikefinder.common.units import Units
 from bikefinder.rider.mapgrid import (
     HIGHLIGHT_GLYPH,
     ORIGIN_GLYPH,
+    UNKNOWN_GLYPH,
+    USEFUL_SAMPLE,
+    USELESS_GLYPH,
     CellKind,
     MapGrid,
     MapPoint,
@@ -33,11 +36,10 @@ CELL_STYLES = {
     CellKind.UNKNOWN: "yellow",
     CellKind.USEFUL: "bold green",
     CellKind.ORIGIN: "bold cyan",
-    CellKind.HIGHLIGHT: "bold magenta",
+    CellKind.HIGHLIGHT: "bold reverse",
 }
 #: Columns given to the legend beside the map (when the panel is wide enough).
 LEGEND_WIDTH = 30
-SAMPLE_DOTS = "⣿"
 
 
 class MapPanel(ScreenSafe, Widget):
@@ -109,9 +111,9 @@ class MapPanel(ScreenSafe, Widget):
                 where = f"  {selected.distance_text} {selected.bearing}"
                 lines.append(Text(where, style="dim"))
         lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, "you (query point)"))
-        lines.append(self._key(SAMPLE_DOTS, CellKind.USEFUL, f"has {wanted}"))
-        lines.append(self._key(SAMPLE_DOTS, CellKind.USELESS, f"no {wanted} / closed"))
-        lines.append(self._key(SAMPLE_DOTS, CellKind.UNKNOWN, "unknown"))
+        lines.append(self._key(USEFUL_SAMPLE, CellKind.USEFUL, f"has {wanted}"))
+        lines.append(self._key(USELESS_GLYPH, CellKind.USELESS, f"no {wanted} / closed"))
+        lines.append(self._key(UNKNOWN_GLYPH, CellKind.UNKNOWN, "unknown"))
         scale = grid.scale(max(1, width - 10), self._rows[0].units if self._rows else Units.METRIC)
         bar = Text("├" + "─" * max(0, scale.cells - 2) + "┤" if scale.cells >= 2 else "│")
         bar.append(f" {scale.label}")

@@ -8,7 +8,7 @@ whatever width is left. Widths are fixed per layout, so a refresh never re-measu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -22,9 +22,11 @@ from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, StationState, station_state
-from bikefinder.rider.rows import Row, RowKey
+from bikefinder.rider.rows import Row, RowKey, SceneSystem
 from bikefinder.rider.staleness import format_age
+from bikefinder.rider.system_names import SHORT_NAME_MAX, cut_name, short_name, short_names
 from bikefinder.rider.trends import Direction, Trend
+from bikefinder.rider.walking import seconds_text
 
 #: (key, label, right-aligned) per column, in display order; keys name cells.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -33,6 +35,7 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("what", "What", False),
     ("system", "System", False),
     ("distance", "Distance", True),
+    ("walk", "Walk", True),
     ("direction", "Dir", False),
     ("bikes", "Bikes", True),
     ("mechanical", "Mech", True),
@@ -41,16 +44,20 @@ COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("trend", "Trend", False),
     ("status", "Status", False),
 )
+#: The System column is at least this wide (wider, up to the longest short name, when
+#: the names have room to spare).
+SYSTEM_MIN = 12
 #: Content widths of the fixed columns (a count: stock mark, 3 digits, change arrow).
 COLUMN_WIDTHS = {
     "distance": 9,
+    "walk": 6,
     "direction": 3,
     "bikes": 5,
     "mechanical": 4,
     "electric": 6,
     "docks": 5,
     "trend": 6,
-    "system": 12,
+    "system": SYSTEM_MIN,
     "what": 7,
 }
 #: The status column fits the loudest state (" NOT RETURNING "); wider when room is spare.
@@ -70,15 +77,15 @@ MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks
 #: Per mode, the columns that may drop, first to go first.
 DROP_ORDER = {
     Mode.ANY_BIKE: (
-        ("trend", "mechanical", "direction", "electric"),
+        ("trend", "mechanical", "direction", "walk", "electric"),
         ("docks", "rank", "system", "what"),
     ),
     Mode.EBIKE: (
-        ("trend", "mechanical", "direction"),
+        ("trend", "mechanical", "direction", "walk"),
         ("docks", "bikes", "rank", "system", "what"),
     ),
     Mode.DOCK: (
-        ("trend", "mechanical", "direction", "electric"),
+        ("trend", "mechanical", "direction", "walk", "electric"),
         ("bikes", "rank", "system", "what"),
     ),
 }
@@ -113,12 +120,19 @@ class TableLayout:
 
 
 def table_layout(
-    width: int, mode: Mode, rank_width: int = 2, systems: bool = False, kinds: bool = False
+    width: int,
+    mode: Mode,
+    rank_width: int = 2,
+    systems: bool = False,
+    kinds: bool = False,
+    system_width: int = SYSTEM_MIN,
 ) -> TableLayout:
     """The columns for ``width`` cells of table (scrollbar excluded) in ``mode``;
-    ``systems``: the list mixes several systems (a System column); ``kinds``: it lists
-    vehicles other than bikes (a What column)."""
+    ``systems``: the list mixes several systems (a System column as wide as
+    ``system_width`` while names keep room, never under :data:`SYSTEM_MIN`); ``kinds``:
+    it lists vehicles other than bikes (a What column)."""
     widths = {"rank": max(1, rank_width), **COLUMN_WIDTHS, "status": STATUS_WIDTH}
+    widths["system"] = max(SYSTEM_MIN, system_width)
     optional = {"system": systems, "what": kinds}
     shown = [key for key, _, _ in COLUMNS if optional.get(key, True)]
 
@@ -127,6 +141,8 @@ def table_layout(
         return width - others - 2 * CELL_PADDING * len(shown)
 
     secondary, tertiary = DROP_ORDER[mode]
+    if systems and name_room() < NAME_COMFORT:  # short names are unique at any width
+        widths["system"] -= min(widths["system"] - SYSTEM_MIN, NAME_COMFORT - name_room())
     for key in secondary:
         if name_room() >= NAME_COMFORT:
             break
@@ -251,9 +267,29 @@ def row_token(key: RowKey) -> str:
     return f"{key.kind.value}\x1f{key.system}\x1f{key.item_id}"
 
 
-def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+def walk_cell(row: Row) -> Text:
+    """The walking time as the details and the printed tables say it ("4 min"), or
+    "> 1 h" where the whole would not fit the column."""
+    if row.walk_s is None:
+        return Text("")
+    text = seconds_text(row.walk_s)
+    return Text(text if len(text) <= COLUMN_WIDTHS["walk"] else "> 1 h", justify="right")
+
+
+#: The mark on each row of a system whose refresh fails (its numbers are old).
+STALE_MARK = " STALE "
+
+
+def row_cells(
+    row: Row,
+    mode: Mode,
+    layout: TableLayout,
+    system_names: Mapping[str, str] | None = None,
+    stale: bool = False,
+) -> tuple[Text, ...]:
     """The cells of one row (a station or a vehicle) for the columns of ``layout``; feed
-    text is always literal."""
+    text is always literal. ``system_names``: the systems' short names; ``stale``: the
+    row's system fails to refresh (its numbers are old: dimmed, and "STALE" in Status)."""
     wanted = MODE_COLUMN[mode]
     widths = dict(layout.widths)
     vehicle = row.vehicle
@@ -279,25 +315,36 @@ def row_cells(row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
     makers = {
         "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
         "name": name,
-        "system": lambda: Text(clean(row.system.name, widths.get("system", 12)) or "?"),
+        "system": lambda: Text(
+            cut_name(short_name(row.system, system_names or {}), widths.get("system", SYSTEM_MIN))
+        ),
         "what": lambda: Text(row.what or "", style="" if row.what == WHAT_BIKE else "bold"),
         "distance": lambda: Text(row.distance_text, justify="right"),
+        "walk": lambda: walk_cell(row),
         "direction": lambda: Text(row.bearing),
         "bikes": lambda: count("bikes"),
         "mechanical": lambda: count("mechanical"),
         "electric": lambda: count("electric"),
         "docks": lambda: count("docks"),
         "trend": lambda: trend_cell(row.trend),
-        "status": lambda: status_cell(row),
+        "status": lambda: stale_cell(row) if stale else status_cell(row),
     }
-    return _styled_row(makers, layout.keys, not row.useful, wanted)
+    return _styled_row(makers, layout.keys, not row.useful or stale, wanted)
+
+
+def stale_cell(row: Row) -> Text:
+    """A failing system's row: "STALE" (its numbers are old), then its usual status."""
+    text = Text(STALE_MARK, style="bold reverse")
+    text.append_text(status_cell(row))
+    return text
 
 
 def _styled_row(
     makers: dict[str, Callable[[], Text]], keys: Sequence[str], useless: bool, wanted: str
 ) -> tuple[Text, ...]:
-    """The cells of ``keys``: all but the status dimmed for a row that is no option, else
-    the mode's column bold (one rule for station and mixed rows)."""
+    """The cells of ``keys``: all but the status dimmed for a row that is no option (or
+    whose numbers are stale), else the mode's column bold (one rule for station and
+    mixed rows)."""
     cells = {key: makers[key]() for key in keys}
     if useless:
         for key, cell in cells.items():
@@ -340,6 +387,12 @@ class StationTable(DataTable[Text]):
         self.systems = False
         #: The list has vehicles other than bikes: a What column.
         self.kinds = False
+        #: The systems listed (their short names tell them apart in the System column).
+        self.listed_systems: tuple[SceneSystem, ...] = ()
+        #: The keys of the systems whose refresh fails: their rows are marked stale.
+        self.failing: frozenset[str] = frozenset()
+        #: Each listed system's short name for the System column's width.
+        self._system_names: dict[str, str] = {}
 
     @property
     def name_width(self) -> int:
@@ -353,9 +406,13 @@ class StationTable(DataTable[Text]):
         return max(1, width - self.styles.scrollbar_size_vertical)
 
     def _layout_for(self, mode: Mode, listed: int) -> TableLayout:
-        return table_layout(
-            self.content_width(), mode, len(str(max(1, listed))), self.systems, self.kinds
-        )
+        names = short_names(self.listed_systems, SHORT_NAME_MAX)
+        system_width = max((len(name) for name in names.values()), default=SYSTEM_MIN)
+        return table_layout(self.content_width(), mode, len(str(max(1, listed))),
+                            self.systems, self.kinds, system_width)  # fmt: skip
+
+    def _cells(self, row: Row, mode: Mode, layout: TableLayout) -> tuple[Text, ...]:
+        return row_cells(row, mode, layout, self._system_names, row.key.system in self.failing)
 
     def on_resize(self, event: events.Resize) -> None:
         """Lay the columns out again for the new width (rows rebuilt only if it changed)."""
@@ -412,19 +469,32 @@ class StationTable(DataTable[Text]):
             return
         start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
         for row in self._displays[start:wanted]:
-            cells = row_cells(row, self._mode, self.column_layout)
+            cells = self._cells(row, self._mode, self.column_layout)
             token = row_token(row.key)
             self._keys[token] = row.key
             self.add_row(*cells, key=token)
 
-    def show(self, rows: Sequence[Row], mode: Mode, systems: bool | None = None) -> None:
+    def show(
+        self,
+        rows: Sequence[Row],
+        mode: Mode,
+        systems: bool | None = None,
+        *,
+        listed_systems: Sequence[SceneSystem] | None = None,
+        failing: frozenset[str] | None = None,
+    ) -> None:
         """Show ``rows`` in order: cells update in place when the order is unchanged
         (rows are only added when the list grew at its end), otherwise rows are rebuilt
         and the cursor follows the row it was on. Only the rows up to a page past the
         cursor are put in the table. ``systems``: show the System column (``None``: as
-        before)."""
+        before); ``listed_systems``: the systems shown, named apart in it; ``failing``:
+        the keys of systems whose rows are stale (each ``None``: as before)."""
         if systems is not None:
             self.systems = systems
+        if listed_systems is not None:
+            self.listed_systems = tuple(listed_systems)
+        if failing is not None:
+            self.failing = failing
         self.kinds = any(row.what not in (None, WHAT_BIKE) for row in rows)
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
@@ -432,6 +502,8 @@ class StationTable(DataTable[Text]):
         if mode is not self._mode or layout != self.column_layout:
             self._displays = ()
             self._set_columns(mode, layout)
+        if "system" in layout.keys:
+            self._system_names = short_names(self.listed_systems, layout.width("system"))
         shown_keys = [self._keys.get(str(row.key.value)) for row in self.ordered_rows]
         self._displays = rows
         count = min(len(rows), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
@@ -439,7 +511,7 @@ class StationTable(DataTable[Text]):
         if shown_keys and new_keys[: len(shown_keys)] == shown_keys:
             for row in rows[: len(shown_keys)]:
                 token = row_token(row.key)
-                cells = row_cells(row, mode, layout)
+                cells = self._cells(row, mode, layout)
                 for column, cell in zip(layout.keys, cells, strict=True):
                     if self.get_cell(token, column) != cell:
                         self.update_cell(token, column, cell)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from rich.console import Group
@@ -31,6 +32,8 @@ class HeaderState:
     detail: str = ""
     #: Set when the point is not the rider's position, e.g. ``"system centre"``.
     near_note: str | None = None
+    #: The place the rider named ("home", "Gare de Lyon"): said instead of coordinates.
+    near_label: str | None = None
     #: How the system was chosen when the rider did not name it (starts the quiet line).
     chosen_by: str | None = None
     #: The most important active alert, in a few words (``None``: no alert).
@@ -63,6 +66,17 @@ def _head(state: HeaderState, room: int | None) -> Text:
     decimals, then goes, before the system's name is cut."""
     name = Text(clean(state.system_name, 50), style="bold")
     note = Text(f" ({clean(state.near_note, 30)})", style="italic") if state.near_note else Text()
+    if state.near_label:  # the place named: the system's name is cut before it
+        label = Text(f" · near {clean(state.near_label, 40)}")
+        if room is not None and name.cell_len + label.cell_len + note.cell_len > room:
+            name_room = room - label.cell_len - note.cell_len
+            if name_room < 4:  # no room for the system's name: the place is said whole
+                name, label = Text(), Text(label.plain[3:])
+            name.truncate(max(4, name_room), overflow="ellipsis")
+        head = name + label + note
+        if room is not None and head.cell_len > room:
+            head.truncate(max(1, room), overflow="ellipsis")
+        return head
     for digits in (5, 3, None):
         head = name.copy()
         if digits is not None:
@@ -92,8 +106,8 @@ def header_text(state: HeaderState, width: int | None = None) -> Group:
     alert = _alert_line(state.alert, width) if state.alert else None
     if state.problem:
         style = "bold white on red" if state.health == "error" else "bold black on yellow"
-        second = Text(f" {clean(state.problem, 400)} ", style=style, no_wrap=True)
-        second.overflow = "ellipsis"
+        lines = problem_lines(state.problem, width)
+        second = Text("\n".join(f" {line} " for line in lines), style=style, no_wrap=True)
         return Group(top, second, alert) if alert is not None else Group(top, second)
     parts = [clean(state.chosen_by, 80)] if state.chosen_by else []
     parts += [state.detail] if state.detail else []
@@ -120,9 +134,30 @@ def _alert_line(alert: str, width: int | None) -> Text:
     return text
 
 
-def header_lines(state: HeaderState) -> int:
-    """How many lines the header takes: two, three when a problem and an alert both show."""
-    return 3 if state.problem and state.alert else 2
+#: A problem takes at most this many header lines (a longer one ends with "…").
+PROBLEM_LINES = 4
+
+
+def problem_lines(problem: str, width: int | None) -> list[str]:
+    """The problem in lines of ``width`` cells broken between words, so it is read
+    whole (at most :data:`PROBLEM_LINES`; a word longer than a line is cut)."""
+    text = clean(problem, 600)
+    if width is None:
+        return [text]
+    room = max(8, width - 2)
+    lines = textwrap.wrap(text, room, break_on_hyphens=False) or [""]
+    if len(lines) > PROBLEM_LINES:
+        rest = " ".join(lines[PROBLEM_LINES - 1 :])
+        lines = [*lines[: PROBLEM_LINES - 1], textwrap.shorten(rest, room, placeholder=" …")]
+    return lines
+
+
+def header_lines(state: HeaderState, width: int | None = None) -> int:
+    """How many lines the header takes: the top line, the problem's lines (else the
+    quiet line), and the alert's when both show."""
+    if not state.problem:
+        return 2
+    return 1 + len(problem_lines(state.problem, width)) + (1 if state.alert else 0)
 
 
 class StatusBar(ScreenSafe, Static):
@@ -135,9 +170,12 @@ class StatusBar(ScreenSafe, Static):
         self._state = state
         if (state.alert is not None) != had_alert and self.is_attached:
             self.screen.refresh_bindings()  # the footer's alerts key comes and goes with them
-        self.styles.height = header_lines(state)
-        self.update(header_text(state, self.content_size.width or None))
+        width = self.content_size.width or (self.app.size.width if self.is_attached else None)
+        self.styles.height = header_lines(state, width)
+        self.update(header_text(state, width))
 
     def on_resize(self) -> None:
         if self._state is not None:
-            self.update(header_text(self._state, self.content_size.width or None))
+            width = self.content_size.width or None
+            self.styles.height = header_lines(self._state, width)
+            self.update(header_text(self._state, width))

@@ -12,14 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bikefinder.common.errors import UsageError
+from bikefinder.common.i18n import N_
 from bikefinder.common.text import clean, fold
 from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import favourites_url
 from bikefinder.rider.rows import Kind, RowKey
 from bikefinder.rider.scene import Query
 
-#: What the dialog says when nothing was typed.
-HOW_TO_SAY = "type a place from [places], a favourite, a station's name or LAT,LON"
+#: What the dialog says when nothing was typed (marked for translation: the app says it
+#: in the rider's language; this English text is also the error's).
+HOW_TO_SAY = N_("type a place from [places], a favourite, a station's name or LAT,LON")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,13 @@ from textual.widgets import Input
 from bikefinder.common.errors import UsageError
 from bikefinder.common.i18n import N_, _
 from bikefinder.common.text import clean
-from bikefinder.fleet.destination import Destination
+from bikefinder.fleet.destination import HOW_TO_SAY, Destination
 from bikefinder.ui.messages import EarlyKey
 from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 
-#: How to say where to (:data:`HOW_TO_SAY`), as the dialog's line and after a problem.
+#: How to say where to (the fleet's HOW_TO_SAY, capitalised), the dialog's first line.
 HOW_TO_SAY_SHOWN = N_("Type a place from [places], a favourite, a station's name or LAT,LON")
-HOW_TO_SAY_LOWER = N_("type a place from [places], a favourite, a station's name or LAT,LON")
 
 
 class DestinationDialog(ModalScreen[Destination | None]):
@@ -98,7 +97,7 @@ class DestinationDialog(ModalScreen[Destination | None]):
             found = await asyncio.to_thread(self.look_up, text)
         except UsageError as exc:
             problem = str(exc).replace("--near: ", "").replace("--near", "the destination")
-            self.say(_("{problem}. Or {how}.").format(problem=problem, how=_(HOW_TO_SAY_LOWER)))
+            self.say(_("{problem}. Or {how}.").format(problem=problem, how=_(HOW_TO_SAY)))
             return
         self.dismiss(found)
 

@@ -15,7 +15,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.system_names import short_names
 from bikefinder.rider.walking import walking_text
-from bikefinder.ui.widgets.station_table import table_layout
+from bikefinder.ui.widgets.station_table import MODE_COLUMN, OTHER_COLUMN, table_layout
 from tests.test_loader_optional_feeds import serve_real
 
 SIZES = [(60, 20), (80, 24)]
@@ -68,6 +68,14 @@ def test_short_names_tell_systems_apart() -> None:
     assert wide["d"].endswith(" 1") and wide["e"].endswith(" 2")
 
 
+def said_status(app: Any, row: Any) -> str:
+    """A row's status words: its Status cell, or where a narrow table folds them, the
+    start of its name cell."""
+    if "status" in app.stations.table.column_layout.keys:
+        return str(cell(app, row, "status").plain)
+    return str(cell(app, row, "name").plain)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_a_failing_systems_rows_are_marked_stale_and_the_message_is_whole(
     feed_server: Any, tmp_path: Any, size: tuple[int, int]
@@ -78,7 +86,7 @@ async def test_a_failing_systems_rows_are_marked_stale_and_the_message_is_whole(
     async with app.run_test(size=size) as pilot:
         await settle_mixed(app, pilot, 2)
         float_rows = [row for row in rows(app) if row.system.gbfs_url == float_url]
-        assert float_rows and "STALE" not in cell(app, float_rows[0], "status").plain
+        assert float_rows and "STALE" not in said_status(app, float_rows[0])
         for path in list(feed_server.routes):
             if path.startswith("/float/"):
                 feed_server.add(path, "down", status=503)
@@ -94,9 +102,9 @@ async def test_a_failing_systems_rows_are_marked_stale_and_the_message_is_whole(
         float_rows = [row for row in rows(app) if row.system.gbfs_url == float_url]
         assert float_rows
         for row in float_rows:
-            assert cell(app, row, "status").plain.startswith(" STALE ")
+            assert said_status(app, row).lstrip().startswith("STALE ")
         linz_rows = [row for row in rows(app) if row.system.gbfs_url == linz]
-        assert linz_rows and "STALE" not in cell(app, linz_rows[0], "status").plain
+        assert linz_rows and "STALE" not in said_status(app, linz_rows[0])
         # The whole message, word by word, in the header's lines (never cut mid-word).
         await pilot.pause()
         lines = screen_lines(app)
@@ -198,3 +206,68 @@ def test_near_label_is_the_place_as_given_never_coordinates() -> None:
     assert _near_label("home") == "home"
     assert _near_label("48.85,2.35") is None
     assert _near_label(None) is None
+
+
+@pytest.mark.parametrize("kinds", [False, True], ids=["bikes", "all-vehicles"])
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("width", [56, 58, 60, 78, 80, 118, 198])
+def test_every_width_keeps_name_distance_both_counts_and_the_system(
+    width: int, mode: Mode, kinds: bool
+) -> None:
+    layout = table_layout(width, mode, 2, systems=True, kinds=kinds)
+    wanted = {"name", "distance", MODE_COLUMN[mode], OTHER_COLUMN[mode], "system"}
+    assert wanted <= set(layout.keys), (width, mode, layout.keys)
+    assert layout.width("name") >= 13
+    assert sum(w for _, w in layout.widths) + 2 * len(layout.keys) <= width
+    single = table_layout(width, mode, 2)
+    assert {"name", "distance", MODE_COLUMN[mode], OTHER_COLUMN[mode]} <= set(single.keys)
+    if width >= 58:
+        assert "status" in single.keys  # one system: its Status column has room
+
+
+def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
+    from msgspec.structs import replace
+
+    from bikefinder.feeds.vehicles import VehicleSelection
+    from bikefinder.ui.widgets.station_table import row_cells
+    from tests.test_nearby import DOCKS, FLOAT, NEAR, nearest, scene, snapshot, station
+    from tests.test_vehicle_kinds import CAR_TYPE, car_station
+
+    open_one, shut = station("open", 10), station("shut", 20)
+    shut = replace(shut, status=replace(shut.status, is_installed=False))
+    docks = snapshot(stations=(open_one, shut))
+    cars = snapshot(stations=(car_station("cars", 30),), vehicle_types={"car": CAR_TYPE})
+    listed = scene((DOCKS, docks), (FLOAT, cars), selection=VehicleSelection.ALL)
+    rows = {r.key.item_id: r for r in nearest(listed, NEAR)}
+    narrow = table_layout(56, Mode.ANY_BIKE, 2, systems=True, kinds=True)
+    assert "status" not in narrow.keys and "what" not in narrow.keys
+
+    def name_of(item_id: str, stale: bool = False) -> str:
+        cells = row_cells(rows[item_id], Mode.ANY_BIKE, narrow, stale=stale)
+        return str(dict(zip(narrow.keys, cells, strict=True))["name"].plain)
+
+    assert name_of("open") == "Station open"
+    assert name_of("open", stale=True).startswith("STALE Station")
+    assert name_of("shut").startswith("NOT INSTALLED ")
+    assert name_of("cars").startswith("car: ")
+    wide = table_layout(118, Mode.ANY_BIKE, 2, systems=True, kinds=True)
+    cells = dict(zip(wide.keys, row_cells(rows["shut"], Mode.ANY_BIKE, wide), strict=True))
+    assert cells["name"].plain == "Station shut" and "NOT INSTALLED" in cells["status"].plain
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_mixed_list_shows_the_system_and_both_counts_at_every_size(
+    feed_server: Any, tmp_path: Any, size: tuple[int, int]
+) -> None:
+    app = mixed_app(tmp_path, [serve_real(feed_server, LINZ_FOLDER), floating(feed_server)])
+    async with app.run_test(size=size) as pilot:
+        await settle_mixed(app, pilot, 2)
+        for presses in ((), ("m",), ("m",)):
+            await pilot.press(*presses)
+            await pilot.pause()
+            lines = screen_lines(app)
+            columns = next(line for line in lines if "Station" in line)
+            for label in ("Distance", "System", "Bikes"):
+                assert label in columns, (size, columns)
+            assert "Docks" in columns or "E-bike" in columns, (size, columns)
+            assert all(len(line) <= size[0] for line in lines)

@@ -1,9 +1,12 @@
 """The ranked station table: one row per station, updated in place on every refresh.
 
 Columns are laid out by priority for the width the table has (:func:`table_layout`):
-the name, distance, the count the mode is about and the status are always shown; the
-direction, the mechanical / e-bike split and the trend drop first; the name takes
-whatever width is left. Widths are fixed per layout, so a refresh never re-measures.
+the name, distance, the count the mode is about, the other count (docks for bikes, bikes
+for docks) and the System of a mixed list are always shown; the direction, the
+mechanical / e-bike split, the walk and the trend drop first; then the rank, the What
+and the Status, whose words then lead the name cell ("CLOSED", "STALE", "car:"). The
+name takes whatever width is left. Widths are fixed per layout, so a refresh never
+re-measures.
 """
 
 from __future__ import annotations
@@ -63,8 +66,8 @@ COLUMN_WIDTHS = {
 #: The status column fits the loudest state (" NOT RETURNING "); wider when room is spare.
 STATUS_WIDTH, WIDE_STATUS_WIDTH = 15, 30
 #: Optional columns drop (in this order) while names would be narrower than
-#: ``NAME_COMFORT``; the rank and the counts the mode is not about only below ``NAME_MIN``.
-NAME_COMFORT, NAME_MIN, NAME_FLOOR = 20, 14, 6
+#: ``NAME_COMFORT``; the rank, What and Status only below ``NAME_MIN``.
+NAME_COMFORT, NAME_MIN, NAME_FLOOR = 20, 13, 6
 #: Names wider than this leave the spare width to the status column.
 NAME_ROOMY = 45
 #: Padding the table puts on each side of every column.
@@ -74,20 +77,16 @@ CELL_PADDING = 1
 PAGE_ROWS = 200
 #: The column that holds what the rider is looking for, per mode.
 MODE_COLUMN = {Mode.ANY_BIKE: "bikes", Mode.EBIKE: "electric", Mode.DOCK: "docks"}
-#: Per mode, the columns that may drop, first to go first.
+#: The other count a rider weighs, per mode: where to return, or what else to ride.
+OTHER_COLUMN = {Mode.ANY_BIKE: "docks", Mode.EBIKE: "bikes", Mode.DOCK: "bikes"}
+#: Per mode, the columns that may drop, first to go first: (while names are narrower
+#: than comfortable, while names are narrower than readable). Never the name, the
+#: distance, the mode's and the other count, or a mixed list's System.
+_LAST_TO_GO = ("rank", "what", "status")
 DROP_ORDER = {
-    Mode.ANY_BIKE: (
-        ("trend", "mechanical", "direction", "walk", "electric"),
-        ("docks", "rank", "system", "what"),
-    ),
-    Mode.EBIKE: (
-        ("trend", "mechanical", "direction", "walk"),
-        ("docks", "bikes", "rank", "system", "what"),
-    ),
-    Mode.DOCK: (
-        ("trend", "mechanical", "direction", "walk", "electric"),
-        ("bikes", "rank", "system", "what"),
-    ),
+    Mode.ANY_BIKE: (("trend", "mechanical", "direction", "walk", "electric"), _LAST_TO_GO),
+    Mode.EBIKE: (("trend", "mechanical", "direction", "walk", "docks"), _LAST_TO_GO),
+    Mode.DOCK: (("trend", "mechanical", "direction", "walk", "electric"), _LAST_TO_GO),
 }
 
 STATE_STYLES = {
@@ -308,9 +307,15 @@ def row_cells(
         return count_cell(value, row.changes.get(field), width, stock=field == wanted)
 
     def name() -> Text:
+        lead = Text() if "status" in widths else status_lead(row, stale)
+        if "what" not in widths and vehicle is None and row.what and row.what != WHAT_BIKE:
+            lead.append(f"{row.what}: ", style="bold")
+        width = max(NAME_FLOOR, widths["name"] - lead.cell_len)
         if vehicle is not None:
-            return vehicle_name_cell(row, widths["name"])
-        return name_cell(row.name, widths["name"], favourite=row.favourite, watched=row.watched)
+            cell = vehicle_name_cell(row, width)
+        else:
+            cell = name_cell(row.name, width, favourite=row.favourite, watched=row.watched)
+        return lead + cell if lead else cell
 
     makers = {
         "rank": lambda: Text("–" if row.rank is None else str(row.rank), justify="right"),
@@ -330,6 +335,21 @@ def row_cells(
         "status": lambda: stale_cell(row) if stale else status_cell(row),
     }
     return _styled_row(makers, layout.keys, not row.useful or stale, wanted)
+
+
+def status_lead(row: Row, stale: bool) -> Text:
+    """What the Status column would say loudest, to lead the name cell when the table is
+    too narrow for that column: "STALE ", a broken state ("CLOSED "), "LOW RANGE "."""
+    if stale:
+        return Text(f"{STALE_MARK.strip()} ", style="bold reverse")
+    if row.station is not None:
+        state = station_state(row.station.status)
+        if state in STATE_STYLES:
+            label, style = STATE_STYLES[state]
+            return Text(f"{label} ", style=style)
+    elif row.vehicle is not None and row.low_range and not row.reason:
+        return Text("LOW RANGE ", style="bold black on yellow")
+    return Text()
 
 
 def stale_cell(row: Row) -> Text:

@@ -103,6 +103,33 @@ async def test_watch_set_from_the_dialog_fires_once_and_rearms(fav_path: Path) -
         assert len(rings) == 2 and fired[-1].count == 2
 
 
+async def test_enter_on_a_kind_chooses_it_and_sets_the_watch(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        dialog = await open_dialog_on(app, pilot, "s2")
+        await pilot.press("3", "tab")  # to the kinds: "bikes" is chosen, from the mode
+        await pilot.press("down", "down")  # the cursor on "free docks", not yet chosen
+        await pilot.pause()
+        assert dialog.chosen_kind() is WatchKind.BIKES
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, WatchDialog)
+        saved = FavouritesStore(fav_path).get(GBFS_URL, "s2")
+        assert saved is not None and saved.watch == Watch(WatchKind.DOCKS, 3)
+
+
+async def test_space_on_a_kind_only_chooses_it(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        dialog = await open_dialog_on(app, pilot, "s2")
+        await pilot.press("tab", "down", "space")
+        await pilot.pause()
+        assert isinstance(app.screen, WatchDialog)
+        assert dialog.chosen_kind() is WatchKind.EBIKES
+
+
 async def test_notify_command_gets_the_station_in_its_environment(
     fav_path: Path, tmp_path: Path
 ) -> None:
@@ -171,8 +198,7 @@ async def test_dialog_defaults_edits_removes_validates_and_cancels(fav_path: Pat
         await pilot.press("backspace", "enter")  # empty: refused with a reason
         assert isinstance(app.screen, WatchDialog)
         assert "from 1 to 999" in str(dialog.query_one("#watch-error").render())
-        await pilot.press("7", "tab", "right", "enter")  # 7, then the next kind
-        await pilot.click("#watch-set")
+        await pilot.press("7", "tab", "right", "enter")  # 7, then the next kind: set
         await pilot.pause()
         saved = FavouritesStore(fav_path).get(GBFS_URL, "s1")
         assert saved is not None and saved.watch is not None and saved.watch.threshold == 7

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
@@ -30,6 +31,32 @@ class MarkedRadioButton(RadioButton):
     def _button(self) -> Content:
         self.BUTTON_INNER = "●" if self.value else " "
         return super()._button
+
+
+class KindChoice(RadioSet):
+    """The kinds to watch; Enter on one chooses it and confirms the dialog, as Enter in
+    the number field does (space only moves the choice)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose", "Watch", show=False),
+    ]
+
+    @dataclass
+    class Chosen(Message):
+        """The rider pressed Enter on ``kind``."""
+
+        kind: WatchKind
+
+    def action_choose(self) -> None:
+        index = self._selected
+        buttons = list(self.query(RadioButton))
+        if index is None or not 0 <= index < len(buttons):
+            return
+        button = buttons[index]
+        if not button.value:
+            button.value = True
+        if button.name:
+            self.post_message(self.Chosen(WatchKind(button.name)))
 
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
@@ -86,7 +113,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
                     id="watch-threshold",
                     select_on_focus=True,
                 )
-                with RadioSet(id="watch-kind"):
+                with KindChoice(id="watch-kind"):
                     for kind, label in KIND_LABELS.items():
                         yield MarkedRadioButton(label, value=kind is self.kind, name=kind.value)
             yield SafeStatic(_now_text(self.station), id="watch-now")
@@ -117,7 +144,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
             self.action_cancel()
 
     def chosen_kind(self) -> WatchKind:
-        pressed = self.query_one("#watch-kind", RadioSet).pressed_button
+        pressed = self.query_one("#watch-kind", KindChoice).pressed_button
         return WatchKind(pressed.name) if pressed is not None and pressed.name else self.kind
 
     def chosen_watch(self) -> Watch | None:
@@ -140,6 +167,13 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
         watch = self.chosen_watch()
         if watch is not None:
             self.dismiss(WatchChoice(watch))
+
+    @on(KindChoice.Chosen)
+    def _choose(self, message: KindChoice.Chosen) -> None:
+        self.kind = message.kind
+        watch = self.chosen_watch()
+        if watch is not None:
+            self.dismiss(WatchChoice(Watch(message.kind, watch.threshold)))
 
     @on(Button.Pressed, "#watch-remove")
     def _remove(self) -> None:

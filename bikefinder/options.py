@@ -54,3 +54,6 @@ class Options:
     near_label: str | None = None
     #: ``--units`` or config.toml's ``units`` (``None``: auto, the system's country's).
     units: Units | None = None
+    #: How names given for ``--near`` / ``--to`` were resolved when not as asked ("using
+    #: the station ..."): said in the app and by the printed commands.
+    place_notes: tuple[str, ...] = ()

@@ -113,6 +113,17 @@ def test_a_place_that_cannot_be_looked_up_matches_a_demo_station(run_cli) -> Non
     assert "Vélib' Métropole, demo data from 2025-10-18, the one nearest the middle of 4" in note
 
 
+def test_the_printed_table_names_the_place_asked_for(tmp_path: Path, run_cli) -> None:
+    write_config(tmp_path, CONFIG)
+    named = run_cli("--once", "--demo", "--near", "home", "--limit", "1")
+    assert "Nearest to home (48.85300,2.34990)" in named.stdout.splitlines()
+    plain = run_cli("--once", "--demo", "--near", "48.853,2.3499", "--limit", "1")
+    assert "Nearest to 48.85300,2.34990" in plain.stdout.splitlines()
+    offline = run_cli("--once", "--demo", "--near", "gare de LYON", "--format", "json",
+                      env=OFFLINE)  # fmt: skip
+    assert offline.json()["notes"][0].startswith("--near 'gare de LYON' could not be looked up")
+
+
 def test_a_place_that_cannot_be_looked_up_matches_a_cached_station(run_cli, feed_server) -> None:
     gbfs_url = feed_server.serve_fixture("velib_v1_2022")
     warm = run_cli("--once", "--system", gbfs_url, "--near", "48.85,2.35", "--limit", "1")

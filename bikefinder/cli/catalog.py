@@ -76,11 +76,15 @@ def parse_near(
     *,
     system: str | None = None,
     demo: bool = False,
+    notes: list[str] | None = None,
+    flag: str = "--near",
 ) -> tuple[float, float]:
     """``--near``: ``LAT,LON``; a name from config.toml's ``[places]``; or a place,
     looked up with Nominatim (cached). A place that cannot be looked up (offline, not
     found) may still be a station's name in cached or demo data ("Gare de Lyon" -> the
-    station "Gare de Lyon - Chalon"): that station's point, with a note on stderr."""
+    station "Gare de Lyon - Chalon"): that station's point, with a note for the rider
+    (added to ``notes``, which the app and the printed commands show; on stderr if
+    ``None``). ``flag``: the option the note names."""
     from bikefinder.systems.geocode import is_place_name
 
     if not is_place_name(text):
@@ -99,11 +103,20 @@ def parse_near(
 
             return parse_point(value)  # checked when the file was read
         text = value
-    return _look_up_place(text, system=system, demo=demo)
+    point, note = _look_up_place(text, system=system, demo=demo, flag=flag)
+    if note is not None:
+        if notes is None:
+            print(f"bikefinder: note: {note}", file=sys.stderr)
+        else:
+            notes.append(note)
+    return point
 
 
-def _look_up_place(text: str, *, system: str | None, demo: bool) -> tuple[float, float]:
-    """Nominatim (cached), else a station of that name in data on this machine."""
+def _look_up_place(
+    text: str, *, system: str | None, demo: bool, flag: str
+) -> tuple[tuple[float, float], str | None]:
+    """Nominatim (cached), else a station of that name in data on this machine (with
+    the note saying so)."""
     from bikefinder.common.errors import UsageError
     from bikefinder.systems.geocode import (
         all_cached_stations,
@@ -114,7 +127,7 @@ def _look_up_place(text: str, *, system: str | None, demo: bool) -> tuple[float,
     )
 
     try:
-        return geocode_place(text, cache_path=default_cache_path()).point
+        return geocode_place(text, cache_path=default_cache_path()).point, None
     except UsageError as exc:
         failure = exc
     demo_source = demo_stations()
@@ -129,12 +142,11 @@ def _look_up_place(text: str, *, system: str | None, demo: bool) -> tuple[float,
             "names for places go under [places] in config.toml)"
         ) from None
     others = f", the one nearest the middle of {found.matches}" if found.matches > 1 else ""
-    print(
-        f"bikefinder: note: --near {clean(text, 80)!r} could not be looked up; using the "
-        f"station {clean(found.station, 80)!r} ({clean(found.system, 80)}{others})",
-        file=sys.stderr,
+    note = (
+        f"{flag} {clean(text, 80)!r} could not be looked up; using the "
+        f"station {clean(found.station, 80)!r} ({clean(found.system, 80)}{others})"
     )
-    return found.point
+    return found.point, note
 
 
 def _system_url(system: str | None) -> str | None:

@@ -319,8 +319,9 @@ def options_from_args(args: argparse.Namespace) -> Options:
     _check_app_flags(args, explicit_format)
     if args.notify_command is not None:
         _check_notify_command(args.notify_command, args.once)
+    place_notes: list[str] = []
     return Options(
-        near=_near(args, parse_near),
+        near=_near(args, parse_near, place_notes),
         system=args.system,
         limit=_positive_int("--limit", args.limit) if args.limit is not None else None,
         language=args.lang,
@@ -348,10 +349,11 @@ def options_from_args(args: argparse.Namespace) -> Options:
         walking_speed_kmh=_speed_kmh("walking_speed_kmh"),
         riding_speed_kmh=_speed_kmh("riding_speed_kmh"),
         ebike_speed_kmh=_speed_kmh("ebike_speed_kmh"),
-        to=_to(args, parse_near),
+        to=_to(args, parse_near, place_notes),
         to_label=" ".join(args.to.split()) if getattr(args, "to", None) else None,
         near_label=_near_label(args.near),
         units=units_named(args.units) if getattr(args, "units", None) else None,
+        place_notes=tuple(place_notes),
     )
 
 
@@ -363,13 +365,16 @@ def _near_label(near: str | None) -> str | None:
 
 
 def _near(
-    args: argparse.Namespace, parse_near: Callable[..., tuple[float, float]]
+    args: argparse.Namespace,
+    parse_near: Callable[..., tuple[float, float]],
+    notes: list[str],
 ) -> tuple[float, float] | None:
-    """``--near`` (or config.toml's ``near``) as a point; a bad configured one says so."""
+    """``--near`` (or config.toml's ``near``) as a point; a bad configured one says so;
+    how a name was resolved goes to ``notes``."""
     if args.near is None:
         return None
     try:
-        return parse_near(args.near, system=args.system, demo=args.demo)
+        return parse_near(args.near, system=args.system, demo=args.demo, notes=notes)
     except UsageError as exc:
         if not getattr(args, "near_from_config", False):
             raise
@@ -379,7 +384,9 @@ def _near(
 
 
 def _to(
-    args: argparse.Namespace, parse_near: Callable[..., tuple[float, float]]
+    args: argparse.Namespace,
+    parse_near: Callable[..., tuple[float, float]],
+    notes: list[str],
 ) -> tuple[float, float] | None:
     """``--to``, resolved exactly as ``--near`` is: the app opens on the trip list,
     ``--once`` prints the trips."""
@@ -393,7 +400,7 @@ def _to(
     if args.min_count is not None:
         raise UsageError("--min goes with a list of stations, not with --to")
     try:
-        return parse_near(to, system=args.system, demo=args.demo)
+        return parse_near(to, system=args.system, demo=args.demo, notes=notes, flag="--to")
     except UsageError as exc:
         raise UsageError(str(exc).replace("--near", "--to")) from None
 

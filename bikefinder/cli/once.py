@@ -77,6 +77,7 @@ def answer_for(view: FleetView, query: Query, choice: Choice) -> Answer:
         now=now,
         vehicles=fleet.selection.value,
         near_note=choice.near_note,
+        near_label=view.near_label if choice.near_note is None else None,
         notes=_notes(view, choice),
         warning=far_note(rows, fleet) if not query.favourites_only else None,
         alerts=_alerts(view, now),
@@ -100,6 +101,7 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
         now=now,
         vehicles=fleet.selection.value,
         near_note=choice.near_note,
+        near_label=view.near_label if choice.near_note is None else None,
         notes=[*_notes(view, choice), *plan.notes],
         alerts=_alerts(view, now),
         plan=plan,
@@ -222,7 +224,8 @@ class _Printed:
         if not with_data and choice.favourites is None:
             return EXIT_FAILURE
         view = FleetView(fleet, choice.near, store, choice.near_note, options.walking_speed_kmh,
-                         chosen=choice.favourites, units_choice=options.units)  # fmt: skip
+                         chosen=choice.favourites, units_choice=options.units,
+                         near_label=options.near_label)  # fmt: skip
         view.scene = fleet.scene()
         printed = cls(options, choice, view, query_for(options, view), bool(with_data))
         if printed.answer.warning:

@@ -10,7 +10,7 @@ free-floating operators), nearest first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -71,7 +71,15 @@ def without_bicycles(selection: VehicleSelection) -> frozenset[str]:
 
 def choose(options: Options, saved: Sequence[Favourite] = ()) -> Choice:
     """The systems ``options`` ask for (``saved``: every favourite, for a favourites
-    view). Raises :class:`UsageError` for a command line that names no system."""
+    view), with how a named place was resolved first among the notes. Raises
+    :class:`UsageError` for a command line that names no system."""
+    choice = _choose(options, saved)
+    if not options.place_notes:
+        return choice
+    return replace(choice, notes=[*options.place_notes, *choice.notes])
+
+
+def _choose(options: Options, saved: Sequence[Favourite]) -> Choice:
     if options.favorites and options.once:
         return _favourites_choice(options, saved)
     if options.demo:

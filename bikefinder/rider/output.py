@@ -143,6 +143,9 @@ class Answer:
     vehicles: str = "bikes"
     #: The point is not the rider's ("system centre").
     near_note: str | None = None
+    #: The place the rider named for the point ("home", "Gare de Lyon"); ``None``:
+    #: coordinates were given.
+    near_label: str | None = None
     #: Systems left out, and why.
     notes: Sequence[str] = ()
     #: A warning about the answer (the point is far from every station).
@@ -452,8 +455,13 @@ def to_table(answer: Answer, walking_speed_kmh: float, width: int | None = None)
         return trips_table(_system_lines(answer), answer.notes, answer.plan, query.units, width)
     lines = _system_lines(answer)
     if query.near is not None:
-        where = f"the {answer.near_note} " if answer.near_note else ""
-        lines.append(f"Nearest to {where}{query.near[0]:.5f},{query.near[1]:.5f}")
+        point = f"{query.near[0]:.5f},{query.near[1]:.5f}"
+        if answer.near_note:
+            lines.append(f"Nearest to the {answer.near_note} {point}")
+        elif answer.near_label:
+            lines.append(f"Nearest to {clean(answer.near_label, 60)} ({point})")
+        else:
+            lines.append(f"Nearest to {point}")
     what = "favourites" if query.favourites_only else "options"
     line = f"Mode: {query.mode.label}"
     if query.minimum:

@@ -560,8 +560,12 @@ def main() -> None:
         "now, so nothing is shown as months old)",
     )
     args = parser.parse_args()
-    server = serve(args.port, args.churn, tuple(args.synthetic), args.rotate_ids,
-                   tuple(args.free_floating), fresh=not args.as_recorded)  # fmt: skip
+    try:
+        server = serve(args.port, args.churn, tuple(args.synthetic), args.rotate_ids,
+                       tuple(args.free_floating), fresh=not args.as_recorded)  # fmt: skip
+    except OSError as exc:  # the port is taken, or not ours to use
+        parser.exit(1, f"serve_fixtures: cannot serve on 127.0.0.1:{args.port}: "
+                       f"{exc.strerror or exc} (try --port 0 for any free port)\n")  # fmt: skip
     for folder in server.site.folders():  # type: ignore[attr-defined]
         print(f"http://127.0.0.1:{server.server_port}/{folder}/gbfs.json", flush=True)
     try:

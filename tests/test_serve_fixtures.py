@@ -70,3 +70,16 @@ def test_the_app_reads_a_served_operator_as_fresh(base: str, run_main: Any) -> N
     document = result.json()
     assert result.code == 0 and document["stations"]
     assert document["data_age_s"] < 120
+
+
+def test_a_taken_port_is_one_line_not_a_traceback(base: str) -> None:
+    import subprocess
+
+    taken = base.rsplit(":", 1)[1]
+    script = Path(__file__).resolve().parent.parent / "scripts" / "serve_fixtures.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--port", taken], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"serve_fixtures: cannot serve on 127.0.0.1:{taken}: ")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr

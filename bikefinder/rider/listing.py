@@ -15,6 +15,7 @@ from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.modes import Mode, counted
+from bikefinder.rider.refresh import Freshness
 from bikefinder.rider.rows import Row, SceneSystem
 
 
@@ -32,6 +33,8 @@ class ListStatus:
     #: The place the rider named for the point, said instead of its coordinates.
     near_label: str | None = None
     chosen_by: str | None = None
+    #: The point ``chosen_by`` names.
+    chosen_near: tuple[float, float] | None = None
     systems: int = 1
     station_count: int = 0
     vehicle_count: int = 0
@@ -46,6 +49,13 @@ class ListStatus:
     listed_systems: tuple[SceneSystem, ...] = ()
     #: The keys of the listed systems whose refresh fails (their rows are stale).
     failing: frozenset[str] = frozenset()
+    #: The facts behind ``freshness`` and ``problem`` (the lead system's), for the app.
+    fresh: Freshness | None = None
+    #: Per failing system (in a list of several): its name, since when (local
+    #: ``HH:MM:SS``, ``None``: not known) and the error in brief.
+    failures: tuple[tuple[str, str | None, str], ...] = ()
+    #: How far the nearest row is when the point is far from every row (else ``None``).
+    far_m: float | None = None
 
     @property
     def alert_headline(self) -> str | None:

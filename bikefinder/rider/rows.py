@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bikefinder.feeds.pricing import PricingPlan
     from bikefinder.feeds.system_alerts import SystemAlert
     from bikefinder.feeds.vehicles import Vehicle, VehicleType
+    from bikefinder.rider.reasons import Reason
     from bikefinder.rider.trends import Trend
 
 
@@ -81,6 +82,8 @@ class Row:
     rank: int | None
     reason: str | None
     station: Station | None = None
+    #: ``reason`` as a value, for the app to say in its own language.
+    why: Reason | None = None
     vehicle: Vehicle | None = None
     vehicle_type: VehicleType | None = None
     #: Active alerts naming this station.

@@ -58,13 +58,13 @@ def english_after() -> Iterator[None]:
 def test_every_message_in_the_source_is_translated(language: str) -> None:
     template = update_script().extract()
     catalog = po_catalog(language)
-    source_ids = {message.id for message in template if message.id}
-    assert len(source_ids) > 150
+    source_ids = {(message.id, message.context) for message in template if message.id}
+    assert len(source_ids) > 350
     problems = []
-    for message_id in sorted(source_ids, key=str):
-        entry = catalog.get(message_id)
+    for message_id, context in sorted(source_ids, key=str):
+        entry = catalog.get(message_id, context=context)
         if entry is None:
-            problems.append(f"missing: {message_id!r}")
+            problems.append(f"missing: {message_id!r} ({context or 'no context'})")
             continue
         forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
         if not all(forms) or entry.fuzzy:

@@ -219,6 +219,8 @@ class FleetView:
             fresh=fresh,
             failures=self.failures() if failing is not None else (),
             far_m=far,
+            lead_name=self.lead.name,
+            units=self.units,
         )
 
     def failing_keys(self) -> frozenset[str]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
@@ -54,8 +55,12 @@ class ListStatus:
     #: Per failing system (in a list of several): its name, since when (local
     #: ``HH:MM:SS``, ``None``: not known) and the error in brief.
     failures: tuple[tuple[str, str | None, str], ...] = ()
-    #: How far the nearest row is when the point is far from every row (else ``None``).
+    #: How far the nearest row is when the point is far from every row (else ``None``),
+    #: and the system it is outside of.
     far_m: float | None = None
+    lead_name: str = ""
+    #: The units the list's distances are in.
+    units: Units = Units.METRIC
 
     @property
     def alert_headline(self) -> str | None:

@@ -221,6 +221,11 @@ def freshness(
     )  # fmt: skip
 
 
+#: :meth:`AskedRefresh.outcome` for the demo's data (it never changes), and for data
+#: that cannot be compared with the last.
+DEMO_UNCHANGED, ALL_NEW = -1, -2
+
+
 class AskedRefresh:
     """A refresh the rider asked for (``r``), across every system shown: which have not
     answered yet, and what the answers say, so one short note sums them up."""
@@ -248,18 +253,30 @@ class AskedRefresh:
         """Every system answered (once: the next call is False until the next start)."""
         return not self.waiting and (bool(self._changed) or self._failed)
 
-    def note(self, *, demo: bool, problem: bool) -> str | None:
-        """What the refresh did, in a short note; ``None`` when a failure or a
-        descriptive feed's problem is the header's to say (``problem``). Forgets it."""
+    def outcome(self, *, demo: bool, problem: bool) -> int | None:
+        """What the refresh did: how many stations changed (:data:`DEMO_UNCHANGED`
+        for the demo, :data:`ALL_NEW` for data not comparable with the last);
+        ``None`` when a failure or a descriptive feed's problem is the header's to say
+        (``problem``). Forgets it."""
         changed, failed = self._changed, self._failed
         self._changed, self._failed = [], False
         if failed or problem:
             return None
         if demo:
-            return "Refreshed: no change (demo data never changes)"
+            return DEMO_UNCHANGED
         if any(value is None for value in changed):
+            return ALL_NEW
+        return sum(value or 0 for value in changed)
+
+    def note(self, *, demo: bool, problem: bool) -> str | None:
+        """:meth:`outcome` in a short English note."""
+        total = self.outcome(demo=demo, problem=problem)
+        if total is None:
+            return None
+        if total == DEMO_UNCHANGED:
+            return "Refreshed: no change (demo data never changes)"
+        if total == ALL_NEW:
             return "Refreshed: new availability"
-        total = sum(value or 0 for value in changed)
         if total == 0:
             return "Refreshed: no change"
         return f"Refreshed: {total} station{'s' * (total != 1)} changed"

@@ -94,8 +94,9 @@ class Row:
     hours_text: str | None = None
     #: What a ride costs, in one sentence (``None`` when not known for sure).
     price: str | None = None
-    #: The plan that price comes from.
+    #: The plan that price comes from, and how many plans it is the cheapest of.
     price_plan: PricingPlan | None = None
+    price_plans: int = 1
     #: "~18 km" or "62 %" (vehicles, in the rider's units), and whether the range is
     #: below the threshold.
     range_text: str | None = None

@@ -503,6 +503,7 @@ def _station_candidate(
             hours_text=opening_status.status_text(opening, context.now),
             price=price,
             price_plan=plan,
+            price_plans=max(1, context.prices.station_plan_count),
             trend=trends.trend(station.station_id, query.mode, info.capacity) if trends else None,
             changes=count_changes(previous[station.station_id], station.status)
             if station.station_id in previous

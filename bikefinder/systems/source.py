@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bikefinder.common.i18n import N_
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.i18n import N_
 from bikefinder.common.text import clean
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
 from bikefinder.feeds.models import Station

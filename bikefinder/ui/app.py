@@ -55,8 +55,10 @@ from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
+from bikefinder.ui.status_words import freshness_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
+from bikefinder.ui.words import refreshed_words
 
 if TYPE_CHECKING:
     pass
@@ -299,7 +301,7 @@ class BikefinderApp(App[int]):
         for note in [*self._start_notes, *self.fleet.notes, *scene.left_out()]:
             if note not in self._said:
                 self._said.add(note)
-                self.notify(note, title="Note", timeout=NOTE_S, markup=False)
+                self.notify(note, title=_("Note"), timeout=NOTE_S, markup=False)
 
     @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
     async def _warm(self, scene: Scene) -> None:
@@ -312,7 +314,7 @@ class BikefinderApp(App[int]):
             return
         self.stations.flash_header()
         problem = any(system.schedule.partial_error for system in self.fleet.enabled)
-        note = self.asked.note(demo=self.lead.is_demo, problem=problem)
+        note = refreshed_words(self.asked.outcome(demo=self.lead.is_demo, problem=problem))
         if note is not None:
             self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
 
@@ -422,7 +424,8 @@ class BikefinderApp(App[int]):
             self.notify(notice, timeout=TRIP_NOTICE_S, markup=False)
 
     def trip_freshness(self) -> str:
-        return self.view.status().freshness
+        status = self.view.status()
+        return freshness_words(status.fresh) if status.fresh else status.freshness
 
     # -- favourites and watches ------------------------------------------------------
 

@@ -178,7 +178,8 @@ class FleetView:
         watch = saved.watch.describe() if saved is not None and saved.watch else None
         snapshot = system.snapshot if system is not None else None
         return RowDetails(key, row, watch, snapshot.system.timezone if snapshot else None,
-                          self.several)  # fmt: skip
+                          self.several,
+                          watch_rule=saved.watch if saved is not None else None)  # fmt: skip
 
     def other_favourites(self) -> OtherFavourites:
         """Favourites of systems not shown."""

@@ -92,7 +92,7 @@ def detail_line(
     if name_query.strip():
         parts.append(f"filter: {clean(name_query, 40)}")
     if status.skipped:
-        parts.append(f"{status.skipped} feed records skipped")
+        parts.append(f"{status.skipped} feed record{'s' * (status.skipped != 1)} skipped")
     if status.refresh_s is not None:
         parts.append(f"refresh every {status.refresh_s:.0f} s")
     else:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bikefinder.feeds.vehicles import Vehicle, VehicleType
     from bikefinder.rider.reasons import Reason
     from bikefinder.rider.trends import Trend
+    from bikefinder.rider.watches import Watch
 
 
 class Kind(Enum):
@@ -152,3 +153,5 @@ class RowDetails:
     several: bool = False
     #: A vehicle taken or moved since its details opened (``row`` is as it was).
     gone: bool = False
+    #: ``watch`` as a value, for the app to say in its own language.
+    watch_rule: Watch | None = None

@@ -44,6 +44,7 @@ from bikefinder.ui.words import (
     row_name,
     row_reason,
     state_label,
+    watch_words,
 )
 
 
@@ -168,7 +169,8 @@ def details_renderable(
     if price := row_price_words(row):
         grid.add_row(_("Price"), Text(clean(price, 200)))
     if details.watch:
-        when = _("when it has {what}").format(what=details.watch)
+        what = watch_words(details.watch_rule) if details.watch_rule else details.watch
+        when = _("when it has {what}").format(what=what)
         grid.add_row(_("Watch"), Text(f"{WATCH_MARK} {when}", style="magenta"))
     reported = Text(_when(status.last_reported if status else None, zone))
     if row.report_age_s is not None:

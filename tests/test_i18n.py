@@ -260,8 +260,8 @@ SAME_WORD = {
 }
 #: Feed text in the mixed scene (names, the alert, the plan): never translated.
 FEED_TEXT = (
-    "city bike Linz", "city bike", "Float e-bikes", "Float e-bike", "Works at Alter Markt", "Pay as you go",
-    "Two docks are being replaced; use Hauptplatz meanwhile.", "Tarif              Ride",
+    "city bike Linz", "city bike", "Float e-bikes", "Float e-bike", "Works at Alter Markt",
+    "Pay as you go", "Two docks are being replaced; use Hauptplatz meanwhile.",
 )  # fmt: skip
 #: Textual's own words (the command palette's key), not the app's.
 TEXTUAL_TEXT = ("^p palette", "▏^p")
@@ -320,8 +320,10 @@ def test_no_english_on_the_main_screens(
     ]
     assert not problems, "\n".join(problems)
     every = "\n".join(line for lines in screens.values() for line in lines)
-    expected = {"fr": ("Vélos", "mis à jour il y a", "sans station", "Suivre une station"),
-                "de": ("Räder", "aktualisiert", "ohne Station", "Station beobachten")}
+    expected = {
+        "fr": ("Vélos", "mis à jour il y a", "sans station", "Suivre une station"),
+        "de": ("Räder", "aktualisiert", "ohne Station", "Station beobachten"),
+    }
     for words in expected[language]:
         assert words in every, words
 

@@ -250,3 +250,44 @@ def test_reasons_hours_ages_and_prices_translated(
         i18n._(STATE_STYLES[StationState.NOT_INSTALLED][0]),
     ]
     assert said == words
+
+
+def lost_best_cases() -> list[tuple[object, object, object]]:
+    """(before, after, scene) for each way a best trip is lost (tests/test_trip_changes)."""
+    from tests.test_trip_changes import TO, two_drops, with_status
+    from tests.test_trips import plan, scene, snapshot, vehicle
+
+    cases = []
+    before = plan(scene(two_drops()), TO)
+    for changed in (two_drops(near_docks=0), two_drops(pickup_bikes=0)):
+        cases.append((before, plan(scene(changed), TO), scene(changed)))
+    base = two_drops()
+    stations = list(base.stations)
+    stations[1] = with_status(stations[1], is_returning=False)
+    no_returns = scene(replace(base, stations=tuple(stations)))
+    cases.append((before, plan(no_returns, TO), no_returns))
+    stations = list(base.stations)
+    stations[0] = with_status(stations[0], is_renting=False)
+    no_rents = scene(replace(base, stations=tuple(stations)))
+    cases.append((before, plan(no_rents, TO), no_rents))
+    gone = scene(replace(base, stations=tuple(base.stations[1:])))
+    cases.append((before, plan(gone, TO), gone))
+    taken_before = plan(scene(snapshot("ff", vehicles=[vehicle("v1", 30)])), TO)
+    taken = scene(snapshot("ff", vehicles=[vehicle("v2", 400)]))
+    cases.append((taken_before, plan(taken, TO), taken))
+    return cases
+
+
+def test_lost_trip_notices_in_english_are_the_rider_layers(english_after: None) -> None:
+    from bikefinder.rider.trip_changes import lost_best, lost_best_notice
+    from bikefinder.ui.trip_words import lost_best_words
+
+    cases = lost_best_cases()
+    for before, after, scene in cases:
+        lost = lost_best(before, after, scene)  # type: ignore[arg-type]
+        assert lost is not None
+        assert lost_best_words(lost) == lost_best_notice(before, after, scene)  # type: ignore[arg-type]
+    i18n.use_language("fr")
+    said = [lost_best_words(lost_best(*case)) for case in cases]  # type: ignore[arg-type]
+    assert said[0].startswith("Station d1 est maintenant pleine : meilleur suivant Station p → ")
+    assert said[-1].startswith("vélo électrique plus disponible : meilleur suivant")

@@ -35,7 +35,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.trip_changes import lost_best_notice
+from bikefinder.rider.trip_changes import lost_best
 from bikefinder.rider.trips import Speeds, TripPlan
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
@@ -56,6 +56,7 @@ from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.status_words import freshness_words
+from bikefinder.ui.trip_words import lost_best_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 from bikefinder.ui.words import refreshed_words
@@ -418,7 +419,8 @@ class BikefinderApp(App[int]):
         screen = self.trips
         if screen is None:
             return
-        notice = lost_best_notice(screen.plan, message.plan, message.scene, self.view.units)
+        lost = lost_best(screen.plan, message.plan, message.scene)
+        notice = lost_best_words(lost, self.view.units) if lost is not None else None
         screen.show(message.plan, message.scene, self.several, self.view.units)
         if notice is not None:
             self.notify(notice, timeout=TRIP_NOTICE_S, markup=False)

@@ -291,3 +291,19 @@ def test_lost_trip_notices_in_english_are_the_rider_layers(english_after: None) 
     said = [lost_best_words(lost_best(*case)) for case in cases]  # type: ignore[arg-type]
     assert said[0].startswith("Station d1 est maintenant pleine : meilleur suivant Station p → ")
     assert said[-1].startswith("vélo électrique plus disponible : meilleur suivant")
+
+
+def test_left_out_notes_in_english_are_the_scenes(english_after: None) -> None:
+    from bikefinder.ui.status_words import left_out_words
+    from tests.test_vehicle_kinds import CAR_TYPE, DOCKS, car_station, scene, snapshot, zone
+
+    cars = snapshot(stations=(car_station("LIBERTE", 1),), vehicle_types={"car": CAR_TYPE})
+    zones = snapshot(stations=(zone("a", 10, capacity=0), zone("b", 20),
+                               zone("c", 40, area_span_m=12_000.0)))  # fmt: skip
+    one_zone = snapshot(stations=(zone("a", 10, capacity=0),))
+    for built in (scene((DOCKS, cars)), scene((DOCKS, zones)), scene((DOCKS, one_zone))):
+        assert built.left_out() and left_out_words(built) == built.left_out()
+    i18n.use_language("de")
+    assert left_out_words(scene((DOCKS, cars))) == [
+        "Docks hat keine Räder (Autos): nicht gelistet (--vehicles all listet es)"
+    ]

@@ -55,7 +55,7 @@ from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
-from bikefinder.ui.status_words import freshness_words
+from bikefinder.ui.status_words import freshness_words, left_out_words
 from bikefinder.ui.trip_words import lost_best_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
@@ -299,7 +299,7 @@ class BikefinderApp(App[int]):
     def _say_notes(self, scene: Scene) -> None:
         """What the lists leave out and why (a system without bicycles, parking zones,
         systems passed over when choosing), each said once, as --once says it."""
-        for note in [*self._start_notes, *self.fleet.notes, *scene.left_out()]:
+        for note in [*self._start_notes, *self.fleet.notes, *left_out_words(scene)]:
             if note not in self._said:
                 self._said.add(note)
                 self.notify(note, title=_("Note"), timeout=NOTE_S, markup=False)

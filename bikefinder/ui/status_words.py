@@ -7,15 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from bikefinder.common.i18n import _, ngettext
+from bikefinder.common.i18n import N_, _, ngettext
 from bikefinder.common.text import clean
 from bikefinder.feeds.demo import DEMO_SNAPSHOT_TIME
 from bikefinder.feeds.system_alerts import SystemAlert
+from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.rider.alerts_view import TYPE_NAMES, AlertEntry, SystemAlerts
 from bikefinder.rider.listing import ListStatus
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import Freshness, FreshState, Trouble
 from bikefinder.rider.rows import Row
+from bikefinder.rider.scene import Scene
+from bikefinder.rider.system_index import MAX_AREA_SPAN_M
 from bikefinder.rider.text_formats import format_distance
 from bikefinder.systems.source import SYSTEM_CENTRE
 from bikefinder.ui.words import MONTHS, WEEKDAYS, age_words, counted_wanted, wanted_words
@@ -235,3 +238,45 @@ def alert_entries_words(alerts: SystemAlerts, zone: tzinfo | None) -> list[Alert
             )
         )
     return entries
+
+
+#: What a system without bicycles has, as a plural noun (its vehicles' one form).
+OTHERS_WORDS = {
+    "scooter": N_("scooters"),
+    "moped": N_("mopeds"),
+    "car": N_("cars"),
+    "other": N_("others"),
+}
+
+
+def left_out_words(scene: Scene) -> list[str]:
+    """What the lists leave out, one note per system that has any (the rule of
+    :meth:`bikefinder.rider.scene.Scene.left_out`): a system without bicycles in a bike
+    view, parking zones, areas too wide to walk to."""
+    notes: list[str] = []
+    for index in scene.indexes:
+        name = clean(index.system.name, 60) or index.system.key
+        if index.no_bicycles and index.selection is not VehicleSelection.ALL:
+            what = index.others_what
+            others = _(OTHERS_WORDS[what]) if what in OTHERS_WORDS else f"{what}s"
+            notes.append(
+                _("{system} has no bicycles ({others}): not listed (--vehicles all lists it)")
+                .format(system=name, others=others)
+            )  # fmt: skip
+            continue
+        parts = []
+        if index.zones:
+            zones = ngettext("{count} parking zone", "{count} parking zones", index.zones)
+            parts.append(zones.format(count=index.zones))
+        if index.areas:
+            areas = ngettext(
+                "{count} area wider than {km} km", "{count} areas wider than {km} km", index.areas
+            )
+            parts.append(areas.format(count=index.areas, km=f"{MAX_AREA_SPAN_M / 1000:.0f}"))
+        if parts:
+            notes.append(
+                _("{system}: {what} not listed as stations").format(
+                    system=name, what=_(" and ").join(parts)
+                )
+            )
+    return notes

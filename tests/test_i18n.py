@@ -58,13 +58,13 @@ def english_after() -> Iterator[None]:
 def test_every_message_in_the_source_is_translated(language: str) -> None:
     template = update_script().extract()
     catalog = po_catalog(language)
-    source_ids = {message.id for message in template if message.id}
-    assert len(source_ids) > 150
+    source_ids = {(message.id, message.context) for message in template if message.id}
+    assert len(source_ids) > 350
     problems = []
-    for message_id in sorted(source_ids, key=str):
-        entry = catalog.get(message_id)
+    for message_id, context in sorted(source_ids, key=str):
+        entry = catalog.get(message_id, context=context)
         if entry is None:
-            problems.append(f"missing: {message_id!r}")
+            problems.append(f"missing: {message_id!r} ({context or 'no context'})")
             continue
         forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
         if not all(forms) or entry.fuzzy:
@@ -234,3 +234,158 @@ def test_the_app_at_60x20_in_french_and_german(
     assert found["trip_header"].startswith(words["trip"])
     assert found["trip_rows"] > 0 and words["bikes"] in found["trip_columns"]
     assert any(key["description"] == words["back"] for key in found["trip_footer"])
+
+
+# -- no English left on the main screens ------------------------------------------------
+
+#: English UI words that must not be on a French or German screen (whole words, case
+#: sensitive); a word that is also good French or German is left out for that language.
+ENGLISH_WORDS = (
+    "Bikes", "Docks", "Distance", "Walk", "Trend", "Status", "System", "Station details",
+    "ago", "Refresh", "no bikes", "closed", "CLOSED", "looking for", "favourites",
+    "all stations", "updated", "listed", "free dock", "free docks", "Now", "Price",
+    "Watch", "Cancel", "Alerts", "Keys", "Quit", "Back", "Open", "Filter", "Trip",
+    "Vehicle", "Range", "whole system", "notice", "station closure", "until", "to start",
+    "then", "per", "range", "report", "free-floating", "LOW RANGE", "STALE", "unknown",
+    "Hours", "Address", "Capacity", "Flags", "Coordinates", "Rental links", "Last reported",
+    "Heading", "Tariff", "Walking", "Take", "Leave", "Total", "north up", "you", "has",
+    "off the map", "stations", "bike", "bikes", "e-bike", "cargo bike", "any bike",
+    "Notify", "at least", "Remove watch", "to unlock", "Esc", "Escape", "Enter a number",
+    "electric", "not given", "none in the feed", "minutes", "on foot", "estimate",
+)  # fmt: skip
+#: Words that are right in that language too (French "Distance", German "System").
+SAME_WORD = {
+    "fr": {"Distance", "Total", "stations", "Station details"},
+    "de": {"System", "Status", "Trend", "Filter", "Station details", "Esc", "per"},
+}
+#: Feed text in the mixed scene (names, the alert, the plan): never translated.
+FEED_TEXT = (
+    "city bike Linz", "city bike", "Float e-bikes", "Float e-bike", "Works at Alter Markt",
+    "Pay as you go", "Two docks are being replaced; use Hauptplatz meanwhile.",
+)  # fmt: skip
+#: Textual's own words (the command palette's key), not the app's.
+TEXTUAL_TEXT = ("^p palette", "▏^p")
+
+
+def tour_app(language: str, size: tuple[int, int], tmp_path: Path) -> dict[str, Any]:
+    """tests/i18n_app_probe.py's tour of the mixed scene in a fresh interpreter."""
+    from tests.conftest import cli_env
+
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    locale = {"fr": "fr_FR.UTF-8", "de": "de_DE.UTF-8"}[language]
+    env = cli_env(home, {"LC_ALL": "", "LC_MESSAGES": "", "LANG": locale,
+                         "BIKEFINDER_CONFIG": str(tmp_path / "none.toml")})  # fmt: skip
+    env["PYTHONPATH"] = str(REPO)
+    probe = str(REPO / "tests" / "i18n_app_probe.py")
+    completed = subprocess.run(
+        [sys.executable, probe, "tour", str(size[0]), str(size[1])],
+        capture_output=True, text=True, encoding="utf-8", env=env, cwd=tmp_path,
+        timeout=300, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    found: dict[str, Any] = json.loads(completed.stdout)
+    return found
+
+
+def english_on(lines: list[str], language: str) -> list[str]:
+    """The English words on a screen, with the line each is on."""
+    words = [word for word in ENGLISH_WORDS if word not in SAME_WORD[language]]
+    found = []
+    for line in lines:
+        text = line
+        for known in (*FEED_TEXT, *TEXTUAL_TEXT):
+            text = text.replace(known, " ")
+        for word in words:
+            if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text):
+                found.append(f"{word!r} in {line.strip()!r}")
+    return found
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_english_on_the_main_screens(
+    language: str, size: tuple[int, int], tmp_path: Path
+) -> None:
+    found = tour_app(language, size, tmp_path)
+    assert found["language"] == language
+    assert found["kinds"] == ["station", "vehicle"]  # a mixed list
+    screens = found["screens"]
+    assert set(screens) >= {"list", "details", "vehicle_details", "watch_dialog", "alerts",
+                            "keys", "trips", "trip_details"}  # fmt: skip
+    problems = [
+        f"{name}: {problem}"
+        for name, lines in screens.items()
+        for problem in english_on(lines, language)
+    ]
+    assert not problems, "\n".join(problems)
+    every = "\n".join(line for lines in screens.values() for line in lines)
+    expected = {
+        "fr": ("Vélos", "mis à jour il y a", "sans station", "Suivre une station"),
+        "de": ("Räder", "aktualisiert", "ohne Station", "Station beobachten"),
+    }
+    for words in expected[language]:
+        assert words in every, words
+
+
+# -- printed output stays English, and the CLI's fast paths never load a catalogue -----
+
+#: What changes between two runs of the same command (the clock), masked to compare.
+RUN_TIME = re.compile(r'"(generated_at|data_age_s)": [^,\n]+')
+
+
+@pytest.mark.parametrize("output", ["table", "json", "csv", "line"])
+def test_once_prints_the_same_english_in_a_french_or_german_locale(
+    run_cli: Any, tmp_path: Path, output: str
+) -> None:
+    args = ("--demo", "--near", "48.8566,2.3522", "--once", "--limit", "5", "--format", output)
+    quiet = {"BIKEFINDER_CONFIG": str(tmp_path / "none.toml"), "LC_ALL": "", "LC_MESSAGES": ""}
+    english = run_cli(*args, env={**quiet, "LANG": "C.UTF-8"})
+    assert english.code == 0, english.stderr
+    for locale in ("fr_FR.UTF-8", "de_DE.UTF-8"):
+        other = run_cli(*args, env={**quiet, "LANG": locale})
+        assert other.code == 0, other.stderr
+        assert RUN_TIME.sub("", other.stdout) == RUN_TIME.sub("", english.stdout), locale
+        assert other.stderr == english.stderr
+
+
+def test_trips_once_stay_english_in_a_french_locale(run_cli: Any, tmp_path: Path) -> None:
+    env = {"BIKEFINDER_CONFIG": str(tmp_path / "none.toml"), "LC_ALL": "",
+           "LANG": "fr_FR.UTF-8"}  # fmt: skip
+    args = ("--demo", "--near", "48.8566,2.3522", "--to", "48.87,2.34", "--once", "--limit", "3")
+    result = run_cli(*args, env=env)
+    assert result.code == 0, result.stderr
+    assert "Pickup" in result.stdout and "walking all the way" in result.stdout
+    assert "vélo" not in result.stdout.replace("Vélib", "")
+
+
+FAST_PATH_PROBE = """
+import sys
+from bikefinder.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+from bikefinder.common import i18n
+loaded = sorted(m for m in sys.modules if m.startswith(("bikefinder.ui", "textual")))
+print("LANGUAGE", i18n.current_language(), type(i18n._translations).__name__, len(loaded))
+"""
+
+
+@pytest.mark.parametrize(
+    "args", [("--help",), ("--demo", "--near", "48.8566,2.3522", "--once", "--limit", "2")],
+    ids=["help", "once"],
+)  # fmt: skip
+def test_help_and_once_load_no_catalogue_and_no_ui(args: tuple[str, ...], tmp_path: Path) -> None:
+    from tests.conftest import cli_env
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = cli_env(home, {"LANG": "fr_FR.UTF-8", "LC_ALL": "", "LC_MESSAGES": "",
+                         "BIKEFINDER_CONFIG": str(tmp_path / "none.toml")})  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-c", FAST_PATH_PROBE, *args], capture_output=True, text=True,
+        encoding="utf-8", env=env, cwd=tmp_path, timeout=120, check=False,
+    )  # fmt: skip
+    last = completed.stdout.strip().splitlines()[-1]
+    assert last == "LANGUAGE en NullTranslations 0", completed.stderr[-2000:]

@@ -10,7 +10,7 @@ from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import Favourite, new_favourite
 from bikefinder.rider.listing import ListStatus, detail_line, other_favourites
 from bikefinder.rider.modes import Mode
-from bikefinder.rider.refresh import Freshness, RefreshSchedule, freshness
+from bikefinder.rider.refresh import Freshness, FreshState, RefreshSchedule, freshness
 from bikefinder.rider.rows import Kind, RowKey, SceneSystem
 from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.trends import TrendHistory
@@ -120,7 +120,9 @@ def test_schedule_backs_off_and_recovers() -> None:
 def test_freshness_words() -> None:
     live = SystemSource(gbfs_url=URL)
     schedule = RefreshSchedule.starting(T0)
-    assert freshness(None, schedule, live, T0) == Freshness("loading …", "ok", None)
+    assert freshness(None, schedule, live, T0) == Freshness(
+        "loading …", "ok", None, FreshState.LOADING
+    )
     data = snapshot([station("a", 100)])
     assert freshness(data, schedule, live, T0 + timedelta(seconds=8)).text == "updated 8 s ago"
     stale = freshness(data, schedule, live, T0 + timedelta(minutes=10))
@@ -128,7 +130,9 @@ def test_freshness_words() -> None:
     cached = freshness(replace(data, from_cache=True), schedule, live, T0 + timedelta(hours=2))
     assert (cached.text, cached.health) == ("CACHED data, 2 h old", "stale")
     schedule.failed("X: boom", "station_status: boom", T0)
-    assert freshness(None, schedule, live, T0) == Freshness("no data yet", "error", None)
+    assert freshness(None, schedule, live, T0) == Freshness(
+        "no data yet", "error", None, FreshState.NO_DATA
+    )
     failed = freshness(data, schedule, live, T0 + timedelta(seconds=2))
     assert failed.health == "error"
     assert failed.problem == (

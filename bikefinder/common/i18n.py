@@ -80,6 +80,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _translations.ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the UI's language where ``context`` needs its own words (a
+    column header narrower than the same word elsewhere)."""
+    return _translations.pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Marks ``message`` for extraction only: it is translated where it is shown."""
     return message

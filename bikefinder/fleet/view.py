@@ -178,7 +178,8 @@ class FleetView:
         watch = saved.watch.describe() if saved is not None and saved.watch else None
         snapshot = system.snapshot if system is not None else None
         return RowDetails(key, row, watch, snapshot.system.timezone if snapshot else None,
-                          self.several)  # fmt: skip
+                          self.several,
+                          watch_rule=saved.watch if saved is not None else None)  # fmt: skip
 
     def other_favourites(self) -> OtherFavourites:
         """Favourites of systems not shown."""
@@ -196,15 +197,17 @@ class FleetView:
         failing = self.failing_line() if self.several else None
         if failing is not None:
             health, problem = "error", failing
+        far = self.far_m() if problem is None else None
         return ListStatus(
             system_name=" + ".join(s.name for s in enabled) or lead.name,
             near=self.near or (0.0, 0.0),
             freshness=fresh.text,
             health=health,
-            problem=problem or self.far_note(),
+            problem=problem or self.far_note(far),
             near_note=self.near_note,
             near_label=self.near_label if self.near_note is None else None,
             chosen_by=lead.source.chosen_by,
+            chosen_near=lead.source.chosen_near,
             systems=len(enabled),
             station_count=scene.station_count if scene else 0,
             vehicle_count=scene.vehicle_count if scene else 0,
@@ -214,6 +217,11 @@ class FleetView:
             refresh_s=None if lead.is_demo else lead.schedule.refresh_s,
             listed_systems=tuple(s.scene_system for s in enabled),
             failing=self.failing_keys(),
+            fresh=fresh,
+            failures=self.failures() if failing is not None else (),
+            far_m=far,
+            lead_name=self.lead.name,
+            units=self.units,
         )
 
     def failing_keys(self) -> frozenset[str]:
@@ -223,18 +231,27 @@ class FleetView:
             return frozenset()
         return frozenset(s.system_id for s in self.fleet.enabled if s.schedule.last_error)
 
-    def failing_line(self) -> str | None:
-        """Which shown systems fail, since when and why, in one line."""
-        parts = []
+    def failures(self) -> tuple[tuple[str, str | None, str], ...]:
+        """Per shown system whose refresh fails: its short name, since when (local
+        ``HH:MM:SS``) and the error in brief."""
+        found = []
         names = short_names(s.scene_system for s in self.fleet.enabled)
         for system in self.fleet.enabled:
             if system.schedule.last_error is None:
                 continue
             since = system.failing_since
-            when = f" since {since.astimezone(self.local_tz):%H:%M:%S}" if since else ""
+            when = f"{since.astimezone(self.local_tz):%H:%M:%S}" if since else None
             brief = system.schedule.last_error_brief or system.schedule.last_error
             name = names.get(system.system_id) or clean(system.name, 40)
-            parts.append(f"{name} failing{when} ({clean(brief, 80)})")
+            found.append((name, when, clean(brief, 80)))
+        return tuple(found)
+
+    def failing_line(self) -> str | None:
+        """Which shown systems fail, since when and why, in one line."""
+        parts = [
+            f"{name} failing{f' since {when}' if when else ''} ({brief})"
+            for name, when, brief in self.failures()
+        ]
         if not parts:
             return None
         whose = "its rows are" if len(parts) == 1 else "their rows are"
@@ -256,10 +273,15 @@ class FleetView:
         if nearest is not None and nearest > FAR_FROM_POINT_M and centre is not None:
             self.near, self.near_note = centre, SYSTEM_CENTRE
 
-    def far_note(self) -> str | None:
-        """A warning when the point is far from every row of the systems shown."""
+    def far_m(self) -> float | None:
+        """How far the nearest row is when the point is far from every row shown."""
         distance = self.nearest_m()
-        if distance is None or distance <= FAR_FROM_POINT_M:
+        return None if distance is None or distance <= FAR_FROM_POINT_M else distance
+
+    def far_note(self, distance: float | None) -> str | None:
+        """A warning when the point is far from every row of the systems shown (the
+        nearest is ``distance`` away: :meth:`far_m`)."""
+        if distance is None:
             return None
         return (
             f"The nearest station is {format_distance(distance, self.units)} away: this point is "

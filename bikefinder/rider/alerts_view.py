@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from bikefinder.common.i18n import N_
 from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.rows import SceneSystem
@@ -26,10 +27,10 @@ from bikefinder.rider.rows import SceneSystem
 TYPE_ORDER = {"system_closure": 0, "station_closure": 1, "station_move": 2}
 #: What a type is called on screen.
 TYPE_NAMES = {
-    "system_closure": "system closure",
-    "station_closure": "station closure",
-    "station_move": "station move",
-    "other": "notice",
+    "system_closure": N_("system closure"),
+    "station_closure": N_("station closure"),
+    "station_move": N_("station move"),
+    "other": N_("notice"),
 }
 
 SystemAlerts = Sequence[tuple[SceneSystem, SystemAlert]]

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bikefinder.common.text import clean
+from bikefinder.common.units import Units
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.modes import Mode, counted
+from bikefinder.rider.refresh import Freshness
 from bikefinder.rider.rows import Row, SceneSystem
 
 
@@ -32,6 +34,8 @@ class ListStatus:
     #: The place the rider named for the point, said instead of its coordinates.
     near_label: str | None = None
     chosen_by: str | None = None
+    #: The point ``chosen_by`` names.
+    chosen_near: tuple[float, float] | None = None
     systems: int = 1
     station_count: int = 0
     vehicle_count: int = 0
@@ -46,6 +50,17 @@ class ListStatus:
     listed_systems: tuple[SceneSystem, ...] = ()
     #: The keys of the listed systems whose refresh fails (their rows are stale).
     failing: frozenset[str] = frozenset()
+    #: The facts behind ``freshness`` and ``problem`` (the lead system's), for the app.
+    fresh: Freshness | None = None
+    #: Per failing system (in a list of several): its name, since when (local
+    #: ``HH:MM:SS``, ``None``: not known) and the error in brief.
+    failures: tuple[tuple[str, str | None, str], ...] = ()
+    #: How far the nearest row is when the point is far from every row (else ``None``),
+    #: and the system it is outside of.
+    far_m: float | None = None
+    lead_name: str = ""
+    #: The units the list's distances are in.
+    units: Units = Units.METRIC
 
     @property
     def alert_headline(self) -> str | None:
@@ -77,7 +92,7 @@ def detail_line(
     if name_query.strip():
         parts.append(f"filter: {clean(name_query, 40)}")
     if status.skipped:
-        parts.append(f"{status.skipped} feed records skipped")
+        parts.append(f"{status.skipped} feed record{'s' * (status.skipped != 1)} skipped")
     if status.refresh_s is not None:
         parts.append(f"refresh every {status.refresh_s:.0f} s")
     else:

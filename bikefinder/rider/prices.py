@@ -62,12 +62,15 @@ class PriceBook:
     plans: Sequence[PricingPlan]
     vehicle_types: Mapping[str, VehicleType]
     _station: tuple[str | None, PricingPlan | None] | None = None
+    #: How many plans the station price is the cheapest of.
+    station_plan_count: int = 0
     _by_type: dict[str | None, tuple[str | None, PricingPlan | None]] = field(default_factory=dict)
 
     def station(self) -> tuple[str | None, PricingPlan | None]:
         """A ride from one of its stations: the sentence and the plan it comes from."""
         if self._station is None:
             applicable = station_plans(self.plans, self.vehicle_types) if self.plans else ()
+            self.station_plan_count = len(applicable)
             self._station = several_plans_sentence(applicable) if applicable else (None, None)
         return self._station
 

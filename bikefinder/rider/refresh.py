@@ -10,9 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bikefinder.feeds.snapshot import Snapshot
-from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
+from bikefinder.rider.staleness import (
+    data_age_s,
+    format_age,
+    is_data_stale,
+    ttl_cached_s,
+    within_ttl_note,
+)
 from bikefinder.systems.source import SystemSource
 
 #: The app refreshes station status on its ttl, but never faster or slower than this.
@@ -109,46 +116,83 @@ class RefreshSchedule:
         return max(0.0, (self.next_at - now).total_seconds())
 
 
+class FreshState(StrEnum):
+    """Which of the header's freshness labels applies."""
+
+    LOADING = "loading"
+    NO_DATA = "no data"
+    DEMO = "demo"
+    CACHED = "cached"
+    TIME_UNKNOWN = "time unknown"
+    UPDATED = "updated"
+
+
+class Trouble(StrEnum):
+    """What the header's problem line is about."""
+
+    STALE = "stale"
+    FAILED = "failed"
+    PARTIAL = "partial"
+
+
 @dataclass(frozen=True, slots=True)
 class Freshness:
     """What the header says about the data: ``text`` (right-hand label), ``health``
-    (``"ok"``, ``"stale"`` or ``"error"``) and a ``problem`` line, if any."""
+    (``"ok"``, ``"stale"`` or ``"error"``) and a ``problem`` line, if any, in English;
+    and the facts behind them, for the app to say in its own language."""
 
     text: str
     health: str
     problem: str | None
+    state: FreshState = FreshState.UPDATED
+    #: How old the shown availability is (``None``: not known).
+    age_s: float | None = None
+    #: Answered from the cache within the feed's ttl: fetched this long ago.
+    cached_s: float | None = None
+    #: The shown data came from the cache (an earlier run).
+    from_cache: bool = False
+    trouble: Trouble | None = None
+    #: The failed refresh's error, in brief (the server's or the network's words).
+    error: str | None = None
+    #: Seconds until the next try after a failure.
+    retry_s: float | None = None
 
 
 def freshness(
     snapshot: Snapshot | None, schedule: RefreshSchedule, source: SystemSource, now: datetime
 ) -> Freshness:
     """How fresh the shown data is, and what went wrong if the last refresh failed."""
-    health, problem = "ok", None
+    health, problem, trouble = "ok", None, None
     age = data_age_s(snapshot, now) if snapshot is not None else None
     error = schedule.last_error
     if snapshot is None:
+        state = FreshState.NO_DATA if error else FreshState.LOADING
         text = "no data yet" if error else "loading …"
         health = "error" if error else "ok"
     elif source.is_demo:
+        state = FreshState.DEMO
         text = source.demo_label or "demo data"
     elif snapshot.from_cache:
+        state = FreshState.CACHED
         age_text = f", {format_age(age)} old" if age is not None else ""
         text = f"CACHED data{age_text}"
         health = "stale" if is_data_stale(snapshot, now) else "ok"
     elif age is None:
+        state = FreshState.TIME_UNKNOWN
         text = "data time unknown"
     else:
+        state = FreshState.UPDATED
         text = f"updated {format_age(age)} ago"
         if (note := within_ttl_note(snapshot, now)) is not None:
             text += f" ({note})"
         if is_data_stale(snapshot, now):
-            health = "stale"
+            health, trouble = "stale", Trouble.STALE
             problem = (
                 f"Stale: this data is {format_age(age)} old; the system has not "
                 "published newer availability."
             )
     if snapshot is not None and error:
-        health = "error"
+        health, trouble = "error", Trouble.FAILED
         if source.is_demo:
             shown = source.demo_label
         elif age is None:
@@ -161,12 +205,25 @@ def freshness(
             f"retrying in {schedule.wait_s(now):.0f} s"
         )
     elif snapshot is not None and schedule.partial_error:
-        health = "error"
+        health, trouble = "error", Trouble.PARTIAL
         problem = (
             f"Refresh failed ({schedule.partial_error}); showing the last station list "
             "(names, places); availability is up to date"
         )
-    return Freshness(text, health, problem)
+    return Freshness(
+        text, health, problem, state, age,
+        cached_s=ttl_cached_s(snapshot, now) if snapshot is not None else None,
+        from_cache=snapshot is not None and snapshot.from_cache,
+        trouble=trouble,
+        error={Trouble.PARTIAL: schedule.partial_error,
+               Trouble.FAILED: schedule.last_error_brief}.get(trouble) if trouble else None,
+        retry_s=schedule.wait_s(now) if trouble is Trouble.FAILED else None,
+    )  # fmt: skip
+
+
+#: :meth:`AskedRefresh.outcome` for the demo's data (it never changes), and for data
+#: that cannot be compared with the last.
+DEMO_UNCHANGED, ALL_NEW = -1, -2
 
 
 class AskedRefresh:
@@ -196,18 +253,30 @@ class AskedRefresh:
         """Every system answered (once: the next call is False until the next start)."""
         return not self.waiting and (bool(self._changed) or self._failed)
 
-    def note(self, *, demo: bool, problem: bool) -> str | None:
-        """What the refresh did, in a short note; ``None`` when a failure or a
-        descriptive feed's problem is the header's to say (``problem``). Forgets it."""
+    def outcome(self, *, demo: bool, problem: bool) -> int | None:
+        """What the refresh did: how many stations changed (:data:`DEMO_UNCHANGED`
+        for the demo, :data:`ALL_NEW` for data not comparable with the last);
+        ``None`` when a failure or a descriptive feed's problem is the header's to say
+        (``problem``). Forgets it."""
         changed, failed = self._changed, self._failed
         self._changed, self._failed = [], False
         if failed or problem:
             return None
         if demo:
-            return "Refreshed: no change (demo data never changes)"
+            return DEMO_UNCHANGED
         if any(value is None for value in changed):
+            return ALL_NEW
+        return sum(value or 0 for value in changed)
+
+    def note(self, *, demo: bool, problem: bool) -> str | None:
+        """:meth:`outcome` in a short English note."""
+        total = self.outcome(demo=demo, problem=problem)
+        if total is None:
+            return None
+        if total == DEMO_UNCHANGED:
+            return "Refreshed: no change (demo data never changes)"
+        if total == ALL_NEW:
             return "Refreshed: new availability"
-        total = sum(value or 0 for value in changed)
         if total == 0:
             return "Refreshed: no change"
         return f"Refreshed: {total} station{'s' * (total != 1)} changed"

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from bikefinder.feeds.pricing import PricingPlan
     from bikefinder.feeds.system_alerts import SystemAlert
     from bikefinder.feeds.vehicles import Vehicle, VehicleType
+    from bikefinder.rider.reasons import Reason
     from bikefinder.rider.trends import Trend
+    from bikefinder.rider.watches import Watch
 
 
 class Kind(Enum):
@@ -81,6 +83,8 @@ class Row:
     rank: int | None
     reason: str | None
     station: Station | None = None
+    #: ``reason`` as a value, for the app to say in its own language.
+    why: Reason | None = None
     vehicle: Vehicle | None = None
     vehicle_type: VehicleType | None = None
     #: Active alerts naming this station.
@@ -91,8 +95,9 @@ class Row:
     hours_text: str | None = None
     #: What a ride costs, in one sentence (``None`` when not known for sure).
     price: str | None = None
-    #: The plan that price comes from.
+    #: The plan that price comes from, and how many plans it is the cheapest of.
     price_plan: PricingPlan | None = None
+    price_plans: int = 1
     #: "~18 km" or "62 %" (vehicles, in the rider's units), and whether the range is
     #: below the threshold.
     range_text: str | None = None
@@ -148,3 +153,5 @@ class RowDetails:
     several: bool = False
     #: A vehicle taken or moved since its details opened (``row`` is as it was).
     gone: bool = False
+    #: ``watch`` as a value, for the app to say in its own language.
+    watch_rule: Watch | None = None

@@ -45,8 +45,9 @@ from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT, ListLimit
-from bikefinder.rider.modes import Mode, counted, useless_reason, wanted_count
+from bikefinder.rider.modes import Mode, StationState, blocks, station_state, wanted_count
 from bikefinder.rider.prices import PriceBook
+from bikefinder.rider.reasons import Reason, ReasonKind, hours_reason, reason_text
 from bikefinder.rider.rows import Kind, Row, RowKey, SceneSystem
 from bikefinder.rider.staleness import is_report_stale, report_age_s
 from bikefinder.rider.system_index import MAX_AREA_SPAN_M, SystemIndex, stream
@@ -438,19 +439,34 @@ def _where(
     }
 
 
+def station_why(
+    station: Station, mode: Mode, minimum: int | None, opening: opening_status.OpeningStatus,
+    now: datetime,
+) -> Reason | None:  # fmt: skip
+    """Why ``station`` is no option (state, counts, hours, the minimum), else ``None``."""
+    if opening.is_open is False:
+        return hours_reason(opening, now, mode)
+    status = station.status
+    state = station_state(status)
+    if blocks(state, mode):
+        return Reason(ReasonKind.STATE, mode, state=state)
+    count = wanted_count(status, mode)
+    if count is None:
+        return Reason(ReasonKind.UNKNOWN, mode)
+    if count == 0:
+        return Reason(ReasonKind.NONE, mode)
+    if minimum is not None and minimum > 1 and count < minimum:
+        return Reason(ReasonKind.ONLY, mode, count=count)
+    return None
+
+
 def station_reason(
     station: Station, mode: Mode, minimum: int | None, opening: opening_status.OpeningStatus,
     now: datetime,
 ) -> str | None:  # fmt: skip
-    """Why ``station`` is no option (state, counts, hours, the minimum), else ``None``."""
-    if opening.is_open is False:
-        return opening_status.status_text(opening, now) or "closed"
-    reason = useless_reason(station, mode)
-    if reason is None and minimum is not None and minimum > 1:
-        count = wanted_count(station.status, mode)
-        if count is not None and count < minimum:
-            return f"only {counted(count, mode.wanted)}"
-    return reason
+    """:func:`station_why` in English."""
+    why = station_why(station, mode, minimum, opening, now)
+    return None if why is None else reason_text(why)
 
 
 def _station_candidate(
@@ -458,7 +474,8 @@ def _station_candidate(
 ) -> tuple[str | None, Callable[[int | None], Row]]:
     query = call.query
     opening = context.openings.station(station.station_id)
-    reason = station_reason(station, query.mode, query.minimum, opening, call.now)
+    why = station_why(station, query.mode, query.minimum, opening, call.now)
+    reason = None if why is None else reason_text(why)
     index = context.index
     what = index.station_what(station.status)
 
@@ -479,12 +496,14 @@ def _station_candidate(
             **_where(query.near, info.lat, info.lon, distance, call.walking_speed_kmh),
             rank=rank,
             reason=reason,
+            why=why,
             station=station,
             alerts=tuple(context.alerts[alert_id] for alert_id in alert_ids),
             is_open=opening.is_open,
             hours_text=opening_status.status_text(opening, context.now),
             price=price,
             price_plan=plan,
+            price_plans=max(1, context.prices.station_plan_count),
             trend=trends.trend(station.station_id, query.mode, info.capacity) if trends else None,
             changes=count_changes(previous[station.station_id], station.status)
             if station.station_id in previous
@@ -506,15 +525,16 @@ def _vehicle_candidate(
 ) -> tuple[str | None, Callable[[int | None], Row]]:
     query = call.query
     opening = context.system_open
-    reason: str | None = None
+    why: Reason | None = None
     index = context.index
     spot = index.spot(vehicle)
     if not vehicles.is_bicycle(vehicle):
-        reason = NOT_A_BIKE  # listed with --vehicles all, never an option for a bike
+        why = Reason(ReasonKind.NOT_A_BIKE, query.mode)  # never an option for a bike
     elif opening.is_open is False:
-        reason = opening_status.status_text(opening, call.now) or "closed"
+        why = hours_reason(opening, call.now, query.mode)
     elif query.minimum is not None and query.minimum > len(spot):
-        reason = f"only {counted(len(spot), query.mode.wanted)}"
+        why = Reason(ReasonKind.ONLY, query.mode, count=len(spot))
+    reason = None if why is None else reason_text(why)
 
     def build(rank: int | None) -> Row:
         assert vehicle.lat is not None and vehicle.lon is not None
@@ -531,6 +551,7 @@ def _vehicle_candidate(
             **_where(query.near, vehicle.lat, vehicle.lon, distance, call.walking_speed_kmh),
             rank=rank,
             reason=reason,
+            why=why,
             vehicle=vehicle,
             vehicle_type=vehicle_type,
             is_open=opening.is_open,
@@ -563,6 +584,8 @@ def _absent_row(
         return Row(
             key=key, system=system, name=name, lat=None, lon=None, distance_m=None,
             bearing_deg=None, bearing="", walk_s=None, rank=rank, reason=reason,
+            why=Reason(ReasonKind.NOT_IN_FEED) if reason == NOT_IN_FEED
+            else Reason(ReasonKind.STATE, state=StationState.NO_STATUS),
             favourite=True, watched=key in call.query.watched, error=error,
         )  # fmt: skip
 

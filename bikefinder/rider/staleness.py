@@ -26,13 +26,21 @@ def data_age_s(snapshot: Snapshot, now: datetime) -> float | None:
     return None if moment is None else max(0.0, (now - moment).total_seconds())
 
 
-def within_ttl_note(snapshot: Snapshot, now: datetime) -> str | None:
-    """The words "cached 12 s ago, within the feed's ttl" for data answered from the
-    cache without asking the server (every feed was younger than its ttl), else ``None``."""
+def ttl_cached_s(snapshot: Snapshot, now: datetime) -> float | None:
+    """How long ago data answered from the cache without asking the server (every feed
+    was younger than its ttl) was fetched, else ``None``."""
     if not snapshot.within_ttl or snapshot.fetched_at is None:
         return None
-    fetched_s = max(0.0, (now - snapshot.fetched_at).total_seconds())
-    return f"cached {format_age(fetched_s)} ago, within the feed's ttl"
+    return max(0.0, (now - snapshot.fetched_at).total_seconds())
+
+
+def within_ttl_note(snapshot: Snapshot, now: datetime) -> str | None:
+    """The words "cached 12 s ago, within the feed's ttl" for data answered from the
+    cache without asking the server, else ``None``."""
+    fetched_s = ttl_cached_s(snapshot, now)
+    return (
+        None if fetched_s is None else f"cached {format_age(fetched_s)} ago, within the feed's ttl"
+    )
 
 
 def stale_after_s(ttl_s: float | None) -> float:

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from bikefinder.common.geo import haversine_m
@@ -119,10 +120,13 @@ class Dropoff:
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """What the ride costs, in the plan's currency."""
+    """What the ride costs, in the plan's currency; the plan, and how many plans it is
+    the cheapest of."""
 
     amount: Decimal
     currency: str
+    plan: pricing.PricingPlan | None = None
+    plans: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,8 @@ class TripPlan:
     why_none: str | None = None
     #: What the rider should know about some system's trips (geofencing unknown ...).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: ``why_none`` as a value, for the app to say in its own language.
+    no_trip: NoTrip | None = None
 
     @property
     def walking_is_faster(self) -> bool:
@@ -212,9 +218,10 @@ def plan_trips(
         _trip(rank, systems[number], found, destination, now)
         for rank, (_total, number, _order, found) in enumerate(best, start=1)
     )
-    why = None if trips else _why_none(systems, mode)
+    no_trip = None if trips else _no_trip(systems, mode)
+    why = None if no_trip is None else no_trip_text(no_trip)
     return TripPlan(origin, destination, mode, trips, speeds.walk_s(walk_only_m), walk_only_m,
-                    why, tuple(notes))  # fmt: skip
+                    why, tuple(notes), no_trip)  # fmt: skip
 
 
 def _candidates(
@@ -444,23 +451,64 @@ def _ride_price(
     sentence = pricing.price_sentence(plan)
     if sentence is not None and len(plans) > 1:
         sentence = f"{sentence} (the cheapest of {len(plans)} plans for this ride)"
-    return Price(cost, plan.currency), sentence
+    return Price(cost, plan.currency, plan, len(plans)), sentence
 
 
-def _why_none(systems: Sequence[_Candidates], mode: Mode) -> str:
-    """One line: why no system offers a trip."""
-    wanted = "e-bike" if mode is Mode.EBIKE else "bike"
-    names = ", ".join(clean(c.index.system.name, 40) for c in systems) or "no system"
+class NoTripKind(StrEnum):
+    """Why no system offers a trip."""
+
+    NO_DATA = "no data"
+    #: No bike to take: the free-floating operators forbid ending at the destination.
+    NO_PARKING = "no parking"
+    NO_PICKUP = "no pickup"
+    #: No bike with enough range, and no free dock.
+    NO_RANGE = "no range"
+    NO_DOCK = "no dock"
+    #: Bikes and docks, but never of the same system.
+    NO_PAIR = "no pair"
+
+
+@dataclass(frozen=True, slots=True)
+class NoTrip:
+    """Why no system offers a trip, and the systems searched (their names, joined)."""
+
+    kind: NoTripKind
+    electric: bool
+    systems: str
+
+
+def _no_trip(systems: Sequence[_Candidates], mode: Mode) -> NoTrip:
+    names = ", ".join(clean(c.index.system.name, 40) for c in systems)
+    electric = mode is Mode.EBIKE
+
+    def because(kind: NoTripKind) -> NoTrip:
+        return NoTrip(kind, electric, names)
+
     if not systems:
-        return "no system has data"
+        return because(NoTripKind.NO_DATA)
     if not any(c.pickups for c in systems):
         if any(c.counts["no_parking"] for c in systems):
-            return (f"no {wanted} to take: the free-floating operators do not allow a ride "
-                    "to end at the destination, and no station has one")  # fmt: skip
-        return f"no {wanted} to take in {names}"
+            return because(NoTripKind.NO_PARKING)
+        return because(NoTripKind.NO_PICKUP)
     if any(c.counts["short_range"] for c in systems) and not any(c.drops for c in systems):
-        return f"no {wanted} with enough range for the ride, and no free dock in {names}"
+        return because(NoTripKind.NO_RANGE)
     without_docks = [c for c in systems if any(p[1].kind is Kind.STATION for p in c.pickups)]
     if without_docks and not any(c.drops for c in without_docks):
-        return f"no free dock in {names}"
-    return f"no {wanted} and free dock of the same system in {names}"
+        return because(NoTripKind.NO_DOCK)
+    return because(NoTripKind.NO_PAIR)
+
+
+def no_trip_text(no_trip: NoTrip) -> str:
+    """One English line: why no system offers a trip."""
+    wanted = "e-bike" if no_trip.electric else "bike"
+    names = no_trip.systems or "no system"
+    return {
+        NoTripKind.NO_DATA: "no system has data",
+        NoTripKind.NO_PARKING: f"no {wanted} to take: the free-floating operators do not "
+        "allow a ride to end at the destination, and no station has one",
+        NoTripKind.NO_PICKUP: f"no {wanted} to take in {names}",
+        NoTripKind.NO_RANGE: f"no {wanted} with enough range for the ride, and no free dock "
+        f"in {names}",
+        NoTripKind.NO_DOCK: f"no free dock in {names}",
+        NoTripKind.NO_PAIR: f"no {wanted} and free dock of the same system in {names}",
+    }[no_trip.kind]

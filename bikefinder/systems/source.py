@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.i18n import N_
 from bikefinder.common.text import clean
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
 from bikefinder.feeds.models import Station
@@ -42,6 +43,8 @@ class SystemSource:
     system_id: str | None = None
     #: Why this system, when the rider did not name it: "chosen from --near 48.85000,2.35000".
     chosen_by: str | None = None
+    #: The point ``chosen_by`` names (the app says it in its own language).
+    chosen_near: tuple[float, float] | None = None
     #: Where the system is (catalog centre or learned coverage), when known.
     centre: tuple[float, float] | None = None
     #: The catalog's country code ("US"), when the system came from the catalog.
@@ -105,6 +108,7 @@ def resolve_source(
         client_id=client_id,
         config=config,
         chosen_by=f"chosen from --near {near[0]:.5f},{near[1]:.5f}",
+        chosen_near=near,
         centre=nearest.entry.centre,
     )
 
@@ -123,6 +127,7 @@ def source_for_entry(
     client_id: str | None = None,
     config: Config | None = None,
     chosen_by: str | None = None,
+    chosen_near: tuple[float, float] | None = None,
     centre: tuple[float, float] | None = None,
 ) -> SystemSource:
     """A catalog entry plus the request headers it needs (``centre`` defaults to the
@@ -154,13 +159,14 @@ def source_for_entry(
         headers=headers,
         system_id=None if entry.source == LEARNED else entry.system_id,
         chosen_by=chosen_by,
+        chosen_near=chosen_near,
         centre=centre if centre is not None else entry.centre,
         country=entry.country,
     )
 
 
 #: How the header and ``--once`` describe a starting point that is not the rider's.
-SYSTEM_CENTRE = "system centre"
+SYSTEM_CENTRE = N_("system centre")
 
 
 def start_point(
@@ -295,6 +301,7 @@ def resolve_sources(
                 client_id=client_id,
                 config=config,
                 chosen_by=chosen_by,
+                chosen_near=near,
                 centre=found.entry.centre,
             )
         except BikefinderError as error:

@@ -35,7 +35,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.trip_changes import lost_best_notice
+from bikefinder.rider.trip_changes import lost_best
 from bikefinder.rider.trips import Speeds, TripPlan
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
@@ -55,8 +55,11 @@ from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
+from bikefinder.ui.status_words import freshness_words, left_out_words
+from bikefinder.ui.trip_words import lost_best_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
+from bikefinder.ui.words import refreshed_words
 
 if TYPE_CHECKING:
     pass
@@ -296,10 +299,10 @@ class BikefinderApp(App[int]):
     def _say_notes(self, scene: Scene) -> None:
         """What the lists leave out and why (a system without bicycles, parking zones,
         systems passed over when choosing), each said once, as --once says it."""
-        for note in [*self._start_notes, *self.fleet.notes, *scene.left_out()]:
+        for note in [*self._start_notes, *self.fleet.notes, *left_out_words(scene)]:
             if note not in self._said:
                 self._said.add(note)
-                self.notify(note, title="Note", timeout=NOTE_S, markup=False)
+                self.notify(note, title=_("Note"), timeout=NOTE_S, markup=False)
 
     @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
     async def _warm(self, scene: Scene) -> None:
@@ -312,7 +315,7 @@ class BikefinderApp(App[int]):
             return
         self.stations.flash_header()
         problem = any(system.schedule.partial_error for system in self.fleet.enabled)
-        note = self.asked.note(demo=self.lead.is_demo, problem=problem)
+        note = refreshed_words(self.asked.outcome(demo=self.lead.is_demo, problem=problem))
         if note is not None:
             self.notify(note, timeout=REFRESH_NOTE_S, markup=False)
 
@@ -416,13 +419,15 @@ class BikefinderApp(App[int]):
         screen = self.trips
         if screen is None:
             return
-        notice = lost_best_notice(screen.plan, message.plan, message.scene, self.view.units)
+        lost = lost_best(screen.plan, message.plan, message.scene)
+        notice = lost_best_words(lost, self.view.units) if lost is not None else None
         screen.show(message.plan, message.scene, self.several, self.view.units)
         if notice is not None:
             self.notify(notice, timeout=TRIP_NOTICE_S, markup=False)
 
     def trip_freshness(self) -> str:
-        return self.view.status().freshness
+        status = self.view.status()
+        return freshness_words(status.fresh) if status.fresh else status.freshness
 
     # -- favourites and watches ------------------------------------------------------
 

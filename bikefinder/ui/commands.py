@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterator
 
 from textual.app import SystemCommand
 
+from bikefinder.common.i18n import _
 from bikefinder.rider.modes import Mode
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
+from bikefinder.ui.words import mode_label
 
 
 def palette_commands(
@@ -23,15 +25,15 @@ def palette_commands(
     ``choose_system``; on the ``details`` screen (if open), the list-only ones are left
     out and a favourite or watch is about its station."""
     station = details or stations
-    yield SystemCommand("Refresh now", "Fetch the latest availability (r)", refresh)
+    yield SystemCommand(_("Refresh now"), _("Fetch the latest availability (r)"), refresh)
     if details is None:
         yield SystemCommand(
-            "Choose system…", "Search all known bike-share systems (s)", choose_system
+            _("Choose system…"), _("Search all known bike-share systems (s)"), choose_system
         )
     if details is None and trip is not None:
-        yield SystemCommand("Trip to…", "The best trips to a place, walk-ride-walk (t)", trip)
+        yield SystemCommand(_("Trip to…"), _("The best trips to a place, walk-ride-walk (t)"), trip)
     yield SystemCommand(
-        "Cycle mode", "Any bike → e-bike → free dock (m)", stations.action_cycle_mode
+        _("Cycle mode"), _("Any bike → e-bike → free dock (m)"), stations.action_cycle_mode
     )
     for mode in Mode:
 
@@ -39,29 +41,33 @@ def palette_commands(
             stations.mode = mode
 
         yield SystemCommand(
-            f"Look for: {mode.label}", f"Rank stations by {mode.label} availability", look_for
+            _("Look for: {mode}").format(mode=mode_label(mode)),
+            _("Rank stations by {mode} availability").format(mode=mode_label(mode)),
+            look_for,
         )
     yield SystemCommand(
-        "Toggle favourite",
-        "Add or remove the highlighted station (f)",
+        _("Toggle favourite"),
+        _("Add or remove the highlighted station (f)"),
         station.action_toggle_favourite,
     )
     yield SystemCommand(
-        "Favourites / all stations", "Switch the list (v)", stations.action_toggle_view
+        _("Favourites / all stations"), _("Switch the list (v)"), stations.action_toggle_view
     )
-    yield SystemCommand("Watch station…", "Notify at N bikes / e-bikes / docks (a)",
+    yield SystemCommand(_("Watch station…"), _("Notify at N bikes / e-bikes / docks (a)"),
                         station.action_watch)  # fmt: skip
     yield SystemCommand(
-        "Alerts", "Every active alert in full, most important first (!)", stations.action_alerts
+        _("Alerts"),
+        _("Every active alert in full, most important first (!)"),
+        stations.action_alerts,
     )
     if details is None:
-        yield SystemCommand("Map", "Show or hide the map (M)", stations.action_toggle_map)
+        yield SystemCommand(_("Map"), _("Show or hide the map (M)"), stations.action_toggle_map)
         yield SystemCommand(
-            "Filter by name", "Type to narrow the list (/)", stations.action_start_filter
+            _("Filter by name"), _("Type to narrow the list (/)"), stations.action_start_filter
         )
         yield SystemCommand(
-            "Clear filter", "Show all names again (Escape)", stations.action_clear_filter
+            _("Clear filter"), _("Show all names again (Escape)"), stations.action_clear_filter
         )
         yield SystemCommand(
-            "Station details", "Open the highlighted station (Enter)", stations.action_details
+            _("Station details"), _("Open the highlighted station (Enter)"), stations.action_details
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.fleet.live import LiveSystem
@@ -54,7 +55,9 @@ class FleetEdits:
         if system is None:
             return None
         if system.enabled and self.fleet.enabled == [system]:
-            return f"{_name(system)} is the only system on: at least one stays on."
+            return _("{system} is the only system on: at least one stays on.").format(
+                system=_name(system)
+            )
         system.enabled = not system.enabled
         if system.enabled:
             self._fetch(system, False)  # back on: refresh it now
@@ -69,12 +72,14 @@ class FleetEdits:
         if system is None:
             return None
         if len(self.fleet.systems) == 1:
-            return (
-                f"{_name(system)} is the only system shown: it cannot be removed "
+            return _(
+                "{system} is the only system shown: it cannot be removed "
                 "(Enter on a match replaces it)."
-            )
+            ).format(system=_name(system))
         if self.fleet.enabled == [system]:
-            return f"{_name(system)} is the only system on: turn another on first."
+            return _("{system} is the only system on: turn another on first.").format(
+                system=_name(system)
+            )
         self._stop(system)
         self.fleet.remove(url)
         self._changed()

@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.rider.favourites import new_favourite
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import RowKey
 from bikefinder.rider.watches import (
     FiredWatch,
-    fired_message,
     run_notify_command,
     watch_environment,
 )
+from bikefinder.ui.words import fired_words
 
 if TYPE_CHECKING:
     from bikefinder.feeds.models import Station
@@ -52,7 +53,7 @@ class StationActions:
         """The station of row ``key`` with its snapshot; a vehicle is none (and the rider
         is told why)."""
         if key is not None and not key.is_station:
-            self.host.notify("Vehicles move: favourite or watch a station instead.",
+            self.host.notify(_("Vehicles move: favourite or watch a station instead."),
                              timeout=4, markup=False)  # fmt: skip
             return None
         scene = self.view.scene
@@ -69,7 +70,11 @@ class StationActions:
         favourites = self.watches.favourites
         added = favourites.toggle(new_favourite(snapshot, station, self.view.clock()))
         name = clean(station.info.name, 60) or station.station_id
-        note = f"★ {name} added to favourites" if added else f"{name} removed from favourites"
+        note = (
+            _("★ {station} added to favourites")
+            if added
+            else _("{station} removed from favourites")
+        ).format(station=name)
         self.host.notify(note, markup=False, timeout=3)
         self.show_store_notices()
         self.changed()
@@ -92,7 +97,7 @@ class StationActions:
         favourite = new_favourite(snapshot, station, self.view.clock())
         shown = {system.url for system in self.view.fleet.systems}
         confirmation = self.watches.save(snapshot, station, favourite, choice, shown)
-        self.host.notify(confirmation, title="Watch", timeout=6, markup=False)
+        self.host.notify(confirmation, title=_("Watch"), timeout=6, markup=False)
         self.show_store_notices()  # e.g. the file is read-only
         self.changed()
 
@@ -100,7 +105,7 @@ class StationActions:
         """Ring, show the notification, and start the rider's ``--notify-command`` (in a
         worker: the UI never waits for it)."""
         self.host.bell()
-        self.host.notify(fired_message(fired), title="Watch", timeout=ALERT_TIMEOUT_S,
+        self.host.notify(fired_words(fired), title=_("Watch"), timeout=ALERT_TIMEOUT_S,
                          markup=False)  # fmt: skip
         if self.notify_command:
             environment = watch_environment(fired, system_name)
@@ -110,9 +115,11 @@ class StationActions:
     async def _run_notify_command(self, command: str, environment: dict[str, str]) -> None:
         problem = await run_notify_command(command, environment)
         if problem is not None:
-            self.host.notify(problem, title="Watch", severity="warning", timeout=10, markup=False)
+            self.host.notify(
+                problem, title=_("Watch"), severity="warning", timeout=10, markup=False
+            )
 
     def show_store_notices(self) -> None:
         for notice in self.watches.favourites.take_notices():
-            self.host.notify(notice, title="Favourites", severity="warning", timeout=12,
+            self.host.notify(notice, title=_("Favourites"), severity="warning", timeout=12,
                              markup=False)  # fmt: skip

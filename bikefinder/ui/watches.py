@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 
 from textual.message import Message
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
@@ -20,6 +21,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.watches import FiredWatch, WatchKind, WatchTracker, condition_met
 from bikefinder.ui.messages import WatchFired
 from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
+from bikefinder.ui.words import watch_words
 
 
 class WatchKeeper:
@@ -104,8 +106,10 @@ class WatchKeeper:
         name = clean(station.info.name, 60) or station.station_id
         watch = choice.watch
         if watch is None:
-            return f"No longer watching {name}"
-        text = f"★ Watching {name}: notify when it has {watch.describe()}"
+            return _("No longer watching {station}").format(station=name)
+        text = _("★ Watching {station}: notify when it has {what}").format(
+            station=name, what=watch_words(watch)
+        )
         if condition_met(station.status, watch):
-            text += " (met right now; you will be told when it comes back after a dip)"
+            text += " " + _("(met right now; you will be told when it comes back after a dip)")
         return text

@@ -14,7 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from bikefinder.common.i18n import _
-from bikefinder.rider.alerts_view import AlertEntry, SystemAlerts, alert_entries
+from bikefinder.rider.alerts_view import AlertEntry, SystemAlerts
+from bikefinder.ui.status_words import alert_entries_words
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.status_bar import ALERT_STYLE
 
@@ -67,7 +68,7 @@ class AlertsScreen(ModalScreen[None]):
     @classmethod
     def of(cls, alerts: SystemAlerts, zone: tzinfo | None) -> AlertsScreen:
         """The screen for ``alerts`` (ranked), times in ``zone``."""
-        return cls(alert_entries(alerts, zone))
+        return cls(alert_entries_words(alerts, zone))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="alerts-dialog") as dialog:

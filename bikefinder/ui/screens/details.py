@@ -19,19 +19,33 @@ from textual.screen import Screen
 from bikefinder.common.i18n import _, ngettext
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import StationStatus
-from bikefinder.feeds.pricing import PricingPlan, price_steps
+from bikefinder.feeds.pricing import PricingPlan
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import range_text
 from bikefinder.rider.modes import StationState, station_state
+from bikefinder.rider.reasons import ReasonKind
 from bikefinder.rider.rows import Row, RowDetails, RowKey
-from bikefinder.rider.staleness import format_age
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
+from bikefinder.ui.price_words import row_price_words, steps_words
 from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
-from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes, state_label
+from bikefinder.ui.words import (
+    age_words,
+    compass_words,
+    counted_bikes,
+    counted_docks,
+    counted_ebikes,
+    form_words,
+    opens_words,
+    reason_words,
+    row_name,
+    row_reason,
+    state_label,
+    watch_words,
+)
 
 
 def _flag(value: bool | None) -> Text:
@@ -109,7 +123,7 @@ def _distance_text(row: Row, walking_speed_kmh: float) -> Text:
         return Text(_("unknown"), style="dim")
     walk = walking_text(row.distance_m, walking_speed_kmh) or "?"
     on_foot = _("about {minutes} on foot").format(minutes=walk)
-    return Text(f"{row.distance_text} {row.bearing} · {on_foot}")
+    return Text(f"{row.distance_text} {compass_words(row.bearing)} · {on_foot}")
 
 
 def details_renderable(
@@ -145,22 +159,24 @@ def details_renderable(
     grid.add_row(_("Distance"), _distance_text(row, walking_speed_kmh))
     if details.several:
         grid.add_row(_("System"), Text(clean(row.system.name, 80)))
-    if row.is_open is False and row.hours_text:
-        grid.add_row(_("Hours"), Text(clean(row.hours_text, 80), style="bold red"))
-    elif row.reason and row.reason.startswith("only "):  # below the rider's minimum
-        grid.add_row(_("Why not"), Text(clean(row.reason, 80), style="bold red"))
+    why = row.why
+    if why is not None and why.kind is ReasonKind.HOURS:
+        grid.add_row(_("Hours"), Text(opens_words(why), style="bold red"))
+    elif why is not None and why.kind is ReasonKind.ONLY:  # below the rider's minimum
+        grid.add_row(_("Why not"), Text(reason_words(why), style="bold red"))
     for alert in row.alerts:
         grid.add_row(_("Alert"), alert_text(alert))
-    if row.price:
-        grid.add_row(_("Price"), Text(clean(row.price, 200)))
+    if price := row_price_words(row):
+        grid.add_row(_("Price"), Text(clean(price, 200)))
     if details.watch:
-        when = _("when it has {what}").format(what=details.watch)
+        what = watch_words(details.watch_rule) if details.watch_rule else details.watch
+        when = _("when it has {what}").format(what=what)
         grid.add_row(_("Watch"), Text(f"{WATCH_MARK} {when}", style="magenta"))
     reported = Text(_when(status.last_reported if status else None, zone))
     if row.report_age_s is not None:
         style = "bold yellow" if row.report_stale else "dim"
         note = " " + _("(old)") if row.report_stale else ""
-        before = _("{age} before the feed's time").format(age=format_age(row.report_age_s))
+        before = _("{age} before the feed's time").format(age=age_words(row.report_age_s))
         reported.append(f"  {before}{note}", style=style)
     grid.add_row(_("Last reported"), reported)
     grid.add_row(_("Address"), Text(clean(info.address, 200) or _("not given")))
@@ -181,7 +197,7 @@ def details_renderable(
     if info.is_virtual:
         grid.add_row(_("Virtual"), Text(_("yes (no physical docks)")))
     if row.bearing_deg is not None:
-        grid.add_row(_("Heading"), Text(f"{row.bearing_deg:.0f}° ({row.bearing})"))
+        grid.add_row(_("Heading"), Text(f"{row.bearing_deg:.0f}° ({compass_words(row.bearing)})"))
     grid.add_row(_("Coordinates"), Text(f"{info.lat:.6f}, {info.lon:.6f}"))
     grid.add_row(_("Station id"), Text(clean(info.station_id, 60)))
     _add_tariff(grid, row)
@@ -193,7 +209,7 @@ def details_renderable(
 def tariff_text(plan: PricingPlan) -> Text:
     """The plan behind a price in full: its name, every step, its description and link."""
     text = Text(clean(plan.name or plan.plan_id, 120), style="bold")
-    for step in price_steps(plan):
+    for step in steps_words(plan):
         text.append(f"\n· {clean(step, 120)}")
     if plan.description and plan.description != plan.name:
         text.append(f"\n{clean(plan.description, 400)}", style="dim")
@@ -235,7 +251,7 @@ def vehicle_renderable(
             ),
         )
     vehicle = row.vehicle
-    title = Text(clean(row.name, 60), style="bold")
+    title = Text(clean(row_name(row), 60), style="bold")
     title.append(f" · {clean(row.system.name, 60)}")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
@@ -243,7 +259,7 @@ def vehicle_renderable(
     if details.gone:
         gone = Text(_("no longer offered (taken or moved)"), style="bold yellow")
         grid.add_row(_("Now"), gone)
-    form = vehicle.form.value.replace("_", " ")
+    form = form_words(vehicle.form)
     electric = {True: _("electric"), False: _("not electric"), None: _("propulsion unknown")}
     grid.add_row(_("Vehicle"), Text(f"{form} · {electric[vehicle.electric]}"))
     if row.range_text:
@@ -259,9 +275,10 @@ def vehicle_renderable(
         no_range = _("range not given")
         spot = [f"{clean(v.vehicle_id, 40)} · {range_text(v) or no_range}" for v in row.group]
         grid.add_row(_("At this spot"), Text("\n".join(spot)))
-    if row.reason:
-        grid.add_row(_("State"), Text(clean(row.reason, 80), style="bold red"))
-    grid.add_row(_("Price"), Text(clean(row.price, 200)) if row.price else
+    if reason := row_reason(row):
+        grid.add_row(_("State"), Text(clean(reason, 80), style="bold red"))
+    price = row_price_words(row)
+    grid.add_row(_("Price"), Text(clean(price, 200)) if price else
                  Text(_("not published for this vehicle"), style="dim"))  # fmt: skip
     if row.vehicle_type is not None and row.vehicle_type.name:
         grid.add_row(_("Type"), Text(clean(row.vehicle_type.name, 80)))

@@ -21,12 +21,20 @@ from textual.widgets import DataTable, Footer
 
 from bikefinder.common.i18n import _
 from bikefinder.rider.favourites import FavouritesStore
-from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
+from bikefinder.rider.listing import ListStatus, OtherFavourites
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.ui.messages import EarlyKey, ToggleFavourite
 from bikefinder.ui.screens.alerts import AlertsScreen
 from bikefinder.ui.screens.details import DetailsScreen
+from bikefinder.ui.status_words import (
+    chosen_by_words,
+    detail_words,
+    freshness_words,
+    headline_words,
+    near_note_words,
+    problem_words,
+)
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
 from bikefinder.ui.widgets.message_panel import MessagePanel
@@ -244,16 +252,16 @@ class StationsScreen(Screen[None]):
             near=status.near,
             mode=self.mode,
             favourites_view=self.favourites_view,
-            freshness=status.freshness,
+            freshness=freshness_words(status.fresh) if status.fresh else status.freshness,
             health=status.health,
-            problem=status.problem,
-            detail=detail_line(status, self.displayed, self.mode, self.filter_query, self.minimum)
+            problem=problem_words(status),
+            detail=detail_words(status, self.displayed, self.mode, self.filter_query, self.minimum)
             if self.has_data
             else "",
-            near_note=status.near_note,
+            near_note=near_note_words(status.near_note),
             near_label=status.near_label,
-            chosen_by=status.chosen_by,
-            alert=status.alert_headline,
+            chosen_by=chosen_by_words(status),
+            alert=headline_words(status.alerts, status.systems > 1),
         )
 
     def update_header(self) -> None:

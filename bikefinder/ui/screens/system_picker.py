@@ -399,7 +399,8 @@ class SystemPickerScreen(ModalScreen[SystemSource | None]):
         if self.edits.add(source):
             self._after_edit()
         else:
-            self._after_edit(f"{clean(source.label, 40) or source.gbfs_url} is shown already.")
+            shown = clean(source.label, 40) or source.gbfs_url
+            self._after_edit(_("{system} is shown already.").format(system=shown))
 
     def _highlighted_match(self) -> PickerRow | None:
         if self.catalog is None or not self.rows:

@@ -20,9 +20,10 @@ from bikefinder.rider.rows import Kind, RowKey
 from bikefinder.rider.scene import Scene
 from bikefinder.rider.trip_output import minutes_text, price_text
 from bikefinder.rider.trips import DETOUR, RETURN_S, TAKE_S, Trip
+from bikefinder.ui.price_words import trip_price_words
 from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
-from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes
+from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes, vehicle_words
 
 #: The time model, said plainly under every trip.
 ESTIMATE = N_(
@@ -85,7 +86,9 @@ def trip_renderable(trip: Trip, destination_label: str, scene: Scene | None,
             reach = " · " + _("{distance} range").format(
                 distance=format_distance(pickup.range_m, units)
             )
-        floating = _("{name} (free-floating)").format(name=clean(pickup.name, 60))
+        vehicle = pickup.vehicle
+        kind = vehicle_words(vehicle.form, vehicle.electric) if vehicle else clean(pickup.name, 60)
+        floating = _("{name} (free-floating)").format(name=kind)
         legs.add_row(_("Take"), Text(floating + reach, style="bold"))
     ride = f"{minutes_text(trip.ride_s)} · {format_distance(trip.ride_distance_m, units)}"
     legs.add_row(_("Ride"), ride + (" " + _("on an e-bike") if pickup.electric_ride else ""))
@@ -101,8 +104,9 @@ def trip_renderable(trip: Trip, destination_label: str, scene: Scene | None,
     legs.add_row(_("Total"), Text(minutes_text(trip.total_s), style="bold"))
     price = price_text(trip) or _("not published")
     legs.add_row(_("Price"), price)
-    if trip.price_text:
-        legs.add_row("", Text(clean(trip.price_text, 200), style="dim"))
+    sentence = trip_price_words(trip.price.plan, trip.price.plans) if trip.price else None
+    if sentence := sentence or trip.price_text:
+        legs.add_row("", Text(clean(sentence, 200), style="dim"))
     parts += [Text(), legs]
     for alert in trip.alerts:
         line = Text("⚠ ", style="bold yellow")

@@ -29,12 +29,12 @@ from bikefinder.rider.text_formats import format_count
 from bikefinder.rider.trip_changes import same_trip
 from bikefinder.rider.trip_output import (
     minutes_text,
-    pickup_name,
     price_text,
     walking_faster_text,
 )
 from bikefinder.rider.trips import Trip, TripPlan
 from bikefinder.ui.screens.trip_details import TripDetailsScreen
+from bikefinder.ui.trip_words import no_trip_words, pickup_words
 from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
 from bikefinder.ui.words import mode_label, walking_faster
@@ -79,7 +79,7 @@ def trip_cells(trip: Trip, units: Units = Units.METRIC) -> dict[str, str]:
         "rank": str(trip.rank),
         "total": minutes_text(trip.total_s),
         "system": clean(trip.system.name, 40),
-        "pickup": pickup_name(trip, units),
+        "pickup": pickup_words(trip, units),
         "bikes": bikes,
         "walk_to": minutes_text(trip.walk_to_s),
         "ride": minutes_text(trip.ride_s),
@@ -207,7 +207,8 @@ class TripsScreen(Screen[None]):
             walking_faster(minutes_text(plan.walk_only_s)) if walking_faster_text(plan) else None
         )
         if not plan.trips:
-            why = _("No trip: {reason}").format(reason=plan.why_none)
+            reason = no_trip_words(plan.no_trip) if plan.no_trip else plan.why_none
+            why = _("No trip: {reason}").format(reason=reason)
             self.message.update(Text(why, style="bold yellow"))
         elif faster:
             self.message.update(Text(faster, style="bold green"))

@@ -15,12 +15,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, RadioButton, RadioSet
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
-from bikefinder.rider.modes import counted
 from bikefinder.rider.watches import MAX_THRESHOLD, Watch, WatchKind
 from bikefinder.ui.messages import EarlyKey
 from bikefinder.ui.widgets.safe import SafeLabel, SafeStatic
+from bikefinder.ui.words import counted_bikes, counted_docks, counted_ebikes, wanted_words
 
 
 class MarkedRadioButton(RadioButton):
@@ -60,7 +61,7 @@ class KindChoice(RadioSet):
 
 
 #: The radio buttons' labels: the same plural nouns as everywhere ("free docks").
-KIND_LABELS = {kind: kind.noun for kind in WatchKind}
+KIND_LABELS = {kind: wanted_words(kind.mode) for kind in WatchKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +75,14 @@ class WatchChoice:
 def _now_text(station: Station) -> Text:
     status = station.status
     if status is None:
-        return Text("No live status for this station right now.", style="dim")
+        return Text(_("No live status for this station right now."), style="dim")
 
     return Text(
-        f"Now: {counted(status.bikes, 'bikes')} ({counted(status.electric, 'e-bikes')}), "
-        f"{counted(status.docks, 'free docks')}",
+        _("Now: {bikes} ({ebikes}), {docks}").format(
+            bikes=counted_bikes(status.bikes),
+            ebikes=counted_ebikes(status.electric),
+            docks=counted_docks(status.docks),
+        ),
         style="dim",
     )
 
@@ -87,7 +91,7 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
     """Pick a kind and a threshold; Enter sets the watch, Escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", show=True),
+        Binding("escape", "cancel", _("Cancel"), show=True),
     ]
 
     def __init__(self, station: Station, kind: WatchKind, current: Watch | None) -> None:
@@ -99,10 +103,11 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
     def compose(self) -> ComposeResult:
         name = clean(self.station.info.name, 60) or self.station.station_id
         with Vertical(id="watch-dialog") as dialog:
-            dialog.border_title = "Watch a station"
-            title = Text("Notify me when ", style="bold")
+            dialog.border_title = _("Watch a station")
+            before, _name, after = _("Notify me when {station} has at least").partition("{station}")
+            title = Text(before, style="bold")
             title.append(name, style="bold yellow")
-            title.append(" has at least", style="bold")
+            title.append(after, style="bold")
             yield SafeStatic(title, id="watch-title")
             with Horizontal(id="watch-row"):
                 threshold = str(self.current.threshold) if self.current else "1"
@@ -119,10 +124,10 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
             yield SafeStatic(_now_text(self.station), id="watch-now")
             yield SafeLabel("", id="watch-error")
             with Horizontal(id="watch-buttons"):
-                yield Button("Watch", variant="primary", id="watch-set")
+                yield Button(_("Watch"), variant="primary", id="watch-set")
                 if self.current is not None:
-                    yield Button("Remove watch", variant="warning", id="watch-remove")
-                yield Button("Cancel", id="watch-cancel")
+                    yield Button(_("Remove watch"), variant="warning", id="watch-remove")
+                yield Button(_("Cancel"), id="watch-cancel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -156,7 +161,10 @@ class WatchDialog(ModalScreen[WatchChoice | None]):
             threshold = 0
         if not 1 <= threshold <= MAX_THRESHOLD:
             self.query_one("#watch-error", SafeLabel).update(
-                Text(f"Enter a number from 1 to {MAX_THRESHOLD}.", style="bold red")
+                Text(
+                    _("Enter a number from 1 to {most}.").format(most=MAX_THRESHOLD),
+                    style="bold red",
+                )
             )
             return None
         return Watch(self.chosen_kind(), threshold)

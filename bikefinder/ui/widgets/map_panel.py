@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units
 from bikefinder.rider.mapgrid import (
@@ -29,6 +30,7 @@ from bikefinder.rider.mapgrid import (
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowKey
 from bikefinder.ui.widgets.safe import ScreenSafe
+from bikefinder.ui.words import compass_words, row_name, wanted_words
 
 CELL_STYLES = {
     CellKind.EMPTY: "",
@@ -47,7 +49,7 @@ class MapPanel(ScreenSafe, Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.border_title = "Map · north up"
+        self.border_title = _("Map · north up")
         self._origin: tuple[float, float] = (0.0, 0.0)
         self._rows: tuple[Row, ...] = ()
         self._points: list[MapPoint] = []
@@ -97,29 +99,30 @@ class MapPanel(ScreenSafe, Widget):
 
     def _legend(self, grid: MapGrid, width: int, height: int) -> list[Text]:
         """What the colours and marks mean, the selected station and the scale."""
-        wanted = self._mode.wanted
+        wanted = wanted_words(self._mode)
         lines: list[Text] = []
         count = len(self._rows)
-        lines.append(Text(f"{count} listed", style="bold"))
+        lines.append(Text(_("{count} listed").format(count=count), style="bold"))
         selected = next((row for row in self._rows if row.key == self.highlighted), None)
         if selected is not None:
             line = Text(HIGHLIGHT_GLYPH + " ", style=CELL_STYLES[CellKind.HIGHLIGHT])
-            name = clean(selected.name, width - 2) or "(unnamed)"
+            name = clean(row_name(selected), width - 2) or _("(unnamed)")
             line.append(name)
             lines.append(line)
             if selected.distance_m is not None:
-                where = f"  {selected.distance_text} {selected.bearing}"
+                where = f"  {selected.distance_text} {compass_words(selected.bearing)}"
                 lines.append(Text(where, style="dim"))
-        lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, "you (query point)"))
-        lines.append(self._key(USEFUL_SAMPLE, CellKind.USEFUL, f"has {wanted}"))
-        lines.append(self._key(USELESS_GLYPH, CellKind.USELESS, f"no {wanted} / closed"))
-        lines.append(self._key(UNKNOWN_GLYPH, CellKind.UNKNOWN, "unknown"))
+        lines.append(self._key(ORIGIN_GLYPH, CellKind.ORIGIN, _("you (query point)")))
+        useful, useless = _("has {what}"), _("no {what} / closed")
+        lines.append(self._key(USEFUL_SAMPLE, CellKind.USEFUL, useful.format(what=wanted)))
+        lines.append(self._key(USELESS_GLYPH, CellKind.USELESS, useless.format(what=wanted)))
+        lines.append(self._key(UNKNOWN_GLYPH, CellKind.UNKNOWN, _("unknown")))
         scale = grid.scale(max(1, width - 10), self._rows[0].units if self._rows else Units.METRIC)
         bar = Text("├" + "─" * max(0, scale.cells - 2) + "┤" if scale.cells >= 2 else "│")
         bar.append(f" {scale.label}")
         lines.append(bar)
         if grid.clipped:
-            lines.append(Text(f"{grid.clipped} off the map", style="yellow"))
+            lines.append(Text(_("{count} off the map").format(count=grid.clipped), style="yellow"))
         if len(lines) > height:  # a short panel: keep the scale, drop keys from the end
             lines = [*lines[: height - 1], bar]
         for line in lines:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.rider.favourites import Favourite
 from bikefinder.rider.listing import OtherFavourites
@@ -19,7 +20,9 @@ MAX_SYSTEMS = 8
 def _names(favourites: list[Favourite]) -> str:
     shown = ", ".join(clean(f.name, 40) or clean(f.station_id, 40) for f in favourites[:MAX_NAMES])
     hidden = len(favourites) - MAX_NAMES
-    return f"{shown} … and {hidden:,} more" if hidden > 0 else shown
+    if hidden <= 0:
+        return shown
+    return _("{names} … and {count} more").format(names=shown, count=f"{hidden:,}")
 
 
 def other_favourites_text(others: OtherFavourites) -> list[Text]:
@@ -27,15 +30,19 @@ def other_favourites_text(others: OtherFavourites) -> list[Text]:
     lines: list[Text] = []
     systems = list(others.by_system.items())
     for system, favourites in systems[:MAX_SYSTEMS]:
-        line = Text("In ", style="dim")
+        before, _system, after = _("In {system}: ").partition("{system}")
+        line = Text(before, style="dim")
         line.append(clean(system, 40), style="bold")
-        line.append(": ", style="dim")
+        line.append(after, style="dim")
         line.append(_names(favourites))
         lines.append(line)
     if len(systems) > MAX_SYSTEMS:
         hidden = systems[MAX_SYSTEMS:]
-        count = sum(len(favourites) for _, favourites in hidden)
-        lines.append(Text(f"… and {count:,} more in {len(hidden):,} other systems", style="dim"))
+        count = sum(len(favourites) for _system, favourites in hidden)
+        more = _("… and {count} more in {systems} other systems").format(
+            count=f"{count:,}", systems=f"{len(hidden):,}"
+        )
+        lines.append(Text(more, style="dim"))
     return lines
 
 

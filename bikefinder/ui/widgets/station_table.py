@@ -21,31 +21,33 @@ from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from bikefinder.common.i18n import _, pgettext
 from bikefinder.common.text import clean
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, StationState, station_state
 from bikefinder.rider.rows import Row, RowKey, SceneSystem
-from bikefinder.rider.staleness import format_age
 from bikefinder.rider.system_names import SHORT_NAME_MAX, cut_name, short_name, short_names
 from bikefinder.rider.trends import Direction, Trend
 from bikefinder.rider.walking import seconds_text
+from bikefinder.ui.words import age_words, compass_words, row_name, row_reason, what_words
 
-#: (key, label, right-aligned) per column, in display order; keys name cells.
+#: (key, label, right-aligned) per column, in display order; keys name cells. Each
+#: label fits its column's width (:data:`COLUMN_WIDTHS`) in every language.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("rank", "#", True),
-    ("name", "Station", False),
-    ("what", "What", False),
-    ("system", "System", False),
-    ("distance", "Distance", True),
-    ("walk", "Walk", True),
-    ("direction", "Dir", False),
-    ("bikes", "Bikes", True),
-    ("mechanical", "Mech", True),
-    ("electric", "E-bike", True),
-    ("docks", "Docks", True),
-    ("trend", "Trend", False),
-    ("status", "Status", False),
+    ("name", pgettext("column", "Station"), False),
+    ("what", pgettext("column", "What"), False),
+    ("system", pgettext("column", "System"), False),
+    ("distance", pgettext("column", "Distance"), True),
+    ("walk", pgettext("column", "Walk"), True),
+    ("direction", pgettext("column", "Dir"), False),
+    ("bikes", pgettext("column", "Bikes"), True),
+    ("mechanical", pgettext("column", "Mech"), True),
+    ("electric", pgettext("column", "E-bike"), True),
+    ("docks", pgettext("column", "Docks"), True),
+    ("trend", pgettext("column", "Trend"), False),
+    ("status", pgettext("column", "Status"), False),
 )
 #: The System column is at least this wide (wider, up to the longest short name, when
 #: the names have room to spare).
@@ -90,11 +92,11 @@ DROP_ORDER = {
 }
 
 STATE_STYLES = {
-    StationState.NO_STATUS: ("NO STATUS", "bold black on yellow"),
-    StationState.NOT_INSTALLED: ("NOT INSTALLED", "bold white on red"),
-    StationState.CLOSED: ("CLOSED", "bold white on red"),
-    StationState.NOT_RENTING: ("NOT RENTING", "bold black on yellow"),
-    StationState.NOT_RETURNING: ("NOT RETURNING", "bold black on yellow"),
+    StationState.NO_STATUS: (_("NO STATUS"), "bold black on yellow"),
+    StationState.NOT_INSTALLED: (_("NOT INSTALLED"), "bold white on red"),
+    StationState.CLOSED: (_("CLOSED"), "bold white on red"),
+    StationState.NOT_RENTING: (_("NOT RENTING"), "bold black on yellow"),
+    StationState.NOT_RETURNING: (_("NOT RETURNING"), "bold black on yellow"),
 }
 #: A count of at most this is low stock.
 LOW_STOCK = 2
@@ -212,7 +214,7 @@ def name_cell(name: str, width: int, *, favourite: bool, watched: bool) -> Text:
         text.append(f"{FAVOURITE_MARK} ", style="bold yellow")
     if watched:
         text.append(f"{WATCH_MARK} ", style="bold magenta")
-    text.append(clean(name, max(1, width - text.cell_len)) or "(unnamed)")
+    text.append(clean(name, max(1, width - text.cell_len)) or _("(unnamed)"))
     return text
 
 
@@ -220,7 +222,7 @@ def alert_text(alerts: Sequence[SystemAlert]) -> Text:
     """A station's active alerts for its Status cell: "⚠ Works at Alter Markt"."""
     if not alerts:
         return Text()
-    first = clean(alerts[0].summary or alerts[0].type or "alert", 60)
+    first = clean(alerts[0].summary or alerts[0].type or _("alert"), 60)
     more = f" +{len(alerts) - 1}" if len(alerts) > 1 else ""
     return Text(f" ⚠ {first}{more}", style="bold magenta")
 
@@ -234,26 +236,27 @@ def status_cell(row: Row) -> Text:
         if state in STATE_STYLES:
             label, style = STATE_STYLES[state]
             text.append(f" {label} ", style=style)
-        elif row.reason:
-            text.append(f" {clean(row.reason, 60)}", style="italic")
+        elif reason := row_reason(row):
+            text.append(f" {clean(reason, 60)}", style="italic")
         text.append_text(alert_text(row.alerts))
         if row.report_stale and row.report_age_s is not None:
-            text.append(f" report {format_age(row.report_age_s)} old", style="bold yellow")
+            old = _("report {age} old").format(age=age_words(row.report_age_s))
+            text.append(f" {old}", style="bold yellow")
         return text
     if row.vehicle is None:  # a favourite with no live data
-        text.append(f" {clean(row.reason or 'unknown', 60)}", style="italic")
-    elif row.reason:
-        text.append(f" {clean(row.reason, 60)}", style="italic")
+        text.append(" " + clean(row_reason(row) or _("unknown"), 60), style="italic")
+    elif reason := row_reason(row):
+        text.append(f" {clean(reason, 60)}", style="italic")
     elif row.low_range:
-        text.append(" LOW RANGE ", style="bold black on yellow")
+        text.append(" " + _("LOW RANGE") + " ", style="bold black on yellow")
     else:
-        text.append(" free-floating", style="dim")
+        text.append(" " + _("free-floating"), style="dim")
     return text
 
 
 def vehicle_name_cell(row: Row, width: int) -> Text:
     """What a vehicle is and how far it goes: "e-bike ~18 km" (low range in yellow)."""
-    text = Text(row.name)
+    text = Text(row_name(row))
     if row.range_text:
         text.append(f" {row.range_text}", style="bold yellow" if row.low_range else "dim")
     text.truncate(max(1, width), overflow="ellipsis")
@@ -276,7 +279,7 @@ def walk_cell(row: Row) -> Text:
 
 
 #: The mark on each row of a system whose refresh fails (its numbers are old).
-STALE_MARK = " STALE "
+STALE_MARK = " " + _("STALE") + " "
 
 
 def row_cells(
@@ -323,10 +326,10 @@ def row_cells(
         "system": lambda: Text(
             cut_name(short_name(row.system, system_names or {}), widths.get("system", SYSTEM_MIN))
         ),
-        "what": lambda: Text(row.what or "", style="" if row.what == WHAT_BIKE else "bold"),
+        "what": lambda: Text(what_words(row.what), style="" if row.what == WHAT_BIKE else "bold"),
         "distance": lambda: Text(row.distance_text, justify="right"),
         "walk": lambda: walk_cell(row),
-        "direction": lambda: Text(row.bearing),
+        "direction": lambda: Text(compass_words(row.bearing)),
         "bikes": lambda: count("bikes"),
         "mechanical": lambda: count("mechanical"),
         "electric": lambda: count("electric"),
@@ -387,11 +390,11 @@ class StationTable(DataTable[Text]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Open", show=True),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
+        Binding("enter", "select_cursor", _("Open"), show=True),
+        Binding("j", "cursor_down", _("Down"), show=False),
+        Binding("k", "cursor_up", _("Up"), show=False),
+        Binding("home", "scroll_top", _("First"), show=False),
+        Binding("end", "scroll_bottom", _("Last"), show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -10,9 +10,11 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from bikefinder.common.i18n import _
 from bikefinder.common.text import clean
 from bikefinder.rider.modes import Mode
 from bikefinder.ui.widgets.safe import ScreenSafe
+from bikefinder.ui.words import mode_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +48,20 @@ ROOMY_HEAD = 24
 FRESHNESS_STYLES = {"ok": "", "stale": "bold black on yellow", "error": "bold white on red"}
 #: The alert line's look, and the key that lists every alert.
 ALERT_STYLE = "bold magenta"
-ALERT_KEY_HINT = "  ! alerts"
+ALERT_KEY_HINT = "  ! " + _("alerts")
 
 
 def _mode_part(state: HeaderState, *, short: bool) -> Text:
     """The mode (always whole) and the view: " · looking for [any bike] · all stations"."""
-    part = Text(" · " if short else " · looking for ")
-    part.append(f" {state.mode.label} ", style="bold reverse")
+    part = Text(" · " if short else " · " + _("looking for") + " ")
+    part.append(f" {mode_label(state.mode)} ", style="bold reverse")
     if short:
-        part.append(" ★ favourites" if state.favourites_view else " all", style="bold")
+        view = " ★ " + _("favourites") if state.favourites_view else " " + _("all")
+        part.append(view, style="bold")
     else:
         part.append(" · ")
-        part.append("favourites" if state.favourites_view else "all stations", style="bold")
+        view = _("favourites") if state.favourites_view else _("all stations")
+        part.append(view, style="bold")
     return part
 
 
@@ -67,7 +71,7 @@ def _head(state: HeaderState, room: int | None) -> Text:
     name = Text(clean(state.system_name, 50), style="bold")
     note = Text(f" ({clean(state.near_note, 30)})", style="italic") if state.near_note else Text()
     if state.near_label:  # the place named: the system's name is cut before it
-        label = Text(f" · near {clean(state.near_label, 40)}")
+        label = Text(" · " + _("near {place}").format(place=clean(state.near_label, 40)))
         if room is not None and name.cell_len + label.cell_len + note.cell_len > room:
             name_room = room - label.cell_len - note.cell_len
             if name_room < 4:  # no room for the system's name: the place is said whole
@@ -80,7 +84,8 @@ def _head(state: HeaderState, room: int | None) -> Text:
     for digits in (5, 3, None):
         head = name.copy()
         if digits is not None:
-            head.append(f" · near {state.near[0]:.{digits}f}, {state.near[1]:.{digits}f}")
+            point = f"{state.near[0]:.{digits}f}, {state.near[1]:.{digits}f}"
+            head.append(" · " + _("near {place}").format(place=point))
         head.append_text(note)
         if room is None or head.cell_len <= room:
             return head

@@ -97,7 +97,9 @@ class StationsScreen(Screen[None]):
     #: (``?`` lists every key) and ends with ``q`` at any width from 60 columns.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "keys", _("Keys")),
-        Binding("exclamation_mark", "alerts", _("Alerts")),  # shown while there are alerts
+        # Offered in the header ("! alerts") beside the alert it opens: the footer keeps
+        # its room for q at every width and in every language.
+        Binding("exclamation_mark", "alerts", _("Alerts"), show=False),
         Binding("m", "cycle_mode", _("Mode")),
         Binding("slash", "start_filter", _("Filter")),
         Binding("escape", "clear_filter", _("Clear filter")),

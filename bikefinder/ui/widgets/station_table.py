@@ -312,7 +312,7 @@ def row_cells(
     def name() -> Text:
         lead = Text() if "status" in widths else status_lead(row, stale)
         if "what" not in widths and vehicle is None and row.what and row.what != WHAT_BIKE:
-            lead.append(f"{row.what}: ", style="bold")
+            lead.append(f"{what_words(row.what)}: ", style="bold")
         width = max(NAME_FLOOR, widths["name"] - lead.cell_len)
         if vehicle is not None:
             cell = vehicle_name_cell(row, width)
@@ -351,7 +351,7 @@ def status_lead(row: Row, stale: bool) -> Text:
             label, style = STATE_STYLES[state]
             return Text(f"{label} ", style=style)
     elif row.vehicle is not None and row.low_range and not row.reason:
-        return Text("LOW RANGE ", style="bold black on yellow")
+        return Text(_("LOW RANGE") + " ", style="bold black on yellow")
     return Text()
 
 

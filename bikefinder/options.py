@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import Units
 
 
@@ -56,4 +57,4 @@ class Options:
     units: Units | None = None
     #: How names given for ``--near`` / ``--to`` were resolved when not as asked ("using
     #: the station ..."): said in the app and by the printed commands.
-    place_notes: tuple[str, ...] = ()
+    place_notes: tuple[str | Phrase, ...] = ()

@@ -29,7 +29,10 @@ LANGUAGES = ("fr", "de")
 #: gettext's classic rules (CLDR's French has a third form for millions nobody needs here).
 PLURAL_FORMS = {"fr": "nplurals=2; plural=(n > 1);", "de": "nplurals=2; plural=(n != 1);"}
 SCRIPT = "scripts/update_translations.py"
-KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2),
+    "phrase": None, "plural_phrase": (1, 2),  # bikefinder.common.phrases
+}  # fmt: skip
 
 
 def extract() -> Catalog:

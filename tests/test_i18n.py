@@ -8,6 +8,7 @@ import gettext
 import importlib.util
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -394,3 +395,35 @@ def test_help_and_once_load_no_catalogue_and_no_ui(args: tuple[str, ...], tmp_pa
     )  # fmt: skip
     last = completed.stdout.strip().splitlines()[-1]
     assert last == "LANGUAGE en NullTranslations 0", completed.stderr[-2000:]
+
+
+PALETTE_PROBE = """
+import asyncio, sys
+from bikefinder.common import i18n
+i18n.use_language("de")  # before the UI's modules: their class-level words
+from textual.command import CommandPalette
+from textual.widgets import Input
+from bikefinder.cli.main import parse_options
+from bikefinder.ui.start import build_app
+
+async def main():
+    app = build_app(parse_options(["--demo", "--near", "48.8566,2.3522"]))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause(0.5)
+        keys = [b.description for _, b in app._bindings if b.action == "command_palette"]
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        shown = isinstance(app.screen, CommandPalette)
+        print(keys, shown, app.screen.query_one(Input).placeholder if shown else None)
+
+asyncio.run(main())
+"""
+
+
+def test_the_command_palette_speaks_the_ui_language(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "c"),
+           "XDG_CACHE_HOME": str(tmp_path / "k"), "XDG_DATA_HOME": str(tmp_path / "d")}  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", PALETTE_PROBE], capture_output=True,
+                            text=True, timeout=120, env=env, cwd=REPO)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "['Befehle'] True Befehl suchen…"

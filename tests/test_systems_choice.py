@@ -74,7 +74,9 @@ def test_resolve_sources_repeated_system_and_max_systems() -> None:
     sources, notes = resolve_sources([], PARIS, max_systems=2, catalog=known, config=config)
     assert [s.system_id for s in sources] == ["velib", "dott-paris"]
     assert all(s.chosen_by and "--near" in s.chosen_by for s in sources)
-    assert notes == ["2 more systems cover this point; loaded the 2 nearest (--max-systems N)"]
+    assert [str(note) for note in notes] == [
+        "2 more systems cover this point; loaded the 2 nearest (--max-systems N)"
+    ]
     sources, notes = resolve_sources([], PARIS, max_systems=6, catalog=known, config=config)
     assert [s.system_id for s in sources] == ["velib", "dott-paris", "lime_paris"]
     assert len(notes) == 1 and "needs an API key" in notes[0]  # left out, said

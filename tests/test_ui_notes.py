@@ -38,7 +38,7 @@ async def test_the_app_says_which_station_stands_in_for_a_place_it_could_not_loo
 
     monkeypatch.setenv("BIKEFINDER_NOMINATIM_URL", "http://127.0.0.1:9")
     options = parse_options(["--demo", "--near", "gare de LYON"])
-    (note,) = options.place_notes
+    note = str(*options.place_notes)
     assert note.startswith("--near 'gare de LYON' could not be looked up; using the station")
     app = build_app(options)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -307,3 +307,35 @@ def test_left_out_notes_in_english_are_the_scenes(english_after: None) -> None:
     assert left_out_words(scene((DOCKS, cars))) == [
         "Docks hat keine Räder (Autos): nicht gelistet (--vehicles all listet es)"
     ]
+
+
+def test_notes_from_below_the_ui_are_english_when_printed_and_translated_in_the_app() -> None:
+    from bikefinder.common import i18n
+    from bikefinder.common.phrases import phrase, plural_phrase
+    from bikefinder.fleet.fleet import OTHER_VEHICLES
+    from bikefinder.ui.words import say
+
+    more = plural_phrase(
+        "{count} more system covers this point; loaded the {loaded} nearest (--max-systems N)",
+        "{count} more systems cover this point; loaded the {loaded} nearest (--max-systems N)",
+        2,
+        loaded=6,
+    )
+    dropped = phrase(
+        "{system} has no bicycles ({what}): left out of this bike view, and not chosen for "
+        "one again (--vehicles all lists it)",
+        system="Getaround",
+        what=phrase(OTHER_VEHICLES["car"]),
+    )
+    assert str(more) == "2 more systems cover this point; loaded the 6 nearest (--max-systems N)"
+    assert str(dropped).startswith("Getaround has no bicycles (cars): left out")
+    try:
+        i18n.use_language("fr")
+        assert say(more).startswith("2 autres réseaux couvrent ce point")
+        assert say(dropped).startswith("Getaround n'a pas de vélos (voitures)")
+        assert say("HTTP 503") == "HTTP 503"  # not a phrase: said as it is
+        assert str(more).startswith("2 more systems")  # printed output stays English
+        i18n.use_language("de")
+        assert say(dropped).startswith("Getaround hat keine Räder (Autos)")
+    finally:
+        i18n.use_language("en")

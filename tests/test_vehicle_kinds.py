@@ -209,7 +209,7 @@ def test_resolve_sources_passes_over_systems_without_bicycles() -> None:
         [], PARIS, catalog=known, config=Config(), passed_over={degage.gbfs_url}
     )
     assert [s.gbfs_url for s in sources] == [velib.gbfs_url]
-    assert notes == ["not loaded, known to have no bicycles: Degage"]
+    assert [str(note) for note in notes] == ["not loaded, known to have no bicycles: Degage"]
     everyone, _ = resolve_sources(
         [], PARIS, catalog=known, config=Config(), passed_over={velib.gbfs_url, degage.gbfs_url}
     )

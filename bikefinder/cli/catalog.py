@@ -20,6 +20,7 @@ from bikefinder.common.text import clean
 from bikefinder.rider.text_formats import csv_text, dumps_terminal_safe, text_table
 
 if TYPE_CHECKING:
+    from bikefinder.common.phrases import Phrase
     from bikefinder.options import Options
     from bikefinder.systems.config import Config
     from bikefinder.systems.entries import CatalogEntry
@@ -76,7 +77,7 @@ def parse_near(
     *,
     system: str | None = None,
     demo: bool = False,
-    notes: list[str] | None = None,
+    notes: list[str | Phrase] | None = None,
     flag: str = "--near",
 ) -> tuple[float, float]:
     """``--near``: ``LAT,LON``; a name from config.toml's ``[places]``; or a place,
@@ -114,7 +115,7 @@ def parse_near(
 
 def _look_up_place(
     text: str, *, system: str | None, demo: bool, flag: str
-) -> tuple[tuple[float, float], str | None]:
+) -> tuple[tuple[float, float], Phrase | None]:
     """Nominatim (cached), else a station of that name in data on this machine (with
     the note saying so)."""
     from bikefinder.common.errors import UsageError
@@ -141,11 +142,21 @@ def _look_up_place(
             f"{failure} (and no station in cached or demo data is named like it; "
             "names for places go under [places] in config.toml)"
         ) from None
-    others = f", the one nearest the middle of {found.matches}" if found.matches > 1 else ""
-    note = (
-        f"{flag} {clean(text, 80)!r} could not be looked up; using the "
-        f"station {clean(found.station, 80)!r} ({clean(found.system, 80)}{others})"
-    )
+    from bikefinder.common.phrases import phrase
+
+    values = {
+        "flag": flag,
+        "place": repr(clean(text, 80)),
+        "station": repr(clean(found.station, 80)),
+        "system": clean(found.system, 80),
+    }
+    if found.matches > 1:
+        note = phrase("{flag} {place} could not be looked up; using the station {station} "
+                      "({system}, the one nearest the middle of {matches})",
+                      matches=found.matches, **values)  # fmt: skip
+    else:
+        note = phrase("{flag} {place} could not be looked up; using the station {station} "
+                      "({system})", **values)  # fmt: skip
     return found.point, note
 
 

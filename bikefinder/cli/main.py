@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
 from bikefinder.rider.mode_rows import DEFAULT_LIMIT
@@ -319,7 +320,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
     _check_app_flags(args, explicit_format)
     if args.notify_command is not None:
         _check_notify_command(args.notify_command, args.once)
-    place_notes: list[str] = []
+    place_notes: list[str | Phrase] = []
     return Options(
         near=_near(args, parse_near, place_notes),
         system=args.system,
@@ -367,7 +368,7 @@ def _near_label(near: str | None) -> str | None:
 def _near(
     args: argparse.Namespace,
     parse_near: Callable[..., tuple[float, float]],
-    notes: list[str],
+    notes: list[str | Phrase],
 ) -> tuple[float, float] | None:
     """``--near`` (or config.toml's ``near``) as a point; a bad configured one says so;
     how a name was resolved goes to ``notes``."""
@@ -386,7 +387,7 @@ def _near(
 def _to(
     args: argparse.Namespace,
     parse_near: Callable[..., tuple[float, float]],
-    notes: list[str],
+    notes: list[str | Phrase],
 ) -> tuple[float, float] | None:
     """``--to``, resolved exactly as ``--near`` is: the app opens on the trip list,
     ``--once`` prints the trips."""

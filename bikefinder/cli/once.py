@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bikefinder.cli.terminal import terminal_width
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.fleet.choice import Choice, choose, fleet_for
 from bikefinder.fleet.fleet import Fleet, utc_now
@@ -115,7 +116,7 @@ def _alerts(view: FleetView, now: datetime) -> list[tuple[SceneSystem, SystemAle
     return list(ranked_alerts(view.scene.active_alerts(now)))
 
 
-def _notes(view: FleetView, choice: Choice) -> list[str]:
+def _notes(view: FleetView, choice: Choice) -> list[str | Phrase]:
     """Systems left out when choosing and loading, and what the lists leave out."""
     left_out = view.scene.left_out() if view.scene is not None else []
     return [*choice.notes, *view.fleet.notes, *left_out]
@@ -154,7 +155,7 @@ def run_once(options: Options) -> int:
         _say(notice)
     choice = choose(options, saved)
     for note in choice.notes:
-        _say(f"note: {clean(note, 300)}")
+        _say(f"note: {clean(str(note), 300)}")
     if choice.favourites is not None and not choice.sources:
         empty = "No favourite stations yet: press f on a station in the app to add one."
         _emit(empty if options.output_format == "table" else _nothing(options, choice))

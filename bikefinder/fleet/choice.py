@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bikefinder.common.errors import BikefinderError, UsageError
+from bikefinder.common.phrases import Phrase
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL, DEMO_NEAR
 from bikefinder.feeds.loader import Offload, run_inline
 from bikefinder.feeds.vehicles import VehicleSelection, parse_vehicle_selection
@@ -45,7 +46,7 @@ class Choice:
     #: The point is not the rider's ("system centre").
     near_note: str | None = None
     #: Systems left out, and why (one stderr line each).
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | Phrase] = field(default_factory=list)
     #: Systems that cannot be asked at all (a key nobody configured): URL -> why.
     refused: dict[str, str] = field(default_factory=dict)
     #: The favourites a favourites view lists (``None``: not a favourites view).
@@ -92,7 +93,7 @@ def _choose(options: Options, saved: Sequence[Favourite]) -> Choice:
         near, note = start_point(first, None, DEMO_NEAR)
         return Choice(choice.sources, near, note, choice.notes, choice.refused, choice.favourites)
     several = len(options.systems) > 1 or options.vehicles or options.max_systems
-    notes: list[str] = []
+    notes: list[str | Phrase] = []
     if several:
         sources, notes = resolve_sources(
             options.systems,

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+from bikefinder.common.i18n import N_
+from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean, system_label_for
 from bikefinder.feeds.cache import CacheTrust, FeedCache
 from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 SnapshotHook = Callable[[LiveSystem, "Snapshot"], None]
 #: One system's data as a scene is built from it: (system, snapshot or None, why none).
 Frame = list[tuple[SceneSystem, "Snapshot | None", "str | None"]]
+#: What a system without bicycles has, in the plural (by ``others_what``).
+OTHER_VEHICLES = {"scooter": N_("scooters"), "moped": N_("mopeds"), "car": N_("cars"),
+                  "other": N_("other vehicles")}  # fmt: skip
 
 
 def utc_now() -> datetime:
@@ -93,7 +98,7 @@ class Fleet:
         if remember:
             self._hooks.append(self._remember_where)
         #: What the fleet left out while loading, for the rider (one line each).
-        self.notes: list[str] = []
+        self.notes: list[str | Phrase] = []
         self._dropped: set[str] = set()
         self._clients: dict[int, httpx.AsyncClient] = {}
         self._client_lock: asyncio.Lock | None = None
@@ -351,8 +356,12 @@ class Fleet:
         self._dropped.add(system.url)
         what = others_what(snapshot.vehicle_types)
         self.notes.append(
-            f"{clean(system.name, 60)} has no bicycles ({what}s): left out of this bike "
-            "view, and not chosen for one again (--vehicles all lists it)"
+            phrase(
+                "{system} has no bicycles ({what}): left out of this bike view, and not "
+                "chosen for one again (--vehicles all lists it)",
+                system=clean(system.name, 60),
+                what=phrase(OTHER_VEHICLES.get(what, OTHER_VEHICLES["other"])),
+            )
         )
         if self._remember and not (snapshot.from_cache or snapshot.within_ttl or system.remembered):
             system.remembered = True

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds import vehicles
 from bikefinder.feeds.system_alerts import SystemAlert
@@ -147,7 +148,7 @@ class Answer:
     #: coordinates were given.
     near_label: str | None = None
     #: Systems left out, and why.
-    notes: Sequence[str] = ()
+    notes: Sequence[str | Phrase] = ()
     #: A warning about the answer (the point is far from every station).
     warning: str | None = None
     alerts: Sequence[tuple[SceneSystem, SystemAlert]] = ()
@@ -309,7 +310,7 @@ def document(answer: Answer) -> dict[str, Any]:
         "alerts": [alert_record(system.key, alert) for system, alert in answer.alerts],
         "error": "; ".join(e["error"] for e in errors) or None,
         "errors": errors,
-        "notes": list(answer.notes),
+        "notes": [str(note) for note in answer.notes],
         "warning": answer.warning,
         "stations": [row_record(row) for row in answer.rows],
         "to": point_record(plan.destination) if (plan := answer.plan) is not None else None,

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units, format_whole_range
 from bikefinder.rider.modes import counted
@@ -151,7 +152,7 @@ TRIP_DROPS = (8, 6, 3, 4)
 
 def trips_table(
     headings: Sequence[str],
-    notes: Sequence[str],
+    notes: Sequence[str | Phrase],
     plan: TripPlan,
     units: Units = Units.METRIC,
     width: int | None = None,
@@ -165,7 +166,7 @@ def trips_table(
         f" ({plan.mode.label}); an estimate on straight lines, without streets, hills or lights"
     )
     for note in notes:
-        lines.append(f"Note: {clean(note, 300)}")
+        lines.append(f"Note: {clean(str(note), 300)}")
     faster = walking_faster_text(plan)
     if faster:
         lines.append(faster)

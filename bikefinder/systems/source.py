@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.i18n import N_
+from bikefinder.common.phrases import Phrase, phrase, plural_phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LABEL, demo_transport
 from bikefinder.feeds.models import Station
@@ -255,7 +256,7 @@ def resolve_sources(
     catalog: Catalog | None = None,
     config: Config | None = None,
     passed_over: Collection[str] = (),
-) -> tuple[list[SystemSource], list[str]]:
+) -> tuple[list[SystemSource], list[str | Phrase]]:
     """The systems to load together, and notes on systems left out.
 
     Each ``--system`` given (ids, names, URLs; a repeat is loaded once), or with none,
@@ -267,7 +268,7 @@ def resolve_sources(
     :func:`resolve_source` does, and when no system covers ``near``.
     """
     sources: list[SystemSource] = []
-    notes: list[str] = []
+    notes: list[str | Phrase] = []
     if systems:
         for name in systems:
             source = resolve_source(name, near, client_id=client_id, catalog=catalog, config=config)
@@ -284,15 +285,24 @@ def resolve_sources(
     skipped = [found for found in covering if found.entry.gbfs_url in passed_over]
     if skipped and len(skipped) < len(covering):  # never all: the rider sees why
         names = ", ".join(clean(found.entry.name, 60) for found in skipped[:3])
-        others = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-        notes.append(f"not loaded, known to have no bicycles: {names}{others}")
+        if len(skipped) > 3:
+            notes.append(phrase("not loaded, known to have no bicycles: {names} and {more} more",
+                                names=names, more=len(skipped) - 3))  # fmt: skip
+        else:
+            notes.append(phrase("not loaded, known to have no bicycles: {names}", names=names))
         covering = [found for found in covering if found.entry.gbfs_url not in passed_over]
     for position, found in enumerate(covering):
         if len(sources) >= max_systems:
             more = len(covering) - position
             notes.append(
-                f"{more} more system{'s' if more > 1 else ''} cover this point; "
-                f"loaded the {max_systems} nearest (--max-systems N)"
+                plural_phrase(
+                    "{count} more system covers this point; "
+                    "loaded the {loaded} nearest (--max-systems N)",
+                    "{count} more systems cover this point; "
+                    "loaded the {loaded} nearest (--max-systems N)",
+                    more,
+                    loaded=max_systems,
+                )
             )
             break
         try:

@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from bikefinder.common.i18n import _
+from bikefinder.common.phrases import Phrase
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.destination import Destination
 from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
@@ -59,7 +60,7 @@ from bikefinder.ui.status_words import freshness_words, left_out_words
 from bikefinder.ui.trip_words import lost_best_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
-from bikefinder.ui.words import refreshed_words
+from bikefinder.ui.words import refreshed_words, say
 
 if TYPE_CHECKING:
     pass
@@ -80,7 +81,18 @@ class BikefinderApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "bikefinder"
     #: Every screen's keys; the list and details screens bind their own.
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", _("Quit"))]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", _("Quit")),
+        # Textual's own palette key, declared here so that its words are translated.
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            _("palette"),
+            show=False,
+            priority=True,
+            tooltip=_("Open the command palette"),
+        ),
+    ]
 
     def __init__(
         self,
@@ -109,7 +121,7 @@ class BikefinderApp(App[int]):
         destination: Destination | None = None,
         trip_limit: int | None = None,
         first_run: bool = False,
-        notes: Sequence[str] = (),
+        notes: Sequence[str | Phrase] = (),
     ) -> None:
         """``source`` and ``more_sources`` are the systems listed together; their
         ``transport``, ``favourites``, ``cache`` (the first system's last known data; no
@@ -300,9 +312,10 @@ class BikefinderApp(App[int]):
         """What the lists leave out and why (a system without bicycles, parking zones,
         systems passed over when choosing), each said once, as --once says it."""
         for note in [*self._start_notes, *self.fleet.notes, *left_out_words(scene)]:
-            if note not in self._said:
-                self._said.add(note)
-                self.notify(note, title=_("Note"), timeout=NOTE_S, markup=False)
+            text = say(note)
+            if text not in self._said:
+                self._said.add(text)
+                self.notify(text, title=_("Note"), timeout=NOTE_S, markup=False)
 
     @work(exclusive=True, group="warm", exit_on_error=False, description="fold names")
     async def _warm(self, scene: Scene) -> None:
@@ -453,6 +466,14 @@ class BikefinderApp(App[int]):
         from bikefinder.ui.screens.keys import KeysScreen
 
         self.push_screen(KeysScreen())
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette (Ctrl+P), its prompt in the UI's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            palette = CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+            self.push_screen(palette)
 
     def action_refresh(self) -> None:
         """Refresh every system shown now, whatever the timers say (``r``)."""

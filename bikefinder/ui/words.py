@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from bikefinder.common.i18n import N_, _, ngettext
+from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds.vehicles import VehicleForm
 from bikefinder.rider.modes import Mode, StationState
@@ -259,3 +260,15 @@ FORM_WORDS = {
 def form_words(form: VehicleForm) -> str:
     """ "bicycle", "cargo bicycle", "scooter" ... in the UI's language."""
     return _(FORM_WORDS[form])
+
+
+def say(note: str | Phrase) -> str:
+    """A note from the layers below in the UI's language: a :class:`Phrase` translated
+    and filled in; text that is not a phrase (a feed's, an error's) as it is."""
+    if not isinstance(note, Phrase):
+        return note
+    values = {key: say(value) if isinstance(value, Phrase) else value
+              for key, value in note.values}  # fmt: skip
+    if note.plural is not None and note.count is not None:
+        return ngettext(note.template, note.plural, note.count).format(**values)
+    return _(note.template).format(**values)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import product
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -337,5 +338,25 @@ def test_notes_from_below_the_ui_are_english_when_printed_and_translated_in_the_
         assert str(more).startswith("2 more systems")  # printed output stays English
         i18n.use_language("de")
         assert say(dropped).startswith("Getaround hat keine Räder (Autos)")
+    finally:
+        i18n.use_language("en")
+
+
+def test_a_favourites_notice_is_english_as_text_and_translated_by_the_app(tmp_path: Path) -> None:
+    from bikefinder.common import i18n
+    from bikefinder.rider.favourites import FavouritesStore
+    from bikefinder.ui.words import say
+
+    path = tmp_path / "favourites.json"
+    path.write_text("", encoding="utf-8")
+    store = FavouritesStore(path)
+    assert store.load() == []
+    (notice,) = store.take_notices()
+    assert notice.startswith(f"favourites file {path} was empty; moved aside to ")
+    try:
+        i18n.use_language("fr")
+        assert say(notice).startswith(f"fichier des favoris {path} (vide) mis de côté sous ")
+        i18n.use_language("de")
+        assert say(notice).startswith(f"Favoritendatei {path} (leer) beiseitegelegt als ")
     finally:
         i18n.use_language("en")

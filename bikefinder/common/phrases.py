@@ -1,36 +1,39 @@
 """Sentences said to the rider by the layers below the UI, kept translatable.
 
-A :class:`Phrase` holds an English template (marked for extraction by :func:`phrase` and
-:func:`plural_phrase`) and the values it is filled with. Printed output (``--once``,
-JSON, CSV) uses ``str(phrase)``: the English, as scripts read it. The app renders the
-same phrase in its own language (``bikefinder.ui.words.say``), so neither side keeps a
-copy of the sentence.
+A :class:`Phrase` *is* its English text (a ``str``: printed output, JSON, CSV and every
+string operation see exactly that) and also keeps the English template (marked for
+extraction by :func:`phrase` and :func:`plural_phrase`) and the values it was filled
+with, so that the app can say the same sentence in its own language
+(``bikefinder.ui.words.say``). Neither side keeps a copy of the sentence.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Self
 
 
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    """An English ``template`` (``str.format`` fields) and its ``values``; with
-    ``plural`` and ``count``, the template is the singular form."""
+class Phrase(str):
+    """English text that can be said again in another language: ``template`` (with
+    ``str.format`` fields) filled with ``values``; with ``plural`` and ``plural_count``, the
+    template is the singular form. A value may itself be a phrase (a translated word)."""
 
     template: str
-    values: tuple[tuple[str, object], ...] = ()
-    plural: str | None = None
-    count: int | None = None
+    values: tuple[tuple[str, object], ...]
+    plural: str | None
+    plural_count: int | None
 
-    def english(self) -> str:
-        """The sentence in English, the source language."""
-        template = self.template
-        if self.plural is not None and self.count != 1:
-            template = self.plural
-        return template.format(**dict(self.values))
-
-    def __str__(self) -> str:
-        return self.english()
+    def __new__(
+        cls,
+        template: str,
+        values: tuple[tuple[str, object], ...] = (),
+        plural: str | None = None,
+        plural_count: int | None = None,
+    ) -> Self:
+        chosen = plural if plural is not None and plural_count != 1 else template
+        said = super().__new__(cls, chosen.format(**dict(values)))
+        said.template, said.values = template, values
+        said.plural, said.plural_count = plural, plural_count
+        return said
 
 
 def phrase(template: str, **values: object) -> Phrase:

@@ -32,7 +32,7 @@ import errno
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.files import resolve_links, sweep_stale_temps, write_atomic
 from bikefinder.common.paths import favourites_path
+from bikefinder.common.phrases import Phrase, phrase, plural_phrase
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL
 from bikefinder.rider.watches import Watch
 
@@ -142,7 +143,7 @@ class _Parsed:
     favourites: list[Favourite] = field(default_factory=list)
     skipped: int = 0
     bad_watches: int = 0  # favourites kept, their invalid watch dropped
-    problem: str | None = None  # why the whole file is unusable
+    problem: Phrase | None = None  # why the whole file is unusable
     newer_version: int | None = None
 
 
@@ -164,37 +165,47 @@ def fits(raw: bytes) -> bool:
 def parse_favourites(raw: bytes) -> _Parsed:
     """Decode a favourites file, saying precisely what is wrong with a bad one."""
     if not fits(raw):
-        return _Parsed(problem=f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        return _Parsed(
+            problem=phrase("larger than {megabytes} MB", megabytes=MAX_FILE_BYTES // 2**20)
+        )
     if not raw.strip():
-        return _Parsed(problem="empty")
+        return _Parsed(problem=phrase("empty"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _Parsed(problem="not UTF-8 text")
+        return _Parsed(problem=phrase("not UTF-8 text"))
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated")
-        kind = "truncated JSON" if truncated else "not valid JSON"
-        return _Parsed(problem=f"{kind} ({exc.msg} at character {exc.pos})")
+        where = {"detail": exc.msg, "position": exc.pos}
+        if truncated:
+            return _Parsed(
+                problem=phrase("truncated JSON ({detail} at character {position})", **where)
+            )
+        return _Parsed(problem=phrase("not valid JSON ({detail} at character {position})", **where))
     except RecursionError:
-        return _Parsed(problem="not valid JSON (nested too deeply)")
+        return _Parsed(problem=phrase("not valid JSON (nested too deeply)"))
     if not isinstance(document, dict):
-        return _Parsed(problem="not a JSON object")
+        return _Parsed(problem=phrase("not a JSON object"))
     version = document.get("version")
     if version is None:
-        return _Parsed(problem="no schema version")
+        return _Parsed(problem=phrase("no schema version"))
     if not isinstance(version, int) or isinstance(version, bool):
-        return _Parsed(problem=f"schema version {str(version)[:20]!r} is not a whole number")
+        return _Parsed(
+            problem=phrase(
+                "schema version {version} is not a whole number", version=repr(str(version)[:20])
+            )
+        )
     records = document.get("favourites")
     if version > SCHEMA_VERSION:
         # Best effort: show what a newer bikefinder stored, but never rewrite it.
         parsed = _parse_records(records if isinstance(records, list) else [])
         return _Parsed(favourites=parsed.favourites, newer_version=version)
     if version != SCHEMA_VERSION:
-        return _Parsed(problem=f"unknown schema version {version}")
+        return _Parsed(problem=phrase("unknown schema version {version}", version=version))
     if not isinstance(records, list):
-        return _Parsed(problem="'favourites' is not a list")
+        return _Parsed(problem=phrase("'favourites' is not a list"))
     return _parse_records(records)
 
 
@@ -240,8 +251,9 @@ def _cause(exc: OSError) -> str:
     return (exc.strerror or str(exc) or type(exc).__name__).lower().rstrip(".")
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
+def _changes(changes: Sequence[object]) -> Phrase:
+    """ "1 change", "3 changes"."""
+    return plural_phrase("{count} change", "{count} changes", len(changes))
 
 
 class FavouritesStore:
@@ -250,7 +262,7 @@ class FavouritesStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path if path is not None else favourites_path()
         #: Human one-liners about anything that went wrong (newest last); see take_notices().
-        self.notices: list[str] = []
+        self.notices: list[Phrase] = []
         self._favourites: list[Favourite] = []
         self._by_key: dict[Key, Favourite] = {}  # the same favourites, for O(1) look-ups
         # The file as this store last read or wrote it: unchanged bytes are not parsed again.
@@ -281,7 +293,7 @@ class FavouritesStore:
         self._ensure_loaded()
         return self._by_key.get((gbfs_url, station_id))
 
-    def take_notices(self) -> list[str]:
+    def take_notices(self) -> list[Phrase]:
         """The notices so far, clearing them (so the UI shows each one once)."""
         notices, self.notices = self.notices, []
         return notices
@@ -315,7 +327,7 @@ class FavouritesStore:
         if not self._loaded:
             self._sync([])
 
-    def _notice(self, message: str) -> None:
+    def _notice(self, message: Phrase) -> None:
         if message not in self.notices:
             self.notices.append(message)
 
@@ -346,9 +358,13 @@ class FavouritesStore:
                 data = render_favourites(result) if changes and disk.writable else b""
                 if changes and not fits(data):
                     self._notice(
-                        f"favourites are not saved to {self.path}: the file would be larger "
-                        f"than {MAX_FILE_BYTES // 2**20} MB; "
-                        f"{_plural(len(changes), 'change')} kept in memory only"
+                        phrase(
+                            "favourites are not saved to {path}: the file would be larger "
+                            "than {megabytes} MB; {changes} kept in memory only",
+                            path=self.path,
+                            megabytes=MAX_FILE_BYTES // 2**20,
+                            changes=_changes(changes),
+                        )
                     )
                 elif changes and disk.writable:
                     write_atomic(self.path, data)
@@ -356,17 +372,31 @@ class FavouritesStore:
                     changes = []
                 elif changes:
                     self._notice(
-                        f"favourites are not saved to {self.path}: "
-                        f"{_plural(len(changes), 'change')} kept in memory only"
+                        phrase(
+                            "favourites are not saved to {path}: {changes} kept in memory only",
+                            path=self.path,
+                            changes=_changes(changes),
+                        )
                     )
         except OSError as exc:
             if changes:
                 self._notice(
-                    f"could not save favourites to {self.path} ({_cause(exc)}); "
-                    f"{_plural(len(changes), 'change')} kept in memory, retried on the next change"
+                    phrase(
+                        "could not save favourites to {path} ({cause}); {changes} kept in "
+                        "memory, retried on the next change",
+                        path=self.path,
+                        cause=_cause(exc),
+                        changes=_changes(changes),
+                    )
                 )
             else:
-                self._notice(f"could not read favourites from {self.path} ({_cause(exc)})")
+                self._notice(
+                    phrase(
+                        "could not read favourites from {path} ({cause})",
+                        path=self.path,
+                        cause=_cause(exc),
+                    )
+                )
         self._unsaved = changes
         self._set_favourites(result)
         self._loaded = True
@@ -418,19 +448,27 @@ class FavouritesStore:
             return _DiskState([])
         except (IsADirectoryError, NotADirectoryError) as exc:
             self._notice(
-                f"cannot use favourites file {self.path} ({_cause(exc)}): something is in "
-                "the way; favourites are kept in memory only"
+                phrase(
+                    "cannot use favourites file {path} ({cause}): something is in the way; "
+                    "favourites are kept in memory only",
+                    path=self.path,
+                    cause=_cause(exc),
+                )
             )
             return _DiskState([], writable=False, complete=False)
         except OSError as exc:
-            return self._set_aside(f"unreadable ({_cause(exc)})", _Parsed())
+            return self._set_aside(phrase("unreadable ({cause})", cause=_cause(exc)), _Parsed())
         if raw == self._disk_bytes:  # as this store left it: skip the parse (10k entries)
             return _DiskState(list(self._disk_favourites))
         parsed = parse_favourites(raw)
         if parsed.newer_version is not None:
             self._notice(
-                f"favourites file {self.path} is from a newer bikefinder (schema version "
-                f"{parsed.newer_version}); it is left untouched and changes are kept in memory"
+                phrase(
+                    "favourites file {path} is from a newer bikefinder (schema version "
+                    "{version}); it is left untouched and changes are kept in memory",
+                    path=self.path,
+                    version=parsed.newer_version,
+                )
             )
             return _DiskState(parsed.favourites, writable=False, complete=False)
         if parsed.problem is not None:
@@ -450,24 +488,48 @@ class FavouritesStore:
             aside = self._move_aside()
         except OSError as exc:
             self._notice(
-                f"favourites file {self.path} is {problem or 'partly invalid'} and could not be "
-                f"moved aside ({_cause(exc)}); it is left untouched and changes are kept in memory"
+                phrase(
+                    "favourites file {path} is {problem} and could not be moved aside "
+                    "({cause}); it is left untouched and changes are kept in memory",
+                    path=self.path,
+                    problem=problem or phrase("partly invalid"),
+                    cause=_cause(exc),
+                )
             )
             return _DiskState(parsed.favourites, writable=False, complete=False)
         if problem:
-            self._notice(f"favourites file {self.path} was {problem}; moved aside to {aside}")
+            self._notice(
+                phrase(
+                    "favourites file {path} was {problem}; moved aside to {aside}",
+                    path=self.path,
+                    problem=problem,
+                    aside=aside,
+                )
+            )
             return _DiskState([], complete=False)
-        kept = len(parsed.favourites)
-        dropped = (
-            f" (without {_plural(parsed.bad_watches, 'invalid watch', 'invalid watches')})"
-            if parsed.bad_watches
-            else ""
-        )
-        self._notice(
-            f"favourites file {self.path}: skipped "
-            f"{_plural(parsed.skipped, 'invalid entry', 'invalid entries')} and kept {kept}"
-            f"{dropped}; the original is saved as {aside}"
-        )
+        skipped = plural_phrase("{count} invalid entry", "{count} invalid entries", parsed.skipped)
+        values = {"path": self.path, "skipped": skipped, "kept": len(parsed.favourites),
+                  "aside": aside}  # fmt: skip
+        if parsed.bad_watches:
+            watches = plural_phrase(
+                "{count} invalid watch", "{count} invalid watches", parsed.bad_watches
+            )
+            self._notice(
+                phrase(
+                    "favourites file {path}: skipped {skipped} and kept {kept} (without "
+                    "{watches}); the original is saved as {aside}",
+                    watches=watches,
+                    **values,
+                )
+            )
+        else:
+            self._notice(
+                phrase(
+                    "favourites file {path}: skipped {skipped} and kept {kept}; the original "
+                    "is saved as {aside}",
+                    **values,
+                )
+            )
         return _DiskState(parsed.favourites, complete=False, salvaged=True)
 
     def _move_aside(self) -> Path:

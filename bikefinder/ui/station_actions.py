@@ -20,7 +20,7 @@ from bikefinder.rider.watches import (
     run_notify_command,
     watch_environment,
 )
-from bikefinder.ui.words import fired_words
+from bikefinder.ui.words import fired_words, say
 
 if TYPE_CHECKING:
     from bikefinder.feeds.models import Station
@@ -121,5 +121,5 @@ class StationActions:
 
     def show_store_notices(self) -> None:
         for notice in self.watches.favourites.take_notices():
-            self.host.notify(notice, title=_("Favourites"), severity="warning", timeout=12,
+            self.host.notify(say(notice), title=_("Favourites"), severity="warning", timeout=12,
                              markup=False)  # fmt: skip

@@ -269,6 +269,6 @@ def say(note: str | Phrase) -> str:
         return note
     values = {key: say(value) if isinstance(value, Phrase) else value
               for key, value in note.values}  # fmt: skip
-    if note.plural is not None and note.count is not None:
-        return ngettext(note.template, note.plural, note.count).format(**values)
+    if note.plural is not None and note.plural_count is not None:
+        return ngettext(note.template, note.plural, note.plural_count).format(**values)
     return _(note.template).format(**values)

@@ -360,3 +360,17 @@ def test_a_favourites_notice_is_english_as_text_and_translated_by_the_app(tmp_pa
         assert say(notice).startswith(f"Favoritendatei {path} (leer) beiseitegelegt als ")
     finally:
         i18n.use_language("en")
+
+
+async def test_a_failing_notify_command_is_said_in_the_ui_language() -> None:
+    from bikefinder.common import i18n
+    from bikefinder.rider.watches import run_notify_command
+    from bikefinder.ui.words import say
+
+    problem = await run_notify_command("false", {})
+    assert problem == "notify command 'false' exited with status 1"
+    try:
+        i18n.use_language("fr")
+        assert say(problem) == "la commande de notification 'false' s'est terminée avec le code 1"
+    finally:
+        i18n.use_language("en")

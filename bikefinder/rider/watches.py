@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station, StationStatus
 from bikefinder.rider.modes import Mode, blocks, counted, station_state, wanted_count
@@ -187,7 +188,7 @@ def parse_command(command: str) -> list[str]:
 
 async def run_notify_command(
     command: str, environment: Mapping[str, str], timeout_s: float = COMMAND_TIMEOUT_S
-) -> str | None:
+) -> Phrase | None:
     """Run ``command`` (never through a shell) with ``environment`` added; returns a
     one-line problem, or ``None`` when it ran and exited 0. Output is discarded: it
     must not scribble over the terminal app."""
@@ -196,7 +197,8 @@ async def run_notify_command(
     try:
         argv = parse_command(command)
     except ValueError as exc:
-        return f"notify command not run: {exc}"
+        return phrase("notify command not run: {reason}", reason=str(exc))
+    program = repr(clean(argv[0], 80))
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -207,7 +209,8 @@ async def run_notify_command(
         )
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
-        return f"notify command {clean(argv[0], 80)!r} could not start: {reason}"
+        return phrase("notify command {command} could not start: {reason}", command=program,
+                      reason=reason)  # fmt: skip
     try:
         code = await asyncio.wait_for(process.wait(), timeout_s)
     except (TimeoutError, asyncio.CancelledError) as exc:
@@ -215,7 +218,9 @@ async def run_notify_command(
             process.kill()
         if isinstance(exc, asyncio.CancelledError):
             raise
-        return f"notify command {clean(argv[0], 80)!r} killed after {timeout_s:.0f} s"
+        return phrase("notify command {command} killed after {seconds} s", command=program,
+                      seconds=round(timeout_s))  # fmt: skip
     if code != 0:
-        return f"notify command {clean(argv[0], 80)!r} exited with status {code}"
+        return phrase("notify command {command} exited with status {code}", command=program,
+                      code=code)  # fmt: skip
     return None

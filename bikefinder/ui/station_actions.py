@@ -116,7 +116,7 @@ class StationActions:
         problem = await run_notify_command(command, environment)
         if problem is not None:
             self.host.notify(
-                problem, title=_("Watch"), severity="warning", timeout=10, markup=False
+                say(problem), title=_("Watch"), severity="warning", timeout=10, markup=False
             )
 
     def show_store_notices(self) -> None:

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from bikefinder.common.i18n import _
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.destination import Destination
-from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
+from bikefinder.fleet.fleet import FeedCache, Fleet, Frame, utc_now
 from bikefinder.fleet.live import LiveSystem, Loaded, same_numbers
 from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import FavouritesStore
@@ -35,12 +35,10 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.trip_changes import lost_best_notice
-from bikefinder.rider.trips import Speeds, TripPlan
+from bikefinder.rider.trips import Speeds
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
-from bikefinder.ui.commands import palette_commands
 from bikefinder.ui.data_thread import run_on_data_thread
 from bikefinder.ui.fleet_edits import FleetEdits
 from bikefinder.ui.messages import (
@@ -51,15 +49,17 @@ from bikefinder.ui.messages import (
     TripsPlanned,
     WatchFired,
 )
-from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
-from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 
 if TYPE_CHECKING:
-    pass
+    from bikefinder.rider.trips import TripPlan
+    from bikefinder.ui.screens.trips import TripsScreen
+
+# The trip list, the details, the dialogs and the command palette's commands are imported
+# where they are first opened: the first table needs none of them.
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
@@ -260,7 +260,16 @@ class BikefinderApp(App[int]):
 
     def prepare_scene(self) -> None:
         """Prepare a new scene from the fleet's data, on the data thread."""
-        self._prepare(partial(self.fleet.prepare, self.fleet.frame(), self.view.scene))
+        self._prepare(partial(self._prepared_scene, self.fleet.frame(), self.view.scene))
+
+    def _prepared_scene(self, frame: Frame, previous: Scene | None) -> Scene:
+        """The fleet's scene of ``frame`` (on the data thread), with the list's units
+        found there too: a system known only by URL has its country looked up from where
+        its stations are, which reads the gazetteer (~0.15 s the first time), a pause the
+        event loop would otherwise take when it first draws the list."""
+        scene = self.fleet.prepare(frame, previous)
+        _ = self.view.units
+        return scene
 
     # A description, or Textual builds one from repr(): every snapshot, every vehicle.
     @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
@@ -388,6 +397,8 @@ class BikefinderApp(App[int]):
 
     def open_trips(self, destination: Destination) -> None:
         """The trip list to ``destination``, in the list's mode; Escape goes back."""
+        from bikefinder.ui.screens.trips import TripsScreen
+
         screen = TripsScreen(self, destination.point, destination.label, self.stations.mode)
         self.trips = screen
 
@@ -413,6 +424,8 @@ class BikefinderApp(App[int]):
 
     @on(TripsPlanned)
     def _trips_planned(self, message: TripsPlanned) -> None:
+        from bikefinder.rider.trip_changes import lost_best_notice
+
         screen = self.trips
         if screen is None:
             return
@@ -487,6 +500,9 @@ class BikefinderApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""
+        from bikefinder.ui.commands import palette_commands
+        from bikefinder.ui.screens.details import DetailsScreen
+
         yield from super().get_system_commands(screen)
         details = screen if isinstance(screen, DetailsScreen) else None
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -25,14 +25,15 @@ from bikefinder.rider.listing import ListStatus, OtherFavourites, detail_line
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.ui.messages import EarlyKey, ToggleFavourite
-from bikefinder.ui.screens.alerts import AlertsScreen
-from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.widgets.filter_bar import FilterBar
 from bikefinder.ui.widgets.map_panel import MapPanel
 from bikefinder.ui.widgets.message_panel import MessagePanel
 from bikefinder.ui.widgets.other_favourites import OtherFavouritesPanel
 from bikefinder.ui.widgets.station_table import StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
+
+if TYPE_CHECKING:  # the details and alerts screens are imported when first opened
+    from bikefinder.ui.screens.details import DetailsScreen
 
 #: The map shows at most this many of the listed stations (the nearest).
 MAP_ROWS = 200
@@ -365,6 +366,8 @@ class StationsScreen(Screen[None]):
         key = self.highlighted_key()
         if key is None or self._open_details() is not None:
             return
+        from bikefinder.ui.screens.details import DetailsScreen
+
         details = DetailsScreen(self.feed.row_details(key, self.mode), self.local_tz,
                                 self.walking_speed_kmh)  # fmt: skip
         self._details = details
@@ -373,6 +376,8 @@ class StationsScreen(Screen[None]):
 
     def action_alerts(self) -> None:
         """Every active alert in full (``!``)."""
+        from bikefinder.ui.screens.alerts import AlertsScreen
+
         self.app.push_screen(AlertsScreen.of(self.feed.list_status().alerts, self.local_tz))
 
     async def action_keys(self) -> None:

@@ -16,7 +16,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from bikefinder.common.text import clean
@@ -28,6 +27,7 @@ from bikefinder.rider.staleness import format_age
 from bikefinder.rider.system_names import SHORT_NAME_MAX, cut_name, short_name, short_names
 from bikefinder.rider.trends import Direction, Trend
 from bikefinder.rider.walking import seconds_text
+from bikefinder.ui.widgets.text_cells import TextCellTable
 
 #: (key, label, right-aligned) per column, in display order; keys name cells.
 COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -357,7 +357,7 @@ def _styled_row(
     return tuple(cells[key] for key in keys)
 
 
-class StationTable(DataTable[Text]):
+class StationTable(TextCellTable):
     """A row-cursor table keyed by station id that keeps its cursor on the same station
     and lays its columns out for the width it has."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import JustifyMethod, OverflowMethod
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -22,7 +23,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 #: What Rich's ``Text`` uses when neither the text nor the console says.
-_DEFAULT_JUSTIFY, _DEFAULT_OVERFLOW = "default", "fold"
+_DEFAULT_JUSTIFY: JustifyMethod = "default"
+_DEFAULT_OVERFLOW: OverflowMethod = "fold"
 _NEWLINE = Text("\n")
 
 
@@ -43,6 +45,8 @@ class TextCellTable(DataTable[Text]):
             return slow(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return slow(row_index, column_index, base_style, width, cursor, hover)
         cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
                      self._update_count, self._pseudo_class_state)  # fmt: skip
         cached = self._cell_render_cache.get(cache_key)

@@ -3,10 +3,14 @@
     .venv/bin/python scripts/benchmark.py               # every section
     .venv/bin/python scripts/benchmark.py once stall    # some sections
 
-Sections: ranking, once, parsing, refresh, stall, tui, memory, paris (Vélib'
-plus three synthetic free-floating operators of 10,000 vehicles each), paris_app (the
-app on that scene: first table and event-loop gaps), trips (the best three trips on
-Citi Bike beside a brute force over every pickup and drop-off). Every measurement goes
+Sections: ranking, once, parsing, refresh, stall (refresh gaps, and keys on the app's
+default screen-full table timed to their last frame), tui (the ``bikefinder`` command's
+first table drawn on a real pty, beside a bare Textual app run the same way with no
+bikefinder module, and a check that no request reached the server first), memory, paris
+(Vélib' plus three synthetic free-floating operators of 10,000 vehicles each), paris_app
+(the app on that scene in 5 fresh processes: first table and event-loop gaps, with their
+spread), trips (the best three trips on Citi Bike beside a brute force over every pickup
+and drop-off). Every measurement goes
 through the app's public entry points (the ``bikefinder`` command, ``SystemFeeds`` with
 a ``FeedCache``, ``BikefinderApp`` under Pilot), with feeds served from 127.0.0.1 by
 scripts/serve_fixtures.py in another process. Each line prints the measured value, the

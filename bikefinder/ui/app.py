@@ -385,7 +385,8 @@ class BikefinderApp(App[int]):
             and ranked[1] == query
             and list(ranked[1].favourites) == list(query.favourites)  # in the same order
         ):
-            return list(ranked[2])  # ranked on the data thread with the scene
+            self._ranked = None  # once: later asks rank at their own moment
+            return ranked[2]  # ranked on the data thread with the scene
         return self.view.rows(query)
 
     def _query(self, mode: Mode, favourites_only: bool, name_query: str, limit: int,

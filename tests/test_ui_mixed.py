@@ -20,7 +20,6 @@ from bikefinder.rider.rows import Kind, Row
 from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
-from bikefinder.ui.widgets.station_table import row_token
 from tests.test_loader_optional_feeds import REAL, serve_real
 
 LINZ_FOLDER = "nextbike-linz_2.3_2025"
@@ -67,7 +66,7 @@ def rows(app: BikefinderApp) -> list[Row]:
 
 
 def cell(app: BikefinderApp, row: Row, column: str) -> Any:
-    return app.stations.table.get_cell(row_token(row.key), column)
+    return app.stations.table.cell_of(row.key, column)
 
 
 async def test_stations_and_vehicles_of_two_systems_in_one_list(feed_server, tmp_path) -> None:

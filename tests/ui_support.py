@@ -19,7 +19,6 @@ from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.rows import RowKey
 from bikefinder.systems.source import SystemSource
 from bikefinder.ui.app import BikefinderApp
-from bikefinder.ui.widgets.station_table import row_token
 
 BASE = "https://bikes.test/gbfs"
 GBFS_URL = f"{BASE}/gbfs.json"
@@ -251,7 +250,7 @@ def key_of(app: BikefinderApp, item_id: str) -> RowKey:
 
 def cell_of(app: BikefinderApp, item_id: str, column: str) -> Text:
     """The cell of ``column`` in the row of ``item_id``."""
-    return app.stations.table.get_cell(row_token(key_of(app, item_id)), column)
+    return app.stations.table.cell_of(key_of(app, item_id), column)
 
 
 def move_to(app: BikefinderApp, item_id: str) -> None:

@@ -62,6 +62,10 @@ class FleetView:
     near_label: str | None = None
     #: Each system's country as found from where its stations are (by gbfs.json URL).
     _countries: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+    #: The last :meth:`nearest_m`: (scene, point, distance).
+    _nearest: tuple[Scene, tuple[float, float], float | None] | None = field(
+        default=None, init=False, repr=False
+    )
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -257,12 +261,20 @@ class FleetView:
         whose = "its rows are" if len(parts) == 1 else "their rows are"
         return "; ".join(parts) + f": {whose} marked STALE"
 
-    def nearest_m(self) -> float | None:
-        """How far the nearest row of any kind is from the point."""
-        if self.scene is None or self.near is None:
+    def nearest_m(self, scene: Scene | None = None) -> float | None:
+        """How far the nearest row of any kind is from the point, in ``scene`` (``None``:
+        the scene shown). Remembered for the scene and point: the header asks on every
+        redraw, and with tens of thousands of vehicles each answer ranks them all."""
+        scene = scene or self.scene
+        if scene is None or self.near is None:
             return None
-        nearest = self.scene.rows(Query(self.near, limit=1), now=self.clock())
-        return nearest[0].distance_m if nearest else None
+        known = self._nearest
+        if known is not None and known[0] is scene and known[1] == self.near:
+            return known[2]
+        nearest = scene.rows(Query(self.near, limit=1), now=self.clock())
+        distance = nearest[0].distance_m if nearest else None
+        self._nearest = (scene, self.near, distance)
+        return distance
 
     def move_to_centre_if_far(self) -> None:
         """Measure from the first system's centre when the point is far from all of it

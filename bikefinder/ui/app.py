@@ -26,7 +26,7 @@ from bikefinder.common.i18n import _
 from bikefinder.common.phrases import Phrase
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.fleet.destination import Destination
-from bikefinder.fleet.fleet import FeedCache, Fleet, utc_now
+from bikefinder.fleet.fleet import FeedCache, Fleet, Frame, utc_now
 from bikefinder.fleet.live import LiveSystem, Loaded, same_numbers
 from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import FavouritesStore
@@ -35,14 +35,12 @@ from bikefinder.rider.mode_rows import DEFAULT_LIMIT
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
-from bikefinder.rider.scene import Scene
-from bikefinder.rider.trip_changes import lost_best
-from bikefinder.rider.trips import Speeds, TripPlan
+from bikefinder.rider.scene import Query, Scene
+from bikefinder.rider.trips import Speeds
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
-from bikefinder.ui.commands import palette_commands
-from bikefinder.ui.data_thread import run_on_data_thread
+from bikefinder.ui.data_thread import FULL_COLLECTIONS, run_on_data_thread
 from bikefinder.ui.fleet_edits import FleetEdits
 from bikefinder.ui.messages import (
     EditWatch,
@@ -52,9 +50,7 @@ from bikefinder.ui.messages import (
     TripsPlanned,
     WatchFired,
 )
-from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.stations import StationsScreen
-from bikefinder.ui.screens.trips import TripsScreen
 from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.status_words import freshness_words, left_out_words
 from bikefinder.ui.trip_words import lost_best_words
@@ -63,7 +59,11 @@ from bikefinder.ui.widgets.status_bar import HeaderState
 from bikefinder.ui.words import refreshed_words, say
 
 if TYPE_CHECKING:
-    pass
+    from bikefinder.rider.trips import TripPlan
+    from bikefinder.ui.screens.trips import TripsScreen
+
+# The trip list, the details, the dialogs and the command palette's commands are imported
+# where they are first opened: the first table needs none of them.
 
 #: How long ``r``'s note stays.
 REFRESH_NOTE_S = 2.5
@@ -175,6 +175,8 @@ class BikefinderApp(App[int]):
         self._start_notes = list(notes)
         #: The notes already said (each is said once: a system left out, zones not listed).
         self._said: set[str] = set()
+        #: The list's rows ranked on the data thread with a new scene: (scene, query, rows).
+        self._ranked: tuple[Scene, Query, list[Row]] | None = None
 
     def _cache_for(self, source: SystemSource) -> FeedCache | None:
         if self._cache is not None and self._cache.gbfs_url == source.gbfs_url:
@@ -217,6 +219,7 @@ class BikefinderApp(App[int]):
             self._fetch(system, with_cache=True)
 
     async def on_unmount(self) -> None:
+        FULL_COLLECTIONS.release_all()  # what is under way now never finishes
         await self.fleet.aclose()
 
     def _fetch(self, system: LiveSystem, *, with_cache: bool = False, asked: bool = False) -> None:
@@ -232,7 +235,12 @@ class BikefinderApp(App[int]):
         system.schedule.refreshing = False
 
     async def _fetch_now(self, system: LiveSystem, with_cache: bool) -> None:
-        """Stale-while-revalidate: the last known data first, then the live answer."""
+        """Stale-while-revalidate: the last known data first, then the live answer (no
+        full collection meanwhile)."""
+        with FULL_COLLECTIONS.held():
+            await self._fetch_answers(system, with_cache)
+
+    async def _fetch_answers(self, system: LiveSystem, with_cache: bool) -> None:
         if with_cache:
             cached = await self.fleet.read_cache(system)
             if cached is not None:
@@ -275,16 +283,48 @@ class BikefinderApp(App[int]):
 
     def prepare_scene(self) -> None:
         """Prepare a new scene from the fleet's data, on the data thread."""
-        self._prepare(partial(self.fleet.prepare, self.fleet.frame(), self.view.scene))
+        screen = self.stations
+        asked = (screen.mode, screen.favourites_view, screen.filter_query, screen.shown_limit,
+                 screen.minimum)  # fmt: skip
+        self._prepare(partial(self._prepared_scene, self.fleet.frame(), self.view.scene, asked))
+
+    def _prepared_scene(
+        self, frame: Frame, previous: Scene | None, asked: tuple[Mode, bool, str, int, int | None]
+    ) -> Scene:
+        """The fleet's scene of ``frame`` (on the data thread), with what drawing it first
+        asks found there too, so the event loop does not pause for them: the list's units
+        (a system known only by URL has its country looked up from where its stations
+        are: the gazetteer, ~0.15 s the first time), the header's nearest row, and the
+        rows the list shows now (ranking tens of thousands of vehicles takes ~0.1 s)."""
+        scene = self.fleet.prepare(frame, previous)
+        _ = self.view.units
+        if scene.indexes:
+            self.view.nearest_m(scene)
+            query = self._query(*asked)
+            walking = self.view.walking_speed_kmh
+            rows = scene.rows(query, now=self.clock(), walking_speed_kmh=walking,
+                              trends=self.fleet.trends)  # fmt: skip
+            self._ranked = (scene, query, rows)
+        return scene
 
     # A description, or Textual builds one from repr(): every snapshot, every vehicle.
     @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
     async def _prepare(self, prepare: Callable[[], Scene]) -> None:
-        self.post_message(ScenePrepared(await run_on_data_thread(prepare)))
+        with FULL_COLLECTIONS.held():
+            scene = await run_on_data_thread(prepare)
+            FULL_COLLECTIONS.hold()  # until the scene is drawn (``_scene_prepared``)
+            if not self.post_message(ScenePrepared(scene)):
+                FULL_COLLECTIONS.release()  # the app is closing: no one will draw it
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
-        scene, old = message.scene, self.view.scene
+        try:
+            self._show_scene(message.scene)
+        finally:  # full collections may come back once this frame is drawn
+            self.call_after_refresh(FULL_COLLECTIONS.release)
+
+    def _show_scene(self, scene: Scene) -> None:
+        old = self.view.scene
         self.view.scene = scene
         for index in scene.indexes:
             kept = old.index(index.system.key) if old is not None else None
@@ -353,9 +393,22 @@ class BikefinderApp(App[int]):
         limit: int,
         minimum: int | None = None,
     ) -> list[Row]:
-        query = self.view.query(mode, favourites_only=favourites_only, name_query=name_query,
-                                limit=limit, minimum=minimum)  # fmt: skip
+        query = self._query(mode, favourites_only, name_query, limit, minimum)
+        ranked = self._ranked
+        if (
+            ranked is not None
+            and ranked[0] is self.view.scene
+            and ranked[1] == query
+            and list(ranked[1].favourites) == list(query.favourites)  # in the same order
+        ):
+            self._ranked = None  # once: later asks rank at their own moment
+            return ranked[2]  # ranked on the data thread with the scene
         return self.view.rows(query)
+
+    def _query(self, mode: Mode, favourites_only: bool, name_query: str, limit: int,
+               minimum: int | None) -> Query:  # fmt: skip
+        return self.view.query(mode, favourites_only=favourites_only, name_query=name_query,
+                               limit=limit, minimum=minimum)  # fmt: skip
 
     def list_status(self) -> ListStatus:
         return self.view.status()
@@ -404,6 +457,8 @@ class BikefinderApp(App[int]):
 
     def open_trips(self, destination: Destination) -> None:
         """The trip list to ``destination``, in the list's mode; Escape goes back."""
+        from bikefinder.ui.screens.trips import TripsScreen
+
         screen = TripsScreen(self, destination.point, destination.label, self.stations.mode)
         self.trips = screen
 
@@ -429,6 +484,8 @@ class BikefinderApp(App[int]):
 
     @on(TripsPlanned)
     def _trips_planned(self, message: TripsPlanned) -> None:
+        from bikefinder.rider.trip_changes import lost_best
+
         screen = self.trips
         if screen is None:
             return
@@ -513,6 +570,9 @@ class BikefinderApp(App[int]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every action is in the command palette too (Ctrl+P)."""
+        from bikefinder.ui.commands import palette_commands
+        from bikefinder.ui.screens.details import DetailsScreen
+
         yield from super().get_system_commands(screen)
         details = screen if isinstance(screen, DetailsScreen) else None
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,

@@ -9,6 +9,7 @@ The keeper holds only the favourites store and a way to post messages, never the
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -20,8 +21,10 @@ from bikefinder.rider.favourites import Favourite, FavouritesStore, favourites_u
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.watches import FiredWatch, WatchKind, WatchTracker, condition_met
 from bikefinder.ui.messages import WatchFired
-from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
 from bikefinder.ui.words import watch_words
+
+if TYPE_CHECKING:  # the dialog is imported when it first opens (``a``)
+    from bikefinder.ui.screens.watch_dialog import WatchChoice, WatchDialog
 
 
 class WatchKeeper:
@@ -80,6 +83,8 @@ class WatchKeeper:
         """The dialog for ``station``, with its current watch (if any)."""
         saved = self.favourites.get(favourites_url(snapshot.gbfs_url), station.station_id)
         current = saved.watch if saved is not None else None
+        from bikefinder.ui.screens.watch_dialog import WatchDialog
+
         return WatchDialog(station, WatchKind.for_mode(mode), current)
 
     def save(

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import tzinfo
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from bikefinder.common.i18n import _
 from bikefinder.rider.favourites import FavouritesStore
@@ -25,8 +25,6 @@ from bikefinder.rider.listing import ListStatus, OtherFavourites
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.ui.messages import EarlyKey, ToggleFavourite
-from bikefinder.ui.screens.alerts import AlertsScreen
-from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.status_words import (
     chosen_by_words,
     detail_words,
@@ -36,16 +34,22 @@ from bikefinder.ui.status_words import (
     problem_words,
 )
 from bikefinder.ui.widgets.filter_bar import FilterBar
+from bikefinder.ui.widgets.fitting_footer import FirstPaintFooter
 from bikefinder.ui.widgets.map_panel import MapPanel
 from bikefinder.ui.widgets.message_panel import MessagePanel
 from bikefinder.ui.widgets.other_favourites import OtherFavouritesPanel
 from bikefinder.ui.widgets.station_table import StationTable
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 
+if TYPE_CHECKING:  # the details and alerts screens are imported when first opened
+    from bikefinder.ui.screens.details import DetailsScreen
+
 #: The map shows at most this many of the listed stations (the nearest).
 MAP_ROWS = 200
 #: How long the header's flash lasts (a refresh was done).
 FLASH_S = 0.6
+#: The footer's keys are laid out at the latest this long after the screen mounts.
+FOOTER_HOLD_S = 1.0
 #: Keys that open a dialog with a field, and their actions (see ``on_key``).
 DIALOG_KEYS = {"a": "watch", "t": "trip"}
 #: Below this width the footer packs its keys closer.
@@ -155,7 +159,7 @@ class StationsScreen(Screen[None]):
         self.message = MessagePanel(id="message")
         self.others = OtherFavouritesPanel(id="others")
         self.filter_bar = FilterBar(id="filter")
-        self.footer = Footer()
+        self.footer = FirstPaintFooter()
         yield self.status_bar
         yield self.table
         yield self.map_panel
@@ -168,6 +172,8 @@ class StationsScreen(Screen[None]):
         self.table.display = False
         self.others.display = False
         self.filter_bar.display = False
+        # The keys are laid out once the first list or error is drawn (or after this long).
+        self.set_timer(FOOTER_HOLD_S, self.footer.release)
 
     @property
     def has_data(self) -> bool:
@@ -183,12 +189,14 @@ class StationsScreen(Screen[None]):
                         attempt: int) -> None:  # fmt: skip
         """The first load failed: what, and when the next try is."""
         self.message.show_load_error(system_name, error, wait_s, attempt)
+        self.footer.release()
 
     def show_list(self) -> None:
         """The first data arrived: the table replaces the message and takes the focus."""
         self.message.display = False
         self.table.display = True
         self.table.focus()
+        self.call_after_refresh(self.footer.release)  # the table is drawn first
 
     def clear(self) -> None:
         """Another system is being loaded: forget the rows shown."""
@@ -375,6 +383,8 @@ class StationsScreen(Screen[None]):
         key = self.highlighted_key()
         if key is None or self._open_details() is not None:
             return
+        from bikefinder.ui.screens.details import DetailsScreen
+
         details = DetailsScreen(self.feed.row_details(key, self.mode), self.local_tz,
                                 self.walking_speed_kmh)  # fmt: skip
         self._details = details
@@ -383,6 +393,8 @@ class StationsScreen(Screen[None]):
 
     def action_alerts(self) -> None:
         """Every active alert in full (``!``)."""
+        from bikefinder.ui.screens.alerts import AlertsScreen
+
         self.app.push_screen(AlertsScreen.of(self.feed.list_status().alerts, self.local_tz))
 
     async def action_keys(self) -> None:

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from bikefinder.common.i18n import _, pgettext
 from bikefinder.common.text import clean
@@ -30,6 +30,7 @@ from bikefinder.rider.rows import Row, RowKey, SceneSystem
 from bikefinder.rider.system_names import SHORT_NAME_MAX, cut_name, short_name, short_names
 from bikefinder.rider.trends import Direction, Trend
 from bikefinder.rider.walking import seconds_text
+from bikefinder.ui.widgets.text_cells import TextCellTable
 from bikefinder.ui.words import age_words, compass_words, row_name, row_reason, what_words
 
 #: (key, label, right-aligned) per column, in display order; keys name cells. Each
@@ -263,10 +264,11 @@ def vehicle_name_cell(row: Row, width: int) -> Text:
     return text
 
 
-def row_token(key: RowKey) -> str:
-    """The table's own key for a row (DataTable keys are strings); never parsed back:
-    :class:`StationTable` maps it to the :class:`RowKey`."""
-    return f"{key.kind.value}\x1f{key.system}\x1f{key.item_id}"
+def row_token(position: int) -> str:
+    """The table's own key for the row at ``position`` (DataTable keys are strings): a
+    row keeps its key while other stations move into it, so a new order replaces cells,
+    not rows. :class:`StationTable` maps it to the :class:`RowKey` shown there."""
+    return str(position)
 
 
 def walk_cell(row: Row) -> Text:
@@ -378,7 +380,7 @@ def _styled_row(
     return tuple(cells[key] for key in keys)
 
 
-class StationTable(DataTable[Text]):
+class StationTable(TextCellTable):
     """A row-cursor table keyed by station id that keeps its cursor on the same station
     and lays its columns out for the width it has."""
 
@@ -491,11 +493,17 @@ class StationTable(DataTable[Text]):
         if wanted <= self._shown or self._mode is None or self.column_layout is None:
             return
         start, self._shown = self._shown, wanted  # first: adding a row moves the cursor
-        for row in self._displays[start:wanted]:
+        for position in range(start, wanted):
+            row = self._displays[position]
             cells = self._cells(row, self._mode, self.column_layout)
-            token = row_token(row.key)
+            token = row_token(position)
             self._keys[token] = row.key
             self.add_row(*cells, key=token)
+
+    def cell_of(self, key: RowKey, column: str) -> Text:
+        """The cell of ``key``'s row in ``column`` (the row must be in the table)."""
+        position = next(p for p, row in enumerate(self._displays[: self._shown]) if row.key == key)
+        return self.get_cell(row_token(position), column)
 
     def show(
         self,
@@ -506,12 +514,12 @@ class StationTable(DataTable[Text]):
         listed_systems: Sequence[SceneSystem] | None = None,
         failing: frozenset[str] | None = None,
     ) -> None:
-        """Show ``rows`` in order: cells update in place when the order is unchanged
-        (rows are only added when the list grew at its end), otherwise rows are rebuilt
-        and the cursor follows the row it was on. Only the rows up to a page past the
-        cursor are put in the table. ``systems``: show the System column (``None``: as
-        before); ``listed_systems``: the systems shown, named apart in it; ``failing``:
-        the keys of systems whose rows are stale (each ``None``: as before)."""
+        """Show ``rows`` in order, in the rows already in the table: only the cells that
+        differ are replaced, rows are added or removed at the end, and the cursor follows
+        the row it was on. Only the rows up to a page past the cursor are put in the
+        table. ``systems``: show the System column (``None``: as before);
+        ``listed_systems``: the systems shown, named apart in it; ``failing``: the keys of
+        systems whose rows are stale (each ``None``: as before)."""
         if systems is not None:
             self.systems = systems
         if listed_systems is not None:
@@ -522,33 +530,34 @@ class StationTable(DataTable[Text]):
         highlighted = self.highlighted_key
         old_row, old_scroll = self.cursor_row, self.scroll_y
         layout = self._layout_for(mode, len(rows))
-        if mode is not self._mode or layout != self.column_layout:
-            self._displays = ()
+        rebuilt = layout != self.column_layout
+        if rebuilt:
+            self._displays = ()  # clearing moves the cursor: nothing to grow into meanwhile
             self._set_columns(mode, layout)
+        elif mode is not self._mode:
+            self._label_columns(mode, layout)
         if "system" in layout.keys:
             self._system_names = short_names(self.listed_systems, layout.width("system"))
-        shown_keys = [self._keys.get(str(row.key.value)) for row in self.ordered_rows]
-        self._displays = rows
+        old_keys = [row.key for row in self._displays[: self._shown]]
         count = min(len(rows), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
-        new_keys = [row.key for row in rows[:count]]
-        if shown_keys and new_keys[: len(shown_keys)] == shown_keys:
-            for row in rows[: len(shown_keys)]:
-                token = row_token(row.key)
-                cells = self._cells(row, mode, layout)
-                for column, cell in zip(layout.keys, cells, strict=True):
-                    if self.get_cell(token, column) != cell:
-                        self.update_cell(token, column, cell)
-            self._shown = len(shown_keys)
-            self._grow_to(count)
-            return
-        self._displays = ()  # clearing moves the cursor: nothing to grow into meanwhile
-        self.clear()
-        self._keys = {}
-        self._shown = 0
+        kept = min(self._shown, count)
         self._displays = rows
+        for position in range(kept):
+            token = row_token(position)
+            self._keys[token] = rows[position].key
+            cells = self._cells(rows[position], mode, layout)
+            for column, cell in zip(layout.keys, cells, strict=True):
+                if self.get_cell(token, column) != cell:
+                    self.update_cell(token, column, cell)
+        shown, self._shown = self._shown, kept
+        for position in range(shown - 1, kept - 1, -1):  # from the end: the cursor stays
+            token = row_token(position)
+            del self._keys[token]
+            self.remove_row(token)
         self._grow_to(count)
-        if not rows:
-            return
+        new_keys = [row.key for row in rows[: self._shown]]
+        if not rows or (old_keys and new_keys[: len(old_keys)] == old_keys):
+            return  # the same rows in the same places: the cursor stays where it is
         listed = [row.key for row in rows]
         if highlighted is not None and highlighted not in new_keys and highlighted in listed:
             self._grow_to(listed.index(highlighted) + PAGE_ROWS)  # further down the list
@@ -557,22 +566,44 @@ class StationTable(DataTable[Text]):
             target = new_keys.index(highlighted)
         else:
             target = min(old_row, self._shown - 1) if highlighted is not None else 0
-        self.move_cursor(row=target, animate=False, scroll=False)
-        self.call_after_refresh(self._restore_scroll, old_scroll)
+        if rebuilt:  # new columns: the table was cleared, its scroll too
+            self.move_cursor(row=target, animate=False, scroll=False)
+            self.call_after_refresh(self._restore_scroll, old_scroll)
+            return
+        visible = self.scroll_y <= target < self.scroll_y + max(1, self.size.height - 1)
+        self.move_cursor(row=target, animate=False, scroll=not visible)
 
     def _restore_scroll(self, scroll_y: float) -> None:
         self.scroll_to(y=scroll_y, animate=False, immediate=True)
         self.move_cursor(row=self.cursor_row, animate=False, scroll=True)
 
+    def _label_columns(self, mode: Mode, layout: TableLayout) -> None:
+        """The same columns for another mode: only the titles change (the mode's column
+        is underlined), so the rows stay in the table and only their changed cells are
+        replaced."""
+        self._mode = mode
+        for key in layout.keys:
+            self.columns[ColumnKey(key)].label = column_title(key, mode)
+        self._clear_caches()  # the header row is cached like any other
+        self.refresh()
+
     def _set_columns(self, mode: Mode, layout: TableLayout) -> None:
         self._mode, self.column_layout = mode, layout
         self.clear(columns=True)
         self._shown = 0
-        wanted = MODE_COLUMN[mode]
-        labels = {key: (label, right) for key, label, right in COLUMNS}
+        self._keys = {}
         for key, width in layout.widths:
-            label, right = labels[key]
-            title = Text(label, justify="right" if right else "left")
-            if key == wanted:
-                title.stylize("bold underline")
-            self.add_column(title, key=key, width=width)
+            self.add_column(column_title(key, mode), key=key, width=width)
+
+
+#: Each column's title and alignment, by key.
+_TITLES = {key: (label, right) for key, label, right in COLUMNS}
+
+
+def column_title(key: str, mode: Mode) -> Text:
+    """A column's title: right-aligned over numbers; the mode's column underlined."""
+    label, right = _TITLES[key]
+    title = Text(label, justify="right" if right else "left")
+    if key == MODE_COLUMN[mode]:
+        title.stylize("bold underline")
+    return title

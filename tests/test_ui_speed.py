@@ -1,0 +1,180 @@
+"""What keeps the app quick: the collector held off during loads, the footer laid out
+after the first table (and only when its keys change), rows kept in the table across a
+mode change, the list ranked with each new scene on the data thread, and the modules the
+first table does not need left unimported."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ui_support import FakeSystem, make_app, settle
+
+from bikefinder.ui.data_thread import FULL_COLLECTIONS, HELD_THRESHOLD, FullCollections
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_full_collections_are_held_out_of_reach_and_restored() -> None:
+    collections = FullCollections()
+    young, middle, oldest = gc.get_threshold()
+    with collections.held():
+        with collections.held():
+            assert gc.get_threshold() == (young, middle, HELD_THRESHOLD)
+        assert gc.get_threshold()[2] == HELD_THRESHOLD  # still one hold
+    assert gc.get_threshold() == (young, middle, oldest)
+    collections.hold()
+    collections.release_all()
+    assert gc.get_threshold() == (young, middle, oldest)
+
+
+async def test_no_full_collection_threshold_while_a_refresh_fetches(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    seen: list[int] = []
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        fetch = app.fleet.fetch
+
+        async def watched_fetch(system: Any) -> Any:
+            seen.append(gc.get_threshold()[2])
+            return await fetch(system)
+
+        app.fleet.fetch = watched_fetch  # type: ignore[method-assign]
+        app.action_refresh()
+        await settle(app, pilot)
+        await pilot.pause()
+        assert seen == [HELD_THRESHOLD]
+        assert not FULL_COLLECTIONS.holding  # released once the new scene was drawn
+
+
+async def test_footer_keys_are_laid_out_after_the_first_table_and_only_when_they_change(
+    fav_path: Path,
+) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        footer = app.stations.footer
+        layouts: list[bool] = []
+        recompose = footer.recompose
+
+        async def counted() -> None:
+            layouts.append(app.stations.table.display)
+            await recompose()
+
+        footer.recompose = counted  # type: ignore[method-assign]
+        await settle(app, pilot)
+        await pilot.pause()
+        assert layouts == [True]  # once, with the table shown
+        assert any("Open" in str(key.render()) for key in footer.children)
+        app.stations.refresh_bindings()  # the same keys
+        app.action_refresh()
+        await settle(app, pilot)
+        await pilot.pause()
+        assert layouts == [True]
+        await pilot.press("slash")  # the filter's keys
+        await pilot.pause()
+        assert len(layouts) == 2
+
+
+async def test_a_mode_change_replaces_cells_in_the_rows_the_table_has(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        rows_before = list(table.rows)
+        added: list[object] = []
+        add_row = table.add_row
+
+        def counted_add_row(*cells: Any, **kwargs: Any) -> Any:
+            added.append(kwargs.get("key"))
+            return add_row(*cells, **kwargs)
+
+        table.add_row = counted_add_row  # type: ignore[method-assign]
+        await pilot.press("m")
+        await settle(app, pilot)
+        kept = min(len(rows_before), table.row_count)
+        assert list(table.rows)[:kept] == rows_before[:kept]  # the same rows, new cells
+        assert len(added) == table.row_count - kept  # rows only added past the old end
+        assert [row.key for row in app.stations.displayed] == table.station_keys
+
+
+async def test_the_first_table_is_ranked_on_the_data_thread(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        ranked_on_loop: list[object] = []
+        rows = app.view.rows
+
+        def counted_rows(query: Any) -> Any:
+            ranked_on_loop.append(query)
+            return rows(query)
+
+        app.view.rows = counted_rows  # type: ignore[method-assign]
+        await settle(app, pilot)
+        assert app.stations.table.row_count > 0
+        assert ranked_on_loop == []
+        await pilot.press("m")  # another question: ranked where it is asked
+        await settle(app, pilot)
+        assert len(ranked_on_loop) == 1
+
+
+_FIRST_PAINT = """
+import asyncio, json, sys
+sys.path.insert(0, sys.argv[1])
+from ui_support import FakeSystem, make_app, settle
+
+async def main():
+    app = make_app(FakeSystem(), favourites_path=__import__("pathlib").Path(sys.argv[2]))
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        assert app.stations.table.row_count > 0
+        print(json.dumps(sorted(m for m in sys.modules if m.startswith("bikefinder.ui"))))
+
+asyncio.run(main())
+"""
+
+#: Opened only by a key: none of these is imported before the first table.
+NOT_BEFORE_A_KEY = (
+    "bikefinder.ui.commands",
+    "bikefinder.ui.screens.alerts",
+    "bikefinder.ui.screens.destination",
+    "bikefinder.ui.screens.details",
+    "bikefinder.ui.screens.keys",
+    "bikefinder.ui.screens.system_picker",
+    "bikefinder.ui.screens.trip_details",
+    "bikefinder.ui.screens.trips",
+    "bikefinder.ui.screens.watch_dialog",
+)
+
+
+def test_the_first_table_imports_no_screen_opened_by_a_key(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_PAINT, str(TESTS), str(tmp_path / "favourites.json")],
+        capture_output=True, text=True, check=True, timeout=110,
+    )  # fmt: skip
+    imported = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "bikefinder.ui.screens.stations" in imported
+    assert imported.isdisjoint(NOT_BEFORE_A_KEY), imported & set(NOT_BEFORE_A_KEY)
+
+
+async def test_the_header_ranks_the_nearest_row_once_per_scene(
+    fav_path: Path, monkeypatch: Any
+) -> None:
+    from bikefinder.rider.scene import Scene
+
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        asked: list[object] = []
+        rows = Scene.rows
+
+        def counted_rows(scene: Scene, query: Any, **kwargs: Any) -> Any:
+            asked.append(query)
+            return rows(scene, query, **kwargs)
+
+        monkeypatch.setattr(Scene, "rows", counted_rows)
+        for _ in range(3):
+            app.stations.update_header()
+        assert asked == []  # found with the scene, on the data thread

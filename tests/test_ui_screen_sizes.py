@@ -120,6 +120,10 @@ async def test_a_resize_from_200_to_60_columns_leaves_nothing_behind_in_the_foot
     app = make_app(favourites_path=fav_path)
     async with app.run_test(size=(200, 40)) as pilot:
         await settle(app, pilot)
+        for _ in range(40):  # the footer's keys are laid out after the first table
+            if "palette" in screen_lines(app)[-1]:
+                break
+            await pilot.pause(0.05)
         assert "palette" in screen_lines(app)[-1]
         await pilot.resize_terminal(60, 20)
         await pilot.pause()

@@ -211,11 +211,16 @@ def _rental_urls(candidates: tuple[str | None, ...]) -> tuple[str, ...]:
     return tuple(_encodable(url) for url in urls)
 
 
-def statuses(records: list[CleanStatus]) -> list[StationStatus | None]:
-    """The models of clean status records (``None``: a record without an id)."""
+def statuses(
+    records: list[CleanStatus], stamps: dict[int, datetime | object | None] | None = None
+) -> list[StationStatus | None]:
+    """The models of clean status records (``None``: a record without an id).
+    ``stamps``: the times already made from POSIX seconds (stations report in the same
+    seconds: one ``datetime`` each), shared by the batches of one feed."""
     parsed: list[StationStatus | None] = []
     append = parsed.append
-    stamps: dict[int, datetime | object | None] = {}
+    if stamps is None:
+        stamps = {}
     for record in records:
         station_id = record.station_id
         if station_id is None:

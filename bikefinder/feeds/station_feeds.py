@@ -12,6 +12,7 @@ lenient one, and both give the same result. Discovery and the system-level feeds
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -268,7 +269,7 @@ class StatusParser:
             _wire_status,
             _station_status,
             kinds,
-            (clean_stations.STATUS_RECORDS, clean_stations.statuses),
+            (clean_stations.STATUS_RECORDS, partial(clean_stations.statuses, stamps={})),
         )
         return _status_feed(meta, statuses)
 

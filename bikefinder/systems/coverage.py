@@ -125,10 +125,17 @@ def coverage_from_points(
     (a feed's) is stored cleaned."""
     if not points:
         return None
-    lats = sorted(map(itemgetter(0), points))
-    lons = sorted(map(itemgetter(1), points))
-    trim = int(len(points) * COVERAGE_TRIM) if len(points) >= 20 else 0
-    kept = slice(trim, len(points) - trim)
+    return _coverage(
+        gbfs_url, name, list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
+    )
+
+
+def _coverage(gbfs_url: str, name: str, lats: list[float], lons: list[float]) -> Coverage:
+    """:func:`coverage_from_points` of the points ``zip(lats, lons)`` (not empty)."""
+    count = len(lats)
+    lats, lons = sorted(lats), sorted(lons)
+    trim = int(count * COVERAGE_TRIM) if count >= 20 else 0
+    kept = slice(trim, count - trim)
     lats, lons = lats[kept], lons[kept]
     middle = len(lats) // 2
     centre = (lats[middle], lons[middle])
@@ -143,7 +150,7 @@ def coverage_from_points(
         max_lat=max_lat,
         max_lon=max_lon,
         centre=centre,
-        stations=len(points),
+        stations=count,
     )
 
 
@@ -195,18 +202,17 @@ def remember_coverage(
     replays it (``Loading …``) never gets an escape sequence from this file."""
     name = clean(name, 120)
     items = stations if isinstance(stations, tuple | list) else list(stations)
-    if all(isinstance(item, Station) for item in items):  # one loop in C, not two per item
-        points: Sequence[tuple[float, float]] = list(
-            zip(map(_LAT, items), map(_LON, items), strict=True)
-        )
+    if not items:
+        return None
+    if all(isinstance(item, Station) for item in items):  # read in C, no pair per station
+        lats, lons = list(map(_LAT, items)), list(map(_LON, items))
     else:
         points = [
             (item.info.lat, item.info.lon) if isinstance(item, Station) else (item[0], item[1])
             for item in items
         ]
-    coverage = coverage_from_points(gbfs_url, name, points)
-    if coverage is None:
-        return None
+        lats, lons = list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
+    coverage = _coverage(gbfs_url, name, lats, lons)
     if bicycles is not None:
         coverage = dataclasses.replace(coverage, bicycles=bicycles)
     path = cache_dir / COVERAGE_FILE

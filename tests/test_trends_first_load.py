@@ -17,7 +17,9 @@ def test_one_load_builds_no_history_and_shows_no_trend() -> None:
     history = TrendHistory()
     with mock.patch.object(trends, "observation_of", side_effect=AssertionError):
         history.record("sys", [station(3)])
+        assert history  # asked before each row's trend
         assert history.trend("s1", Mode.ANY_BIKE) is None
+    assert not TrendHistory()
 
 
 def test_the_first_observations_count_once_read_or_followed() -> None:

@@ -90,6 +90,12 @@ class TrendHistory:
     def __len__(self) -> int:
         return len(self._settled())
 
+    def __bool__(self) -> bool:
+        """Whether there are observations (pending first ones count, unsettled: a
+        list asks this before each row's trend)."""
+        first = self._first
+        return bool(first) if first is not None else bool(self._history)
+
     def record(self, system: str, stations: Iterable[Station]) -> None:
         """Add each station's observation unless it equals the station's last one.
 

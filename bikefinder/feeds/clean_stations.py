@@ -236,13 +236,22 @@ def statuses(
             disabled = record.num_vehicles_disabled
         electric = record.num_ebikes_available
         types = record.num_bikes_available_types
-        if types is not None:
-            mechanical, electric = velib_split(types)
-            together = (mechanical or 0) + (electric or 0)
-            if (bikes is not None and together > bikes) or max(
-                mechanical or 0, electric or 0
-            ) > MAX_COUNT:  # more by type than in all, or more than any station holds
-                mechanical = electric = None
+        if types is not None:  # velib_split, inline (every count is already in range)
+            mechanical = electric = None
+            for part in (types,) if isinstance(types, dict) else types:
+                for key, count in part.items():
+                    if key in VELIB_MECHANICAL_KEYS:
+                        mechanical = (mechanical or 0) + count
+                    elif key in VELIB_ELECTRIC_KEYS:
+                        electric = (electric or 0) + count
+            if mechanical is not None or electric is not None:
+                mechanical_count, electric_count = mechanical or 0, electric or 0
+                if (
+                    (bikes is not None and mechanical_count + electric_count > bikes)
+                    or mechanical_count > MAX_COUNT
+                    or electric_count > MAX_COUNT
+                ):  # more by type than in all, or more than any station holds
+                    mechanical = electric = None
         elif electric is UNSET:
             mechanical = electric = None
         elif electric is None or bikes is None:

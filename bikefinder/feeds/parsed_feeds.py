@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -409,7 +409,7 @@ def _no_later_than(meta: FeedMeta, fetched_at: datetime) -> FeedMeta:
     claiming to be from the future would otherwise never grow old, even cached for a
     month and read offline."""
     if meta.last_updated is not None and meta.last_updated > fetched_at:
-        return replace(meta, last_updated=fetched_at)
+        return msgspec.structs.replace(meta, last_updated=fetched_at)
     return meta
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+
+import msgspec
 
 from bikefinder.common.text import fold
 
@@ -22,8 +23,7 @@ PLACES_FILE = "places.tsv"
 CITIES_FILE = "cities.tsv"
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """A town's centre and how far a bike-share system there plausibly reaches."""
 
     lat: float

@@ -12,7 +12,10 @@ a ``FeedCache``, ``BikefinderApp`` under Pilot), with feeds served from 127.0.0.
 scripts/serve_fixtures.py in another process. Each line prints the measured value, the
 reference measured in the same run, their ratio, the target and MET / NOT MET: the
 machine is shared and noisy, so ratios are what to compare between runs. Numbers, not
-tests: copy the output into the README's performance section.
+tests: copy the output into the README's performance section. The printed path (once,
+and paris' ``--once`` lines) runs in a user install, naive script included: a venv under
+the temp folder with bikefinder's wheel and its ``fast`` extra, bytecode compiled by
+pip, no test extras, built once per hash of the sources.
 
 pybikes (parsing section) is looked for in this interpreter, then in ``$PYBIKES_PYTHON``,
 then in /tmp/pybikes-venv (``python -m venv /tmp/pybikes-venv &&
@@ -1149,6 +1152,8 @@ def bench_paris() -> None:
     )
     flags = ["--churn"] + ["--free-floating", str(PARIS_VEHICLES)] * PARIS_OPERATORS
     near = ",".join(str(x) for x in NEAR[VELIB])
+    python = user_python()
+    note(f"--once run by a user install: {python}")
     with fixture_server(*flags) as base, tempfile.TemporaryDirectory() as home:
         urls = paris_urls(base)
         single = ["--once", "--format", "json", "--near", near, "--system", urls[0]]
@@ -1158,13 +1163,13 @@ def bench_paris() -> None:
         velib, cold, warm, rss = [], [], [], []
         for run in range(3):
             env = isolated_env(f"{home}/paris-{run}")
-            cpu, _, error = run_child("bikefinder", single, env)
+            cpu, _, error = run_child("bikefinder", single, env, python)
             if error:
                 note(f"Vélib' alone {error}")
                 return
             velib.append(cpu)
             for sink in (cold, warm):
-                cpu, peak, error = run_child("bikefinder", mixed, env)
+                cpu, peak, error = run_child("bikefinder", mixed, env, python)
                 if error:
                     row("--once, 4 systems", "FAILED", target="report")
                     note(error)

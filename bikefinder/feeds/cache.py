@@ -22,9 +22,10 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bikefinder.common import paths
 from bikefinder.common.files import read_regular, sweep_stale_temps, write_atomic
@@ -39,8 +40,7 @@ TOUCH_WRITE_INTERVAL_S = 60.0
 _FUTURE_SLACK_S = 86_400.0
 
 
-@dataclass(frozen=True, slots=True)
-class CachedMeta:
+class CachedMeta(msgspec.Struct, frozen=True):
     """What is known about a cached body without reading it."""
 
     url: str
@@ -55,8 +55,7 @@ class CachedMeta:
     body_stamp: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CachedFeed:
+class CachedFeed(msgspec.Struct, frozen=True):
     """A feed as it was last fetched successfully: its body and metadata."""
 
     meta: CachedMeta
@@ -79,8 +78,7 @@ class CachedFeed:
         return self.meta.last_modified
 
 
-@dataclass(frozen=True, slots=True)
-class CacheTrust:
+class CacheTrust(msgspec.Struct, frozen=True):
     """When a cached feed may stand for the server's answer: at ``now_s`` (POSIX seconds),
     a descriptive feed for its own ttl within 60-3600 s, a live one (availability,
     vehicles) for ``live_ttl_s(its ttl)``, the fleet's refresh period (``None``: the feed
@@ -185,7 +183,7 @@ class FeedCache:
         self._metas.pop(feed, None)
         try:
             write_atomic(body_path, body, durable=False)
-            meta = replace(meta, body_stamp=_stamp(body_path))
+            meta = msgspec.structs.replace(meta, body_stamp=_stamp(body_path))
             write_atomic(meta_path, _meta_bytes(meta), durable=False)
         except OSError:
             self.discard(feed)  # never leave metadata vouching for another body
@@ -209,7 +207,7 @@ class FeedCache:
         meta = self.meta(feed)
         if meta is None:
             return
-        touched = replace(
+        touched = msgspec.structs.replace(
             meta,
             fetched_at=time.time() if fetched_at is None else fetched_at,
             etag=etag or meta.etag,

@@ -16,10 +16,11 @@ import os
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
+
+import msgspec
 
 from bikefinder import __version__
 from bikefinder.common.errors import FeedError, FeedFormatError, UsageError, first_line
@@ -149,8 +150,7 @@ def origin_of(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
 
 
-@dataclass(frozen=True, slots=True)
-class FetchedBody:
+class FetchedBody(msgspec.Struct, frozen=True):
     """A feed's raw body (decoded from any Content-Encoding, not yet parsed) and the
     headers that matter for caching.
 

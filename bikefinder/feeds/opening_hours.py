@@ -33,10 +33,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.errors import FeedFormatError
 from bikefinder.feeds import gbfs
@@ -72,8 +73,7 @@ class _Unsupported(Exception):
     """The text uses syntax outside the supported subset."""
 
 
-@dataclass(frozen=True, slots=True)
-class _DateRange:
+class _DateRange(msgspec.Struct, frozen=True):
     start: tuple[int, int]  # (month, day), inclusive
     end: tuple[int, int]  # (month, day), inclusive; before start: wraps the new year
 
@@ -84,8 +84,7 @@ class _DateRange:
         return key >= self.start or key <= self.end
 
 
-@dataclass(frozen=True, slots=True)
-class _Rule:
+class _Rule(msgspec.Struct, frozen=True):
     dates: tuple[_DateRange, ...] | None  # None: every date
     weekdays: frozenset[int] | None  # None: every weekday
     times: tuple[Interval, ...]  # empty: the whole day
@@ -98,8 +97,7 @@ class _Rule:
         return self.dates is None or any(r.contains(day) for r in self.dates)
 
 
-@dataclass(frozen=True, slots=True)
-class OpeningHours:
+class OpeningHours(msgspec.Struct, frozen=True):
     """An OSM ``opening_hours`` value; ``rules`` is ``None`` when it is not understood."""
 
     text: str
@@ -354,8 +352,7 @@ _DAY_NAMES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun":
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 
 
-@dataclass(frozen=True, slots=True)
-class RentalHours:
+class RentalHours(msgspec.Struct, frozen=True):
     """One ``rental_hours`` entry: open from ``start`` to ``end`` (seconds from the local
     midnight; ``end`` may pass it) on ``days`` (0 = Monday) for ``user_types`` (empty:
     everyone)."""
@@ -366,8 +363,7 @@ class RentalHours:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class SystemHours:
+class SystemHours(msgspec.Struct, frozen=True):
     """A parsed v2 ``system_hours``."""
 
     meta: FeedMeta

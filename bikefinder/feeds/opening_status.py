@@ -11,10 +11,11 @@ judging a moment are apart so that each reads on its own; pure, no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
 
 from bikefinder.feeds.opening_hours import DayIntervals, Interval, OpeningHours, SystemHours
 
@@ -27,8 +28,7 @@ CLOSING_HORIZON_DAYS = 8
 Span = tuple[datetime, datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class OpeningStatus:
+class OpeningStatus(msgspec.Struct, frozen=True):
     """Open now or not (``None``: not known), and the next change when it is known."""
 
     is_open: bool | None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,8 +75,7 @@ def clamp_ttl(ttl: int | None, low: int, high: int) -> int:
     return min(high, max(low, ttl or 0))
 
 
-@dataclass(frozen=True, slots=True)
-class FeedBody:
+class FeedBody(msgspec.Struct, frozen=True):
     """A feed's body to parse; ``fresh`` when it came from the network (and is cached
     once it parsed). ``body`` is ``None`` when a 304 confirmed what is already parsed."""
 
@@ -409,7 +407,7 @@ def _no_later_than(meta: FeedMeta, fetched_at: datetime) -> FeedMeta:
     claiming to be from the future would otherwise never grow old, even cached for a
     month and read offline."""
     if meta.last_updated is not None and meta.last_updated > fetched_at:
-        return replace(meta, last_updated=fetched_at)
+        return msgspec.structs.replace(meta, last_updated=fetched_at)
     return meta
 
 

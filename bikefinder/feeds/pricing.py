@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
+
 from bikefinder.common.errors import FeedFormatError
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.models import FeedMeta
@@ -47,8 +49,7 @@ CURRENCY_SYMBOLS: Mapping[str, tuple[str, str]] = {
 _NO_CENTS = frozenset({"JPY", "KRW", "ISK", "CLP", "VND", "PYG", "UGX", "XOF", "XAF"})
 
 
-@dataclass(frozen=True, slots=True)
-class PriceSegment:
+class PriceSegment(msgspec.Struct, frozen=True):
     """``rate`` charged at ``start`` and again every ``interval`` (0: only once), until
     ``end`` (exclusive; ``None``: until the ride ends). Units: minutes or kilometres."""
 
@@ -82,8 +83,7 @@ class PricingPlan:
     segments_unreadable: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PricingFeed:
+class PricingFeed(msgspec.Struct, frozen=True):
     """A parsed ``system_pricing_plans``: usable plans and how many were rejected."""
 
     meta: FeedMeta

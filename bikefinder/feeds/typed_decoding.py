@@ -76,15 +76,32 @@ BATCH_RECORDS = 2000
 
 
 def decode_in_batches(
-    raws: list[Any], batch_decoder: Any, decoder: Any, fast: Any, lenient: Any, context: Any
+    raws: list[Any],
+    batch_decoder: Any,
+    decoder: Any,
+    fast: Any,
+    lenient: Any,
+    context: Any,
+    clean: tuple[Any, Any] | None = None,
 ) -> list[Any]:
     """Raw records decoded ``BATCH_RECORDS`` at a time; a batch that does not fit the
-    typed shape is decoded record by record (each misfit the lenient way)."""
+    typed shape is decoded record by record (each misfit the lenient way). With
+    ``clean`` (a batch decoder of the cleanest shape, and what turns its records into
+    models in one loop), that shape is tried first."""
     parsed: list[Any] = []
     for start in range(0, len(raws), BATCH_RECORDS):
         batch = raws[start : start + BATCH_RECORDS]
+        body = b"[" + b",".join(batch) + b"]"
+        if clean is not None:
+            try:
+                clean_records = clean[0].decode(body)
+            except wire.MISFIT:
+                pass
+            else:
+                parsed.extend(clean[1](clean_records))
+                continue
         try:
-            records = batch_decoder.decode(b"[" + b",".join(batch) + b"]")
+            records = batch_decoder.decode(body)
         except wire.MISFIT:
             parsed.extend(_record_by_record(raw, decoder, fast, lenient, context) for raw in batch)
         else:

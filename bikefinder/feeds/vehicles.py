@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
@@ -74,8 +73,7 @@ def parse_vehicle_selection(text: str) -> VehicleSelection:
     raise UsageError(f"--vehicles: expected one of {choices}, got {str(text)[:40]!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleType:
+class VehicleType(msgspec.Struct, frozen=True):
     """One ``vehicle_types`` record: what its vehicles are, how far they go, what they cost."""
 
     vehicle_type_id: str
@@ -122,8 +120,7 @@ class Vehicle(msgspec.Struct, frozen=True, gc=False):
         return self.lat is not None and self.lon is not None
 
 
-@dataclass(frozen=True, slots=True)
-class VehicleFeed:
+class VehicleFeed(msgspec.Struct, frozen=True):
     """A parsed vehicle feed: usable vehicles, and how many records were rejected."""
 
     meta: FeedMeta
@@ -136,8 +133,7 @@ class VehicleFeed:
         return sum(1 for v in self.vehicles if not v.placeable and v.station_id is None)
 
 
-@dataclass(frozen=True, slots=True)
-class DockedSplit:
+class DockedSplit(msgspec.Struct, frozen=True):
     """Vehicles split the way a list shows them (see :func:`split_docked`)."""
 
     free_floating: tuple[Vehicle, ...]

@@ -81,7 +81,7 @@ class StatusRecord(Struct, gc=False):
     last_reported: int | str | None = None
 
 
-class _Header(Struct, kw_only=True):
+class Header(Struct, kw_only=True):
     """The fields every feed document shares (any JSON type: the lenient rules judge)."""
 
     last_updated: Any = UNSET
@@ -94,7 +94,7 @@ class _InfoData(Struct):
     stations: list[InfoRecord]
 
 
-class InfoDocument(_Header):
+class InfoDocument(Header):
     data: _InfoData
 
 
@@ -102,7 +102,7 @@ class _StatusData(Struct):
     stations: list[StatusRecord]
 
 
-class StatusDocument(_Header):
+class StatusDocument(Header):
     data: _StatusData
 
 
@@ -110,7 +110,7 @@ class _RawData(Struct):
     stations: list[Raw]
 
 
-class RawStationsDocument(_Header):
+class RawStationsDocument(Header):
     """A station feed whose records are kept as raw JSON, decoded one at a time."""
 
     data: _RawData

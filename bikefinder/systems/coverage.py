@@ -13,14 +13,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
 from bikefinder.common.files import read_json, write_atomic
 from bikefinder.common.text import clean
 from bikefinder.feeds.models import Station
+
+_LAT, _LON = attrgetter("info.lat"), attrgetter("info.lon")
 
 #: Keep the store small: the most recently loaded systems win.
 MAX_REMEMBERED = 200
@@ -121,26 +125,54 @@ def coverage_from_points(
     (a feed's) is stored cleaned."""
     if not points:
         return None
-    lats = sorted(lat for lat, _ in points)
-    lons = sorted(lon for _, lon in points)
-    trim = int(len(points) * COVERAGE_TRIM) if len(points) >= 20 else 0
-    kept = slice(trim, len(points) - trim)
+    return _coverage(
+        gbfs_url, name, list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
+    )
+
+
+def _coverage(gbfs_url: str, name: str, lats: list[float], lons: list[float]) -> Coverage:
+    """:func:`coverage_from_points` of the points ``zip(lats, lons)`` (not empty)."""
+    count = len(lats)
+    lats, lons = sorted(lats), sorted(lons)
+    trim = int(count * COVERAGE_TRIM) if count >= 20 else 0
+    kept = slice(trim, count - trim)
     lats, lons = lats[kept], lons[kept]
     middle = len(lats) // 2
     centre = (lats[middle], lons[middle])
     lat_reach, lon_reach = _reach_degrees(centre[0])
-    lats = [lat for lat in lats if abs(lat - centre[0]) <= lat_reach]
-    lons = [lon for lon in lons if abs(lon - centre[1]) <= lon_reach]
+    min_lat, max_lat = _within(lats, centre[0], lat_reach)
+    min_lon, max_lon = _within(lons, centre[1], lon_reach)
     return Coverage(
         gbfs_url=gbfs_url,
         name=clean(name, MAX_NAME_CHARS),
-        min_lat=lats[0],
-        min_lon=lons[0],
-        max_lat=lats[-1],
-        max_lon=lons[-1],
+        min_lat=min_lat,
+        min_lon=min_lon,
+        max_lat=max_lat,
+        max_lon=max_lon,
         centre=centre,
-        stations=len(points),
+        stations=count,
     )
+
+
+def _within(ordered: list[float], centre: float, reach: float) -> tuple[float, float]:
+    """The least and greatest of the sorted ``ordered`` values within ``reach`` of
+    ``centre`` (one of them): found by bisection, then settled by the exact test
+    ``abs(value - centre) <= reach`` (true for one contiguous run of sorted values)."""
+
+    def near(value: float) -> bool:
+        return abs(value - centre) <= reach
+
+    low = bisect_left(ordered, centre - reach)
+    while low > 0 and near(ordered[low - 1]):
+        low -= 1
+    while not near(ordered[low]):
+        low += 1
+    high = bisect_right(ordered, centre + reach) - 1
+    while high + 1 < len(ordered) and near(ordered[high + 1]):
+        high += 1
+    while not near(ordered[high]):
+        high -= 1
+    return ordered[low], ordered[high]
 
 
 def load_coverages(path: Path) -> list[Coverage]:
@@ -169,13 +201,18 @@ def remember_coverage(
     ``name`` comes from a feed: it is cleaned before it is stored, so a later start that
     replays it (``Loading …``) never gets an escape sequence from this file."""
     name = clean(name, 120)
-    points = [
-        (item.info.lat, item.info.lon) if isinstance(item, Station) else (item[0], item[1])
-        for item in stations
-    ]
-    coverage = coverage_from_points(gbfs_url, name, points)
-    if coverage is None:
+    items = stations if isinstance(stations, tuple | list) else list(stations)
+    if not items:
         return None
+    if all(isinstance(item, Station) for item in items):  # read in C, no pair per station
+        lats, lons = list(map(_LAT, items)), list(map(_LON, items))
+    else:
+        points = [
+            (item.info.lat, item.info.lon) if isinstance(item, Station) else (item[0], item[1])
+            for item in items
+        ]
+        lats, lons = list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
+    coverage = _coverage(gbfs_url, name, lats, lons)
     if bicycles is not None:
         coverage = dataclasses.replace(coverage, bicycles=bicycles)
     path = cache_dir / COVERAGE_FILE

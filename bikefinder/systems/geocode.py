@@ -16,10 +16,11 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bikefinder import __version__
 from bikefinder.common.errors import UsageError, first_line
@@ -42,8 +43,7 @@ class Geocoder(Protocol):
     def geocode(self, query: str, *, exactly_one: bool = ..., timeout: float = ...) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """Where a place name points."""
 
     lat: float
@@ -274,8 +274,7 @@ def default_cache_path() -> Path:
 SAME, PREFIX, PHRASE, WORDS = range(4)
 
 
-@dataclass(frozen=True, slots=True)
-class StationPlace:
+class StationPlace(msgspec.Struct, frozen=True):
     """A place found as a station name in data already on this machine."""
 
     lat: float

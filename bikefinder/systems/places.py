@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+
+import msgspec
 
 from bikefinder.common.text import fold
 
@@ -22,8 +23,7 @@ PLACES_FILE = "places.tsv"
 CITIES_FILE = "cities.tsv"
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """A town's centre and how far a bike-share system there plausibly reaches."""
 
     lat: float
@@ -121,27 +121,59 @@ def bundled_gazetteer() -> Gazetteer:
 COUNTRY_REACH_KM = 150.0
 
 
-@cache
-def _towns() -> tuple[tuple[float, float, str], ...]:
-    """Every placed town of both tables as (lat, lon, country). Read straight from the
-    text (no :class:`Place` per town, no table kept): the app looks a system's country up
-    before it first draws its list, and this is a third of the cost of the tables."""
-    towns = {}
-    for name in (CITIES_FILE, PLACES_FILE):
-        text = resources.files("bikefinder.data").joinpath(name).read_text("utf-8")
-        for line in text.splitlines():
-            if not line or line[0] == "#":
-                continue
-            country, key, lat, lon, _radius = line.split("\t")
-            if lat:
-                towns[(country, key)] = (float(lat), float(lon), country)
-    return tuple(towns.values())
+def _table_text(name: str) -> str:
+    return resources.files("bikefinder.data").joinpath(name).read_text("utf-8")
+
+
+def _band_rows(text: str, low: float, high: float) -> list[tuple[str, str, str, str]]:
+    """The rows (country, key, lat, lon) of a table whose latitude's whole degrees lie
+    between ``low`` and ``high``, in the table's order: found with ``str.find`` (a
+    latitude is the third column, ``\t40.`` after exactly one tab on its line), not
+    by parsing every row."""
+    found: list[tuple[int, str, str, str, str]] = []
+    for whole in range(math.floor(low), math.floor(high) + 1):
+        # -0.5 lies in [-1, 0) and is written "-0.5": a negative band's text is one less.
+        token = "\t" + (str(whole) if whole >= 0 else f"-{-whole - 1}") + "."
+        at = text.find(token)
+        while at >= 0:
+            line_start = text.rfind("\n", 0, at) + 1
+            if text.count("\t", line_start, at) == 1:
+                line_end = text.find("\n", at)
+                country, key, lat, lon, *_ = text[
+                    line_start : line_end if line_end >= 0 else None
+                ].split("\t")
+                found.append((line_start, country, key, lat, lon))
+            at = text.find(token, at + 1)
+    found.sort()
+    return [row[1:] for row in found]
+
+
+def _towns_near(lat: float) -> list[tuple[float, float, str]]:
+    """Every placed town of both tables within reach of latitude ``lat``, as (lat, lon,
+    country), in the tables' order (cities, then the places only ``places.tsv`` knows);
+    where both tables name a town, ``places.tsv`` says where it is."""
+    reach = COUNTRY_REACH_KM / 111.2 + 0.01
+    low, high = lat - reach, lat + reach
+    places = bundled_table(PLACES_FILE)
+    towns: dict[tuple[str, str], tuple[float, float, str]] = {}
+    for country, key, town_lat, town_lon in _band_rows(_table_text(CITIES_FILE), low, high):
+        place = places.get((country, key))
+        if place is None:
+            towns[(country, key)] = (float(town_lat), float(town_lon), country)
+        elif low <= place.lat <= high:
+            towns[(country, key)] = (place.lat, place.lon, country)
+    for (country, key), place in places.items():
+        if place is not None and (country, key) not in towns and low <= place.lat <= high:
+            towns[(country, key)] = (place.lat, place.lon, country)
+    return list(towns.values())
 
 
 def country_at(lat: float, lon: float) -> str | None:
     """The country code of the town nearest to a point, from the bundled gazetteer
     (``None`` when no town is within :data:`COUNTRY_REACH_KM`). Near a border this is
-    the nearer town's country, which is what a rider there most likely reads."""
+    the nearer town's country, which is what a rider there most likely reads. Only the
+    towns in the point's band of latitude are read (a town beyond it is out of reach):
+    a few ms instead of parsing both tables (~130 ms)."""
     if not (math.isfinite(lat) and math.isfinite(lon)):
         return None
     return _country_at(round(lat, 2), round(lon, 2))
@@ -151,7 +183,7 @@ def country_at(lat: float, lon: float) -> str | None:
 def _country_at(lat: float, lon: float) -> str | None:
     scale = math.cos(math.radians(lat)) ** 2
     best, country = math.inf, None
-    for town_lat, town_lon, town_country in _towns():
+    for town_lat, town_lon, town_country in _towns_near(lat):
         d_lon = (town_lon - lon + 180.0) % 360.0 - 180.0
         distance = (town_lat - lat) ** 2 + scale * d_lon**2
         if distance < best:

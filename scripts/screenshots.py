@@ -209,9 +209,15 @@ async def shoot(
         return Path(app.save_screenshot(f"{name}.svg", str(folder)))
 
 
-async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path) -> Path:
+async def shoot_mixed(
+    name: str,
+    open_alerted: bool,
+    folder: Path,
+    scratch: Path,
+    size: tuple[int, int] = SIZE,
+) -> Path:
     """nextbike Linz (real feeds, one station alert) and a free-floating
-    operator in one list (the fixed scene of ``tests/mixed_scene.py``)."""
+    operator in one list (the fixed scene of ``tests/mixed_scene.py``), at ``size``."""
     sys.path.insert(0, str(ROOT / "tests"))
     from mixed_scene import LINZ, linz_station_ids, mixed_sources
 
@@ -219,7 +225,7 @@ async def shoot_mixed(name: str, open_alerted: bool, folder: Path, scratch: Path
     sources = mixed_sources(now)
     app = BikefinderApp(sources[0], LINZ, FavouritesStore(scratch / f"{name}.json"),
                         clock=lambda: now, local_tz=UTC, more_sources=sources[1:])  # fmt: skip
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         for _ in range(100):
             await settle(app, pilot)
             listed = app.stations.table.row_count
@@ -243,8 +249,13 @@ async def main(folder: Path) -> None:
         for name, (steps, near) in SHOTS.items():
             written = await shoot(name, steps, near, folder, Path(scratch))
             print(written.relative_to(ROOT) if written.is_relative_to(ROOT) else written)
-        for name, alerted in (("mixed", False), ("station-alert", True)):
-            written = await shoot_mixed(name, alerted, folder, Path(scratch))
+        for name, alerted, size in (
+            ("mixed", False, SIZE),
+            ("station-alert", True, SIZE),
+            ("mixed-60x20", False, (60, 20)),
+            ("mixed-80x24", False, (80, 24)),
+        ):
+            written = await shoot_mixed(name, alerted, folder, Path(scratch), size)
             print(written.relative_to(ROOT) if written.is_relative_to(ROOT) else written)
 
 

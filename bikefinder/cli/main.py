@@ -20,11 +20,13 @@ from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
-from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
-from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: The shells ``--completion`` writes a script for (defined here: the parser needs the
+#: names on every run, the generator in bikefinder.cli.completion only for --completion).
+SHELLS = ("bash", "zsh", "fish")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -257,8 +259,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="check config.toml and print the effective settings (secrets hidden); "
         "exit 0 if it is fine, 2 if not",
     )
-    from bikefinder.cli.completion import SHELLS
-
     parser.add_argument(
         "--completion",
         action=_CompletionAction,

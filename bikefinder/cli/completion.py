@@ -15,7 +15,6 @@ import argparse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-SHELLS = ("bash", "zsh", "fish")
 PROG = "bikefinder"
 #: Help longer than this is cut at a word, never inside parentheses (fish and zsh fit it
 #: to the terminal anyway).
@@ -89,8 +88,8 @@ def catalog_system_values() -> list[Value]:
 def script(
     parser: argparse.ArgumentParser, shell: str, systems: Sequence[Value] | None = None
 ) -> str:
-    """The completion script for ``shell`` (one of :data:`SHELLS`); ``systems`` are the
-    ``--system`` completions (default: the catalog's)."""
+    """The completion script for ``shell`` (one of ``bikefinder.cli.main.SHELLS``);
+    ``systems`` are the ``--system`` completions (default: the catalog's)."""
     writers = {"bash": _bash, "zsh": _zsh, "fish": _fish}
     values = catalog_system_values() if systems is None else list(systems)
     return writers[shell](flags(parser), values)

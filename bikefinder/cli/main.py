@@ -20,11 +20,13 @@ from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
-from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT
 from bikefinder.rider.output import FORMATS, MODES
-from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: The shells ``--completion`` writes a script for (defined here: the parser needs the
+#: names on every run, the generator in bikefinder.cli.completion only for --completion).
+SHELLS = ("bash", "zsh", "fish")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -257,8 +259,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="check config.toml and print the effective settings (secrets hidden); "
         "exit 0 if it is fine, 2 if not",
     )
-    from bikefinder.cli.completion import SHELLS
-
     parser.add_argument(
         "--completion",
         action=_CompletionAction,
@@ -273,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the versions of bikefinder, Python, textual, httpx and the platform",
     )
     return parser
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line: a plain one of common flags without building the parser
+    (see :mod:`bikefinder.cli.quick_args`), any other through it."""
+    from bikefinder.cli.quick_args import quick_args
+
+    given = sys.argv[1:] if argv is None else argv
+    quick = quick_args(given, FORMATS, MODES)
+    return quick if quick is not None else build_parser().parse_args(argv)
 
 
 def _positive_int(flag: str, text: str) -> int:
@@ -457,7 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = EXIT_FAILURE
     _escape_unencodable_output()
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse_args(argv)
         log_path = _start_debug_log(args, argv)
         if args.config_check:
             from bikefinder.cli.config_check import run_config_check

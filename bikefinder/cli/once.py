@@ -23,13 +23,12 @@ from bikefinder.fleet.fleet import Fleet, utc_now
 from bikefinder.fleet.view import FleetView, names
 from bikefinder.rider.alerts_view import ranked_alerts
 from bikefinder.rider.favourites import FavouritesStore
-from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import Answer, SystemReport, mode_named, render
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Row
 from bikefinder.rider.scene import Query
-from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -92,6 +91,8 @@ def trip_answer(view: FleetView, options: Options, choice: Choice) -> Answer:
     now = fleet.clock()
     assert options.to is not None and view.near is not None
     mode = mode_named(options.mode) or Mode.ANY_BIKE
+    from bikefinder.rider.trips import Speeds  # here: the trip planner only for --to
+
     limit = options.limit or DEFAULT_TRIP_LIMIT
     speeds = Speeds(options.walking_speed_kmh, options.riding_speed_kmh, options.ebike_speed_kmh)
     plan = view.trips(options.to, mode, limit=limit, speeds=speeds)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units, units_for_country
@@ -20,7 +20,7 @@ from bikefinder.fleet.live import LiveSystem
 from bikefinder.rider.alerts_view import ranked_alerts
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.listing import ListStatus, OtherFavourites, other_favourites
-from bikefinder.rider.mode_rows import DEFAULT_LIMIT
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.ranking import FAR_FROM_POINT_M
 from bikefinder.rider.rows import Kind, Row, RowDetails, RowKey
@@ -28,10 +28,13 @@ from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.system_index import stations_centre
 from bikefinder.rider.system_names import short_names
 from bikefinder.rider.text_formats import format_distance
-from bikefinder.rider.trips import DEFAULT_TRIP_LIMIT, Speeds, TripPlan, plan_trips
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.places import country_at
 from bikefinder.systems.source import SYSTEM_CENTRE
+
+if TYPE_CHECKING:
+    # The trip planner is imported by the first trip query, not by every list.
+    from bikefinder.rider.trips import Speeds, TripPlan
 
 
 class SavedFavourites(Protocol):
@@ -160,6 +163,8 @@ class FleetView:
     ) -> TripPlan:
         """The best trips from the point to ``destination`` on the scene as it stands
         (a query on the data already loaded; none before the first scene)."""
+        from bikefinder.rider.trips import Speeds, plan_trips  # here: only trips need it
+
         assert self.near is not None
         speeds = speeds or Speeds(walking_kmh=self.walking_speed_kmh)
         return plan_trips(self.scene or Scene(), self.near, destination, now=self.clock(),

@@ -17,11 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, TypeAlias
 
 from bikefinder.common.i18n import N_
 from bikefinder.common.text import clean
-from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.rows import SceneSystem
+
+if TYPE_CHECKING:
+    # For annotations: the alerts module is imported where alerts are read, not here.
+    from bikefinder.feeds.system_alerts import SystemAlert
 
 #: The types' order of importance (lower first); other types come after these.
 TYPE_ORDER = {"system_closure": 0, "station_closure": 1, "station_move": 2}
@@ -33,7 +37,7 @@ TYPE_NAMES = {
     "other": N_("notice"),
 }
 
-SystemAlerts = Sequence[tuple[SceneSystem, SystemAlert]]
+SystemAlerts: TypeAlias = "Sequence[tuple[SceneSystem, SystemAlert]]"
 
 
 def newest_time(alert: SystemAlert) -> datetime | None:

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units
-from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.refresh import Freshness
 from bikefinder.rider.rows import Row, SceneSystem
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.system_alerts import SystemAlert  # annotations only
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,9 @@ from __future__ import annotations
 #: How many rows a printed list shows when --limit is not given (the app fills the
 #: screen instead).
 DEFAULT_LIMIT = 20
+#: How many trips a printed answer lists when ``--limit`` is not given (here, beside
+#: the other default, so that the command line does not import the trip planner).
+DEFAULT_TRIP_LIMIT = 3
 
 
 class ListLimit:

@@ -18,11 +18,9 @@ from typing import TYPE_CHECKING, Any
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds import vehicles
-from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.rows import Kind, Row, SceneSystem
-from bikefinder.rider.scene import Query
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
 from bikefinder.rider.system_names import short_name, short_names
 from bikefinder.rider.text_formats import (
@@ -34,18 +32,15 @@ from bikefinder.rider.text_formats import (
     iso,
     text_table,
 )
-from bikefinder.rider.trip_output import (
-    point_record,
-    trip_record,
-    trips_csv,
-    trips_line,
-    trips_table,
-)
-from bikefinder.rider.trips import TripPlan
 from bikefinder.rider.walking import walking_text
 
 if TYPE_CHECKING:
+    # Names for annotations only: alerts, the scene's query and trips are imported where
+    # an answer has them, not by every printed answer.
     from bikefinder.feeds.snapshot import Snapshot
+    from bikefinder.feeds.system_alerts import SystemAlert
+    from bikefinder.rider.scene import Query
+    from bikefinder.rider.trips import TripPlan
 
 #: The version of the JSON document's shape; bumped when a key changes meaning or goes.
 SCHEMA_VERSION = 1
@@ -287,6 +282,12 @@ def document(answer: Answer) -> dict[str, Any]:
     times = [s.snapshot.data_time for s in with_data if s.snapshot and s.snapshot.data_time]
     errors = [{"system_id": r["id"], "error": r["error"]} for r in systems if r["error"]]
     first = answer.systems[0] if answer.systems else None
+    plan, to_record, trip_records = answer.plan, None, []
+    if plan is not None:
+        from bikefinder.rider.trip_output import point_record, trip_record  # trip answers only
+
+        to_record = point_record(plan.destination)
+        trip_records = [trip_record(trip) for trip in plan.trips]
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": iso(now),
@@ -313,8 +314,8 @@ def document(answer: Answer) -> dict[str, Any]:
         "notes": [str(note) for note in answer.notes],
         "warning": answer.warning,
         "stations": [row_record(row) for row in answer.rows],
-        "to": point_record(plan.destination) if (plan := answer.plan) is not None else None,
-        "trips": [trip_record(trip) for trip in plan.trips] if plan is not None else [],
+        "to": to_record,
+        "trips": trip_records,
         "walk_only_s": round(plan.walk_only_s) if plan is not None else None,
     }  # fmt: skip
 
@@ -330,6 +331,8 @@ def to_csv(answer: Answer) -> str:
     """The rows as CSV, one column per row field; lists joined with ``;``, the changes
     as ``bikes:+1;docks:-1``, text cleaned of control characters."""
     if answer.plan is not None:
+        from bikefinder.rider.trip_output import trips_csv  # here: only trip answers
+
         return trips_csv(answer.plan)
     records = []
     for row in answer.rows:
@@ -453,6 +456,8 @@ def to_table(answer: Answer, walking_speed_kmh: float, width: int | None = None)
     (``width``: a terminal's, which the rows are cut to fit)."""
     query = answer.query
     if answer.plan is not None:
+        from bikefinder.rider.trip_output import trips_table  # here: only trip answers
+
         return trips_table(_system_lines(answer), answer.notes, answer.plan, query.units, width)
     lines = _system_lines(answer)
     if query.near is not None:
@@ -529,6 +534,8 @@ def to_line(answer: Answer) -> str:
     costs after the counts when the feed says."""
     query, now = answer.query, answer.now
     if answer.plan is not None:
+        from bikefinder.rider.trip_output import trips_line  # here: only trip answers
+
         return trips_line(answer.plan)
     row = next((row for row in answer.rows if row.useful and row.error is None), None)
     if row is None:

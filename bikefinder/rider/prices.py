@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from bikefinder.feeds import pricing
-from bikefinder.feeds.pricing import PricingPlan
 from bikefinder.feeds.vehicles import BIKE_FORMS, Vehicle, VehicleType
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.pricing import PricingPlan
 
 #: Plans named for these kinds do not price a docked bike.
 _NOT_AT_STATIONS = frozenset({"scooter", "moped", "car"})
@@ -27,6 +29,8 @@ def station_plans(
     """The plans that price a ride from a station: those the system's bike types name
     (all its types' when it has no bike type), else, when no type names a plan, every
     plan not named for scooters, mopeds or cars (every plan if that leaves none)."""
+    from bikefinder.feeds import pricing  # here: only a system with plans needs it
+
     bikes = [t for t in vehicle_types.values() if t.form in BIKE_FORMS] or list(
         vehicle_types.values()
     )
@@ -44,6 +48,8 @@ def several_plans_sentence(plans: Sequence[PricingPlan]) -> tuple[str | None, Pr
     """The price of a ride under the cheapest of ``plans`` and that plan:
     ``"from €1 to start, then €1 per 15 min, 3 plans"``; one plan's own sentence; ``(None,
     None)`` when no plan can be said."""
+    from bikefinder.feeds import pricing  # here: only a system with plans needs it
+
     if len(plans) == 1:
         sentence = pricing.price_sentence(plans[0])
         return sentence, plans[0] if sentence is not None else None
@@ -78,6 +84,10 @@ class PriceBook:
         self, vehicle: Vehicle, vehicle_type: VehicleType | None
     ) -> tuple[str | None, PricingPlan | None]:
         """A ride on ``vehicle`` (its own plan, else its type's): sentence and plan."""
+        if not self.plans:
+            return None, None  # no plan names any vehicle: what pricing would answer
+        from bikefinder.feeds import pricing  # here: only a system with plans needs it
+
         if vehicle.pricing_plan_id is not None:
             plan = pricing.plan_for_vehicle(self.plans, vehicle_type, vehicle.pricing_plan_id)
             return (pricing.price_sentence(plan), plan) if plan is not None else (None, None)

@@ -35,12 +35,12 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
 from bikefinder.common.text import clean, fold
 from bikefinder.common.units import Units
-from bikefinder.feeds import opening_status, system_alerts, vehicles
+from bikefinder.feeds import opening_status, vehicles
 from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.changes import count_changes
@@ -54,6 +54,10 @@ from bikefinder.rider.system_index import MAX_AREA_SPAN_M, SystemIndex, stream
 from bikefinder.rider.text_formats import vehicle_range_text
 from bikefinder.rider.trends import TrendHistory
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_seconds
+
+if TYPE_CHECKING:
+    # Alerts are read only where a system has them (see _active_alerts).
+    from bikefinder.feeds.system_alerts import SystemAlert
 
 #: Closer than this, a row is where the rider is: no compass direction.
 HERE_M = 1.0
@@ -116,7 +120,7 @@ class _Context:
 
     index: SystemIndex
     alerts_by_station: Mapping[str, tuple[str, ...]]
-    alerts: Mapping[str, system_alerts.SystemAlert]
+    alerts: Mapping[str, SystemAlert]
     openings: Openings
     now: datetime
     prices: PriceBook
@@ -250,17 +254,15 @@ class Scene:
                 notes.append(f"{name}: {' and '.join(parts)} not listed as stations")
         return notes
 
-    def active_alerts(self, now: datetime) -> list[tuple[SceneSystem, system_alerts.SystemAlert]]:
+    def active_alerts(self, now: datetime) -> list[tuple[SceneSystem, SystemAlert]]:
         """Every active alert (about stations or whole systems), per system in order."""
         return [
             (index.system, alert)
             for index in self.indexes
-            for alert in system_alerts.active_alerts(index.snapshot.alerts, now)
+            for alert in _active_alerts(index.snapshot.alerts, now)
         ]
 
-    def system_alerts(
-        self, now: datetime | None = None
-    ) -> list[tuple[SceneSystem, system_alerts.SystemAlert]]:
+    def system_alerts(self, now: datetime | None = None) -> list[tuple[SceneSystem, SystemAlert]]:
         """Active alerts about a whole system, per system in scene order."""
         moment = now or datetime.now(UTC)
         return [
@@ -404,15 +406,34 @@ class Scene:
 
     def _context(self, index: SystemIndex, now: datetime) -> _Context:
         snapshot = index.snapshot
-        active = system_alerts.active_alerts(snapshot.alerts, now)
+        active = _active_alerts(snapshot.alerts, now)
         return _Context(
             index=index,
-            alerts_by_station=system_alerts.alerts_by_station(active),
+            alerts_by_station=_alerts_by_station(active),
             alerts={alert.alert_id: alert for alert in active},
             openings=Openings(snapshot, now),
             now=now,
             prices=PriceBook(snapshot.pricing, snapshot.vehicle_types),
         )
+
+
+def _active_alerts(alerts: Sequence[SystemAlert], now: datetime) -> tuple[SystemAlert, ...]:
+    """The alerts in effect at ``now``; the module that reads alerts is imported only
+    when a system has some (most have none: a printed answer need not load it)."""
+    if not alerts:
+        return ()
+    from bikefinder.feeds import system_alerts
+
+    return system_alerts.active_alerts(alerts, now)
+
+
+def _alerts_by_station(active: Sequence[SystemAlert]) -> dict[str, tuple[str, ...]]:
+    """``station_id -> alert ids`` of the active alerts (imported only if there are some)."""
+    if not active:
+        return {}
+    from bikefinder.feeds import system_alerts
+
+    return system_alerts.alerts_by_station(active)
 
 
 def _distance(near: tuple[float, float] | None, lat: float, lon: float) -> float | None:

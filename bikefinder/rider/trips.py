@@ -41,6 +41,7 @@ from bikefinder.feeds.models import Station
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import Vehicle, is_bicycle
+from bikefinder.rider.mode_rows import DEFAULT_TRIP_LIMIT
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.prices import station_plans
 from bikefinder.rider.rows import Kind, SceneSystem
@@ -55,8 +56,6 @@ RETURN_S = 30.0
 DETOUR = 1.25
 DEFAULT_RIDING_SPEED_KMH = 15.0
 DEFAULT_EBIKE_SPEED_KMH = 18.0
-#: How many trips a printed answer lists when ``--limit`` is not given.
-DEFAULT_TRIP_LIMIT = 3
 #: Rounding slack for the bounds (seconds): a bound never prunes a trip it equals.
 _SLACK_S = 1e-6
 

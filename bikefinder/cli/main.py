@@ -275,16 +275,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """The parsed command line: a plain one of common flags without building the parser
-    (see :mod:`bikefinder.cli.quick_args`), any other through it."""
-    from bikefinder.cli.quick_args import quick_args
-
-    given = sys.argv[1:] if argv is None else argv
-    quick = quick_args(given, FORMATS, MODES)
-    return quick if quick is not None else build_parser().parse_args(argv)
-
-
 def _positive_int(flag: str, text: str) -> int:
     try:
         value = int(text)
@@ -467,7 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = EXIT_FAILURE
     _escape_unencodable_output()
     try:
-        args = _parse_args(argv)
+        args = build_parser().parse_args(argv)
         log_path = _start_debug_log(args, argv)
         if args.config_check:
             from bikefinder.cli.config_check import run_config_check

@@ -20,10 +20,10 @@ MOMENT_KEYS = {"generated_at", "data_age_s"}
 #: Modules a warm answer must not import: the HTTP stack and the event loop (with ssl).
 NOT_IMPORTED = ("httpx", "httpcore", "h11", "anyio", "ssl", "asyncio", "rich")
 #: Modules an answer without trips, alerts or prices does not import either (the Citi
-#: Bike fixture has none), nor argparse's message catalogue (the parser is not built).
+#: Bike fixture has none), nor the completion writer.
 NOT_NEEDED = ("bikefinder.rider.trips", "bikefinder.rider.trip_output",
               "bikefinder.feeds.system_alerts", "bikefinder.feeds.pricing",
-              "bikefinder.cli.completion", "locale")  # fmt: skip
+              "bikefinder.cli.completion")  # fmt: skip
 #: bikefinder's own and third-party modules a warm ``--once --format json`` imports (87:
 #: no trip planner, alerts or pricing module for an answer without them, no completion
 #: writer; 262 before it avoided the HTTP stack): a bound, never to be raised.

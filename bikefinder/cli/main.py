@@ -20,8 +20,7 @@ from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import UNITS_CHOICES, units_named
 from bikefinder.options import Options
-from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT
-from bikefinder.rider.output import FORMATS, MODES
+from bikefinder.rider.mode_rows import DEFAULT_LIMIT, DEFAULT_TRIP_LIMIT, FORMATS, MODES
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 #: The shells ``--completion`` writes a script for (defined here: the parser needs the

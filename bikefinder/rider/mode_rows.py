@@ -15,6 +15,10 @@ DEFAULT_LIMIT = 20
 #: How many trips a printed answer lists when ``--limit`` is not given (here, beside
 #: the other default, so that the command line does not import the trip planner).
 DEFAULT_TRIP_LIMIT = 3
+#: ``--format`` and ``--mode`` values (here, with the defaults, so that the command line's
+#: ``--help`` does not import the output formatter).
+FORMATS = ("table", "json", "csv", "line")
+MODES = ("bike", "ebike", "dock")
 
 
 class ListLimit:

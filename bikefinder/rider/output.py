@@ -44,9 +44,7 @@ if TYPE_CHECKING:
 
 #: The version of the JSON document's shape; bumped when a key changes meaning or goes.
 SCHEMA_VERSION = 1
-FORMATS = ("table", "json", "csv", "line")
-#: ``--mode`` values, and the modes they mean.
-MODES = ("bike", "ebike", "dock")
+#: ``--mode`` values' modes.
 _MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
 #: Every row's fields, in order: the JSON keys of ``stations[]`` and the CSV columns.
 ROW_FIELDS = (

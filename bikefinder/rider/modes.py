@@ -122,3 +122,17 @@ def has_at_least(station: Station, mode: Mode, minimum: int | None) -> bool:
         return True
     count = wanted_count(station.status, mode)
     return count is not None and count >= minimum
+
+
+#: ``--mode`` values' modes.
+_MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
+
+
+def mode_named(name: str | None) -> Mode | None:
+    """The mode ``--mode NAME`` means (``None`` for none)."""
+    return None if name is None else _MODE_OF[name]
+
+
+def mode_name(mode: Mode) -> str:
+    """How ``--mode`` spells ``mode`` (``"bike"``, ``"ebike"``, ``"dock"``)."""
+    return next(name for name, known in _MODE_OF.items() if known is mode)

@@ -19,7 +19,8 @@ from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
 from bikefinder.feeds import vehicles
 from bikefinder.feeds.vehicles import WHAT_BIKE
-from bikefinder.rider.modes import Mode, counted
+from bikefinder.rider.modes import Mode, counted, mode_name
+from bikefinder.rider.modes import mode_named as mode_named
 from bikefinder.rider.rows import Kind, Row, SceneSystem
 from bikefinder.rider.staleness import data_age_s, format_age, is_data_stale, within_ttl_note
 from bikefinder.rider.system_names import short_name, short_names
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
 
 #: The version of the JSON document's shape; bumped when a key changes meaning or goes.
 SCHEMA_VERSION = 1
-#: ``--mode`` values' modes.
-_MODE_OF = {"bike": Mode.ANY_BIKE, "ebike": Mode.EBIKE, "dock": Mode.DOCK}
 #: Every row's fields, in order: the JSON keys of ``stations[]`` and the CSV columns.
 ROW_FIELDS = (
     "kind",
@@ -93,16 +92,6 @@ ROW_FIELDS = (
 )
 #: Fields whose text comes from a feed or a file, cleaned in CSV and the table.
 _TEXT_FIELDS = ("name", "reason", "hours", "price", "error", "range_text", "system_name")
-
-
-def mode_named(name: str | None) -> Mode | None:
-    """The mode ``--mode NAME`` means (``None`` for none)."""
-    return None if name is None else _MODE_OF[name]
-
-
-def mode_name(mode: Mode) -> str:
-    """How ``--mode`` spells ``mode`` (``"bike"``, ``"ebike"``, ``"dock"``)."""
-    return next(name for name, known in _MODE_OF.items() if known is mode)
 
 
 @dataclass(frozen=True, slots=True)

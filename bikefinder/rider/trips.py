@@ -46,39 +46,15 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.prices import station_plans
 from bikefinder.rider.rows import Kind, SceneSystem
 from bikefinder.rider.scene import Openings, Scene, station_reason
+from bikefinder.rider.speeds import DETOUR as DETOUR
+from bikefinder.rider.speeds import Speeds as Speeds
 from bikefinder.rider.system_index import SystemIndex
-from bikefinder.rider.walking import WALKING_SPEED_KMH
 
 #: Seconds to take a bike and to return one (OpenTripPlanner's defaults).
 TAKE_S = 60.0
 RETURN_S = 30.0
-#: Streets are not straight: a ride is this many times the straight line.
-DETOUR = 1.25
-DEFAULT_RIDING_SPEED_KMH = 15.0
-DEFAULT_EBIKE_SPEED_KMH = 18.0
 #: Rounding slack for the bounds (seconds): a bound never prunes a trip it equals.
 _SLACK_S = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class Speeds:
-    """The paces of the time model, in km/h."""
-
-    walking_kmh: float = WALKING_SPEED_KMH
-    riding_kmh: float = DEFAULT_RIDING_SPEED_KMH
-    ebike_kmh: float = DEFAULT_EBIKE_SPEED_KMH
-
-    def __post_init__(self) -> None:
-        for speed in (self.walking_kmh, self.riding_kmh, self.ebike_kmh):
-            if not (isinstance(speed, int | float) and math.isfinite(speed) and speed > 0):
-                raise ValueError(f"a speed must be a positive number of km/h, got {speed!r}")
-
-    def walk_s(self, metres: float) -> float:
-        return metres * 3.6 / self.walking_kmh
-
-    def ride_s_per_m(self, electric: bool) -> float:
-        """Seconds of riding per metre of straight line (the detour included)."""
-        return DETOUR * 3.6 / (self.ebike_kmh if electric else self.riding_kmh)
 
 
 @dataclass(frozen=True, slots=True)

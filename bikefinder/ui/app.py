@@ -36,7 +36,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import AskedRefresh
 from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.scene import Query, Scene
-from bikefinder.rider.trips import Speeds
+from bikefinder.rider.speeds import Speeds
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
@@ -53,7 +53,6 @@ from bikefinder.ui.messages import (
 from bikefinder.ui.screens.stations import StationsScreen
 from bikefinder.ui.station_actions import StationActions
 from bikefinder.ui.status_words import freshness_words, left_out_words
-from bikefinder.ui.trip_words import lost_best_words
 from bikefinder.ui.watches import WatchKeeper
 from bikefinder.ui.widgets.status_bar import HeaderState
 from bikefinder.ui.words import refreshed_words, say
@@ -485,6 +484,7 @@ class BikefinderApp(App[int]):
     @on(TripsPlanned)
     def _trips_planned(self, message: TripsPlanned) -> None:
         from bikefinder.rider.trip_changes import lost_best
+        from bikefinder.ui.trip_words import lost_best_words
 
         screen = self.trips
         if screen is None:

@@ -5,14 +5,17 @@ state they change."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from bikefinder.fleet.live import Failed, Loaded
 from bikefinder.rider.rows import RowKey
 from bikefinder.rider.scene import Scene
-from bikefinder.rider.trips import TripPlan
 from bikefinder.rider.watches import FiredWatch
+
+if TYPE_CHECKING:
+    from bikefinder.rider.trips import TripPlan
 
 
 @dataclass

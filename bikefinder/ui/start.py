@@ -9,9 +9,8 @@ from bikefinder.fleet.choice import choose, selection_of
 from bikefinder.fleet.destination import Destination, point_label
 from bikefinder.fleet.fleet import Fleet
 from bikefinder.rider.favourites import FavouritesStore
-from bikefinder.rider.modes import Mode
-from bikefinder.rider.output import mode_named
-from bikefinder.rider.trips import Speeds
+from bikefinder.rider.modes import Mode, mode_named
+from bikefinder.rider.speeds import Speeds
 from bikefinder.ui.app import BikefinderApp
 
 if TYPE_CHECKING:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from bikefinder.common.i18n import N_, _, ngettext
 from bikefinder.common.text import clean
 from bikefinder.feeds.demo import DEMO_SNAPSHOT_TIME
-from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import VehicleSelection
 from bikefinder.rider.alerts_view import TYPE_NAMES, AlertEntry, SystemAlerts
 from bikefinder.rider.listing import ListStatus
@@ -22,6 +22,9 @@ from bikefinder.rider.system_index import MAX_AREA_SPAN_M
 from bikefinder.rider.text_formats import format_distance
 from bikefinder.systems.source import SYSTEM_CENTRE
 from bikefinder.ui.words import MONTHS, WEEKDAYS, age_words, counted_wanted, wanted_words
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.system_alerts import SystemAlert
 
 
 def demo_words() -> str:

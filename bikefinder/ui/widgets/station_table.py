@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -23,7 +23,6 @@ from textual.widgets.data_table import ColumnKey
 
 from bikefinder.common.i18n import _, pgettext
 from bikefinder.common.text import clean
-from bikefinder.feeds.system_alerts import SystemAlert
 from bikefinder.feeds.vehicles import WHAT_BIKE
 from bikefinder.rider.modes import Mode, StationState, station_state
 from bikefinder.rider.rows import Row, RowKey, SceneSystem
@@ -32,6 +31,9 @@ from bikefinder.rider.trends import Direction, Trend
 from bikefinder.rider.walking import seconds_text
 from bikefinder.ui.widgets.text_cells import TextCellTable
 from bikefinder.ui.words import age_words, compass_words, row_name, row_reason, what_words
+
+if TYPE_CHECKING:
+    from bikefinder.feeds.system_alerts import SystemAlert
 
 #: (key, label, right-aligned) per column, in display order; keys name cells. Each
 #: label fits its column's width (:data:`COLUMN_WIDTHS`) in every language.

@@ -297,6 +297,46 @@ def price_steps(plan: PricingPlan) -> tuple[str, ...]:
     return tuple(steps) or ("free",)
 
 
+class PriceOutline(msgspec.Struct, frozen=True):
+    """What a plan's one-sentence price says, before it is put in words (English here,
+    the app's language in the UI): paid at the start, then the first repeating rate of
+    each unit, with the quantity it starts ``after`` when later than the start covers;
+    else a later one-off charge."""
+
+    currency: str
+    at_start: Decimal
+    #: (rate, unit, starts after this quantity or ``None``), per minute then per km.
+    rates: tuple[tuple[PriceSegment, str, int | None], ...]
+    #: A one-off charge later in the ride (said when nothing repeats), and its unit.
+    later: tuple[PriceSegment, str] | None
+    surge: bool
+
+
+def price_outline(plan: PricingPlan) -> PriceOutline | None:
+    """The parts of :func:`price_sentence`; ``None`` when the plan cannot be read whole."""
+    if not _readable(plan):
+        return None
+    assert plan.price is not None and plan.currency is not None
+    at_start = plan.price
+    rates: list[tuple[PriceSegment, str, int | None]] = []
+    later: tuple[PriceSegment, str] | None = None
+    for segments, unit in ((plan.per_min, "min"), (plan.per_km, "km")):
+        covered = 0
+        for segment in segments:
+            if segment.start == 0 and segment.charged_once:
+                at_start += segment.rate
+                covered = max(covered, segment.end or 0)
+        repeating = next((s for s in segments if not s.charged_once and s.rate), None)
+        if repeating is not None:
+            after = repeating.start if repeating.start > covered else None
+            rates.append((repeating, unit, after))
+        elif later is None:
+            once = next((s for s in segments if s.start > 0 and s.charged_once and s.rate), None)
+            if once is not None:
+                later = (once, unit)
+    return PriceOutline(plan.currency, at_start, tuple(rates), later, bool(plan.surge_pricing))
+
+
 def price_sentence(plan: PricingPlan) -> str | None:
     """What a ride costs, in one short sentence a rider reads at a glance:
     ``"€1 to start, then €1 per 15 min"``, ``"$1 to start, then $0.44/min"``,
@@ -308,38 +348,24 @@ def price_sentence(plan: PricingPlan) -> str | None:
     start covers; a later one-off charge is said when nothing repeats (``"+€2 at 15
     min"``). Later steps (daily caps, second days) are in :func:`price_steps`.
     ``None`` when the plan cannot be read whole."""
-    if not _readable(plan):
+    outline = price_outline(plan)
+    if outline is None:
         return None
-    assert plan.price is not None and plan.currency is not None
-    currency = plan.currency
-    at_start = plan.price
-    rates: list[str] = []
-    later: str | None = None
-    for segments, unit in ((plan.per_min, "min"), (plan.per_km, "km")):
-        covered = 0
-        for segment in segments:
-            if segment.start == 0 and segment.charged_once:
-                at_start += segment.rate
-                covered = max(covered, segment.end or 0)
-        repeating = next((s for s in segments if not s.charged_once and s.rate), None)
-        if repeating is not None:
-            text = _rate_text(repeating, unit, currency)
-            if repeating.start > covered:
-                text += f" after {_quantity(repeating.start, unit)}"
-            rates.append(text)
-        elif later is None:
-            once = next((s for s in segments if s.start > 0 and s.charged_once and s.rate), None)
-            if once is not None:
-                at = _quantity(once.start, unit)
-                later = f"+{format_money(once.rate, currency)} at {at}"
-    surge = " (prices may surge)" if plan.surge_pricing else ""
-    start = format_money(at_start, currency)
+    currency = outline.currency
+    rates = []
+    for segment, unit, after in outline.rates:
+        text = _rate_text(segment, unit, currency)
+        rates.append(text if after is None else f"{text} after {_quantity(after, unit)}")
+    surge = " (prices may surge)" if outline.surge else ""
+    start = format_money(outline.at_start, currency)
     if not rates:
-        if later is not None:
+        if outline.later is not None:
+            once, unit = outline.later
+            later = f"+{format_money(once.rate, currency)} at {_quantity(once.start, unit)}"
             return f"{start} to start, {later}{surge}"
-        return ("free" if at_start == 0 else start) + surge
+        return ("free" if outline.at_start == 0 else start) + surge
     then = " + ".join(rates)
-    if at_start > 0:
+    if outline.at_start > 0:
         return f"{start} to start, then {then}{surge}"
     return then + surge
 

@@ -5,7 +5,7 @@ price_steps` (which the printed output keeps in English), from the plan itself."
 from __future__ import annotations
 
 from bikefinder.common.i18n import _, ngettext
-from bikefinder.feeds.pricing import PriceSegment, PricingPlan, format_money
+from bikefinder.feeds.pricing import PriceSegment, PricingPlan, format_money, price_outline
 from bikefinder.rider.rows import Row
 
 
@@ -67,42 +67,30 @@ def steps_words(plan: PricingPlan) -> tuple[str, ...]:
 
 def sentence_words(plan: PricingPlan) -> str | None:
     """What a ride costs in one short sentence: "€1 to start, then €1 per 15 min"
-    (the rule of :func:`bikefinder.feeds.pricing.price_sentence`); ``None`` when the
-    plan cannot be read whole."""
-    if not _readable(plan):
+    (the outline of :func:`bikefinder.feeds.pricing.price_sentence`, in the UI's
+    language); ``None`` when the plan cannot be read whole."""
+    outline = price_outline(plan)
+    if outline is None:
         return None
-    assert plan.price is not None and plan.currency is not None
-    currency = plan.currency
-    at_start = plan.price
-    rates: list[str] = []
-    later: str | None = None
-    for segments, unit in ((plan.per_min, "min"), (plan.per_km, "km")):
-        covered = 0
-        for segment in segments:
-            if segment.start == 0 and segment.charged_once:
-                at_start += segment.rate
-                covered = max(covered, segment.end or 0)
-        repeating = next((s for s in segments if not s.charged_once and s.rate), None)
-        if repeating is not None:
-            text = _rate(repeating, unit, currency)
-            if repeating.start > covered:
-                after = _("after {quantity}").format(quantity=_quantity(repeating.start, unit))
-                text += f" {after}"
-            rates.append(text)
-        elif later is None:
-            once = next((s for s in segments if s.start > 0 and s.charged_once and s.rate), None)
-            if once is not None:
-                later = _("+{money} at {quantity}").format(
-                    money=format_money(once.rate, currency), quantity=_quantity(once.start, unit)
-                )
-    surge = " " + _("(prices may surge)") if plan.surge_pricing else ""
-    start = format_money(at_start, currency)
+    currency = outline.currency
+    rates = []
+    for segment, unit, after in outline.rates:
+        text = _rate(segment, unit, currency)
+        if after is not None:
+            text += " " + _("after {quantity}").format(quantity=_quantity(after, unit))
+        rates.append(text)
+    surge = " " + _("(prices may surge)") if outline.surge else ""
+    start = format_money(outline.at_start, currency)
     if not rates:
-        if later is not None:
+        if outline.later is not None:
+            once, unit = outline.later
+            later = _("+{money} at {quantity}").format(
+                money=format_money(once.rate, currency), quantity=_quantity(once.start, unit)
+            )
             return _("{money} to start, {later}").format(money=start, later=later) + surge
-        return (_("free") if at_start == 0 else start) + surge
+        return (_("free") if outline.at_start == 0 else start) + surge
     then = " + ".join(rates)
-    if at_start > 0:
+    if outline.at_start > 0:
         return _("{money} to start, then {rates}").format(money=start, rates=then) + surge
     return then + surge
 

@@ -247,7 +247,7 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{sign}{prefix}{number}{suffix}"
 
 
-def _quantity(value: int, unit: str) -> str:
+def quantity_text(value: int, unit: str) -> str:
     """``15 min``, ``1 h 30 min``, ``24 h``, ``5 km``."""
     if unit != "min" or value < 60:
         return f"{value} {unit}"
@@ -262,18 +262,18 @@ def _rate_text(segment: PriceSegment, unit: str, currency: str) -> str:
         return f"{money}/{unit}"
     if unit == "min" and segment.interval == 60:
         return f"{money}/h"
-    return f"{money} per {_quantity(segment.interval, unit)}"
+    return f"{money} per {quantity_text(segment.interval, unit)}"
 
 
 def _segment_text(segment: PriceSegment, unit: str, currency: str) -> str:
     if segment.charged_once:
-        at = "at start" if segment.start == 0 else f"at {_quantity(segment.start, unit)}"
+        at = "at start" if segment.start == 0 else f"at {quantity_text(segment.start, unit)}"
         return f"{format_money(segment.rate, currency)} {at}"
     text = _rate_text(segment, unit, currency)
     if segment.start:
-        text += f" from {_quantity(segment.start, unit)}"
+        text += f" from {quantity_text(segment.start, unit)}"
     if segment.end is not None:
-        text += f" until {_quantity(segment.end, unit)}"
+        text += f" until {quantity_text(segment.end, unit)}"
     return text
 
 
@@ -355,13 +355,13 @@ def price_sentence(plan: PricingPlan) -> str | None:
     rates = []
     for segment, unit, after in outline.rates:
         text = _rate_text(segment, unit, currency)
-        rates.append(text if after is None else f"{text} after {_quantity(after, unit)}")
+        rates.append(text if after is None else f"{text} after {quantity_text(after, unit)}")
     surge = " (prices may surge)" if outline.surge else ""
     start = format_money(outline.at_start, currency)
     if not rates:
         if outline.later is not None:
             once, unit = outline.later
-            later = f"+{format_money(once.rate, currency)} at {_quantity(once.start, unit)}"
+            later = f"+{format_money(once.rate, currency)} at {quantity_text(once.start, unit)}"
             return f"{start} to start, {later}{surge}"
         return ("free" if outline.at_start == 0 else start) + surge
     then = " + ".join(rates)

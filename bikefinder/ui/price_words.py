@@ -5,16 +5,14 @@ price_steps` (which the printed output keeps in English), from the plan itself."
 from __future__ import annotations
 
 from bikefinder.common.i18n import _, ngettext
-from bikefinder.feeds.pricing import PriceSegment, PricingPlan, format_money, price_outline
+from bikefinder.feeds.pricing import (
+    PriceSegment,
+    PricingPlan,
+    format_money,
+    price_outline,
+    quantity_text,
+)
 from bikefinder.rider.rows import Row
-
-
-def _quantity(value: int, unit: str) -> str:
-    """ "15 min", "1 h 30 min", "24 h", "5 km"."""
-    if unit != "min" or value < 60:
-        return f"{value} {unit}"
-    hours, minutes = divmod(value, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def _rate(segment: PriceSegment, unit: str, currency: str) -> str:
@@ -25,7 +23,7 @@ def _rate(segment: PriceSegment, unit: str, currency: str) -> str:
     if unit == "min" and segment.interval == 60:
         return f"{money}/h"
     return _("{money} per {quantity}").format(
-        money=money, quantity=_quantity(segment.interval, unit)
+        money=money, quantity=quantity_text(segment.interval, unit)
     )
 
 
@@ -35,13 +33,13 @@ def _step(segment: PriceSegment, unit: str, currency: str) -> str:
         if segment.start == 0:
             return _("{money} at start").format(money=money)
         return _("{money} at {quantity}").format(
-            money=money, quantity=_quantity(segment.start, unit)
+            money=money, quantity=quantity_text(segment.start, unit)
         )
     text = _rate(segment, unit, currency)
     if segment.start:
-        text += " " + _("from {quantity}").format(quantity=_quantity(segment.start, unit))
+        text += " " + _("from {quantity}").format(quantity=quantity_text(segment.start, unit))
     if segment.end is not None:
-        text += " " + _("until {quantity}").format(quantity=_quantity(segment.end, unit))
+        text += " " + _("until {quantity}").format(quantity=quantity_text(segment.end, unit))
     return text
 
 
@@ -77,7 +75,7 @@ def sentence_words(plan: PricingPlan) -> str | None:
     for segment, unit, after in outline.rates:
         text = _rate(segment, unit, currency)
         if after is not None:
-            text += " " + _("after {quantity}").format(quantity=_quantity(after, unit))
+            text += " " + _("after {quantity}").format(quantity=quantity_text(after, unit))
         rates.append(text)
     surge = " " + _("(prices may surge)") if outline.surge else ""
     start = format_money(outline.at_start, currency)
@@ -85,7 +83,7 @@ def sentence_words(plan: PricingPlan) -> str | None:
         if outline.later is not None:
             once, unit = outline.later
             later = _("+{money} at {quantity}").format(
-                money=format_money(once.rate, currency), quantity=_quantity(once.start, unit)
+                money=format_money(once.rate, currency), quantity=quantity_text(once.start, unit)
             )
             return _("{money} to start, {later}").format(money=start, later=later) + surge
         return (_("free") if outline.at_start == 0 else start) + surge

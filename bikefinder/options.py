@@ -3,14 +3,13 @@ commands) receives it. Its own module so that no command imports the parser abov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.units import Units
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(msgspec.Struct, frozen=True):
     """The validated command line."""
 
     near: tuple[float, float] | None

@@ -3,11 +3,11 @@ draws the alert line (with and without a problem, narrow and wide)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from copies import replace
 from rich.console import Console
 
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert, decode_system_alerts

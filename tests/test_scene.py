@@ -3,8 +3,9 @@ and the refresh schedule and freshness (rider/refresh.py): pure, tested without 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
+
+from copies import replace
 
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import Favourite, new_favourite

@@ -3,10 +3,10 @@ destination points (fleet/destination.py)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from copies import replace
 from msgspec import structs
 from test_trips import A, at, plan, scene, snapshot, station, vehicle
 

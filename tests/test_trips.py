@@ -5,12 +5,12 @@ against a brute force over every pickup and drop-off."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from copies import replace
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ui_support import FakeSystem, make_app, settle
 
+from bikefinder.fleet.view import FleetView
 from bikefinder.ui.data_thread import FULL_COLLECTIONS, HELD_THRESHOLD, FullCollections
 
 TESTS = Path(__file__).resolve().parent
@@ -101,17 +103,19 @@ async def test_a_mode_change_replaces_cells_in_the_rows_the_table_has(fav_path: 
         assert [row.key for row in app.stations.displayed] == table.station_keys
 
 
-async def test_the_first_table_is_ranked_on_the_data_thread(fav_path: Path) -> None:
+async def test_the_first_table_is_ranked_on_the_data_thread(
+    fav_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = make_app(FakeSystem(), favourites_path=fav_path)
     async with app.run_test(size=(120, 35)) as pilot:
         ranked_on_loop: list[object] = []
-        rows = app.view.rows
+        rows = FleetView.rows
 
-        def counted_rows(query: Any) -> Any:
+        def counted_rows(view: FleetView, query: Any) -> Any:
             ranked_on_loop.append(query)
-            return rows(query)
+            return rows(view, query)
 
-        app.view.rows = counted_rows  # type: ignore[method-assign]
+        monkeypatch.setattr(FleetView, "rows", counted_rows)
         await settle(app, pilot)
         assert app.stations.table.row_count > 0
         assert ranked_on_loop == []

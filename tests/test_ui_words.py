@@ -5,13 +5,13 @@ translated, and the list's column headers and state words fit their columns."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import product
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from copies import replace
 from hypothesis import given
 from hypothesis import strategies as st
 

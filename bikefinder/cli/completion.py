@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 PROG = "bikefinder"
 #: Help longer than this is cut at a word, never inside parentheses (fish and zsh fit it
@@ -21,8 +22,7 @@ PROG = "bikefinder"
 HELP_LIMIT = 120
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(msgspec.Struct, frozen=True):
     """One option as the completion scripts need it."""
 
     long: str
@@ -32,8 +32,7 @@ class Flag:
     choices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(msgspec.Struct, frozen=True):
     """A completion for a flag's value, with what zsh and fish show beside it."""
 
     word: str

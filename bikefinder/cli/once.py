@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bikefinder.cli.terminal import terminal_width
@@ -191,19 +190,20 @@ async def _run_live(options: Options, choice: Choice, fleet: Fleet, store: Favou
     return printed.status()
 
 
-@dataclass
 class _Printed:
     """The printed command's question on the loaded fleet, and its latest answer."""
 
-    options: Options
-    choice: Choice
-    view: FleetView
-    query: Query
-    with_data: bool
-    answer: Answer = field(init=False)
+    __slots__ = ("answer", "choice", "options", "query", "view", "with_data")
 
-    def __post_init__(self) -> None:
-        self.answer = self.answer_now()
+    def __init__(
+        self, options: Options, choice: Choice, view: FleetView, query: Query, with_data: bool
+    ) -> None:
+        self.options = options
+        self.choice = choice
+        self.view = view
+        self.query = query
+        self.with_data = with_data
+        self.answer: Answer = self.answer_now()
 
     @classmethod
     def first(

@@ -10,8 +10,9 @@ for overlapping zones. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.errors import FeedFormatError
 
@@ -19,8 +20,7 @@ from bikefinder.common.errors import FeedFormatError
 Ring = tuple[tuple[float, float], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class EndRule:
+class EndRule(msgspec.Struct, frozen=True):
     """Whether a ride may end (``None``: the rule does not say) for some vehicle types
     (empty: every type)."""
 
@@ -31,8 +31,7 @@ class EndRule:
         return not self.vehicle_type_ids or vehicle_type_id in self.vehicle_type_ids
 
 
-@dataclass(frozen=True, slots=True)
-class Zone:
+class Zone(msgspec.Struct, frozen=True):
     """One zone: polygons (outer ring, then holes) with their bounding box, and rules."""
 
     polygons: tuple[tuple[Ring, ...], ...]
@@ -50,8 +49,7 @@ class Zone:
         return False
 
 
-@dataclass(frozen=True, slots=True)
-class Geofencing:
+class Geofencing(msgspec.Struct, frozen=True):
     """The zones in feed order and the global rules (v3)."""
 
     zones: tuple[Zone, ...] = ()

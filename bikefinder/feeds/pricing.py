@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -65,8 +64,7 @@ class PriceSegment(msgspec.Struct, frozen=True):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PricingPlan:
+class PricingPlan(msgspec.Struct, frozen=True):
     """One plan; ``None`` means the feed did not say (or said junk)."""
 
     plan_id: str

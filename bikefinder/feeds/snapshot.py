@@ -6,9 +6,10 @@ parser (stations, vehicles, alerts, hours, prices), which themselves import only
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.feeds.models import FeedMeta, JoinReport, Station, SystemInfo
 
@@ -20,8 +21,7 @@ if TYPE_CHECKING:  # types only: the app paints cached stations before these loa
     from bikefinder.feeds.vehicles import Vehicle, VehicleType
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True):
     """Everything known about one system at one moment: what the UI and outputs render."""
 
     gbfs_url: str
@@ -29,7 +29,7 @@ class Snapshot:
     stations: tuple[Station, ...]
     info_meta: FeedMeta
     status_meta: FeedMeta
-    report: JoinReport = field(default_factory=JoinReport)
+    report: JoinReport = msgspec.field(default_factory=JoinReport)
     #: When station_status was fetched (from the network, or originally, if cached).
     fetched_at: datetime | None = None
     #: True when this is the last known data from the cache, not a live answer.
@@ -42,11 +42,11 @@ class Snapshot:
     #: not here but in :attr:`docked_vehicles` (they count with their station).
     vehicles: tuple[Vehicle, ...] = ()
     #: ``station_id -> vehicles parked there`` (never listed on their own).
-    docked_vehicles: Mapping[str, tuple[Vehicle, ...]] = field(default_factory=dict, hash=False)
+    docked_vehicles: Mapping[str, tuple[Vehicle, ...]] = msgspec.field(default_factory=dict)
     #: Vehicles with neither a location nor a known station: counted, never placed.
     unplaceable_vehicles: int = 0
     #: ``vehicle_types`` with the details riders see (form, propulsion, range, plans).
-    vehicle_types: Mapping[str, VehicleType] = field(default_factory=dict, hash=False)
+    vehicle_types: Mapping[str, VehicleType] = msgspec.field(default_factory=dict)
     #: The header of ``free_bike_status`` / ``vehicle_status``, when one was read.
     vehicle_meta: FeedMeta | None = None
     #: Every alert of ``system_alerts`` (active or not: see ``system_alerts.active_alerts``).
@@ -54,7 +54,7 @@ class Snapshot:
     #: The system's hours: v2 ``system_hours`` or v3 ``system_information.opening_hours``.
     hours: SystemHours | OpeningHours | None = None
     #: v3 ``station_opening_hours`` by station id (each overrides :attr:`hours`).
-    station_hours: Mapping[str, OpeningHours] = field(default_factory=dict, hash=False)
+    station_hours: Mapping[str, OpeningHours] = msgspec.field(default_factory=dict)
     #: ``system_pricing_plans``, in feed order.
     pricing: tuple[PricingPlan, ...] = ()
     #: ``geofencing_zones`` (``None``: not published, or not read).

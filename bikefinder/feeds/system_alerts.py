@@ -17,9 +17,10 @@ The ``type`` is kept as the feed says it (lower case): real feeds label plain no
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.errors import FeedFormatError
 from bikefinder.feeds import gbfs
@@ -30,8 +31,7 @@ from bikefinder.feeds.values import as_id, as_id_list, as_text, as_timestamp
 ALERT_TYPES = ("system_closure", "station_closure", "station_move", "other")
 
 
-@dataclass(frozen=True, slots=True)
-class AlertWindow:
+class AlertWindow(msgspec.Struct, frozen=True):
     """When an alert is in effect: ``start <= moment < end``; a missing bound is open."""
 
     start: datetime | None
@@ -44,8 +44,7 @@ class AlertWindow:
         return self.end is None or moment < self.end
 
 
-@dataclass(frozen=True, slots=True)
-class SystemAlert:
+class SystemAlert(msgspec.Struct, frozen=True):
     """One alert; ``None`` means the feed did not say (or said junk)."""
 
     alert_id: str
@@ -82,8 +81,7 @@ class SystemAlert:
         return None if not ends or None in ends else max(e for e in ends if e is not None)
 
 
-@dataclass(frozen=True, slots=True)
-class AlertsFeed:
+class AlertsFeed(msgspec.Struct, frozen=True):
     """A parsed ``system_alerts``: the usable alerts and how many records were rejected."""
 
     meta: FeedMeta

@@ -10,9 +10,10 @@ free-floating operators), nearest first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.phrases import Phrase
@@ -36,8 +37,7 @@ if TYPE_CHECKING:
     from bikefinder.options import Options
 
 
-@dataclass(frozen=True, slots=True)
-class Choice:
+class Choice(msgspec.Struct, frozen=True):
     """The systems to load, the point to measure from and notes for the rider."""
 
     sources: list[SystemSource]
@@ -46,9 +46,9 @@ class Choice:
     #: The point is not the rider's ("system centre").
     near_note: str | None = None
     #: Systems left out, and why (one stderr line each).
-    notes: list[str | Phrase] = field(default_factory=list)
+    notes: list[str | Phrase] = msgspec.field(default_factory=list)
     #: Systems that cannot be asked at all (a key nobody configured): URL -> why.
-    refused: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = msgspec.field(default_factory=dict)
     #: The favourites a favourites view lists (``None``: not a favourites view).
     favourites: list[Favourite] | None = None
 
@@ -77,7 +77,7 @@ def choose(options: Options, saved: Sequence[Favourite] = ()) -> Choice:
     choice = _choose(options, saved)
     if not options.place_notes:
         return choice
-    return replace(choice, notes=[*options.place_notes, *choice.notes])
+    return msgspec.structs.replace(choice, notes=[*options.place_notes, *choice.notes])
 
 
 def _choose(options: Options, saved: Sequence[Favourite]) -> Choice:

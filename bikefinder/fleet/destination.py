@@ -9,7 +9,8 @@ to the geocoder (:func:`look_up_destination`, which blocks: run it off the event
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from bikefinder.common.errors import UsageError
 from bikefinder.common.i18n import N_
@@ -24,8 +25,7 @@ from bikefinder.rider.scene import Query
 HOW_TO_SAY = N_("type a place from [places], a favourite, a station's name or LAT,LON")
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(msgspec.Struct, frozen=True):
     """A trip's end: the point, and how the rider named it."""
 
     point: tuple[float, float]

@@ -9,9 +9,10 @@ fetches and hands the results here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.common.errors import BikefinderError, FeedError
 from bikefinder.common.text import system_label_for
@@ -46,8 +47,7 @@ def failure_lines(exc: BaseException, label: str) -> tuple[str, str]:
     return f"{label}: {brief}", brief
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(msgspec.Struct, frozen=True):
     """A fetch (or a cache read) gave data; ``partial_error``: a descriptive feed failed
     to refresh though the availability is new."""
 
@@ -56,8 +56,7 @@ class Loaded:
     partial_error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Failed:
+class Failed(msgspec.Struct, frozen=True):
     """A fetch failed: ``error`` names system, feed, cause and URL in one line."""
 
     gbfs_url: str
@@ -65,8 +64,7 @@ class Failed:
     brief: str
 
 
-@dataclass(eq=False)
-class LiveSystem:
+class LiveSystem(msgspec.Struct, eq=False):
     """One system of a fleet, known by its gbfs.json URL; :attr:`system_id` (how lists
     and printed output name it) is fixed by the fleet once it is first known."""
 
@@ -90,7 +88,7 @@ class LiveSystem:
     #: Where the system is was learned from its live data this run.
     remembered: bool = False
     #: The snapshot the fleet's hooks saw last, so each runs once per snapshot.
-    hooked: Snapshot | None = field(default=None, repr=False)
+    hooked: Snapshot | None = msgspec.field(default=None)
 
     @property
     def error(self) -> str | None:

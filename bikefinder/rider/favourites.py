@@ -34,10 +34,11 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from bikefinder.common.files import resolve_links, sweep_stale_temps, write_atomic
 from bikefinder.common.paths import favourites_path
@@ -70,8 +71,7 @@ _REQUIRED = ("gbfs_url", "station_id")
 Key = tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Favourite:
+class Favourite(msgspec.Struct, frozen=True):
     """One favourite station, with enough context to name it without loading its system."""
 
     gbfs_url: str
@@ -125,8 +125,7 @@ def has_bad_watch(record: Any) -> bool:
     return watch is not None and Watch.from_record(watch) is None
 
 
-@dataclass(frozen=True, slots=True)
-class _Change:
+class _Change(msgspec.Struct, frozen=True):
     """One add (``favourite`` set) or remove (``favourite`` is ``None``) of ``key``; with
     ``set_watch``, the watch of ``key`` becomes ``favourite.watch`` (adding the favourite
     if it is missing and the watch is not ``None``)."""
@@ -136,19 +135,17 @@ class _Change:
     set_watch: bool = False
 
 
-@dataclass(slots=True)
-class _Parsed:
+class _Parsed(msgspec.Struct):
     """What a favourites file's bytes turned out to hold."""
 
-    favourites: list[Favourite] = field(default_factory=list)
+    favourites: list[Favourite] = msgspec.field(default_factory=list)
     skipped: int = 0
     bad_watches: int = 0  # favourites kept, their invalid watch dropped
     problem: Phrase | None = None  # why the whole file is unusable
     newer_version: int | None = None
 
 
-@dataclass(slots=True)
-class _DiskState:
+class _DiskState(msgspec.Struct):
     """The file as read for one load or change."""
 
     favourites: list[Favourite]
@@ -319,7 +316,13 @@ class FavouritesStore:
     def set_watch(self, favourite: Favourite, watch: Watch | None) -> None:
         """Give ``favourite`` this watch and save; a station that is no favourite yet
         becomes one (unless ``watch`` is ``None``: removing a watch keeps the favourite)."""
-        self._sync([_Change(favourite.key, replace(favourite, watch=watch), set_watch=True)])
+        self._sync(
+            [
+                _Change(
+                    favourite.key, msgspec.structs.replace(favourite, watch=watch), set_watch=True
+                )
+            ]
+        )
 
     # -- the file ------------------------------------------------------------------
 
@@ -556,7 +559,7 @@ def _apply(favourites: list[Favourite], changes: Iterable[_Change]) -> list[Favo
             present = by_key.get(change.key)
             watch = change.favourite.watch
             if present is not None:
-                by_key[change.key] = replace(present, watch=watch)
+                by_key[change.key] = msgspec.structs.replace(present, watch=watch)
             elif watch is not None:
                 by_key[change.key] = change.favourite
         elif change.favourite is None:

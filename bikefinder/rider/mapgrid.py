@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
 from enum import IntEnum
+
+import msgspec
 
 from bikefinder.common.geo import EARTH_RADIUS_M
 from bikefinder.common.units import Units, scale_lengths
@@ -53,8 +54,7 @@ class CellKind(IntEnum):
 KIND_GLYPHS = {CellKind.UNKNOWN: UNKNOWN_GLYPH, CellKind.USELESS: USELESS_GLYPH}
 
 
-@dataclass(frozen=True, slots=True)
-class MapPoint:
+class MapPoint(msgspec.Struct, frozen=True):
     """A row to draw: which (a row key), where, and whether it is an option in the mode."""
 
     key: Hashable
@@ -95,8 +95,7 @@ def offset_m(origin: tuple[float, float], lat: float, lon: float) -> tuple[float
     return east, north
 
 
-@dataclass(frozen=True, slots=True)
-class ScaleBar:
+class ScaleBar(msgspec.Struct, frozen=True):
     """A round distance, how many cells it spans at the map's scale, and its label
     ("500 m", "1 km", "500 ft", "0.5 mi": lengths are 1, 2, 5 x 10^n, so it stays short)."""
 
@@ -119,15 +118,14 @@ def nice_scale(metres_per_cell: float, max_cells: int, units: Units = Units.METR
     return ScaleBar(metres=best, cells=min(cells, max_cells), label=label)
 
 
-@dataclass(frozen=True, slots=True)
-class MapGrid:
+class MapGrid(msgspec.Struct, frozen=True):
     """``rows`` x ``columns`` cells of (glyph, kind), north up; ``metres_per_cell`` is the
     width of one cell (a cell is twice as tall)."""
 
     cells: tuple[tuple[tuple[str, CellKind], ...], ...]
     metres_per_cell: float
     #: The (row, column) of each drawn station's own cell.
-    positions: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[Hashable, tuple[int, int]] = msgspec.field(default_factory=dict)
     #: Stations that fell outside the grid (none, unless the grid is tiny).
     clipped: int = 0
 

@@ -11,9 +11,10 @@ one column per row field of that document, and the table the same columns every 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
@@ -94,8 +95,7 @@ ROW_FIELDS = (
 _TEXT_FIELDS = ("name", "reason", "hours", "price", "error", "range_text", "system_name")
 
 
-@dataclass(frozen=True, slots=True)
-class SystemReport:
+class SystemReport(msgspec.Struct, frozen=True):
     """What a printed answer says about one system: its data or why it has none."""
 
     system: SceneSystem
@@ -103,7 +103,7 @@ class SystemReport:
     error: str | None = None
     demo_label: str | None = None
     chosen_by: str | None = None
-    degraded: Mapping[str, str] = field(default_factory=dict)
+    degraded: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     def age_s(self, now: datetime) -> float | None:
         return data_age_s(self.snapshot, now) if self.snapshot is not None else None
@@ -115,8 +115,7 @@ class SystemReport:
         return is_data_stale(self.snapshot, now) or self.error is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """One printed answer: the systems, the query and its rows (nearest first)."""
 
     systems: Sequence[SystemReport]

@@ -11,8 +11,9 @@ once and shared by every row of that system.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.feeds.vehicles import BIKE_FORMS, Vehicle, VehicleType
 
@@ -60,8 +61,7 @@ def several_plans_sentence(plans: Sequence[PricingPlan]) -> tuple[str | None, Pr
     return f"from {sentence}, {len(plans)} plans", cheapest
 
 
-@dataclass
-class PriceBook:
+class PriceBook(msgspec.Struct):
     """One system's plans, with the station price and each vehicle type's plan worked
     out once."""
 
@@ -70,7 +70,9 @@ class PriceBook:
     _station: tuple[str | None, PricingPlan | None] | None = None
     #: How many plans the station price is the cheapest of.
     station_plan_count: int = 0
-    _by_type: dict[str | None, tuple[str | None, PricingPlan | None]] = field(default_factory=dict)
+    _by_type: dict[str | None, tuple[str | None, PricingPlan | None]] = msgspec.field(
+        default_factory=dict
+    )
 
     def station(self) -> tuple[str | None, PricingPlan | None]:
         """A ride from one of its stations: the sentence and the plan it comes from."""

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+import msgspec
 
 from bikefinder.feeds import opening_status
 from bikefinder.rider.modes import Mode, StationState, counted
@@ -30,8 +31,7 @@ class ReasonKind(StrEnum):
     NOT_IN_FEED = "not in feed"
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(msgspec.Struct, frozen=True):
     """Why a row is no option in ``mode``, with the numbers that say it."""
 
     kind: ReasonKind

@@ -10,9 +10,10 @@ separators.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.common.units import Units, format_distance
 
@@ -33,8 +34,7 @@ class Kind(Enum):
     VEHICLE = "vehicle"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class RowKey:
+class RowKey(msgspec.Struct, frozen=True, order=True):
     """Which row: its kind, its system (:attr:`SceneSystem.key`) and the feed's id.
 
     A station keeps its key across refreshes; a vehicle's id is rotated by operators
@@ -49,8 +49,7 @@ class RowKey:
         return self.kind is Kind.STATION
 
 
-@dataclass(frozen=True, slots=True)
-class SceneSystem:
+class SceneSystem(msgspec.Struct, frozen=True):
     """One system as the lists name it: ``key`` tells systems apart (the catalog id,
     else the feed's, made unique), ``name`` is what the rider reads."""
 
@@ -59,8 +58,7 @@ class SceneSystem:
     gbfs_url: str
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(msgspec.Struct, frozen=True):
     """A station or a vehicle, with everything any view shows of it.
 
     ``rank`` counts only the rows that are an option in the mode (1, 2, ...);
@@ -105,7 +103,7 @@ class Row:
     #: Recent values of what the mode wants (``None`` until two refreshes saw it).
     trend: Trend | None = None
     #: How each count moved since the previous refresh ({"bikes": -2}).
-    changes: Mapping[str, int] = field(default_factory=dict)
+    changes: Mapping[str, int] = msgspec.field(default_factory=dict)
     #: How long before the data's own time the station last reported, and if that is old.
     report_age_s: float | None = None
     report_stale: bool = False
@@ -138,8 +136,7 @@ class Row:
         return self.reason is None
 
 
-@dataclass(frozen=True, slots=True)
-class RowDetails:
+class RowDetails(msgspec.Struct, frozen=True):
     """What a details view shows of one row: the row now (``None`` once it left the
     feed), the watch on it, the system's time zone, and whether to name the system."""
 

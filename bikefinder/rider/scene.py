@@ -33,9 +33,10 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from bikefinder.common.geo import compass_point, haversine_m, initial_bearing_deg
 from bikefinder.common.text import clean, fold
@@ -69,8 +70,7 @@ NO_STATUS = "no status"
 NOT_A_BIKE = "not a bike"
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
+class Query(msgspec.Struct, frozen=True):
     """What the rider asks of a scene.
 
     ``near`` is where distances are measured from (``None``: nowhere, allowed only for
@@ -85,7 +85,7 @@ class Query:
     limit: int = DEFAULT_LIMIT
     name_query: str = ""
     favourites_only: bool = False
-    favourites: Mapping[RowKey, str] = field(default_factory=dict)
+    favourites: Mapping[RowKey, str] = msgspec.field(default_factory=dict)
     watched: frozenset[RowKey] = frozenset()
     #: The units the rows' distances are written in: one for the whole list.
     units: Units = Units.METRIC
@@ -114,8 +114,7 @@ class Openings:
         return known
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
+class _Context(msgspec.Struct, frozen=True):
     """What one call knows about one system: the moment's alerts, hours and prices."""
 
     index: SystemIndex
@@ -130,8 +129,7 @@ class _Context:
         return self.openings.system_open
 
 
-@dataclass(frozen=True, slots=True)
-class _Call:
+class _Call(msgspec.Struct, frozen=True):
     """One :meth:`Scene.rows` call: the query and how rows are measured and decorated."""
 
     query: Query

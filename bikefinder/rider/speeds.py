@@ -4,7 +4,8 @@ command line build them at start-up without importing the planner itself."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+
+import msgspec
 
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 
@@ -14,8 +15,7 @@ DEFAULT_RIDING_SPEED_KMH = 15.0
 DEFAULT_EBIKE_SPEED_KMH = 18.0
 
 
-@dataclass(frozen=True, slots=True)
-class Speeds:
+class Speeds(msgspec.Struct, frozen=True):
     """The paces of the time model, in km/h."""
 
     walking_kmh: float = WALKING_SPEED_KMH

@@ -11,11 +11,12 @@ dock mode the trend is about free docks). No new service, no extra request.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from threading import Lock
 from typing import Literal
+
+import msgspec
 
 from bikefinder.feeds.models import Station, StationStatus
 from bikefinder.rider.modes import Mode
@@ -45,8 +46,7 @@ class Direction(Enum):
     FLAT = "→"
 
 
-@dataclass(frozen=True, slots=True)
-class Trend:
+class Trend(msgspec.Struct, frozen=True):
     """The recent values of the wanted count (oldest first), the net change over them,
     and the direction of the latest move: the arrow says what the row's change mark says
     (both compare the newest value with the one before), never the opposite."""

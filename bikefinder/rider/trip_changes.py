@@ -8,8 +8,9 @@ overtaken by a better one, or that changes nothing, says nothing. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+import msgspec
 
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units, format_distance
@@ -41,8 +42,7 @@ class Loss(StrEnum):
     NOT_RENTING = "not renting"
 
 
-@dataclass(frozen=True, slots=True)
-class LostBest:
+class LostBest(msgspec.Struct, frozen=True):
     """The best trip is gone: what happened (``loss``) to which place (its name, empty
     when it has none; ``pickup``: the pickup, else the drop-off), and what is best now
     (``after``: its first trip, else why there is none)."""

@@ -28,11 +28,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.geo import haversine_m
 from bikefinder.common.text import clean
@@ -57,8 +58,7 @@ RETURN_S = 30.0
 _SLACK_S = 1e-6
 
 
-@dataclass(frozen=True, slots=True)
-class Pickup:
+class Pickup(msgspec.Struct, frozen=True):
     """Where the bike is taken: a station (its counts) or a free-floating vehicle."""
 
     kind: Kind
@@ -77,8 +77,7 @@ class Pickup:
     vehicle: Vehicle | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Dropoff:
+class Dropoff(msgspec.Struct, frozen=True):
     """Where the bike is left: a station with a free dock, or the destination itself."""
 
     station_id: str | None
@@ -93,8 +92,7 @@ class Dropoff:
         return self.station_id is None
 
 
-@dataclass(frozen=True, slots=True)
-class Price:
+class Price(msgspec.Struct, frozen=True):
     """What the ride costs, in the plan's currency; the plan, and how many plans it is
     the cheapest of."""
 
@@ -104,8 +102,7 @@ class Price:
     plans: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Trip:
+class Trip(msgspec.Struct, frozen=True):
     """One trip; times in seconds (not rounded), distances in metres."""
 
     rank: int
@@ -129,8 +126,7 @@ class Trip:
         return self.walk_to_s + TAKE_S + self.ride_s + RETURN_S + self.walk_from_s
 
 
-@dataclass(frozen=True, slots=True)
-class TripPlan:
+class TripPlan(msgspec.Struct, frozen=True):
     """The answer to "from A to B": the best trips, walking all the way, and why no
     trip (or a system's trips) could be offered."""
 
@@ -143,7 +139,7 @@ class TripPlan:
     #: Why there is no trip at all (``None`` when there is one).
     why_none: str | None = None
     #: What the rider should know about some system's trips (geofencing unknown ...).
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = msgspec.field(default_factory=tuple)
     #: ``why_none`` as a value, for the app to say in its own language.
     no_trip: NoTrip | None = None
 
@@ -153,8 +149,7 @@ class TripPlan:
         return not self.trips or self.walk_only_s <= self.trips[0].total_s
 
 
-@dataclass(slots=True)
-class _Candidates:
+class _Candidates(msgspec.Struct):
     """One system's pickups and drop-offs for one plan."""
 
     number: int
@@ -443,8 +438,7 @@ class NoTripKind(StrEnum):
     NO_PAIR = "no pair"
 
 
-@dataclass(frozen=True, slots=True)
-class NoTrip:
+class NoTrip(msgspec.Struct, frozen=True):
     """Why no system offers a trip, and the systems searched (their names, joined)."""
 
     kind: NoTripKind

@@ -14,9 +14,10 @@ import contextlib
 import os
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean
@@ -52,8 +53,7 @@ class WatchKind(Enum):
         return {Mode.ANY_BIKE: cls.BIKES, Mode.EBIKE: cls.EBIKES}.get(mode, cls.DOCKS)
 
 
-@dataclass(frozen=True, slots=True)
-class Watch:
+class Watch(msgspec.Struct, frozen=True):
     """Notify when a station has at least ``threshold`` of ``kind``."""
 
     kind: WatchKind
@@ -101,8 +101,7 @@ def condition_met(status: StationStatus | None, watch: Watch) -> bool | None:
     return None if count is None else count >= watch.threshold
 
 
-@dataclass(frozen=True, slots=True)
-class FiredWatch:
+class FiredWatch(msgspec.Struct, frozen=True):
     """A watch that just fired, with the station as seen at that moment."""
 
     station: Station

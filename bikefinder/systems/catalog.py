@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.errors import UsageError, first_line
 from bikefinder.common.files import read_json, read_regular
@@ -52,8 +53,7 @@ class NoSystemNearbyError(UsageError):
     like a --system name that matches nothing."""
 
 
-@dataclass(frozen=True, slots=True)
-class CuratedSystem:
+class CuratedSystem(msgspec.Struct, frozen=True):
     """A row of ``system_locations.json``."""
 
     lat: float
@@ -126,7 +126,7 @@ class Catalog:
         if entry.centre is not None or area is None:
             return entry
         centre, radius_km, _ = area
-        return replace(entry, centre=centre, radius_km=radius_km, approximate=True)
+        return msgspec.structs.replace(entry, centre=centre, radius_km=radius_km, approximate=True)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -275,8 +275,7 @@ def _location_score(
     return rank, 1, distance_km + penalty
 
 
-@dataclass(frozen=True, slots=True)
-class NearestSystem:
+class NearestSystem(msgspec.Struct, frozen=True):
     entry: CatalogEntry
     distance_km: float
 
@@ -317,7 +316,7 @@ def build_catalog(
     for entry in systems:
         extra = curated.get(entry.system_id)
         if extra is not None:
-            entry = replace(
+            entry = msgspec.structs.replace(
                 entry,
                 centre=(extra.lat, extra.lon),
                 radius_km=extra.radius_km,

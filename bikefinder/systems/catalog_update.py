@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
 from bikefinder.common.errors import BikefinderError, FeedError
 from bikefinder.common.files import write_atomic
@@ -50,8 +50,7 @@ class CatalogUpdateError(BikefinderError):
     """The update could not complete; the previous catalog is untouched."""
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogSources:
+class CatalogSources(msgspec.Struct, frozen=True):
     """Where ``--update-catalog`` downloads from."""
 
     systems_csv: str = SYSTEMS_CSV_URL
@@ -69,8 +68,7 @@ class CatalogSources:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class UpdateResult:
+class UpdateResult(msgspec.Struct, frozen=True):
     """What the refreshed catalog holds."""
 
     folder: Path

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.text import clean
 from bikefinder.systems.coverage import MAX_NAME_CHARS
@@ -36,8 +37,7 @@ SEED_CITYBIKES_NETWORKS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CitybikesNetwork:
+class CitybikesNetwork(msgspec.Struct, frozen=True):
     """A Citybikes network: its GBFS discovery URLs by version and where it is."""
 
     network_id: str
@@ -45,7 +45,7 @@ class CitybikesNetwork:
     city: str = ""
     country: str = ""
     centre: tuple[float, float] | None = None
-    feeds: dict[str, str] = field(default_factory=dict)
+    feeds: dict[str, str] = msgspec.field(default_factory=dict)
 
     def gbfs_url(self) -> str:
         """The newest major version the app reads (3.0, else 2.x, else a built URL)."""
@@ -151,7 +151,7 @@ def merge_citybikes(
     merged: list[CitybikesNetwork] = []
     for network_id in sorted(set(manifest) | set(networks)):
         base = networks.get(network_id) or CitybikesNetwork(network_id=network_id)
-        merged.append(replace(base, feeds=dict(manifest.get(network_id, {}))))
+        merged.append(msgspec.structs.replace(base, feeds=dict(manifest.get(network_id, {}))))
     return merged
 
 

@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.errors import UsageError
 from bikefinder.common.i18n import LANGUAGES, language_code
@@ -70,19 +71,18 @@ _TOKEN_CHARS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(msgspec.Struct, frozen=True):
     """What the config file sets; ``None`` / empty where it says nothing."""
 
     system: str | None = None
     client_id: str | None = None
     #: Extra request headers by catalog system id.
-    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
     path: Path | None = None
     #: The default for ``--near``: ``LAT,LON``, a name in :attr:`places` or a place.
     near: str | None = None
     #: Named places (``[places] home = "48.85,2.35"``): name -> ``LAT,LON`` or a place.
-    places: dict[str, str] = field(default_factory=dict)
+    places: dict[str, str] = msgspec.field(default_factory=dict)
     #: The cap on one feed answer, in MB (``None``: :data:`DEFAULT_MAX_FEED_MB`).
     max_feed_mb: int | None = None
     #: The walking pace in km/h (``None``: :data:`DEFAULT_WALKING_SPEED_KMH`).

@@ -8,9 +8,10 @@ error for a damaged file, GBFS version order and plausible coordinates.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bikefinder.common.errors import BikefinderError
 from bikefinder.common.text import clean
@@ -29,8 +30,7 @@ class CatalogFormatError(BikefinderError):
     """A catalog file (systems.csv, Citybikes manifest or networks) is not what we expect."""
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogEntry:
+class CatalogEntry(msgspec.Struct, frozen=True):
     """One GBFS system the rider can pick, and how to reach it."""
 
     system_id: str

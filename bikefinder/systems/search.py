@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from bikefinder.common.errors import UsageError
 from bikefinder.common.text import fold
@@ -51,8 +52,7 @@ class UnknownSystemError(UsageError):
         self.suggestions = tuple(suggestions)
 
 
-@dataclass(frozen=True, slots=True)
-class _Keys:
+class _Keys(msgspec.Struct, frozen=True):
     """An entry's folded id, names (with aliases), locations and their words."""
 
     entry: CatalogEntry

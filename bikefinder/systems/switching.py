@@ -6,9 +6,10 @@ the picker screen (and the catalog) only when ``s`` is pressed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.common.geo import haversine_m
 from bikefinder.feeds.cache import FeedCache
@@ -32,8 +33,7 @@ def _user_catalog() -> Catalog:
     return user_catalog()
 
 
-@dataclass(frozen=True, slots=True)
-class SystemSwitching:
+class SystemSwitching(msgspec.Struct, frozen=True):
     """Where the picker's systems come from and how the app reaches them.
 
     ``catalog`` is a catalog or a function loading one (the user's, by default: read
@@ -52,7 +52,9 @@ class SystemSwitching:
         """The entry with its request headers and centre; a :class:`BikefinderError` if
         it needs a key the config does not have."""
         source = source_for_entry(entry, client_id=client_id, centre=catalog.centre_of(entry))
-        return replace(source, transport=self.transport) if self.transport else source
+        return (
+            msgspec.structs.replace(source, transport=self.transport) if self.transport else source
+        )
 
     def cache_for(self, source: SystemSource) -> FeedCache | None:
         if source.is_demo or not self.use_cache:

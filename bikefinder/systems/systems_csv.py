@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from bikefinder.common.text import clean
 from bikefinder.systems.entries import CatalogEntry, CatalogFormatError, version_key

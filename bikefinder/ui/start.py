@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from bikefinder.fleet.choice import choose, selection_of
 from bikefinder.fleet.destination import Destination, point_label

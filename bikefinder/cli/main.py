@@ -581,13 +581,9 @@ def _warn_about_config() -> None:
 def _start_debug_log(args: argparse.Namespace, argv: Sequence[str] | None) -> Path | None:
     """Open the debug log if ``--debug`` or ``BIKEFINDER_DEBUG`` asks; its path or None.
 
-    Either way, records of ``bikefinder.*`` loggers never reach stderr (the TUI owns it).
+    Either way, records of ``bikefinder.*`` loggers never reach stderr (the TUI owns it):
+    :mod:`bikefinder.common.logs` drops them, or gives their logger a handler that does.
     """
-    import logging
-
-    root = logging.getLogger("bikefinder")
-    if not root.handlers:
-        root.addHandler(logging.NullHandler())
     # debuglog (with logging.handlers, socket, pickle) only when a log may be asked for.
     if not (args.debug or os.environ.get("BIKEFINDER_DEBUG", "").strip()):
         return None

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
-import signal
 import stat
 import threading
 import time
@@ -26,10 +24,9 @@ from typing import Any
 
 #: A temporary file this old belongs to no write in progress (each takes milliseconds).
 STALE_TEMP_AGE_S = 60.0
-#: Signals whose default action ends the process without running ``finally`` blocks.
-_CLEANUP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
+#: Signals whose default action ends the process without running ``finally`` blocks
+#: (their names: :mod:`signal` is imported by the first write, not by every reader).
+_CLEANUP_SIGNAL_NAMES = ("SIGTERM", "SIGHUP")
 #: Temporary files of the writes in progress, in any thread.
 _live_temps: set[str] = set()
 
@@ -106,7 +103,7 @@ def _create_temp(target: Path, live: set[str]) -> tuple[str, int]:
     """A new temporary file beside ``target``, registered in ``live`` *before* it exists
     (so a signal at any moment finds it)."""
     for _ in range(100):
-        temp_name = str(target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp"))
+        temp_name = str(target.with_name(f".{target.name}.{os.urandom(4).hex()}.tmp"))
         live.add(temp_name)
         try:
             return temp_name, os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -131,9 +128,13 @@ def _removed_on_signal() -> Iterator[set[str]]:
     if threading.current_thread() is not threading.main_thread():
         yield _live_temps
         return
+    import signal
+
     previous: dict[int, Any] = {}
     try:
-        for signum in _CLEANUP_SIGNALS:
+        for signum in (
+            getattr(signal, name) for name in _CLEANUP_SIGNAL_NAMES if hasattr(signal, name)
+        ):
             handler = signal.getsignal(signum)
             if handler is not signal.SIG_DFL:
                 continue
@@ -152,6 +153,8 @@ def _removed_on_signal() -> Iterator[set[str]]:
 def _remove_temps_then_die(signum: int, frame: FrameType | None) -> None:
     """Remove the writes' temporary files, then end the process by ``signum`` as its
     default action would have (exit status ``-signum``)."""
+    import signal
+
     for temp_name in list(_live_temps):
         with suppress(OSError):
             os.unlink(temp_name)

@@ -7,7 +7,6 @@ the code a live system does, with no network.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +26,8 @@ DEMO_LABEL = f"demo data from {DEMO_SNAPSHOT_TIME:%Y-%m-%d}"
 
 
 def _serve(request: httpx.Request) -> httpx.Response:
+    from importlib import resources
+
     import httpx
 
     name = request.url.path.rsplit("/", 1)[-1]

@@ -10,7 +10,6 @@ Parsing lives in :mod:`bikefinder.feeds.gbfs`; this module only moves bytes.
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import time
@@ -24,6 +23,7 @@ import msgspec
 
 from bikefinder import __version__
 from bikefinder.common.errors import FeedError, FeedFormatError, UsageError, first_line
+from bikefinder.common.logs import get_logger
 from bikefinder.feeds.gbfs import decode_document
 
 # httpx, asyncio, ipaddress and email are imported where they are used: a loader is
@@ -31,7 +31,7 @@ from bikefinder.feeds.gbfs import decode_document
 if TYPE_CHECKING:
     import httpx
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Default ``Client-Identifier``: urbansharing (Oslo, Bergen) refuse requests without one.
 DEFAULT_CLIENT_ID = f"bikefinder-{__version__}"

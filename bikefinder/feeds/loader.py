@@ -36,14 +36,15 @@ fetch needs it, so such an answer costs neither.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import msgspec
+
 from bikefinder.common.errors import FeedError, FeedFormatError, first_line
+from bikefinder.common.logs import get_logger
 from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.cache import CacheTrust, FeedCache
@@ -68,7 +69,7 @@ if TYPE_CHECKING:
     import httpx
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DISCOVERY = "gbfs.json"
 #: Vehicles outside stations: v3's name first, then v1/v2's.
@@ -93,8 +94,7 @@ async def run_inline(work: Callable[[], T]) -> T:
     return work()
 
 
-@dataclass(slots=True)
-class _FeedState:
+class _FeedState(msgspec.Struct):
     """What the last successful fetch of one feed told us, for the next refresh."""
 
     url: str
@@ -358,7 +358,7 @@ class SystemFeeds(ParsedFeeds):
                                       self._clock() - age, ttl_s)  # fmt: skip
         log.debug("%s: every feed cached within its ttl: no request", self.label)
         self._states = states
-        self.snapshot = replace(snapshot, from_cache=False, within_ttl=True)
+        self.snapshot = msgspec.structs.replace(snapshot, from_cache=False, within_ttl=True)
         return self.snapshot
 
     # -- refresh ------------------------------------------------------------------
@@ -401,7 +401,7 @@ class SystemFeeds(ParsedFeeds):
         vehicle = await self._refresh_vehicles(types_changed)
         if status is None and vehicle is None and not changed and not types_changed:
             if self.snapshot.within_ttl:  # the server confirmed it: a live answer now
-                self.snapshot = replace(self.snapshot, within_ttl=False)
+                self.snapshot = msgspec.structs.replace(self.snapshot, within_ttl=False)
             return self.snapshot
         snapshot = self.snapshot
         fetched_at = None if status is not None or not self.has_stations else snapshot.fetched_at

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -43,6 +42,8 @@ def zone(name: str | None) -> tzinfo | None:
     """The system's time zone, or ``None`` for a missing or unknown name."""
     if not isinstance(name, str) or not name.strip():
         return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # imported when a zone is asked for
+
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):

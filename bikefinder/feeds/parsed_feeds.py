@@ -12,7 +12,6 @@ through its ``offload``; the two are apart so that each reads as one concern.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import msgspec
 
 from bikefinder.common.errors import FeedError, FeedFormatError
+from bikefinder.common.logs import get_logger
 from bikefinder.feeds import gbfs, station_feeds, typed_decoding
 from bikefinder.feeds.cache import FeedCache
 from bikefinder.feeds.models import (
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from bikefinder.feeds.http import FeedFetcher
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: Descriptive feeds (stations, system, vehicle types) are refetched on their own ttl,
 #: but never more often than this...

@@ -15,13 +15,13 @@ the HTTP stack are imported only once something is fetched.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from bikefinder.common.i18n import N_
+from bikefinder.common.logs import get_logger
 from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean, system_label_for
 from bikefinder.feeds.cache import CacheTrust, FeedCache
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from bikefinder.feeds.snapshot import Snapshot
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 #: What a hook is given: the system and its new snapshot (on the thread that prepares).
 SnapshotHook = Callable[[LiveSystem, "Snapshot"], None]
@@ -145,6 +145,12 @@ class Fleet:
 
     def by_id(self, system_id: str) -> LiveSystem | None:
         return next((s for s in self.systems if s.system_id == system_id), None)
+
+    @property
+    def remembers(self) -> bool:
+        """Whether loads are written to ``coverage.json`` (so what it says is this
+        fleet's own learning, not a stranger's file)."""
+        return self._remember
 
     @property
     def enabled(self) -> list[LiveSystem]:

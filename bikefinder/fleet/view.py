@@ -9,9 +9,10 @@ and "favourites only" mean for one system or eight. No Textual, no I/O of its ow
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Protocol
+
+import msgspec
 
 from bikefinder.common.text import clean
 from bikefinder.common.units import Units, units_for_country
@@ -29,8 +30,7 @@ from bikefinder.rider.system_index import stations_centre
 from bikefinder.rider.system_names import short_names
 from bikefinder.rider.text_formats import format_distance
 from bikefinder.rider.walking import WALKING_SPEED_KMH
-from bikefinder.systems.places import country_at
-from bikefinder.systems.source import SYSTEM_CENTRE
+from bikefinder.systems.source import SYSTEM_CENTRE, learned_country
 
 if TYPE_CHECKING:
     # The trip planner is imported by the first trip query, not by every list.
@@ -45,8 +45,7 @@ class SavedFavourites(Protocol):
     def get(self, gbfs_url: str, station_id: str) -> Favourite | None: ...
 
 
-@dataclass
-class FleetView:
+class FleetView(msgspec.Struct):
     """A fleet, the scene made of it, and where the rider is."""
 
     fleet: Fleet
@@ -57,18 +56,16 @@ class FleetView:
     local_tz: tzinfo | None = None
     scene: Scene | None = None
     #: Only these favourites, in this order (a printed favourites view's choice).
-    chosen: Sequence[Favourite] | None = field(default=None)
+    chosen: Sequence[Favourite] | None = None
     #: The rider's units (``--units``, config.toml); ``None``: the lead system's country.
     units_choice: Units | None = None
     #: The place the rider named for the point ("home", "Gare de Lyon"), while the
     #: point is that place (``None``: coordinates, or the point moved).
     near_label: str | None = None
     #: Each system's country as found from where its stations are (by gbfs.json URL).
-    _countries: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+    _countries: dict[str, str | None] = msgspec.field(default_factory=dict)
     #: The last :meth:`nearest_m`: (scene, point, distance).
-    _nearest: tuple[Scene, tuple[float, float], float | None] | None = field(
-        default=None, init=False, repr=False
-    )
+    _nearest: tuple[Scene, tuple[float, float], float | None] | None = None
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -91,18 +88,33 @@ class FleetView:
 
     def country(self) -> str | None:
         """The lead system's country code, else the point's (``None``: not known)."""
+        from bikefinder.systems.places import country_at
+
         if not (self.fleet.enabled or self.fleet.systems):
             return country_at(*self.near) if self.near is not None else None
         lead = self.lead
         if lead.source.country:
             return lead.source.country
         if lead.url not in self._countries and lead.snapshot is not None:
-            centre = stations_centre(lead.snapshot.stations)
-            self._countries[lead.url] = country_at(*centre) if centre is not None else None
+            self._countries[lead.url] = self._stations_country(lead, self.fleet.remembers)
         found = self._countries.get(lead.url)
         if found is None and self.near is not None:
             return country_at(*self.near)
         return found
+
+    @staticmethod
+    def _stations_country(system: LiveSystem, fleet_remembers: bool) -> str | None:
+        """The country where ``system``'s stations are: as its load remembered it
+        (``coverage.json``), else found in the gazetteer from their centre."""
+        if fleet_remembers:
+            learned = learned_country(system.url)
+            if learned is not None:
+                return learned
+        from bikefinder.systems.places import country_at
+
+        assert system.snapshot is not None
+        centre = stations_centre(system.snapshot.stations)
+        return country_at(*centre) if centre is not None else None
 
     @property
     def has_data(self) -> bool:
@@ -179,7 +191,7 @@ class FleetView:
                                  walking_speed_kmh=self.walking_speed_kmh,
                                  trends=self.fleet.trends)  # fmt: skip
         if row is None and shown is not None and shown.row is not None and not key.is_station:
-            return replace(shown, gone=True)
+            return msgspec.structs.replace(shown, gone=True)
         system = self.fleet.by_id(key.system)
         saved = None
         if system is not None and key.is_station:

@@ -10,15 +10,15 @@ best effort: a read-only or full disk never breaks a station lookup. Light on im
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from bikefinder.common.files import read_json, write_atomic
 from bikefinder.common.text import clean
@@ -43,8 +43,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_NAME_CHARS = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Coverage:
+class Coverage(msgspec.Struct, frozen=True):
     """Where a loaded system's stations are: a trimmed bounding box and their centre."""
 
     gbfs_url: str
@@ -58,6 +57,9 @@ class Coverage:
     #: Whether its vehicle types describe a bicycle (``None``: not known). A system
     #: without is not chosen by location for a bike view.
     bicycles: bool | None = None
+    #: The country code at its centre, from the bundled gazetteer (``None``: not known):
+    #: a warm start reads its units here instead of searching the gazetteer again.
+    country: str | None = None
 
     def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
         lat_margin = margin_km / _KM_PER_DEGREE
@@ -75,6 +77,7 @@ class Coverage:
             "centre": list(self.centre),
             "stations": self.stations,
             **({} if self.bicycles is None else {"bicycles": self.bicycles}),
+            **({} if self.country is None else {"country": self.country}),
         }
 
     @classmethod
@@ -106,9 +109,17 @@ class Coverage:
                 centre=(lat, lon),
                 stations=int(record["stations"]),
                 bicycles=bicycles if isinstance(bicycles := record.get("bicycles"), bool) else None,
+                country=_country_code(record.get("country")),
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _country_code(value: object) -> str | None:
+    """A stored ISO 3166 alpha-2 code ("US"), else ``None`` (missing or not a code)."""
+    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
+        return value.upper()
+    return None
 
 
 def _reach_degrees(lat: float) -> tuple[float, float]:
@@ -187,6 +198,13 @@ def load_coverages(path: Path) -> list[Coverage]:
     return [c for c in (Coverage.from_json(record) for record in records) if c is not None]
 
 
+def learned_coverage(cache_dir: Path, gbfs_url: str) -> Coverage | None:
+    """What an earlier load learned of ``gbfs_url``, if anything."""
+    return next(
+        (c for c in load_coverages(cache_dir / COVERAGE_FILE) if c.gbfs_url == gbfs_url), None
+    )
+
+
 def remember_coverage(
     cache_dir: Path,
     gbfs_url: str,
@@ -213,10 +231,17 @@ def remember_coverage(
         ]
         lats, lons = list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
     coverage = _coverage(gbfs_url, name, lats, lons)
-    if bicycles is not None:
-        coverage = dataclasses.replace(coverage, bicycles=bicycles)
     path = cache_dir / COVERAGE_FILE
-    others = [known for known in load_coverages(path) if known.gbfs_url != gbfs_url]
+    known = load_coverages(path)
+    before = next((c for c in known if c.gbfs_url == gbfs_url), None)
+    if before is not None and before.country is not None and before.centre == coverage.centre:
+        country: str | None = before.country  # the same centre: the same answer
+    else:
+        from bikefinder.systems.places import country_at
+
+        country = country_at(*coverage.centre)
+    coverage = msgspec.structs.replace(coverage, bicycles=bicycles, country=country)
+    others = [c for c in known if c.gbfs_url != gbfs_url]
     kept = [coverage, *others][:MAX_REMEMBERED]
     try:
         write_atomic(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+import msgspec
 
 from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.i18n import N_
@@ -31,13 +32,12 @@ if TYPE_CHECKING:
     from bikefinder.systems.entries import CatalogEntry
 
 
-@dataclass(frozen=True, slots=True)
-class SystemSource:
+class SystemSource(msgspec.Struct, frozen=True):
     """A system ready to load: its discovery URL plus per-system request details."""
 
     gbfs_url: str
     label: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
     transport: httpx.AsyncBaseTransport | None = None
     demo_label: str | None = None
     #: The catalog id, when the system came from the catalog.
@@ -197,12 +197,20 @@ def start_point(
 def _learned_centre(gbfs_url: str) -> tuple[float, float] | None:
     """The centre of a system's stations from an earlier load (``coverage.json``)."""
     from bikefinder.common.paths import cache_dir
-    from bikefinder.systems.coverage import COVERAGE_FILE, load_coverages
+    from bikefinder.systems.coverage import learned_coverage
 
-    for coverage in load_coverages(cache_dir() / COVERAGE_FILE):
-        if coverage.gbfs_url == gbfs_url:
-            return coverage.centre
-    return None
+    coverage = learned_coverage(cache_dir(), gbfs_url)
+    return coverage.centre if coverage is not None else None
+
+
+def learned_country(gbfs_url: str) -> str | None:
+    """The country of a system's stations as an earlier load learned it (``coverage.json``;
+    ``None``: not learned)."""
+    from bikefinder.common.paths import cache_dir
+    from bikefinder.systems.coverage import learned_coverage
+
+    coverage = learned_coverage(cache_dir(), gbfs_url)
+    return coverage.country if coverage is not None else None
 
 
 def _key_needed(entry: CatalogEntry, missing: list[str], config_path: Path | None) -> str:

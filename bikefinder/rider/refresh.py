@@ -267,16 +267,3 @@ class AskedRefresh:
         if any(value is None for value in changed):
             return ALL_NEW
         return sum(value or 0 for value in changed)
-
-    def note(self, *, demo: bool, problem: bool) -> str | None:
-        """:meth:`outcome` in a short English note."""
-        total = self.outcome(demo=demo, problem=problem)
-        if total is None:
-            return None
-        if total == DEMO_UNCHANGED:
-            return "Refreshed: no change (demo data never changes)"
-        if total == ALL_NEW:
-            return "Refreshed: new availability"
-        if total == 0:
-            return "Refreshed: no change"
-        return f"Refreshed: {total} station{'s' * (total != 1)} changed"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from msgspec import structs
 from rich.console import Console
 
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert, decode_system_alerts
@@ -99,7 +100,7 @@ def test_the_detail_line_leaves_the_alerts_to_their_own_line() -> None:
     assert headline_words(status_with(one).alerts, status_with(one).systems > 1) == (
         "summary strike"
     )
-    counted_only = replace(status_with(()), alert_count=2)
+    counted_only = structs.replace(status_with(()), alert_count=2)
     assert "⚠ 2 alerts" in detail_words(counted_only, [], Mode.ANY_BIKE, "", None)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from msgspec import structs
+
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import Favourite, new_favourite
 from bikefinder.rider.listing import ListStatus, other_favourites
@@ -95,7 +97,7 @@ def test_other_favourites_and_detail_line() -> None:
     assert detail_words(status, rows, Mode.ANY_BIKE, "  al ", None) == (
         "3 stations · 2 of 3 listed have bikes · filter: al · refresh every 30 s"
     )
-    several = replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None)
+    several = structs.replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None)
     assert detail_words(several, [], Mode.DOCK, "", None) == (
         "2 systems · 3 stations · 4 vehicles · 0 of 0 listed have free docks · ⚠ 1 alert · "
         "bundled snapshot, never refreshed"

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec import structs
 
 from bikefinder.common import i18n
 from bikefinder.common.i18n import pgettext
@@ -231,8 +232,8 @@ def test_detail_line_in_english(
 ) -> None:
     rows = scene_of(snapshot(three_stations())).rows(Query(NEAR, limit=5), now=T0)
     status = ListStatus("X", NEAR, "updated 8 s ago", station_count=3, refresh_s=30.0)
-    several = replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None,
-                      skipped=1)  # fmt: skip
+    several = structs.replace(status, systems=2, vehicle_count=4, alert_count=1,
+                              refresh_s=None, skipped=1)  # fmt: skip
     statuses = {"one": status, "several": several}
     assert detail_words(statuses[shown], rows, mode, query, minimum) == expected
 

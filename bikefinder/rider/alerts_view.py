@@ -16,9 +16,10 @@ it (:class:`AlertEntry`, in the UI's words: ``bikefinder.ui.status_words``). Pur
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
+
+import msgspec
 
 from bikefinder.common.i18n import N_
 from bikefinder.rider.rows import SceneSystem
@@ -66,8 +67,7 @@ def ranked_alerts(
     return tuple(item for _order, item in sorted(enumerate(alerts), key=importance))
 
 
-@dataclass(frozen=True, slots=True)
-class AlertEntry:
+class AlertEntry(msgspec.Struct, frozen=True):
     """One active alert as the alerts screen lists it (feed strings cleaned)."""
 
     title: str

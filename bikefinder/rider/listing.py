@@ -8,8 +8,9 @@ and filter). No Textual: the widgets only render these.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from bikefinder.common.units import Units
 from bikefinder.rider.favourites import Favourite, favourites_url
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
     from bikefinder.feeds.system_alerts import SystemAlert  # annotations only
 
 
-@dataclass(frozen=True, slots=True)
-class ListStatus:
+class ListStatus(msgspec.Struct, frozen=True):
     """The systems behind a list, as its header says them."""
 
     system_name: str
@@ -63,12 +63,11 @@ class ListStatus:
     units: Units = Units.METRIC
 
 
-@dataclass(frozen=True, slots=True)
-class OtherFavourites:
+class OtherFavourites(msgspec.Struct, frozen=True):
     """The favourites of systems not shown, grouped by system name (in the order first
     met); those of shown systems are rows of the favourites view."""
 
-    by_system: dict[str, list[Favourite]] = field(default_factory=dict)
+    by_system: dict[str, list[Favourite]] = msgspec.field(default_factory=dict)
 
 
 def other_favourites(shown_urls: Iterable[str], everywhere: Iterable[Favourite]) -> OtherFavourites:

@@ -8,19 +8,21 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from copies import replace
+from msgspec import structs
 from rich.console import Console
 
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert, decode_system_alerts
-from bikefinder.rider.alerts_view import (
-    alert_entries,
-    alert_headline,
-    alert_scope,
-    alert_when,
-    ranked_alerts,
-)
-from bikefinder.rider.listing import ListStatus, detail_line
+from bikefinder.rider.alerts_view import ranked_alerts
+from bikefinder.rider.listing import ListStatus
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import SceneSystem
+from bikefinder.ui.status_words import (
+    alert_entries_words,
+    detail_words,
+    headline_words,
+    scope_words,
+    when_words,
+)
 from bikefinder.ui.widgets.status_bar import HeaderState, header_lines, header_text
 
 REAL = Path(__file__).parent / "fixtures" / "real_more"
@@ -59,31 +61,32 @@ def test_headline_names_the_system_when_several_and_counts_the_rest() -> None:
         (REAL / "oekostadt-renningen-mobidatabw_2.3_2025/system_alerts.json").read_bytes(), "u"
     ).alerts
     alerts = [(RENNINGEN, renningen[0])]
-    assert alert_headline(alerts, several=False) == "Keine Echtzeitdaten"
+    assert headline_words(alerts, several=False) == "Keine Echtzeitdaten"
     both = [*alerts, (LINZ, alert("x", stations=("s",)))]
-    headline = alert_headline(both, several=True)
+    headline = headline_words(both, several=True)
     assert headline == "CarSharing Renningen: Keine Echtzeitdaten (+1 more)"
-    assert alert_headline([], several=True) is None
+    assert headline_words([], several=True) is None
     no_summary = replace(renningen[0], summary=None)
-    assert alert_headline([(RENNINGEN, no_summary)], False).startswith("Keine Echtzeitdaten zum")
+    headline = headline_words([(RENNINGEN, no_summary)], False)
+    assert headline is not None and headline.startswith("Keine Echtzeitdaten zum")
 
 
 def test_entries_say_system_scope_type_time_description_and_link() -> None:
     window = AlertWindow(NOW, NOW + timedelta(days=1))
     works = replace(alert("w", "station_closure", stations=("s1", "s2")), windows=(window,),
                     description="Docks\x07 replaced\u202e", url="https://x.test/w")  # fmt: skip
-    [entry] = alert_entries([(LINZ, works)], ZoneInfo("Europe/Vienna"))
+    [entry] = alert_entries_words([(LINZ, works)], ZoneInfo("Europe/Vienna"))
     assert entry.title == "summary w"
     assert entry.facts == (
         "city bike Linz · 2 stations · station closure"
         " · from Sat 18 Oct 11:00 until Sun 19 Oct 11:00"
     )
     assert entry.description == "Docks replaced" and entry.url == "https://x.test/w"
-    assert alert_scope(alert("r", region_ids=("north",))) == "1 region"
-    assert alert_scope(alert("all")) == "whole system"
-    assert alert_when(alert("all"), UTC) is None
+    assert scope_words(alert("r", region_ids=("north",))) == "1 region"
+    assert scope_words(alert("all")) == "whole system"
+    assert when_words(alert("all"), UTC) is None
     same = replace(alert("same"), description="summary same")
-    assert alert_entries([(LINZ, same)], UTC)[0].description is None  # not said twice
+    assert alert_entries_words([(LINZ, same)], UTC)[0].description is None  # not said twice
 
 
 def status_with(alerts: tuple[tuple[SceneSystem, SystemAlert], ...]) -> ListStatus:
@@ -93,10 +96,12 @@ def status_with(alerts: tuple[tuple[SceneSystem, SystemAlert], ...]) -> ListStat
 
 def test_the_detail_line_leaves_the_alerts_to_their_own_line() -> None:
     one = ((LINZ, alert("strike")),)
-    assert "alert" not in detail_line(status_with(one), [], Mode.ANY_BIKE, "")
-    assert status_with(one).alert_headline == "summary strike"
-    counted_only = replace(status_with(()), alert_count=2)
-    assert "⚠ 2 alerts" in detail_line(counted_only, [], Mode.ANY_BIKE, "")
+    assert "alert" not in detail_words(status_with(one), [], Mode.ANY_BIKE, "", None)
+    assert headline_words(status_with(one).alerts, status_with(one).systems > 1) == (
+        "summary strike"
+    )
+    counted_only = structs.replace(status_with(()), alert_count=2)
+    assert "⚠ 2 alerts" in detail_words(counted_only, [], Mode.ANY_BIKE, "", None)
 
 
 def lines(state: HeaderState, width: int) -> list[str]:

@@ -39,7 +39,6 @@ from bikefinder.feeds.models import (
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.feeds.values import MAX_COUNT
 from bikefinder.rider.output import Answer, SystemReport, to_csv, to_json, to_line, to_table
-from bikefinder.rider.ranking import StationIndex
 from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.scene import Query, Scene
 
@@ -357,10 +356,10 @@ def check_rendering(info: InfoFeed, status: StatusFeed) -> None:
     system = SceneSystem("s", snapshot.system.name, URL)
     scene = Scene.build([(system, snapshot, None)])
     # parking zones and city-wide areas are no station to walk to: never listed
-    hidden = {stations[position].station_id for position in scene.indexes[0].hidden}
-    everything = StationIndex(stations).nearest(48.85, 2.35, len(stations))
-    ranked = [r for r in everything if r.station.station_id not in hidden][:5]
-    assert [r.distance_m for r in ranked] == sorted(r.distance_m for r in ranked)
+    index = scene.indexes[0]
+    distances = index.distances_uncached(0, False, (48.85, 2.35))
+    by_distance = sorted(range(len(stations)), key=lambda i: (distances[i], i))
+    ranked = [stations[i] for i in by_distance if i not in index.hidden][:5]
     now = datetime.now(UTC)
     query = Query(near=(48.85, 2.35), limit=5)
     rows = scene.rows(query, now=now)
@@ -370,10 +369,12 @@ def check_rendering(info: InfoFeed, status: StatusFeed) -> None:
     check_answer(decoded)
     # The scene's list is the ranking's, nearest first: the 5 nearest rows come first.
     listed = [s["station_id"] for s in decoded["stations"]]
-    assert listed[: len(ranked)] == [r.station.info.station_id for r in ranked]
+    assert listed[: len(ranked)] == [station.info.station_id for station in ranked]
     assert [s["name"] for s in decoded["stations"]][: len(ranked)] == [
-        r.station.info.name for r in ranked
+        station.info.name for station in ranked
     ]
+    listed_m = [s["distance_m"] for s in decoded["stations"][: len(ranked)]]
+    assert listed_m == sorted(listed_m)
     assert len(listed) == len(set(listed)) <= 10
     texts = (as_json, to_csv(answer), to_table(answer, 4.8), to_line(answer))
     for text in texts:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from copies import replace
+from msgspec import structs
 
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.favourites import Favourite, new_favourite
-from bikefinder.rider.listing import ListStatus, detail_line, other_favourites
+from bikefinder.rider.listing import ListStatus, other_favourites
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.refresh import Freshness, FreshState, RefreshSchedule, freshness
 from bikefinder.rider.rows import Kind, RowKey, SceneSystem
 from bikefinder.rider.scene import Query, Scene
 from bikefinder.rider.trends import TrendHistory
 from bikefinder.systems.source import SystemSource
+from bikefinder.ui.status_words import detail_words
 from tests.test_modes import NEAR, T0, snapshot, station
 
 URL = "https://x.test/gbfs.json"
@@ -92,11 +94,11 @@ def test_other_favourites_and_detail_line() -> None:
     }  # fmt: skip
     rows = scene_of(snapshot(three_stations())).rows(Query(NEAR, limit=5), now=T0)
     status = ListStatus("X", NEAR, "updated 8 s ago", station_count=3, refresh_s=30.0)
-    assert detail_line(status, rows, Mode.ANY_BIKE, "  al ") == (
+    assert detail_words(status, rows, Mode.ANY_BIKE, "  al ", None) == (
         "3 stations · 2 of 3 listed have bikes · filter: al · refresh every 30 s"
     )
-    several = replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None)
-    assert detail_line(several, [], Mode.DOCK, "") == (
+    several = structs.replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None)
+    assert detail_words(several, [], Mode.DOCK, "", None) == (
         "2 systems · 3 stations · 4 vehicles · 0 of 0 listed have free docks · ⚠ 1 alert · "
         "bundled snapshot, never refreshed"
     )

@@ -1,6 +1,8 @@
 """The app's own words for the rider and fleet layers' facts: in English they are the
-printed output's words exactly (one rule, two spellings), in French and German they are
-translated, and the list's column headers and state words fit their columns."""
+printed output's words exactly (one rule, two spellings), or the exact English sentence
+where nothing printed says it (the header's quiet line, the alerts, the refresh note); in
+French and German they are translated, and the list's column headers and state words fit
+their columns."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from copies import replace
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec import structs
 
 from bikefinder.common import i18n
 from bikefinder.common.i18n import pgettext
@@ -21,8 +24,8 @@ from bikefinder.feeds.opening_status import OpeningStatus, status_text
 from bikefinder.feeds.pricing import price_sentence, price_steps
 from bikefinder.feeds.system_alerts import AlertWindow, SystemAlert
 from bikefinder.feeds.vehicles import VehicleForm, vehicle_label
-from bikefinder.rider.alerts_view import alert_entries, alert_headline
-from bikefinder.rider.listing import ListStatus, detail_line
+from bikefinder.rider.alerts_view import AlertEntry
+from bikefinder.rider.listing import ListStatus
 from bikefinder.rider.modes import Mode, StationState
 from bikefinder.rider.reasons import Reason, ReasonKind, hours_reason, reason_text
 from bikefinder.rider.refresh import (
@@ -132,30 +135,110 @@ def test_freshness_and_trouble_in_english_are_the_rider_layers() -> None:
         assert trouble_words(fresh) == fresh.problem
 
 
-def test_refresh_notes_in_english_are_the_rider_layers() -> None:
+def test_refresh_notes_in_english() -> None:
     from bikefinder.ui.words import refreshed_words
 
     assert refreshed_words(DEMO_UNCHANGED) == "Refreshed: no change (demo data never changes)"
     assert refreshed_words(ALL_NEW) == "Refreshed: new availability"
-    for changed in (0, 1, 5):
+    expected = {
+        0: "Refreshed: no change",
+        1: "Refreshed: 1 station changed",
+        5: "Refreshed: 5 stations changed",
+    }
+    for changed, note in expected.items():
         asked = AskedRefresh()
-        asked._changed, asked._failed = [changed], False
-        assert refreshed_words(changed) == asked.note(demo=False, problem=False)
+        asked.start(["x"])
+        asked.answered("x", changed)
+        assert asked.finished()
+        assert refreshed_words(asked.outcome(demo=False, problem=False)) == note
+        assert refreshed_words(changed) == note
     assert refreshed_words(None) is None
 
 
-def test_detail_line_in_english_is_the_rider_layers() -> None:
+#: (status, mode, name filter, minimum) -> the header's quiet line in English.
+DETAIL_LINES = [
+    ("one", Mode.ANY_BIKE, "", None,
+     "3 stations · 2 of 3 listed have bikes · refresh every 30 s"),
+    ("one", Mode.ANY_BIKE, "", 2,
+     "3 stations · 2 of 3 listed have at least 2 bikes · refresh every 30 s"),
+    ("one", Mode.ANY_BIKE, " al ", None,
+     "3 stations · 2 of 3 listed have bikes · filter: al · refresh every 30 s"),
+    ("one", Mode.ANY_BIKE, " al ", 2,
+     "3 stations · 2 of 3 listed have at least 2 bikes · filter: al"
+     " · refresh every 30 s"),
+    ("one", Mode.EBIKE, "", None,
+     "3 stations · 2 of 3 listed have e-bikes · refresh every 30 s"),
+    ("one", Mode.EBIKE, "", 2,
+     "3 stations · 2 of 3 listed have at least 2 e-bikes · refresh every 30 s"),
+    ("one", Mode.EBIKE, " al ", None,
+     "3 stations · 2 of 3 listed have e-bikes · filter: al · refresh every 30 s"),
+    ("one", Mode.EBIKE, " al ", 2,
+     "3 stations · 2 of 3 listed have at least 2 e-bikes · filter: al"
+     " · refresh every 30 s"),
+    ("one", Mode.DOCK, "", None,
+     "3 stations · 2 of 3 listed have free docks · refresh every 30 s"),
+    ("one", Mode.DOCK, "", 2,
+     "3 stations · 2 of 3 listed have at least 2 free docks · refresh every 30 s"),
+    ("one", Mode.DOCK, " al ", None,
+     "3 stations · 2 of 3 listed have free docks · filter: al · refresh every 30 s"),
+    ("one", Mode.DOCK, " al ", 2,
+     "3 stations · 2 of 3 listed have at least 2 free docks · filter: al"
+     " · refresh every 30 s"),
+    ("several", Mode.ANY_BIKE, "", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have bikes · ⚠ 1 alert"
+     " · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.ANY_BIKE, "", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 bikes"
+     " · ⚠ 1 alert · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.ANY_BIKE, " al ", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have bikes · ⚠ 1 alert"
+     " · filter: al · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.ANY_BIKE, " al ", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 bikes"
+     " · ⚠ 1 alert · filter: al · 1 feed record skipped"
+     " · bundled snapshot, never refreshed"),
+    ("several", Mode.EBIKE, "", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have e-bikes · ⚠ 1 alert"
+     " · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.EBIKE, "", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 e-bikes"
+     " · ⚠ 1 alert · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.EBIKE, " al ", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have e-bikes · ⚠ 1 alert"
+     " · filter: al · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.EBIKE, " al ", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 e-bikes"
+     " · ⚠ 1 alert · filter: al · 1 feed record skipped"
+     " · bundled snapshot, never refreshed"),
+    ("several", Mode.DOCK, "", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have free docks · ⚠ 1 alert"
+     " · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.DOCK, "", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 free docks"
+     " · ⚠ 1 alert · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.DOCK, " al ", None,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have free docks · ⚠ 1 alert"
+     " · filter: al · 1 feed record skipped · bundled snapshot, never refreshed"),
+    ("several", Mode.DOCK, " al ", 2,
+     "2 systems · 3 stations · 4 vehicles · 2 of 3 listed have at least 2 free docks"
+     " · ⚠ 1 alert · filter: al · 1 feed record skipped"
+     " · bundled snapshot, never refreshed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("shown", "mode", "query", "minimum", "expected"), DETAIL_LINES)
+def test_detail_line_in_english(
+    shown: str, mode: Mode, query: str, minimum: int | None, expected: str
+) -> None:
     rows = scene_of(snapshot(three_stations())).rows(Query(NEAR, limit=5), now=T0)
     status = ListStatus("X", NEAR, "updated 8 s ago", station_count=3, refresh_s=30.0)
-    several = replace(status, systems=2, vehicle_count=4, alert_count=1, refresh_s=None,
-                      skipped=1)  # fmt: skip
-    for shown, mode, query, minimum in product((status, several), Mode, ("", " al "), (None, 2)):
-        assert detail_words(shown, rows, mode, query, minimum) == detail_line(
-            shown, rows, mode, query, minimum
-        )
+    several = structs.replace(status, systems=2, vehicle_count=4, alert_count=1,
+                              refresh_s=None, skipped=1)  # fmt: skip
+    statuses = {"one": status, "several": several}
+    assert detail_words(statuses[shown], rows, mode, query, minimum) == expected
 
 
-def test_alerts_in_english_are_the_rider_layers() -> None:
+def test_alerts_in_english() -> None:
     system = SceneSystem("x", "X bikes", "https://x.test/gbfs.json")
     window = AlertWindow(
         datetime(2025, 10, 6, 8, tzinfo=UTC), datetime(2025, 10, 10, 18, tzinfo=UTC)
@@ -167,12 +250,28 @@ def test_alerts_in_english_are_the_rider_layers() -> None:
         (system, SystemAlert("c", "odd_type", None, "Only a description")),
         (system, SystemAlert("d", None, None)),
     ]  # fmt: skip
-    assert alert_entries_words(alerts, PARIS) == alert_entries(alerts, PARIS)
-    for several in (False, True):
+    assert alert_entries_words(alerts, PARIS) == [
+        AlertEntry(
+            title="Works",
+            facts="X bikes · 2 stations · station closure"
+            " · from Mon 06 Oct 10:00 until Fri 10 Oct 20:00",
+            description="Two docks",
+            url="https://u",
+        ),
+        AlertEntry(title="notice", facts="X bikes · 1 region · notice", description=None,
+                   url=None),
+        AlertEntry(title="Only a description", facts="X bikes · whole system · odd type",
+                   description=None, url=None),
+        AlertEntry(title="alert", facts="X bikes · whole system", description=None, url=None),
+    ]  # fmt: skip
+    headlines = {
+        False: [None, "Works", "Works (+1 more)", "Works (+2 more)", "Works (+3 more)"],
+        True: [None, "X bikes: Works", "X bikes: Works (+1 more)", "X bikes: Works (+2 more)",
+               "X bikes: Works (+3 more)"],
+    }  # fmt: skip
+    for several, expected in headlines.items():
         for count in range(len(alerts) + 1):
-            assert headline_words(alerts[:count], several) == alert_headline(
-                alerts[:count], several
-            )
+            assert headline_words(alerts[:count], several) == expected[count]
 
 
 @pytest.mark.parametrize("folder", PLAN_FOLDERS)

@@ -12,11 +12,12 @@ import pytest
 
 from bikefinder.feeds.models import Station, StationInfo, StationStatus
 from bikefinder.feeds.vehicles import VehicleForm, VehicleSelection, VehicleType
-from bikefinder.rider.listing import ListStatus, detail_line
+from bikefinder.rider.listing import ListStatus
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.output import TABLE_COLUMNS, Answer, SystemReport, row_record, to_table
 from bikefinder.rider.scene import NOT_A_BIKE, Query
 from bikefinder.rider.trips import plan_trips
+from bikefinder.ui.status_words import detail_words
 from tests.test_nearby import DOCKS, FLOAT, NEAR, NOW, M, nearest, scene, snapshot, vehicle
 
 SCOOTER = {"vehicle_type_id": "sc", "form": VehicleForm.SCOOTER, "propulsion": "electric",
@@ -54,7 +55,7 @@ def test_a_scooter_is_listed_with_all_as_a_scooter_never_as_a_bike() -> None:
     assert (scooter.what, scooter.reason, scooter.rank) == ("scooter", NOT_A_BIKE, None)
     assert (bike.what, bike.reason, bike.rank) == ("bike", None, 1)
     status = ListStatus("Float", NEAR, "now", station_count=0, vehicle_count=2)
-    assert "1 of 2 listed have bikes" in detail_line(status, rows, Mode.ANY_BIKE, "")
+    assert "1 of 2 listed have bikes" in detail_words(status, rows, Mode.ANY_BIKE, "", None)
     ebike_rows = nearest(
         scene((FLOAT, mixed_fleet()), selection=VehicleSelection.ALL), NEAR, Mode.EBIKE
     )

@@ -127,12 +127,3 @@ class JoinReport(msgspec.Struct, frozen=True):
     @property
     def problems(self) -> int:
         return self.info_only + self.status_only + self.duplicate_ids + self.rejected
-
-
-class RankedStation(msgspec.Struct, frozen=True):
-    """A station with its distance and compass direction from the query point."""
-
-    station: Station
-    distance_m: float
-    bearing_deg: float
-    bearing: str

@@ -1,5 +1,6 @@
-"""The active alerts as a rider is shown them: which one the header names, and each one
-in full for the alerts screen. Pure: the UI only renders these.
+"""The active alerts as a rider is shown them: most important first (the header names
+the first), what each type is called, and one alert in full as the alerts screen lists
+it (:class:`AlertEntry`, in the UI's words: ``bikefinder.ui.status_words``). Pure.
 
 "Most important first" is one rule (:func:`ranked_alerts`), documented in the README:
 
@@ -15,12 +16,12 @@ in full for the alerts screen. Pure: the UI only renders these.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
+import msgspec
+
 from bikefinder.common.i18n import N_
-from bikefinder.common.text import clean
 from bikefinder.rider.rows import SceneSystem
 
 if TYPE_CHECKING:
@@ -66,54 +67,7 @@ def ranked_alerts(
     return tuple(item for _order, item in sorted(enumerate(alerts), key=importance))
 
 
-def alert_title(alert: SystemAlert, limit: int = 200) -> str:
-    """The alert in a few words: its summary, else its description, else its type."""
-    return clean(
-        alert.summary or alert.description or TYPE_NAMES.get(alert.type or "", "alert"), limit
-    )
-
-
-def alert_headline(alerts: SystemAlerts, several: bool) -> str | None:
-    """What the header says of the alerts (``alerts`` ranked): the first one's summary,
-    its system when several are shown, and how many more: ``"Renningen: Keine
-    Echtzeitdaten (+1 more)"``. ``None`` without alerts."""
-    if not alerts:
-        return None
-    system, alert = alerts[0]
-    text = alert_title(alert, 120)
-    if several:
-        text = f"{clean(system.name, 40)}: {text}"
-    if len(alerts) > 1:
-        text += f" (+{len(alerts) - 1} more)"
-    return text
-
-
-def alert_scope(alert: SystemAlert) -> str:
-    """What the alert is about: ``"whole system"``, ``"1 station"``, ``"2 regions"``."""
-    parts = []
-    if alert.station_ids:
-        count = len(alert.station_ids)
-        parts.append(f"{count} station{'s' * (count != 1)}")
-    if alert.region_ids:
-        count = len(alert.region_ids)
-        parts.append(f"{count} region{'s' * (count != 1)}")
-    return ", ".join(parts) or "whole system"
-
-
-def alert_when(alert: SystemAlert, zone: tzinfo | None) -> str | None:
-    """When it applies, in ``zone``: ``"from Mon 06 Oct 08:00 until Fri 10 Oct 18:00"``,
-    ``"until …"``, ``"from …"``; ``None`` when the feed gives no time (it applies now)."""
-    start, end = alert.starts_at, alert.ends_at
-    parts = []
-    if start is not None:
-        parts.append(f"from {start.astimezone(zone):%a %d %b %H:%M}")
-    if end is not None:
-        parts.append(f"until {end.astimezone(zone):%a %d %b %H:%M}")
-    return " ".join(parts) or None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertEntry:
+class AlertEntry(msgspec.Struct, frozen=True):
     """One active alert as the alerts screen lists it (feed strings cleaned)."""
 
     title: str
@@ -121,25 +75,3 @@ class AlertEntry:
     facts: str
     description: str | None
     url: str | None
-
-
-def alert_entries(alerts: SystemAlerts, zone: tzinfo | None) -> list[AlertEntry]:
-    """``alerts`` (ranked) in full, for the alerts screen."""
-    entries = []
-    for system, alert in alerts:
-        facts = [clean(system.name, 60), alert_scope(alert)]
-        if alert.type:
-            facts.append(TYPE_NAMES.get(alert.type, clean(alert.type.replace("_", " "), 40)))
-        when = alert_when(alert, zone)
-        if when:
-            facts.append(when)
-        description = clean(alert.description, 1000) if alert.description else None
-        entries.append(
-            AlertEntry(
-                title=alert_title(alert),
-                facts=" · ".join(facts),
-                description=description if description != alert_title(alert) else None,
-                url=clean(alert.url, 300) if alert.url else None,
-            )
-        )
-    return entries

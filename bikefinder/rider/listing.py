@@ -1,30 +1,27 @@
 """What a list says around its rows: the header's facts and the favourites it cannot show.
 
 The app hands the list a :class:`ListStatus` (what its systems are and how fresh their
-data is); the list adds what it knows itself (its rows, mode and filter) with
-:func:`detail_line`. No Textual: the widgets only render these.
+data is); the list's header puts it in words with what it knows itself (its rows, mode
+and filter). No Textual: the widgets only render these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from bikefinder.common.text import clean
+import msgspec
+
 from bikefinder.common.units import Units
-from bikefinder.rider.alerts_view import alert_headline
 from bikefinder.rider.favourites import Favourite, favourites_url
-from bikefinder.rider.modes import Mode, counted
 from bikefinder.rider.refresh import Freshness
-from bikefinder.rider.rows import Row, SceneSystem
+from bikefinder.rider.rows import SceneSystem
 
 if TYPE_CHECKING:
     from bikefinder.feeds.system_alerts import SystemAlert  # annotations only
 
 
-@dataclass(frozen=True, slots=True)
-class ListStatus:
+class ListStatus(msgspec.Struct, frozen=True):
     """The systems behind a list, as its header says them."""
 
     system_name: str
@@ -65,50 +62,12 @@ class ListStatus:
     #: The units the list's distances are in.
     units: Units = Units.METRIC
 
-    @property
-    def alert_headline(self) -> str | None:
-        """The most important active alert, as the header says it (``None``: none)."""
-        return alert_headline(self.alerts, self.systems > 1)
 
-
-def detail_line(
-    status: ListStatus,
-    rows: Sequence[Row],
-    mode: Mode,
-    name_query: str,
-    minimum: int | None = None,
-) -> str:
-    """The header's quiet line: systems, stations and vehicles, the options listed (with
-    at least ``minimum``), active alerts (counted when the header has no line for
-    them), the filter, skipped records, the cadence."""
-    useful = sum(1 for row in rows if row.useful)
-    parts = []
-    if status.systems > 1:
-        parts.append(f"{status.systems} systems")
-    parts.append(f"{status.station_count} stations")
-    if status.vehicle_count:
-        parts.append(f"{status.vehicle_count} vehicles")
-    wanted = f"at least {counted(minimum, mode.wanted)}" if minimum else mode.wanted
-    parts.append(f"{useful} of {len(rows)} listed have {wanted}")
-    if status.alert_count and not status.alerts:  # the alerts have their own line
-        parts.append(f"⚠ {status.alert_count} alert{'s' * (status.alert_count != 1)}")
-    if name_query.strip():
-        parts.append(f"filter: {clean(name_query, 40)}")
-    if status.skipped:
-        parts.append(f"{status.skipped} feed record{'s' * (status.skipped != 1)} skipped")
-    if status.refresh_s is not None:
-        parts.append(f"refresh every {status.refresh_s:.0f} s")
-    else:
-        parts.append("bundled snapshot, never refreshed")
-    return " · ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class OtherFavourites:
+class OtherFavourites(msgspec.Struct, frozen=True):
     """The favourites of systems not shown, grouped by system name (in the order first
     met); those of shown systems are rows of the favourites view."""
 
-    by_system: dict[str, list[Favourite]] = field(default_factory=dict)
+    by_system: dict[str, list[Favourite]] = msgspec.field(default_factory=dict)
 
 
 def other_favourites(shown_urls: Iterable[str], everywhere: Iterable[Favourite]) -> OtherFavourites:

@@ -1,38 +1,23 @@
-"""Haversine ranking: the nearest stations to a point.
+"""Haversine distances from a point to many places, ready for nearest-first ranking.
 
-A :class:`StationIndex` is built once per ``station_information`` load. A city's
-stations are ranked in plain Python (a few ms, no numpy import at start-up); feeds of
-50,000 stations and more are vectorised with numpy when it is installed (the optional ``fast``
-extra), so the top 20 of 100,000 stations take a few milliseconds; without it, plain
-Python ranks them in about 0.1 s, still far from the ~1 s of sorting by geopy's
+:func:`coordinates_for` holds one snapshot's station (or vehicle) coordinates
+(:class:`bikefinder.rider.system_index.SystemIndex` builds them once per snapshot). A
+city's are measured in plain Python (a few ms, no numpy import at start-up); feeds of
+50,000 places and more are vectorised with numpy when it is installed (the optional
+``fast`` extra), so the top 20 of 100,000 stations take a few milliseconds; without it,
+plain Python ranks them in about 0.1 s, still far from the ~1 s of sorting by geopy's
 ``great_circle``.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bikefinder.common.geo import EARTH_RADIUS_M, compass_point, haversine_m, initial_bearing_deg
-from bikefinder.feeds.models import RankedStation, Station
-
-
-def ranked_from(near: tuple[float, float], station: Station) -> RankedStation:
-    """``station`` with its distance and direction from ``near`` (one station; a list is
-    ranked by :class:`StationIndex`)."""
-    lat, lon = near
-    bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
-    return RankedStation(
-        station=station,
-        distance_m=haversine_m(lat, lon, station.info.lat, station.info.lon),
-        bearing_deg=bearing,
-        bearing=compass_point(bearing),
-    )
-
+from bikefinder.common.geo import EARTH_RADIUS_M
 
 #: A point whose nearest station is further than this is outside the system.
 FAR_FROM_POINT_M = 50_000.0
@@ -41,63 +26,6 @@ FAR_FROM_POINT_M = 50_000.0
 #: on 2 cores, one build and query of 50,000 took 40-70 ms in Python against 80-110 ms
 #: with numpy, and of 100,000, 90-130 ms against 80-110 ms.
 NUMPY_THRESHOLD = 50_000
-
-
-class StationIndex:
-    """Stations plus their coordinates in radians, ready for repeated ranking.
-
-    Ties in distance are broken by position in the feed, so the order is deterministic.
-    Large feeds (``NUMPY_THRESHOLD`` stations and up) are ranked with numpy.
-    """
-
-    __slots__ = ("_coords", "stations")
-
-    def __init__(self, stations: Sequence[Station]) -> None:
-        self.stations: tuple[Station, ...] = tuple(stations)
-        infos = [station.info for station in self.stations]
-        lats = [info.lat for info in infos]  # degrees; each backend converts
-        lons = [info.lon for info in infos]
-        self._coords = coordinates_for(lats, lons)
-
-    def __len__(self) -> int:
-        return len(self.stations)
-
-    def distances_m(self, lat: float, lon: float) -> Sequence[float]:
-        """Haversine distance from (lat, lon) to every station, in metres."""
-        return self._coords.distances_m(math.radians(lat), math.radians(lon))
-
-    def nearest(
-        self,
-        lat: float,
-        lon: float,
-        limit: int | None = None,
-        keep: Sequence[bool] | None = None,
-    ) -> list[RankedStation]:
-        """The ``limit`` nearest stations (all if ``None``), nearest first.
-
-        ``keep`` is an optional mask choosing which stations may be ranked.
-        """
-        order, distances = self._coords.nearest(math.radians(lat), math.radians(lon), limit, keep)
-        return [self._ranked(i, distances[i], lat, lon) for i in order]
-
-    def order(self, lat: float, lon: float) -> tuple[Sequence[int], Sequence[float]]:
-        """Every station's position, nearest first (ties in feed order), and the
-        distances by position."""
-        return self._coords.nearest(math.radians(lat), math.radians(lon), None, None)
-
-    def ranked(self, i: int, distance_m: float, lat: float, lon: float) -> RankedStation:
-        """Station ``i`` with its distance and direction from (lat, lon)."""
-        return self._ranked(i, distance_m, lat, lon)
-
-    def _ranked(self, i: int, distance_m: float, lat: float, lon: float) -> RankedStation:
-        station = self.stations[i]
-        bearing = initial_bearing_deg(lat, lon, station.info.lat, station.info.lon)
-        return RankedStation(
-            station=station,
-            distance_m=float(distance_m),
-            bearing_deg=bearing,
-            bearing=compass_point(bearing),
-        )
 
 
 def coordinates_for(lats: list[float], lons: list[float]) -> _Coordinates:
@@ -124,10 +52,6 @@ def import_numpy() -> Any:
 class _Coordinates(Protocol):
     def distances_m(self, phi: float, lam: float) -> Sequence[float]: ...
 
-    def nearest(
-        self, phi: float, lam: float, limit: int | None, keep: Sequence[bool] | None
-    ) -> tuple[Sequence[int], Sequence[float]]: ...
-
 
 class _PythonCoordinates:
     """Plain-Python haversine: no import cost, fast enough for a city."""
@@ -150,20 +74,6 @@ class _PythonCoordinates:
             for lat, lon, cos_lat in zip(self._lat, self._lon, self._cos_lat, strict=True)
         ]  # fmt: skip
 
-    def nearest(
-        self, phi: float, lam: float, limit: int | None, keep: Sequence[bool] | None
-    ) -> tuple[list[int], list[float]]:
-        distances = self.distances_m(phi, lam)
-        candidates = range(len(distances))
-        if keep is not None:
-            candidates = [i for i in candidates if keep[i]]  # type: ignore[assignment]
-        by_distance = distances.__getitem__
-        if limit is None or limit >= len(candidates):
-            order = sorted(candidates, key=by_distance)  # stable: feed order breaks ties
-        else:
-            order = heapq.nsmallest(limit, candidates, key=by_distance)  # stable too
-        return order, distances
-
 
 class _NumpyCoordinates:
     """Vectorised haversine for very large feeds (100,000 stations in a few ms)."""
@@ -184,24 +94,3 @@ class _NumpyCoordinates:
             + math.cos(phi) * self._cos_lat * np.sin((self._lon - lam) / 2.0) ** 2
         )
         return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-
-    def nearest(
-        self, phi: float, lam: float, limit: int | None, keep: Sequence[bool] | None
-    ) -> tuple[Sequence[int], Sequence[float]]:
-        np = self._np
-        distances = self.distances_m(phi, lam)
-        candidates = np.arange(len(distances))
-        if keep is not None:
-            candidates = candidates[np.asarray(keep, dtype=bool)]
-        if limit is not None and limit < len(candidates):
-            chosen = candidates[np.argpartition(distances[candidates], limit - 1)[:limit]]
-            # argpartition's choice among equal distances is arbitrary: widen to every
-            # candidate as near as the limit-th one, then sort stably by (distance, index).
-            cutoff = distances[chosen].max()
-            chosen = candidates[distances[candidates] <= cutoff]
-        else:
-            chosen = candidates
-        order = chosen[np.lexsort((chosen, distances[chosen]))]
-        if limit is not None:
-            order = order[:limit]
-        return order.tolist(), distances

@@ -8,9 +8,10 @@ words (its right-hand label, health and problem line). Pure: no UI, no clock of 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+import msgspec
 
 from bikefinder.feeds.snapshot import Snapshot
 from bikefinder.rider.staleness import (
@@ -48,8 +49,7 @@ def retry_delay_s(failures: int) -> float:
     return min(MAX_RETRY_S, FIRST_RETRY_S * 2.0**doublings)
 
 
-@dataclass
-class RefreshSchedule:
+class RefreshSchedule(msgspec.Struct):
     """The refresh period, whether a fetch is under way, the failures since the last
     success and when the next fetch is due."""
 
@@ -135,8 +135,7 @@ class Trouble(StrEnum):
     PARTIAL = "partial"
 
 
-@dataclass(frozen=True, slots=True)
-class Freshness:
+class Freshness(msgspec.Struct, frozen=True):
     """What the header says about the data: ``text`` (right-hand label), ``health``
     (``"ok"``, ``"stale"`` or ``"error"``) and a ``problem`` line, if any, in English;
     and the facts behind them, for the app to say in its own language."""
@@ -267,16 +266,3 @@ class AskedRefresh:
         if any(value is None for value in changed):
             return ALL_NEW
         return sum(value or 0 for value in changed)
-
-    def note(self, *, demo: bool, problem: bool) -> str | None:
-        """:meth:`outcome` in a short English note."""
-        total = self.outcome(demo=demo, problem=problem)
-        if total is None:
-            return None
-        if total == DEMO_UNCHANGED:
-            return "Refreshed: no change (demo data never changes)"
-        if total == ALL_NEW:
-            return "Refreshed: new availability"
-        if total == 0:
-            return "Refreshed: no change"
-        return f"Refreshed: {total} station{'s' * (total != 1)} changed"

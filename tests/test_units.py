@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,33 @@ def test_a_vehicle_range_in_miles_and_metres_in_json(feed_server: Any, run_main:
     assert " km" not in table and re.search(r"\d ft  ", table)
     rows = list(csv.DictReader(io.StringIO(run_main(*args, "--format", "csv").stdout)))
     assert rows[0]["range_text"] == ranged[0]["range_text"]
+
+
+def test_a_warm_start_reads_the_systems_country_from_what_its_load_learned(
+    feed_server: Any, run_main: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first load finds the country where the stations are and coverage.json keeps
+    it; the next start reads it there, without searching the gazetteer."""
+    url = feed_server.serve_fixture("citibike_v1.1_2024")
+    args = ("--once", "--near", NYC, "--system", url, "--limit", "1", "--format", "line")
+    assert " ft NE · " in run_main(*args).stdout
+    learned = json.loads(next(tmp_path.glob("home/**/coverage.json")).read_text())
+    assert [system["country"] for system in learned["systems"]] == ["US"]
+
+    def no_gazetteer(lat: float, lon: float) -> str | None:
+        raise AssertionError("the gazetteer was searched again")
+
+    monkeypatch.setattr("bikefinder.systems.places.country_at", no_gazetteer)
+    again = run_main(*args)
+    assert again.code == 0 and " ft NE · " in again.stdout
+
+
+def test_coverage_keeps_a_country_code_and_drops_anything_else() -> None:
+    from bikefinder.systems.coverage import Coverage
+
+    record = {"gbfs_url": "u", "bbox": [1, 1, 2, 2], "centre": [1.5, 1.5], "stations": 3}
+    assert Coverage.from_json({**record, "country": "us"}).country == "US"  # type: ignore[union-attr]
+    for damaged in ("USA", "1A", 7, None, "\x1b["):
+        assert Coverage.from_json({**record, "country": damaged}).country is None  # type: ignore[union-attr]
+    kept = Coverage.from_json({**record, "country": "FR"})
+    assert kept is not None and Coverage.from_json(kept.to_json()) == kept

@@ -88,19 +88,20 @@ class FleetView(msgspec.Struct):
 
     def country(self) -> str | None:
         """The lead system's country code, else the point's (``None``: not known)."""
-        from bikefinder.systems.places import country_at
+        if self.fleet.enabled or self.fleet.systems:
+            lead = self.lead
+            if lead.source.country:
+                return lead.source.country
+            if lead.url not in self._countries and lead.snapshot is not None:
+                self._countries[lead.url] = self._stations_country(lead, self.fleet.remembers)
+            found = self._countries.get(lead.url)
+            if found is not None:
+                return found
+        if self.near is None:
+            return None
+        from bikefinder.systems.places import country_at  # the gazetteer, when needed
 
-        if not (self.fleet.enabled or self.fleet.systems):
-            return country_at(*self.near) if self.near is not None else None
-        lead = self.lead
-        if lead.source.country:
-            return lead.source.country
-        if lead.url not in self._countries and lead.snapshot is not None:
-            self._countries[lead.url] = self._stations_country(lead, self.fleet.remembers)
-        found = self._countries.get(lead.url)
-        if found is None and self.near is not None:
-            return country_at(*self.near)
-        return found
+        return country_at(*self.near)
 
     @staticmethod
     def _stations_country(system: LiveSystem, fleet_remembers: bool) -> str | None:

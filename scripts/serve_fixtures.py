@@ -503,6 +503,11 @@ def make_handler(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
 
 
 class _Server(ThreadingHTTPServer):
+    #: socketserver's default backlog is 5: an app loading four systems opens ~16
+    #: connections at once (HTTP/1.0, one per request), and a full backlog drops SYNs
+    #: that the client resends only after a second. Real servers queue far more.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up early (e.g. refusing a large feed) is no error here."""
         if not isinstance(sys.exc_info()[1], ConnectionError):

@@ -152,6 +152,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    #: socketserver's default backlog is 5: an app loading four systems opens ~16
+    #: connections at once (HTTP/1.0, one per request), and a full backlog drops SYNs
+    #: that the client resends only after a second. Real servers queue far more.
+    request_queue_size = 128
+
     daemon_threads = True
     feed_server: FeedServer
 

@@ -36,8 +36,11 @@ sys.path.insert(0, str(ROOT))
 from bikefinder.common.text import fold  # noqa: E402
 from bikefinder.systems.places import (  # noqa: E402
     CITIES_FILE,
+    LATITUDE_FILE,
     PLACES_FILE,
+    latitude_table,
     location_keys,
+    parse_table,
     radius_for_population,
 )
 from bikefinder.systems.systems_csv import parse_systems_csv  # noqa: E402
@@ -272,6 +275,12 @@ def main() -> int:
         + "".join(
             _row(country, key, (city.lat, city.lon), radius_for_population(city.population))
             for (country, key), city in sorted(best.items())
+        )
+    )
+    (DATA / LATITUDE_FILE).write_text(
+        latitude_table(
+            parse_table((DATA / CITIES_FILE).read_text()),
+            parse_table((DATA / PLACES_FILE).read_text()),
         )
     )
     share = placed_systems / len(systems)

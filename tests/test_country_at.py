@@ -49,3 +49,16 @@ def test_known_countries() -> None:
     assert places.country_at(-33.87, 151.21) == "AU"
     assert places.country_at(-0.18, -78.47) == "EC"  # Quito: a band across the equator
     assert places.country_at(0.0, -30.0) is None
+
+
+def test_the_shipped_latitude_table_is_built_from_the_shipped_tables() -> None:
+    """``towns_by_latitude.tsv`` cannot drift from the two tables it is derived from."""
+    from importlib import resources
+
+    shipped = resources.files("bikefinder.data").joinpath(places.LATITUDE_FILE).read_text()
+    built = places.latitude_table(bundled_table(CITIES_FILE), bundled_table(PLACES_FILE))
+    assert shipped == built
+    rows = [line for line in built.splitlines(keepends=True) if not line.startswith("#")]
+    assert {len(row.encode()) for row in rows} == {places.LATITUDE_ROW_BYTES}
+    latitudes = [float(row[:9]) for row in rows]
+    assert latitudes == sorted(latitudes) and len(rows) > 30_000

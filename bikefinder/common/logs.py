@@ -46,21 +46,22 @@ class LazyLogger:
             self._real = logging_module.getLogger(self.name)
         return self._real
 
+    def _log(self, level: int, message: str, args: tuple[object, ...], kwargs: Any) -> None:
+        if (logger := self._logger()) is not None and logger.isEnabledFor(level):
+            logger.log(level, message, *args, stacklevel=3, **kwargs)
+
+    # logging's level numbers, fixed by the standard library (DEBUG is 10 ... ERROR 40).
     def debug(self, message: str, *args: object, **kwargs: Any) -> None:
-        if (logger := self._logger()) is not None:
-            logger.debug(message, *args, stacklevel=2, **kwargs)
+        self._log(10, message, args, kwargs)
 
     def info(self, message: str, *args: object, **kwargs: Any) -> None:
-        if (logger := self._logger()) is not None:
-            logger.info(message, *args, stacklevel=2, **kwargs)
+        self._log(20, message, args, kwargs)
 
     def warning(self, message: str, *args: object, **kwargs: Any) -> None:
-        if (logger := self._logger()) is not None:
-            logger.warning(message, *args, stacklevel=2, **kwargs)
+        self._log(30, message, args, kwargs)
 
     def error(self, message: str, *args: object, **kwargs: Any) -> None:
-        if (logger := self._logger()) is not None:
-            logger.error(message, *args, stacklevel=2, **kwargs)
+        self._log(40, message, args, kwargs)
 
 
 def get_logger(name: str) -> LazyLogger:

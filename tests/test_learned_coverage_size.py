@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from bikefinder.systems.catalog import Catalog
 from bikefinder.systems.coverage import Coverage, coverage_from_points, load_coverages
 
@@ -108,3 +110,36 @@ def test_a_stored_world_sized_area_is_clipped_when_read(tmp_path: Path) -> None:
     assert isinstance(coverage, Coverage)
     assert coverage.contains(85.0, 175.0) and not coverage.contains(0.0, -140.0)
     assert Catalog([], [coverage]).covering(0.0, -140.0) == []
+
+
+def test_the_same_points_again_are_neither_sorted_nor_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bikefinder.systems import coverage as coverage_module
+
+    paris = [(48.85 + i / 1000, 2.35 + i / 1000) for i in range(50)]
+    first = coverage_module.remember_coverage(tmp_path, "u", "Paris", paris, bicycles=True)
+    assert first is not None and first.fingerprint is not None and first.country == "FR"
+    stored = (tmp_path / coverage_module.COVERAGE_FILE).read_bytes()
+
+    def unexpected(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("recomputed or rewritten although nothing changed")
+
+    monkeypatch.setattr(coverage_module, "_coverage", unexpected)
+    monkeypatch.setattr(coverage_module, "write_atomic", unexpected)
+    assert coverage_module.remember_coverage(tmp_path, "u", "Paris", paris, True) == first
+    monkeypatch.undo()
+    # Another system since: the unchanged record moves first again, as it was.
+    coverage_module.remember_coverage(tmp_path, "v", "Elsewhere", [(40.7, -74.0)])
+    monkeypatch.setattr(coverage_module, "_coverage", unexpected)
+    assert coverage_module.remember_coverage(tmp_path, "u", "Paris", paris, True) == first
+    assert [c.gbfs_url for c in load_coverages(tmp_path / "coverage.json")] == ["u", "v"]
+    monkeypatch.undo()
+    # A station moved, or the name or bicycles changed: learned again.
+    moved = coverage_module.remember_coverage(
+        tmp_path, "u", "Paris", [*paris[1:], (48.9, 2.4)], True
+    )
+    assert moved is not None and moved.fingerprint != first.fingerprint
+    renamed = coverage_module.remember_coverage(tmp_path, "u", "Paris 2", paris, True)
+    assert renamed is not None and renamed.name == "Paris 2"
+    assert stored != (tmp_path / coverage_module.COVERAGE_FILE).read_bytes()

@@ -60,6 +60,9 @@ class Coverage(msgspec.Struct, frozen=True):
     #: The country code at its centre, from the bundled gazetteer (``None``: not known):
     #: a warm start reads its units here instead of searching the gazetteer again.
     country: str | None = None
+    #: A hash of the points it was learned from (``None``: not recorded): the same points
+    #: again leave the record as it is, without sorting them or writing the file.
+    fingerprint: int | None = None
 
     def contains(self, lat: float, lon: float, margin_km: float = COVERAGE_MARGIN_KM) -> bool:
         lat_margin = margin_km / _KM_PER_DEGREE
@@ -78,6 +81,7 @@ class Coverage(msgspec.Struct, frozen=True):
             "stations": self.stations,
             **({} if self.bicycles is None else {"bicycles": self.bicycles}),
             **({} if self.country is None else {"country": self.country}),
+            **({} if self.fingerprint is None else {"fingerprint": self.fingerprint}),
         }
 
     @classmethod
@@ -110,6 +114,7 @@ class Coverage(msgspec.Struct, frozen=True):
                 stations=int(record["stations"]),
                 bicycles=bicycles if isinstance(bicycles := record.get("bicycles"), bool) else None,
                 country=_country_code(record.get("country")),
+                fingerprint=_fingerprint(record.get("fingerprint")),
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -120,6 +125,11 @@ def _country_code(value: object) -> str | None:
     if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
         return value.upper()
     return None
+
+
+def _fingerprint(value: object) -> int | None:
+    """A stored fingerprint (an integer; a bool is none), else ``None``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _reach_degrees(lat: float) -> tuple[float, float]:
@@ -230,17 +240,30 @@ def remember_coverage(
             for item in items
         ]
         lats, lons = list(map(itemgetter(0), points)), list(map(itemgetter(1), points))
-    coverage = _coverage(gbfs_url, name, lats, lons)
+    # Numbers hash alike in every process: the same points give the same fingerprint.
+    fingerprint = hash((tuple(lats), tuple(lons)))
     path = cache_dir / COVERAGE_FILE
     known = load_coverages(path)
     before = next((c for c in known if c.gbfs_url == gbfs_url), None)
-    if before is not None and before.country is not None and before.centre == coverage.centre:
-        country: str | None = before.country  # the same centre: the same answer
+    if (
+        before is not None
+        and (before.fingerprint, before.name, before.bicycles) == (fingerprint, name, bicycles)
+        and before.country is not None
+    ):
+        if known[0] is before:
+            return before  # nothing changed and it is the most recent: nothing to write
+        coverage = before
     else:
-        from bikefinder.systems.places import country_at
+        coverage = _coverage(gbfs_url, name, lats, lons)
+        if before is not None and before.country is not None and before.centre == coverage.centre:
+            country: str | None = before.country  # the same centre: the same answer
+        else:
+            from bikefinder.systems.places import country_at
 
-        country = country_at(*coverage.centre)
-    coverage = msgspec.structs.replace(coverage, bicycles=bicycles, country=country)
+            country = country_at(*coverage.centre)
+        coverage = msgspec.structs.replace(
+            coverage, bicycles=bicycles, country=country, fingerprint=fingerprint
+        )
     others = [c for c in known if c.gbfs_url != gbfs_url]
     kept = [coverage, *others][:MAX_REMEMBERED]
     try:

@@ -17,13 +17,17 @@ CITI = "citibike_v1.1_2024"
 NEAR = "40.75,-73.98"
 #: Whatever differs between two runs of the same answer (the clock moved on).
 MOMENT_KEYS = {"generated_at", "data_age_s"}
-#: Modules a warm answer must not import: the HTTP stack and the event loop (with ssl).
-NOT_IMPORTED = ("httpx", "httpcore", "h11", "anyio", "ssl", "asyncio", "rich")
+#: Modules a warm answer must not import: the HTTP stack and the event loop (with ssl),
+#: and what only a debug log, a write, opening hours or a record class would need.
+NOT_IMPORTED = ("httpx", "httpcore", "h11", "anyio", "ssl", "asyncio", "rich", "logging",
+                "dataclasses", "zoneinfo", "secrets", "signal")  # fmt: skip
 #: Modules an answer without trips, alerts or prices does not import either (the Citi
 #: Bike fixture has none), nor the completion writer.
 NOT_NEEDED = ("bikefinder.rider.trips", "bikefinder.rider.trip_output",
               "bikefinder.feeds.system_alerts", "bikefinder.feeds.pricing",
-              "bikefinder.cli.completion")  # fmt: skip
+              "bikefinder.cli.completion",
+              # the gazetteer: the system's country comes from coverage.json
+              "bikefinder.systems.places", "importlib.resources")  # fmt: skip
 #: bikefinder's own and third-party modules a warm ``--once --format json`` imports (87:
 #: no trip planner, alerts or pricing module for an answer without them, no completion
 #: writer; 262 before it avoided the HTTP stack): a bound, never to be raised.

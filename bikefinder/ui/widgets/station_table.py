@@ -544,13 +544,15 @@ class StationTable(TextCellTable):
         count = min(len(rows), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
         kept = min(self._shown, count)
         self._displays = rows
+        changes: list[tuple[str, str, Text]] = []
         for position in range(kept):
             token = row_token(position)
             self._keys[token] = rows[position].key
             cells = self._cells(rows[position], mode, layout)
             for column, cell in zip(layout.keys, cells, strict=True):
                 if self.get_cell(token, column) != cell:
-                    self.update_cell(token, column, cell)
+                    changes.append((token, column, cell))
+        self.update_cells(changes)
         shown, self._shown = self._shown, kept
         for position in range(shown - 1, kept - 1, -1):  # from the end: the cursor stays
             token = row_token(position)
@@ -586,8 +588,7 @@ class StationTable(TextCellTable):
         self._mode = mode
         for key in layout.keys:
             self.columns[ColumnKey(key)].label = column_title(key, mode)
-        self._clear_caches()  # the header row is cached like any other
-        self.refresh()
+        self.refresh_header()
 
     def _set_columns(self, mode: Mode, layout: TableLayout) -> None:
         self._mode, self.column_layout = mode, layout

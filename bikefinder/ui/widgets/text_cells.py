@@ -1,35 +1,211 @@
-"""A DataTable that draws its one-line text cells in fewer steps.
+"""A DataTable that draws its one-line text cells in fewer steps, and again only when
+they change.
 
 DataTable draws every cell through Rich's general layout (a ``Styled`` around a
-``Padding`` around the cell, each rendered to lines, split and cropped twice). The station
-list redraws every visible cell on a mode change, a filter keystroke or a refresh (about
-350 of them at 120x35), and that general path was most of the time those keys took.
+``Padding`` around the cell, each rendered to lines, split and cropped twice), and keys
+every drawing cache on a counter that any change to any cell moves on, so replacing one
+cell draws every visible cell again. The station list replaces cells on a mode change, a
+filter keystroke or a refresh (about 350 visible at 120x35), and drawing them was most of
+the time those keys took.
+
 :class:`TextCellTable` draws a :class:`~rich.text.Text` cell in a one-line body row with
-the same Rich steps that path ends up taking (wrap without wrapping, pad, crop, style), so
-the segments are the same, and leaves every other cell (the header, labels, taller rows,
-other renderables) to DataTable. It also skips measuring new rows' cells when every
-column has a fixed width.
+the same Rich steps that path ends up taking (truncate, justify, pad, style), so the
+segments are the same, and leaves every other cell (the header, labels, taller rows,
+other renderables) to DataTable. Its caches of cells, rows and lines hold the cell
+objects they were drawn from and are valid while those very objects are in the table (a
+table's cells are replaced, never changed in place), so a key that replaces a third of
+the cells draws a third of them, and a cursor move draws two rows. It also skips
+measuring new rows' cells when every column has a fixed width.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import Any
 
-from rich.console import JustifyMethod, OverflowMethod
+from rich.console import JustifyMethod, OverflowMethod, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
+from textual._types import SegmentLines
+from textual.cache import LRUCache
+from textual.coordinate import Coordinate
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 #: What Rich's ``Text`` uses when neither the text nor the console says.
 _DEFAULT_JUSTIFY: JustifyMethod = "default"
 _DEFAULT_OVERFLOW: OverflowMethod = "fold"
-_NEWLINE = Text("\n")
+#: How many drawn cells, rows and lines are kept (a few screens' worth).
+CELL_CACHE, ROW_CACHE, LINE_CACHE = 10_000, 1_000, 1_000
+
+#: A drawn row: its cells (the objects it was drawn from) and DataTable's
+#: (fixed, scrollable) segment lists.
+_DrawnRow = tuple[Sequence[object], tuple[SegmentLines, SegmentLines]]
+
+
+def one_line_text(cell: object) -> bool:
+    """``cell`` is a Text this table draws itself: one line, no tabs, wrapping allowed
+    to be turned off."""
+    return (
+        type(cell) is Text
+        and "\n" not in cell.plain
+        and "\t" not in cell.plain
+        and cell.overflow != "ignore"
+        and cell.no_wrap is not False
+    )
 
 
 class TextCellTable(DataTable[Text]):
-    """:class:`DataTable` with a shorter drawing path for one-line text cells."""
+    """:class:`DataTable` with a shorter, change-only drawing path for one-line text
+    cells in row-cursor tables."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # First: DataTable's own set-up clears the caches.
+        self._drawn_cells: LRUCache[tuple[object, ...], tuple[object, SegmentLines]]
+        self._drawn_cells = LRUCache(CELL_CACHE)
+        self._drawn_rows: LRUCache[tuple[object, ...], _DrawnRow] = LRUCache(ROW_CACHE)
+        self._drawn_lines: LRUCache[tuple[object, ...], tuple[object, Strip]]
+        self._drawn_lines = LRUCache(LINE_CACHE)
+        self._row_styles: dict[tuple[object, ...], Style] = {}
+        super().__init__(*args, **kwargs)
+
+    # -- caches ----------------------------------------------------------------------
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._forget_drawn()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._forget_drawn()
+
+    def _forget_drawn(self) -> None:
+        self._drawn_cells.clear()
+        self._drawn_rows.clear()
+        self._drawn_lines.clear()
+        self._row_styles.clear()
+
+    def update_cells(self, changes: Iterable[tuple[str, str, Text]]) -> None:
+        """Put each (row key, column key, cell) in the table, then redraw only the rows
+        that changed: ``update_cell`` redraws the whole table for every cell."""
+        rows: set[int] = set()
+        for row_name, column_name, cell in changes:
+            row_key, column_key = RowKey(row_name), ColumnKey(column_name)
+            row_index = self._row_locations.get(row_key)
+            if row_index is None or column_key not in self._column_locations:
+                raise CellDoesNotExist(f"No cell exists for {row_name!r}, {column_name!r}.")
+            self._data[row_key][column_key] = cell
+            rows.add(row_index)
+        if rows:
+            self._update_count += 1
+            for row_index in rows:
+                self.refresh_row(row_index)
+
+    def refresh_header(self) -> None:
+        """Draw the column labels again after they changed in place: DataTable's own
+        caches (the header's) are keyed on its change counter; the body's stay."""
+        self._update_count += 1
+        self.refresh()
+
+    # -- a line ----------------------------------------------------------------------
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """DataTable's line, kept while the row it shows was drawn from the same cells."""
+        width = self.size.width
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return Strip.blank(width, base_style)
+        drawn = self._render_line_in_row(row_key, line_no, base_style,
+                                         self.cursor_coordinate, self.hover_coordinate)  # fmt: skip
+        cache_key = (y, x1, x2, width, base_style, row_key, line_no)
+        cached = self._drawn_lines.get(cache_key)
+        if cached is not None and cached[0] is drawn:
+            return cached[1]
+        fixed, scrollable = drawn
+        fixed_width = sum(
+            column.get_render_width(self) for column in self.ordered_columns[: self.fixed_columns]
+        )
+        fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+        scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
+        segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+        strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+        self._drawn_lines[cache_key] = (drawn, strip)
+        return strip
+
+    # -- a row -----------------------------------------------------------------------
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[SegmentLines, SegmentLines]:
+        """A one-line body row of a row-cursor table without labels or fixed columns,
+        drawn again only when its cells, its place, the cursor or hover on it, the
+        widths or the styles changed; any other row as DataTable draws it."""
+        row_index = self._row_locations.get(row_key)
+        row = self.rows.get(row_key)
+        if (
+            row_index is None
+            or row is None
+            or row.height != 1
+            or line_no != 0
+            or self.cursor_type != "row"
+            or self.fixed_columns
+            or row_index < self.fixed_rows
+            or self._should_render_row_labels
+        ):
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
+                                               hover_location)  # fmt: skip
+        _, cells = self._get_row_renderables(row_index)
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
+        state = self._drawing_state()
+        cache_key = (row_key, row_index, base_style, cursor, hover, widths, self.size.width,
+                     state)  # fmt: skip
+        cached = self._drawn_rows.get(cache_key)
+        if cached is not None and _same_objects(cached[0], cells):
+            return cached[1]
+        row_style = self._cached_row_style(row_index, base_style)
+        scrollable: SegmentLines = []
+        for column_index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+            drawn_cell = self._body_cell(cell, row_key, row_index, column_index, row_style,
+                                         width, cursor, hover, state)  # fmt: skip
+            scrollable.append(drawn_cell[0])
+        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        extend_style, _ = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            False, False,
+        )  # fmt: skip
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable.append([Segment(" " * remaining, extend_style)])
+        drawn: tuple[SegmentLines, SegmentLines] = ([], scrollable)
+        self._drawn_rows[cache_key] = (list(cells), drawn)
+        return drawn
+
+    def _drawing_state(self) -> tuple[object, ...]:
+        """What else a body cell's look depends on."""
+        return (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority,
+                self.cursor_background_priority, self._pseudo_class_state)  # fmt: skip
+
+    def _cached_row_style(self, row_index: int, base_style: Style) -> Style:
+        """DataTable's style for the row (odd, even), looked up once per style state."""
+        key = (row_index % 2, base_style, self.zebra_stripes, self._pseudo_class_state)
+        style = self._row_styles.get(key)
+        if style is None:
+            style = self._row_styles[key] = self._get_row_style(row_index, base_style)
+        return style
+
+    # -- a cell ----------------------------------------------------------------------
 
     def _render_cell(
         self,
@@ -39,31 +215,55 @@ class TextCellTable(DataTable[Text]):
         width: int,
         cursor: bool = False,
         hover: bool = False,
-    ) -> list[list[Segment]]:
-        slow = super()._render_cell
-        if row_index < 0 or column_index < 0:
-            return slow(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        column_key = self._column_locations.get_key(column_index)
-        if row_key is None or column_key is None:
-            return slow(row_index, column_index, base_style, width, cursor, hover)
-        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
-                     self._update_count, self._pseudo_class_state)  # fmt: skip
-        cached = self._cell_render_cache.get(cache_key)
-        if cached is not None:
-            return cached
-        row = self.rows[row_key]
-        _, cells = self._get_row_renderables(row_index)
-        cell = cells[column_index]
-        if (
-            row.height != 1
-            or type(cell) is not Text
-            or "\n" in cell.plain
-            or "\t" in cell.plain
-            or cell.overflow == "ignore"
-            or cell.no_wrap is False
-        ):
-            return slow(row_index, column_index, base_style, width, cursor, hover)
+    ) -> SegmentLines:
+        row_key = self._row_locations.get_key(row_index) if row_index >= 0 else None
+        if row_key is None or column_index < 0 or self.rows[row_key].height != 1:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)  # fmt: skip
+        cell = self._get_row_renderables(row_index)[1][column_index]
+        return self._body_cell(cell, row_key, row_index, column_index, base_style, width,
+                               cursor, hover, self._drawing_state())  # fmt: skip
+
+    def _body_cell(
+        self,
+        cell: RenderableType,
+        row_key: RowKey,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+        state: tuple[object, ...],
+    ) -> SegmentLines:
+        """A cell of a one-line body row: drawn here if it is one-line text (again only
+        if it is another object than last time), else by DataTable."""
+        cache_key = (row_key, column_index, row_index, base_style, width, cursor, hover, state)
+        cached = self._drawn_cells.get(cache_key)
+        if cached is not None and cached[0] is cell:
+            return cached[1]
+        if not one_line_text(cell):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)  # fmt: skip
+        assert isinstance(cell, Text)
+        rendered = [self._text_line(cell, row_index, column_index, base_style, width, cursor,
+                                    hover)]  # fmt: skip
+        self._drawn_cells[cache_key] = (cell, rendered)
+        return rendered
+
+    def _text_line(
+        self,
+        cell: Text,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool,
+        hover: bool,
+    ) -> list[Segment]:
+        """One text cell's line: the steps DataTable's path takes for it (the cell cut and
+        justified to the width inside the padding, padded, the row's and the cursor's
+        styles under it, the cell's place as meta for clicks)."""
         fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
         component_style, post_style = self._get_styles_to_render_cell(
             False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
@@ -76,24 +276,20 @@ class TextCellTable(DataTable[Text]):
         options = self.app.console_options
         padding = self.cell_padding
         inner = max(0, width - 2 * padding)
-        lines = cell.wrap(
-            console,
+        line = _fitted(
+            cell,
             inner,
-            justify=cell.justify or options.justify or _DEFAULT_JUSTIFY,
-            overflow=cell.overflow or options.overflow or _DEFAULT_OVERFLOW,
-            no_wrap=True,
+            cell.justify or options.justify or _DEFAULT_JUSTIFY,
+            cell.overflow or options.overflow or _DEFAULT_OVERFLOW,
         )
-        text = list(_NEWLINE.join(lines).render(console, end=""))
+        text = list(line.render(console, end=""))
         pad_style = console.get_style("none")
         segments = Segment.adjust_line_length(text, inner, style=pad_style, pad=True)
         if padding:
             edge = Segment(" " * padding, pad_style)
             segments = [edge, *segments, edge]
         styled = Segment.apply_style(segments, pre_style, post_style)
-        line = Segment.adjust_line_length(list(styled), width, pad=True)
-        rendered = [line]
-        self._cell_render_cache[cache_key] = rendered
-        return rendered
+        return Segment.adjust_line_length(list(styled), width, pad=True)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """The table's size after rows were added. DataTable measures every cell of every
@@ -107,3 +303,28 @@ class TextCellTable(DataTable[Text]):
         ):
             new_rows = ()
         super()._update_dimensions(new_rows)
+
+
+def _same_objects(drawn: Sequence[object], cells: Sequence[RenderableType]) -> bool:
+    """The row's cells are the very objects it was drawn from."""
+    return len(drawn) == len(cells) and all(a is b for a, b in zip(drawn, cells, strict=True))
+
+
+def _fitted(cell: Text, width: int, justify: JustifyMethod, overflow: OverflowMethod) -> Text:
+    """A copy of the one-line ``cell`` cut and justified to ``width`` as ``Text.wrap``
+    does it without wrapping (``Lines.justify``, then a last cut; "full" leaves a last
+    line, the only one here, as it is)."""
+    line = cell.copy()
+    if justify == "left":
+        line.truncate(width, overflow=overflow, pad=True)
+    elif justify == "center":
+        line.rstrip()
+        line.truncate(width, overflow=overflow)
+        line.pad_left((width - line.cell_len) // 2)
+        line.pad_right(width - line.cell_len)
+    elif justify == "right":
+        line.rstrip()
+        line.truncate(width, overflow=overflow)
+        line.pad_left(width - line.cell_len)
+    line.truncate(width, overflow=overflow)
+    return line

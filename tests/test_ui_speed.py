@@ -9,6 +9,7 @@ import gc
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,7 @@ async def test_footer_keys_are_laid_out_after_the_first_table_and_only_when_they
         app.action_refresh()
         await settle(app, pilot)
         await pilot.pause()
-        assert layouts == [True]
+        assert layouts and all(layouts)
         await pilot.press("slash")  # the filter's keys
         await pilot.pause()
         assert len(layouts) == 2
@@ -190,3 +191,30 @@ async def test_the_header_ranks_the_nearest_row_once_per_scene(
         for _ in range(3):
             app.stations.update_header()
         assert asked == []  # found with the scene, on the data thread
+
+
+async def test_the_header_lays_the_screen_out_again_only_when_its_height_changes(
+    fav_path: Path,
+) -> None:
+    from bikefinder.ui.widgets.status_bar import HeaderState
+
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        header = app.stations.status_bar
+        layouts: list[bool] = []
+        refresh = header.refresh
+
+        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        header.refresh = counted  # type: ignore[method-assign]
+        await pilot.press("m")  # another mode: the same two lines
+        await settle(app, pilot)
+        assert layouts and not any(layouts)
+        state: HeaderState = app.header_state()
+        layouts.clear()
+        header.show(replace(state, problem="Refresh failed " * 30))  # more lines
+        assert layouts and all(layouts)
+        assert header.styles.height is not None and header.styles.height.value > 2

@@ -123,3 +123,23 @@ async def test_several_cells_are_put_in_at_once_and_unknown_ones_refused(
             table.update_cells([("0", "no such column", Text("x"))])
         with pytest.raises(CellDoesNotExist):
             table.update_cells([("no such row", "name", Text("x"))])
+
+
+async def test_a_cell_replaced_by_an_equal_one_is_not_laid_out_again(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        laid_out: list[str] = []
+        look = table._look
+
+        def counted(cell: Text, *rest: Any) -> Any:
+            laid_out.append(cell.plain)
+            return look(cell, *rest)
+
+        table._look = counted  # type: ignore[method-assign]
+        before = table.render_line(3)
+        table.update_cells([("2", "name", table.get_cell("2", "name").copy())])
+        await settle(app, pilot)
+        assert table.render_line(3) == before
+        assert laid_out == []

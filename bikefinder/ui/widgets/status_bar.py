@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.css.scalar import Scalar
 from textual.widgets import Static
 
 from bikefinder.common.i18n import _
@@ -176,8 +177,11 @@ class StatusBar(ScreenSafe, Static):
         if (state.alert is not None) != had_alert and self.is_attached:
             self.screen.refresh_bindings()  # the footer's alerts key comes and goes with them
         width = self.content_size.width or (self.app.size.width if self.is_attached else None)
-        self.styles.height = header_lines(state, width)
-        self.update(header_text(state, width))
+        height = header_lines(state, width)
+        # Its height is set here: the screen is laid out again only when it changes.
+        same_height = self.styles.height == Scalar.from_number(height)
+        self.styles.height = height
+        self.update(header_text(state, width), layout=not same_height)
 
     def on_resize(self) -> None:
         if self._state is not None:

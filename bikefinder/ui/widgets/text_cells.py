@@ -21,6 +21,7 @@ measuring new rows' cells when every column has a fixed width.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -32,8 +33,10 @@ from textual._segment_tools import line_crop
 from textual._types import SegmentLines
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets._data_table import _EMPTY_TEXT
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 #: What Rich's ``Text`` uses when neither the text nor the console says.
@@ -41,10 +44,30 @@ _DEFAULT_JUSTIFY: JustifyMethod = "default"
 _DEFAULT_OVERFLOW: OverflowMethod = "fold"
 #: How many drawn cells, rows and lines are kept (a few screens' worth).
 CELL_CACHE, ROW_CACHE, LINE_CACHE = 10_000, 1_000, 1_000
+#: Up to this many changed rows are redrawn one by one, more as the whole table.
+FEW_ROWS = 4
 
 #: A drawn row: its cells (the objects it was drawn from) and DataTable's
 #: (fixed, scrollable) segment lists.
 _DrawnRow = tuple[Sequence[object], tuple[SegmentLines, SegmentLines]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """What every line of one drawing pass shares, looked up once for all of them."""
+
+    base_style: Style
+    scroll_x: int
+    scroll_y: int
+    width: int
+    #: The lines above the scrolling rows: the header and the fixed rows.
+    fixed_height: int
+    column_keys: tuple[ColumnKey, ...]
+    widths: tuple[int, ...]
+    #: Whatever else a body cell's look depends on (cursor display, pseudo-classes).
+    state: tuple[object, ...]
+    #: Body rows are drawn here: a row cursor, no fixed columns, no row labels.
+    fast: bool
 
 
 def one_line_text(cell: object) -> bool:
@@ -71,6 +94,14 @@ class TextCellTable(DataTable[Text]):
         self._drawn_lines: LRUCache[tuple[object, ...], tuple[object, Strip]]
         self._drawn_lines = LRUCache(LINE_CACHE)
         self._row_styles: dict[tuple[object, ...], Style] = {}
+        self._looks: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(CELL_CACHE)
+        self._place_styles: LRUCache[tuple[object, ...], tuple[Style, Style]]
+        self._place_styles = LRUCache(CELL_CACHE)
+        self._edge_styles: LRUCache[tuple[object, ...], Style] = LRUCache(ROW_CACHE)
+        self._styled: LRUCache[tuple[object, ...], list[Segment]] = LRUCache(CELL_CACHE)
+        #: What the lines of the drawing pass under way share (``None``: not looked up).
+        self._pass: _Pass | None = None
+        self._in_pass = False
         super().__init__(*args, **kwargs)
 
     # -- caches ----------------------------------------------------------------------
@@ -88,6 +119,10 @@ class TextCellTable(DataTable[Text]):
         self._drawn_rows.clear()
         self._drawn_lines.clear()
         self._row_styles.clear()
+        self._looks.clear()
+        self._place_styles.clear()
+        self._edge_styles.clear()
+        self._styled.clear()
 
     def update_cells(self, changes: Iterable[tuple[str, str, Text]]) -> None:
         """Put each (row key, column key, cell) in the table, then redraw only the rows
@@ -100,8 +135,12 @@ class TextCellTable(DataTable[Text]):
                 raise CellDoesNotExist(f"No cell exists for {row_name!r}, {column_name!r}.")
             self._data[row_key][column_key] = cell
             rows.add(row_index)
-        if rows:
-            self._update_count += 1
+        if not rows:
+            return
+        self._update_count += 1
+        if len(rows) > FEW_ROWS:
+            self.refresh()  # one region: cheaper than a region per row
+        else:
             for row_index in rows:
                 self.refresh_row(row_index)
 
@@ -111,7 +150,54 @@ class TextCellTable(DataTable[Text]):
         self._update_count += 1
         self.refresh()
 
+    # -- a drawing pass ------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Every dirty line of one pass, with what they share looked up once."""
+        self._pass, self._in_pass = None, True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass, self._in_pass = None, False
+
+    def _drawing_pass(self) -> _Pass:
+        """What the lines of the pass under way share (looked up now outside a pass)."""
+        current = self._pass
+        if current is not None:
+            return current
+        columns = self.ordered_columns
+        fixed_height = sum(row.height for row in self.ordered_rows[: self.fixed_rows])
+        if self.show_header:
+            fixed_height += self.header_height
+        scroll_x, scroll_y = self.scroll_offset
+        state = (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority,
+                 self.cursor_background_priority, self._pseudo_class_state)  # fmt: skip
+        fast = self.cursor_type == "row" and not (
+            self.fixed_columns or self._should_render_row_labels
+        )
+        current = _Pass(
+            base_style=self.rich_style,
+            scroll_x=scroll_x,
+            scroll_y=scroll_y,
+            width=self.size.width,
+            fixed_height=fixed_height,
+            column_keys=tuple(column.key for column in columns),
+            widths=tuple(column.get_render_width(self) for column in columns),
+            state=state,
+            fast=fast,
+        )
+        if self._in_pass:
+            self._pass = current
+        return current
+
     # -- a line ----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's line ``y`` of the widget (below the header and fixed rows, scrolled)."""
+        frame = self._drawing_pass()
+        if y >= frame.fixed_height:
+            y += frame.scroll_y
+        return self._render_line(y, frame.scroll_x, frame.scroll_x + frame.width, frame.base_style)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """DataTable's line, kept while the row it shows was drawn from the same cells."""
@@ -150,52 +236,75 @@ class TextCellTable(DataTable[Text]):
         """A one-line body row of a row-cursor table without labels or fixed columns,
         drawn again only when its cells, its place, the cursor or hover on it, the
         widths or the styles changed; any other row as DataTable draws it."""
+        frame = self._drawing_pass()
         row_index = self._row_locations.get(row_key)
         row = self.rows.get(row_key)
         if (
-            row_index is None
+            not frame.fast
+            or row_index is None
             or row is None
             or row.height != 1
             or line_no != 0
-            or self.cursor_type != "row"
-            or self.fixed_columns
             or row_index < self.fixed_rows
-            or self._should_render_row_labels
         ):
             return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
                                                hover_location)  # fmt: skip
-        _, cells = self._get_row_renderables(row_index)
+        cells = self._row_cells(row_key, row_index, frame.column_keys)
         cursor = cursor_location.row == row_index
         hover = hover_location.row == row_index
-        widths = tuple(column.get_render_width(self) for column in self.ordered_columns)
-        state = self._drawing_state()
-        cache_key = (row_key, row_index, base_style, cursor, hover, widths, self.size.width,
-                     state)  # fmt: skip
+        cache_key = (row_key, row_index, base_style, cursor, hover, frame.widths, frame.width,
+                     frame.state)  # fmt: skip
         cached = self._drawn_rows.get(cache_key)
         if cached is not None and _same_objects(cached[0], cells):
             return cached[1]
         row_style = self._cached_row_style(row_index, base_style)
         scrollable: SegmentLines = []
-        for column_index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        for column_index, (cell, width) in enumerate(zip(cells, frame.widths, strict=True)):
             drawn_cell = self._body_cell(cell, row_key, row_index, column_index, row_style,
-                                         width, cursor, hover, state)  # fmt: skip
+                                         width, cursor, hover, frame.state)  # fmt: skip
             scrollable.append(drawn_cell[0])
-        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
-        extend_style, _ = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            False, False,
-        )  # fmt: skip
-        extend_style = row_style + extend_style
-        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
-        scrollable.append([Segment(" " * remaining, extend_style)])
+        remaining = max(0, frame.width - sum(frame.widths) - self._row_label_column_width)
+        edge_style = self._edge_style(row_index, row_style, cursor, hover, frame.state)
+        scrollable.append([Segment(" " * remaining, edge_style)])
         drawn: tuple[SegmentLines, SegmentLines] = ([], scrollable)
-        self._drawn_rows[cache_key] = (list(cells), drawn)
+        self._drawn_rows[cache_key] = (cells, drawn)
         return drawn
+
+    def _row_cells(
+        self, row_key: RowKey, row_index: int, column_keys: Sequence[ColumnKey]
+    ) -> list[RenderableType]:
+        """The row's cells as DataTable draws them: text as it is (empty: its own empty
+        text), anything else through DataTable's formatting."""
+        data = self._data[row_key]
+        cells: list[RenderableType] = []
+        for key in column_keys:
+            datum = data.get(key)
+            if datum is None or type(datum) is Text:
+                cells.append(datum or _EMPTY_TEXT)
+            else:
+                return list(self._get_row_renderables(row_index)[1])
+        return cells
+
+    def _edge_style(
+        self, row_index: int, row_style: Style, cursor: bool, hover: bool, state: object
+    ) -> Style:
+        """The style of the blank past the last column (DataTable's, looked up once per
+        place and state)."""
+        key = (row_index, row_style, cursor, hover, state)
+        style = self._edge_styles.get(key)
+        if style is None:
+            extend_style, _ = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                False, False,
+            )  # fmt: skip
+            style = row_style + extend_style
+            style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+            self._edge_styles[key] = style
+        return style
 
     def _drawing_state(self) -> tuple[object, ...]:
         """What else a body cell's look depends on."""
-        return (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority,
-                self.cursor_background_priority, self._pseudo_class_state)  # fmt: skip
+        return self._drawing_pass().state
 
     def _cached_row_style(self, row_index: int, base_style: Style) -> Style:
         """DataTable's style for the row (odd, even), looked up once per style state."""
@@ -263,18 +372,35 @@ class TextCellTable(DataTable[Text]):
     ) -> list[Segment]:
         """One text cell's line: the steps DataTable's path takes for it (the cell cut and
         justified to the width inside the padding, padded, the row's and the cursor's
-        styles under it, the cell's place as meta for clicks)."""
-        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
-        )  # fmt: skip
-        pre_style = (
-            base_style + Style.from_meta({"row": row_index, "column": column_index})
-        ) + component_style
+        styles under it, the cell's place as meta for clicks). What the text looks like
+        at a width is kept by content (counts, marks and words repeat down the list), the
+        styles of a place in the table by place."""
+        padding = self.cell_padding
+        look_key = (cell.plain, tuple(cell.spans), cell.style, cell.justify, cell.overflow,
+                    width, padding)  # fmt: skip
+        segments = self._looks.get(look_key)
+        if segments is None:
+            segments = self._looks[look_key] = self._look(cell, width, padding)
+        place_key = (row_index, column_index, base_style, cursor, hover, self._drawing_state())
+        styled = self._styled.get((look_key, place_key))
+        if styled is not None:
+            return styled
+        styles = self._place_styles.get(place_key)
+        if styles is None:
+            styles = self._place_styles[place_key] = self._place_style(
+                row_index, column_index, base_style, cursor, hover
+            )
+        styled = list(Segment.apply_style(segments, *styles))
+        if width < 2 * padding:
+            styled = Segment.adjust_line_length(styled, width, pad=True)
+        self._styled[look_key, place_key] = styled
+        return styled
+
+    def _look(self, cell: Text, width: int, padding: int) -> list[Segment]:
+        """``cell`` cut and justified to ``width`` less the padding, then padded: the
+        segments before the table's styles go under them."""
         console = self.app.console
         options = self.app.console_options
-        padding = self.cell_padding
         inner = max(0, width - 2 * padding)
         line = _fitted(
             cell,
@@ -288,8 +414,20 @@ class TextCellTable(DataTable[Text]):
         if padding:
             edge = Segment(" " * padding, pad_style)
             segments = [edge, *segments, edge]
-        styled = Segment.apply_style(segments, pre_style, post_style)
-        return Segment.adjust_line_length(list(styled), width, pad=True)
+        return segments
+
+    def _place_style(
+        self, row_index: int, column_index: int, base_style: Style, cursor: bool, hover: bool
+    ) -> tuple[Style, Style]:
+        """The styles under and over a cell at a place: the row's, the cursor's, and the
+        place as meta (clicks find their cell by it)."""
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )  # fmt: skip
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        return (base_style + meta) + component_style, post_style
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """The table's size after rows were added. DataTable measures every cell of every

@@ -218,3 +218,31 @@ async def test_the_header_lays_the_screen_out_again_only_when_its_height_changes
         header.show(replace(state, problem="Refresh failed " * 30))  # more lines
         assert layouts and all(layouts)
         assert header.styles.height is not None and header.styles.height.value > 2
+
+
+async def test_typing_in_the_filter_does_not_lay_the_screen_out_again(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        bar = app.stations.filter_bar
+        layouts: list[bool] = []
+        refresh = bar.refresh
+
+        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        bar.refresh = counted  # type: ignore[method-assign]
+        for character in "al":  # stations still match: only the rows change
+            await pilot.press(character)
+        await settle(app, pilot)
+        assert layouts and not any(layouts)
+        assert app.stations.table.row_count
+        for character in "abcdefghij" * 8:  # longer than the bar: it scrolls
+            await pilot.press(character)
+        await settle(app, pilot)
+        assert bar.scroll_x > 0
+        line = "".join(segment.text for segment in bar.render_line(0))
+        assert line.rstrip().endswith("hij")  # the end typed, where the cursor is

@@ -53,11 +53,12 @@ async def test_text_cells_are_drawn_as_datatable_draws_them(fav_path: Path) -> N
 
 
 def rows_both_ways(table: StationTable) -> tuple[list[Any], list[Any]]:
-    """Every body row on screen, put together by the table and by DataTable itself."""
+    """The header and every body row on screen, put together by the table and by
+    DataTable itself."""
     fast, slow = [], []
     base_style = table.rich_style
-    for row_index in range(min(table.row_count, table.size.height)):
-        row_key = table.ordered_rows[row_index].key
+    header = [table._header_row_key]
+    for row_key in header + [row.key for row in table.ordered_rows[: table.size.height]]:
         where = (table.cursor_coordinate, table.hover_coordinate)
         table._forget_drawn()
         fast.append(table._render_line_in_row(row_key, 0, base_style, *where))

@@ -47,10 +47,6 @@ CELL_CACHE, ROW_CACHE, LINE_CACHE = 10_000, 1_000, 1_000
 #: Up to this many changed rows are redrawn one by one, more as the whole table.
 FEW_ROWS = 4
 
-#: A drawn row: its cells (the objects it was drawn from) and DataTable's
-#: (fixed, scrollable) segment lists.
-_DrawnRow = tuple[Sequence[object], tuple[SegmentLines, SegmentLines]]
-
 
 @dataclass(frozen=True, slots=True)
 class _Pass:
@@ -68,6 +64,16 @@ class _Pass:
     state: tuple[object, ...]
     #: Body rows are drawn here: a row cursor, no fixed columns, no row labels.
     fast: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _DrawnRow:
+    """A row as drawn: the cells (the very objects) it was drawn from, DataTable's
+    (fixed, scrollable) segment lists, and how many cells wide they are."""
+
+    cells: tuple[object, ...]
+    lines: tuple[SegmentLines, SegmentLines]
+    cell_length: int
 
 
 def one_line_text(cell: object) -> bool:
@@ -206,20 +212,30 @@ class TextCellTable(DataTable[Text]):
             row_key, line_no = self._get_offsets(y)
         except LookupError:
             return Strip.blank(width, base_style)
-        drawn = self._render_line_in_row(row_key, line_no, base_style,
-                                         self.cursor_coordinate, self.hover_coordinate)  # fmt: skip
+        where = (self.cursor_coordinate, self.hover_coordinate)
+        fast = self._fast_row(row_key, line_no, base_style, *where)
+        drawn = (
+            fast.lines
+            if fast is not None
+            else self._render_line_in_row(row_key, line_no, base_style, *where)
+        )
         cache_key = (y, x1, x2, width, base_style, row_key, line_no)
         cached = self._drawn_lines.get(cache_key)
         if cached is not None and cached[0] is drawn:
             return cached[1]
         fixed, scrollable = drawn
-        fixed_width = sum(
-            column.get_render_width(self) for column in self.ordered_columns[: self.fixed_columns]
-        )
-        fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
         scrollable_line: list[Segment] = list(chain.from_iterable(scrollable))
-        segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
-        strip = Strip(segments).adjust_cell_length(width, base_style).simplify()
+        if fast is not None and x1 == 0 and x2 == width == fast.cell_length:
+            strip = Strip(scrollable_line, width)  # as wide as the widget: nothing to cut
+        else:
+            fixed_width = sum(
+                column.get_render_width(self)
+                for column in self.ordered_columns[: self.fixed_columns]
+            )
+            fixed_line: list[Segment] = list(chain.from_iterable(fixed)) if fixed else []
+            segments = fixed_line + line_crop(scrollable_line, x1 + fixed_width, x2, width)
+            strip = Strip(segments).adjust_cell_length(width, base_style)
+        strip = strip.simplify()
         self._drawn_lines[cache_key] = (drawn, strip)
         return strip
 
@@ -233,41 +249,58 @@ class TextCellTable(DataTable[Text]):
         cursor_location: Coordinate,
         hover_location: Coordinate,
     ) -> tuple[SegmentLines, SegmentLines]:
-        """A one-line body row of a row-cursor table without labels or fixed columns,
-        drawn again only when its cells, its place, the cursor or hover on it, the
-        widths or the styles changed; any other row as DataTable draws it."""
+        fast = self._fast_row(row_key, line_no, base_style, cursor_location, hover_location)
+        if fast is not None:
+            return fast.lines
+        return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
+                                           hover_location)  # fmt: skip
+
+    def _fast_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> _DrawnRow | None:
+        """A one-line row (the header or a body row) of a row-cursor table without
+        labels or fixed columns, drawn again only when its cells, its place, the cursor
+        or hover on it, the widths or the styles changed (``None``: DataTable draws it)."""
         frame = self._drawing_pass()
-        row_index = self._row_locations.get(row_key)
-        row = self.rows.get(row_key)
-        if (
-            not frame.fast
-            or row_index is None
-            or row is None
-            or row.height != 1
-            or line_no != 0
-            or row_index < self.fixed_rows
-        ):
-            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location,
-                                               hover_location)  # fmt: skip
-        cells = self._row_cells(row_key, row_index, frame.column_keys)
+        if not frame.fast or line_no != 0:
+            return None
+        cells: Sequence[RenderableType]
+        if row_key is self._header_row_key:
+            row_index = -1
+            if self.header_height != 1:
+                return None
+            cells = self._get_row_renderables(row_index)[1]
+        else:
+            index = self._row_locations.get(row_key)
+            row = self.rows.get(row_key)
+            if index is None or row is None or row.height != 1 or index < self.fixed_rows:
+                return None
+            row_index = index
+            cells = self._row_cells(row_key, row_index, frame.column_keys)
         cursor = cursor_location.row == row_index
         hover = hover_location.row == row_index
         cache_key = (row_key, row_index, base_style, cursor, hover, frame.widths, frame.width,
                      frame.state)  # fmt: skip
         cached = self._drawn_rows.get(cache_key)
-        if cached is not None and _same_objects(cached[0], cells):
-            return cached[1]
+        if cached is not None and _same_objects(cached.cells, cells):
+            return cached
         row_style = self._cached_row_style(row_index, base_style)
         scrollable: SegmentLines = []
         for column_index, (cell, width) in enumerate(zip(cells, frame.widths, strict=True)):
             drawn_cell = self._body_cell(cell, row_key, row_index, column_index, row_style,
                                          width, cursor, hover, frame.state)  # fmt: skip
             scrollable.append(drawn_cell[0])
-        remaining = max(0, frame.width - sum(frame.widths) - self._row_label_column_width)
+        used = sum(frame.widths) + self._row_label_column_width
+        remaining = max(0, frame.width - used)
         edge_style = self._edge_style(row_index, row_style, cursor, hover, frame.state)
         scrollable.append([Segment(" " * remaining, edge_style)])
-        drawn: tuple[SegmentLines, SegmentLines] = ([], scrollable)
-        self._drawn_rows[cache_key] = (cells, drawn)
+        drawn = _DrawnRow(tuple(cells), ([], scrollable), used + remaining)
+        self._drawn_rows[cache_key] = drawn
         return drawn
 
     def _row_cells(
@@ -294,8 +327,8 @@ class TextCellTable(DataTable[Text]):
         style = self._edge_styles.get(key)
         if style is None:
             extend_style, _ = self._get_styles_to_render_cell(
-                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
-                False, False,
+                row_index == -1, False, False, hover, cursor, self.show_cursor,
+                self._show_hover_cursor, False, False,
             )  # fmt: skip
             style = row_style + extend_style
             style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
@@ -307,8 +340,14 @@ class TextCellTable(DataTable[Text]):
         return self._drawing_pass().state
 
     def _cached_row_style(self, row_index: int, base_style: Style) -> Style:
-        """DataTable's style for the row (odd, even), looked up once per style state."""
-        key = (row_index % 2, base_style, self.zebra_stripes, self._pseudo_class_state)
+        """DataTable's style for the row (the header, odd, even), looked up once per
+        style state."""
+        key = (
+            max(-1, row_index) if row_index < 0 else row_index % 2,
+            base_style,
+            self.zebra_stripes,
+            self._pseudo_class_state,
+        )
         style = self._row_styles.get(key)
         if style is None:
             style = self._row_styles[key] = self._get_row_style(row_index, base_style)
@@ -421,9 +460,10 @@ class TextCellTable(DataTable[Text]):
     ) -> tuple[Style, Style]:
         """The styles under and over a cell at a place: the row's, the cursor's, and the
         place as meta (clicks find their cell by it)."""
-        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        header = row_index == -1
+        fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
         component_style, post_style = self._get_styles_to_render_cell(
-            False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            header, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
         )  # fmt: skip
         meta = Style.from_meta({"row": row_index, "column": column_index})

@@ -246,3 +246,25 @@ async def test_typing_in_the_filter_does_not_lay_the_screen_out_again(fav_path: 
         assert bar.scroll_x > 0
         line = "".join(segment.text for segment in bar.render_line(0))
         assert line.rstrip().endswith("hij")  # the end typed, where the cursor is
+
+
+async def test_the_same_header_is_not_drawn_again_every_second(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        header = app.stations.status_bar
+        drawn: list[object] = []
+        update = header.update
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            drawn.append(args)
+            update(*args, **kwargs)
+
+        header.update = counted  # type: ignore[method-assign]
+        state = app.header_state()
+        header.show(state)
+        drawn.clear()
+        header.show(state)
+        assert drawn == []  # what it shows already
+        header.show(replace(state, detail="something else"))
+        assert len(drawn) == 1

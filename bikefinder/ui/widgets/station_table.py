@@ -230,14 +230,21 @@ def alert_text(alerts: Sequence[SystemAlert]) -> Text:
     return Text(f" ⚠ {first}{more}", style="bold magenta")
 
 
+def state_badge(row: Row) -> tuple[str, str] | None:
+    """A station's broken state as its words and look (``("CLOSED", "bold white on
+    red")``); ``None`` for a working station or a vehicle."""
+    if row.station is None:
+        return None
+    return STATE_STYLES.get(station_state(row.station.status))
+
+
 def status_cell(row: Row) -> Text:
     """Status words: a station's broken state loud, why a row is no option quiet, then
     its alerts and an old report; a vehicle's low range."""
     text = Text()
     if row.station is not None:
-        state = station_state(row.station.status)
-        if state in STATE_STYLES:
-            label, style = STATE_STYLES[state]
+        if badge := state_badge(row):
+            label, style = badge
             text.append(f" {label} ", style=style)
         elif reason := row_reason(row):
             text.append(f" {clean(reason, 60)}", style="italic")
@@ -349,12 +356,10 @@ def status_lead(row: Row, stale: bool) -> Text:
     too narrow for that column: "STALE ", a broken state ("CLOSED "), "LOW RANGE "."""
     if stale:
         return Text(f"{STALE_MARK.strip()} ", style="bold reverse")
-    if row.station is not None:
-        state = station_state(row.station.status)
-        if state in STATE_STYLES:
-            label, style = STATE_STYLES[state]
-            return Text(f"{label} ", style=style)
-    elif row.vehicle is not None and row.low_range and not row.reason:
+    if badge := state_badge(row):
+        label, style = badge
+        return Text(f"{label} ", style=style)
+    if row.station is None and row.vehicle is not None and row.low_range and not row.reason:
         return Text(_("LOW RANGE") + " ", style="bold black on yellow")
     return Text()
 

@@ -64,6 +64,10 @@ class _Pass:
     state: tuple[object, ...]
     #: Body rows are drawn here: a row cursor, no fixed columns, no row labels.
     fast: bool
+    #: How text without its own says it is justified and cut, and the padding's style.
+    justify: JustifyMethod
+    overflow: OverflowMethod
+    pad_style: Style
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,7 @@ class TextCellTable(DataTable[Text]):
         if self.show_header:
             fixed_height += self.header_height
         scroll_x, scroll_y = self.scroll_offset
+        options = self.app.console_options
         state = (self.show_cursor, self._show_hover_cursor, self.cursor_foreground_priority,
                  self.cursor_background_priority, self._pseudo_class_state)  # fmt: skip
         fast = self.cursor_type == "row" and not (
@@ -191,6 +196,9 @@ class TextCellTable(DataTable[Text]):
             widths=tuple(column.get_render_width(self) for column in columns),
             state=state,
             fast=fast,
+            justify=options.justify or _DEFAULT_JUSTIFY,
+            overflow=options.overflow or _DEFAULT_OVERFLOW,
+            pad_style=self.app.console.get_style("none"),
         )
         if self._in_pass:
             self._pass = current
@@ -439,16 +447,11 @@ class TextCellTable(DataTable[Text]):
         """``cell`` cut and justified to ``width`` less the padding, then padded: the
         segments before the table's styles go under them."""
         console = self.app.console
-        options = self.app.console_options
+        frame = self._drawing_pass()
         inner = max(0, width - 2 * padding)
-        line = _fitted(
-            cell,
-            inner,
-            cell.justify or options.justify or _DEFAULT_JUSTIFY,
-            cell.overflow or options.overflow or _DEFAULT_OVERFLOW,
-        )
+        line = _fitted(cell, inner, cell.justify or frame.justify, cell.overflow or frame.overflow)
         text = list(line.render(console, end=""))
-        pad_style = console.get_style("none")
+        pad_style = frame.pad_style
         segments = Segment.adjust_line_length(text, inner, style=pad_style, pad=True)
         if padding:
             edge = Segment(" " * padding, pad_style)
@@ -489,9 +492,11 @@ def _same_objects(drawn: Sequence[object], cells: Sequence[RenderableType]) -> b
 
 
 def _fitted(cell: Text, width: int, justify: JustifyMethod, overflow: OverflowMethod) -> Text:
-    """A copy of the one-line ``cell`` cut and justified to ``width`` as ``Text.wrap``
-    does it without wrapping (``Lines.justify``, then a last cut; "full" leaves a last
+    """The one-line ``cell`` (a copy if it changes) cut and justified to ``width`` as
+    ``Text.wrap`` does it without wrapping (``Lines.justify``, then a last cut; "full" leaves a last
     line, the only one here, as it is)."""
+    if justify not in ("left", "center", "right") and cell.cell_len <= width:
+        return cell  # nothing to cut or move: rendering leaves it as it is
     line = cell.copy()
     if justify == "left":
         line.truncate(width, overflow=overflow, pad=True)

@@ -144,3 +144,29 @@ async def test_a_cell_replaced_by_an_equal_one_is_not_laid_out_again(fav_path: P
         await settle(app, pilot)
         assert table.render_line(3) == before
         assert laid_out == []
+
+
+async def test_rows_removed_size_the_scrollbar_without_laying_the_screen_out(
+    fav_path: Path,
+) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 12)) as pilot:  # fewer lines than rows: a scrollbar
+        await settle(app, pilot)
+        table = app.stations.table
+        assert table.show_vertical_scrollbar and table.row_count > 4
+        screen = app.stations
+        layouts: list[object] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            refresh_layout(*args, **kwargs)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        before = table.virtual_size.height
+        table.remove_row(str(table.row_count - 1))
+        await settle(app, pilot)
+        assert table.virtual_size.height == before - 1
+        assert table.vertical_scrollbar.window_virtual_size == before - 1
+        assert table.show_vertical_scrollbar
+        assert layouts == []

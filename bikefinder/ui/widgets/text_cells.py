@@ -14,8 +14,12 @@ segments are the same, and leaves every other cell (the header, labels, taller r
 other renderables) to DataTable. Its caches of cells, rows and lines hold the cell
 objects they were drawn from and are valid while those very objects are in the table (a
 table's cells are replaced, never changed in place), so a key that replaces a third of
-the cells draws a third of them, and a cursor move draws two rows. It also skips
-measuring new rows' cells when every column has a fixed width.
+the cells draws a third of them, and a cursor move draws two rows; what a text looks
+like at a width is kept by content, the styles of a place by place, and what every line
+of a drawing pass shares is looked up once per pass. Rows added or removed size the
+scrollbars at once instead of laying the screen out again (which redrew the scrollbars
+in a frame of their own). It also skips measuring new rows' cells when every column has
+a fixed width.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, Self
 
 from rich.console import JustifyMethod, OverflowMethod, RenderableType
 from rich.segment import Segment
@@ -33,7 +37,8 @@ from textual._segment_tools import line_crop
 from textual._types import SegmentLines
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import _EMPTY_TEXT
@@ -96,6 +101,12 @@ class TextCellTable(DataTable[Text]):
     """:class:`DataTable` with a shorter, change-only drawing path for one-line text
     cells in row-cursor tables."""
 
+    #: The rows' size: what may be scrolled to. The table's own size does not depend on
+    #: it, so a change sizes the scrollbars (:meth:`watch_virtual_size`) without laying
+    #: the screen out again (DataTable's does, and the layout redraws the scrollbars in
+    #: a frame of their own).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # First: DataTable's own set-up clears the caches.
         self._drawn_cells: LRUCache[tuple[object, ...], tuple[object, SegmentLines]]
@@ -113,6 +124,26 @@ class TextCellTable(DataTable[Text]):
         self._pass: _Pass | None = None
         self._in_pass = False
         super().__init__(*args, **kwargs)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        """Size the scrollbars for the rows (shown or hidden: that lays the screen out)."""
+        if self.container_size:
+            self._scroll_update(size)
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        """DataTable's, without laying the screen out: the size it changes is the rows'
+        (see :attr:`virtual_size`)."""
+        self._layout_held = True
+        try:
+            super().remove_row(row_key)
+        finally:
+            self._layout_held = False
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:  # fmt: skip
+        held = getattr(self, "_layout_held", False)
+        return super().refresh(*regions, repaint=repaint, layout=layout and not held,
+                               recompose=recompose)  # fmt: skip
 
     # -- caches ----------------------------------------------------------------------
 

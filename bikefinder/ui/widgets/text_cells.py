@@ -123,6 +123,8 @@ class TextCellTable(DataTable[Text]):
         #: What the lines of the drawing pass under way share (``None``: not looked up).
         self._pass: _Pass | None = None
         self._in_pass = False
+        #: A row is being removed: the layout DataTable asks for is not needed.
+        self._layout_held = False
         super().__init__(*args, **kwargs)
 
     def watch_virtual_size(self, size: Size) -> None:
@@ -141,9 +143,9 @@ class TextCellTable(DataTable[Text]):
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:  # fmt: skip
-        held = getattr(self, "_layout_held", False)
-        return super().refresh(*regions, repaint=repaint, layout=layout and not held,
-                               recompose=recompose)  # fmt: skip
+        """Widget's, but no layout while a row is removed (see :meth:`remove_row`)."""
+        layout = layout and not self._layout_held
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     # -- caches ----------------------------------------------------------------------
 

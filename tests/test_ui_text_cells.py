@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from rich.text import Text
+from textual import messages
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 from ui_support import FakeStation, FakeSystem, default_stations, make_app, settle
@@ -155,14 +156,15 @@ async def test_rows_removed_size_the_scrollbar_without_laying_the_screen_out(
         table = app.stations.table
         assert table.show_vertical_scrollbar and table.row_count > 4
         screen = app.stations
-        layouts: list[object] = []
-        refresh_layout = screen._refresh_layout
+        layouts: list[object] = []  # the table asking to lay the screen out again
+        post_message = screen.post_message
 
-        def counted(*args: Any, **kwargs: Any) -> None:
-            layouts.append(args)
-            refresh_layout(*args, **kwargs)
+        def watched(message: Any) -> bool:
+            if isinstance(message, messages.Layout) and message.widget is table:
+                layouts.append(message)
+            return post_message(message)
 
-        screen._refresh_layout = counted  # type: ignore[method-assign]
+        screen.post_message = watched  # type: ignore[method-assign]
         before = table.virtual_size.height
         table.remove_row(str(table.row_count - 1))
         await settle(app, pilot)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -176,7 +177,14 @@ def count_cell(
     value: int | None, change: int | None, width: int = 0, *, stock: bool = False
 ) -> Text:
     """A count padded to ``width`` with a fixed slot for the change arrow, so digits
-    line up whether or not they changed; ``stock`` marks low stock (symbol and colour)."""
+    line up whether or not they changed; ``stock`` marks low stock (symbol and colour).
+    A copy of the one made for the same arguments before (the table's rows are made
+    anew on every key, and counts repeat): the caller may style it."""
+    return _count_text(value, change, width, stock).copy()
+
+
+@lru_cache(maxsize=4096)
+def _count_text(value: int | None, change: int | None, width: int, stock: bool) -> Text:
     text = Text()
     digits = "?" if value is None else str(value)
     level = stock_of(value) if stock else None

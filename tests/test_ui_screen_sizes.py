@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rich.text import Text
 from test_ui_app import screen_text
 from test_ui_mixed import LINZ_FOLDER, cell, floating, mixed_app, rows, settle_mixed
 from test_ui_rider import screen_lines
@@ -257,6 +258,34 @@ def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
     wide = table_layout(118, Mode.ANY_BIKE, 2, systems=True, kinds=True)
     cells = dict(zip(wide.keys, row_cells(rows["shut"], Mode.ANY_BIKE, wide), strict=True))
     assert cells["name"].plain == "Station shut" and "NOT INSTALLED" in cells["status"].plain
+
+
+def test_the_status_cell_and_the_name_lead_say_the_same_state_badge() -> None:
+    from msgspec.structs import replace
+
+    from bikefinder.feeds.vehicles import VehicleSelection
+    from bikefinder.ui.widgets.station_table import (
+        STATE_STYLES,
+        state_badge,
+        status_cell,
+        status_lead,
+    )
+    from tests.test_nearby import DOCKS, FLOAT, NEAR, nearest, scene, snapshot, station
+    from tests.test_vehicle_kinds import CAR_TYPE, car_station
+
+    open_one, shut = station("open", 10), station("shut", 20)
+    shut = replace(shut, status=replace(shut.status, is_installed=False))
+    docks = snapshot(stations=(open_one, shut))
+    cars = snapshot(stations=(car_station("cars", 30),), vehicle_types={"car": CAR_TYPE})
+    listed = scene((DOCKS, docks), (FLOAT, cars), selection=VehicleSelection.ALL)
+    rows = {r.key.item_id: r for r in nearest(listed, NEAR)}
+    badge = state_badge(rows["shut"])
+    assert badge is not None and badge in STATE_STYLES.values()
+    label, style = badge
+    assert status_cell(rows["shut"]).plain.startswith(f" {label} ")
+    assert status_lead(rows["shut"], stale=False) == Text(f"{label} ", style=style)
+    assert state_badge(rows["open"]) is None and state_badge(rows["cars"]) is None
+    assert status_lead(rows["open"], stale=False).plain == ""
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -9,6 +9,7 @@ import gc
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ async def test_footer_keys_are_laid_out_after_the_first_table_and_only_when_they
         app.action_refresh()
         await settle(app, pilot)
         await pilot.pause()
-        assert layouts == [True]
+        assert layouts and all(layouts)
         await pilot.press("slash")  # the filter's keys
         await pilot.pause()
         assert len(layouts) == 2
@@ -194,3 +195,80 @@ async def test_the_header_ranks_the_nearest_row_once_per_scene(
         for _ in range(3):
             app.stations.update_header()
         assert asked == []  # found with the scene, on the data thread
+
+
+async def test_the_header_lays_the_screen_out_again_only_when_its_height_changes(
+    fav_path: Path,
+) -> None:
+    from bikefinder.ui.widgets.status_bar import HeaderState
+
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        header = app.stations.status_bar
+        layouts: list[bool] = []
+        refresh = header.refresh
+
+        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        header.refresh = counted  # type: ignore[method-assign]
+        await pilot.press("m")  # another mode: the same two lines
+        await settle(app, pilot)
+        assert layouts and not any(layouts)
+        state: HeaderState = app.header_state()
+        layouts.clear()
+        header.show(replace(state, problem="Refresh failed " * 30))  # more lines
+        assert layouts and all(layouts)
+        assert header.styles.height is not None and header.styles.height.value > 2
+
+
+async def test_typing_in_the_filter_does_not_lay_the_screen_out_again(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await settle(app, pilot)
+        bar = app.stations.filter_bar
+        layouts: list[bool] = []
+        refresh = bar.refresh
+
+        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+            layouts.append(layout)
+            return refresh(*regions, layout=layout, **kwargs)
+
+        bar.refresh = counted  # type: ignore[method-assign]
+        for character in "al":  # stations still match: only the rows change
+            await pilot.press(character)
+        await settle(app, pilot)
+        assert layouts and not any(layouts)
+        assert app.stations.table.row_count
+        for character in "abcdefghij" * 8:  # longer than the bar: it scrolls
+            await pilot.press(character)
+        await settle(app, pilot)
+        assert bar.scroll_x > 0
+        line = "".join(segment.text for segment in bar.render_line(0))
+        assert line.rstrip().endswith("hij")  # the end typed, where the cursor is
+
+
+async def test_the_same_header_is_not_drawn_again_every_second(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        header = app.stations.status_bar
+        drawn: list[object] = []
+        update = header.update
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            drawn.append(args)
+            update(*args, **kwargs)
+
+        header.update = counted  # type: ignore[method-assign]
+        state = app.header_state()
+        header.show(state)
+        drawn.clear()
+        header.show(state)
+        assert drawn == []  # what it shows already
+        header.show(replace(state, detail="something else"))
+        assert len(drawn) == 1

@@ -7,7 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from rich.text import Text
+from textual import messages
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
 from ui_support import FakeStation, FakeSystem, default_stations, make_app, settle
 
 from bikefinder.ui.widgets.station_table import StationTable
@@ -47,3 +51,124 @@ async def test_text_cells_are_drawn_as_datatable_draws_them(fav_path: Path) -> N
             fast, slow = drawn_both_ways(table)
             assert len(fast) > 100
             assert fast == slow
+
+
+def rows_both_ways(table: StationTable) -> tuple[list[Any], list[Any]]:
+    """The header and every body row on screen, put together by the table and by
+    DataTable itself."""
+    fast, slow = [], []
+    base_style = table.rich_style
+    header = [table._header_row_key]
+    for row_key in header + [row.key for row in table.ordered_rows[: table.size.height]]:
+        where = (table.cursor_coordinate, table.hover_coordinate)
+        table._forget_drawn()
+        fast.append(table._render_line_in_row(row_key, 0, base_style, *where))
+        table._row_render_cache.clear()
+        slow.append(DataTable._render_line_in_row(table, row_key, 0, base_style, *where))
+    return fast, slow
+
+
+async def test_rows_are_put_together_as_datatable_puts_them(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        for key in ("j", "m", "f"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            fast, slow = rows_both_ways(table)
+            assert len(fast) > 5
+            assert fast == slow
+
+
+async def test_only_the_cells_a_key_replaced_are_drawn_again(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        drawn: list[tuple[int, int]] = []
+        text_line = table._text_line
+
+        def counted(cell: Any, row_index: int, column_index: int, *rest: Any) -> Any:
+            drawn.append((row_index, column_index))
+            return text_line(cell, row_index, column_index, *rest)
+
+        table._text_line = counted  # type: ignore[method-assign]
+        table.refresh_header()  # the header drawn again: no body cell is
+        await settle(app, pilot)
+        assert drawn == []
+
+        before = {(row, column): id(cell) for row, cells in table._data.items()
+                  for column, cell in cells.items()}  # fmt: skip
+        await pilot.press("m")
+        await settle(app, pilot)
+        replaced = {(row, column) for row, cells in table._data.items()
+                    for column, cell in cells.items()
+                    if before.get((row, column)) != id(cell)}  # fmt: skip
+        assert drawn
+        assert len(drawn) < table.row_count * len(table.columns)  # not every cell again
+        cursor_row_cells = 2 * len(table.columns)  # the cursor's rows, old and new
+        assert len(drawn) <= len(replaced) + cursor_row_cells
+
+
+async def test_several_cells_are_put_in_at_once_and_unknown_ones_refused(
+    fav_path: Path,
+) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        table.update_cells([("0", "name", Text("First")), ("1", "name", Text("Second"))])
+        assert table.get_cell("0", "name") == Text("First")
+        assert table.get_cell("1", "name") == Text("Second")
+        with pytest.raises(CellDoesNotExist):
+            table.update_cells([("0", "no such column", Text("x"))])
+        with pytest.raises(CellDoesNotExist):
+            table.update_cells([("no such row", "name", Text("x"))])
+
+
+async def test_a_cell_replaced_by_an_equal_one_is_not_laid_out_again(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        table = app.stations.table
+        laid_out: list[str] = []
+        look = table._look
+
+        def counted(cell: Text, *rest: Any) -> Any:
+            laid_out.append(cell.plain)
+            return look(cell, *rest)
+
+        table._look = counted  # type: ignore[method-assign]
+        before = table.render_line(3)
+        table.update_cells([("2", "name", table.get_cell("2", "name").copy())])
+        await settle(app, pilot)
+        assert table.render_line(3) == before
+        assert laid_out == []
+
+
+async def test_rows_removed_size_the_scrollbar_without_laying_the_screen_out(
+    fav_path: Path,
+) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 12)) as pilot:  # fewer lines than rows: a scrollbar
+        await settle(app, pilot)
+        table = app.stations.table
+        assert table.show_vertical_scrollbar and table.row_count > 4
+        screen = app.stations
+        layouts: list[object] = []  # the table asking to lay the screen out again
+        post_message = screen.post_message
+
+        def watched(message: Any) -> bool:
+            if isinstance(message, messages.Layout) and message.widget is table:
+                layouts.append(message)
+            return post_message(message)
+
+        screen.post_message = watched  # type: ignore[method-assign]
+        before = table.virtual_size.height
+        table.remove_row(str(table.row_count - 1))
+        await settle(app, pilot)
+        assert table.virtual_size.height == before - 1
+        assert table.vertical_scrollbar.window_virtual_size == before - 1
+        assert table.show_vertical_scrollbar
+        assert layouts == []

@@ -473,3 +473,15 @@ async def test_a_failing_notify_command_is_said_in_the_ui_language() -> None:
         assert say(problem) == "la commande de notification 'false' s'est terminée avec le code 1"
     finally:
         i18n.use_language("en")
+
+
+def test_a_count_cell_styled_by_its_row_leaves_the_next_one_as_it_was() -> None:
+    from bikefinder.ui.widgets.station_table import count_cell
+
+    first = count_cell(1, 2, 6, stock=True)
+    assert first.plain.strip() == "◐1↑"
+    expected = first.copy()
+    first.stylize("dim")  # what a row that is no option does to its cells
+    again = count_cell(1, 2, 6, stock=True)
+    assert again == expected and again is not first
+    assert again.cell_len == 6

@@ -11,7 +11,9 @@ from typing import ClassVar
 
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input
 
 from bikefinder.common.i18n import _
@@ -47,6 +49,10 @@ class FilterBar(ScreenSafe, Input):
     @dataclass
     class Done(Message):
         """The rider pressed Enter: keep the filter, back to the table."""
+
+    #: The text's width, for the bar's own horizontal scrolling; the bar's size does not
+    #: depend on it, so typing does not lay the screen out again (Input's does).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder=_("filter stations by name"), id=id)

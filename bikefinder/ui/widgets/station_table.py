@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -176,7 +177,14 @@ def count_cell(
     value: int | None, change: int | None, width: int = 0, *, stock: bool = False
 ) -> Text:
     """A count padded to ``width`` with a fixed slot for the change arrow, so digits
-    line up whether or not they changed; ``stock`` marks low stock (symbol and colour)."""
+    line up whether or not they changed; ``stock`` marks low stock (symbol and colour).
+    A copy of the one made for the same arguments before (the table's rows are made
+    anew on every key, and counts repeat): the caller may style it."""
+    return _count_text(value, change, width, stock).copy()
+
+
+@lru_cache(maxsize=4096)
+def _count_text(value: int | None, change: int | None, width: int, stock: bool) -> Text:
     text = Text()
     digits = "?" if value is None else str(value)
     level = stock_of(value) if stock else None
@@ -230,14 +238,21 @@ def alert_text(alerts: Sequence[SystemAlert]) -> Text:
     return Text(f" ⚠ {first}{more}", style="bold magenta")
 
 
+def state_badge(row: Row) -> tuple[str, str] | None:
+    """A station's broken state as its words and look (``("CLOSED", "bold white on
+    red")``); ``None`` for a working station or a vehicle."""
+    if row.station is None:
+        return None
+    return STATE_STYLES.get(station_state(row.station.status))
+
+
 def status_cell(row: Row) -> Text:
     """Status words: a station's broken state loud, why a row is no option quiet, then
     its alerts and an old report; a vehicle's low range."""
     text = Text()
     if row.station is not None:
-        state = station_state(row.station.status)
-        if state in STATE_STYLES:
-            label, style = STATE_STYLES[state]
+        if badge := state_badge(row):
+            label, style = badge
             text.append(f" {label} ", style=style)
         elif reason := row_reason(row):
             text.append(f" {clean(reason, 60)}", style="italic")
@@ -349,12 +364,10 @@ def status_lead(row: Row, stale: bool) -> Text:
     too narrow for that column: "STALE ", a broken state ("CLOSED "), "LOW RANGE "."""
     if stale:
         return Text(f"{STALE_MARK.strip()} ", style="bold reverse")
-    if row.station is not None:
-        state = station_state(row.station.status)
-        if state in STATE_STYLES:
-            label, style = STATE_STYLES[state]
-            return Text(f"{label} ", style=style)
-    elif row.vehicle is not None and row.low_range and not row.reason:
+    if badge := state_badge(row):
+        label, style = badge
+        return Text(f"{label} ", style=style)
+    if row.station is None and row.vehicle is not None and row.low_range and not row.reason:
         return Text(_("LOW RANGE") + " ", style="bold black on yellow")
     return Text()
 
@@ -544,13 +557,15 @@ class StationTable(TextCellTable):
         count = min(len(rows), max(self._shown, PAGE_ROWS, old_row + PAGE_ROWS))
         kept = min(self._shown, count)
         self._displays = rows
+        changes: list[tuple[str, str, Text]] = []
         for position in range(kept):
             token = row_token(position)
             self._keys[token] = rows[position].key
             cells = self._cells(rows[position], mode, layout)
             for column, cell in zip(layout.keys, cells, strict=True):
                 if self.get_cell(token, column) != cell:
-                    self.update_cell(token, column, cell)
+                    changes.append((token, column, cell))
+        self.update_cells(changes)
         shown, self._shown = self._shown, kept
         for position in range(shown - 1, kept - 1, -1):  # from the end: the cursor stays
             token = row_token(position)
@@ -586,8 +601,7 @@ class StationTable(TextCellTable):
         self._mode = mode
         for key in layout.keys:
             self.columns[ColumnKey(key)].label = column_title(key, mode)
-        self._clear_caches()  # the header row is cached like any other
-        self.refresh()
+        self.refresh_header()
 
     def _set_columns(self, mode: Mode, layout: TableLayout) -> None:
         self._mode, self.column_layout = mode, layout

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.css.scalar import Scalar
 from textual.widgets import Static
 
 from bikefinder.common.i18n import _
@@ -169,18 +170,28 @@ class StatusBar(ScreenSafe, Static):
     """Docked at the top; the app calls :meth:`show` whenever anything in it changes."""
 
     _state: HeaderState | None = None
+    #: The width the header was last put in words for.
+    _width: int | None = None
 
     def show(self, state: HeaderState) -> None:
+        """Show ``state``; the same words at the same width are not drawn again (the
+        app's one-second tick asks every second)."""
+        width = self.content_size.width or (self.app.size.width if self.is_attached else None)
+        if state == self._state and width == self._width:
+            return
         had_alert = self._state is not None and self._state.alert is not None
-        self._state = state
+        self._state, self._width = state, width
         if (state.alert is not None) != had_alert and self.is_attached:
             self.screen.refresh_bindings()  # the footer's alerts key comes and goes with them
-        width = self.content_size.width or (self.app.size.width if self.is_attached else None)
-        self.styles.height = header_lines(state, width)
-        self.update(header_text(state, width))
+        height = header_lines(state, width)
+        # Its height is set here: the screen is laid out again only when it changes.
+        same_height = self.styles.height == Scalar.from_number(height)
+        self.styles.height = height
+        self.update(header_text(state, width), layout=not same_height)
 
     def on_resize(self) -> None:
         if self._state is not None:
             width = self.content_size.width or None
+            self._width = width
             self.styles.height = header_lines(self._state, width)
             self.update(header_text(self._state, width))

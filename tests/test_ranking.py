@@ -220,3 +220,25 @@ def test_numpy_is_imported_with_one_blas_thread_unless_told_otherwise() -> None:
     )
     assert _in_a_fresh_process(code) == "1"
     assert _in_a_fresh_process(code, OPENBLAS_NUM_THREADS="2") == "2"
+
+
+def test_stations_are_measured_folded_and_matched_once_whatever_the_mode() -> None:
+    """A station's distance and name do not depend on the mode: switching to e-bikes
+    must not fold 100,000 names or measure every station again (the first key after a
+    mode change paid both)."""
+    index = index_of(make_stations([(48.85 + i / 1000, 2.35) for i in range(30)]))
+    near = (48.85, 2.35)
+    assert index.distances(0, True, near) is index.distances(0, False, near)
+    assert index.folded_names(0, True) is index.folded_names(0, False)
+    ones = index.matching(0, False, ["1"])  # S1, S10 ... S19, S21: not every station
+    calls: list[int] = []
+    names = index.folded_names(0, False)
+
+    class Counted(list[str]):
+        def __getitem__(self, position: int) -> str:  # type: ignore[override]
+            calls.append(position)
+            return list.__getitem__(self, position)
+
+    index._folded[(0, False)] = Counted(names)
+    assert index.matching(0, True, ["1", "2"]) == [p for p in ones if "2" in names[p]]
+    assert len(calls) == 2 * len(ones) < len(names)  # narrowed from the other mode's matches

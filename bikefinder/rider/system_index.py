@@ -150,7 +150,7 @@ class SystemIndex:
     def distances(self, source: int, electric_only: bool, near: tuple[float, float]) -> Any:
         """Distances in metres from ``near`` to every station (``source`` 0) or listed
         vehicle (1), remembered for the last point asked (keys and filters reuse it)."""
-        key = (source, electric_only)
+        key = _source_key(source, electric_only)
         known = self._distances.get(key)
         if known is not None and known[0] == near:
             return known[1]
@@ -183,7 +183,7 @@ class SystemIndex:
         """Positions (feed order) whose folded name (or ``also``, the system's folded
         name) holds every word; a query that only adds letters or words to the last one
         searches the last one's matches, so typing costs less with each keystroke."""
-        key = (source, electric_only)
+        key = _source_key(source, electric_only)
         names = self.folded_names(source, electric_only)
         last = self._matches.get(key)
         candidates: Sequence[int] = range(len(names))
@@ -200,7 +200,7 @@ class SystemIndex:
     def folded_names(self, source: int, electric_only: bool) -> list[str]:
         """Names folded for matching ("Hôtel" -> "hotel"): stations', or the listed
         vehicles' labels; built on the first filter (or kept from the previous index)."""
-        key = (source, electric_only)
+        key = _source_key(source, electric_only)
         names = self._folded.get(key)
         if names is None:
             if source == 0:
@@ -259,6 +259,12 @@ def _seen(status: StationStatus | None) -> tuple[object, ...] | None:
         return None
     return (status.bikes, status.mechanical, status.electric, status.docks,
             status.is_installed, status.is_renting, status.is_returning)  # fmt: skip
+
+
+def _source_key(source: int, electric_only: bool) -> tuple[int, bool]:
+    """What a source's distances, folded names and matches are kept under: stations
+    (source 0) are the same whatever the mode, listed vehicles (1) differ in e-bike mode."""
+    return (source, electric_only and source == 1)
 
 
 def stream(

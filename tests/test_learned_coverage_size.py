@@ -143,3 +143,20 @@ def test_the_same_points_again_are_neither_sorted_nor_written(
     renamed = coverage_module.remember_coverage(tmp_path, "u", "Paris 2", paris, True)
     assert renamed is not None and renamed.name == "Paris 2"
     assert stored != (tmp_path / coverage_module.COVERAGE_FILE).read_bytes()
+
+
+def test_points_in_no_known_country_are_not_learned_again_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bikefinder.systems import coverage as coverage_module
+
+    at_sea = [(0.0 + i / 1000, -30.0) for i in range(20)]
+    first = coverage_module.remember_coverage(tmp_path, "sea", "Buoys", at_sea)
+    assert first is not None and first.country is None and first.fingerprint is not None
+
+    def unexpected(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("recomputed or rewritten although nothing changed")
+
+    monkeypatch.setattr(coverage_module, "_coverage", unexpected)
+    monkeypatch.setattr(coverage_module, "write_atomic", unexpected)
+    assert coverage_module.remember_coverage(tmp_path, "sea", "Buoys", at_sea) == first

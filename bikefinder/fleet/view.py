@@ -93,7 +93,7 @@ class FleetView(msgspec.Struct):
             if lead.source.country:
                 return lead.source.country
             if lead.url not in self._countries and lead.snapshot is not None:
-                self._countries[lead.url] = self._stations_country(lead, self.fleet.remembers)
+                self._countries[lead.url] = self._stations_country(lead)
             found = self._countries.get(lead.url)
             if found is not None:
                 return found
@@ -103,11 +103,11 @@ class FleetView(msgspec.Struct):
 
         return country_at(*self.near)
 
-    @staticmethod
-    def _stations_country(system: LiveSystem, fleet_remembers: bool) -> str | None:
+    def _stations_country(self, system: LiveSystem) -> str | None:
         """The country where ``system``'s stations are: as its load remembered it
-        (``coverage.json``), else found in the gazetteer from their centre."""
-        if fleet_remembers:
+        (``coverage.json``, when this fleet writes it), else found in the gazetteer from
+        their centre."""
+        if self.fleet.remembers:
             learned = learned_country(system.url)
             if learned is not None:
                 return learned

@@ -245,10 +245,12 @@ def remember_coverage(
     path = cache_dir / COVERAGE_FILE
     known = load_coverages(path)
     before = next((c for c in known if c.gbfs_url == gbfs_url), None)
-    if (
-        before is not None
-        and (before.fingerprint, before.name, before.bicycles) == (fingerprint, name, bicycles)
-        and before.country is not None
+    # A record with this fingerprint was written by this code, which found its country
+    # (``None`` there: in no known country).
+    if before is not None and (before.fingerprint, before.name, before.bicycles) == (
+        fingerprint,
+        name,
+        bicycles,
     ):
         if known[0] is before:
             return before  # nothing changed and it is the most recent: nothing to write

@@ -172,10 +172,10 @@ def _towns_near(lat: float) -> list[tuple[float, float, str]]:
 
     towns: list[tuple[float, float, str]] = []
     for row in range(bisect_left(range(count), low, key=latitude), count):
-        at = start + row * size
-        town_lat = float(data[at : at + 9])
+        town_lat = latitude(row)
         if town_lat > high:
             break
+        at = start + row * size
         towns.append((town_lat, float(data[at + 10 : at + 19]), data[at + 20 : at + 22].decode()))
     return towns
 

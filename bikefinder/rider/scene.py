@@ -352,11 +352,14 @@ class Scene:
                     continue
                 if source == 1 and not index.vehicles_for(mode):
                     continue
-                distances = index.distances(source, electric_only, query.near)
-                within: list[int] | None = None
                 if words and not all(word in system_name for word in words):
-                    within = index.matching(source, electric_only, words, system_name)
-                streams.append(stream(distances, number, source, within))
+                    matches = index.nearest_matching(
+                        source, electric_only, words, system_name, query.near, number
+                    )
+                    streams.append(matches)
+                else:
+                    distances = index.distances(source, electric_only, query.near)
+                    streams.append(stream(distances, number, source, None))
         for distance, number, source, position in heapq.merge(*streams):
             index = self.indexes[number]
             context = contexts[index.system.key]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -21,6 +22,11 @@ from bikefinder.rider.rows import SceneSystem
 #: A ``station_area`` wider than this (its box's diagonal) is no place to walk to: a
 #: city-wide pseudo-station, not a stand.
 MAX_AREA_SPAN_M = 1_000.0
+#: A name filter on more positions than this tests the nearest ones first, one by one
+#: (a common word fills the list among them); below it, scanning every name is cheaper.
+NEAREST_FIRST_FROM = 20_000
+#: How many of the nearest positions are tested before every name is scanned.
+NEAREST_TESTED = 2_048
 
 
 class SystemIndex:
@@ -196,6 +202,41 @@ class SystemIndex:
         found = list(candidates)
         self._matches[key] = (tuple(words), found)
         return found
+
+    def nearest_matching(
+        self,
+        source: int,
+        electric_only: bool,
+        words: Sequence[str],
+        also: str,
+        near: tuple[float, float],
+        number: int,
+    ) -> Iterator[tuple[float, int, int, int]]:
+        """:func:`stream` of the positions :meth:`matching` gives, nearest first, made
+        lazily: on a large system, a query that does not narrow the last scan tests the
+        nearest :data:`NEAREST_TESTED` positions' names first, and scans every name only
+        if the list asks for more (a first letter then costs a few hundred tests, not a
+        scan of every name and an index of nearly every position)."""
+        distances = self.distances(source, electric_only, near)
+        key = _source_key(source, electric_only)
+        names = self.folded_names(source, electric_only)
+        last = self._matches.get(key)
+        if len(names) > NEAREST_FIRST_FROM and (last is None or not _narrows(last[0], words)):
+            tested = [word for word in words if word not in also]
+            boundary: tuple[float, int] | None = None
+            for item in islice(stream(distances, number, source, None), NEAREST_TESTED):
+                boundary = (item[0], item[3])
+                if all(word in names[item[3]] for word in tested):
+                    yield item
+            if boundary is None:
+                return
+            found = self.matching(source, electric_only, words, also)
+            for item in stream(distances, number, source, found):
+                if (item[0], item[3]) > boundary:  # the same order: past those tested
+                    yield item
+            return
+        found = self.matching(source, electric_only, words, also)
+        yield from stream(distances, number, source, found)
 
     def folded_names(self, source: int, electric_only: bool) -> list[str]:
         """Names folded for matching ("Hôtel" -> "hotel"): stations', or the listed

@@ -1,14 +1,17 @@
 """What keeps the app quick: the collector held off during loads, the footer laid out
 after the first table (and only when its keys change), rows kept in the table across a
 mode change, the list ranked with each new scene on the data thread, and the modules the
-first table does not need left unimported."""
+first table does not need left unimported, the data thread's next job held while a new
+list is drawn, and anyio's backend imported off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,14 @@ import pytest
 from ui_support import FakeSystem, make_app, settle
 
 from bikefinder.fleet.view import FleetView
-from bikefinder.ui.data_thread import FULL_COLLECTIONS, HELD_THRESHOLD, FullCollections
+from bikefinder.ui import data_thread
+from bikefinder.ui.data_thread import (
+    FRAME_GATE,
+    FULL_COLLECTIONS,
+    HELD_THRESHOLD,
+    FullCollections,
+    run_on_data_thread,
+)
 
 TESTS = Path(__file__).resolve().parent
 
@@ -33,6 +43,68 @@ def test_full_collections_are_held_out_of_reach_and_restored() -> None:
     collections.hold()
     collections.release_all()
     assert gc.get_threshold() == (young, middle, oldest)
+
+
+async def test_a_data_job_waits_while_the_gate_is_closed() -> None:
+    FRAME_GATE.close()
+    try:
+        job = asyncio.ensure_future(run_on_data_thread(time.perf_counter))
+        await asyncio.sleep(0.03)
+        assert not job.done()
+        opened = time.perf_counter()
+        FRAME_GATE.open()
+        started = await job
+    finally:
+        FRAME_GATE.open()
+    assert started >= opened
+
+
+async def test_a_closed_gate_holds_a_job_no_longer_than_its_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(data_thread, "MAX_HOLD_S", 0.05)
+    FRAME_GATE.close()
+    try:
+        asked = time.perf_counter()
+        started = await run_on_data_thread(time.perf_counter)
+    finally:
+        FRAME_GATE.open()
+    assert 0.05 <= started - asked < 1.0
+
+
+async def test_a_new_list_closes_the_gate_until_its_frame_is_drawn(fav_path: Path) -> None:
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    closed_while_shown: list[bool] = []
+    async with app.run_test(size=(120, 35)) as pilot:
+        show = app._show_scene
+
+        def watched_show(scene: Any) -> None:
+            closed_while_shown.append(FRAME_GATE.closed)
+            show(scene)
+
+        app._show_scene = watched_show  # type: ignore[method-assign]
+        await settle(app, pilot)
+        app.action_refresh()
+        await settle(app, pilot)
+        await pilot.pause()
+        assert closed_while_shown and all(closed_while_shown)
+        assert not FRAME_GATE.closed  # opened once the list was drawn
+
+
+def test_the_network_client_imports_anyio_backend_where_it_is_made() -> None:
+    """The first request would import it on the event loop (~40 ms, the screen paused);
+    a test or demo transport needs none."""
+    code = (
+        "import sys, httpx\n"
+        "from bikefinder.feeds.http import make_http_client\n"
+        "make_http_client(transport=httpx.MockTransport(lambda r: None))\n"
+        "print('anyio._backends._asyncio' in sys.modules)\n"
+        "make_http_client()\n"
+        "print('anyio._backends._asyncio' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    assert done.stdout.split() == ["False", "True"]
 
 
 async def test_no_full_collection_threshold_while_a_refresh_fetches(fav_path: Path) -> None:

@@ -10,6 +10,7 @@ Parsing lives in :mod:`bikefinder.feeds.gbfs`; this module only moves bytes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -74,6 +75,8 @@ def make_http_client(
         "Accept-Encoding": ACCEPT_ENCODING,
         **(headers or {}),
     }
+    if transport is None:
+        _import_network_backend()
     return httpx.AsyncClient(
         headers=all_headers,
         timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
@@ -81,6 +84,17 @@ def make_http_client(
         follow_redirects=False,
         transport=transport,
     )
+
+
+def _import_network_backend() -> None:
+    """Import what httpcore's first connection imports, anyio's asyncio backend (~40 ms):
+    here, where the client is made (off the event loop in the app), not on the event
+    loop at the first request, where it paused the screen. The module is anyio's own:
+    if it moves, the first request imports it as before."""
+    import importlib
+
+    with contextlib.suppress(ImportError):
+        importlib.import_module("anyio._backends._asyncio")
 
 
 def http_timeout_s() -> float:

@@ -40,7 +40,7 @@ from bikefinder.rider.speeds import Speeds
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
-from bikefinder.ui.data_thread import FULL_COLLECTIONS, run_on_data_thread
+from bikefinder.ui.data_thread import FRAME_GATE, FULL_COLLECTIONS, run_on_data_thread
 from bikefinder.ui.fleet_edits import FleetEdits
 from bikefinder.ui.messages import (
     EditWatch,
@@ -219,6 +219,7 @@ class BikefinderApp(App[int]):
 
     async def on_unmount(self) -> None:
         FULL_COLLECTIONS.release_all()  # what is under way now never finishes
+        FRAME_GATE.open()
         await self.fleet.aclose()
 
     def _fetch(self, system: LiveSystem, *, with_cache: bool = False, asked: bool = False) -> None:
@@ -317,10 +318,12 @@ class BikefinderApp(App[int]):
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
+        FRAME_GATE.close()  # the next system's parse waits for this list's frame
         try:
             self._show_scene(message.scene)
-        finally:  # full collections may come back once this frame is drawn
+        finally:  # full collections and data work may come back once this frame is drawn
             self.call_after_refresh(FULL_COLLECTIONS.release)
+            self.call_after_refresh(FRAME_GATE.open)
 
     def _show_scene(self, scene: Scene) -> None:
         old = self.view.scene

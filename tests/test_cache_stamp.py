@@ -24,15 +24,26 @@ BODY = b'{"data": {"stations": []}, "last_updated": 1, "ttl": 60}'
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The sizes of the bodies the cache module hashes (not the URL it names folders by)."""
     calls: list[int] = []
-    real = hashlib.sha256
+    real = cache_module.sha256_hex
 
-    def counting(data: bytes = b"") -> Any:
+    def counting(data: bytes) -> str:
         if data != URL.encode():
             calls.append(len(data))
         return real(data)
 
-    monkeypatch.setattr(cache_module.hashlib, "sha256", counting)
+    monkeypatch.setattr(cache_module, "sha256_hex", counting)
     return calls
+
+
+@pytest.mark.parametrize("data", [b"", b"abc", BODY, bytes(range(256)) * 1000])
+def test_the_cache_digest_is_sha256(data: bytes) -> None:
+    assert cache_module.sha256_hex(data) == hashlib.sha256(data).hexdigest()
+
+
+def test_a_systems_cache_folder_keeps_its_name(tmp_path: Path) -> None:
+    """The name every earlier version gave it: a changed name would lose the cache."""
+    folder = cache_module.system_cache_dir(URL, tmp_path)
+    assert folder == tmp_path / "feeds" / "example.test-1ed7da6d57a24b76"
 
 
 def test_a_warm_read_of_an_unchanged_body_hashes_nothing(tmp_path: Path, hashed: list[int]) -> None:

@@ -18,9 +18,11 @@ NEAR = "40.75,-73.98"
 #: Whatever differs between two runs of the same answer (the clock moved on).
 MOMENT_KEYS = {"generated_at", "data_age_s"}
 #: Modules a warm answer must not import: the HTTP stack and the event loop (with ssl),
-#: and what only a debug log, a write, opening hours or a record class would need.
+#: and what only a debug log, a write, opening hours, a record class, a CSV answer or
+#: OpenSSL's hashes would need.
 NOT_IMPORTED = ("httpx", "httpcore", "h11", "anyio", "ssl", "asyncio", "rich", "logging",
-                "dataclasses", "zoneinfo", "secrets", "signal", "csv")  # fmt: skip
+                "dataclasses", "zoneinfo", "secrets", "signal", "csv",
+                "hashlib")  # fmt: skip
 #: Modules an answer without trips, alerts or prices does not import either (the Citi
 #: Bike fixture has none), nor the completion writer.
 NOT_NEEDED = ("bikefinder.rider.trips", "bikefinder.rider.trip_output",

@@ -25,6 +25,7 @@ from bikefinder.fleet.fleet import Fleet
 from bikefinder.fleet.view import FleetView
 from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.mapgrid import nice_scale
+from bikefinder.systems import places
 from bikefinder.systems.config import parse_config
 from bikefinder.systems.places import country_at
 from bikefinder.systems.source import SystemSource
@@ -119,6 +120,34 @@ def test_without_a_catalog_country_the_point_decides_until_stations_load(tmp_pat
     by_url = SystemSource("https://somewhere.example/gbfs.json")
     assert _view(by_url, (40.75, -73.98), tmp_path).units is IMP
     assert _view(by_url, (48.8566, 2.3522), tmp_path).units is MET
+
+
+def test_the_header_units_look_nothing_up_until_the_scene_has(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's header asks on its event loop: what is known (the catalog's country,
+    or a country looked up before), never the gazetteer, which the scene's preparation
+    consults on the data thread."""
+    by_url = SystemSource("https://somewhere.example/gbfs.json")
+    view = _view(by_url, (40.75, -73.98), tmp_path)
+    looked_up: list[tuple[float, float]] = []
+    real = places.country_at
+
+    def counted(lat: float, lon: float) -> str | None:
+        looked_up.append((lat, lon))
+        return real(lat, lon)
+
+    monkeypatch.setattr(places, "country_at", counted)
+    assert view.known_units() is MET  # not known yet: the default, no look-up
+    assert view.status().units is MET
+    assert looked_up == []
+    assert view.units is IMP  # looked up (the data thread's part)
+    assert view.known_units() is IMP and view.status().units is IMP
+    assert view.units is IMP
+    assert len(looked_up) == 1  # and remembered for the point
+    london = _view(SystemSource("https://london.example/gbfs.json", country="GB"),
+                   (48.8566, 2.3522), tmp_path)  # fmt: skip
+    assert london.known_units() is IMP  # the catalog's country is known at once
 
 
 # ----------------------------------------------------------------- the printed commands

@@ -64,6 +64,8 @@ class FleetView(msgspec.Struct):
     near_label: str | None = None
     #: Each system's country as found from where its stations are (by gbfs.json URL).
     _countries: dict[str, str | None] = msgspec.field(default_factory=dict)
+    #: The point's country as last looked up: (point, country).
+    _point_country: tuple[tuple[float, float], str | None] | None = None
     #: The last :meth:`nearest_m`: (scene, point, distance).
     _nearest: tuple[Scene, tuple[float, float], float | None] | None = None
 
@@ -86,22 +88,41 @@ class FleetView(msgspec.Struct):
             return self.units_choice
         return units_for_country(self.country())
 
-    def country(self) -> str | None:
-        """The lead system's country code, else the point's (``None``: not known)."""
+    def known_units(self) -> Units:
+        """:attr:`units` from what is known now, without looking a country up (the
+        gazetteer, ~10 ms the first time): the app's header asks on its event loop,
+        between a system's arrival and its scene, whose preparation (on the data thread)
+        looks the country up before any distance is shown."""
+        if self.units_choice is not None:
+            return self.units_choice
+        return units_for_country(self.country(look_up=False))
+
+    def country(self, *, look_up: bool = True) -> str | None:
+        """The lead system's country code, else the point's (``None``: not known; with
+        ``look_up`` false, also when it would have to be looked up)."""
         if self.fleet.enabled or self.fleet.systems:
             lead = self.lead
             if lead.source.country:
                 return lead.source.country
             if lead.url not in self._countries and lead.snapshot is not None:
+                if not look_up:
+                    return None
                 self._countries[lead.url] = self._stations_country(lead)
             found = self._countries.get(lead.url)
             if found is not None:
                 return found
         if self.near is None:
             return None
+        known = self._point_country
+        if known is not None and known[0] == self.near:
+            return known[1]
+        if not look_up:
+            return None
         from bikefinder.systems.places import country_at  # the gazetteer, when needed
 
-        return country_at(*self.near)
+        found = country_at(*self.near)
+        self._point_country = (self.near, found)
+        return found
 
     def _stations_country(self, system: LiveSystem) -> str | None:
         """The country where ``system``'s stations are: as its load remembered it
@@ -243,7 +264,7 @@ class FleetView(msgspec.Struct):
             failures=self.failures() if failing is not None else (),
             far_m=far,
             lead_name=self.lead.name,
-            units=self.units,
+            units=self.known_units(),
         )
 
     def failing_keys(self) -> frozenset[str]:

@@ -11,6 +11,7 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from bikefinder.ui.data_thread import (
     FULL_COLLECTIONS,
     HELD_THRESHOLD,
     FullCollections,
+    call_when_idle,
     run_on_data_thread,
 )
 
@@ -45,17 +47,20 @@ def test_full_collections_are_held_out_of_reach_and_restored() -> None:
     assert gc.get_threshold() == (young, middle, oldest)
 
 
-async def test_a_data_job_waits_while_the_gate_is_closed() -> None:
-    FRAME_GATE.close()
+async def test_a_data_job_waits_while_any_hold_on_the_gate_is_left() -> None:
+    FRAME_GATE.hold()
+    FRAME_GATE.hold()  # a list's frame and the footer's keys, say
     try:
         job = asyncio.ensure_future(run_on_data_thread(time.perf_counter))
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(0.02)
+        FRAME_GATE.release()
+        await asyncio.sleep(0.02)
         assert not job.done()
         opened = time.perf_counter()
-        FRAME_GATE.open()
+        FRAME_GATE.release()
         started = await job
     finally:
-        FRAME_GATE.open()
+        FRAME_GATE.release_all()
     assert started >= opened
 
 
@@ -63,13 +68,28 @@ async def test_a_closed_gate_holds_a_job_no_longer_than_its_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(data_thread, "MAX_HOLD_S", 0.05)
-    FRAME_GATE.close()
+    FRAME_GATE.hold()
     try:
         asked = time.perf_counter()
         started = await run_on_data_thread(time.perf_counter)
     finally:
-        FRAME_GATE.open()
+        FRAME_GATE.release_all()
     assert 0.05 <= started - asked < 1.0
+
+
+async def test_idle_callbacks_wait_for_every_data_job() -> None:
+    called: list[str] = []
+    call_when_idle(lambda: called.append("idle at once"))
+    assert called == ["idle at once"]
+    release = threading.Event()
+    first = asyncio.ensure_future(run_on_data_thread(release.wait, 5))
+    second = asyncio.ensure_future(run_on_data_thread(time.perf_counter))
+    await asyncio.sleep(0.01)
+    call_when_idle(lambda: called.append("after both"))
+    assert called == ["idle at once"]
+    release.set()
+    await asyncio.gather(first, second)
+    assert called == ["idle at once", "after both"]
 
 
 async def test_a_new_list_closes_the_gate_until_its_frame_is_drawn(fav_path: Path) -> None:
@@ -135,14 +155,19 @@ async def test_footer_keys_are_laid_out_after_the_first_table_and_only_when_they
         layouts: list[bool] = []
         recompose = footer.recompose
 
+        gate_held: list[bool] = []
+
         async def counted() -> None:
             layouts.append(app.stations.table.display)
+            gate_held.append(FRAME_GATE.closed)  # no parse beside the keys' layout
             await recompose()
 
         footer.recompose = counted  # type: ignore[method-assign]
         await settle(app, pilot)
         await pilot.pause()
         assert layouts == [True]  # once, with the table shown
+        assert gate_held == [True]
+        assert not FRAME_GATE.closed  # released after the keys' frame
         assert any("Open" in str(key.render()) for key in footer.children)
         app.stations.refresh_bindings()  # the same keys
         app.action_refresh()

@@ -219,7 +219,7 @@ class BikefinderApp(App[int]):
 
     async def on_unmount(self) -> None:
         FULL_COLLECTIONS.release_all()  # what is under way now never finishes
-        FRAME_GATE.open()
+        FRAME_GATE.release_all()
         await self.fleet.aclose()
 
     def _fetch(self, system: LiveSystem, *, with_cache: bool = False, asked: bool = False) -> None:
@@ -318,12 +318,12 @@ class BikefinderApp(App[int]):
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
-        FRAME_GATE.close()  # the next system's parse waits for this list's frame
+        FRAME_GATE.hold()  # the next system's parse waits for this list's frame
         try:
             self._show_scene(message.scene)
         finally:  # full collections and data work may come back once this frame is drawn
             self.call_after_refresh(FULL_COLLECTIONS.release)
-            self.call_after_refresh(FRAME_GATE.open)
+            self.call_after_refresh(FRAME_GATE.release)
 
     def _show_scene(self, scene: Scene) -> None:
         old = self.view.scene
@@ -346,7 +346,7 @@ class BikefinderApp(App[int]):
             gc.freeze()
         self._say_refreshed()
         self.stations.render_rows()
-        self._say_notes(scene)
+        self.call_after_refresh(self._say_notes, scene)  # a note's toast: a frame of its own
         self.plan_trips()
         self._warm(scene)
 

@@ -30,9 +30,34 @@ _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bikefinder-dat
 async def run_on_data_thread(work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """``work(*args, **kwargs)`` on the data thread (like :func:`asyncio.to_thread`, which
     it replaces in the app: the caller's context variables go with it)."""
+    global _pending
     context = contextvars.copy_context()
     call = partial(_when_open, partial(context.run, work, *args, **kwargs))
-    return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, call)
+    _pending += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_EXECUTOR, call)
+    finally:
+        _pending -= 1
+        if _pending == 0:
+            waiting, _idle_callbacks[:] = list(_idle_callbacks), []
+            for callback in waiting:
+                callback()
+
+
+#: Jobs asked of the data thread and not finished (counted on the event loop).
+_pending = 0
+#: Called (on the event loop) when the data thread next has nothing to do.
+_idle_callbacks: list[Callable[[], None]] = []
+
+
+def call_when_idle(callback: Callable[[], None]) -> None:
+    """``callback()`` now if the data thread has nothing to do, else once it has: work
+    the event loop can choose the moment of (laying the footer's keys out) is then not
+    slowed by a parse holding the interpreter lock."""
+    if _pending == 0:
+        callback()
+    else:
+        _idle_callbacks.append(callback)
 
 
 def _when_open(call: Callable[[], R]) -> R:
@@ -45,30 +70,41 @@ MAX_HOLD_S = 0.1
 
 
 class FrameGate:
-    """Holds the data thread's next job while the event loop draws a new list.
+    """Holds the data thread's next job while the event loop lays out and draws
+    something new (a list, the footer's keys).
 
     The thread that holds the interpreter lock gives it up only every few milliseconds,
     so a frame drawn while the data thread parses the next system takes two to three
-    times as long (a 20 ms first table became a 50 ms pause). Closed when a new scene is
-    shown, opened once its frame is drawn (or after :data:`MAX_HOLD_S`); a job already
-    running goes on."""
+    times as long (a 20 ms first table became a 50 ms pause). Each :meth:`hold` is
+    released once its frame is drawn; a job waits while any is held (at most
+    :data:`MAX_HOLD_S`); a job already running goes on."""
 
     def __init__(self) -> None:
+        self._holds = 0
         self._open = threading.Event()
         self._open.set()
 
     @property
     def closed(self) -> bool:
-        return not self._open.is_set()
+        return self._holds > 0
 
-    def close(self) -> None:
+    def hold(self) -> None:
+        self._holds += 1
         self._open.clear()
 
-    def open(self) -> None:
+    def release(self) -> None:
+        if self._holds:
+            self._holds -= 1
+            if not self._holds:
+                self._open.set()
+
+    def release_all(self) -> None:
+        """Release every hold (the app is closing)."""
+        self._holds = 0
         self._open.set()
 
     def wait(self) -> None:
-        """On the data thread: until the gate opens, at most :data:`MAX_HOLD_S`."""
+        """On the data thread: until no hold is left, at most :data:`MAX_HOLD_S`."""
         self._open.wait(MAX_HOLD_S)
 
 

@@ -24,6 +24,7 @@ from bikefinder.rider.favourites import FavouritesStore
 from bikefinder.rider.listing import ListStatus, OtherFavourites
 from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import Row, RowDetails, RowKey
+from bikefinder.ui.data_thread import call_when_idle
 from bikefinder.ui.messages import EarlyKey, ToggleFavourite
 from bikefinder.ui.status_words import (
     chosen_by_words,
@@ -50,6 +51,8 @@ MAP_ROWS = 200
 FLASH_S = 0.6
 #: The footer's keys are laid out at the latest this long after the screen mounts.
 FOOTER_HOLD_S = 1.0
+#: ... and at the latest this long after the first table (the data thread may be busy).
+FOOTER_WAIT_S = 0.5
 #: Keys that open a dialog with a field, and their actions (see ``on_key``).
 DIALOG_KEYS = {"a": "watch", "t": "trip"}
 #: Below this width the footer packs its keys closer.
@@ -196,7 +199,14 @@ class StationsScreen(Screen[None]):
         self.message.display = False
         self.table.display = True
         self.table.focus()
-        self.call_after_refresh(self.footer.release)  # the table is drawn first
+        self.call_after_refresh(self._release_footer)  # the table is drawn first
+
+    def _release_footer(self) -> None:
+        """The footer's keys, once the data thread has nothing to do (the next system's
+        parse would slow their layout two- to threefold), at most :data:`FOOTER_WAIT_S`
+        after the first table."""
+        call_when_idle(self.footer.release)
+        self.set_timer(FOOTER_WAIT_S, self.footer.release)
 
     def clear(self) -> None:
         """Another system is being loaded: forget the rows shown."""

@@ -9,6 +9,8 @@ from textual import events
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from bikefinder.ui.data_thread import FRAME_GATE
+
 #: Below this width the footer packs its keys closer.
 WIDE_FOOTER = 120
 
@@ -66,8 +68,12 @@ class FirstPaintFooter(Footer):
         if shown == self._laid_out:
             return
         self._laid_out = shown
-        with self._context():  # the keys bind to this footer, whoever asked for them
-            await self.recompose()
+        FRAME_GATE.hold()  # no parse beside the keys' layout and their frame
+        try:
+            with self._context():  # the keys bind to this footer, whoever asked for them
+                await self.recompose()
+        finally:
+            self.call_after_refresh(FRAME_GATE.release)
 
     def release(self) -> None:
         """Lay the keys out from now on (after the next frame)."""

@@ -111,6 +111,30 @@ async def test_a_new_list_closes_the_gate_until_its_frame_is_drawn(fav_path: Pat
         assert not FRAME_GATE.closed  # opened once the list was drawn
 
 
+async def test_a_superseded_scene_gives_back_its_hold_on_the_gate(fav_path: Path) -> None:
+    """Each preparation holds the gate as its last step; one cancelled by a newer one
+    (never drawn) must not leave the data thread waiting at it."""
+    app = make_app(FakeSystem(), favourites_path=fav_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(app, pilot)
+        prepared = app._prepared_scene
+
+        def slowly(*args: Any) -> Any:
+            time.sleep(0.1)  # on the data thread: the worker is cancelled meanwhile
+            return prepared(*args)
+
+        app._prepared_scene = slowly  # type: ignore[method-assign]
+        app.prepare_scene()
+        await pilot.pause(0.03)
+        app.prepare_scene()  # the first is cancelled while its preparation runs
+        for _ in range(100):  # not settle(): it raises for the cancelled workers
+            await pilot.pause(0.02)
+            if not any(w.is_running for w in app.workers if w.group == "scene"):
+                break
+        await pilot.pause(0.2)  # the last scene drawn, its hold released after the frame
+        assert not FRAME_GATE.closed
+
+
 def test_the_network_client_imports_anyio_backend_where_it_is_made() -> None:
     """The first request would import it on the event loop (~40 ms, the screen paused);
     a test or demo transport needs none."""

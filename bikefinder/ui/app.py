@@ -11,6 +11,7 @@ redraws in place.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
@@ -305,20 +306,29 @@ class BikefinderApp(App[int]):
             rows = scene.rows(query, now=self.clock(), walking_speed_kmh=walking,
                               trends=self.fleet.trends)  # fmt: skip
             self._ranked = (scene, query, rows)
+        FRAME_GATE.hold()  # last, here: the next job (a parse) waits for this list's frame
         return scene
 
     # A description, or Textual builds one from repr(): every snapshot, every vehicle.
     @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
     async def _prepare(self, prepare: Callable[[], Scene]) -> None:
+        """The scene on the data thread, then drawn (``_scene_prepared``). A scene that
+        will not be drawn (superseded by a newer one, the app closing) gives back the
+        hold on :data:`FRAME_GATE` its preparation took."""
         with FULL_COLLECTIONS.held():
-            scene = await run_on_data_thread(prepare)
+            job = asyncio.ensure_future(run_on_data_thread(prepare))
+            try:
+                scene = await asyncio.shield(job)
+            except asyncio.CancelledError:
+                job.add_done_callback(_release_frame_gate)
+                raise
             FULL_COLLECTIONS.hold()  # until the scene is drawn (``_scene_prepared``)
             if not self.post_message(ScenePrepared(scene)):
                 FULL_COLLECTIONS.release()  # the app is closing: no one will draw it
+                FRAME_GATE.release()
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
-        FRAME_GATE.hold()  # the next system's parse waits for this list's frame
         try:
             self._show_scene(message.scene)
         finally:  # full collections and data work may come back once this frame is drawn
@@ -581,3 +591,10 @@ class BikefinderApp(App[int]):
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,
                                     choose_system=self.action_choose_system,
                                     trip=self.action_trip)  # fmt: skip
+
+
+def _release_frame_gate(job: asyncio.Future[Scene]) -> None:
+    """A prepared scene's hold on the gate, given back when it will not be drawn (its
+    preparation failed, or was cancelled, before taking one: nothing to give back)."""
+    if not job.cancelled() and job.exception() is None:
+        FRAME_GATE.release()

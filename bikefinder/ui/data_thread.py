@@ -77,10 +77,13 @@ class FrameGate:
     so a frame drawn while the data thread parses the next system takes two to three
     times as long (a 20 ms first table became a 50 ms pause). Each :meth:`hold` is
     released once its frame is drawn; a job waits while any is held (at most
-    :data:`MAX_HOLD_S`); a job already running goes on."""
+    :data:`MAX_HOLD_S`); a job already running goes on. A scene's preparation holds as
+    its last step, on the data thread, so that the job queued behind it cannot start
+    before the event loop has the scene."""
 
     def __init__(self) -> None:
         self._holds = 0
+        self._lock = threading.Lock()  # a scene's preparation holds on the data thread
         self._open = threading.Event()
         self._open.set()
 
@@ -89,19 +92,22 @@ class FrameGate:
         return self._holds > 0
 
     def hold(self) -> None:
-        self._holds += 1
-        self._open.clear()
+        with self._lock:
+            self._holds += 1
+            self._open.clear()
 
     def release(self) -> None:
-        if self._holds:
-            self._holds -= 1
-            if not self._holds:
-                self._open.set()
+        with self._lock:
+            if self._holds:
+                self._holds -= 1
+                if not self._holds:
+                    self._open.set()
 
     def release_all(self) -> None:
         """Release every hold (the app is closing)."""
-        self._holds = 0
-        self._open.set()
+        with self._lock:
+            self._holds = 0
+            self._open.set()
 
     def wait(self) -> None:
         """On the data thread: until no hold is left, at most :data:`MAX_HOLD_S`."""

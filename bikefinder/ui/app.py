@@ -11,7 +11,6 @@ redraws in place.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
@@ -41,7 +40,12 @@ from bikefinder.rider.speeds import Speeds
 from bikefinder.rider.walking import WALKING_SPEED_KMH
 from bikefinder.systems.source import SystemSource
 from bikefinder.systems.switching import SystemSwitching, point_for_system
-from bikefinder.ui.data_thread import FRAME_GATE, FULL_COLLECTIONS, run_on_data_thread
+from bikefinder.ui.data_thread import (
+    FRAME_GATE,
+    FULL_COLLECTIONS,
+    GateTicket,
+    run_on_data_thread,
+)
 from bikefinder.ui.fleet_edits import FleetEdits
 from bikefinder.ui.messages import (
     EditWatch,
@@ -287,10 +291,16 @@ class BikefinderApp(App[int]):
         screen = self.stations
         asked = (screen.mode, screen.favourites_view, screen.filter_query, screen.shown_limit,
                  screen.minimum)  # fmt: skip
-        self._prepare(partial(self._prepared_scene, self.fleet.frame(), self.view.scene, asked))
+        ticket = FRAME_GATE.ticket()
+        frame = self.fleet.frame()
+        self._prepare(partial(self._prepared_scene, frame, self.view.scene, asked, ticket), ticket)
 
     def _prepared_scene(
-        self, frame: Frame, previous: Scene | None, asked: tuple[Mode, bool, str, int, int | None]
+        self,
+        frame: Frame,
+        previous: Scene | None,
+        asked: tuple[Mode, bool, str, int, int | None],
+        ticket: GateTicket,
     ) -> Scene:
         """The fleet's scene of ``frame`` (on the data thread), with what drawing it first
         asks found there too, so the event loop does not pause for them: the list's units
@@ -306,26 +316,25 @@ class BikefinderApp(App[int]):
             rows = scene.rows(query, now=self.clock(), walking_speed_kmh=walking,
                               trends=self.fleet.trends)  # fmt: skip
             self._ranked = (scene, query, rows)
-        FRAME_GATE.hold()  # last, here: the next job (a parse) waits for this list's frame
+        ticket.take()  # last, here: the next job (a parse) waits for this list's frame
         return scene
 
     # A description, or Textual builds one from repr(): every snapshot, every vehicle.
     @work(exclusive=True, group="scene", exit_on_error=False, description="prepare the scene")
-    async def _prepare(self, prepare: Callable[[], Scene]) -> None:
-        """The scene on the data thread, then drawn (``_scene_prepared``). A scene that
-        will not be drawn (superseded by a newer one, the app closing) gives back the
-        hold on :data:`FRAME_GATE` its preparation took."""
+    async def _prepare(self, prepare: Callable[[], Scene], ticket: GateTicket) -> None:
+        """The scene on the data thread, then drawn (``_scene_prepared``); a scene that
+        will not be drawn (superseded by a newer one, failed, the app closing) gives its
+        hold on the data thread's gate back."""
         with FULL_COLLECTIONS.held():
-            job = asyncio.ensure_future(run_on_data_thread(prepare))
             try:
-                scene = await asyncio.shield(job)
-            except asyncio.CancelledError:
-                job.add_done_callback(_release_frame_gate)
+                scene = await run_on_data_thread(prepare)
+            except BaseException:
+                ticket.give_back()
                 raise
             FULL_COLLECTIONS.hold()  # until the scene is drawn (``_scene_prepared``)
-            if not self.post_message(ScenePrepared(scene)):
+            if not self.post_message(ScenePrepared(scene, ticket)):
                 FULL_COLLECTIONS.release()  # the app is closing: no one will draw it
-                FRAME_GATE.release()
+                ticket.give_back()
 
     @on(ScenePrepared)
     def _scene_prepared(self, message: ScenePrepared) -> None:
@@ -333,7 +342,7 @@ class BikefinderApp(App[int]):
             self._show_scene(message.scene)
         finally:  # full collections and data work may come back once this frame is drawn
             self.call_after_refresh(FULL_COLLECTIONS.release)
-            self.call_after_refresh(FRAME_GATE.release)
+            self.call_after_refresh(message.ticket.give_back)
 
     def _show_scene(self, scene: Scene) -> None:
         old = self.view.scene
@@ -591,10 +600,3 @@ class BikefinderApp(App[int]):
         yield from palette_commands(self.stations, details, refresh=self.action_refresh,
                                     choose_system=self.action_choose_system,
                                     trip=self.action_trip)  # fmt: skip
-
-
-def _release_frame_gate(job: asyncio.Future[Scene]) -> None:
-    """A prepared scene's hold on the gate, given back when it will not be drawn (its
-    preparation failed, or was cancelled, before taking one: nothing to give back)."""
-    if not job.cancelled() and job.exception() is None:
-        FRAME_GATE.release()

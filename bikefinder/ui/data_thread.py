@@ -78,8 +78,7 @@ class FrameGate:
     times as long (a 20 ms first table became a 50 ms pause). Each :meth:`hold` is
     released once its frame is drawn; a job waits while any is held (at most
     :data:`MAX_HOLD_S`); a job already running goes on. A scene's preparation holds as
-    its last step, on the data thread, so that the job queued behind it cannot start
-    before the event loop has the scene."""
+    its last step, on the data thread (a :class:`GateTicket`)."""
 
     def __init__(self) -> None:
         self._holds = 0
@@ -112,6 +111,40 @@ class FrameGate:
     def wait(self) -> None:
         """On the data thread: until no hold is left, at most :data:`MAX_HOLD_S`."""
         self._open.wait(MAX_HOLD_S)
+
+    def ticket(self) -> GateTicket:
+        """A hold to be taken on the data thread and given back on the event loop."""
+        return GateTicket(self)
+
+
+class GateTicket:
+    """One hold on a :class:`FrameGate`, taken by a data job as its last step (so the
+    job queued behind it cannot start before the event loop has the result) and given
+    back once the result is drawn, or will not be (superseded, failed). Given back
+    first, it is never taken: a job finishing after its caller gave up holds nothing."""
+
+    def __init__(self, gate: FrameGate) -> None:
+        self._gate = gate
+        self._wanted = True
+        self._held = False
+
+    def take(self) -> None:
+        gate = self._gate
+        with gate._lock:
+            if self._wanted and not self._held:
+                self._held = True
+                gate._holds += 1
+                gate._open.clear()
+
+    def give_back(self) -> None:
+        gate = self._gate
+        with gate._lock:
+            self._wanted = False
+            if self._held:
+                self._held = False
+                gate._holds -= 1
+                if not gate._holds:
+                    gate._open.set()
 
 
 #: The full-collection threshold while held: never reached by a refresh.

@@ -13,6 +13,7 @@ from bikefinder.fleet.live import Failed, Loaded
 from bikefinder.rider.rows import RowKey
 from bikefinder.rider.scene import Scene
 from bikefinder.rider.watches import FiredWatch
+from bikefinder.ui.data_thread import GateTicket
 
 if TYPE_CHECKING:
     from bikefinder.rider.trips import TripPlan
@@ -27,9 +28,11 @@ class FleetUpdate(Message):
 
 @dataclass
 class ScenePrepared(Message):
-    """A scene was prepared off the event loop from the fleet's data."""
+    """A scene was prepared off the event loop from the fleet's data; ``ticket``: its
+    hold on the data thread's gate, given back once it is drawn."""
 
     scene: Scene
+    ticket: GateTicket
 
 
 @dataclass

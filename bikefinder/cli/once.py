@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bikefinder.cli.terminal import terminal_width
 from bikefinder.common.phrases import Phrase
 from bikefinder.common.text import clean
+from bikefinder.feeds.runtime import ASYNCIO, BLOCKING, run_blocking
 from bikefinder.fleet.choice import Choice, choose, fleet_for
 from bikefinder.fleet.fleet import Fleet, utc_now
 from bikefinder.fleet.view import FleetView, names
@@ -148,7 +149,8 @@ def run_once(options: Options) -> int:
 
     When every chosen system's cached feeds are within their ttl, the answer is made
     here from the cache: no request, and neither asyncio nor the HTTP stack is imported.
-    Otherwise (and for ``--watch``'s refreshes) the fleet loads on an event loop."""
+    Otherwise the fleet loads with httpx's synchronous client on threads (still no event
+    loop), or, for ``--watch``'s refreshes and a demo's transport, on an event loop."""
     store = FavouritesStore()
     saved = store.load()
     for notice in store.take_notices():
@@ -160,14 +162,17 @@ def run_once(options: Options) -> int:
         empty = "No favourite stations yet: press f on a station in the app to add one."
         _emit(empty if options.output_format == "table" else _nothing(options, choice))
         return EXIT_OK
-    fleet = fleet_for(options, choice)
+    blocking = options.watch_s is None and all(s.transport is None for s in choice.sources)
+    fleet = fleet_for(options, choice, runtime=BLOCKING if blocking else ASYNCIO)
     if fleet.load_within_ttl() and options.watch_s is None:
         printed = _Printed.first(options, choice, fleet, store)
         if isinstance(printed, int):
             return printed
         printed.emit()
         return printed.status()
-    import asyncio  # here: an answer from the cache within its ttl needs no event loop
+    if blocking:  # one answer from the network: threads, no event loop
+        return run_blocking(_run_live(options, choice, fleet, store))
+    import asyncio  # --watch, a demo's transport: an event loop
 
     return asyncio.run(_run_live(options, choice, fleet, store))
 
@@ -175,14 +180,14 @@ def run_once(options: Options) -> int:
 async def _run_live(options: Options, choice: Choice, fleet: Fleet, store: FavouritesStore) -> int:
     """Load what the cache could not answer, print, and with ``--watch`` refresh and print
     again until interrupted."""
-    import asyncio
-
     async with fleet:
         await fleet.load()
         printed = _Printed.first(options, choice, fleet, store)
         if isinstance(printed, int):
             return printed
         while printed.emit() and options.watch_s is not None:
+            import asyncio  # --watch runs on an event loop
+
             await asyncio.sleep(options.watch_s)
             await fleet.refresh()
             printed.view.scene = fleet.scene(printed.view.scene)

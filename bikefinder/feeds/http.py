@@ -15,9 +15,9 @@ import math
 import os
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import msgspec
@@ -26,6 +26,7 @@ from bikefinder import __version__
 from bikefinder.common.errors import FeedError, FeedFormatError, UsageError, first_line
 from bikefinder.common.logs import get_logger
 from bikefinder.feeds.gbfs import decode_document
+from bikefinder.feeds.runtime import ASYNCIO, Runtime, past_deadline
 
 # httpx, asyncio, ipaddress and email are imported where they are used: a loader is
 # built (and answers from a cache within its ttl) without any of them.
@@ -66,6 +67,17 @@ def make_http_client(
     """
     import httpx
 
+    if transport is None:
+        _import_network_backend()
+    return httpx.AsyncClient(**client_settings(client_id, headers), transport=transport)
+
+
+def client_settings(client_id: str | None, headers: dict[str, str] | None) -> dict[str, Any]:
+    """What every client is made with (asynchronous or, for a printed answer,
+    synchronous): the identifying headers, the timeouts, no redirects of its own.
+    Raises :class:`UsageError` for a ``client_id`` that cannot be sent as a header."""
+    import httpx
+
     check_client_id(client_id)
     timeout_s = http_timeout_s()
     all_headers = {
@@ -75,15 +87,62 @@ def make_http_client(
         "Accept-Encoding": ACCEPT_ENCODING,
         **(headers or {}),
     }
-    if transport is None:
-        _import_network_backend()
-    return httpx.AsyncClient(
-        headers=all_headers,
-        timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
+    return {
+        "headers": all_headers,
+        "timeout": httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
         # Redirects are followed by FeedFetcher, which decides per hop which headers go.
-        follow_redirects=False,
-        transport=transport,
-    )
+        "follow_redirects": False,
+    }
+
+
+def make_blocking_client(client_id: str | None = None) -> httpx.AsyncClient:
+    """httpx's synchronous client, for a printed answer's blocking runtime, behind the
+    asynchronous methods :class:`FeedFetcher` calls (:class:`BlockingHttp`)."""
+    import httpx
+
+    client = httpx.Client(**client_settings(client_id, None))
+    return cast("httpx.AsyncClient", BlockingHttp(client))
+
+
+class BlockingHttp:
+    """httpx's synchronous client behind the asynchronous methods :class:`FeedFetcher`
+    calls; each completes at once (see :data:`bikefinder.feeds.runtime.BLOCKING`)."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self._client = client
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._client.timeout
+
+    def build_request(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
+        return self._client.build_request(method, url, **kwargs)
+
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        response = self._client.send(request, stream=stream)
+        return cast("httpx.Response", _BlockingResponse(response))
+
+    async def aclose(self) -> None:
+        self._client.close()
+
+
+class _BlockingResponse:
+    """A synchronous response read through the asynchronous methods the fetcher uses."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._response = response
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._response, name)
+
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
+        for chunk in self._response.iter_raw():
+            if past_deadline():
+                raise TimeoutError("no complete answer within the deadline")
+            yield chunk
+
+    async def aclose(self) -> None:
+        self._response.close()
 
 
 def _import_network_backend() -> None:
@@ -203,6 +262,7 @@ class FeedFetcher:
         origins: frozenset[tuple[str, str, int | None]] = frozenset(),
         deadline_s: float | None = None,
         on_bytes: Callable[[int], None] | None = None,
+        runtime: Runtime = ASYNCIO,
     ) -> None:
         """``origin_headers`` (API keys and other configured headers) go only to URLs of
         ``origins`` (the system's gbfs.json origin, and hosts the user listed), never to
@@ -218,6 +278,8 @@ class FeedFetcher:
         self.origins = origins
         self.deadline_s = deadline_s
         self.on_bytes = on_bytes
+        #: How it waits (see :mod:`bikefinder.feeds.runtime`).
+        self.runtime = runtime
 
     def error(self, feed: str, cause: str, url: str | None = None) -> FeedError:
         return FeedError(self.system_label, feed, cause, url)
@@ -240,15 +302,13 @@ class FeedFetcher:
         problem = check_http_url(url)
         if problem is not None:
             raise self.error(feed, problem, url[:200])
-        import asyncio
-
         started = time.perf_counter()
         for attempt in range(RATE_LIMIT_RETRIES + 1):
             status, body, headers = await self._get(feed, url, request_headers)
             if status == 429 and attempt < RATE_LIMIT_RETRIES:
                 delay = retry_after_s(headers.get("retry-after"))
                 if delay is not None and delay <= MAX_RETRY_AFTER_S:
-                    await asyncio.sleep(delay)
+                    await self.runtime.sleep(delay)
                     continue
             break
         log.debug(
@@ -278,8 +338,6 @@ class FeedFetcher:
         self, feed: str, url: str, request_headers: dict[str, str]
     ) -> tuple[int, bytes, httpx.Headers]:
         """One GET within the overall deadline, every failure turned into a FeedError."""
-        import asyncio
-
         import httpx
 
         if self.http is None:
@@ -288,7 +346,7 @@ class FeedFetcher:
             self.http.timeout.read or DEFAULT_TIMEOUT_S
         )
         try:
-            async with asyncio.timeout(deadline_s):
+            async with self.runtime.deadline(deadline_s):
                 return await self._read(feed, url, request_headers)
         except TimeoutError:
             cause = f"timed out (no complete answer within {deadline_s:.0f} s)"

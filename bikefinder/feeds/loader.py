@@ -31,7 +31,8 @@ A cache whose every feed is still within its ttl (counted from when it was fetch
 good as the server's answer: :meth:`SystemFeeds.load_cached` given a :class:`CacheTrust`
 then answers as a live load would (not ``from_cache``; ``within_ttl``), and the refreshes
 after it are the incremental ones. Nothing here imports asyncio or the HTTP stack until a
-fetch needs it, so such an answer costs neither.
+fetch needs it, so such an answer costs neither. How a load waits (an event loop, or
+threads for a printed answer) is its :class:`~bikefinder.feeds.runtime.Runtime`'s.
 """
 
 from __future__ import annotations
@@ -60,12 +61,10 @@ from bikefinder.feeds.parsed_feeds import (
     ParsedFeeds,
     clamp_ttl,
 )
+from bikefinder.feeds.runtime import ASYNCIO, Background, Runtime
 from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    # Imported where a fetch needs them: an answer from a cache within its ttl needs neither.
-    import asyncio
-
     import httpx
 
 T = TypeVar("T")
@@ -121,20 +120,24 @@ class SystemFeeds(ParsedFeeds):
         headers: Mapping[str, str] | None = None,
         trusted_urls: Iterable[str] = (),
         free_floating: bool = False,
+        runtime: Runtime = ASYNCIO,
     ) -> None:
         """``headers`` (configured keys, Entur's client name) go only to the origin of
         ``gbfs_url`` and of ``trusted_urls``; never to other hosts gbfs.json lists.
 
         With ``free_floating``, a system whose gbfs.json lists a vehicle feed but no
         station feeds loads as vehicles alone; without it (callers that list stations
-        only) such a system fails for want of ``station_information``."""
+        only) such a system fails for want of ``station_information``. ``runtime``: how
+        it waits (a printed answer's blocks, on threads)."""
         self.free_floating = free_floating
+        self.runtime = runtime
         fetcher = FeedFetcher(
             http,
             label or system_label_for(gbfs_url),
             max_bytes,
             origin_headers=headers,
             origins=frozenset(origin_of(url) for url in (gbfs_url, *trusted_urls)),
+            runtime=runtime,
         )
         super().__init__(gbfs_url, language, fetcher, cache)
         self.offload = offload
@@ -145,7 +148,7 @@ class SystemFeeds(ParsedFeeds):
         #: The last failure to refresh a descriptive feed (kept data was used instead).
         self.descriptive_error: FeedError | None = None
         #: Descriptive feeds being fetched in the background: a body, or the failure.
-        self._pending: dict[str, asyncio.Task[FeedBody | FeedError | None]] = {}
+        self._pending: dict[str, Background[FeedBody | FeedError | None]] = {}
 
     def attach(self, http: httpx.AsyncClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
@@ -195,9 +198,7 @@ class SystemFeeds(ParsedFeeds):
                 self._start(feed, self._fetch_optional(feed, discovery.feeds.get(feed)))
         if vehicle_name is not None and discovery.feeds.get(GEOFENCING) is not None:
             self._start(GEOFENCING, self._fetch_optional(GEOFENCING, discovery.feeds[GEOFENCING]))
-        import asyncio  # here: an answer from the cache within its ttl never loads it
-
-        system, types, info, status, vehicle = await asyncio.gather(
+        system, types, info, status, vehicle = await self.runtime.gather(
             system_information(),
             self._fetch_optional("vehicle_types", discovery.feeds.get("vehicle_types")),
             required("station_information", info_url, self.info is not None),
@@ -414,7 +415,7 @@ class SystemFeeds(ParsedFeeds):
 
     def _start(
         self, feed: str, fetch: Awaitable[FeedBody | None]
-    ) -> asyncio.Task[FeedBody | FeedError | None]:
+    ) -> Background[FeedBody | FeedError | None]:
         """Fetch a descriptive feed in the background; its failure is kept as its result
         (a task that raises would be reported on stderr when nobody awaits it)."""
 
@@ -427,22 +428,18 @@ class SystemFeeds(ParsedFeeds):
                 log.debug("%s: %s fetch failed", self.label, feed, exc_info=error)
                 return FeedError(self.label, feed, first_line(error))
 
-        import asyncio  # here: an answer from the cache within its ttl never loads it
-
-        task = asyncio.ensure_future(guarded())
+        task = self.runtime.start(guarded())
         self._pending[feed] = task
         return task
 
     async def _collect(
-        self, grace_s: float, waited: list[asyncio.Task[FeedBody | FeedError | None]]
+        self, grace_s: float, waited: list[Background[FeedBody | FeedError | None]]
     ) -> list[FeedBody]:
         """Wait at most ``grace_s`` for ``waited``, then take every finished background
         fetch: the bodies to parse. A failure keeps the data parsed before and is tried
         again after the feed's ttl (:attr:`descriptive_error` says it)."""
         if waited:
-            import asyncio  # here: an answer from the cache within its ttl never loads it
-
-            await asyncio.wait(waited, timeout=grace_s)
+            await self.runtime.wait(waited, grace_s)
         bodies: list[FeedBody] = []
         for feed, task in list(self._pending.items()):
             if not task.done():

@@ -19,6 +19,7 @@ from bikefinder.common.errors import BikefinderError, UsageError
 from bikefinder.common.phrases import Phrase
 from bikefinder.feeds.demo import DEMO_GBFS_URL, DEMO_LIVE_GBFS_URL, DEMO_NEAR
 from bikefinder.feeds.loader import Offload, run_inline
+from bikefinder.feeds.runtime import ASYNCIO, Runtime
 from bikefinder.feeds.vehicles import VehicleSelection, parse_vehicle_selection
 from bikefinder.fleet.fleet import Fleet, utc_now
 from bikefinder.rider.favourites import Favourite, favourites_url
@@ -190,10 +191,11 @@ def fleet_for(
     *,
     clock: Callable[[], datetime] = utc_now,
     offload: Offload = run_inline,
+    runtime: Runtime = ASYNCIO,
 ) -> Fleet:
     """The fleet of ``choice``, wired from the command line's settings (language, client
     id, feed size cap, refresh period, vehicles); ``clock`` and ``offload`` are the app's
-    (its clock, its data thread)."""
+    (its clock, its data thread); ``runtime``: how loads wait."""
     fleet = Fleet(
         choice.sources,
         language=options.language,
@@ -203,6 +205,7 @@ def fleet_for(
         selection=selection_of(options),
         clock=clock,
         offload=offload,
+        runtime=runtime,
     )
     for url, why in choice.refused.items():
         system = fleet.system(url)

@@ -18,15 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bikefinder.common.i18n import N_
 from bikefinder.common.logs import get_logger
 from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean, system_label_for
 from bikefinder.feeds.cache import CacheTrust, FeedCache
-from bikefinder.feeds.http import MAX_FEED_BYTES, make_http_client
+from bikefinder.feeds.http import MAX_FEED_BYTES, make_blocking_client, make_http_client
 from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
+from bikefinder.feeds.runtime import ASYNCIO, Runtime
 from bikefinder.feeds.vehicles import VehicleSelection, has_bicycles, others_what
 from bikefinder.fleet.live import Failed, LiveSystem, Loaded, failure_lines, same_numbers
 from bikefinder.rider.refresh import RefreshSchedule, refresh_interval_s
@@ -37,8 +38,7 @@ from bikefinder.rider.trends import TrendHistory
 from bikefinder.systems.source import SystemSource, remember_loaded_system
 
 if TYPE_CHECKING:
-    # Imported where a fetch needs them: an answer from the cache within its ttl needs none.
-    import asyncio
+    import contextlib
 
     import httpx
 
@@ -76,11 +76,13 @@ class Fleet:
         use_cache: bool = True,
         cache_for: Callable[[SystemSource], FeedCache | None] | None = None,
         remember: bool = True,
+        runtime: Runtime = ASYNCIO,
     ) -> None:
         """``offload`` runs decoding and parsing (the app: its data thread); ``clock`` is
         the one clock of every deadline (tests set it); ``use_cache``: read and write the
         feed cache (``cache_for``: each system's, instead of the user's cache folder);
-        ``remember``: learn where each loaded system is (coverage)."""
+        ``remember``: learn where each loaded system is (coverage); ``runtime``: how
+        loads wait (an event loop; a printed answer's threads)."""
         self.language = language
         self.client_id = client_id
         self.max_bytes = MAX_FEED_BYTES if max_bytes is None else max_bytes
@@ -90,6 +92,7 @@ class Fleet:
         self.offload = offload
         self.use_cache = use_cache
         self.cache_for = cache_for
+        self.runtime = runtime
         self.systems: list[LiveSystem] = []
         #: Each system's recent counts, by system id (the Trend column).
         self.trends: dict[str, TrendHistory] = {}
@@ -101,7 +104,7 @@ class Fleet:
         self.notes: list[str | Phrase] = []
         self._dropped: set[str] = set()
         self._clients: dict[int, httpx.AsyncClient] = {}
-        self._client_lock: asyncio.Lock | None = None
+        self._client_lock: contextlib.AbstractAsyncContextManager[Any] | None = None
         self.closed = False
         for source in sources:
             self.add(source)
@@ -127,6 +130,7 @@ class Fleet:
             max_bytes=self.max_bytes,
             free_floating=True,
             clock=self._feed_clock,
+            runtime=self.runtime,
         )
         schedule = RefreshSchedule.starting(self.clock(), self.refresh_s)
         system = LiveSystem(source, feeds, schedule)
@@ -182,18 +186,21 @@ class Fleet:
 
     async def _client(self, system: LiveSystem) -> httpx.AsyncClient | None:
         """The HTTP client for ``system``: one shared by every system, one more per
-        test or demo transport; made off the event loop (a TLS context takes ~0.1 s).
-        ``None`` once the fleet is closed."""
-        import asyncio
-
+        test or demo transport (made by the runtime: off the event loop, a TLS context
+        takes ~0.1 s). ``None`` once the fleet is closed."""
         if self._client_lock is None:
-            self._client_lock = asyncio.Lock()
+            self._client_lock = self.runtime.lock()
         transport = system.source.transport
         slot = id(transport) if transport is not None else 0
         async with self._client_lock:
             client = self._clients.get(slot)
             if client is None:
-                client = await asyncio.to_thread(make_http_client, self.client_id, None, transport)
+                if self.runtime.blocking and transport is None:
+                    client = make_blocking_client(self.client_id)
+                else:
+                    client = await self.runtime.to_thread(
+                        make_http_client, self.client_id, None, transport
+                    )
                 if self.closed:
                     await client.aclose()
                     return None
@@ -290,13 +297,12 @@ class Fleet:
         await self._fetch_all(self.enabled)
 
     async def _fetch_all(self, systems: list[LiveSystem]) -> None:
-        import asyncio
-
-        async def one(system: LiveSystem) -> None:
-            for event in await self.fetch(system):
+        """Fetch every system at once, then record what each gave, here (a blocking
+        runtime fetches on threads: the fleet's own state is changed on one)."""
+        answers = await self.runtime.gather(*(self.fetch(system) for system in systems))
+        for events in answers:
+            for event in events:
                 self.apply(event)
-
-        await asyncio.gather(*(one(system) for system in systems))
 
     def due(self) -> list[LiveSystem]:
         """The enabled systems whose next fetch is due now."""

@@ -14,7 +14,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from functools import cache, lru_cache
-from importlib import resources
+from pathlib import Path
 
 import msgspec
 
@@ -79,9 +79,21 @@ def parse_table(text: str) -> dict[tuple[str, str], Place | None]:
     return table
 
 
+def bundled_bytes(name: str) -> bytes:
+    """A file shipped in ``bikefinder/data``, read from the package's folder (the first
+    use of importlib.resources' readers costs ~7 ms, a cold answer's country lookup paid
+    it); through importlib.resources where the package is not a folder (a zip)."""
+    try:
+        return (Path(__file__).resolve().parent.parent / "data" / name).read_bytes()
+    except OSError:
+        from importlib import resources
+
+        return resources.files("bikefinder.data").joinpath(name).read_bytes()
+
+
 @cache
 def bundled_table(name: str) -> dict[tuple[str, str], Place | None]:
-    return parse_table(resources.files("bikefinder.data").joinpath(name).read_text("utf-8"))
+    return parse_table(bundled_bytes(name).decode("utf-8"))
 
 
 class Gazetteer:
@@ -151,7 +163,7 @@ def latitude_table(cities: PlaceTable, places: PlaceTable) -> str:
 @cache
 def _latitude_rows() -> tuple[bytes, int, int]:
     """The bundled :data:`LATITUDE_FILE`: its bytes, where its rows start, how many."""
-    data = resources.files("bikefinder.data").joinpath(LATITUDE_FILE).read_bytes()
+    data = bundled_bytes(LATITUDE_FILE)
     start = 0
     while data.startswith(b"#", start):
         start = data.index(b"\n", start) + 1

@@ -36,7 +36,7 @@ from bikefinder.ui.app import BikefinderApp
 from bikefinder.ui.screens.details import DetailsScreen
 from bikefinder.ui.screens.keys import KeysScreen
 from bikefinder.ui.screens.watch_dialog import WatchDialog
-from bikefinder.ui.widgets.station_table import CELL_PADDING, MODE_COLUMN, table_layout
+from bikefinder.ui.station_cells import CELL_PADDING, MODE_COLUMN, table_layout
 from bikefinder.ui.widgets.status_bar import HeaderState, header_text
 
 SIZES = [(60, 20), (80, 24), (120, 40), (160, 48), (200, 60)]

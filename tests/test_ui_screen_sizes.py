@@ -16,7 +16,7 @@ from bikefinder.rider.modes import Mode
 from bikefinder.rider.rows import SceneSystem
 from bikefinder.rider.system_names import short_names
 from bikefinder.rider.walking import walking_text
-from bikefinder.ui.widgets.station_table import MODE_COLUMN, OTHER_COLUMN, table_layout
+from bikefinder.ui.station_cells import MODE_COLUMN, OTHER_COLUMN, table_layout
 from tests.test_loader_optional_feeds import serve_real
 
 SIZES = [(60, 20), (80, 24)]
@@ -234,7 +234,7 @@ def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
     from msgspec.structs import replace
 
     from bikefinder.feeds.vehicles import VehicleSelection
-    from bikefinder.ui.widgets.station_table import row_cells
+    from bikefinder.ui.station_cells import row_cells
     from tests.test_nearby import DOCKS, FLOAT, NEAR, nearest, scene, snapshot, station
     from tests.test_vehicle_kinds import CAR_TYPE, car_station
 
@@ -264,7 +264,7 @@ def test_the_status_cell_and_the_name_lead_say_the_same_state_badge() -> None:
     from msgspec.structs import replace
 
     from bikefinder.feeds.vehicles import VehicleSelection
-    from bikefinder.ui.widgets.station_table import (
+    from bikefinder.ui.station_cells import (
         STATE_STYLES,
         state_badge,
         status_cell,

@@ -41,6 +41,7 @@ from bikefinder.rider.staleness import format_age
 from bikefinder.rider.trips import NoTrip, NoTripKind, no_trip_text
 from bikefinder.systems.source import SystemSource
 from bikefinder.ui.price_words import sentence_words, steps_words
+from bikefinder.ui.station_cells import COLUMN_WIDTHS, COLUMNS, STATE_STYLES, STATUS_WIDTH
 from bikefinder.ui.status_words import (
     alert_entries_words,
     detail_words,
@@ -49,7 +50,6 @@ from bikefinder.ui.status_words import (
     trouble_words,
 )
 from bikefinder.ui.trip_words import no_trip_words
-from bikefinder.ui.widgets.station_table import COLUMN_WIDTHS, COLUMNS, STATE_STYLES, STATUS_WIDTH
 from bikefinder.ui.words import age_words, opens_words, reason_words, vehicle_words
 from tests.test_modes import NEAR, T0, snapshot, station
 from tests.test_pricing import PLAN_FOLDERS, plan_of, plans
@@ -476,7 +476,7 @@ async def test_a_failing_notify_command_is_said_in_the_ui_language() -> None:
 
 
 def test_a_count_cell_styled_by_its_row_leaves_the_next_one_as_it_was() -> None:
-    from bikefinder.ui.widgets.station_table import count_cell
+    from bikefinder.ui.station_cells import count_cell
 
     first = count_cell(1, 2, 6, stock=True)
     assert first.plain.strip() == "◐1↑"

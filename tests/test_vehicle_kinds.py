@@ -218,7 +218,7 @@ def test_resolve_sources_passes_over_systems_without_bicycles() -> None:
 
 
 def test_the_apps_table_has_a_what_column_only_for_other_vehicles() -> None:
-    from bikefinder.ui.widgets.station_table import row_cells, table_layout
+    from bikefinder.ui.station_cells import row_cells, table_layout
 
     rows = nearest(scene((FLOAT, mixed_fleet()), selection=VehicleSelection.ALL), NEAR)
     assert "what" not in table_layout(120, Mode.ANY_BIKE).keys

@@ -28,9 +28,9 @@ from bikefinder.rider.rows import Row, RowDetails, RowKey
 from bikefinder.rider.walking import WALKING_SPEED_KMH, walking_text
 from bikefinder.ui.messages import EditWatch, ToggleFavourite
 from bikefinder.ui.price_words import row_price_words, steps_words
+from bikefinder.ui.station_cells import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.fitting_footer import FittingFooter
 from bikefinder.ui.widgets.safe import SafeStatic
-from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STATE_STYLES, WATCH_MARK
 from bikefinder.ui.widgets.status_bar import HeaderState, StatusBar
 from bikefinder.ui.words import (
     age_words,

@@ -12,8 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
 from bikefinder.common.i18n import N_, _
+from bikefinder.ui.station_cells import FAVOURITE_MARK, STOCK_LOOKS, WATCH_MARK
 from bikefinder.ui.widgets.safe import SafeStatic
-from bikefinder.ui.widgets.station_table import FAVOURITE_MARK, STOCK_LOOKS, WATCH_MARK
 
 #: (keys, what they do), in the order a new rider needs them; translated when shown.
 KEYS: tuple[tuple[str, str], ...] = (

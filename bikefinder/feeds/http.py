@@ -1,4 +1,5 @@
-"""The thin I/O layer: fetch one document over a shared ``httpx.AsyncClient``.
+"""The thin I/O layer: fetch one document over a shared client (``httpx.AsyncClient``, or
+httpx's synchronous one for a printed answer).
 
 :class:`FeedFetcher` is the one fetch policy of every download (feeds, the catalog
 sources, the geocoder): the body is capped after every Content-Encoding layer, the whole
@@ -17,7 +18,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import msgspec
@@ -95,13 +96,51 @@ def client_settings(client_id: str | None, headers: dict[str, str] | None) -> di
     }
 
 
-def make_blocking_client(client_id: str | None = None) -> httpx.AsyncClient:
-    """httpx's synchronous client, for a printed answer's blocking runtime, behind the
-    asynchronous methods :class:`FeedFetcher` calls (:class:`BlockingHttp`)."""
+class HttpResponse(Protocol):
+    """What :class:`FeedFetcher` reads of an answer (``httpx.Response``'s own names)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> httpx.Headers: ...
+
+    @property
+    def url(self) -> httpx.URL: ...
+
+    @property
+    def is_redirect(self) -> bool: ...
+
+    @property
+    def is_stream_consumed(self) -> bool: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    def aiter_raw(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class HttpClient(Protocol):
+    """What :class:`FeedFetcher` asks of a client: ``httpx.AsyncClient``, or, for a
+    printed answer's blocking runtime, :class:`BlockingHttp`."""
+
+    @property
+    def timeout(self) -> httpx.Timeout: ...
+
+    def build_request(self, method: str, url: str, *, headers: dict[str, str]) -> httpx.Request: ...
+
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> HttpResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+def make_blocking_client(client_id: str | None = None) -> BlockingHttp:
+    """httpx's synchronous client, for a printed answer's blocking runtime."""
     import httpx
 
-    client = httpx.Client(**client_settings(client_id, None))
-    return cast("httpx.AsyncClient", BlockingHttp(client))
+    return BlockingHttp(httpx.Client(**client_settings(client_id, None)))
 
 
 class BlockingHttp:
@@ -115,25 +154,46 @@ class BlockingHttp:
     def timeout(self) -> httpx.Timeout:
         return self._client.timeout
 
-    def build_request(self, method: str, url: str, **kwargs: Any) -> httpx.Request:
-        return self._client.build_request(method, url, **kwargs)
+    def build_request(self, method: str, url: str, *, headers: dict[str, str]) -> httpx.Request:
+        return self._client.build_request(method, url, headers=headers)
 
-    async def send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
-        response = self._client.send(request, stream=stream)
-        return cast("httpx.Response", _BlockingResponse(response))
+    async def send(self, request: httpx.Request, *, stream: bool = False) -> BlockingResponse:
+        return BlockingResponse(self._client.send(request, stream=stream))
 
     async def aclose(self) -> None:
         self._client.close()
 
 
-class _BlockingResponse:
-    """A synchronous response read through the asynchronous methods the fetcher uses."""
+class BlockingResponse:
+    """A synchronous answer read through the asynchronous methods the fetcher uses; its
+    body stops at the thread's deadline (:func:`~bikefinder.feeds.runtime.past_deadline`)."""
 
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._response, name)
+    @property
+    def status_code(self) -> int:
+        return self._response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self._response.headers
+
+    @property
+    def url(self) -> httpx.URL:
+        return self._response.url
+
+    @property
+    def is_redirect(self) -> bool:
+        return self._response.is_redirect
+
+    @property
+    def is_stream_consumed(self) -> bool:
+        return self._response.is_stream_consumed
+
+    @property
+    def content(self) -> bytes:
+        return self._response.content
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
         for chunk in self._response.iter_raw():
@@ -254,7 +314,7 @@ class FeedFetcher:
 
     def __init__(
         self,
-        http: httpx.AsyncClient | None,
+        http: HttpClient | None,
         system_label: str,
         max_bytes: int = MAX_FEED_BYTES,
         *,
@@ -402,7 +462,7 @@ class FeedFetcher:
         raise httpx.TooManyRedirects("too many redirects", request=request)
 
     async def _read_body(
-        self, feed: str, url: str, response: httpx.Response
+        self, feed: str, url: str, response: HttpResponse
     ) -> tuple[int, bytes, httpx.Headers]:
         """Status, body (decoded, at most ``max_bytes``; none for an error status) and
         headers. Compressed bodies are inflated here as they stream, never past the cap."""

@@ -49,7 +49,7 @@ from bikefinder.common.logs import get_logger
 from bikefinder.common.text import system_label_for
 from bikefinder.feeds import gbfs
 from bikefinder.feeds.cache import CacheTrust, FeedCache
-from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, origin_of
+from bikefinder.feeds.http import MAX_FEED_BYTES, FeedFetcher, HttpClient, origin_of
 from bikefinder.feeds.models import Discovery
 from bikefinder.feeds.parsed_feeds import (
     EXTRA_FEEDS,
@@ -65,7 +65,7 @@ from bikefinder.feeds.runtime import ASYNCIO, Background, Runtime
 from bikefinder.feeds.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 T = TypeVar("T")
 log = get_logger(__name__)
@@ -108,7 +108,7 @@ class SystemFeeds(ParsedFeeds):
 
     def __init__(
         self,
-        http: httpx.AsyncClient | None,
+        http: HttpClient | None,
         gbfs_url: str,
         *,
         language: str | None = None,
@@ -150,7 +150,7 @@ class SystemFeeds(ParsedFeeds):
         #: Descriptive feeds being fetched in the background: a body, or the failure.
         self._pending: dict[str, Background[FeedBody | FeedError | None]] = {}
 
-    def attach(self, http: httpx.AsyncClient) -> None:
+    def attach(self, http: HttpClient) -> None:
         """Give a loader built without a client (to read its cache at once) its client."""
         self.fetcher.http = http
 

@@ -25,7 +25,12 @@ from bikefinder.common.logs import get_logger
 from bikefinder.common.phrases import Phrase, phrase
 from bikefinder.common.text import clean, system_label_for
 from bikefinder.feeds.cache import CacheTrust, FeedCache
-from bikefinder.feeds.http import MAX_FEED_BYTES, make_blocking_client, make_http_client
+from bikefinder.feeds.http import (
+    MAX_FEED_BYTES,
+    HttpClient,
+    make_blocking_client,
+    make_http_client,
+)
 from bikefinder.feeds.loader import Offload, SystemFeeds, run_inline
 from bikefinder.feeds.runtime import ASYNCIO, Runtime
 from bikefinder.feeds.vehicles import VehicleSelection, has_bicycles, others_what
@@ -39,8 +44,6 @@ from bikefinder.systems.source import SystemSource, remember_loaded_system
 
 if TYPE_CHECKING:
     import contextlib
-
-    import httpx
 
     from bikefinder.feeds.snapshot import Snapshot
 
@@ -103,7 +106,7 @@ class Fleet:
         #: What the fleet left out while loading, for the rider (one line each).
         self.notes: list[str | Phrase] = []
         self._dropped: set[str] = set()
-        self._clients: dict[int, httpx.AsyncClient] = {}
+        self._clients: dict[int, HttpClient] = {}
         self._client_lock: contextlib.AbstractAsyncContextManager[Any] | None = None
         self.closed = False
         for source in sources:
@@ -184,7 +187,7 @@ class Fleet:
         """The fleet's clock in seconds, for the feeds' own ttls."""
         return self.clock().timestamp()
 
-    async def _client(self, system: LiveSystem) -> httpx.AsyncClient | None:
+    async def _client(self, system: LiveSystem) -> HttpClient | None:
         """The HTTP client for ``system``: one shared by every system, one more per
         test or demo transport (made by the runtime: off the event loop, a TLS context
         takes ~0.1 s). ``None`` once the fleet is closed."""

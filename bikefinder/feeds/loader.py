@@ -40,7 +40,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -63,9 +63,6 @@ from bikefinder.feeds.parsed_feeds import (
 )
 from bikefinder.feeds.runtime import ASYNCIO, Background, Runtime
 from bikefinder.feeds.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 log = get_logger(__name__)

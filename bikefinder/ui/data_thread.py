@@ -82,7 +82,7 @@ class FrameGate:
 
     def __init__(self) -> None:
         self._holds = 0
-        self._lock = threading.Lock()  # a scene's preparation holds on the data thread
+        self._lock = threading.Lock()  # held on the data thread too (a ticket)
         self._open = threading.Event()
         self._open.set()
 
@@ -125,26 +125,22 @@ class GateTicket:
 
     def __init__(self, gate: FrameGate) -> None:
         self._gate = gate
+        self._lock = threading.Lock()  # taken on the data thread, given back on the loop
         self._wanted = True
         self._held = False
 
     def take(self) -> None:
-        gate = self._gate
-        with gate._lock:
+        with self._lock:
             if self._wanted and not self._held:
                 self._held = True
-                gate._holds += 1
-                gate._open.clear()
+                self._gate.hold()
 
     def give_back(self) -> None:
-        gate = self._gate
-        with gate._lock:
+        with self._lock:
             self._wanted = False
             if self._held:
                 self._held = False
-                gate._holds -= 1
-                if not gate._holds:
-                    gate._open.set()
+                self._gate.release()
 
 
 #: The full-collection threshold while held: never reached by a refresh.

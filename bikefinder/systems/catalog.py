@@ -19,7 +19,6 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from bikefinder.systems.entries import (
     CatalogFormatError,
     plausible_point,
 )
-from bikefinder.systems.places import Gazetteer, bundled_gazetteer
+from bikefinder.systems.places import Gazetteer, bundled_bytes, bundled_gazetteer
 from bikefinder.systems.search import SystemIndex, list_order
 from bikefinder.systems.systems_csv import parse_systems_csv
 
@@ -330,7 +329,7 @@ def build_catalog(
 
 def bundled_text(name: str) -> str:
     """A data file shipped in ``bikefinder/data`` (``systems.csv``, ...)."""
-    return resources.files("bikefinder.data").joinpath(name).read_text(encoding="utf-8")
+    return bundled_bytes(name).decode("utf-8")
 
 
 def load_catalog(cache_dir: Path | None = None) -> Catalog:

@@ -318,6 +318,19 @@ async def test_the_header_ranks_the_nearest_row_once_per_scene(
         assert asked == []  # found with the scene, on the data thread
 
 
+def layouts_asked(widget: Any) -> list[bool]:
+    """Whether each of ``widget``'s refreshes from now on asks for a layout."""
+    layouts: list[bool] = []
+    refresh = widget.refresh
+
+    def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
+        layouts.append(layout)
+        return refresh(*regions, layout=layout, **kwargs)
+
+    widget.refresh = counted
+    return layouts
+
+
 async def test_the_header_lays_the_screen_out_again_only_when_its_height_changes(
     fav_path: Path,
 ) -> None:
@@ -327,14 +340,7 @@ async def test_the_header_lays_the_screen_out_again_only_when_its_height_changes
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(app, pilot)
         header = app.stations.status_bar
-        layouts: list[bool] = []
-        refresh = header.refresh
-
-        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
-            layouts.append(layout)
-            return refresh(*regions, layout=layout, **kwargs)
-
-        header.refresh = counted  # type: ignore[method-assign]
+        layouts = layouts_asked(header)
         await pilot.press("m")  # another mode: the same two lines
         await settle(app, pilot)
         assert layouts and not any(layouts)
@@ -352,14 +358,7 @@ async def test_typing_in_the_filter_does_not_lay_the_screen_out_again(fav_path: 
         await pilot.press("slash")
         await settle(app, pilot)
         bar = app.stations.filter_bar
-        layouts: list[bool] = []
-        refresh = bar.refresh
-
-        def counted(*regions: Any, layout: bool = False, **kwargs: Any) -> Any:
-            layouts.append(layout)
-            return refresh(*regions, layout=layout, **kwargs)
-
-        bar.refresh = counted  # type: ignore[method-assign]
+        layouts = layouts_asked(bar)
         for character in "al":  # stations still match: only the rows change
             await pilot.press(character)
         await settle(app, pilot)

@@ -230,11 +230,11 @@ def test_every_width_keeps_name_distance_both_counts_and_the_system(
         assert "status" in single.keys  # one system: its Status column has room
 
 
-def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
+def _open_shut_and_cars_rows() -> dict[str, Any]:
+    """A mixed list's rows by item id: an open station, one not installed, and a car."""
     from msgspec.structs import replace
 
     from bikefinder.feeds.vehicles import VehicleSelection
-    from bikefinder.ui.station_cells import row_cells
     from tests.test_nearby import DOCKS, FLOAT, NEAR, nearest, scene, snapshot, station
     from tests.test_vehicle_kinds import CAR_TYPE, car_station
 
@@ -243,7 +243,13 @@ def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
     docks = snapshot(stations=(open_one, shut))
     cars = snapshot(stations=(car_station("cars", 30),), vehicle_types={"car": CAR_TYPE})
     listed = scene((DOCKS, docks), (FLOAT, cars), selection=VehicleSelection.ALL)
-    rows = {r.key.item_id: r for r in nearest(listed, NEAR)}
+    return {r.key.item_id: r for r in nearest(listed, NEAR)}
+
+
+def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
+    from bikefinder.ui.station_cells import row_cells
+
+    rows = _open_shut_and_cars_rows()
     narrow = table_layout(56, Mode.ANY_BIKE, 2, systems=True, kinds=True)
     assert "status" not in narrow.keys and "what" not in narrow.keys
 
@@ -261,24 +267,14 @@ def test_a_narrow_table_leads_the_name_with_the_status_words() -> None:
 
 
 def test_the_status_cell_and_the_name_lead_say_the_same_state_badge() -> None:
-    from msgspec.structs import replace
-
-    from bikefinder.feeds.vehicles import VehicleSelection
     from bikefinder.ui.station_cells import (
         STATE_STYLES,
         state_badge,
         status_cell,
         status_lead,
     )
-    from tests.test_nearby import DOCKS, FLOAT, NEAR, nearest, scene, snapshot, station
-    from tests.test_vehicle_kinds import CAR_TYPE, car_station
 
-    open_one, shut = station("open", 10), station("shut", 20)
-    shut = replace(shut, status=replace(shut.status, is_installed=False))
-    docks = snapshot(stations=(open_one, shut))
-    cars = snapshot(stations=(car_station("cars", 30),), vehicle_types={"car": CAR_TYPE})
-    listed = scene((DOCKS, docks), (FLOAT, cars), selection=VehicleSelection.ALL)
-    rows = {r.key.item_id: r for r in nearest(listed, NEAR)}
+    rows = _open_shut_and_cars_rows()
     badge = state_badge(rows["shut"])
     assert badge is not None and badge in STATE_STYLES.values()
     label, style = badge
